@@ -1,0 +1,52 @@
+"""Every error gitreg raises on purpose derives from GitregError.
+
+The CLI turns exactly these into one line on stderr; anything else is a bug and
+keeps its traceback (shown with GITREG_DEBUG=1).
+"""
+from __future__ import annotations
+
+
+class GitregError(Exception):
+    """Base class: a problem the user can act on."""
+
+
+class InvalidNameError(GitregError, ValueError):
+    """A model, version or environment name breaks the naming rules."""
+
+
+class InvalidValueError(GitregError, ValueError):
+    """A metric, parameter, status or path value is not acceptable."""
+
+
+class ModelNotFoundError(GitregError, KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class VersionNotFoundError(GitregError, KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class VersionExistsError(GitregError):
+    """An explicitly named version is already registered."""
+
+
+class LineageError(GitregError):
+    """Lineage is fixed at registration and cannot be changed."""
+
+
+class DeploymentError(GitregError):
+    """A deploy, rollback or undeploy that cannot be carried out."""
+
+
+class CorruptRegistryError(GitregError):
+    """The repository holds something gitreg did not write and cannot read."""
+
+
+class ConcurrentUpdateError(GitregError):
+    """Another writer kept winning the race for a ref; nothing was written."""
+
+
+class IdentityError(GitregError):
+    """No usable author/committer identity."""

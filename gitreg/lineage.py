@@ -1,0 +1,152 @@
+"""Lineage read from commit parentage: a version's first parent is what it was trained from."""
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Optional
+
+import pygit2
+
+from . import yamlio
+from .errors import LineageError
+from .names import qualify, sort_versions, split_qualified, version_key
+from .records import ModelVersion
+from .registry import ModelRegistry
+from .snapshot import ModelSnapshot, model_names
+from .storage import layout
+from .storage.repository import Store
+
+
+def _identify(store: Store, commit: pygit2.Commit) -> Optional[tuple[str, str]]:
+    """(model, version) of a version commit, from its manifest; None for a root commit."""
+    data = store.read_file(commit, layout.MANIFEST_FILE)
+    if data is None:
+        return None
+    m = yamlio.load_mapping(data, f"commit {str(commit.id)[:12]}:{layout.MANIFEST_FILE}")
+    return str(m.get("model_name")), str(m.get("version"))
+
+
+def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str]]:
+    """[(model, version)] along first parents, nearest first."""
+    out = []
+    commit = snap.commit_of(version)
+    while commit.parents:
+        commit = commit.parents[0]
+        who = _identify(snap.store, commit)
+        if who is None:
+            break
+        out.append(who)
+    return out
+
+
+def version_commits(snap: ModelSnapshot) -> dict[pygit2.Oid, str]:
+    return {snap.commit_of(v).id: v for v in snap.tags}
+
+
+def parents_within(snap: ModelSnapshot) -> dict[str, Optional[str]]:
+    """{version: parent, qualified when in another model, None for a root of the tree}."""
+    by_commit = version_commits(snap)
+    out: dict[str, Optional[str]] = {}
+    for version in snap.versions_sorted():
+        commit = snap.commit_of(version)
+        first = commit.parents[0] if commit.parents else None
+        if first is None:
+            out[version] = None
+        elif first.id in by_commit:
+            out[version] = by_commit[first.id]
+        else:
+            who = _identify(snap.store, first)
+            out[version] = None if who is None else qualify(*who, relative_to=None)
+    return out
+
+
+class LineageTracker:
+    """The seed's lineage API, on the same git registry as ModelRegistry."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.registry = ModelRegistry(path)
+
+    @property
+    def path(self):
+        return self.registry.path
+
+    def add_version(
+        self,
+        model_name: str,
+        version: str,
+        parent_version: Optional[str] = None,
+        training_data: Optional[list[str]] = None,
+        git_commit: Optional[str] = None,
+        base_model: Optional[str] = None,
+        notes: str = "",
+    ) -> ModelVersion:
+        """Register the version if new; lineage is fixed once registered."""
+        if self.registry.has_model(model_name):
+            snap = self.registry._snapshot(model_name)
+            if version in snap.tags:
+                existing = snap.version(version)
+                want = None
+                if parent_version is not None:
+                    pm, pv = split_qualified(parent_version, model_name)
+                    want = qualify(pm, pv, relative_to=model_name)
+                if existing.parent_version != want:
+                    raise LineageError(
+                        f"{model_name} {version} is registered with parent "
+                        f"{existing.parent_version or 'none'}; lineage cannot be changed to "
+                        f"{want or 'none'}"
+                    )
+                return existing
+        return self.registry.register_model(
+            model_name, version, parent_version=parent_version, training_data=training_data,
+            git_commit=git_commit, base_model=base_model, notes=notes,
+        )
+
+    def get_ancestors(self, model_name: str, version: str) -> list[str]:
+        """Nearest first, e.g. ['v2', 'v1']; another model's versions as 'other:v3'."""
+        snap = self.registry._snapshot(model_name)
+        return [qualify(m, v, relative_to=model_name) for m, v in ancestry(snap, version)]
+
+    def get_parent(self, model_name: str, version: str) -> Optional[str]:
+        ancestors = self.get_ancestors(model_name, version)
+        return ancestors[0] if ancestors else None
+
+    def get_descendants(self, model_name: str, version: str) -> list[str]:
+        """Every version trained (transitively) from this one, in any model, breadth first."""
+        store = self.registry._reader()
+        start = self.registry._snapshot(model_name).commit_of(version).id
+        children: dict[pygit2.Oid, list[tuple[str, str, pygit2.Oid]]] = {}
+        for model in model_names(store):
+            snap = ModelSnapshot(store, model)
+            for v in snap.versions_sorted():
+                commit = snap.commit_of(v)
+                if commit.parents:
+                    children.setdefault(commit.parents[0].id, []).append((model, v, commit.id))
+        out: list[str] = []
+        queue = deque([start])
+        while queue:
+            for model, v, oid in children.get(queue.popleft(), []):
+                out.append(qualify(model, v, relative_to=model_name))
+                queue.append(oid)
+        return out
+
+    def get_data_lineage(self, model_name: str, version: str) -> dict[str, list[str]]:
+        """{version: training data sources} for the version and all its ancestors."""
+        out = {version: self.registry.get_version(model_name, version).training_data_sources}
+        for model, v in ancestry(self.registry._snapshot(model_name), version):
+            out[qualify(model, v, relative_to=model_name)] = (
+                self.registry.get_version(model, v).training_data_sources
+            )
+        return out
+
+    def build_tree(self, model_name: str) -> str:
+        from .report import tree_text
+
+        return tree_text(self.registry, model_name)
+
+    def summary(self) -> str:
+        from .report import lineage_summary
+
+        return lineage_summary(self.registry)
+
+
+__all__ = ["LineageTracker", "ancestry", "parents_within", "sort_versions", "version_key"]

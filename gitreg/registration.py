@@ -1,0 +1,186 @@
+"""Registering a version: validate everything, then claim the version with one CAS.
+
+The version commit's first parent is the commit it was trained from (or the
+model's root commit); when the branch tip is something else it becomes the
+second parent, so the branch always fast-forwards (DESIGN.md 'Commits').
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pygit2
+
+from . import artifacts, manifest as mf, yamlio
+from .errors import InvalidNameError, InvalidValueError, VersionExistsError
+from .names import check_model_name, check_version_name, next_version, split_qualified
+from .records import REGISTRATION_STATUSES, ModelVersion
+from .snapshot import ModelSnapshot, model_names
+from .storage import layout
+from .storage.repository import Store
+from .storage.transaction import RefUpdate, retrying
+from . import values
+
+
+@dataclass
+class Registration:
+    """A validated registration, ready to be written (everything but the version name)."""
+    model: str
+    version: Optional[str]
+    parent: Optional[tuple[str, str]]
+    status: str
+    base_model: Optional[str]
+    training: Optional[dict[str, Any]]
+    scores: dict[str, Any]
+    files: list
+    training_data: list[str]
+    git_commit: Optional[str]
+    tags: list[str]
+    notes: str
+    model_card: Optional[bytes]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(
+    model_name: str,
+    version: Optional[str],
+    *,
+    parent_version: Optional[str],
+    status: str,
+    base_model: Optional[str],
+    training: dict[str, Any],
+    evaluation_scores: Optional[dict[str, Any]],
+    paths: dict[str, Any],
+    training_data: Any,
+    git_commit: Optional[str],
+    tags: Any,
+    notes: Any,
+    model_card: Any,
+    progress: Optional[artifacts.HashProgress] = None,
+) -> Registration:
+    """Check every input (and hash local files) before anything is written."""
+    model = check_model_name(model_name)
+    if version is not None:
+        check_version_name(version)
+    parent = split_qualified(parent_version, model) if parent_version is not None else None
+    if status not in REGISTRATION_STATUSES:
+        raise InvalidValueError(
+            f"status at registration must be one of {', '.join(REGISTRATION_STATUSES)}, got {status!r}"
+        )
+    base_model = values.check_text("base_model", base_model)
+    checked_training = {
+        "framework": values.check_text("framework", training.get("framework")),
+        "base_model": base_model,
+        "samples": values.check_count("samples", training.get("samples")),
+        "epochs": values.check_count("epochs", training.get("epochs")),
+        "batch_size": values.check_count("batch_size", training.get("batch_size")),
+        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
+        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
+        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
+        "hardware": values.check_text("hardware", training.get("hardware")),
+    }
+    if evaluation_scores is not None and not isinstance(evaluation_scores, dict):
+        raise InvalidValueError(f"evaluation_scores must be a mapping, got {evaluation_scores!r}")
+    scores = values.split_scores(evaluation_scores or {})
+    git_commit = values.check_text("git_commit", git_commit)
+    if notes is None:
+        notes = ""
+    values.check_text("notes", notes)
+    card: Optional[bytes] = None
+    if model_card is not None:
+        if isinstance(model_card, os.PathLike):
+            try:
+                card = open(model_card, "rb").read()
+            except OSError as exc:
+                raise InvalidValueError(f"cannot read model card {model_card}: {exc.strerror}") from None
+        elif isinstance(model_card, (str, bytes)):
+            card = model_card.encode() if isinstance(model_card, str) else model_card
+        else:
+            raise InvalidValueError(f"model_card must be text or a path, got {type(model_card).__name__}")
+    training_data = values.check_str_list("training_data", training_data)
+    tags = values.check_str_list("tags", tags)
+    files = [artifacts.describe(role, loc, progress) for role, loc in paths.items() if loc is not None]
+    return Registration(
+        model=model, version=version, parent=parent, status=status, base_model=base_model,
+        training=checked_training if any(v is not None for v in checked_training.values()) else None,
+        scores=scores, files=files, training_data=training_data, git_commit=git_commit,
+        tags=tags, notes=notes, model_card=card,
+    )
+
+
+def _case_clash(name: str, existing: list[str], what: str) -> None:
+    lower = name.lower()
+    for other in existing:
+        if other != name and other.lower() == lower:
+            raise InvalidNameError(
+                f"{what} {name!r} differs only in case from existing {other!r} "
+                "(refused: refs would collide on case-insensitive file systems)"
+            )
+
+
+def write(store: Store, reg: Registration) -> str:
+    """Claim a version name and write it; returns the version. Retries lost races."""
+
+    def attempt() -> str:
+        snap = ModelSnapshot(store, reg.model)
+        guards: dict[str, Optional[pygit2.Oid]] = {}
+        if snap.tip is None:
+            _case_clash(reg.model, model_names(store), "model")
+        if reg.version is not None:
+            if reg.version in snap.tags:
+                raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
+            version = reg.version
+        else:
+            version = next_version(snap.tags)
+        _case_clash(version, list(snap.tags), f"version {reg.model}")
+        if not store.ignores_case():
+            if snap.tip is None and reg.model.lower() != reg.model:
+                guards[layout.branch_ref(reg.model.lower())] = None
+            if version.lower() != version:
+                guards[layout.tag_ref(reg.model, version.lower())] = None
+
+        parent_commit = None
+        if reg.parent is not None:
+            pmodel, pversion = reg.parent
+            psnap = snap if pmodel == reg.model else ModelSnapshot.load(store, pmodel)
+            parent_commit = psnap.commit_of(pversion).id
+
+        when = time.time()
+        created_at = mf.now_iso(when)
+        if snap.tip is None:
+            model_file = mf.build_model_file(reg.model, created_at, "", "", [], "")
+            root_tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
+            tip = root = store.write_commit(root_tree, [], f"create model {reg.model}\n", when)
+        else:
+            tip, root = snap.tip, snap.root_commit().id
+        first = parent_commit or root
+        parents = [first] if first == tip else [first, tip]
+
+        manifest = mf.build_manifest(
+            model=reg.model, version=version, created_at=created_at, status=reg.status,
+            parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
+            base_model=reg.base_model, training=reg.training, scores=reg.scores,
+            files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
+            tags=reg.tags, notes=reg.notes,
+        )
+        files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+        if reg.model_card is not None:
+            files[layout.CARD_FILE] = reg.model_card
+        body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
+        commit = store.write_commit(
+            store.write_tree(files), parents, f"register {reg.model} {version}{body}", when
+        )
+        tag = store.write_tag(f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when)
+        store.update_refs(
+            [
+                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
+                RefUpdate(layout.tag_ref(reg.model, version), None, tag),
+            ],
+            f"gitreg: register {reg.model} {version}",
+            guards,
+        )
+        return version
+
+    return retrying(attempt, f"register a version of {reg.model}")

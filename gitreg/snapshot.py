@@ -1,0 +1,187 @@
+"""One consistent read of a model: its refs once, then objects on demand.
+
+Reads cost O(this model): the model's tags, its notes tree and its deployment
+refs, never the whole registry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Optional
+
+import pygit2
+
+from . import manifest as mf
+from . import yamlio
+from .errors import CorruptRegistryError, ModelNotFoundError, VersionNotFoundError
+from .names import check_model_name, check_version_name, sort_versions
+from .errors import InvalidNameError
+from .records import ModelMetadata, ModelVersion, VersionStatus
+from .storage import layout
+from .storage.repository import Store
+
+
+@dataclass
+class DeploymentState:
+    """What the tip of refs/deployed/<env>/<model> says."""
+    environment: str
+    tip: pygit2.Oid
+    record: dict[str, Any]
+
+    @property
+    def version(self) -> Optional[str]:
+        v = self.record.get("version")
+        return None if v is None else str(v)
+
+
+def _valid(check, name: str) -> bool:
+    try:
+        check(name)
+        return True
+    except InvalidNameError:
+        return False
+
+
+def model_names(store: Optional[Store]) -> list[str]:
+    if store is None:
+        return []
+    return sorted(n for n in store.refs_under(layout.HEADS) if _valid(check_model_name, n))
+
+
+def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
+    out = {}
+    for rest, target in store.refs_under(layout.DEPLOYED).items():
+        env, _, name = rest.partition("/")
+        if name == model:
+            out[env] = target
+    return out
+
+
+class ModelSnapshot:
+    def __init__(self, store: Store, model: str) -> None:
+        self.store = store
+        self.model = model
+        self.tip = store.ref_target(layout.branch_ref(model))
+        self.tags = {
+            v: oid for v, oid in store.refs_under(layout.tag_prefix(model)).items()
+            if _valid(check_version_name, v)
+        }
+        self.notes_tip = store.ref_target(layout.notes_ref(model))
+
+    @classmethod
+    def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
+        check_model_name(model)
+        snap = cls(store, model) if store is not None else None
+        if snap is None or snap.tip is None:
+            raise ModelNotFoundError(f"no model named {model!r} in the registry")
+        return snap
+
+    # -- versions -------------------------------------------------------------
+    def versions_sorted(self) -> list[str]:
+        return sort_versions(self.tags)
+
+    def require(self, version: str) -> str:
+        check_version_name(version)
+        if version not in self.tags:
+            known = ", ".join(self.versions_sorted()[-5:]) or "none"
+            raise VersionNotFoundError(
+                f"model {self.model!r} has no version {version!r} (latest: {known})"
+            )
+        return version
+
+    def commit_of(self, version: str) -> pygit2.Commit:
+        return self.store.commit(self.tags[self.require(version)])
+
+    def registered_by(self, version: str, commit: pygit2.Commit) -> str:
+        tag = self.store.tag(self.tags[version])
+        who = tag.tagger if tag is not None and tag.tagger is not None else commit.author
+        return f"{who.name} <{who.email}>"
+
+    def manifest(self, version: str, commit: Optional[pygit2.Commit] = None) -> dict[str, Any]:
+        commit = commit or self.commit_of(version)
+        where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
+        data = self.store.read_file(commit, layout.MANIFEST_FILE)
+        if data is None:
+            raise CorruptRegistryError(f"{where} is missing (tag {layout.tag_ref(self.model, version)})")
+        return yamlio.load_mapping(data, where)
+
+    # -- notes ---------------------------------------------------------------
+    @cached_property
+    def notes(self) -> dict[str, pygit2.Oid]:
+        return self.store.notes_map(layout.notes_ref(self.model))
+
+    def note(self, target: pygit2.Oid, label: str) -> dict[str, Any]:
+        blob = self.notes.get(str(target))
+        if blob is None:
+            return {}
+        where = f"note on {label} in {layout.notes_ref(self.model)}"
+        return yamlio.load_mapping(self.store.read_blob(blob), where)
+
+    # -- deployments -----------------------------------------------------------
+    @cached_property
+    def deployments(self) -> dict[str, DeploymentState]:
+        out = {}
+        for env, tip in sorted(deployment_envs(self.store, self.model).items()):
+            commit = self.store.commit(tip)
+            data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+            where = f"{layout.deploy_ref(env, self.model)}:{layout.DEPLOYMENT_FILE}"
+            if data is None:
+                raise CorruptRegistryError(f"{where} is missing")
+            out[env] = DeploymentState(env, commit.id, yamlio.load_mapping(data, where))
+        return out
+
+    def environments_of(self, version: str) -> list[str]:
+        return [env for env, d in self.deployments.items() if d.version == version]
+
+    # -- records ---------------------------------------------------------------
+    def version(self, version: str) -> ModelVersion:
+        commit = self.commit_of(version)
+        record = mf.read_version(
+            self.manifest(version, commit),
+            self.note(commit.id, f"{self.model}/{version}"),
+            model=self.model,
+            version=version,
+            where=f"{self.model}/{version}:{layout.MANIFEST_FILE}",
+            commit=str(commit.id),
+            registered_by=self.registered_by(version, commit),
+        )
+        envs = self.environments_of(version)
+        if envs:
+            record.deployed = True
+            record.environments = envs
+            record.status = VersionStatus.DEPLOYED
+            record.deployed_at = max(
+                str(self.deployments[e].record.get("deployed_at") or "") for e in envs
+            ) or None
+        return record
+
+    def stored_status(self, version: str) -> VersionStatus:
+        """The status as registered or last set, ignoring deployments."""
+        commit = self.commit_of(version)
+        raw = self.note(commit.id, f"{self.model}/{version}").get("status")
+        if raw is None:
+            raw = self.manifest(version, commit).get("status", "completed")
+        try:
+            return VersionStatus(raw)
+        except ValueError:
+            raise CorruptRegistryError(f"{self.model}/{version}: unknown status {raw!r}") from None
+
+    def all_versions(self) -> list[ModelVersion]:
+        return [self.version(v) for v in self.versions_sorted()]
+
+    def root_commit(self) -> pygit2.Commit:
+        """The model's root commit: the first-parent end of the branch."""
+        commit = self.store.commit(self.tip)
+        while commit.parents:
+            commit = commit.parents[0] if len(commit.parents) == 1 else commit.parents[-1]
+        return commit
+
+    def metadata(self) -> ModelMetadata:
+        root = self.root_commit()
+        data = self.store.read_file(root, layout.MODEL_FILE)
+        where = f"{self.model}:{layout.MODEL_FILE} (root commit {str(root.id)[:12]})"
+        if data is None:
+            raise CorruptRegistryError(f"{where} is missing")
+        return mf.read_model(
+            yamlio.load_mapping(data, where), self.note(root.id, f"model {self.model}"), self.model
+        )

@@ -1,0 +1,32 @@
+"""Ref and file names of the storage contract (DESIGN.md, 'Refs' and 'Commits')."""
+from __future__ import annotations
+
+HEADS = "refs/heads/"
+TAGS = "refs/tags/"
+DEPLOYED = "refs/deployed/"
+NOTES = "refs/notes/gitreg/"
+
+MODEL_FILE = "model.yaml"
+MANIFEST_FILE = "manifest.yaml"
+CARD_FILE = "README.md"
+DEPLOYMENT_FILE = "deployment.yaml"
+
+
+def branch_ref(model: str) -> str:
+    return HEADS + model
+
+
+def tag_prefix(model: str) -> str:
+    return f"{TAGS}{model}/"
+
+
+def tag_ref(model: str, version: str) -> str:
+    return f"{TAGS}{model}/{version}"
+
+
+def deploy_ref(environment: str, model: str) -> str:
+    return f"{DEPLOYED}{environment}/{model}"
+
+
+def notes_ref(model: str) -> str:
+    return NOTES + model

@@ -1,0 +1,187 @@
+"""The registry's bare repository: the only place that reads or writes git objects and refs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator, Mapping, Optional, Sequence
+
+import pygit2
+from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
+
+from ..errors import CorruptRegistryError, GitregError
+from . import identity, notes
+from .transaction import RefUpdate, update_refs
+
+
+def default_path() -> Path:
+    """$GITREG_REGISTRY, else ${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git."""
+    env = os.environ.get("GITREG_REGISTRY")
+    if env:
+        return Path(env).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "gitreg" / "registry.git"
+
+
+def resolve_path(path: str | os.PathLike[str] | None) -> Path:
+    return default_path() if path is None else Path(path).expanduser()
+
+
+class Store:
+    """A thin, typed face over pygit2 for the registry layout in DESIGN.md."""
+
+    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+        self.repo = repo
+        self.path = path
+
+    # -- opening -------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> Optional["Store"]:
+        """The registry at path, or None when there is none yet (reads see it empty)."""
+        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+            return None
+        if not path.is_dir():
+            raise CorruptRegistryError(f"registry path {path} is a file, not a git repository")
+        try:
+            repo = pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
+        except pygit2.GitError:
+            raise CorruptRegistryError(f"registry path {path} is not a git repository") from None
+        if not repo.is_bare:
+            raise CorruptRegistryError(
+                f"registry path {path} is a repository with a work tree; gitreg needs a "
+                "dedicated bare repository"
+            )
+        return cls(repo, path)
+
+    @classmethod
+    def create(cls, path: Path) -> "Store":
+        existing = cls.open(path)
+        if existing is not None:
+            return existing
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            repo = pygit2.init_repository(str(path), bare=True)
+        except (OSError, pygit2.GitError) as exc:
+            raise GitregError(f"cannot create registry at {path}: {exc}") from None
+        return cls(repo, path)
+
+    # -- identity ------------------------------------------------------------
+    def signature(self, role: str, when: float) -> pygit2.Signature:
+        return identity.signature(self.repo.config, role, when)
+
+    def config_value(self, key: str) -> Optional[str]:
+        try:
+            return self.repo.config[key]
+        except (KeyError, pygit2.GitError):
+            return None
+
+    # -- refs ----------------------------------------------------------------
+    def ref_target(self, name: str) -> Optional[pygit2.Oid]:
+        try:
+            return self.repo.references[name].target
+        except KeyError:
+            return None
+        except pygit2.GitError as exc:
+            raise CorruptRegistryError(f"cannot read ref {name}: {exc}") from None
+
+    def ref_names(self, prefix: str) -> list[str]:
+        return [n for n in self.repo.raw_listall_references() if n.startswith(prefix.encode())]
+
+    def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
+        """{name after prefix: target} for every ref below prefix."""
+        out: dict[str, pygit2.Oid] = {}
+        raw = prefix.encode()
+        for name in self.repo.raw_listall_references():
+            if name.startswith(raw):
+                full = name.decode("utf-8", "replace")
+                target = self.ref_target(full)
+                if target is not None:
+                    out[full[len(prefix):]] = target
+        return out
+
+    def update_refs(
+        self,
+        updates: Sequence[RefUpdate],
+        message: str,
+        guards: Mapping[str, Optional[pygit2.Oid]] = {},
+    ) -> None:
+        update_refs(self.repo, updates, message, guards)
+
+    def ignores_case(self) -> bool:
+        try:
+            return self.repo.config.get_bool("core.ignorecase")
+        except (KeyError, pygit2.GitError):
+            return False
+
+    # -- objects: read -------------------------------------------------------
+    def commit(self, oid: pygit2.Oid) -> pygit2.Commit:
+        obj = self.repo.get(oid)
+        if obj is None:
+            raise CorruptRegistryError(f"object {oid} is missing from the registry")
+        try:
+            return obj.peel(pygit2.Commit)
+        except (pygit2.GitError, ValueError):
+            raise CorruptRegistryError(f"object {oid} does not lead to a commit") from None
+
+    def tag(self, oid: pygit2.Oid) -> Optional[pygit2.Tag]:
+        obj = self.repo.get(oid)
+        return obj if isinstance(obj, pygit2.Tag) else None
+
+    def read_file(self, commit: pygit2.Commit, name: str) -> Optional[bytes]:
+        tree = commit.tree
+        if name not in tree:
+            return None
+        entry = tree[name]
+        if entry.type_str != "blob":
+            return None
+        return self.repo[entry.id].data
+
+    def read_blob(self, oid: pygit2.Oid) -> bytes:
+        return self.repo[oid].data
+
+    def walk(self, tip: pygit2.Oid, oldest_first: bool = True) -> Iterator[pygit2.Commit]:
+        mode = SortMode.TOPOLOGICAL | (SortMode.REVERSE if oldest_first else SortMode.NONE)
+        return iter(self.repo.walk(tip, mode))
+
+    def notes_map(self, notes_ref: str) -> dict[str, pygit2.Oid]:
+        tip = self.ref_target(notes_ref)
+        if tip is None:
+            return {}
+        return notes.read_all(self.repo, self.commit(tip).tree)
+
+    # -- objects: write ------------------------------------------------------
+    def write_tree(
+        self, files: Mapping[str, bytes], base: Optional[pygit2.Oid] = None, drop: Sequence[str] = ()
+    ) -> pygit2.Oid:
+        builder = self.repo.TreeBuilder(self.repo[base]) if base else self.repo.TreeBuilder()
+        for name in drop:
+            if builder.get(name) is not None:
+                builder.remove(name)
+        for name, data in files.items():
+            builder.insert(name, self.repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
+        return builder.write()
+
+    def write_commit(
+        self,
+        tree: pygit2.Oid,
+        parents: Sequence[pygit2.Oid],
+        message: str,
+        when: float,
+    ) -> pygit2.Oid:
+        author = self.signature("author", when)
+        committer = self.signature("committer", when)
+        return self.repo.create_commit(None, author, committer, message, tree, list(parents))
+
+    def write_tag(self, name: str, target: pygit2.Oid, message: str, when: float) -> pygit2.Oid:
+        """An annotated tag object, written raw: no ref is created here (see transaction)."""
+        tagger = identity.format_signature(self.signature("committer", when))
+        if not message.endswith("\n"):
+            message += "\n"
+        raw = f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}"
+        return self.repo.odb.write(ObjectType.TAG, raw.encode("utf-8"))
+
+    def write_notes_commit(
+        self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float
+    ) -> pygit2.Oid:
+        base = self.commit(tip).tree if tip is not None else None
+        tree = notes.write_notes_tree(self.repo, base, dict(changes))
+        return self.write_commit(tree, [tip] if tip is not None else [], message, when)

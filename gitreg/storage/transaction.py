@@ -1,0 +1,96 @@
+"""Compare-and-swap ref updates, and the retry loop around them.
+
+libgit2's create-if-absent and create_note lose races (a second writer silently
+overwrites the first). Here every ref we change is locked first (git's own
+`<ref>.lock` file, taken with O_EXCL), re-read under the lock and compared with
+the value the caller built on; only then are all of them moved together.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional, Sequence, TypeVar
+
+import pygit2
+
+from ..errors import ConcurrentUpdateError
+
+T = TypeVar("T")
+
+RETRY_SECONDS = 120.0
+_BASE_DELAY = 0.002
+_MAX_DELAY = 0.1
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    name: str
+    old: Optional[pygit2.Oid]  # None: the ref must not exist yet
+    new: pygit2.Oid
+
+
+class RefConflict(Exception):
+    """A ref moved (or was locked) under us; the caller rebuilds on fresh state."""
+
+    def __init__(self, ref: str, locked: bool = False) -> None:
+        super().__init__(ref)
+        self.ref = ref
+        self.locked = locked
+
+
+def _target(repo: pygit2.Repository, name: str) -> Optional[pygit2.Oid]:
+    try:
+        return repo.references[name].target
+    except KeyError:
+        return None
+
+
+def update_refs(
+    repo: pygit2.Repository,
+    updates: Sequence[RefUpdate],
+    message: str,
+    guards: Mapping[str, Optional[pygit2.Oid]] = {},
+) -> None:
+    """Move all refs or none. Raises RefConflict when any ref is not at `old`.
+
+    `guards` are refs locked and compared but not moved: they serialise writers
+    that must not both succeed (e.g. models whose names differ only in case).
+    """
+    names = sorted({u.name for u in updates} | set(guards))
+    with repo.transaction() as txn:
+        for name in names:
+            try:
+                txn.lock_ref(name)
+            except pygit2.GitError:
+                raise RefConflict(name, locked=True) from None
+        for update in updates:
+            if _target(repo, update.name) != update.old:
+                raise RefConflict(update.name)
+            txn.set_target(update.name, update.new, message=message)
+        for name, expected in guards.items():
+            if _target(repo, name) != expected:
+                raise RefConflict(name)
+
+
+def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS) -> T:
+    """Run `attempt` until it does not raise RefConflict, with jittered backoff."""
+    deadline = time.monotonic() + seconds
+    tries = 0
+    while True:
+        try:
+            return attempt()
+        except RefConflict as conflict:
+            tries += 1
+            if time.monotonic() > deadline:
+                hint = (
+                    f"; if no other gitreg or git process is running, remove the stale lock "
+                    f"file for {conflict.ref}"
+                    if conflict.locked
+                    else ""
+                )
+                raise ConcurrentUpdateError(
+                    f"could not {what}: {conflict.ref} kept changing under "
+                    f"{tries} attempts{hint}"
+                ) from None
+            time.sleep(random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2 ** min(tries, 10))))

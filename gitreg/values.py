@@ -1,0 +1,101 @@
+"""Validation of metric values and training parameters, before anything is written."""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Optional
+
+from .errors import InvalidValueError
+from .records import METRIC_FIELDS, ROUGE_FIELDS
+
+_NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")
+
+
+def check_number(name: str, value: Any) -> float | int:
+    """A finite int or float; bools and strings are refused (True is not 1.0 here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidValueError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def check_metric_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or not set(name) <= _NAME_OK or len(name) > 100:
+        raise InvalidValueError(
+            f"metric name {name!r} must be 1-100 characters of letters, digits, '.', '_', '-', '/'"
+        )
+    return name
+
+
+def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword scores -> evaluation_scores fields.
+
+    Known names go to their field; rouge1/rouge2/rougeL (or rouge={...}) into
+    `rouge`; `custom_metrics={...}` and every other name into custom_metrics.
+    """
+    out: dict[str, Any] = {}
+    rouge: dict[str, float] = {}
+    custom: dict[str, float] = {}
+    for key, value in scores.items():
+        if value is None:
+            continue
+        if key == "custom_metrics":
+            if not isinstance(value, Mapping):
+                raise InvalidValueError(f"custom_metrics must be a mapping, got {value!r}")
+            for k, v in value.items():
+                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
+        elif key == "rouge":
+            if not isinstance(value, Mapping):
+                raise InvalidValueError(f"rouge must be a mapping like {{'rouge1': 0.4}}, got {value!r}")
+            for k, v in value.items():
+                rouge[check_metric_name(k)] = check_number(f"rouge {k}", v)
+        elif key in ROUGE_FIELDS:
+            rouge[key] = check_number(key, value)
+        elif key in METRIC_FIELDS:
+            out[key] = check_number(key, value)
+        else:
+            custom[check_metric_name(key)] = check_number(f"metric {key}", value)
+    if rouge:
+        out["rouge"] = rouge
+    if custom:
+        out["custom_metrics"] = custom
+    return out
+
+
+def check_count(name: str, value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    return value
+
+
+def check_amount(name: str, value: Any) -> Optional[float]:
+    if value is None:
+        return None
+    check_number(name, value)
+    if value < 0:
+        raise InvalidValueError(f"{name} must not be negative, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def check_str_list(name: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidValueError(f"{name} must be a list of non-empty strings, got {value!r}")
+    out: list[str] = []
+    for v in value:
+        if v not in out:
+            out.append(v)
+    return out
