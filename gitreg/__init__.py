@@ -1,25 +1,41 @@
-"""gitreg: a model registry whose only database is git."""
+"""gitreg: a model registry whose only database is git.
+
+Names are resolved lazily (PEP 562) so that `gitreg --help` and error handling
+do not pay for importing pygit2 and yaml.
+"""
 from __future__ import annotations
 
-from .artifacts import GitregWarning
-from .errors import (
-    ConcurrentUpdateError, CorruptRegistryError, DeploymentError, GitregError, IdentityError,
-    InvalidNameError, InvalidValueError, LineageError, ModelNotFoundError, VersionExistsError,
-    VersionNotFoundError,
-)
-from .lineage import LineageTracker
-from .records import (
-    ArtifactFile, Deployment, EvaluationScores, Event, ModelMetadata, ModelVersion,
-    TrainingInfo, VersionStatus,
-)
-from .registry import ModelRegistry
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ArtifactFile", "ConcurrentUpdateError", "CorruptRegistryError", "Deployment",
-    "DeploymentError", "EvaluationScores", "Event", "GitregError", "GitregWarning",
-    "IdentityError", "InvalidNameError", "InvalidValueError", "LineageError", "LineageTracker",
-    "ModelMetadata", "ModelNotFoundError", "ModelRegistry", "ModelVersion", "TrainingInfo",
-    "VersionExistsError", "VersionNotFoundError", "VersionStatus", "__version__",
-]
+_EXPORTS = {
+    "ModelRegistry": "registry",
+    "LineageTracker": "lineage",
+    "GitregWarning": "artifacts",
+    **{name: "errors" for name in (
+        "GitregError", "InvalidNameError", "InvalidValueError", "ModelNotFoundError",
+        "VersionNotFoundError", "VersionExistsError", "LineageError", "DeploymentError",
+        "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError",
+    )},
+    **{name: "records" for name in (
+        "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
+        "ModelVersion", "TrainingInfo", "VersionStatus",
+    )},
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gitreg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

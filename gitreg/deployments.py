@@ -7,7 +7,7 @@ version that was live before the current one was deployed.
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Optional
 
 import pygit2
 

@@ -9,7 +9,6 @@ import pygit2
 from . import deployments
 from .records import Event
 from .snapshot import ModelSnapshot
-from .storage import layout
 
 _NOTE_KINDS = {
     "score": "scores_updated",

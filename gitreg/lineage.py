@@ -9,7 +9,7 @@ import pygit2
 
 from . import yamlio
 from .errors import LineageError
-from .names import qualify, sort_versions, split_qualified, version_key
+from .names import qualify, split_qualified
 from .records import ModelVersion
 from .registry import ModelRegistry
 from .snapshot import ModelSnapshot, model_names
@@ -110,6 +110,10 @@ class LineageTracker:
         ancestors = self.get_ancestors(model_name, version)
         return ancestors[0] if ancestors else None
 
+    def get_parents(self, model_name: str) -> dict[str, Optional[str]]:
+        """{version: parent} for every version of a model (another model's as 'other:v3')."""
+        return parents_within(self.registry._snapshot(model_name))
+
     def get_descendants(self, model_name: str, version: str) -> list[str]:
         """Every version trained (transitively) from this one, in any model, breadth first."""
         store = self.registry._reader()
@@ -149,4 +153,4 @@ class LineageTracker:
         return lineage_summary(self.registry)
 
 
-__all__ = ["LineageTracker", "ancestry", "parents_within", "sort_versions", "version_key"]
+__all__ = ["LineageTracker", "ancestry", "parents_within"]

@@ -16,7 +16,7 @@ import pygit2
 from . import artifacts, manifest as mf, yamlio
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
 from .names import check_model_name, check_version_name, next_version, split_qualified
-from .records import REGISTRATION_STATUSES, ModelVersion
+from .records import REGISTRATION_STATUSES
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
 from .storage.repository import Store

@@ -8,7 +8,8 @@ from . import annotations, deployments, registration, report
 from .artifacts import HashProgress
 from .errors import DeploymentError, InvalidValueError, ModelNotFoundError
 from .history import model_history
-from .names import DEFAULT_ENVIRONMENT, check_environment_name, version_key
+from .manifest import merge_scores
+from .names import DEFAULT_ENVIRONMENT, check_environment_name
 from .records import (
     RETIRED_STATUSES, SETTABLE_STATUSES, TRAINING_FIELDS, Deployment, Event, ModelMetadata,
     ModelVersion,
@@ -174,14 +175,22 @@ class ModelRegistry:
         environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
-        self._snapshot(name).require(version)
-        action = "deploy" if deployed else "undeploy"
-        deployments.apply(self._writer(), name, environment, action, version, reason)
+        if deployed:
+            self.deploy(name, version, environment=environment, reason=reason)
+        else:
+            self.undeploy(name, version, environment=environment, reason=reason)
         return self.get_version(name, version)
 
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-               reason: str = "") -> ModelVersion:
-        return self.set_deployed(name, version, True, environment=environment, reason=reason)
+               reason: str = "") -> Optional[Deployment]:
+        """Append a deployment commit; None when `version` is already live there.
+
+        Deploying a newer version over an older one deprecates the older one,
+        unless it is still deployed in another environment.
+        """
+        self._snapshot(name).require(version)
+        record, _ = deployments.apply(self._writer(), name, environment, "deploy", version, reason)
+        return record
 
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> Deployment:
@@ -205,8 +214,6 @@ class ModelRegistry:
         if not update:
             raise InvalidValueError("no scores given")
         self._snapshot(name).require(version)
-        from .manifest import merge_scores
-
         def change(note: dict[str, Any]) -> dict[str, Any]:
             note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
             return note
@@ -298,4 +305,4 @@ def _flat(scores: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["ModelRegistry", "version_key"]
+__all__ = ["ModelRegistry"]

@@ -83,9 +83,9 @@ class ModelSnapshot:
     def require(self, version: str) -> str:
         check_version_name(version)
         if version not in self.tags:
-            known = ", ".join(self.versions_sorted()[-5:]) or "none"
+            known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
             raise VersionNotFoundError(
-                f"model {self.model!r} has no version {version!r} (latest: {known})"
+                f"model {self.model!r} has no version {version!r} (newest: {known})"
             )
         return version
 

@@ -1,0 +1,1 @@
+"""The git-style command line: parse, call the API, render. Nothing else."""

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[Optional[str], typer.Argument(help="Version (default: next vN).")] = None,
+    base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
+    framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
+    samples: Annotated[Optional[int], typer.Option(help="Training samples.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Batch size.")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help="Learning rate.")] = None,
+    training_data: Annotated[
+        Optional[list[str]], typer.Option("--training-data", "-d", help="Data source; repeatable.")
+    ] = None,
+    lora_path: Annotated[Optional[str], typer.Option(help="LoRA weights (file, dir or URI).")] = None,
+    gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
+    checkpoint_path: Annotated[Optional[str], typer.Option(help="Checkpoint (path or URI).")] = None,
+    config_path: Annotated[Optional[str], typer.Option(help="Config file (path or URI).")] = None,
+    accuracy: options.Accuracy = None,
+    f1_score: options.F1 = None,
+    perplexity: options.Perplexity = None,
+    bleu: options.Bleu = None,
+    speed: options.Speed = None,
+    memory_mb: options.MemoryMb = None,
+    latency_ms: options.LatencyMs = None,
+    metric: options.Metric = None,
+    duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
+    cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
+    hardware: Annotated[Optional[str], typer.Option(help="Hardware trained on.")] = None,
+    notes: Annotated[str, typer.Option(help="Free-text notes.")] = "",
+    git_commit: Annotated[Optional[str], typer.Option(help="Commit of the training code.")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Tag; repeatable.")] = None,
+    parent: Annotated[
+        Optional[str], typer.Option(help="Trained from: VERSION or MODEL:VERSION.")
+    ] = None,
+    status: Annotated[str, typer.Option(help="draft, training or completed.")] = "completed",
+    card: Annotated[
+        Optional[Path], typer.Option(help="Model card (Markdown) stored as README.md.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the version.")] = False,
+    json_out: options.Json = False,
+) -> None:
+    """Register a new version of MODEL (alias: register)."""
+    from ..progress import hash_progress
+
+    scores = options.collect_scores(
+        accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
+    )
+    with hash_progress() as progress:
+        v = context.registry(ctx).register_model(
+            model, version, base_model=base_model, framework=framework, samples=samples,
+            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            training_data=training_data, lora_path=lora_path, gguf_path=gguf_path,
+            checkpoint_path=checkpoint_path, config_path=config_path,
+            evaluation_scores=scores or None, duration_hours=duration_hours, cost_usd=cost_usd,
+            hardware=hardware, notes=notes, git_commit=git_commit, tags=tag,
+            parent_version=parent, status=status, model_card=card, progress=progress,
+        )
+    if json_out:
+        context.emit_json(v.to_dict())
+    elif quiet:
+        print(v.version)
+    else:
+        parent_note = f", from {v.parent_version}" if v.parent_version else ""
+        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note})")

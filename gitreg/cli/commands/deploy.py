@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[str, typer.Argument(help="Version to deploy.")],
+    env: options.Env = "production",
+    reason: options.Reason = "",
+) -> None:
+    """Deploy a version to an environment (appends to refs/deployed/ENV/MODEL)."""
+    reg = context.registry(ctx)
+    record = reg.deploy(model, version, environment=env, reason=reason)
+    if record is None:
+        context.say(f"{model} {version} is already deployed in {env}")
+        return
+    context.say(f"Deployed {model} {version} to {env}" + _replaced(reg, model, record.previous_version))
+
+
+def _replaced(reg, model: str, previous) -> str:
+    if previous is None:
+        return ""
+    deprecated = reg.get_version(model, previous).status.value == "deprecated"
+    return f" (was {previous}{'; now deprecated' if deprecated else ''})"

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    json_out: options.Json = False,
+) -> None:
+    """Every event of a model, oldest first, read from git."""
+    events = context.registry(ctx).history(model)
+    if json_out:
+        context.emit_json([e.to_dict() for e in events])
+        return
+    from ..render import history_table
+
+    context.out().print(history_table(events))

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import context, options
+from .deploy import _replaced
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[
+        Optional[str], typer.Argument(help="Version to go back to (default: the previous one).")
+    ] = None,
+    env: options.Env = "production",
+    reason: options.Reason = "",
+) -> None:
+    """Roll an environment back; the replaced version becomes deprecated."""
+    reg = context.registry(ctx)
+    v = reg.rollback(model, version, environment=env, reason=reason)
+    last = reg.deployment_history(model, env)[-1]
+    context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version))

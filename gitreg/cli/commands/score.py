@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[str, typer.Argument(help="Version.")],
+    accuracy: options.Accuracy = None,
+    f1_score: options.F1 = None,
+    perplexity: options.Perplexity = None,
+    bleu: options.Bleu = None,
+    speed: options.Speed = None,
+    memory_mb: options.MemoryMb = None,
+    latency_ms: options.LatencyMs = None,
+    metric: options.Metric = None,
+) -> None:
+    """Record new evaluation scores for a version (a git note; earlier ones stay in history)."""
+    scores = options.collect_scores(
+        accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
+    )
+    if not scores:
+        raise typer.BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
+    context.registry(ctx).update_evaluation_scores(model, version, **scores)
+    shown = ", ".join(f"{k}={v:g}" for k, v in scores.items())
+    context.say(f"Updated scores of {model} {version}: {shown}")

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[str, typer.Argument(help="Version.")],
+    json_out: options.Json = False,
+) -> None:
+    """Show everything about one version."""
+    v = context.registry(ctx).get_version(model, version)
+    if json_out:
+        context.emit_json(v.to_dict())
+        return
+    from ..render import version_detail
+
+    context.out().print(version_detail(v))

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    json_out: options.Json = False,
+) -> None:
+    """Draw the version tree of a model (from commit parentage)."""
+    tracker = context.tracker(ctx)
+    if json_out:
+        context.emit_json({"model_name": model, "parents": tracker.get_parents(model)})
+        return
+    context.out().print(tracker.build_tree(model).rstrip("\n"), markup=False)

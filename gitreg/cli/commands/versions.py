@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    json_out: options.Json = False,
+) -> None:
+    """List the versions of a model, oldest first (natural order)."""
+    versions = context.registry(ctx).list_versions(model)
+    if json_out:
+        context.emit_json([v.to_dict() for v in versions])
+        return
+    from ..render import versions_table
+
+    context.out().print(versions_table(versions))

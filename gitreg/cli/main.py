@@ -1,0 +1,117 @@
+"""Entry point: builds the Typer app and is the one place errors become messages.
+
+Command modules import only typer at load time; pygit2, yaml and rich are
+imported inside the commands that need them, so `gitreg --help` stays fast.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Annotated, Optional
+
+import typer
+
+from .commands import (
+    add, compare, deploy, history, info, init, lineage, list as list_cmd, meta, rollback, score,
+    show, status, tag, tree, undeploy, versions,
+)
+
+COMMANDS = [
+    ("init", init.run), ("add", add.run), ("list", list_cmd.run), ("info", info.run),
+    ("versions", versions.run), ("show", show.run), ("compare", compare.run),
+    ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
+    ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
+    ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from gitreg import __version__
+
+        print(f"gitreg {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    ctx: typer.Context,
+    registry: Annotated[
+        Optional[str],
+        typer.Option(
+            "--registry", "-R", metavar="PATH",
+            help="Registry repository (default: $GITREG_REGISTRY, else "
+                 "${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """gitreg: a model registry whose only database is git."""
+    ctx.obj = {"registry": registry}
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="gitreg", no_args_is_help=True, add_completion=False,
+        pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name, fn in COMMANDS:
+        app.command(name)(fn)
+    app.command("register", help="Alias of add.", hidden=True)(add.run)
+    return app
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    sys.stderr.write(f"gitreg: warning: {message}\n")
+
+
+def _usage_error(exc: Exception) -> bool:
+    """Typer's parse errors (click's, or typer's vendored click's) carry these two."""
+    return hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from gitreg.errors import GitregError
+
+    warnings.showwarning = _show_warning
+    debug = bool(os.environ.get("GITREG_DEBUG"))
+    try:
+        result = build_app()(args=argv, prog_name="gitreg", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("gitreg: aborted\n")
+        return 1
+    except GitregError as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"gitreg: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("gitreg: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        if _usage_error(exc):
+            if not exc.format_message():  # no arguments: the help was printed
+                return exc.exit_code
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"gitreg: error: {exc.format_message()}{hint}\n")
+            return exc.exit_code
+        if debug:  # a bug: say so in one line; GITREG_DEBUG=1 shows the traceback
+            raise
+        sys.stderr.write(
+            f"gitreg: internal error: {type(exc).__name__}: {exc} "
+            "(run with GITREG_DEBUG=1 for the traceback)\n"
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Options shared by several commands (metric flags of add and score, --json, --env)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+Env = Annotated[
+    str, typer.Option("--env", "-e", help="Deployment environment.", show_default=True)
+]
+Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
+
+Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]
+F1 = Annotated[Optional[float], typer.Option("--f1-score", help="F1 score.")]
+Perplexity = Annotated[Optional[float], typer.Option("--perplexity", help="Perplexity.")]
+Bleu = Annotated[Optional[float], typer.Option("--bleu", help="BLEU score.")]
+Speed = Annotated[
+    Optional[float], typer.Option("--speed", help="Inference speed, tokens per second.")
+]
+MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory use in MB.")]
+LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
+Metric = Annotated[
+    Optional[list[str]],
+    typer.Option("--metric", "-m", help="NAME=VALUE; repeatable. Unknown names are custom metrics."),
+]
+
+
+def collect_scores(
+    accuracy: Optional[float], f1_score: Optional[float], perplexity: Optional[float],
+    bleu: Optional[float], speed: Optional[float], memory_mb: Optional[float],
+    latency_ms: Optional[float], metric: Optional[list[str]],
+) -> dict[str, float]:
+    scores = {
+        "accuracy": accuracy, "f1_score": f1_score, "perplexity": perplexity, "bleu": bleu,
+        "inference_speed_tokens_per_sec": speed, "memory_mb": memory_mb, "latency_ms": latency_ms,
+    }
+    scores = {k: v for k, v in scores.items() if v is not None}
+    for item in metric or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--metric")
+        try:
+            scores[name.strip()] = float(raw)
+        except ValueError:
+            raise typer.BadParameter(
+                f"value of {name.strip()} must be a number, got {raw!r}", param_hint="--metric"
+            ) from None
+    return scores

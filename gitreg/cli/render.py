@@ -1,0 +1,133 @@
+"""Human renderings with rich: the seed's list layout, tables, trees."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from gitreg.records import Event, ModelVersion
+
+# Metrics where a smaller value is the better one; every other metric: larger is better.
+_LOWER_IS_BETTER = ("perplexity", "memory_mb", "latency_ms", "cost_usd", "duration_hours")
+_LOWER_HINTS = ("loss", "error", "latency", "perplexity", "_ms", "memory", "cost", "wer", "cer")
+
+
+def lower_is_better(key: str) -> bool:
+    return key in _LOWER_IS_BETTER or any(h in key.lower() for h in _LOWER_HINTS)
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def version_line(v: "ModelVersion") -> Text:
+    from gitreg.report import version_line as plain
+
+    return Text(plain(v), style="green" if v.deployed else ("dim" if v.status.value in ("deprecated", "archived") else ""))
+
+
+def versions_table(versions: list["ModelVersion"]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("Version", "Status", "Created", "Parent", "Accuracy", "F1", "Deployed", "Tags"):
+        table.add_column(col, no_wrap=col in ("Version", "Status", "Created"))
+    for v in versions:
+        s = v.evaluation_scores
+        table.add_row(
+            v.version, v.status.value, v.created_at[:19].replace("T", " "),
+            v.parent_version or "-", fmt(s.accuracy), fmt(s.f1_score),
+            ", ".join(v.environments) or "-", ", ".join(v.tags) or "-",
+            style="green" if v.deployed else None,
+        )
+    return table
+
+
+def version_detail(v: "ModelVersion") -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+
+    def row(label: str, value: Any) -> None:
+        if value not in (None, "", [], {}):
+            table.add_row(label, fmt(value))
+
+    row("Model", v.model_name)
+    row("Version", v.version)
+    row("Status", v.status.value)
+    row("Created", v.created_at)
+    row("Registered by", v.registered_by)
+    row("Commit", v.commit)
+    row("Parent", v.parent_version)
+    row("Base model", v.base_model)
+    row("Deployed", ", ".join(v.environments) + (f" (since {v.deployed_at})" if v.deployed_at else "") if v.deployed else None)
+    if v.training:
+        for key, value in v.training.to_dict().items():
+            if key != "base_model":
+                row(f"training.{key}", value)
+    for key, value in v.evaluation_scores.flat().items():
+        row(f"score.{key}", value)
+    for f in v.files:
+        extra = f" sha256={f.sha256[:16]}… size={f.size_bytes}" if f.sha256 else ""
+        row(f"file.{f.role}", f.path + extra)
+    row("Training data", v.training_data_sources)
+    row("Code commit", v.git_commit)
+    row("Tags", v.tags)
+    row("Notes", v.notes)
+    return table
+
+
+def compare_table(a: str, b: str, diff: dict[str, dict[str, Any]]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("Key", a, b, "Δ", "Better"):
+        table.add_column(col, justify="right" if col not in ("Key", "Better") else "left")
+    for key, values in diff.items():
+        va, vb = values[a], values[b]
+        delta, better = "", ""
+        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (va, vb))
+        if numeric:
+            delta = f"{vb - va:+.6g}"
+            if va != vb and key not in ("samples", "epochs", "batch_size", "learning_rate"):
+                b_wins = (vb < va) if lower_is_better(key) else (vb > va)
+                better = b if b_wins else a
+        table.add_row(key, fmt(va), fmt(vb), delta, better)
+    return table
+
+
+def history_table(events: list["Event"]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("When (UTC)", "Event", "Version", "Env", "Who", "Details"):
+        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"))
+    for e in events:
+        details = "; ".join(f"{k}={fmt(v)}" for k, v in e.details.items() if v not in (None, ""))
+        table.add_row(
+            _utc(e.timestamp), e.kind, e.version or "-", e.environment or "-",
+            e.actor.split(" <")[0], details,
+        )
+    return table
+
+
+def _utc(ts: str) -> str:
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(ts)
+    except ValueError:
+        return ts
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def plain_lines(text: str) -> Text:
+    return Text(text.rstrip("\n"))
+
+
+def optional(value: Optional[str]) -> str:
+    return value if value else "-"
