@@ -7,6 +7,7 @@ import datetime as _dt
 import pygit2
 
 from . import deployments
+from .names import relative
 from .records import Event
 from .snapshot import ModelSnapshot
 
@@ -57,7 +58,8 @@ def model_history(snap: ModelSnapshot) -> list[Event]:
     for version in snap.versions_sorted():
         commit = snap.commit_of(version)
         manifest = snap.manifest(version, commit)
-        details = {"status": manifest.get("status"), "parent_version": manifest.get("parent_version")}
+        details = {"status": manifest.get("status"),
+                   "parent_version": relative(manifest.get("parent_version"), model)}
         events.append(Event(str(manifest.get("created_at") or _commit_time(commit)), "registered",
                             model, version, snap.registered_by(version, commit), details,
                             commit=str(commit.id)))

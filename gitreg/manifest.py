@@ -6,6 +6,7 @@ import datetime as _dt
 from typing import Any, Optional
 
 from .errors import CorruptRegistryError
+from .names import relative
 from .records import (
     METRIC_FIELDS, TRAINING_FIELDS, ArtifactFile, EvaluationScores, ModelMetadata,
     ModelVersion, TrainingInfo, VersionStatus,
@@ -141,9 +142,7 @@ def read_version(
         if isinstance(f, dict)
     ]
     by_role = {f.role: f.path for f in files}
-    parent = manifest.get("parent_version")
-    if isinstance(parent, str) and parent.startswith(f"{model}:"):
-        parent = parent[len(model) + 1:]
+    parent = relative(manifest.get("parent_version"), model)
     return ModelVersion(
         model_name=model,
         version=version,

@@ -83,3 +83,10 @@ def split_qualified(ref: str, default_model: str) -> tuple[str, str]:
 def qualify(model: str, version: str, relative_to: str | None = None) -> str:
     """The short form for the same model, 'model:version' otherwise."""
     return version if model == relative_to else f"{model}:{version}"
+
+
+def relative(parent: object, model: str) -> object:
+    """'majora:v1' seen from majora is 'v1'; anything else is returned as it is."""
+    if isinstance(parent, str) and parent.startswith(f"{model}:"):
+        return parent[len(model) + 1:]
+    return parent
