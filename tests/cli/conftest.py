@@ -1,0 +1,43 @@
+"""CLI fixtures: `cli` runs gitreg's real entry point in-process (fast), `run_gitreg`
+runs the installed program as a separate process (exit codes, stderr, tracebacks)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from gitreg.cli.main import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(registry_path, capsys):
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(["-R", str(registry_path), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_gitreg(*args: str, env: dict | None = None, cwd=None) -> Result:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitreg", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def gitreg_proc(registry_path):
+    return lambda *args, env=None: run_gitreg("-R", str(registry_path), *args, env=env)

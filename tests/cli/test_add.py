@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+import yaml
+
+from ..conftest import git
+
+
+def test_add_records_every_option(cli, registry_path, tmp_path):
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"gguf-bytes" * 1000)
+    card = tmp_path / "card.md"
+    card.write_text("# majora v1\nA model card.\n")
+    r = cli(
+        "add", "majora", "--base-model", "Qwen2.5-Coder-7B", "--framework", "unsloth",
+        "--samples", "223", "--epochs", "3", "--batch-size", "4", "--learning-rate", "0.0002",
+        "--training-data", "oracle", "-d", "toolbench", "--gguf-path", str(weights),
+        "--lora-path", "s3://bucket/lora", "--accuracy", "0.85", "--f1-score", "0.82",
+        "--perplexity", "2.1", "--bleu", "0.3", "--speed", "120", "--memory-mb", "8000",
+        "--latency-ms", "40", "--metric", "pass_at_1=0.4", "-m", "rouge1=0.5",
+        "--duration-hours", "3", "--cost-usd", "0.8", "--hardware", "M2 Max",
+        "--notes", "Initial training", "--git-commit", "abc123", "--tag", "experimental",
+        "--status", "completed", "--card", str(card), "--json",
+    )
+    assert r.code == 0, r.err
+    record = json.loads(r.out)
+    assert record["version"] == "v1"
+    assert record["training"]["samples"] == 223
+    assert record["training"]["learning_rate"] == 0.0002
+    scores = record["evaluation_scores"]
+    assert scores["accuracy"] == 0.85 and scores["inference_speed_tokens_per_sec"] == 120
+    assert scores["custom_metrics"] == {"pass_at_1": 0.4}
+    assert scores["rouge"] == {"rouge1": 0.5}
+    assert record["training_data_sources"] == ["oracle", "toolbench"]
+    gguf = next(f for f in record["files"] if f["role"] == "gguf")
+    assert gguf["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert gguf["size_bytes"] == weights.stat().st_size
+    manifest = yaml.safe_load(git(registry_path, "show", "majora/v1:manifest.yaml"))
+    assert manifest["lora_path"] == "s3://bucket/lora"
+    assert manifest["tags"] == ["experimental"]
+    assert git(registry_path, "show", "majora/v1:README.md") == card.read_text()
+
+
+def test_quiet_prints_only_the_version_and_auto_increments(cli):
+    assert cli("add", "majora", "-q").out == "v1\n"
+    assert cli("add", "majora", "-q").out == "v2\n"
+    assert cli("add", "majora", "v10", "-q").out == "v10\n"
+    assert cli("register", "majora", "-q").out == "v11\n"
+
+
+def test_parent_option_sets_lineage(cli, registry_path):
+    cli("add", "majora")
+    r = cli("add", "majora", "--parent", "v1")
+    assert r.code == 0
+    assert "from v1" in r.out
+    subjects = git(registry_path, "log", "--first-parent", "--format=%s", "majora/v2").split("\n")
+    assert subjects[:3] == ["register majora v2", "register majora v1", "create model majora"]
+
+
+def test_missing_artifact_path_warns_in_one_line_and_registers(cli):
+    r = cli("add", "majora", "--lora-path", "/does/not/exist")
+    assert r.code == 0
+    assert r.err == (
+        "gitreg: warning: lora path /does/not/exist does not exist here; "
+        "recorded as given, without a hash\n"
+    )
+
+
+def test_bad_metric_syntax_is_a_usage_error(cli, registry_path):
+    r = cli("add", "majora", "--metric", "novalue")
+    assert r.code == 2
+    assert r.err.count("\n") == 1 and "NAME=VALUE" in r.err
+    r = cli("add", "majora", "--metric", "x=abc")
+    assert r.code == 2 and "must be a number" in r.err
+    assert not registry_path.exists()
+
+
+def test_non_finite_metric_is_refused_and_nothing_written(cli, registry_path):
+    r = cli("add", "majora", "--accuracy", "nan")
+    assert r.code == 1
+    assert r.err == "gitreg: error: accuracy must be a finite number, got nan\n"
+    assert not registry_path.exists()
+
+
+def test_duplicate_version_is_an_error(cli):
+    assert cli("add", "majora", "v1").code == 0
+    r = cli("add", "majora", "v1")
+    assert r.code == 1
+    assert r.err == "gitreg: error: majora v1 is already registered\n"
