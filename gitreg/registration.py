@@ -134,7 +134,7 @@ def write(store: Store, reg: Registration) -> str:
             version = reg.version
         else:
             version = next_version(snap.tags)
-        _case_clash(version, list(snap.tags), f"version {reg.model}")
+        _case_clash(version, list(snap.tags), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:
                 guards[layout.branch_ref(reg.model.lower())] = None
