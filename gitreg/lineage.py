@@ -40,7 +40,7 @@ def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str]]:
 
 
 def version_commits(snap: ModelSnapshot) -> dict[pygit2.Oid, str]:
-    return {snap.commit_of(v).id: v for v in snap.tags}
+    return {snap.commit_of(v).id: v for v in snap.versions}
 
 
 def parents_within(snap: ModelSnapshot) -> dict[str, Optional[str]]:
@@ -83,7 +83,7 @@ class LineageTracker:
         """Register the version if new; lineage is fixed once registered."""
         if self.registry.has_model(model_name):
             snap = self.registry._snapshot(model_name)
-            if version in snap.tags:
+            if version in snap.versions:
                 existing = snap.version(version)
                 want = None
                 if parent_version is not None:

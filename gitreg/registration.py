@@ -129,12 +129,12 @@ def write(store: Store, reg: Registration) -> str:
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
         if reg.version is not None:
-            if reg.version in snap.tags:
+            if reg.version in snap.versions:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = next_version(snap.tags)
-        _case_clash(version, list(snap.tags), f"{reg.model} version")
+            version = next_version(snap.versions)
+        _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:
                 guards[layout.branch_ref(reg.model.lower())] = None

@@ -97,10 +97,11 @@ class ModelRegistry:
             evaluation_scores=evaluation_scores,
             paths={"lora": lora_path, "gguf": gguf_path, "checkpoint": checkpoint_path,
                    "config": config_path},
-            training_data=list(training_data) if training_data is not None else None,
-            git_commit=git_commit, tags=list(tags) if tags is not None else None,
+            training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress,
         )
+        if reg.parent is not None:  # before the registry is created: nothing written on error
+            ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         store = self._writer()
         written = registration.write(store, reg)
         return ModelSnapshot(store, reg.model).version(written)
@@ -283,7 +284,7 @@ class ModelRegistry:
             if value is not None:
                 update[key] = values.check_text(key, value)
         if tags is not None:
-            update["tags"] = values.check_str_list("tags", list(tags))
+            update["tags"] = values.check_str_list("tags", tags)
         if not update:
             raise InvalidValueError("nothing to update: give description, owner, tags or notes")
         self._snapshot(model_name)

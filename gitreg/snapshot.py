@@ -45,7 +45,7 @@ def _valid(check, name: str) -> bool:
 def model_names(store: Optional[Store]) -> list[str]:
     if store is None:
         return []
-    return sorted(n for n in store.refs_under(layout.HEADS) if _valid(check_model_name, n))
+    return sorted(n for n in store.ref_names_under(layout.HEADS) if _valid(check_model_name, n))
 
 
 def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
@@ -62,8 +62,8 @@ class ModelSnapshot:
         self.store = store
         self.model = model
         self.tip = store.ref_target(layout.branch_ref(model))
-        self.tags = {
-            v: oid for v, oid in store.refs_under(layout.tag_prefix(model)).items()
+        self.versions = {
+            v for v in store.ref_names_under(layout.tag_prefix(model))
             if _valid(check_version_name, v)
         }
         self.notes_tip = store.ref_target(layout.notes_ref(model))
@@ -78,22 +78,29 @@ class ModelSnapshot:
 
     # -- versions -------------------------------------------------------------
     def versions_sorted(self) -> list[str]:
-        return sort_versions(self.tags)
+        return sort_versions(self.versions)
 
     def require(self, version: str) -> str:
         check_version_name(version)
-        if version not in self.tags:
+        if version not in self.versions:
             known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
             raise VersionNotFoundError(
                 f"model {self.model!r} has no version {version!r} (newest: {known})"
             )
         return version
 
+    def tag_target(self, version: str) -> pygit2.Oid:
+        """The object refs/tags/<model>/<version> points at (read on demand)."""
+        target = self.store.ref_target(layout.tag_ref(self.model, version))
+        if target is None:
+            raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
+        return target
+
     def commit_of(self, version: str) -> pygit2.Commit:
-        return self.store.commit(self.tags[self.require(version)])
+        return self.store.commit(self.tag_target(self.require(version)))
 
     def registered_by(self, version: str, commit: pygit2.Commit) -> str:
-        tag = self.store.tag(self.tags[version])
+        tag = self.store.tag(self.tag_target(version))
         who = tag.tagger if tag is not None and tag.tagger is not None else commit.author
         return f"{who.name} <{who.email}>"
 
@@ -170,10 +177,19 @@ class ModelSnapshot:
         return [self.version(v) for v in self.versions_sorted()]
 
     def root_commit(self) -> pygit2.Commit:
-        """The model's root commit: the first-parent end of the branch."""
+        """The model's root commit (tree: model.yaml).
+
+        The last parent of a version commit is always this model's previous tip
+        (DESIGN.md 'Commits'), so following last parents stays on the branch. A
+        root never changes (branches only fast-forward): remembered per store.
+        """
+        known = self.store.roots.get(self.model)
+        if known is not None:
+            return self.store.commit(known)
         commit = self.store.commit(self.tip)
         while commit.parents:
-            commit = commit.parents[0] if len(commit.parents) == 1 else commit.parents[-1]
+            commit = commit.parents[-1]
+        self.store.roots[self.model] = commit.id
         return commit
 
     def metadata(self) -> ModelMetadata:

@@ -92,7 +92,10 @@ def check_text(name: str, value: Any) -> Optional[str]:
 def check_str_list(name: str, value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise InvalidValueError(f"{name} must be a list of strings, got {value!r}")
+    value = list(value)
+    if not all(isinstance(v, str) and v for v in value):
         raise InvalidValueError(f"{name} must be a list of non-empty strings, got {value!r}")
     out: list[str] = []
     for v in value:

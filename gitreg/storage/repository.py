@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Sequence
 
@@ -9,7 +11,7 @@ import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError
-from . import identity, notes
+from . import identity, notes, refscan
 from .transaction import RefUpdate, update_refs
 
 
@@ -32,6 +34,7 @@ class Store:
     def __init__(self, repo: pygit2.Repository, path: Path) -> None:
         self.repo = repo
         self.path = path
+        self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -54,15 +57,31 @@ class Store:
 
     @classmethod
     def create(cls, path: Path) -> "Store":
+        """Open the registry, creating it first if needed.
+
+        A new registry is initialised beside its final path and renamed into
+        place, so a concurrent reader or creator never sees half a repository.
+        """
         existing = cls.open(path)
         if existing is not None:
             return existing
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            repo = pygit2.init_repository(str(path), bare=True)
-        except (OSError, pygit2.GitError) as exc:
+            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        except OSError as exc:
+            raise GitregError(f"cannot create registry at {path}: {exc.strerror}") from None
+        try:
+            pygit2.init_repository(str(staging), bare=True)
+            os.rename(staging, path)
+        except OSError:  # another process created it first (or path is in the way)
+            shutil.rmtree(staging, ignore_errors=True)
+        except pygit2.GitError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
             raise GitregError(f"cannot create registry at {path}: {exc}") from None
-        return cls(repo, path)
+        store = cls.open(path)
+        if store is None:
+            raise GitregError(f"cannot create registry at {path}")
+        return store
 
     # -- identity ------------------------------------------------------------
     def signature(self, role: str, when: float) -> pygit2.Signature:
@@ -83,19 +102,17 @@ class Store:
         except pygit2.GitError as exc:
             raise CorruptRegistryError(f"cannot read ref {name}: {exc}") from None
 
-    def ref_names(self, prefix: str) -> list[str]:
-        return [n for n in self.repo.raw_listall_references() if n.startswith(prefix.encode())]
+    def ref_names_under(self, prefix: str) -> set[str]:
+        """Names below prefix (which ends in '/'), relative to it; no targets are read."""
+        return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix)}
 
     def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
         """{name after prefix: target} for every ref below prefix."""
         out: dict[str, pygit2.Oid] = {}
-        raw = prefix.encode()
-        for name in self.repo.raw_listall_references():
-            if name.startswith(raw):
-                full = name.decode("utf-8", "replace")
-                target = self.ref_target(full)
-                if target is not None:
-                    out[full[len(prefix):]] = target
+        for name in self.ref_names_under(prefix):
+            target = self.ref_target(prefix + name)
+            if target is not None:
+                out[name] = target
         return out
 
     def update_refs(

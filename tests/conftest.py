@@ -1,0 +1,111 @@
+"""Shared fixtures for the API and storage tests.
+
+Every test runs with a fixed git identity, a temporary HOME / XDG_DATA_HOME and a
+GITREG_REGISTRY inside the test's tmp dir, so nothing ever touches the real home
+or the real default registry. `git(path, *args)` runs the real git CLI on a
+registry and returns stdout; the `git`, `refs` and `fsck` fixtures hand out the
+helpers below.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from gitreg import ModelRegistry
+
+# Property tests are reproducible run to run and leave no example database behind.
+settings.register_profile("gitreg", derandomize=True, database=None, deadline=None)
+settings.load_profile("gitreg")
+
+AUTHOR_NAME = "Gitreg Tester"
+AUTHOR_EMAIL = "tester@example.com"
+ACTOR = f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>"
+
+
+def git(path, *args: str, input: str | None = None) -> str:
+    """Run `git --git-dir=<path> <args>`; return stdout; fail the test on a nonzero exit."""
+    cmd = ["git", f"--git-dir={path}", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, input=input)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc.stdout
+
+
+def refs(path) -> dict[str, str]:
+    """{refname: object id} of every ref in the registry (empty if it does not exist)."""
+    if not Path(path).exists():
+        return {}
+    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)")
+    return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+
+def fsck_problems(path) -> list[str]:
+    """Lines of `git fsck --strict` that are not 'dangling ...' (plus the exit status)."""
+    proc = subprocess.run(
+        ["git", f"--git-dir={path}", "fsck", "--strict", "--no-progress"],
+        capture_output=True, text=True,
+    )
+    lines = [
+        line for line in (proc.stdout + proc.stderr).splitlines()
+        if line.strip() and not line.startswith("dangling ")
+        and not line.startswith("Checking ")
+        and not line.startswith("notice: ")  # unborn HEAD / no default refs: a bare registry has no HEAD branch
+    ]
+    if proc.returncode != 0:
+        lines.append(f"git fsck exited {proc.returncode}")
+    return lines
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.setenv("GITREG_REGISTRY", str(home / "default-registry.git"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", AUTHOR_NAME)
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", AUTHOR_EMAIL)
+    monkeypatch.setenv("GIT_COMMITTER_NAME", AUTHOR_NAME)
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", AUTHOR_EMAIL)
+    yield home
+
+
+@pytest.fixture
+def registry_path(tmp_path) -> Path:
+    """Where a fresh bare registry will be created (it does not exist yet)."""
+    return tmp_path / "registry.git"
+
+
+@pytest.fixture
+def reg(registry_path) -> ModelRegistry:
+    return ModelRegistry(registry_path)
+
+
+# Test modules take these helpers as fixtures rather than importing conftest
+# (another conftest.py under tests/ would shadow the module name).
+@pytest.fixture(name="git")
+def _git_fixture():
+    return git
+
+
+@pytest.fixture(name="refs")
+def _refs_fixture():
+    return refs
+
+
+@pytest.fixture(name="fsck")
+def _fsck_fixture():
+    return fsck_problems
+
+
+@pytest.fixture
+def actor() -> str:
+    """The 'Name <email>' every write in a test is made by."""
+    return ACTOR
