@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence, TypeVar
 
@@ -19,6 +20,7 @@ from ..errors import ConcurrentUpdateError
 T = TypeVar("T")
 
 RETRY_SECONDS = 120.0
+STALE_LOCK_SECONDS = 10.0  # writers hold a ref lock for milliseconds
 _BASE_DELAY = 0.002
 _MAX_DELAY = 0.1
 
@@ -33,10 +35,20 @@ class RefUpdate:
 class RefConflict(Exception):
     """A ref moved (or was locked) under us; the caller rebuilds on fresh state."""
 
-    def __init__(self, ref: str, locked: bool = False) -> None:
+    def __init__(self, ref: str, lock_file: Optional[Path] = None) -> None:
         super().__init__(ref)
         self.ref = ref
-        self.locked = locked
+        self.lock_file = lock_file  # set when another writer held the ref's lock
+
+    def stale_lock_age(self) -> Optional[float]:
+        """Seconds the lock file has existed, when that is longer than any writer holds one."""
+        if self.lock_file is None:
+            return None
+        try:
+            age = time.time() - self.lock_file.stat().st_mtime
+        except OSError:  # released meanwhile
+            return None
+        return age if age > STALE_LOCK_SECONDS else None
 
 
 def _target(repo: pygit2.Repository, name: str) -> Optional[pygit2.Oid]:
@@ -63,7 +75,7 @@ def update_refs(
             try:
                 txn.lock_ref(name)
             except pygit2.GitError:
-                raise RefConflict(name, locked=True) from None
+                raise RefConflict(name, Path(repo.path) / f"{name}.lock") from None
         for update in updates:
             if _target(repo, update.name) != update.old:
                 raise RefConflict(update.name)
@@ -82,15 +94,14 @@ def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS
             return attempt()
         except RefConflict as conflict:
             tries += 1
-            if time.monotonic() > deadline:
-                hint = (
-                    f"; if no other gitreg or git process is running, remove the stale lock "
-                    f"file for {conflict.ref}"
-                    if conflict.locked
-                    else ""
-                )
+            age = conflict.stale_lock_age()
+            if age is not None:
                 raise ConcurrentUpdateError(
-                    f"could not {what}: {conflict.ref} kept changing under "
-                    f"{tries} attempts{hint}"
+                    f"could not {what}: {conflict.lock_file} has been locked for {age:.0f} s; "
+                    "if no gitreg or git process is running, remove that file"
+                ) from None
+            if time.monotonic() > deadline:
+                raise ConcurrentUpdateError(
+                    f"could not {what}: {conflict.ref} kept changing under {tries} attempts"
                 ) from None
             time.sleep(random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2 ** min(tries, 10))))

@@ -1,7 +1,12 @@
 """Ref listing reads loose and packed refs alike (git pack-refs / gc must change nothing)."""
 from __future__ import annotations
 
-from gitreg import ModelRegistry
+import os
+import time
+
+import pytest
+
+from gitreg import ConcurrentUpdateError, ModelRegistry
 from gitreg.storage.refscan import names_under
 
 
@@ -44,3 +49,19 @@ def test_stale_lock_files_are_not_refs(reg, registry_path):
     reg.register_model("majora")
     (registry_path / "refs" / "tags" / "majora" / "v9.lock").write_text("")
     assert [v.version for v in reg.list_versions("majora")] == ["v1"]
+
+
+def test_a_stale_lock_fails_fast_with_the_file_to_remove(reg, registry_path, refs):
+    reg.register_model("majora")
+    lock = registry_path / "refs" / "heads" / "majora.lock"
+    lock.write_text("")
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    before = refs(registry_path)
+    started = time.monotonic()
+    with pytest.raises(ConcurrentUpdateError, match=r"majora\.lock has been locked for \d+ s; if no gitreg"):
+        reg.register_model("majora")
+    assert time.monotonic() - started < 5
+    assert refs(registry_path) == before
+    lock.unlink()
+    assert reg.register_model("majora").version == "v2"
