@@ -5,10 +5,8 @@ import json
 
 import yaml
 
-from ..conftest import git
 
-
-def test_add_records_every_option(cli, registry_path, tmp_path):
+def test_add_records_every_option(cli, registry_path, tmp_path, git):
     weights = tmp_path / "model.gguf"
     weights.write_bytes(b"gguf-bytes" * 1000)
     card = tmp_path / "card.md"
@@ -50,7 +48,7 @@ def test_quiet_prints_only_the_version_and_auto_increments(cli):
     assert cli("register", "majora", "-q").out == "v11\n"
 
 
-def test_parent_option_sets_lineage(cli, registry_path):
+def test_parent_option_sets_lineage(cli, registry_path, git):
     cli("add", "majora")
     r = cli("add", "majora", "--parent", "v1")
     assert r.code == 0

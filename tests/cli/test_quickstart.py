@@ -8,12 +8,11 @@ from pathlib import Path
 
 import yaml
 
-from ..conftest import fsck_problems, git
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_quickstart_runs_twice_on_the_default_registry(tmp_path, monkeypatch):
+def test_quickstart_runs_twice_on_the_default_registry(tmp_path, monkeypatch, git, fsck):
     monkeypatch.delenv("GITREG_REGISTRY")
     data = tmp_path / "xdg"
     bindir = tmp_path / "bin"
@@ -34,4 +33,4 @@ def test_quickstart_runs_twice_on_the_default_registry(tmp_path, monkeypatch):
     assert len(tags) == 6  # three versions per run, auto-numbered the second time
     live = yaml.safe_load(git(registry, "show", "refs/deployed/production/quickstart-majora:deployment.yaml"))
     assert live["action"] == "rollback" and live["version"] == "v3"  # run 2: v3, v4, v3b
-    assert fsck_problems(registry) == []
+    assert fsck(registry) == []

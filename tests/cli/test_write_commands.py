@@ -4,10 +4,8 @@ import json
 
 import yaml
 
-from ..conftest import git
 
-
-def test_deploy_rollback_undeploy_messages_and_refs(cli, registry_path):
+def test_deploy_rollback_undeploy_messages_and_refs(cli, registry_path, git):
     for _ in range(3):
         cli("add", "majora")
     assert cli("deploy", "majora", "v1").out == "Deployed majora v1 to production\n"
@@ -40,7 +38,7 @@ def test_rollback_with_nothing_to_roll_back_to(cli):
     assert r.err == "gitreg: error: nothing to roll back to: majora has no earlier deployment in production\n"
 
 
-def test_score_writes_a_note(cli, registry_path):
+def test_score_writes_a_note(cli, registry_path, git):
     cli("add", "majora", "--accuracy", "0.85")
     r = cli("score", "majora", "v1", "--accuracy", "0.9", "--metric", "pass_at_1=0.5")
     assert r.out == "Updated scores of majora v1: accuracy=0.9, pass_at_1=0.5\n"
@@ -61,7 +59,7 @@ def test_status_and_tags(cli):
     assert json.loads(cli("show", "majora", "v1", "--json").out)["status"] == "archived"
 
 
-def test_init_creates_a_bare_registry(cli, registry_path):
+def test_init_creates_a_bare_registry(cli, registry_path, git):
     r = cli("init")
     assert r.out == f"Initialized empty gitreg registry at {registry_path}\n"
     assert git(registry_path, "rev-parse", "--is-bare-repository").strip() == "true"
