@@ -80,93 +80,104 @@ def _with_status(status: str) -> NoteChange:
     return lambda note: {**note, "status": status}
 
 
+def _target(store: Store, snap: ModelSnapshot, action: str, version: Optional[str],
+            env: str, current: Optional[str]) -> Optional[str]:
+    """The version the environment will run after `action` (None: nothing), or an error."""
+    model = snap.model
+    if version is not None:
+        snap.require(version)
+    if action == "undeploy":
+        if current is None:
+            raise DeploymentError(f"{model} has nothing deployed in {env}")
+        if version is not None and version != current:
+            raise DeploymentError(f"{model} {version} is not deployed in {env} ({current} is)")
+        return None
+    if action == "rollback":
+        if version is None:
+            version = rollback_target(history(store, model, env))
+            if version is None:
+                raise DeploymentError(f"nothing to roll back to: {model} has no earlier deployment in {env}")
+        if version == current:
+            raise DeploymentError(f"{model} {version} is already deployed in {env}")
+    if snap.stored_status(version) is VersionStatus.ARCHIVED:
+        raise DeploymentError(
+            f"{model} {version} is archived: set its status back first "
+            f"(gitreg status {model} {version} completed)"
+        )
+    return version
+
+
+def _status_changes(snap: ModelSnapshot, action: str, env: str, current: Optional[str],
+                    target: Optional[str]) -> dict[str, str]:
+    """{version: new status}: a deprecated target is live again; the replaced one may retire.
+
+    A rollback deprecates what it replaces; a deploy does when it replaces an older
+    version -- unless the replaced version is still live in another environment.
+    """
+    out: dict[str, str] = {}
+    if target is not None and snap.stored_status(target) is VersionStatus.DEPRECATED:
+        out[target] = VersionStatus.COMPLETED.value
+    if current is None or action == "undeploy":
+        return out
+    if action == "deploy" and version_key(target) < version_key(current):
+        return out
+    still_live = [e for e in snap.environments_of(current) if e != env]
+    if not still_live and snap.stored_status(current) not in RETIRED_STATUSES:
+        out[current] = VersionStatus.DEPRECATED.value
+    return out
+
+
 def apply(
     store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = ""
-) -> tuple[Optional[Deployment], Optional[str]]:
-    """Append one deployment commit. Returns (the new record or None if a no-op, deprecated version)."""
+) -> Optional[Deployment]:
+    """Append one deployment commit (and any status notes, in the same CAS).
+
+    Returns the new record, or None when deploying what is already live.
+    """
     check_environment_name(env)
     assert action in ACTIONS
 
-    def attempt() -> tuple[Optional[Deployment], Optional[str]]:
+    def attempt() -> Optional[Deployment]:
         snap = ModelSnapshot.load(store, model)
         state = snap.deployments.get(env)
         current = state.version if state else None
-        target = version
-        if target is not None:
-            snap.require(target)
-        if action == "deploy" and current == target:
-            return None, None
-        if action == "rollback":
-            if target is None:
-                target = rollback_target(history(store, model, env))
-                if target is None:
-                    raise DeploymentError(
-                        f"nothing to roll back to: {model} has no earlier deployment in {env}"
-                    )
-            if current == target:
-                raise DeploymentError(f"{model} {target} is already deployed in {env}")
-        if action == "undeploy":
-            if current is None:
-                raise DeploymentError(f"{model} has nothing deployed in {env}")
-            if target is not None and target != current:
-                raise DeploymentError(f"{model} {target} is not deployed in {env} ({current} is)")
-            target = None
-
-        if target is not None and snap.stored_status(target) is VersionStatus.ARCHIVED:
-            raise DeploymentError(
-                f"{model} {target} is archived: set its status back first "
-                f"(gitreg status {model} {target} completed)"
-            )
+        if action == "deploy" and version == current:
+            snap.require(version)
+            return None
+        target = _target(store, snap, action, version, env, current)
 
         when = time.time()
-        deployed_by = "{0} <{1}>".format(*_identity(store, when))
+        sig = store.signature("committer", when)
         record = {
             "model_name": model,
             "version": target,
             "environment": env,
             "action": action,
             "previous_version": current,
-            "deployed_by": deployed_by,
+            "deployed_by": f"{sig.name} <{sig.email}>",
             "deployed_at": mf.now_iso(when),
             "reason": reason,
         }
-        files = {layout.DEPLOYMENT_FILE: yamlio.dump(record)}
         base = snap.commit_of(target).tree.id if target is not None else None
-        tree = store.write_tree(files, base=base)
+        tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump(record)}, base=base)
         subject = (
             f"undeploy {model} {current} from {env}" if action == "undeploy"
             else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
         )
         body = f"\n\n{reason.strip()}\n" if reason.strip() else "\n"
-        parents = [state.tip] if state else []
-        commit = store.write_commit(tree, parents, subject + body, when)
+        commit = store.write_commit(tree, [state.tip] if state else [], subject + body, when)
         updates = [RefUpdate(layout.deploy_ref(env, model), state.tip if state else None, commit)]
 
-        statuses: dict[str, str] = {}
-        if target is not None and snap.stored_status(target) is VersionStatus.DEPRECATED:
-            statuses[target] = VersionStatus.COMPLETED.value  # live again
-        deprecated = None
-        replaced_newer = action == "deploy" and current is not None and version_key(target) > version_key(current)
-        if current is not None and (action == "rollback" or replaced_newer):
-            still_live = [e for e in snap.environments_of(current) if e != env]
-            if not still_live and snap.stored_status(current) not in RETIRED_STATUSES:
-                deprecated = current
-                statuses[current] = VersionStatus.DEPRECATED.value
+        statuses = _status_changes(snap, action, env, current, target)
         if statuses:
             changes: dict[pygit2.Oid, tuple[str, NoteChange]] = {
                 snap.commit_of(v).id: (f"{model}/{v}", _with_status(s)) for v, s in statuses.items()
             }
             detail = ", ".join(f"{v} {s}" for v, s in statuses.items()) + f" ({action} in {env})"
-            msg = message("status", model, list(statuses), f"status {detail}", when)
-            note = notes_update(snap, changes, msg, when)
+            note = notes_update(snap, changes, message("status", model, list(statuses), f"status {detail}", when), when)
             if note is not None:
                 updates.append(note)
         store.update_refs(updates, f"gitreg: {subject}")
-        return _to_record(store, store.commit(commit), env, model), deprecated
+        return _to_record(store, store.commit(commit), env, model)
 
     return retrying(attempt, f"{action} {model} in {env}")
-
-
-def _identity(store: Store, when: float) -> tuple[str, str]:
-    sig = store.signature("committer", when)
-    return sig.name, sig.email

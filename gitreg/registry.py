@@ -190,13 +190,12 @@ class ModelRegistry:
         unless it is still deployed in another environment.
         """
         self._snapshot(name).require(version)
-        record, _ = deployments.apply(self._writer(), name, environment, "deploy", version, reason)
-        return record
+        return deployments.apply(self._writer(), name, environment, "deploy", version, reason)
 
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> Deployment:
         self._snapshot(name)
-        record, _ = deployments.apply(self._writer(), name, environment, "undeploy", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason)
         assert record is not None
         return record
 
@@ -204,7 +203,7 @@ class ModelRegistry:
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
         self._snapshot(name)
-        record, _ = deployments.apply(self._writer(), name, environment, "rollback", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
 
