@@ -13,9 +13,8 @@ import pygit2
 
 from . import manifest as mf
 from . import yamlio
-from .errors import CorruptRegistryError, ModelNotFoundError, VersionNotFoundError
+from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from .names import check_model_name, check_version_name, sort_versions
-from .errors import InvalidNameError
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
 from .storage.repository import Store
@@ -49,10 +48,12 @@ def model_names(store: Optional[Store]) -> list[str]:
 
 
 def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
+    """{environment: tip} of refs/deployed/*/<model>; only this model's targets are read."""
     out = {}
-    for rest, target in store.refs_under(layout.DEPLOYED).items():
+    for rest in store.ref_names_under(layout.DEPLOYED):
         env, _, name = rest.partition("/")
-        if name == model:
+        target = store.ref_target(layout.deploy_ref(env, model)) if name == model else None
+        if target is not None:
             out[env] = target
     return out
 
@@ -141,9 +142,10 @@ class ModelSnapshot:
         return [env for env, d in self.deployments.items() if d.version == version]
 
     # -- records ---------------------------------------------------------------
-    def version(self, version: str) -> ModelVersion:
+    def stored(self, version: str) -> ModelVersion:
+        """The version as registered plus its note: status as registered or last set."""
         commit = self.commit_of(version)
-        record = mf.read_version(
+        return mf.read_version(
             self.manifest(version, commit),
             self.note(commit.id, f"{self.model}/{version}"),
             model=self.model,
@@ -152,6 +154,13 @@ class ModelSnapshot:
             commit=str(commit.id),
             registered_by=self.registered_by(version, commit),
         )
+
+    def stored_status(self, version: str) -> VersionStatus:
+        return self.stored(version).status
+
+    def version(self, version: str) -> ModelVersion:
+        """The current view: stored record plus the deployment refs that name it."""
+        record = self.stored(version)
         envs = self.environments_of(version)
         if envs:
             record.deployed = True
@@ -161,17 +170,6 @@ class ModelSnapshot:
                 str(self.deployments[e].record.get("deployed_at") or "") for e in envs
             ) or None
         return record
-
-    def stored_status(self, version: str) -> VersionStatus:
-        """The status as registered or last set, ignoring deployments."""
-        commit = self.commit_of(version)
-        raw = self.note(commit.id, f"{self.model}/{version}").get("status")
-        if raw is None:
-            raw = self.manifest(version, commit).get("status", "completed")
-        try:
-            return VersionStatus(raw)
-        except ValueError:
-            raise CorruptRegistryError(f"{self.model}/{version}: unknown status {raw!r}") from None
 
     def all_versions(self) -> list[ModelVersion]:
         return [self.version(v) for v in self.versions_sorted()]

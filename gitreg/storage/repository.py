@@ -106,15 +106,6 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix)}
 
-    def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
-        """{name after prefix: target} for every ref below prefix."""
-        out: dict[str, pygit2.Oid] = {}
-        for name in self.ref_names_under(prefix):
-            target = self.ref_target(prefix + name)
-            if target is not None:
-                out[name] = target
-        return out
-
     def update_refs(
         self,
         updates: Sequence[RefUpdate],
