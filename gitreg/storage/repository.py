@@ -157,13 +157,9 @@ class Store:
         return notes.read_all(self.repo, self.commit(tip).tree)
 
     # -- objects: write ------------------------------------------------------
-    def write_tree(
-        self, files: Mapping[str, bytes], base: Optional[pygit2.Oid] = None, drop: Sequence[str] = ()
-    ) -> pygit2.Oid:
+    def write_tree(self, files: Mapping[str, bytes], base: Optional[pygit2.Oid] = None) -> pygit2.Oid:
+        """A tree of `files`, laid over the tree `base` when given."""
         builder = self.repo.TreeBuilder(self.repo[base]) if base else self.repo.TreeBuilder()
-        for name in drop:
-            if builder.get(name) is not None:
-                builder.remove(name)
         for name, data in files.items():
             builder.insert(name, self.repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
         return builder.write()
