@@ -49,13 +49,13 @@ def _root(
     ] = False,
 ) -> None:
     """gitreg: a model registry whose only database is git."""
-    ctx.obj = {"registry": registry}
+    ctx.ensure_object(dict)["registry"] = registry
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="gitreg", no_args_is_help=True, add_completion=False,
-        pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_enable=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)
     for name, fn in COMMANDS:

@@ -14,7 +14,7 @@ def run(
     b: Annotated[str, typer.Argument(help="Second version.")],
     json_out: options.Json = False,
 ) -> None:
-    """Compare two versions' metrics and training parameters side by side."""
+    """Compare two versions' metrics and training parameters."""
     diff = context.registry(ctx).compare_versions(model, a, b)
     if json_out:
         context.emit_json({"model_name": model, "versions": [a, b], "diff": diff})

@@ -14,7 +14,11 @@ def run(
     env: options.Env = "production",
     reason: options.Reason = "",
 ) -> None:
-    """Deploy a version to an environment (appends to refs/deployed/ENV/MODEL)."""
+    """Deploy a version to an environment.
+
+    Appends a commit to refs/deployed/ENV/MODEL. A newer version deployed over an
+    older one deprecates the older one, unless it is still live elsewhere.
+    """
     reg = context.registry(ctx)
     record = reg.deploy(model, version, environment=env, reason=reason)
     if record is None:

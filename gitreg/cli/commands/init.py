@@ -6,7 +6,7 @@ from .. import context
 
 
 def run(ctx: typer.Context) -> None:
-    """Create the registry (a bare git repository) if it does not exist yet."""
+    """Create the registry (a bare git repository) if missing."""
     reg = context.registry(ctx)
     existed = reg.path.exists() and any(reg.path.iterdir()) if reg.path.is_dir() else reg.path.exists()
     path = reg.init()

@@ -13,7 +13,7 @@ def run(
     version: Annotated[Optional[str], typer.Argument(help="Version (default: all).")] = None,
     json_out: options.Json = False,
 ) -> None:
-    """Show where versions come from: ancestors, descendants, training data, code commits."""
+    """Show ancestors, descendants, training data and code commits."""
     tracker = context.tracker(ctx)
     reg = tracker.registry
     console = context.out()

@@ -18,7 +18,7 @@ def run(
     notes: Annotated[Optional[str], typer.Option(help="Notes.")] = None,
     json_out: options.Json = False,
 ) -> None:
-    """Show or change a model's metadata (description, owner, tags, notes)."""
+    """Show or change a model's metadata."""
     reg = context.registry(ctx)
     if any(x is not None for x in (description, owner, tag, notes)):
         meta = reg.update_metadata(model, description=description, owner=owner, tags=tag, notes=notes)

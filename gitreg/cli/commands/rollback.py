@@ -17,7 +17,11 @@ def run(
     env: options.Env = "production",
     reason: options.Reason = "",
 ) -> None:
-    """Roll an environment back; the replaced version becomes deprecated."""
+    """Roll an environment back to an earlier version.
+
+    Without VERSION: the version that was live before the current one. The
+    replaced version becomes deprecated.
+    """
     reg = context.registry(ctx)
     v = reg.rollback(model, version, environment=env, reason=reason)
     last = reg.deployment_history(model, env)[-1]

@@ -20,7 +20,10 @@ def run(
     latency_ms: options.LatencyMs = None,
     metric: options.Metric = None,
 ) -> None:
-    """Record new evaluation scores for a version (a git note; earlier ones stay in history)."""
+    """Record new evaluation scores for a version.
+
+    Stored as a git note; earlier scores stay in the notes history.
+    """
     scores = options.collect_scores(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
     )

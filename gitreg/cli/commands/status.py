@@ -15,6 +15,9 @@ def run(
         str, typer.Argument(help="draft, training, completed, deprecated or archived.")
     ],
 ) -> None:
-    """Set a version's status ('deployed' follows deploy/rollback/undeploy)."""
+    """Set a version's status.
+
+    'deployed' is not set by hand: it follows deploy, rollback and undeploy.
+    """
     v = context.registry(ctx).set_status(model, version, state)
     context.say(f"{model} {version} is now {v.status.value}")
