@@ -12,7 +12,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pygit2
 
-from . import manifest as mf, yamlio
+from . import manifest as mf
+from . import yamlio
 from .snapshot import ModelSnapshot
 from .storage import layout
 from .storage.repository import Store

@@ -11,7 +11,8 @@ from typing import Optional
 
 import pygit2
 
-from . import manifest as mf, yamlio
+from . import manifest as mf
+from . import yamlio
 from .annotations import NoteChange, message, notes_update
 from .errors import CorruptRegistryError, DeploymentError
 from .names import check_environment_name, version_key

@@ -8,8 +8,14 @@ from typing import Any, Optional
 from .errors import CorruptRegistryError
 from .names import relative
 from .records import (
-    METRIC_FIELDS, TRAINING_FIELDS, ArtifactFile, EvaluationScores, ModelMetadata,
-    ModelVersion, TrainingInfo, VersionStatus,
+    METRIC_FIELDS,
+    TRAINING_FIELDS,
+    ArtifactFile,
+    EvaluationScores,
+    ModelMetadata,
+    ModelVersion,
+    TrainingInfo,
+    VersionStatus,
 )
 
 SCHEMA = "gitreg/1"

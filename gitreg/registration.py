@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 import pygit2
 
-from . import artifacts, manifest as mf, yamlio
+from . import artifacts, values, yamlio
+from . import manifest as mf
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
 from .names import check_model_name, check_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES
@@ -21,7 +22,6 @@ from .snapshot import ModelSnapshot, model_names
 from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
-from . import values
 
 
 @dataclass

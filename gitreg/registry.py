@@ -4,19 +4,23 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Optional
 
-from . import annotations, deployments, registration, report
+from . import annotations, deployments, registration, report, values
 from .artifacts import HashProgress
 from .errors import DeploymentError, InvalidValueError, ModelNotFoundError
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name
 from .records import (
-    RETIRED_STATUSES, SETTABLE_STATUSES, TRAINING_FIELDS, Deployment, Event, ModelMetadata,
+    RETIRED_STATUSES,
+    SETTABLE_STATUSES,
+    TRAINING_FIELDS,
+    Deployment,
+    Event,
+    ModelMetadata,
     ModelVersion,
 )
 from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, resolve_path
-from . import values
 
 
 class ModelRegistry:
@@ -214,6 +218,7 @@ class ModelRegistry:
         if not update:
             raise InvalidValueError("no scores given")
         self._snapshot(name).require(version)
+
         def change(note: dict[str, Any]) -> dict[str, Any]:
             note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
             return note

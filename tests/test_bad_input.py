@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 
 from gitreg import (
-    CorruptRegistryError, DeploymentError, GitregError, InvalidNameError, InvalidValueError,
-    LineageTracker, ModelNotFoundError, ModelRegistry, VersionExistsError, VersionNotFoundError,
+    CorruptRegistryError,
+    DeploymentError,
+    GitregError,
+    InvalidNameError,
+    InvalidValueError,
+    LineageTracker,
+    ModelNotFoundError,
+    ModelRegistry,
+    VersionExistsError,
+    VersionNotFoundError,
 )
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitreg import InvalidNameError
 from gitreg.names import (
-    MAX_NAME_LENGTH, check_environment_name, check_model_name, check_version_name,
-    next_version, sort_versions, split_qualified, version_key,
+    MAX_NAME_LENGTH,
+    check_environment_name,
+    check_model_name,
+    check_version_name,
+    next_version,
+    sort_versions,
+    split_qualified,
+    version_key,
 )
 
 MODEL_LIKE = [check_model_name, check_environment_name]

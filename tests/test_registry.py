@@ -9,8 +9,16 @@ import warnings
 import pytest
 
 from gitreg import (
-    DeploymentError, GitregError, GitregWarning, InvalidValueError, LineageTracker,
-    ModelNotFoundError, ModelRegistry, ModelVersion, VersionNotFoundError, VersionStatus,
+    DeploymentError,
+    GitregError,
+    GitregWarning,
+    InvalidValueError,
+    LineageTracker,
+    ModelNotFoundError,
+    ModelRegistry,
+    ModelVersion,
+    VersionNotFoundError,
+    VersionStatus,
 )
 
 SCORES_V1 = {
@@ -344,10 +352,10 @@ def test_summary_uses_the_seed_layout(reg):
     assert "majora" in lines and "oracle" in lines
     assert "  Versions: 3 (2 deployed)" in lines
     assert "  Versions: 2 (1 deployed)" in lines
-    assert any(l.startswith("  ● v1       (deployed  ) acc=0.850") for l in lines)
+    assert any(line.startswith("  ● v1       (deployed  ) acc=0.850") for line in lines)
     assert "  ○ v2       (completed ) acc=0.870" in lines
-    assert any(l.startswith("  ● v3       (deployed  ) acc=0.880") for l in lines)
-    assert any(l.startswith("  ● v1       (deployed  ) acc=0.820") for l in lines)
+    assert any(line.startswith("  ● v3       (deployed  ) acc=0.880") for line in lines)
+    assert any(line.startswith("  ● v1       (deployed  ) acc=0.820") for line in lines)
     assert "  ○ v2       (completed )" in lines  # no accuracy: no acc= column
     assert lines.index("majora") < lines.index("oracle")
 

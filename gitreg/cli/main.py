@@ -13,8 +13,25 @@ from typing import Annotated, Optional
 import typer
 
 from .commands import (
-    add, compare, deploy, history, info, init, lineage, list as list_cmd, meta, rollback, score,
-    show, status, tag, tree, undeploy, versions,
+    add,
+    compare,
+    deploy,
+    history,
+    info,
+    init,
+    lineage,
+    meta,
+    rollback,
+    score,
+    show,
+    status,
+    tag,
+    tree,
+    undeploy,
+    versions,
+)
+from .commands import (
+    list as list_cmd,
 )
 
 COMMANDS = [

@@ -1,7 +1,7 @@
 """Human renderings with rich: the seed's list layout, tables, trees."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -31,7 +31,8 @@ def fmt(value: Any) -> str:
 def version_line(v: "ModelVersion") -> Text:
     from gitreg.report import version_line as plain
 
-    return Text(plain(v), style="green" if v.deployed else ("dim" if v.status.value in ("deprecated", "archived") else ""))
+    retired = v.status.value in ("deprecated", "archived")
+    return Text(plain(v), style="green" if v.deployed else ("dim" if retired else ""))
 
 
 def versions_table(versions: list["ModelVersion"]) -> Table:
@@ -66,7 +67,8 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Commit", v.commit)
     row("Parent", v.parent_version)
     row("Base model", v.base_model)
-    row("Deployed", ", ".join(v.environments) + (f" (since {v.deployed_at})" if v.deployed_at else "") if v.deployed else None)
+    since = f" (since {v.deployed_at})" if v.deployed_at else ""
+    row("Deployed", ", ".join(v.environments) + since if v.deployed else None)
     if v.training:
         for key, value in v.training.to_dict().items():
             if key != "base_model":
@@ -124,10 +126,3 @@ def _utc(ts: str) -> str:
         value = value.astimezone(dt.timezone.utc)
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
-
-def plain_lines(text: str) -> Text:
-    return Text(text.rstrip("\n"))
-
-
-def optional(value: Optional[str]) -> str:
-    return value if value else "-"

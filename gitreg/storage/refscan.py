@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+
 def _loose(gitdir: Path, prefix: str) -> set[str]:
     out: set[str] = set()
     base = gitdir / prefix

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, TypeVar
 
 import pygit2

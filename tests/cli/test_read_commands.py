@@ -69,7 +69,8 @@ def test_compare_table_and_json(populated):
     diff = json.loads(populated("compare", "majora", "v1", "v2", "--json").out)
     assert diff["diff"]["accuracy"] == {"v1": 0.85, "v2": 0.87}
     assert diff["diff"]["loss"] == {"v1": None, "v2": 0.3}
-    rows = {line.split()[0]: line for line in populated("compare", "majora", "v1", "v2").out.splitlines() if line.strip()}
+    table = populated("compare", "majora", "v1", "v2").out
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
     assert "+0.02" in rows["accuracy"] and rows["accuracy"].rstrip().endswith("v2")
 
 

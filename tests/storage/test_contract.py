@@ -257,7 +257,8 @@ def test_deployment_commits(lineage, registry_path, git, actor):
     lineage.deploy("majora", "v1", reason="first release")
     assert git(registry_path, "show", f"{ref}:manifest.yaml") == git(registry_path, "show", "majora/v1:manifest.yaml")
     assert git(registry_path, "show", f"{ref}:README.md") == CARD
-    assert _lines(git(registry_path, "ls-tree", "--name-only", ref)) == ["README.md", "deployment.yaml", "manifest.yaml"]
+    listing = _lines(git(registry_path, "ls-tree", "--name-only", ref))
+    assert listing == ["README.md", "deployment.yaml", "manifest.yaml"]
     d = _deployment(git, registry_path, ref)
     assert set(d) == DEPLOYMENT_KEYS
     assert (d["model_name"], d["version"], d["environment"], d["action"], d["previous_version"]) == (
