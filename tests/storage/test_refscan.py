@@ -61,7 +61,7 @@ def test_a_stale_lock_fails_fast_with_the_file_to_remove(reg, registry_path, ref
     started = time.monotonic()
     with pytest.raises(ConcurrentUpdateError, match=r"majora\.lock has been locked for \d+ s; if no gitreg"):
         reg.register_model("majora")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # a live lock would be retried for 120 s
     assert refs(registry_path) == before
     lock.unlink()
     assert reg.register_model("majora").version == "v2"
