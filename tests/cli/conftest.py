@@ -3,6 +3,7 @@ runs the installed program as a separate process (exit codes, stderr, tracebacks
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,3 +42,28 @@ def run_gitreg(*args: str, env: dict | None = None, cwd=None) -> Result:
 @pytest.fixture
 def gitreg_proc(registry_path):
     return lambda *args, env=None: run_gitreg("-R", str(registry_path), *args, env=env)
+
+
+def run_on_terminal(args: list[str], stream: str, env: dict | None = None) -> tuple[int, str]:
+    """Run gitreg with stdout or stderr on a real pseudo-terminal; return (exit code, terminal text)."""
+    master, slave = pty.openpty()
+    other = subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitreg", *args],
+        stdout=slave if stream == "stdout" else other,
+        stderr=slave if stream == "stderr" else other,
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
