@@ -17,25 +17,30 @@ from .storage import layout
 from .storage.repository import Store
 
 
-def _identify(store: Store, commit: pygit2.Commit) -> Optional[tuple[str, str]]:
-    """(model, version) of a version commit, from its manifest; None for a root commit."""
+def _manifest(store: Store, commit: pygit2.Commit) -> Optional[dict]:
+    """The manifest of a version commit; None for a model's root commit."""
     data = store.read_file(commit, layout.MANIFEST_FILE)
     if data is None:
         return None
-    m = yamlio.load_mapping(data, f"commit {str(commit.id)[:12]}:{layout.MANIFEST_FILE}")
-    return str(m.get("model_name")), str(m.get("version"))
+    return yamlio.load_mapping(data, f"commit {str(commit.id)[:12]}:{layout.MANIFEST_FILE}")
 
 
-def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str]]:
-    """[(model, version)] along first parents, nearest first."""
+def _identify(store: Store, commit: pygit2.Commit) -> Optional[tuple[str, str]]:
+    """(model, version) of a version commit, from its manifest; None for a root commit."""
+    m = _manifest(store, commit)
+    return None if m is None else (str(m.get("model_name")), str(m.get("version")))
+
+
+def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str, dict]]:
+    """[(model, version, manifest)] along first parents, nearest first: one read per generation."""
     out = []
     commit = snap.commit_of(version)
     while commit.parents:
         commit = commit.parents[0]
-        who = _identify(snap.store, commit)
-        if who is None:
+        m = _manifest(snap.store, commit)
+        if m is None:
             break
-        out.append(who)
+        out.append((str(m.get("model_name")), str(m.get("version")), m))
     return out
 
 
@@ -104,7 +109,7 @@ class LineageTracker:
     def get_ancestors(self, model_name: str, version: str) -> list[str]:
         """Nearest first, e.g. ['v2', 'v1']; another model's versions as 'other:v3'."""
         snap = self.registry._snapshot(model_name)
-        return [qualify(m, v, relative_to=model_name) for m, v in ancestry(snap, version)]
+        return [qualify(m, v, relative_to=model_name) for m, v, _ in ancestry(snap, version)]
 
     def get_parent(self, model_name: str, version: str) -> Optional[str]:
         ancestors = self.get_ancestors(model_name, version)
@@ -135,11 +140,11 @@ class LineageTracker:
 
     def get_data_lineage(self, model_name: str, version: str) -> dict[str, list[str]]:
         """{version: training data sources} for the version and all its ancestors."""
-        out = {version: self.registry.get_version(model_name, version).training_data_sources}
-        for model, v in ancestry(self.registry._snapshot(model_name), version):
-            out[qualify(model, v, relative_to=model_name)] = (
-                self.registry.get_version(model, v).training_data_sources
-            )
+        snap = self.registry._snapshot(model_name)
+        out = {version: snap.stored(version).training_data_sources}
+        for model, v, manifest in ancestry(snap, version):
+            sources = manifest.get("training_data_sources") or []
+            out[qualify(model, v, relative_to=model_name)] = [str(s) for s in sources]
         return out
 
     def build_tree(self, model_name: str) -> str:

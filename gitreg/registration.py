@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pygit2
@@ -40,7 +40,6 @@ class Registration:
     tags: list[str]
     notes: str
     model_card: Optional[bytes]
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare(

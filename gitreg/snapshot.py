@@ -101,6 +101,7 @@ class ModelSnapshot:
         return self.store.commit(self.tag_target(self.require(version)))
 
     def registered_by(self, version: str, commit: pygit2.Commit) -> str:
+        """The tagger of the version tag (the commit's author for a lightweight tag)."""
         tag = self.store.tag(self.tag_target(version))
         who = tag.tagger if tag is not None and tag.tagger is not None else commit.author
         return f"{who.name} <{who.email}>"

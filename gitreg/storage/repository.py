@@ -87,12 +87,6 @@ class Store:
     def signature(self, role: str, when: float) -> pygit2.Signature:
         return identity.signature(self.repo.config, role, when)
 
-    def config_value(self, key: str) -> Optional[str]:
-        try:
-            return self.repo.config[key]
-        except (KeyError, pygit2.GitError):
-            return None
-
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
         try:
@@ -146,9 +140,9 @@ class Store:
     def read_blob(self, oid: pygit2.Oid) -> bytes:
         return self.repo[oid].data
 
-    def walk(self, tip: pygit2.Oid, oldest_first: bool = True) -> Iterator[pygit2.Commit]:
-        mode = SortMode.TOPOLOGICAL | (SortMode.REVERSE if oldest_first else SortMode.NONE)
-        return iter(self.repo.walk(tip, mode))
+    def walk(self, tip: pygit2.Oid) -> Iterator[pygit2.Commit]:
+        """Every commit reachable from tip, oldest first (parents before children)."""
+        return iter(self.repo.walk(tip, SortMode.TOPOLOGICAL | SortMode.REVERSE))
 
     def notes_map(self, notes_ref: str) -> dict[str, pygit2.Oid]:
         tip = self.ref_target(notes_ref)
