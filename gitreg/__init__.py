@@ -17,7 +17,8 @@ _EXPORTS = {
     **{name: "errors" for name in (
         "GitregError", "InvalidNameError", "InvalidValueError", "ModelNotFoundError",
         "VersionNotFoundError", "VersionExistsError", "LineageError", "DeploymentError",
-        "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError",
+        "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError", "RemoteError",
+        "SyncConflictError",
     )},
     **{name: "records" for name in (
         "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",

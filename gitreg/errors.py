@@ -50,3 +50,11 @@ class ConcurrentUpdateError(GitregError):
 
 class IdentityError(GitregError):
     """No usable author/committer identity."""
+
+
+class RemoteError(GitregError):
+    """A remote could not be reached, or refused a push for a reason retrying cannot fix."""
+
+
+class SyncConflictError(GitregError):
+    """Local work and a remote's disagree on a ref; both are kept until the user chooses."""

@@ -45,6 +45,11 @@ def check_environment_name(name: object) -> str:
     return _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+def check_remote_name(name: object) -> str:
+    """Remote names follow the model-name grammar: they become config keys and ref paths."""
+    return _check_common("remote", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def version_key(version: str) -> tuple:
     """Natural order: v2 < v2.1 < v2b < v3 < v10.
 

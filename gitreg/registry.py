@@ -1,15 +1,18 @@
 """ModelRegistry: the seed registry's Python API, on git storage (DESIGN.md)."""
 from __future__ import annotations
 
+import functools
 import os
-from typing import Any, Iterable, Optional
+import shutil
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, registration, report, values
+from . import annotations, deployments, registration, report, sync, values
 from .artifacts import HashProgress
-from .errors import DeploymentError, InvalidValueError, ModelNotFoundError
+from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
 from .history import model_history
 from .manifest import merge_scores
-from .names import DEFAULT_ENVIRONMENT, check_environment_name
+from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
@@ -20,7 +23,27 @@ from .records import (
     ModelVersion,
 )
 from .snapshot import ModelSnapshot, model_names
+from .storage import remote as transport
 from .storage.repository import Store, resolve_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _writes(method: F) -> F:
+    """A write: with a sync remote, it first takes the remote's state, then publishes there first."""
+    @functools.wraps(method)
+    def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
+        self._sync()
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class RemoteInfo:
+    name: str
+    url: str
+    sync: bool  # writes are published here first
 
 
 class ModelRegistry:
@@ -31,8 +54,10 @@ class ModelRegistry:
     the first write creates it.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, offline: bool = False) -> None:
+        """`offline=True` writes locally only, even when a sync remote is configured."""
         self.path = resolve_path(path)
+        self.offline = offline
         self._store: Optional[Store] = None
 
     def __repr__(self) -> str:
@@ -49,6 +74,16 @@ class ModelRegistry:
             self._store = Store.create(self.path)
         return self._store
 
+    def _sync(self) -> None:
+        store = self._reader()
+        if store is None:
+            return
+        name = None if self.offline else transport.sync_remote(store.repo)
+        store.publisher = None
+        if name is not None:
+            sync.sync_in(store, name)
+            store.publisher = sync.publisher(store, name)
+
     def _snapshot(self, name: str) -> ModelSnapshot:
         return ModelSnapshot.load(self._reader(), name)
 
@@ -57,6 +92,7 @@ class ModelRegistry:
         return str(self._writer().path)
 
     # -- registration ------------------------------------------------------------
+    @_writes
     def register_model(
         self,
         model_name: str,
@@ -186,6 +222,7 @@ class ModelRegistry:
             self.undeploy(name, version, environment=environment, reason=reason)
         return self.get_version(name, version)
 
+    @_writes
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "") -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
@@ -196,6 +233,7 @@ class ModelRegistry:
         self._snapshot(name).require(version)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason)
 
+    @_writes
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> Deployment:
         self._snapshot(name)
@@ -203,6 +241,7 @@ class ModelRegistry:
         assert record is not None
         return record
 
+    @_writes
     def rollback(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
@@ -212,6 +251,7 @@ class ModelRegistry:
         return self.get_version(name, record.version)
 
     # -- later changes (git notes) -------------------------------------------------------
+    @_writes
     def update_evaluation_scores(self, name: str, version: str, **scores: Any) -> ModelVersion:
         """Known metric names update their field; any other keyword goes to custom_metrics."""
         update = values.split_scores(scores)
@@ -227,6 +267,7 @@ class ModelRegistry:
         annotations.annotate_version(self._writer(), name, version, "score", detail, change)
         return self.get_version(name, version)
 
+    @_writes
     def set_status(self, name: str, version: str, status: str) -> ModelVersion:
         """draft, training, completed, deprecated or archived; 'deployed' follows deployments."""
         status = getattr(status, "value", status)
@@ -257,6 +298,7 @@ class ModelRegistry:
     def remove_tags(self, name: str, version: str, *tags: str) -> ModelVersion:
         return self._retag(name, version, [], values.check_str_list("tags", list(tags)))
 
+    @_writes
     def _retag(self, name: str, version: str, add: list[str], remove: list[str]) -> ModelVersion:
         registered = self.get_version(name, version)
 
@@ -269,6 +311,7 @@ class ModelRegistry:
         annotations.annotate_version(self._writer(), name, version, "tags", detail, change)
         return self.get_version(name, version)
 
+    @_writes
     def update_notes(self, name: str, version: str, notes: str) -> ModelVersion:
         values.check_text("notes", notes)
         self._snapshot(name).require(version)
@@ -278,6 +321,7 @@ class ModelRegistry:
         )
         return self.get_version(name, version)
 
+    @_writes
     def update_metadata(
         self, model_name: str, *, description: Optional[str] = None, owner: Optional[str] = None,
         tags: Optional[Iterable[str]] = None, notes: Optional[str] = None,
@@ -298,6 +342,79 @@ class ModelRegistry:
             lambda note: {**note, **update},
         )
         return self.get_metadata(model_name)
+
+    # -- remotes (git's own transport; see gitreg.sync) ------------------------------------
+    def remotes(self) -> list[RemoteInfo]:
+        store = self._reader()
+        if store is None:
+            return []
+        current = transport.sync_remote(store.repo)
+        return [RemoteInfo(n, u, n == current) for n, u in transport.remotes(store.repo).items()]
+
+    def add_remote(self, name: str, url: str, *, sync: Optional[bool] = None) -> RemoteInfo:
+        """Add a remote. It becomes the sync remote when sync=True, or when None and there is none yet."""
+        check_remote_name(name)
+        if not url or url != url.strip() or "\n" in url:
+            raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
+        store = self._writer()
+        if name in transport.remotes(store.repo):
+            raise GitregError(f"remote {name!r} already exists")
+        transport.add_remote(store.repo, name, url)
+        current = transport.sync_remote(store.repo)
+        if sync or (sync is None and current is None):
+            transport.set_sync_remote(store.repo, name)
+        elif sync is False and current == name:
+            transport.set_sync_remote(store.repo, None)
+        return next(r for r in self.remotes() if r.name == name)
+
+    def remove_remote(self, name: str) -> None:
+        self._remote(name)
+        transport.remove_remote(self._writer().repo, name)
+
+    def _remote(self, name: Optional[str]) -> str:
+        """The named remote, or the sync remote, or the only one."""
+        known = self.remotes()
+        if name is not None:
+            if name not in {r.name for r in known}:
+                raise RemoteError(f"no remote named {name!r} (see 'gitreg remote list')")
+            return name
+        chosen = [r.name for r in known if r.sync] or ([known[0].name] if len(known) == 1 else [])
+        if not chosen:
+            raise RemoteError("no remote given and no sync remote set: 'gitreg remote add NAME URL'")
+        return chosen[0]
+
+    def push(self, remote: Optional[str] = None) -> "sync.PushReport":
+        """Publish every local version, deployment and note the remote lacks (atomic, never forced)."""
+        name = self._remote(remote)
+        return sync.push(self._writer(), name)
+
+    def pull(self, remote: Optional[str] = None, *, take_remote: bool = False) -> "sync.Integration":
+        """Fetch and integrate every gitreg ref; conflicts are reported and both sides kept.
+
+        take_remote=True resolves conflicts in the remote's favour, keeping the local
+        side under refs/gitreg/saved/<time>/ (see Integration.saved).
+        """
+        name = self._remote(remote)
+        return sync.pull(self._writer(), name, take_remote)
+
+    @classmethod
+    def clone(cls, url: str, path: str | os.PathLike[str] | None = None, *,
+              remote: str = "origin") -> "ModelRegistry":
+        """A new local registry with every gitreg ref of `url`, which becomes its sync remote."""
+        target = resolve_path(path)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise GitregError(f"{target} already exists; clone needs a new or empty path")
+        registry = cls(target)
+        existed = target.exists()
+        try:
+            registry.add_remote(remote, url, sync=True)
+            registry.pull(remote)
+        except BaseException:  # nothing half-made is left behind
+            shutil.rmtree(target, ignore_errors=True)
+            if existed:
+                target.mkdir()
+            raise
+        return registry
 
 
 def _flat(scores: dict[str, Any]) -> dict[str, Any]:

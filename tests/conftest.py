@@ -109,3 +109,65 @@ def _fsck_fixture():
 def actor() -> str:
     """The 'Name <email>' every write in a test is made by."""
     return ACTOR
+
+
+# -- a real git server -----------------------------------------------------------------
+class GitDaemon:
+    """`git daemon --enable=receive-pack` on 127.0.0.1 and a free port, serving bare repos under root."""
+
+    def __init__(self, root: Path) -> None:
+        import socket
+        import time
+
+        self.root = root
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={self.port}",
+             f"--base-path={root}", "--export-all", "--enable=receive-pack", "--informative-errors",
+             str(root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    pytest.fail("git daemon did not start")
+                time.sleep(0.02)
+
+    def repo(self, name: str = "registry.git") -> str:
+        """Create an empty bare repo on the server; return its git:// URL."""
+        subprocess.run(["git", "init", "--quiet", "--bare", str(self.root / name)], check=True)
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+    def path(self, name: str = "registry.git") -> Path:
+        return self.root / name
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def git_daemon(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+    daemon = GitDaemon(root)
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def bare_remote(tmp_path) -> Path:
+    """An empty bare repository used as a remote by path."""
+    path = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(path)], check=True)
+    return path

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 def registry(ctx: typer.Context) -> "ModelRegistry":
     from gitreg.registry import ModelRegistry
 
-    return ModelRegistry(ctx.obj.get("registry") if ctx.obj else None)
+    obj = ctx.obj or {}
+    return ModelRegistry(obj.get("registry"), offline=bool(obj.get("offline")))
 
 
 def tracker(ctx: typer.Context) -> "LineageTracker":

@@ -14,6 +14,7 @@ import typer
 
 from .commands import (
     add,
+    clone,
     compare,
     deploy,
     history,
@@ -21,6 +22,9 @@ from .commands import (
     init,
     lineage,
     meta,
+    pull,
+    push,
+    remote,
     rollback,
     score,
     show,
@@ -40,7 +44,9 @@ COMMANDS = [
     ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
+    ("clone", clone.run), ("push", push.run), ("pull", pull.run),
 ]
+SUBCOMMANDS = [remote.app]
 
 
 def _version(value: bool) -> None:
@@ -61,12 +67,15 @@ def _root(
                  "${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git).",
         ),
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Write locally only, even with a sync remote (push later).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """gitreg: a model registry whose only database is git."""
-    ctx.ensure_object(dict)["registry"] = registry
+    ctx.ensure_object(dict).update(registry=registry, offline=offline)
 
 
 def build_app() -> typer.Typer:
@@ -78,6 +87,8 @@ def build_app() -> typer.Typer:
     for name, fn in COMMANDS:
         app.command(name)(fn)
     app.command("register", help="Alias of add.", hidden=True)(add.run)
+    for sub in SUBCOMMANDS:
+        app.add_typer(sub)
     return app
 
 

@@ -5,14 +5,18 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Sequence
+from typing import Callable, Iterator, Mapping, Optional, Sequence
 
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError
 from . import identity, notes, refscan
-from .transaction import RefUpdate, update_refs
+from .transaction import RefUpdate, advance_refs, is_commit, update_refs
+
+# Called with a write's ref updates before they are made locally; raises
+# RefConflict to have the write rebuilt (see gitreg.sync: push to the sync remote).
+Publisher = Callable[[Sequence[RefUpdate]], None]
 
 
 def default_path() -> Path:
@@ -35,6 +39,7 @@ class Store:
         self.repo = repo
         self.path = path
         self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
+        self.publisher: Optional[Publisher] = None
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -105,8 +110,56 @@ class Store:
         updates: Sequence[RefUpdate],
         message: str,
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
+        publish: bool = True,
     ) -> None:
-        update_refs(self.repo, updates, message, guards)
+        """Compare-and-swap locally; with a publisher, the remote accepts the change first.
+
+        Once the remote has it, it is the truth: the local refs then only move
+        forward to it (another local process may already have brought it in).
+        """
+        if self.publisher is None or not publish:
+            update_refs(self.repo, updates, message, guards)
+            return
+        self.publisher(updates)
+        self.advance_refs({u.name: u.new for u in updates}, message)
+
+    def advance_refs(self, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
+        """Create or fast-forward refs (never backwards, never sideways); see transaction."""
+        return advance_refs(self.repo, updates, message)
+
+    def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
+        """{full ref name: target} for every ref below prefix (which ends in '/')."""
+        found = {}
+        for name in refscan.names_under(Path(self.repo.path), prefix):
+            target = self.ref_target(name)
+            if target is not None:
+                found[name] = target
+        return found
+
+    def relation(self, ours: pygit2.Oid, theirs: pygit2.Oid) -> str:
+        """'equal', 'behind' (theirs descends from ours), 'ahead', or 'diverged'.
+
+        Tag objects (and anything not a commit) are only ever equal or diverged.
+        """
+        if ours == theirs:
+            return "equal"
+        if not (is_commit(self.repo, ours) and is_commit(self.repo, theirs)):
+            return "diverged"
+        if self.repo.descendant_of(theirs, ours):
+            return "behind"
+        if self.repo.descendant_of(ours, theirs):
+            return "ahead"
+        return "diverged"
+
+    def merge_base(self, a: pygit2.Oid, b: pygit2.Oid) -> Optional[pygit2.Oid]:
+        return self.repo.merge_base(a, b)
+
+    def notes_at(self, commit: Optional[pygit2.Oid]) -> dict[str, pygit2.Oid]:
+        """{annotated object hex: note blob} of a notes commit (empty for None)."""
+        return {} if commit is None else notes.read_all(self.repo, self.commit(commit).tree)
+
+    def git_dir(self) -> Path:
+        return Path(self.repo.path)
 
     def ignores_case(self) -> bool:
         try:
@@ -178,8 +231,11 @@ class Store:
         return self.repo.odb.write(ObjectType.TAG, raw.encode("utf-8"))
 
     def write_notes_commit(
-        self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float
+        self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float,
+        merged: Optional[pygit2.Oid] = None,
     ) -> pygit2.Oid:
+        """A notes commit on `tip` with `changes`; `merged` (another notes tip) makes it a merge."""
         base = self.commit(tip).tree if tip is not None else None
         tree = notes.write_notes_tree(self.repo, base, dict(changes))
-        return self.write_commit(tree, [tip] if tip is not None else [], message, when)
+        parents = [p for p in (tip, merged) if p is not None]
+        return self.write_commit(tree, parents, message, when)

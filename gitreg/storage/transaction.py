@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, TypeVar
 
 import pygit2
+import pygit2.enums
 
 from ..errors import ConcurrentUpdateError
 
@@ -83,6 +84,45 @@ def update_refs(
         for name, expected in guards.items():
             if _target(repo, name) != expected:
                 raise RefConflict(name)
+
+
+def advance_refs(
+    repo: pygit2.Repository, updates: Mapping[str, pygit2.Oid], message: str
+) -> dict[str, str]:
+    """Move each ref forward to its new value unless it is already there or beyond.
+
+    For publishing what a remote has accepted: another local process may have
+    brought the same value in first, which is not a conflict. A ref is created,
+    fast-forwarded, or left (when equal or ahead); any other state raises
+    RefConflict and nothing moves. Tag refs (non-commits) only compare equal.
+    Returns {ref: 'created' | 'advanced'} for the refs moved.
+    """
+    moved: dict[str, str] = {}
+    with repo.transaction() as txn:
+        for name in sorted(updates):
+            try:
+                txn.lock_ref(name)
+            except pygit2.GitError:
+                raise RefConflict(name, Path(repo.path) / f"{name}.lock") from None
+        for name in sorted(updates):
+            new, current = updates[name], _target(repo, name)
+            if current == new:
+                continue
+            if current is None:
+                moved[name] = "created"
+            elif is_commit(repo, new) and is_commit(repo, current) and repo.descendant_of(new, current):
+                moved[name] = "advanced"
+            elif is_commit(repo, new) and is_commit(repo, current) and repo.descendant_of(current, new):
+                continue
+            else:
+                raise RefConflict(name)
+            txn.set_target(name, new, message=message)
+    return moved
+
+
+def is_commit(repo: pygit2.Repository, oid: pygit2.Oid) -> bool:
+    obj = repo.get(oid)
+    return obj is not None and obj.type == pygit2.enums.ObjectType.COMMIT
 
 
 def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS) -> T:

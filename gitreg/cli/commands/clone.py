@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import context
+
+
+def run(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Git URL or path of the registry to clone.")],
+    path: Annotated[
+        Optional[str], typer.Argument(help="Where to put it (default: --registry, else the default registry).")
+    ] = None,
+) -> None:
+    """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
+    from gitreg.registry import ModelRegistry
+
+    target = path if path is not None else (ctx.obj or {}).get("registry")
+    registry = ModelRegistry.clone(url, target)
+    models = registry.list_models()
+    versions = sum(len(registry.list_versions(m)) for m in models)
+    context.say(f"Cloned {url} into {registry.path}: {len(models)} models, {versions} versions")
