@@ -75,6 +75,8 @@ def model_history(snap: ModelSnapshot) -> list[Event]:
 
     if snap.notes_tip is not None:
         for commit in snap.store.walk(snap.notes_tip):
+            if len(commit.parents) > 1:  # a merge of two clones' notes: its sides are the events
+                continue
             trailers = _trailers(commit.message)
             subject = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
             detail = subject.partition(": ")[2] or subject

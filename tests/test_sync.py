@@ -323,3 +323,14 @@ def test_three_way_merge_of_note_values():
         "evaluation_scores": {"accuracy": 0.7, "f1_score": 0.3}, "status": "deprecated", "tags": ["x"],
     }
     assert merge_mappings({"a": 1}, {"a": 2}, {"a": 3}) == {"a": 3}  # both changed: the remote's
+
+
+def test_history_after_a_notes_merge_lists_each_change_once(tmp_path, origin, first):
+    first.register_model("m")
+    second = ModelRegistry.clone(origin, tmp_path / "second.git")
+    ModelRegistry(first.path, offline=True).update_evaluation_scores("m", "v1", accuracy=0.1)
+    ModelRegistry(second.path, offline=True).update_evaluation_scores("m", "v1", f1_score=0.2)
+    first.push()
+    assert second.pull().merged == ["refs/notes/gitreg/m"]
+    kinds = [(e.kind, e.version) for e in second.history("m")]
+    assert kinds.count(("scores_updated", "v1")) == 2 and len(kinds) == 4  # created, registered, 2 scores

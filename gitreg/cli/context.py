@@ -51,5 +51,5 @@ def emit_json(data: Any) -> None:
 
 
 def say(message: str) -> None:
-    """A one-line confirmation of a write, on stdout."""
-    out().print(message, markup=False)
+    """A confirmation of a write, on stdout: plain text, never wrapped (paths and URLs stay whole)."""
+    sys.stdout.write(message + "\n")

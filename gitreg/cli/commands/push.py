@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -20,8 +21,8 @@ def run(
     context.say(f"Pushed {len(report.pushed)} refs to {report.remote}" if report.pushed
                 else f"{report.remote} is up to date")
     if report.behind:
-        context.err().print(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: "
-                            "run 'gitreg pull'", markup=False)
+        sys.stderr.write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: "
+                         "run 'gitreg pull'\n")
     if report.conflicts:
         raise SyncConflictError(
             "not pushed, diverged from " + report.remote + ": "

@@ -44,4 +44,4 @@ def list_(ctx: typer.Context, json: options.Json = False) -> None:
         context.emit_json([{"name": r.name, "url": r.url, "sync": r.sync} for r in found])
         return
     for r in found:
-        context.out().print(f"{r.name}\t{r.url}" + ("\t(sync)" if r.sync else ""), markup=False)
+        context.say(f"{r.name}\t{r.url}" + ("\t(sync)" if r.sync else ""))
