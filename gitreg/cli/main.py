@@ -17,6 +17,7 @@ from .commands import (
     compare,
     deploy,
     history,
+    hook,
     info,
     init,
     lineage,
@@ -41,6 +42,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
 ]
+GROUPS = [("hook", hook.app)]  # commands with subcommands (Typer sub-apps)
 
 
 def _version(value: bool) -> None:
@@ -77,6 +79,8 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     for name, fn in COMMANDS:
         app.command(name)(fn)
+    for name, group in GROUPS:
+        app.add_typer(group, name=name)
     app.command("register", help="Alias of add.", hidden=True)(add.run)
     return app
 
