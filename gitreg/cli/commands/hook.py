@@ -7,8 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import context
-
 app = typer.Typer(
     name="hook", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Register versions from a training repository's commits (.gitreg.yaml, post-commit hook).",
@@ -24,7 +22,7 @@ def install(repo: Repo = Path(".")) -> None:
     """Install the post-commit hook (honours core.hooksPath; keeps and chains an existing hook)."""
     from gitreg.training import hook
 
-    context.say(hook.install(repo).message)
+    print(hook.install(repo).message)  # plain: a long path must not be wrapped
 
 
 @app.command("uninstall")
@@ -32,7 +30,7 @@ def uninstall(repo: Repo = Path(".")) -> None:
     """Remove gitreg's post-commit hook and put back the hook it replaced."""
     from gitreg.training import hook
 
-    context.say(hook.uninstall(repo).message)
+    print(hook.uninstall(repo).message)
 
 
 @app.command("run")
@@ -59,4 +57,4 @@ def run(
     outcome = training_run.register_commit(repo, rev, registry)
     for warning in outcome.warnings:
         sys.stderr.write(f"gitreg: warning: {warning}\n")
-    context.say(outcome.message[0].upper() + outcome.message[1:])
+    print(outcome.message[0].upper() + outcome.message[1:])
