@@ -70,9 +70,12 @@ def build_manifest(
     git_commit: Optional[str],
     tags: list[str],
     notes: str,
+    training_repo: Optional[str] = None,
 ) -> dict[str, Any]:
+    """The manifest; `training_repo` (optional, written only when known) is an addition
+    to gitreg/1 that older readers keep as an unknown key."""
     by_role = {f.role: f.path for f in files}
-    return {
+    manifest = {
         "schema": SCHEMA,
         "model_name": model,
         "version": version,
@@ -90,6 +93,9 @@ def build_manifest(
         "tags": tags,
         "notes": notes,
     }
+    if training_repo is not None:
+        manifest["training_repo"] = training_repo
+    return manifest
 
 
 def _status(value: Any, where: str) -> VersionStatus:

@@ -40,6 +40,7 @@ class Registration:
     tags: list[str]
     notes: str
     model_card: Optional[bytes]
+    training_repo: Optional[str] = None
 
 
 def prepare(
@@ -58,6 +59,7 @@ def prepare(
     notes: Any,
     model_card: Any,
     progress: Optional[artifacts.HashProgress] = None,
+    training_repo: Optional[str] = None,
 ) -> Registration:
     """Check every input (and hash local files) before anything is written."""
     model = check_model_name(model_name)
@@ -84,6 +86,7 @@ def prepare(
         raise InvalidValueError(f"evaluation_scores must be a mapping, got {evaluation_scores!r}")
     scores = values.split_scores(evaluation_scores or {})
     git_commit = values.check_text("git_commit", git_commit)
+    training_repo = values.check_text("training_repo", training_repo)
     if notes is None:
         notes = ""
     values.check_text("notes", notes)
@@ -105,7 +108,7 @@ def prepare(
         model=model, version=version, parent=parent, status=status, base_model=base_model,
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
         scores=scores, files=files, training_data=training_data, git_commit=git_commit,
-        tags=tags, notes=notes, model_card=card,
+        tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
     )
 
 
@@ -162,7 +165,7 @@ def write(store: Store, reg: Registration) -> str:
             parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
             base_model=reg.base_model, training=reg.training, scores=reg.scores,
             files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
-            tags=reg.tags, notes=reg.notes,
+            tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         )
         files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
         if reg.model_card is not None:

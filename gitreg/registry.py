@@ -120,11 +120,14 @@ class ModelRegistry:
         status: str = "completed",
         model_card: Optional[str | os.PathLike[str]] = None,
         progress: Optional[HashProgress] = None,
+        training_repo: Optional[str] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
         `parent_version` is 'v1' (same model) or 'other-model:v3'; it becomes the
         version commit's first parent, so lineage is plain commit parentage.
+        `training_repo` (remote URL or path of the training code's repository) is
+        stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
         """
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -138,7 +141,7 @@ class ModelRegistry:
             paths={"lora": lora_path, "gguf": gguf_path, "checkpoint": checkpoint_path,
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
-            notes=notes, model_card=model_card, progress=progress,
+            notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
         )
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])

@@ -18,6 +18,7 @@ from .commands import (
     compare,
     deploy,
     history,
+    hook,
     info,
     init,
     lineage,
@@ -46,7 +47,7 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
 ]
-SUBCOMMANDS = [remote.app]
+GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
 
 
 def _version(value: bool) -> None:
@@ -86,9 +87,9 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     for name, fn in COMMANDS:
         app.command(name)(fn)
+    for name, group in GROUPS:
+        app.add_typer(group, name=name)
     app.command("register", help="Alias of add.", hidden=True)(add.run)
-    for sub in SUBCOMMANDS:
-        app.add_typer(sub)
     return app
 
 

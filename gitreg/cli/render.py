@@ -80,6 +80,7 @@ def version_detail(v: "ModelVersion") -> Table:
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)
     row("Code commit", v.git_commit)
+    row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)
     row("Notes", v.notes)
     return table

@@ -1,0 +1,171 @@
+"""`.gitreg.yaml`: what a training repository's runs produce, and when to register them.
+
+    model: majora                  # required
+    registry: ../registry.git      # path (relative to the repo's top); default: the default registry
+    metrics: results/metrics.json  # JSON or YAML mapping of evaluation scores
+    params: results/params.yaml    # optional: training parameters (framework, samples, ...)
+    files: {lora: out/adapter, gguf: out/model-Q8_0.gguf, checkpoint: ..., config: ...}
+    training_data: [oracle, toolbench]
+    parent: latest                 # latest (default) | none | v3 | other-model:v3
+    when: outputs-changed          # outputs-changed (default) | always | trailer
+
+Every mistake is reported with the file and the key before anything is registered.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Optional
+
+import yaml
+
+from ..errors import GitregError, InvalidValueError
+from ..names import check_model_name, split_qualified
+from ..yamlio import _Loader
+
+CONFIG_FILE = ".gitreg.yaml"
+KEYS = ("model", "registry", "metrics", "params", "files", "training_data", "parent", "when")
+FILE_ROLES = ("lora", "gguf", "checkpoint", "config")
+WHEN = ("outputs-changed", "always", "trailer")
+LATEST = "latest"
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP_RE = re.compile(r"^[^/:]{2,}:")  # git's ssh shorthand: host:path, user@host:path
+
+
+class TrainingConfigError(InvalidValueError):
+    """`.gitreg.yaml` is missing or breaks its schema."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    model: str
+    registry: Optional[str] = None
+    metrics: Optional[str] = None
+    params: Optional[str] = None
+    files: dict[str, str] = field(default_factory=dict)
+    training_data: list[str] = field(default_factory=list)
+    parent: Optional[str] = LATEST     # 'latest', 'v3', 'model:v3', or None
+    when: str = "outputs-changed"
+
+    def outputs(self) -> list[str]:
+        """The declared outputs: the metrics file, then every declared file."""
+        return ([self.metrics] if self.metrics else []) + list(self.files.values())
+
+
+def is_url(location: str) -> bool:
+    return bool(_URL_RE.match(location) or _SCP_RE.match(location))
+
+
+def _path(where: str, key: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise TrainingConfigError(f"{where}: {key} must be a path, got {value!r}")
+    if "\n" in value or "\0" in value:
+        raise TrainingConfigError(f"{where}: {key} must not contain a newline or NUL byte")
+    return value
+
+
+def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
+    """Validate the file's text; errors name `where` and the offending key."""
+    try:
+        raw = yaml.load(data, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TrainingConfigError(f"{where} is not valid YAML ({first})") from None
+    if not isinstance(raw, dict):
+        raise TrainingConfigError(f"{where} must be a YAML mapping with at least 'model:'")
+    unknown = [str(k) for k in raw if k not in KEYS]
+    if unknown:
+        raise TrainingConfigError(
+            f"{where}: unknown key {', '.join(map(repr, unknown))} (expected: {', '.join(KEYS)})"
+        )
+    if raw.get("model") is None:
+        raise TrainingConfigError(f"{where}: 'model' is required (the model name to register)")
+    try:
+        model = check_model_name(raw["model"])
+    except GitregError as exc:
+        raise TrainingConfigError(f"{where}: model: {exc}") from None
+
+    files = raw.get("files") or {}
+    if not isinstance(files, dict):
+        raise TrainingConfigError(f"{where}: files must be a mapping of role to path, e.g. {{lora: out/adapter}}")
+    for role, path in files.items():
+        if role not in FILE_ROLES:
+            raise TrainingConfigError(f"{where}: files: unknown role {role!r} (expected: {', '.join(FILE_ROLES)})")
+        _path(where, f"files.{role}", path)
+
+    data_sources = raw.get("training_data")
+    if data_sources is None:
+        data_sources = []
+    if not isinstance(data_sources, list) or not all(isinstance(s, str) and s.strip() for s in data_sources):
+        raise TrainingConfigError(f"{where}: training_data must be a list of names, e.g. [oracle, toolbench]")
+
+    parent = raw.get("parent", LATEST)
+    if parent is None or (isinstance(parent, str) and parent.strip().lower() == "none"):
+        parent = None
+    elif parent != LATEST:
+        try:
+            split_qualified(parent, model)
+        except GitregError as exc:
+            raise TrainingConfigError(f"{where}: parent must be latest, none, a version or model:version ({exc})") \
+                from None
+
+    when = raw.get("when") or "outputs-changed"
+    if when not in WHEN:
+        raise TrainingConfigError(f"{where}: when must be one of {', '.join(WHEN)}, got {when!r}")
+    config = TrainingConfig(
+        model=model, registry=_path(where, "registry", raw.get("registry")),
+        metrics=_path(where, "metrics", raw.get("metrics")), params=_path(where, "params", raw.get("params")),
+        files=dict(files), training_data=list(data_sources), parent=parent, when=when,
+    )
+    if when == "outputs-changed" and not config.outputs():
+        raise TrainingConfigError(f"{where}: when: outputs-changed needs 'metrics' or 'files' to watch")
+    return config
+
+
+def load(top: Path) -> TrainingConfig:
+    path = top / CONFIG_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TrainingConfigError(f"no {CONFIG_FILE} in {top} (it declares the model this repository trains)") \
+            from None
+    except OSError as exc:
+        raise TrainingConfigError(f"cannot read {path}: {exc.strerror}") from None
+    return parse(data, str(path))
+
+
+def registry_location(config: TrainingConfig, top: Path) -> Optional[Path]:
+    """The registry's path (relative paths from the repo's top); None means the default registry."""
+    if config.registry is None:
+        return None
+    if is_url(config.registry):
+        raise TrainingConfigError(
+            f"{top / CONFIG_FILE}: registry {config.registry!r} is a URL; remote registries are not "
+            "supported by the hook yet: use a local path (a clone of the registry)"
+        )
+    return top / Path(config.registry).expanduser()
+
+
+def repo_relative(location: str, top: Path) -> Optional[str]:
+    """The declared path as a posix path inside the repository, or None when it is outside or a URI."""
+    if is_url(location):
+        return None
+    path = Path(location).expanduser()
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(top.resolve())
+        except ValueError:
+            return None
+    parts = PurePosixPath(path.as_posix()).parts
+    clean: list[str] = []
+    for part in parts:
+        if part == "..":
+            if not clean:
+                return None
+            clean.pop()
+        elif part != ".":
+            clean.append(part)
+    return "/".join(clean) or None
