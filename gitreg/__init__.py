@@ -19,6 +19,8 @@ _EXPORTS = {
         "VersionNotFoundError", "VersionExistsError", "LineageError", "DeploymentError",
         "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError",
     )},
+    "SigningError": "errors",
+    "VerifyReport": "verify",
     **{name: "records" for name in (
         "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
         "ModelVersion", "TrainingInfo", "VersionStatus",

@@ -50,3 +50,7 @@ class ConcurrentUpdateError(GitregError):
 
 class IdentityError(GitregError):
     """No usable author/committer identity."""
+
+
+class SigningError(GitregError):
+    """Signing was asked for (or required) and could not be done; nothing was written."""

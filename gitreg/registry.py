@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from . import annotations, deployments, registration, report, values
 from .artifacts import HashProgress
@@ -21,6 +21,9 @@ from .records import (
 )
 from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, resolve_path
+
+if TYPE_CHECKING:
+    from .verify import VerifyReport
 
 
 class ModelRegistry:
@@ -84,11 +87,13 @@ class ModelRegistry:
         status: str = "completed",
         model_card: Optional[str | os.PathLike[str]] = None,
         progress: Optional[HashProgress] = None,
+        sign: Optional[bool] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
         `parent_version` is 'v1' (same model) or 'other-model:v3'; it becomes the
         version commit's first parent, so lineage is plain commit parentage.
+        `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         """
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -104,6 +109,7 @@ class ModelRegistry:
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress,
         )
+        reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         store = self._writer()
@@ -177,39 +183,50 @@ class ModelRegistry:
     # -- deployment ------------------------------------------------------------------
     def set_deployed(
         self, name: str, version: str, deployed: bool = True, *,
-        environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+        environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
         if deployed:
-            self.deploy(name, version, environment=environment, reason=reason)
+            self.deploy(name, version, environment=environment, reason=reason, sign=sign)
         else:
-            self.undeploy(name, version, environment=environment, reason=reason)
+            self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-               reason: str = "") -> Optional[Deployment]:
+               reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         Deploying a newer version over an older one deprecates the older one,
-        unless it is still deployed in another environment.
+        unless it is still deployed in another environment. `sign` overrides git's
+        configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
         """
         self._snapshot(name).require(version)
-        return deployments.apply(self._writer(), name, environment, "deploy", version, reason)
+        return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     def undeploy(self, name: str, version: Optional[str] = None, *,
-                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> Deployment:
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> Deployment:
         self._snapshot(name)
-        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
 
     def rollback(self, name: str, version: Optional[str] = None, *,
-                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> ModelVersion:
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
         self._snapshot(name)
-        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
+
+    # -- verification ----------------------------------------------------------------
+    def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
+               files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
+        """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""
+        from .verify import verify
+
+        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
 
     # -- later changes (git notes) -------------------------------------------------------
     def update_evaluation_scores(self, name: str, version: str, **scores: Any) -> ModelVersion:

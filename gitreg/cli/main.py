@@ -28,6 +28,7 @@ from .commands import (
     tag,
     tree,
     undeploy,
+    verify,
     versions,
 )
 from .commands import (
@@ -40,6 +41,7 @@ COMMANDS = [
     ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
+    ("verify", verify.run),
 ]
 
 

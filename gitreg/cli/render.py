@@ -8,6 +8,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
+    from gitreg.verify import VerifyReport
 
 # Metrics where a smaller value is the better one; every other metric: larger is better.
 _LOWER_IS_BETTER = ("perplexity", "memory_mb", "latency_ms", "cost_usd", "duration_hours")
@@ -126,3 +127,25 @@ def _utc(ts: str) -> str:
         value = value.astimezone(dt.timezone.utc)
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
+
+
+def verify_table(report: "VerifyReport") -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("Check", "Object", "Signature", "Signer", "Result"):
+        table.add_column(col, no_wrap=col in ("Check", "Signature"))
+    for c in report.checks:
+        if c.signed is None:
+            signature = "-"
+        elif not c.signed:
+            signature = "unsigned"
+        else:
+            signature = "bad" if any("signature not valid" in p for p in c.problems) else "good"
+        signer = c.signer or (c.key or "-")
+        if c.signer and c.key:
+            signer = f"{c.signer} ({c.key})"
+        result = "; ".join(c.problems) if c.problems else (f"skipped: {c.skipped}" if c.skipped else "ok")
+        table.add_row(
+            c.kind, c.subject, signature, signer, result,
+            style="red" if c.problems else ("dim" if c.skipped else None),
+        )
+    return table
