@@ -191,12 +191,11 @@ class _Verifier:
     # -- deployments --------------------------------------------------------------
     def deployments(self, snap: ModelSnapshot) -> None:
         for env, tip in sorted(deployment_envs(self.store, snap.model).items()):
-            commit = self.store.commit(tip)
-            while True:
+            chain = [self.store.commit(tip)]
+            while chain[-1].parents:
+                chain.append(chain[-1].parents[0])
+            for commit in reversed(chain):  # oldest first, as `history` shows them
                 self.deployment(snap, env, commit)
-                if not commit.parents:
-                    break
-                commit = commit.parents[0]
 
     def deployment(self, snap: ModelSnapshot, env: str, commit: pygit2.Commit) -> None:
         subject = f"{layout.deploy_ref(env, snap.model)}@{str(commit.id)[:12]}"
