@@ -130,9 +130,11 @@ def _utc(ts: str) -> str:
 
 
 def verify_table(report: "VerifyReport") -> Table:
+    """One row per object checked; the problems themselves are listed by verify_problems."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for col in ("Check", "Object", "Signature", "Signer", "Result"):
-        table.add_column(col, no_wrap=col in ("Check", "Signature"))
+        table.add_column(col, no_wrap=col in ("Check", "Signature", "Result"),
+                         overflow="fold")
     for c in report.checks:
         if c.signed is None:
             signature = "-"
@@ -140,12 +142,16 @@ def verify_table(report: "VerifyReport") -> Table:
             signature = "unsigned"
         else:
             signature = "bad" if any("signature not valid" in p for p in c.problems) else "good"
-        signer = c.signer or (c.key or "-")
-        if c.signer and c.key:
-            signer = f"{c.signer} ({c.key})"
-        result = "; ".join(c.problems) if c.problems else (f"skipped: {c.skipped}" if c.skipped else "ok")
+        result = "FAILED" if c.problems else ("skipped" if c.skipped else "ok")
         table.add_row(
-            c.kind, c.subject, signature, signer, result,
+            c.kind, c.subject, signature, c.signer or c.key or "-", result,
             style="red" if c.problems else ("dim" if c.skipped else None),
         )
     return table
+
+
+def verify_problems(report: "VerifyReport") -> list[str]:
+    """'<object>: <problem>' per problem, and why skipped objects were skipped."""
+    lines = [f"{c.subject}: {p}" for c in report.checks for p in c.problems]
+    lines += [f"{c.subject}: skipped ({c.skipped})" for c in report.checks if c.skipped]
+    return lines

@@ -30,11 +30,13 @@ def run(
     if json_out:
         context.emit_json(report.to_dict())
     else:
-        from ..render import verify_table
+        from ..render import verify_problems, verify_table
 
         console = context.out()
         if report.checks:
             console.print(verify_table(report))
+        for line in verify_problems(report):
+            console.print(line, markup=False, soft_wrap=True, style=None if "skipped (" in line else "red")
         failed = len(report.failures)
         summary = f"{len(report.checks)} checked, {failed} failed"
         console.print(summary, style="bold red" if failed else "bold green", markup=False)
