@@ -3,6 +3,7 @@ configuration, and no write at all when signing was asked for and cannot be done
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -151,3 +152,26 @@ def test_require_signed_refuses_unsigned_writes(ssh_key, registry_path, git, ref
     reg.deploy("majora", "v2", sign=True)
     assert git_ok(registry_path, "tag", "-v", "majora/v2").returncode == 0
     assert git_ok(registry_path, "verify-commit", "refs/deployed/production/majora").returncode == 0
+
+
+def test_literal_ssh_key_signs_through_ssh_agent(ssh_key, registry_path, git, monkeypatch, tmp_path):
+    """user.signingkey 'key::<public key>': the private key lives only in ssh-agent (-U)."""
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        subprocess.run(["ssh-add", "-q", ssh_key.signingkey], check=True, capture_output=True)
+        ssh_key.apply(registry_path)
+        public = open(f"{ssh_key.signingkey}.pub").read().strip()
+        git(registry_path, "config", "user.signingkey", f"key::{public}")
+        ModelRegistry(registry_path).register_model("majora", sign=True)
+    finally:
+        agent.terminate()
+        agent.wait()
+    proc = git_ok(registry_path, "tag", "-v", "majora/v1")
+    assert proc.returncode == 0, proc.stderr
+    assert ssh_key.fingerprint in proc.stderr
