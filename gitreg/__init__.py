@@ -20,6 +20,8 @@ _EXPORTS = {
         "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError", "RemoteError",
         "SyncConflictError",
     )},
+    "SigningError": "errors",
+    "VerifyReport": "verify",
     **{name: "records" for name in (
         "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
         "ModelVersion", "TrainingInfo", "VersionStatus",

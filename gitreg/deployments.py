@@ -18,7 +18,7 @@ from .errors import CorruptRegistryError, DeploymentError
 from .names import check_environment_name, version_key
 from .records import RETIRED_STATUSES, Deployment, VersionStatus
 from .snapshot import ModelSnapshot
-from .storage import layout
+from .storage import layout, signing
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
 
@@ -129,14 +129,17 @@ def _status_changes(snap: ModelSnapshot, action: str, env: str, current: Optiona
 
 
 def apply(
-    store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = ""
+    store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = "",
+    sign: Optional[bool] = None,
 ) -> Optional[Deployment]:
     """Append one deployment commit (and any status notes, in the same CAS).
 
-    Returns the new record, or None when deploying what is already live.
+    Returns the new record, or None when deploying what is already live. The
+    deployment commit is signed as git's commit.gpgSign / gitreg.sign (or `sign`) say.
     """
     check_environment_name(env)
     assert action in ACTIONS
+    signer = signing.signer_for(store.repo.config, signing.COMMIT, sign)
 
     def attempt() -> Optional[Deployment]:
         snap = ModelSnapshot.load(store, model)
@@ -166,7 +169,7 @@ def apply(
             else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
         )
         body = f"\n\n{reason.strip()}\n" if reason.strip() else "\n"
-        commit = store.write_commit(tree, [state.tip] if state else [], subject + body, when)
+        commit = store.write_commit(tree, [state.tip] if state else [], subject + body, when, signer)
         updates = [RefUpdate(layout.deploy_ref(env, model), state.tip if state else None, commit)]
 
         statuses = _status_changes(snap, action, env, current, target)

@@ -58,3 +58,7 @@ class RemoteError(GitregError):
 
 class SyncConflictError(GitregError):
     """Local work and a remote's disagree on a ref; both are kept until the user chooses."""
+
+
+class SigningError(GitregError):
+    """Signing was asked for (or required) and could not be done; nothing was written."""

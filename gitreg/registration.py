@@ -19,7 +19,7 @@ from .errors import InvalidNameError, InvalidValueError, VersionExistsError
 from .names import check_model_name, check_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES
 from .snapshot import ModelSnapshot, model_names
-from .storage import layout
+from .storage import layout, signing
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
 
@@ -41,6 +41,7 @@ class Registration:
     notes: str
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
+    sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
 
 
 def prepare(
@@ -123,7 +124,14 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
 
 
 def write(store: Store, reg: Registration) -> str:
-    """Claim a version name and write it; returns the version. Retries lost races."""
+    """Claim a version name and write it; returns the version. Retries lost races.
+
+    A signed version is signed as a pair, tag and version commit with the same key:
+    the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
+    or by another key) no longer matches it (see verify.py).
+    """
+    tag_signer = signing.signer_for(store.repo.config, signing.TAG, reg.sign)
+    commit_signer = tag_signer or signing.signer_for(store.repo.config, signing.COMMIT, reg.sign)
 
     def attempt() -> str:
         snap = ModelSnapshot(store, reg.model)
@@ -154,7 +162,8 @@ def write(store: Store, reg: Registration) -> str:
         if snap.tip is None:
             model_file = mf.build_model_file(reg.model, created_at, "", "", [], "")
             root_tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
-            tip = root = store.write_commit(root_tree, [], f"create model {reg.model}\n", when)
+            tip = root = store.write_commit(root_tree, [], f"create model {reg.model}\n", when,
+                                             commit_signer)
         else:
             tip, root = snap.tip, snap.root_commit().id
         first = parent_commit or root
@@ -172,9 +181,12 @@ def write(store: Store, reg: Registration) -> str:
             files[layout.CARD_FILE] = reg.model_card
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
         commit = store.write_commit(
-            store.write_tree(files), parents, f"register {reg.model} {version}{body}", when
+            store.write_tree(files), parents, f"register {reg.model} {version}{body}", when,
+            commit_signer,
         )
-        tag = store.write_tag(f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when)
+        tag = store.write_tag(
+            f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
+        )
         store.update_refs(
             [
                 RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),

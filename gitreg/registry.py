@@ -5,7 +5,7 @@ import functools
 import os
 import shutil
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from . import annotations, deployments, registration, report, sync, values
 from .artifacts import HashProgress
@@ -25,6 +25,10 @@ from .records import (
 from .snapshot import ModelSnapshot, model_names
 from .storage import remote as transport
 from .storage.repository import Store, resolve_path
+
+if TYPE_CHECKING:
+    from .verify import VerifyReport
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,6 +125,7 @@ class ModelRegistry:
         model_card: Optional[str | os.PathLike[str]] = None,
         progress: Optional[HashProgress] = None,
         training_repo: Optional[str] = None,
+        sign: Optional[bool] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -128,6 +133,7 @@ class ModelRegistry:
         version commit's first parent, so lineage is plain commit parentage.
         `training_repo` (remote URL or path of the training code's repository) is
         stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
+        `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         """
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -143,6 +149,7 @@ class ModelRegistry:
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
         )
+        reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         store = self._writer()
@@ -216,42 +223,53 @@ class ModelRegistry:
     # -- deployment ------------------------------------------------------------------
     def set_deployed(
         self, name: str, version: str, deployed: bool = True, *,
-        environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+        environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
         if deployed:
-            self.deploy(name, version, environment=environment, reason=reason)
+            self.deploy(name, version, environment=environment, reason=reason, sign=sign)
         else:
-            self.undeploy(name, version, environment=environment, reason=reason)
+            self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
     @_writes
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-               reason: str = "") -> Optional[Deployment]:
+               reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         Deploying a newer version over an older one deprecates the older one,
-        unless it is still deployed in another environment.
+        unless it is still deployed in another environment. `sign` overrides git's
+        configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
         """
         self._snapshot(name).require(version)
-        return deployments.apply(self._writer(), name, environment, "deploy", version, reason)
+        return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     @_writes
     def undeploy(self, name: str, version: Optional[str] = None, *,
-                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> Deployment:
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> Deployment:
         self._snapshot(name)
-        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
 
     @_writes
     def rollback(self, name: str, version: Optional[str] = None, *,
-                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "") -> ModelVersion:
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
         self._snapshot(name)
-        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason)
+        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
+
+    # -- verification ----------------------------------------------------------------
+    def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
+               files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
+        """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""
+        from .verify import verify
+
+        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes

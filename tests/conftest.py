@@ -8,7 +8,11 @@ helpers below.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -171,3 +175,79 @@ def bare_remote(tmp_path) -> Path:
     path = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(path)], check=True)
     return path
+
+
+# -- signing keys (throwaway, generated per test) ---------------------------------------
+@dataclass
+class SigningKey:
+    """A key git can sign with, and the `git config` that selects it (no passphrase)."""
+    format: str
+    signingkey: str
+    fingerprint: str  # as git reports it: SHA256:... (ssh) or the full fingerprint (gpg)
+    config: dict[str, str]
+
+    def apply(self, registry_path, scope: str = "local") -> None:
+        """Write the config into the registry (created if needed) or, scope 'global', ~/.gitconfig."""
+        for key, value in self.config.items():
+            if scope == "global":
+                subprocess.run(["git", "config", "--global", key, value], check=True)
+            else:
+                ModelRegistry(registry_path).init()
+                git(registry_path, "config", key, value)
+
+
+def _ssh_key(directory: Path, name: str) -> tuple[Path, str, str]:
+    """(private key file, SHA256 fingerprint, public key line) of a new ed25519 key."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    fpr = subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True, text=True, check=True)
+    return key, fpr.stdout.split()[1], Path(f"{key}.pub").read_text().strip()
+
+
+@pytest.fixture
+def ssh_keys(tmp_path):
+    """make(name, allowed=True) -> SigningKey for a new ssh key; allowed ones share one allowed-signers file."""
+    directory = tmp_path / "ssh-keys"
+    allowed = directory / "allowed_signers"
+
+    def make(name: str = "key1", allowed_signer: bool = True) -> SigningKey:
+        key, fpr, public = _ssh_key(directory, name)
+        if allowed_signer:
+            with open(allowed, "a") as fh:
+                fh.write(f"{AUTHOR_EMAIL} {public}\n")
+        allowed.touch()
+        return SigningKey("ssh", str(key), fpr, {
+            "gpg.format": "ssh", "user.signingkey": str(key),
+            "gpg.ssh.allowedSignersFile": str(allowed),
+        })
+
+    return make
+
+
+@pytest.fixture
+def ssh_key(ssh_keys) -> SigningKey:
+    return ssh_keys("key1")
+
+
+@pytest.fixture
+def gnupghome(monkeypatch):
+    """A fresh, short GNUPGHOME (the agent's socket path has a length limit); agent killed after."""
+    home = tempfile.mkdtemp(prefix="gpg", dir="/tmp")
+    monkeypatch.setenv("GNUPGHOME", home)
+    yield Path(home)
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], capture_output=True, env={**os.environ, "GNUPGHOME": home})
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def gpg_key(gnupghome) -> SigningKey:
+    """An ed25519 OpenPGP key for the test identity, ultimately trusted in GNUPGHOME."""
+    subprocess.run(
+        ["gpg", "--batch", "--passphrase", "", "--quick-gen-key", ACTOR, "ed25519", "sign", "never"],
+        capture_output=True, check=True,
+    )
+    listing = subprocess.run(["gpg", "--with-colons", "--list-secret-keys"],
+                             capture_output=True, text=True, check=True).stdout
+    fpr = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+    return SigningKey("openpgp", fpr, fpr, {"gpg.format": "openpgp", "user.signingkey": fpr})

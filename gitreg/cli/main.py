@@ -33,6 +33,7 @@ from .commands import (
     tag,
     tree,
     undeploy,
+    verify,
     versions,
 )
 from .commands import (
@@ -46,6 +47,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
+    ("verify", verify.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
 

@@ -9,6 +9,15 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document inst
 Env = Annotated[
     str, typer.Option("--env", "-e", help="Deployment environment.", show_default=True)
 ]
+Sign = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--sign/--no-sign",
+        help="Sign (or not) with your git signing key, overriding gitreg.sign / tag.gpgSign / "
+             "commit.gpgSign.",
+        show_default=False,
+    ),
+]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 
 Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]

@@ -8,6 +8,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
+    from gitreg.verify import VerifyReport
 
 # Metrics where a smaller value is the better one; every other metric: larger is better.
 _LOWER_IS_BETTER = ("perplexity", "memory_mb", "latency_ms", "cost_usd", "duration_hours")
@@ -127,3 +128,31 @@ def _utc(ts: str) -> str:
         value = value.astimezone(dt.timezone.utc)
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
+
+
+def verify_table(report: "VerifyReport") -> Table:
+    """One row per object checked; the problems themselves are listed by verify_problems."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("Check", "Object", "Signature", "Signer", "Result"):
+        table.add_column(col, no_wrap=col in ("Check", "Signature", "Result"),
+                         overflow="fold")
+    for c in report.checks:
+        if c.signed is None:
+            signature = "-"
+        elif not c.signed:
+            signature = "unsigned"
+        else:
+            signature = "bad" if any("signature not valid" in p for p in c.problems) else "good"
+        result = "FAILED" if c.problems else ("skipped" if c.skipped else "ok")
+        table.add_row(
+            c.kind, c.subject, signature, c.signer or c.key or "-", result,
+            style="red" if c.problems else ("dim" if c.skipped else None),
+        )
+    return table
+
+
+def verify_problems(report: "VerifyReport") -> list[str]:
+    """'<object>: <problem>' per problem, and why skipped objects were skipped."""
+    lines = [f"{c.subject}: {p}" for c in report.checks for p in c.problems]
+    lines += [f"{c.subject}: skipped ({c.skipped})" for c in report.checks if c.skipped]
+    return lines

@@ -12,6 +12,7 @@ from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError
 from . import identity, notes, refscan
+from .signing import Signer
 from .transaction import RefUpdate, advance_refs, is_commit, update_refs
 
 # Called with a write's ref updates before they are made locally; raises
@@ -217,18 +218,40 @@ class Store:
         parents: Sequence[pygit2.Oid],
         message: str,
         when: float,
+        signer: Optional[Signer] = None,
     ) -> pygit2.Oid:
+        """A commit; with a signer, signed as git does (a gpgsig header over the payload)."""
         author = self.signature("author", when)
         committer = self.signature("committer", when)
-        return self.repo.create_commit(None, author, committer, message, tree, list(parents))
+        if signer is None:
+            return self.repo.create_commit(None, author, committer, message, tree, list(parents))
+        content = self.repo.create_commit_string(author, committer, message, tree, list(parents))
+        signature = signer.sign(content.encode("utf-8"))
+        return self.repo.create_commit_with_signature(content, signature.decode("utf-8"))
 
-    def write_tag(self, name: str, target: pygit2.Oid, message: str, when: float) -> pygit2.Oid:
-        """An annotated tag object, written raw: no ref is created here (see transaction)."""
+    def write_tag(
+        self, name: str, target: pygit2.Oid, message: str, when: float,
+        signer: Optional[Signer] = None,
+    ) -> pygit2.Oid:
+        """An annotated tag object, written raw: no ref is created here (see transaction).
+
+        With a signer the signature is appended to the payload, as `git tag -s` does.
+        """
         tagger = identity.format_signature(self.signature("committer", when))
         if not message.endswith("\n"):
             message += "\n"
-        raw = f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}"
-        return self.repo.odb.write(ObjectType.TAG, raw.encode("utf-8"))
+        raw = f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}".encode("utf-8")
+        if signer is not None:
+            raw += signer.sign(raw)
+        return self.repo.odb.write(ObjectType.TAG, raw)
+
+    def raw_object(self, oid: pygit2.Oid) -> bytes:
+        """The stored data of an object (tag payload plus any signature)."""
+        return self.repo.odb.read(oid)[1]
+
+    def reachable(self, tip: Optional[pygit2.Oid]) -> set[pygit2.Oid]:
+        """Every commit reachable from tip (empty for None)."""
+        return set() if tip is None else {c.id for c in self.repo.walk(tip)}
 
     def write_notes_commit(
         self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float,

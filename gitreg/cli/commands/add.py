@@ -48,6 +48,7 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the version.")] = False,
     json_out: options.Json = False,
+    sign: options.Sign = None,
 ) -> None:
     """Register a new version of MODEL (alias: register)."""
     from ..progress import hash_progress
@@ -64,6 +65,7 @@ def run(
             evaluation_scores=scores or None, duration_hours=duration_hours, cost_usd=cost_usd,
             hardware=hardware, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
+            sign=sign,
         )
     if json_out:
         context.emit_json(v.to_dict())

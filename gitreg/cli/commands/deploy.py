@@ -13,6 +13,7 @@ def run(
     version: Annotated[str, typer.Argument(help="Version to deploy.")],
     env: options.Env = "production",
     reason: options.Reason = "",
+    sign: options.Sign = None,
 ) -> None:
     """Deploy a version to an environment.
 
@@ -20,7 +21,7 @@ def run(
     older one deprecates the older one, unless it is still live elsewhere.
     """
     reg = context.registry(ctx)
-    record = reg.deploy(model, version, environment=env, reason=reason)
+    record = reg.deploy(model, version, environment=env, reason=reason, sign=sign)
     if record is None:
         context.say(f"{model} {version} is already deployed in {env}")
         return

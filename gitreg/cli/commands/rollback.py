@@ -16,6 +16,7 @@ def run(
     ] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
+    sign: options.Sign = None,
 ) -> None:
     """Roll an environment back to an earlier version.
 
@@ -23,6 +24,6 @@ def run(
     replaced version becomes deprecated.
     """
     reg = context.registry(ctx)
-    v = reg.rollback(model, version, environment=env, reason=reason)
+    v = reg.rollback(model, version, environment=env, reason=reason, sign=sign)
     last = reg.deployment_history(model, env)[-1]
     context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version))

@@ -15,7 +15,8 @@ def run(
     ] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
+    sign: options.Sign = None,
 ) -> None:
     """Take a model out of an environment."""
-    record = context.registry(ctx).undeploy(model, version, environment=env, reason=reason)
+    record = context.registry(ctx).undeploy(model, version, environment=env, reason=reason, sign=sign)
     context.say(f"Undeployed {model} {record.previous_version} from {env}")

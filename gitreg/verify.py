@@ -1,0 +1,271 @@
+"""`gitreg verify`: are the version tags and deployment commits what gitreg wrote?
+
+Per version tag: an annotated tag object named `<model>/<version>`, pointing at a
+commit on the model's branch whose manifest.yaml names the same model and version;
+its signature, when there is one, is judged by git itself (`git verify-tag`). A
+signed version is a pair (registration.py): the version commit is signed with the
+tag's key and sits on the fast-forward-only branch, so a tag later replaced with
+plain git by an unsigned one, or by one signed with another key, no longer matches
+its commit and is reported by name. Per deployment commit: its signature
+(`git verify-commit`), deployment.yaml naming this model and environment, and its
+manifest.yaml being the deployed version's. With files=True every local artifact
+is re-hashed and compared with the sha256/size recorded at registration.
+
+When signing is in force (gitreg.sign / tag.gpgSign for tags, gitreg.sign /
+commit.gpgSign for commits, or gitreg.requireSigned for both), an unsigned
+version tag or deployment commit is a failure.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pygit2
+
+from . import artifacts, yamlio
+from .artifacts import HashProgress
+from .errors import CorruptRegistryError
+from .names import check_version_name, split_qualified
+from .snapshot import ModelSnapshot, deployment_envs, model_names
+from .storage import layout, sigcheck, signing
+from .storage.repository import Store
+
+_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass
+class Check:
+    """One thing checked: a version tag, a deployment commit or an artifact file."""
+    kind: str  # "version" | "deployment" | "file"
+    model: str
+    version: Optional[str]
+    subject: str  # tag ref, `refs/deployed/<env>/<model>@<commit>`, or file path
+    signed: Optional[bool] = None  # None: not a signed kind of object (files)
+    signer: Optional[str] = None
+    key: Optional[str] = None
+    skipped: str = ""  # why nothing could be checked (a URI, no hash recorded)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass
+class VerifyReport:
+    registry: str
+    tags_must_be_signed: bool
+    commits_must_be_signed: bool
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "registry": self.registry,
+            "ok": self.ok,
+            "signing_required": {"tags": self.tags_must_be_signed, "commits": self.commits_must_be_signed},
+            "checked": len(self.checks),
+            "failed": len(self.failures),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+class _Verifier:
+    def __init__(self, store: Store, report: VerifyReport,
+                 files: bool, progress: Optional[HashProgress]) -> None:
+        self.store = store
+        self.report = report
+        self.files = files
+        self.progress = progress
+
+    def _signature(self, oid: pygit2.Oid, kind: str) -> sigcheck.SignatureCheck:
+        return sigcheck.check(self.store.path, str(oid), kind)
+
+    # -- versions --------------------------------------------------------------
+    def version(self, snap: ModelSnapshot, version: str, on_branch: set[pygit2.Oid]) -> None:
+        ref = layout.tag_ref(snap.model, version)
+        check = Check("version", snap.model, version, ref, signed=False)
+        self.report.checks.append(check)
+        target = snap.tag_target(version)
+        tag = self.store.tag(target)
+        if tag is None:
+            check.problems.append("not an annotated tag object (lightweight tag)")
+        else:
+            if tag.name != f"{snap.model}/{version}":
+                check.problems.append(f"tag object is named {tag.name!r}, not {snap.model}/{version}")
+            _, signature = signing.split_signed(self.store.raw_object(target))
+            if signature is not None:
+                check.signed = True
+                self._judge(check, self._signature(target, "tag"), "tag")
+            elif self.report.tags_must_be_signed:
+                check.problems.append("unsigned, but signing is in force for this registry")
+        try:
+            commit = self.store.commit(target)
+        except CorruptRegistryError as exc:
+            check.problems.append(str(exc))
+            return
+        if commit.id not in on_branch:
+            check.problems.append(
+                f"tag target {str(commit.id)[:12]} is not on {layout.branch_ref(snap.model)}"
+            )
+        try:
+            manifest = snap.manifest(version, commit)
+        except CorruptRegistryError as exc:
+            check.problems.append(str(exc))
+            return
+        named = (str(manifest.get("model_name")), str(manifest.get("version")))
+        if named != (snap.model, version):
+            check.problems.append(
+                f"manifest.yaml names {named[0]}:{named[1]}, not {snap.model}:{version}"
+            )
+        self._pair(check, commit)
+        if self.files:
+            self._files(snap.model, version, manifest)
+
+    def _judge(self, check: Check, result: sigcheck.SignatureCheck, what: str) -> None:
+        check.signer, check.key = result.signer, result.key
+        if not result.valid:
+            check.problems.append(f"{what} signature not valid: {result.detail}")
+
+    def _pair(self, check: Check, commit: pygit2.Commit) -> None:
+        """A signed version commit vouches for its tag: same signing key, or it was replaced."""
+        commit_signature, _ = commit.gpg_signature
+        if commit_signature is None:
+            return
+        result = self._signature(commit.id, "commit")
+        if not result.valid:
+            check.problems.append(f"version commit signature not valid: {result.detail}")
+            return
+        if not check.signed:
+            check.problems.append(
+                f"tag is unsigned but its version commit is signed ({result.key}): "
+                "the tag was replaced after registration"
+            )
+        elif result.key and check.key and result.key != check.key:
+            check.problems.append(
+                f"tag signed with key {check.key}, its version commit with {result.key}: "
+                "the tag was replaced after registration"
+            )
+
+    # -- files -------------------------------------------------------------------
+    def _files(self, model: str, version: str, manifest: dict[str, Any]) -> None:
+        for entry in manifest.get("files") or []:
+            if not isinstance(entry, dict) or not entry.get("path"):
+                continue
+            location = str(entry["path"])
+            check = Check("file", model, version, location)
+            self.report.checks.append(check)
+            sha, size = entry.get("sha256"), entry.get("size_bytes")
+            if _URI_RE.match(location):
+                check.skipped = "URI, not a local file"
+                continue
+            if not sha:
+                check.skipped = "no hash recorded at registration"
+                continue
+            path = Path(location)
+            if not path.exists():
+                check.problems.append("missing")
+                continue
+            try:
+                got_sha, got_size = artifacts.hash_path(path, self.progress)
+            except OSError as exc:
+                check.problems.append(f"unreadable: {exc.strerror}")
+                continue
+            if size is not None and got_size != size:
+                check.problems.append(f"size {got_size} bytes, registered {size}")
+            if got_sha != sha:
+                check.problems.append(f"sha256 {got_sha[:16]}…, registered {str(sha)[:16]}…")
+
+    # -- deployments --------------------------------------------------------------
+    def deployments(self, snap: ModelSnapshot) -> None:
+        for env, tip in sorted(deployment_envs(self.store, snap.model).items()):
+            chain = [self.store.commit(tip)]
+            while chain[-1].parents:
+                chain.append(chain[-1].parents[0])
+            for commit in reversed(chain):  # oldest first, as `history` shows them
+                self.deployment(snap, env, commit)
+
+    def deployment(self, snap: ModelSnapshot, env: str, commit: pygit2.Commit) -> None:
+        subject = f"{layout.deploy_ref(env, snap.model)}@{str(commit.id)[:12]}"
+        data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+        record: dict[str, Any] = {}
+        if data is not None:
+            try:
+                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}")
+            except CorruptRegistryError:
+                record = {}
+        version = record.get("version")
+        check = Check("deployment", snap.model, None if version is None else str(version), subject,
+                      signed=False)
+        self.report.checks.append(check)
+        signature, _ = commit.gpg_signature
+        if signature is not None:
+            check.signed = True
+            self._judge(check, self._signature(commit.id, "commit"), "commit")
+        elif self.report.commits_must_be_signed:
+            check.problems.append("unsigned, but signing is in force for this registry")
+        if data is None or not record:
+            check.problems.append(f"{layout.DEPLOYMENT_FILE} is missing or unreadable")
+            return
+        if (record.get("model_name"), record.get("environment")) != (snap.model, env):
+            check.problems.append(
+                f"{layout.DEPLOYMENT_FILE} names {record.get('model_name')} in "
+                f"{record.get('environment')}, not {snap.model} in {env}"
+            )
+        if version is None:
+            return
+        if str(version) not in snap.versions:
+            check.problems.append(f"deploys {version}, which has no version tag")
+            return
+        deployed = commit.tree[layout.MANIFEST_FILE].id if layout.MANIFEST_FILE in commit.tree else None
+        registered = snap.commit_of(str(version)).tree
+        expected = registered[layout.MANIFEST_FILE].id if layout.MANIFEST_FILE in registered else None
+        if deployed != expected:
+            check.problems.append(f"{layout.MANIFEST_FILE} is not {snap.model} {version}'s")
+
+
+def verify(
+    store: Optional[Store], path: Path, model: Optional[str] = None, version: Optional[str] = None,
+    *, files: bool = False, progress: Optional[HashProgress] = None,
+) -> VerifyReport:
+    """Check one version (model and version), one model, or (model None) every model.
+
+    `model` may be given as 'model:version'. A registry that does not exist has
+    nothing to check (an empty, passing report), unless a model was named.
+    """
+    if model is not None and version is None and ":" in model:
+        model, version = split_qualified(model, model)
+    if version is not None:
+        check_version_name(version)
+    config = store.repo.config if store is not None else None
+    required = config is not None and signing.required(config)
+    report = VerifyReport(
+        registry=str(path),
+        tags_must_be_signed=required or (config is not None and signing.configured(config, signing.TAG)),
+        commits_must_be_signed=required or (
+            config is not None and signing.configured(config, signing.COMMIT)
+        ),
+    )
+    if model is None and store is None:
+        return report
+    verifier = _Verifier(store, report, files, progress)  # type: ignore[arg-type]
+    for name in [model] if model is not None else model_names(store):
+        snap = ModelSnapshot.load(store, name)
+        on_branch = store.reachable(snap.tip)
+        for v in [snap.require(version)] if version is not None else snap.versions_sorted():
+            verifier.version(snap, v, on_branch)
+        if version is None:
+            verifier.deployments(snap)
+    return report
