@@ -16,7 +16,9 @@ from .commands import (
     add,
     compare,
     deploy,
+    export_json,
     history,
+    import_json,
     info,
     init,
     lineage,
@@ -40,6 +42,7 @@ COMMANDS = [
     ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
+    ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 
 
