@@ -458,6 +458,7 @@ def _finish(chk_for: Callable[[str], _Checker], models: dict[str, ModelIn], noti
                 v.parent, v.parent_path = as_ref(v.base_model), child(child(v.path, "training"), "base_model")
             if v.parent == (v.model, v.version):
                 chk.problem(v.parent_path, "a version cannot be its own parent")
+                v.parent = None  # reported once, not again as a cycle
             if not v.deployed and v.deployed_at is not None:
                 notices.append(f"{child(v.path, 'deployed_at')}: not imported ({v.model} {v.version} "
                                "is not deployed; gitreg keeps the deployment time of live versions)")
