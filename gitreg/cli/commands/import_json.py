@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,22 +32,21 @@ def run(
 
     with step_progress() as progress:
         report = context.registry(ctx).import_json(registry_json, lineage, dry_run=dry_run, progress=progress)
-    err = context.err()
     for notice in report.notices:
-        err.print(f"gitreg: note: {notice}", markup=False, highlight=False)
+        sys.stderr.write(f"gitreg: note: {notice}\n")
     counts = [
         _plural(report.count("model"), "model"), _plural(report.count("version"), "version"),
         _plural(report.count("deploy"), "deployment"), _plural(report.count("status"), "status note"),
     ]
     unchanged = f"{len(report.unchanged)} already present and unchanged"
     if dry_run:
-        context.say(f"Would import {', '.join(counts)} ({unchanged}); nothing written")
+        print(f"Would import {', '.join(counts)} ({unchanged}); nothing written")
         for step in report.steps:
-            context.say(f"  {step.describe()}")
+            print(f"  {step.describe()}")
     elif not report.steps:
-        context.say(f"Nothing to import: {unchanged}")
+        print(f"Nothing to import: {unchanged}")
     else:
-        context.say(f"Imported {', '.join(counts)} ({unchanged})")
+        print(f"Imported {', '.join(counts)} ({unchanged})")
 
 
 def _plural(n: int, noun: str) -> str:
