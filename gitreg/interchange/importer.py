@@ -65,7 +65,7 @@ class Step:
             return f"register {self.model} {self.version} ({at}{parent})"
         if self.kind == "deploy":
             return f"deploy {self.model} {self.version} to {self.detail} ({at})"
-        return f"status {self.model} {self.version} {self.detail}"
+        return f"status {self.model} {self.version} {self.detail} ({at})"
 
 
 @dataclass
@@ -259,10 +259,10 @@ class _Planner:
             reported.update(path)
 
     # -- deployments and statuses -----------------------------------------------------
-    def deploys(self) -> list[Step]:
+    def deploys(self) -> dict[tuple[str, str], Step]:
         """The newest deployed version of a model goes to production; older ones that are
         still deployed each get their own environment, production-<version>."""
-        steps = []
+        steps: dict[tuple[str, str], Step] = {}
         by_model: dict[str, list[VersionIn]] = {}
         for v in self.new.values():
             if v.deployed:
@@ -285,18 +285,19 @@ class _Planner:
                     self.doc.problem(child(v.path, "deployed"),
                                      f"cannot deploy to {env}: {model} {taken[env]} is live there")
                     continue
-                steps.append(Step("deploy", model, v.version, v.deployed_at.timestamp(), detail=env))
-        return sorted(steps, key=lambda s: (s.when, s.model, version_key(s.version or "")))
+                steps[(model, v.version)] = Step("deploy", model, v.version, v.deployed_at.timestamp(),
+                                                 detail=env)
+        return steps
 
-    def statuses(self) -> list[Step]:
+    def statuses(self) -> dict[tuple[str, str], Step]:
         """Deprecated/archived as a status note, dated at the file's updated_at (or creation)."""
-        steps = []
+        steps: dict[tuple[str, str], Step] = {}
         for key, v in sorted(self.new.items()):
             if v.status in ("deprecated", "archived") and not v.deployed:
                 when = v.created_at
                 if self.doc.updated_at is not None and self.doc.updated_at > when:
                     when = self.doc.updated_at
-                steps.append(Step("status", v.model, v.version, when.timestamp(), detail=v.status))
+                steps[key] = Step("status", v.model, v.version, when.timestamp(), detail=v.status)
         return steps
 
 
@@ -309,7 +310,12 @@ def plan(store: Optional[Store], doc: Document) -> ImportReport:
     statuses = planner.statuses()
     if doc.problems:
         raise ImportRefused(doc.problems)
-    planner.report.steps = models + versions + deploys + statuses
+    # each version's writes together, so an interrupted import leaves whole versions behind
+    steps = list(models)
+    for step in versions:
+        key = (step.model, step.version or "")
+        steps += [step] + [s for s in (deploys.get(key), statuses.get(key)) if s is not None]
+    planner.report.steps = steps
     return planner.report
 
 

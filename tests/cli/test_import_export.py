@@ -38,9 +38,28 @@ def test_dry_run_lists_the_writes_and_writes_nothing(cli, registry_path):
     lines = r.out.splitlines()
     assert lines[0] == ("Would import 4 models, 10 versions, 3 deployments, 2 status notes "
                         "(0 already present and unchanged); nothing written")
-    assert "  register majora v2b (2026-01-15T12:00:00+00:00, from v1)" in lines
-    assert "  deploy majora v1 to production-v1 (2026-01-14T11:00:00+00:00)" in lines
-    assert lines[-1] == "  status majora v2b archived"
+    # models first, then each version (parents first, then by time) with its deployment and status
+    assert lines[1:] == [
+        "  create model majora (2026-01-14T09:00:00+00:00)",
+        "  create model oracle (2026-01-16T12:00:00+00:00)",
+        "  create model nayru (2026-01-17T00:00:00+00:00)",
+        "  create model din (2026-01-18T00:00:00+00:00)",
+        "  register majora v1 (2026-01-14T10:00:00+00:00)",
+        "  deploy majora v1 to production-v1 (2026-01-14T11:00:00+00:00)",
+        "  register majora v2 (2026-01-15T10:00:00+00:00, from v1)",
+        "  status majora v2 deprecated (2026-01-20T12:00:00+00:00)",
+        "  register majora v2b (2026-01-15T12:00:00+00:00, from v1)",
+        "  status majora v2b archived (2026-01-20T12:00:00+00:00)",
+        "  register majora v3 (2026-01-16T06:00:00+00:00, from v2)",
+        "  deploy majora v3 to production (2026-01-16T07:30:00+00:00)",
+        "  register nayru v1 (2026-01-17T01:00:00+00:00)",
+        "  register nayru v2 (2026-01-17T02:00:00+00:00, from v1)",
+        "  register oracle v1 (2026-01-17T10:00:00+00:00, from majora:v3)",
+        "  deploy oracle v1 to production (2026-01-17T10:00:00+00:00)",
+        "  register oracle v1.1 (2026-01-18T10:00:00.250000+00:00, from v1)",
+        "  register majora v4 (2026-01-19T10:00:00+00:00)",
+        "  register majora v5 (2026-01-19T11:00:00+00:00, from v3)",
+    ]
     assert not registry_path.exists()
 
 
