@@ -97,7 +97,7 @@ class VersionIn:
 class ModelIn:
     name: str
     path: str
-    has_metadata: bool = False  # the registry file describes it (not only the lineage file)
+    has_metadata: bool = False  # the registry file gives its metadata (else nothing to compare)
     created_at: Optional[dt.datetime] = None
     description: str = ""
     owner: str = ""
@@ -355,7 +355,7 @@ def _registry(chk: _Checker, doc: dict) -> tuple[dict[str, ModelIn], Optional[dt
         if entry is None:
             continue
         chk.keys(entry, ("metadata", "versions"), path)
-        model = ModelIn(name=name, path=path, has_metadata=True)
+        model = ModelIn(name=name, path=path, has_metadata=entry.get("metadata") is not None)
         meta_path = child(path, "metadata")
         meta = chk.mapping(entry.get("metadata", {}), meta_path, nullable=True) or {}
         chk.keys(meta, METADATA_KEYS, meta_path)

@@ -195,3 +195,18 @@ def test_parsed_documents_are_accepted(reg):
         "create model m (2026-01-01T00:00:00+00:00)", "register m v1 (2026-01-01T00:00:00+00:00)"]
     assert reg.get_version("m", "v1").status.value == "completed"
     assert reg.get_metadata("m").created_at == "2026-01-01T00:00:00+00:00"  # its earliest version
+
+
+def test_deployed_version_added_to_a_model_already_live_in_production(reg, registry_path, git):
+    reg.register_model("m", evaluation_scores={"accuracy": 0.5})
+    reg.deploy("m", "v1")
+    doc = {"models": {"m": {"versions": {"v2": {"created_at": "2026-02-01T00:00:00", "parent_version": "v1",
+                                                "status": "deployed", "deployed_at": "2026-02-02T00:00:00"}}}}}
+    report = reg.import_json(doc)
+    assert [s.describe() for s in report.steps] == [
+        "register m v2 (2026-02-01T00:00:00+00:00, from v1)",
+        "deploy m v2 to production-v2 (2026-02-02T00:00:00+00:00)"]  # production keeps running v1
+    assert reg.deployments("m") == {"production": "v1", "production-v2": "v2"}
+    assert [v.status.value for v in reg.list_versions("m")] == ["deployed", "deployed"]
+    assert git(registry_path, "log", "-1", "--format=%s", "refs/deployed/production/m").strip() == (
+        "deploy m v1 to production")
