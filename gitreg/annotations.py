@@ -51,19 +51,22 @@ def notes_update(
 
 def annotate_version(
     store: Store, model: str, version: str, action: str, detail: str, change: NoteChange,
-    check: Optional[Callable[[ModelSnapshot], None]] = None,
+    check: Optional[Callable[[ModelSnapshot], None]] = None, when: Optional[float] = None,
 ) -> bool:
-    """Apply `change` to one version's note; False when nothing changed."""
+    """Apply `change` to one version's note; False when nothing changed.
+
+    `when` (epoch; default now) dates the notes commit: imports keep the original time.
+    """
 
     def attempt() -> bool:
         snap = ModelSnapshot.load(store, model)
         target = snap.commit_of(version).id
         if check is not None:
             check(snap)
-        when = time.time()
+        at = time.time() if when is None else when
         update = notes_update(
             snap, {target: (f"{model}/{version}", change)},
-            message(action, model, [version], detail, when), when,
+            message(action, model, [version], detail, at), at,
         )
         if update is None:
             return False

@@ -131,11 +131,13 @@ def _status_changes(snap: ModelSnapshot, action: str, env: str, current: Optiona
 def apply(
     store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = "",
     sign: Optional[bool] = None,
+    when: Optional[float] = None,
 ) -> Optional[Deployment]:
     """Append one deployment commit (and any status notes, in the same CAS).
 
     Returns the new record, or None when deploying what is already live. The
     deployment commit is signed as git's commit.gpgSign / gitreg.sign (or `sign`) say.
+    `when` (epoch; default now) dates the commit and deployed_at: imports keep the original.
     """
     check_environment_name(env)
     assert action in ACTIONS
@@ -150,8 +152,8 @@ def apply(
             return None
         target = _target(store, snap, action, version, env, current)
 
-        when = time.time()
-        sig = store.signature("committer", when)
+        at = time.time() if when is None else when
+        sig = store.signature("committer", at)
         record = {
             "model_name": model,
             "version": target,
@@ -159,7 +161,7 @@ def apply(
             "action": action,
             "previous_version": current,
             "deployed_by": f"{sig.name} <{sig.email}>",
-            "deployed_at": mf.now_iso(when),
+            "deployed_at": mf.now_iso(at),
             "reason": reason,
         }
         base = snap.commit_of(target).tree.id if target is not None else None
@@ -169,7 +171,7 @@ def apply(
             else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
         )
         body = f"\n\n{reason.strip()}\n" if reason.strip() else "\n"
-        commit = store.write_commit(tree, [state.tip] if state else [], subject + body, when, signer)
+        commit = store.write_commit(tree, [state.tip] if state else [], subject + body, at, signer)
         updates = [RefUpdate(layout.deploy_ref(env, model), state.tip if state else None, commit)]
 
         statuses = _status_changes(snap, action, env, current, target)
@@ -178,7 +180,7 @@ def apply(
                 snap.commit_of(v).id: (f"{model}/{v}", _with_status(s)) for v, s in statuses.items()
             }
             detail = ", ".join(f"{v} {s}" for v, s in statuses.items()) + f" ({action} in {env})"
-            note = notes_update(snap, changes, message("status", model, list(statuses), f"status {detail}", when), when)
+            note = notes_update(snap, changes, message("status", model, list(statuses), f"status {detail}", at), at)
             if note is not None:
                 updates.append(note)
         store.update_refs(updates, f"gitreg: {subject}")

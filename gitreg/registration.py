@@ -42,6 +42,7 @@ class Registration:
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
+    when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
 
 
 def prepare(
@@ -123,6 +124,31 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
             )
 
 
+def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
+                 signer: Optional[signing.Signer] = None) -> pygit2.Oid:
+    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
+    return store.write_commit(tree, [], f"create model {model}\n", when, signer)
+
+
+def create_model(store: Store, model: str, model_file: dict[str, Any], when: float) -> None:
+    """Create a model with no versions yet: its root commit holding `model_file` (used by imports,
+    which carry the model's metadata and creation time). Refuses a model that exists."""
+    check_model_name(model)
+
+    def attempt() -> None:
+        if store.ref_target(layout.branch_ref(model)) is not None:
+            raise VersionExistsError(f"model {model} already exists")
+        _case_clash(model, model_names(store), "model")
+        guards: dict[str, Optional[pygit2.Oid]] = {}
+        if not store.ignores_case() and model.lower() != model:
+            guards[layout.branch_ref(model.lower())] = None
+        root = _root_commit(store, model, model_file, when)
+        store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
+                          f"gitreg: create model {model}", guards)
+
+    retrying(attempt, f"create model {model}")
+
+
 def write(store: Store, reg: Registration) -> str:
     """Claim a version name and write it; returns the version. Retries lost races.
 
@@ -157,13 +183,11 @@ def write(store: Store, reg: Registration) -> str:
             psnap = snap if pmodel == reg.model else ModelSnapshot.load(store, pmodel)
             parent_commit = psnap.commit_of(pversion).id
 
-        when = time.time()
+        when = time.time() if reg.when is None else reg.when
         created_at = mf.now_iso(when)
         if snap.tip is None:
             model_file = mf.build_model_file(reg.model, created_at, "", "", [], "")
-            root_tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
-            tip = root = store.write_commit(root_tree, [], f"create model {reg.model}\n", when,
-                                             commit_signer)
+            tip = root = _root_commit(store, reg.model, model_file, when, commit_signer)
         else:
             tip, root = snap.tip, snap.root_commit().id
         first = parent_commit or root

@@ -437,6 +437,40 @@ class ModelRegistry:
             raise
         return registry
 
+    # -- the JSON registry's files (gitreg/interchange) -------------------------------------
+    @_writes
+    def import_json(
+        self, registry_json: Any, lineage_json: Any = None, *, dry_run: bool = False,
+        progress: Any = None,
+    ) -> Any:
+        """Import registry.json (and lineage.json): paths or parsed documents.
+
+        Everything is checked first; any problem raises ImportRefused listing them all
+        and nothing is written. Versions already here with the same content are skipped.
+        Returns an ImportReport (with dry_run, what would be written).
+        """
+        from .interchange import importer, schema
+
+        report = importer.plan(self._reader(), schema.read(registry_json, lineage_json))
+        report.dry_run = dry_run
+        if not dry_run and report.steps:
+            importer.apply(self._writer(), report, progress)
+        return report
+
+    def export_json(
+        self, path: Optional[str | os.PathLike[str]] = None,
+        lineage_path: Optional[str | os.PathLike[str]] = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(registry.json, lineage.json) documents of the current view; written to the paths given."""
+        from .interchange import exporter
+
+        registry_doc, lineage_doc = exporter.export(self._reader())
+        if path is not None:
+            exporter.write_file(path, registry_doc)
+        if lineage_path is not None:
+            exporter.write_file(lineage_path, lineage_doc)
+        return registry_doc, lineage_doc
+
 
 def _flat(scores: dict[str, Any]) -> dict[str, Any]:
     out = {}

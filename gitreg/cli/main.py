@@ -17,8 +17,10 @@ from .commands import (
     clone,
     compare,
     deploy,
+    export_json,
     history,
     hook,
+    import_json,
     info,
     init,
     lineage,
@@ -48,6 +50,7 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run),
+    ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
 

@@ -1,4 +1,4 @@
-"""A rich progress bar for hashing large artifact files (only on a terminal)."""
+"""Rich progress bars (only on a terminal): hashing large artifact files, large imports."""
 from __future__ import annotations
 
 import sys
@@ -47,6 +47,49 @@ class RichHashProgress:
 @contextmanager
 def hash_progress() -> Iterator[Optional[RichHashProgress]]:
     progress = RichHashProgress() if sys.stderr.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.end()
+
+
+LARGE_IMPORT = 50  # steps (models, versions, deployments, notes) before an import shows a bar
+
+
+class RichStepProgress:
+    """A bar counting the writes of a large import (`importing 120/400`)."""
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+
+    def begin(self, label: str, total: int) -> None:
+        if total < LARGE_IMPORT:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(file=sys.stderr), transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(label, total=total)
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def end(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+@contextmanager
+def step_progress() -> Iterator[Optional[RichStepProgress]]:
+    progress = RichStepProgress() if sys.stderr.isatty() else None
     try:
         yield progress
     finally:

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import context
+
+
+def run(
+    ctx: typer.Context,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", metavar="FILE", help="Write registry.json here (default: stdout)."),
+    ] = None,
+    lineage_out: Annotated[
+        Optional[Path], typer.Option("--lineage-out", metavar="FILE", help="Also write lineage.json here.")
+    ] = None,
+) -> None:
+    """Export the registry as the JSON registry's registry.json (and lineage.json).
+
+    Current scores, statuses, tags, notes and deployed flags; importing the output
+    into an empty registry reproduces this one.
+    """
+    import sys
+
+    from gitreg.interchange.exporter import dumps
+
+    registry_doc, _ = context.registry(ctx).export_json(output, lineage_out)
+    if output is None:
+        sys.stdout.write(dumps(registry_doc))
