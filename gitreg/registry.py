@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from . import annotations, deployments, registration, report, sync, values
@@ -24,7 +27,7 @@ from .records import (
 )
 from .snapshot import ModelSnapshot, model_names
 from .storage import remote as transport
-from .storage.repository import Store, resolve_path
+from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -419,6 +422,26 @@ class ModelRegistry:
         return sync.pull(self._writer(), name, take_remote)
 
     @classmethod
+    def from_remote(cls, url: str) -> "ModelRegistry":
+        """A local registry tracking `url`: cloned on first use, pulled on later ones.
+
+        The clone lives under ${XDG_DATA_HOME:-~/.local/share}/gitreg/clones/; it syncs
+        every write to `url` (its origin), so writers on many machines can share it.
+        """
+        path = clone_cache(url)
+        if Store.open(path) is None:
+            staging = path.parent / f".{path.name}.{os.getpid()}"
+            shutil.rmtree(staging, ignore_errors=True)
+            cls.clone(url, staging)
+            try:
+                os.rename(staging, path)
+            except OSError:  # another process cloned it first: use theirs
+                shutil.rmtree(staging, ignore_errors=True)
+        registry = cls(path)
+        registry.pull()
+        return registry
+
+    @classmethod
     def clone(cls, url: str, path: str | os.PathLike[str] | None = None, *,
               remote: str = "origin") -> "ModelRegistry":
         """A new local registry with every gitreg ref of `url`, which becomes its sync remote."""
@@ -470,6 +493,13 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+
+def clone_cache(url: str) -> Path:
+    """Where from_remote keeps its clone of `url`: a readable name plus a hash of the URL."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url).strip("-.")[-60:] or "registry"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return data_dir() / "clones" / f"{slug}-{digest}.git"
 
 
 def _flat(scores: dict[str, Any]) -> dict[str, Any]:

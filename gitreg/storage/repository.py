@@ -20,13 +20,18 @@ from .transaction import RefUpdate, advance_refs, is_commit, update_refs
 Publisher = Callable[[Sequence[RefUpdate]], None]
 
 
+def data_dir() -> Path:
+    """${XDG_DATA_HOME:-~/.local/share}/gitreg: the default registry and clones of remote ones."""
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "gitreg"
+
+
 def default_path() -> Path:
     """$GITREG_REGISTRY, else ${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git."""
     env = os.environ.get("GITREG_REGISTRY")
     if env:
         return Path(env).expanduser()
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "gitreg" / "registry.git"
+    return data_dir() / "registry.git"
 
 
 def resolve_path(path: str | os.PathLike[str] | None) -> Path:

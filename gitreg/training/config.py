@@ -137,15 +137,13 @@ def load(top: Path) -> TrainingConfig:
     return parse(data, str(path))
 
 
-def registry_location(config: TrainingConfig, top: Path) -> Optional[Path]:
-    """The registry's path (relative paths from the repo's top); None means the default registry."""
+def registry_location(config: TrainingConfig, top: Path) -> Optional[Path | str]:
+    """The registry's path (relative paths from the repo's top), or its URL as given;
+    None means the default registry."""
     if config.registry is None:
         return None
     if is_url(config.registry):
-        raise TrainingConfigError(
-            f"{top / CONFIG_FILE}: registry {config.registry!r} is a URL; remote registries are not "
-            "supported by the hook yet: use a local path (a clone of the registry)"
-        )
+        return config.registry
     return top / Path(config.registry).expanduser()
 
 

@@ -142,7 +142,8 @@ def register_commit(
     register, outcome.reason = decide(config, commit, repo.top)
     if not register:
         return outcome
-    reg = ModelRegistry(location)
+    reg = ModelRegistry.from_remote(location) if isinstance(location, str) and cfg.is_url(location) \
+        else ModelRegistry(location)
     existing = _registered_as(reg, config.model, commit.sha)
     if existing is not None:
         outcome.reason = f"commit {commit.sha[:12]} is already registered as {config.model} {existing}"

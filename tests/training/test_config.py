@@ -61,13 +61,12 @@ def test_each_mistake_is_named(text, message):
     assert isinstance(err.value, GitregError)
 
 
-def test_registry_paths_are_relative_to_the_top_and_urls_are_refused(tmp_path):
+def test_registry_paths_are_relative_to_the_top_and_urls_are_kept(tmp_path):
     top = tmp_path / "repo"
     assert registry_location(parse(b"model: m\nmetrics: x\nregistry: ../r.git\n"), top) == top / "../r.git"
     assert registry_location(parse(b"model: m\nmetrics: x\n"), top) is None
     for url in ("https://github.com/lab/registry.git", "git@github.com:lab/registry.git", "ssh://h/r.git"):
-        with pytest.raises(TrainingConfigError, match="remote registries are not supported by the hook yet"):
-            registry_location(parse(f"model: m\nmetrics: x\nregistry: '{url}'\n".encode()), top)
+        assert registry_location(parse(f"model: m\nmetrics: x\nregistry: '{url}'\n".encode()), top) == url
 
 
 def test_declared_paths_inside_the_repo(tmp_path):

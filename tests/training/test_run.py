@@ -129,13 +129,27 @@ def test_a_hook_whose_interpreter_is_gone_still_lets_the_commit_succeed(hooked_r
     assert done.err.strip().splitlines()[-1].startswith(f"gitreg: could not run {tmp_path / 'no-such-python'}")
 
 
-def test_remote_registry_url_is_a_clear_error_and_the_commit_succeeds(hooked_repo, refs):
-    hooked_repo.config(registry="https://git.example.com/lab/registry.git", metrics="results/metrics.json")
+def test_a_registry_url_registers_through_a_local_clone(hooked_repo, git_daemon, git, refs, _isolated_env):
+    url = git_daemon.repo()
+    hooked_repo.config(registry=url, metrics="results/metrics.json")
+    for accuracy in (0.8, 0.9):
+        hooked_repo.write("results/metrics.json", {"accuracy": accuracy})
+        done = hooked_repo.commit(f"Round at {accuracy}")
+        assert done.code == 0 and "registered majora" in done.err, done.err
+    server = git_daemon.path()
+    assert git(server, "tag", "--list").split() == ["majora/v1", "majora/v2"]
+    assert manifest(git, server, "majora", "v2")["parent_version"] == "majora:v1"
+    clones = list((_isolated_env / "xdg-data" / "gitreg" / "clones").iterdir())
+    assert len(clones) == 1 and refs(server).items() <= refs(clones[0]).items()
+
+
+def test_an_unreachable_registry_url_is_one_line_and_the_commit_succeeds(hooked_repo):
+    hooked_repo.config(registry="git://127.0.0.1:9/registry.git", metrics="results/metrics.json")
     hooked_repo.write("results/metrics.json", {"accuracy": 0.9})
     done = hooked_repo.commit("Round 1")
     assert done.code == 0
-    assert "remote registries are not supported by the hook yet" in done.err
-    assert len(done.err.strip().splitlines()) == 1
+    assert "cannot fetch from origin" in done.err and len(done.err.strip().splitlines()) == 1
+    assert hooked_repo.git("log", "-1", "--format=%s").stdout.strip() == "Round 1"
 
 
 def test_relative_registry_is_relative_to_the_top_even_from_a_subdirectory(training_repo, tmp_path, git):
