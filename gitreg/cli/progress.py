@@ -1,79 +1,46 @@
-"""Rich progress bars (only on a terminal): hashing large artifact files, large imports."""
+"""Rich progress bars on stderr (only on a terminal): hashing large artifact files, large imports."""
 from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
-LARGE = 64 * 1024 * 1024
+LARGE = 64 * 1024 * 1024  # bytes to hash before a bar is worth showing
+LARGE_IMPORT = 50  # steps (models, versions, deployments, notes) before an import shows a bar
 
 
-class RichHashProgress:
-    def __init__(self) -> None:
-        self._progress = None
-        self._task = None
+class RichProgress:
+    """One bar at a time, shown only when the work announced by begin() is at least `threshold`.
 
-    def begin(self, label: str, total_bytes: int) -> None:
-        if total_bytes < LARGE:
+    It has the begin/advance/end shape of artifacts.HashProgress, which imports also use.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind  # "bytes" or "steps"
+        self._progress: Any = None
+        self._task: Any = None
+
+    def begin(self, label: str, total: int) -> None:
+        if total < (LARGE if self._kind == "bytes" else LARGE_IMPORT):
             return
         from rich.console import Console
         from rich.progress import (
             BarColumn,
             DownloadColumn,
+            MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeRemainingColumn,
             TransferSpeedColumn,
         )
 
-        self._progress = Progress(
-            TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(),
-            TransferSpeedColumn(), TimeRemainingColumn(),
-            console=Console(file=sys.stderr), transient=True,
+        columns = (
+            (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            if self._kind == "bytes"
+            else (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         )
-        self._progress.start()
-        self._task = self._progress.add_task(label, total=total_bytes)
-
-    def advance(self, n: int) -> None:
-        if self._progress is not None:
-            self._progress.advance(self._task, n)
-
-    def end(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-
-
-@contextmanager
-def hash_progress() -> Iterator[Optional[RichHashProgress]]:
-    progress = RichHashProgress() if sys.stderr.isatty() else None
-    try:
-        yield progress
-    finally:
-        if progress is not None:
-            progress.end()
-
-
-LARGE_IMPORT = 50  # steps (models, versions, deployments, notes) before an import shows a bar
-
-
-class RichStepProgress:
-    """A bar counting the writes of a large import (`importing 120/400`)."""
-
-    def __init__(self) -> None:
-        self._progress = None
-        self._task = None
-
-    def begin(self, label: str, total: int) -> None:
-        if total < LARGE_IMPORT:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(file=sys.stderr), transient=True,
-        )
+        self._progress = Progress(*columns, TimeRemainingColumn(), console=Console(file=sys.stderr),
+                                  transient=True)
         self._progress.start()
         self._task = self._progress.add_task(label, total=total)
 
@@ -88,10 +55,20 @@ class RichStepProgress:
 
 
 @contextmanager
-def step_progress() -> Iterator[Optional[RichStepProgress]]:
-    progress = RichStepProgress() if sys.stderr.isatty() else None
+def _bar(kind: str) -> Iterator[Optional[RichProgress]]:
+    progress = RichProgress(kind) if sys.stderr.isatty() else None
     try:
         yield progress
     finally:
         if progress is not None:
             progress.end()
+
+
+def hash_progress() -> Any:
+    """A bar for hashing artifact files (`with hash_progress() as progress:`)."""
+    return _bar("bytes")
+
+
+def step_progress() -> Any:
+    """A bar counting the writes of a large import."""
+    return _bar("steps")
