@@ -334,3 +334,14 @@ def test_history_after_a_notes_merge_lists_each_change_once(tmp_path, origin, fi
     assert second.pull().merged == ["refs/notes/gitreg/m"]
     kinds = [(e.kind, e.version) for e in second.history("m")]
     assert kinds.count(("scores_updated", "v1")) == 2 and len(kinds) == 4  # created, registered, 2 scores
+
+
+def test_processes_sharing_one_synced_clone(tmp_path, origin, first, git_daemon, git):
+    first.register_model("shared")
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(first.path), "6"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 3, [err for _, err in outputs]
+    claimed = [v for out, _ in outputs for v in out.split()]
+    assert len(set(claimed)) == 18
+    assert len(git(git_daemon.path(), "tag", "--list").split()) == 19

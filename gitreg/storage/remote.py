@@ -9,7 +9,9 @@ do with them is decided by the caller (gitreg.sync), ref by ref.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -21,6 +23,7 @@ from . import layout
 
 MIRROR = "refs/gitreg/remotes/"
 SYNC_KEY = "gitreg.remote"
+_FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
 
 # Rejections that mean "the remote moved on": fetch, rebuild and try again.
@@ -124,10 +127,15 @@ def _why(proc: subprocess.CompletedProcess[str]) -> str:
 def fetch(git_dir: Path, remote: str) -> None:
     """Mirror every gitreg ref of `remote` (the mirror is ours alone, so it may be moved freely)."""
     specs = [f"+{ns}*:{mirrored(remote, ns)}*" for ns in NAMESPACES]
-    proc = _git(git_dir, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head",
-                remote, *specs)
-    if proc.returncode != 0:
-        raise RemoteError(f"cannot fetch from {remote}: {_why(proc)}")
+    for attempt in range(_FETCH_ATTEMPTS):
+        proc = _git(git_dir, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head",
+                    remote, *specs)
+        if proc.returncode == 0:
+            return
+        if "cannot lock ref" not in proc.stderr:  # only a concurrent fetch into the mirror is retried
+            break
+        time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+    raise RemoteError(f"cannot fetch from {remote}: {_why(proc)}")
 
 
 @dataclass(frozen=True)
