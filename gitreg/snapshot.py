@@ -59,15 +59,16 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
 
 
 class ModelSnapshot:
-    def __init__(self, store: Store, model: str) -> None:
+    def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
         self.model = model
+        self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
         self.tip = store.ref_target(layout.branch_ref(model))
-        self.versions = {
-            v for v in store.ref_names_under(layout.tag_prefix(model))
-            if _valid(check_version_name, v)
-        }
+        tags = store.targets_under(layout.tag_prefix(model))
+        self.versions = {v for v in tags if _valid(check_version_name, v)}
         self.notes_tip = store.ref_target(layout.notes_ref(model))
+        # Tags never move, so the targets read with the names stay true; each is read once.
+        self._tag_targets = {v: t for v, t in tags.items() if t is not None and v in self.versions}
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
@@ -82,6 +83,8 @@ class ModelSnapshot:
         return sort_versions(self.versions)
 
     def require(self, version: str) -> str:
+        if isinstance(version, str) and version in self.versions:  # checked when read
+            return version
         check_version_name(version)
         if version not in self.versions:
             known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
@@ -91,10 +94,14 @@ class ModelSnapshot:
         return version
 
     def tag_target(self, version: str) -> pygit2.Oid:
-        """The object refs/tags/<model>/<version> points at (read on demand)."""
+        """The object refs/tags/<model>/<version> points at (read on demand, once)."""
+        target = self._tag_targets.get(version)
+        if target is not None:
+            return target
         target = self.store.ref_target(layout.tag_ref(self.model, version))
         if target is None:
             raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
+        self._tag_targets[version] = target
         return target
 
     def commit_of(self, version: str) -> pygit2.Commit:
@@ -107,12 +114,20 @@ class ModelSnapshot:
         return f"{who.name} <{who.email}>"
 
     def manifest(self, version: str, commit: Optional[pygit2.Commit] = None) -> dict[str, Any]:
+        """The parsed manifest; from the derived cache when its blob id is there."""
         commit = commit or self.commit_of(version)
         where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
-        data = self.store.read_file(commit, layout.MANIFEST_FILE)
-        if data is None:
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        if blob is None:
             raise CorruptRegistryError(f"{where} is missing (tag {layout.tag_ref(self.model, version)})")
-        return yamlio.load_mapping(data, where)
+        if not self.use_cache:
+            return yamlio.load_mapping(self.store.read_blob(blob), where)
+        cache = self.store.cache(self.model)
+        value = cache.manifest(str(blob))
+        if value is None:
+            value = yamlio.load_mapping(self.store.read_blob(blob), where)
+            cache.put_manifest(str(blob), value)
+        return value
 
     # -- notes ---------------------------------------------------------------
     @cached_property
@@ -161,6 +176,11 @@ class ModelSnapshot:
 
     def version(self, version: str) -> ModelVersion:
         """The current view: stored record plus the deployment refs that name it."""
+        record = self._version(version)
+        self.store.cache(self.model).flush()
+        return record
+
+    def _version(self, version: str) -> ModelVersion:
         record = self.stored(version)
         envs = self.environments_of(version)
         if envs:
@@ -173,23 +193,40 @@ class ModelSnapshot:
         return record
 
     def all_versions(self) -> list[ModelVersion]:
-        return [self.version(v) for v in self.versions_sorted()]
+        records = [self._version(v) for v in self.versions_sorted()]
+        self.store.cache(self.model).flush()
+        return records
 
     def root_commit(self) -> pygit2.Commit:
         """The model's root commit (tree: model.yaml).
 
         The last parent of a version commit is always this model's previous tip
         (DESIGN.md 'Commits'), so following last parents stays on the branch. A
-        root never changes (branches only fast-forward): remembered per store.
+        root never changes (branches only fast-forward): remembered per store,
+        and across processes in the derived cache keyed by tip, so a walk stops
+        at the newest tip seen before (O(versions since), not O(versions)).
         """
         known = self.store.roots.get(self.model)
         if known is not None:
             return self.store.commit(known)
+        cache = self.store.cache(self.model)
         commit = self.store.commit(self.tip)
         while commit.parents:
+            hit = cache.root(str(commit.id))
+            root = self._cached_root(hit) if hit is not None else None
+            if root is not None:
+                commit = root
+                break
             commit = commit.parents[-1]
         self.store.roots[self.model] = commit.id
+        cache.put_root(str(self.tip), str(commit.id))
+        cache.flush()
         return commit
+
+    def _cached_root(self, hexid: str) -> Optional[pygit2.Commit]:
+        """A root commit named by the cache, if it is one (a damaged entry is a miss)."""
+        commit = self.store.commit_named(hexid)
+        return commit if commit is not None and not commit.parents else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()

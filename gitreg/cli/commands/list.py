@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from .. import context, options
@@ -7,6 +9,8 @@ from .. import context, options
 
 def run(ctx: typer.Context, json_out: options.Json = False) -> None:
     """List every model and its versions (● deployed, ○ not)."""
+    from rich.text import Text
+
     from gitreg.report import RULE
 
     from ..render import version_line
@@ -28,10 +32,18 @@ def run(ctx: typer.Context, json_out: options.Json = False) -> None:
         return
     console.print("Registered Models:", style="bold", markup=False)
     console.print(RULE, markup=False)
+    # One print of one Text: rich's per-call overhead would cost seconds at 10,000 versions.
+    body = Text()
     for name, versions in models.items():
         deployed = sum(1 for v in versions if v.deployed)
-        console.print()
-        console.print(name, style="bold", markup=False)
-        console.print(f"  Versions: {len(versions)} ({deployed} deployed)", markup=False)
+        body.append("\n")
+        body.append(name, style="bold")
+        body.append(f"\n  Versions: {len(versions)} ({deployed} deployed)\n")
         for v in versions:
-            console.print("  ", version_line(v), sep="")
+            body.append("  ")
+            body.append_text(version_line(v))
+            body.append("\n")
+    if console.color_system is None:  # plain output (a pipe, NO_COLOR): no layout work
+        sys.stdout.write(body.plain)
+    else:
+        console.print(body, end="")
