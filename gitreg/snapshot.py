@@ -14,7 +14,7 @@ import pygit2
 from . import manifest as mf
 from . import yamlio
 from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
-from .names import check_model_name, check_version_name, sort_versions
+from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
 from .storage.repository import Store
@@ -64,11 +64,11 @@ class ModelSnapshot:
         self.model = model
         self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
         self.tip = store.ref_target(layout.branch_ref(model))
-        tags = store.targets_under(layout.tag_prefix(model))
-        self.versions = {v for v in tags if _valid(check_version_name, v)}
+        self._raw_tags = store.targets_under(layout.tag_prefix(model))
+        self.versions = {v for v in self._raw_tags if is_version_name(v)}
         self.notes_tip = store.ref_target(layout.notes_ref(model))
-        # Tags never move, so the targets read with the names stay true; each is read once.
-        self._tag_targets = {v: t for v, t in tags.items() if t is not None and v in self.versions}
+        # Tags never move, so the targets read with the names stay true; each is parsed once.
+        self._tag_targets: dict[str, pygit2.Oid] = {}
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
@@ -98,7 +98,8 @@ class ModelSnapshot:
         target = self._tag_targets.get(version)
         if target is not None:
             return target
-        target = self.store.ref_target(layout.tag_ref(self.model, version))
+        target = self.store.raw_target(self._raw_tags.get(version)) or self.store.ref_target(
+            layout.tag_ref(self.model, version))
         if target is None:
             raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
         self._tag_targets[version] = target

@@ -109,13 +109,18 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
 
-    def targets_under(self, prefix: str) -> dict[str, Optional[pygit2.Oid]]:
-        """{name relative to prefix: target} for refs that never move (tags), read in one
-        scan; None where only libgit2 can resolve it (use ref_target)."""
-        return {
-            full[len(prefix):]: (pygit2.Oid(hex=target) if target else None)
-            for full, target in refscan.targets_under(Path(self.repo.path), prefix, self._packed).items()
-        }
+    def targets_under(self, prefix: str) -> dict[str, bytes]:
+        """{name relative to prefix: raw target} in one scan, for refs that never move
+        (tags); turn a raw target into an id with `raw_target`."""
+        cut = len(prefix)
+        return {full[cut:]: raw for full, raw in
+                refscan.targets_under(Path(self.repo.path), prefix, self._packed).items()}
+
+    @staticmethod
+    def raw_target(raw: Optional[bytes]) -> Optional[pygit2.Oid]:
+        """The id a raw target names; None when only libgit2 can resolve it (use ref_target)."""
+        hexid = refscan.oid_hex(raw)
+        return pygit2.Oid(hex=hexid) if hexid else None
 
     def update_refs(
         self,
@@ -195,9 +200,12 @@ class Store:
 
     def cache(self, model: str) -> ModelCache:
         """The derived cache of one model (see cache.py): never the source of truth."""
-        cache = self._caches.get(model)
+        cache = self._caches.pop(model, None)
         if cache is None:
-            cache = self._caches[model] = ModelCache(Path(self.repo.path), model)
+            cache = ModelCache(Path(self.repo.path), model)
+        self._caches[model] = cache  # most recent last; a few kept, so `list` stays O(model) in memory
+        while len(self._caches) > 4:
+            self._caches.pop(next(iter(self._caches))).flush()
         return cache
 
     def read_blob(self, oid: pygit2.Oid) -> bytes:

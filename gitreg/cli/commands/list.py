@@ -16,26 +16,29 @@ def run(ctx: typer.Context, json_out: options.Json = False) -> None:
     from ..render import version_line
 
     reg = context.registry(ctx)
-    models = {name: reg.list_versions(name) for name in reg.list_models()}
+    names = reg.list_models()
     if json_out:
         context.emit_json({
             "registry": str(reg.path),
             "models": [
-                {"model_name": name, "versions": [v.to_dict() for v in versions]}
-                for name, versions in models.items()
+                {"model_name": name, "versions": [v.to_dict() for v in reg.list_versions(name)]}
+                for name in names
             ],
         })
         return
     console = context.out()
-    if not models:
+    if not names:
         console.print(f"No models registered in {reg.path}", markup=False)
         return
     console.print("Registered Models:", style="bold", markup=False)
     console.print(RULE, markup=False)
-    # One print of one Text: rich's per-call overhead would cost seconds at 10,000 versions.
-    body = Text()
-    for name, versions in models.items():
+    plain = console.color_system is None  # a pipe or NO_COLOR: no layout work
+    # One model at a time (memory stays O(model)), one print per model: rich's
+    # per-call overhead would cost seconds at 10,000 versions.
+    for name in names:
+        versions = reg.list_versions(name)
         deployed = sum(1 for v in versions if v.deployed)
+        body = Text()
         body.append("\n")
         body.append(name, style="bold")
         body.append(f"\n  Versions: {len(versions)} ({deployed} deployed)\n")
@@ -43,7 +46,7 @@ def run(ctx: typer.Context, json_out: options.Json = False) -> None:
             body.append("  ")
             body.append_text(version_line(v))
             body.append("\n")
-    if console.color_system is None:  # plain output (a pipe, NO_COLOR): no layout work
-        sys.stdout.write(body.plain)
-    else:
-        console.print(body, end="")
+        if plain:
+            sys.stdout.write(body.plain)
+        else:
+            console.print(body, end="")
