@@ -12,7 +12,7 @@ DEFAULT_ENVIRONMENT = "production"
 _MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _VERSION_RE = re.compile(r"v[0-9][A-Za-z0-9._-]*")
 _TOKEN_RE = re.compile(r"\d+|\D+")
-_LEADING_INT_RE = re.compile(r"v(\d+)")
+_LEADING_INTS_RE = re.compile(r"^v(\d+)", re.MULTILINE)
 
 
 def _check_common(kind: str, name: object, pattern: re.Pattern[str], grammar: str) -> str:
@@ -71,12 +71,9 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 
 def next_version(existing: Iterable[str]) -> str:
     """v{N+1} where N is the highest leading integer in use; v1 for none."""
-    highest = 0
-    for v in existing:
-        m = _LEADING_INT_RE.match(v)
-        if m:
-            highest = max(highest, int(m.group(1)))
-    return f"v{highest + 1}"
+    # one C-speed pass over all names (a model may hold many thousands)
+    found = _LEADING_INTS_RE.findall("\n".join(v for v in existing if isinstance(v, str) and "\n" not in v))
+    return f"v{max(map(int, found), default=0) + 1}"
 
 
 def split_qualified(ref: str, default_model: str) -> tuple[str, str]:

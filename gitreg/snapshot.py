@@ -64,11 +64,23 @@ class ModelSnapshot:
         self.model = model
         self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
         self.tip = store.ref_target(layout.branch_ref(model))
-        self._raw_tags = store.targets_under(layout.tag_prefix(model))
-        self.versions = {v for v in self._raw_tags if is_version_name(v)}
         self.notes_tip = store.ref_target(layout.notes_ref(model))
-        # Tags never move, so the targets read with the names stay true; each is parsed once.
+        # Tags never move and are only added: the model's tag list is read when first
+        # needed (a one-version read needs only its own tag), and targets read with the
+        # names stay true; each is parsed once.
+        self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
         self._tag_targets: dict[str, pygit2.Oid] = {}
+
+    def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
+        if self._listed is None:
+            raw = self.store.targets_under(layout.tag_prefix(self.model))
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+        return self._listed
+
+    @property
+    def versions(self) -> set[str]:
+        """Every version of the model (names under refs/tags/<model>/ that are valid)."""
+        return self._list_tags()[1]
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
@@ -83,9 +95,18 @@ class ModelSnapshot:
         return sort_versions(self.versions)
 
     def require(self, version: str) -> str:
-        if isinstance(version, str) and version in self.versions:  # checked when read
-            return version
+        if self._listed is not None and isinstance(version, str) and version in self._listed[1]:
+            return version  # names in the list were checked when read
         check_version_name(version)
+        if version in self._tag_targets:
+            return version
+        if self._listed is None and not self.store.ignores_case():
+            # one ref read instead of listing the model (case-insensitive file systems
+            # would find v1's file for V1, so they take the list)
+            target = self.store.ref_target(layout.tag_ref(self.model, version))
+            if target is not None:
+                self._tag_targets[version] = target
+                return version
         if version not in self.versions:
             known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
             raise VersionNotFoundError(
@@ -98,8 +119,8 @@ class ModelSnapshot:
         target = self._tag_targets.get(version)
         if target is not None:
             return target
-        target = self.store.raw_target(self._raw_tags.get(version)) or self.store.ref_target(
-            layout.tag_ref(self.model, version))
+        raw = self._listed[0].get(version) if self._listed is not None else None
+        target = self.store.raw_target(raw) or self.store.ref_target(layout.tag_ref(self.model, version))
         if target is None:
             raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
         self._tag_targets[version] = target

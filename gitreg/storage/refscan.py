@@ -113,7 +113,12 @@ def _scan_sorted(data, prefix: str) -> dict[str, bytes]:
         return {}
     # prefix ends in '/': names starting with it sort below prefix[:-1] + '0' ('/' + 1)
     stop = _first_at_or_after(data, key[:-1] + bytes([key[-1] + 1])) if key else len(data)
-    return _scan(b"\n" + data[start:stop], prefix)
+    out: dict[str, bytes] = {}
+    for line in data[start:stop].split(b"\n"):  # every ref line here starts with prefix
+        hexid, space, name = line.partition(b" ")
+        if space and name.startswith(key):
+            out[name.rstrip(b"\r").decode("utf-8", "replace")] = hexid
+    return out
 
 
 class PackedRefs:
