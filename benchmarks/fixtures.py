@@ -181,7 +181,7 @@ def build_gto(path: Path, total: int, per_model: int = 100) -> None:
 
 
 def verify(path: Path, total: int, per_model: int = 100) -> None:
-    """Read a fixture back through gitreg: model and version counts, one full record, and fsck."""
+    """Read a fixture back through gitreg: model and version counts, one full record, metadata."""
     from gitreg import ModelRegistry
 
     reg = ModelRegistry(path)
