@@ -14,15 +14,22 @@ from .records import ModelVersion
 from .registry import ModelRegistry
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
+from .storage.cache import ModelCache
 from .storage.repository import Store
 
 
-def _manifest(store: Store, commit: pygit2.Commit) -> Optional[dict]:
-    """The manifest of a version commit; None for a model's root commit."""
-    data = store.read_file(commit, layout.MANIFEST_FILE)
-    if data is None:
+def _manifest(store: Store, commit: pygit2.Commit, cache: Optional[ModelCache] = None) -> Optional[dict]:
+    """The manifest of a version commit (from the derived cache when given); None for a root commit."""
+    blob = store.file_id(commit, layout.MANIFEST_FILE)
+    if blob is None:
         return None
-    return yamlio.load_mapping(data, f"commit {str(commit.id)[:12]}:{layout.MANIFEST_FILE}")
+    value = cache.manifest(str(blob)) if cache is not None else None
+    if value is None:
+        where = f"commit {str(commit.id)[:12]}:{layout.MANIFEST_FILE}"
+        value = yamlio.load_mapping(store.read_blob(blob), where)
+        if cache is not None:
+            cache.put_manifest(str(blob), value)
+    return value
 
 
 def _identify(store: Store, commit: pygit2.Commit) -> Optional[tuple[str, str]]:
@@ -34,13 +41,15 @@ def _identify(store: Store, commit: pygit2.Commit) -> Optional[tuple[str, str]]:
 def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str, dict]]:
     """[(model, version, manifest)] along first parents, nearest first: one read per generation."""
     out = []
+    cache = snap.store.cache(snap.model)  # keyed by blob id: any model's manifest may sit there
     commit = snap.commit_of(version)
     while commit.parents:
         commit = commit.parents[0]
-        m = _manifest(snap.store, commit)
+        m = _manifest(snap.store, commit, cache)
         if m is None:
             break
         out.append((str(m.get("model_name")), str(m.get("version")), m))
+    cache.flush()
     return out
 
 

@@ -12,7 +12,7 @@ DEFAULT_ENVIRONMENT = "production"
 _MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _VERSION_RE = re.compile(r"v[0-9][A-Za-z0-9._-]*")
 _TOKEN_RE = re.compile(r"\d+|\D+")
-_LEADING_INT_RE = re.compile(r"v(\d+)")
+_LEADING_INTS_RE = re.compile(r"^v(\d+)", re.MULTILINE)
 
 
 def _check_common(kind: str, name: object, pattern: re.Pattern[str], grammar: str) -> str:
@@ -41,6 +41,15 @@ def check_version_name(name: object) -> str:
     return _check_common("version", name, _VERSION_RE, "v<digit>[A-Za-z0-9._-]* (e.g. v1, v2.1, v3-rc1)")
 
 
+# The whole of check_version_name's grammar as one regex, for filtering many names fast.
+_VERSION_OK = re.compile(r"(?!.*\.\.)(?!.*\.lock\Z)v[0-9][A-Za-z0-9._-]{0,%d}(?<!\.)\Z" % (MAX_NAME_LENGTH - 2))
+
+
+def is_version_name(name: str) -> bool:
+    """True exactly when check_version_name(name) would accept it (tested against it)."""
+    return _VERSION_OK.match(name) is not None
+
+
 def check_environment_name(name: object) -> str:
     return _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -67,12 +76,9 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 
 def next_version(existing: Iterable[str]) -> str:
     """v{N+1} where N is the highest leading integer in use; v1 for none."""
-    highest = 0
-    for v in existing:
-        m = _LEADING_INT_RE.match(v)
-        if m:
-            highest = max(highest, int(m.group(1)))
-    return f"v{highest + 1}"
+    # one C-speed pass over all names (a model may hold many thousands)
+    found = _LEADING_INTS_RE.findall("\n".join(v for v in existing if isinstance(v, str) and "\n" not in v))
+    return f"v{max(map(int, found), default=0) + 1}"
 
 
 def split_qualified(ref: str, default_model: str) -> tuple[str, str]:

@@ -221,4 +221,6 @@ def write(store: Store, reg: Registration) -> str:
         )
         return version
 
-    return retrying(attempt, f"register a version of {reg.model}")
+    version = retrying(attempt, f"register a version of {reg.model}")
+    store.pack_refs_if_needed()
+    return version

@@ -157,7 +157,7 @@ class ModelRegistry:
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         store = self._writer()
         written = registration.write(store, reg)
-        return ModelSnapshot(store, reg.model).version(written)
+        return ModelSnapshot(store, reg.model, use_cache=False).version(written)
 
     # -- reads ---------------------------------------------------------------------
     def list_models(self) -> list[str]:

@@ -14,7 +14,7 @@ import pygit2
 from . import manifest as mf
 from . import yamlio
 from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
-from .names import check_model_name, check_version_name, sort_versions
+from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
 from .storage.repository import Store
@@ -59,15 +59,28 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
 
 
 class ModelSnapshot:
-    def __init__(self, store: Store, model: str) -> None:
+    def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
         self.model = model
+        self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
         self.tip = store.ref_target(layout.branch_ref(model))
-        self.versions = {
-            v for v in store.ref_names_under(layout.tag_prefix(model))
-            if _valid(check_version_name, v)
-        }
         self.notes_tip = store.ref_target(layout.notes_ref(model))
+        # Tags never move and are only added: the model's tag list is read when first
+        # needed (a one-version read needs only its own tag), and targets read with the
+        # names stay true; each is parsed once.
+        self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
+        self._tag_targets: dict[str, pygit2.Oid] = {}
+
+    def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
+        if self._listed is None:
+            raw = self.store.targets_under(layout.tag_prefix(self.model))
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+        return self._listed
+
+    @property
+    def versions(self) -> set[str]:
+        """Every version of the model (names under refs/tags/<model>/ that are valid)."""
+        return self._list_tags()[1]
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
@@ -82,7 +95,18 @@ class ModelSnapshot:
         return sort_versions(self.versions)
 
     def require(self, version: str) -> str:
+        if self._listed is not None and isinstance(version, str) and version in self._listed[1]:
+            return version  # names in the list were checked when read
         check_version_name(version)
+        if version in self._tag_targets:
+            return version
+        if self._listed is None and not self.store.ignores_case():
+            # one ref read instead of listing the model (case-insensitive file systems
+            # would find v1's file for V1, so they take the list)
+            target = self.store.ref_target(layout.tag_ref(self.model, version))
+            if target is not None:
+                self._tag_targets[version] = target
+                return version
         if version not in self.versions:
             known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
             raise VersionNotFoundError(
@@ -91,10 +115,15 @@ class ModelSnapshot:
         return version
 
     def tag_target(self, version: str) -> pygit2.Oid:
-        """The object refs/tags/<model>/<version> points at (read on demand)."""
-        target = self.store.ref_target(layout.tag_ref(self.model, version))
+        """The object refs/tags/<model>/<version> points at (read on demand, once)."""
+        target = self._tag_targets.get(version)
+        if target is not None:
+            return target
+        raw = self._listed[0].get(version) if self._listed is not None else None
+        target = self.store.raw_target(raw) or self.store.ref_target(layout.tag_ref(self.model, version))
         if target is None:
             raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
+        self._tag_targets[version] = target
         return target
 
     def commit_of(self, version: str) -> pygit2.Commit:
@@ -107,12 +136,20 @@ class ModelSnapshot:
         return f"{who.name} <{who.email}>"
 
     def manifest(self, version: str, commit: Optional[pygit2.Commit] = None) -> dict[str, Any]:
+        """The parsed manifest; from the derived cache when its blob id is there."""
         commit = commit or self.commit_of(version)
         where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
-        data = self.store.read_file(commit, layout.MANIFEST_FILE)
-        if data is None:
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        if blob is None:
             raise CorruptRegistryError(f"{where} is missing (tag {layout.tag_ref(self.model, version)})")
-        return yamlio.load_mapping(data, where)
+        if not self.use_cache:
+            return yamlio.load_mapping(self.store.read_blob(blob), where)
+        cache = self.store.cache(self.model)
+        value = cache.manifest(str(blob))
+        if value is None:
+            value = yamlio.load_mapping(self.store.read_blob(blob), where)
+            cache.put_manifest(str(blob), value)
+        return value
 
     # -- notes ---------------------------------------------------------------
     @cached_property
@@ -161,6 +198,11 @@ class ModelSnapshot:
 
     def version(self, version: str) -> ModelVersion:
         """The current view: stored record plus the deployment refs that name it."""
+        record = self._version(version)
+        self.store.cache(self.model).flush()
+        return record
+
+    def _version(self, version: str) -> ModelVersion:
         record = self.stored(version)
         envs = self.environments_of(version)
         if envs:
@@ -173,23 +215,40 @@ class ModelSnapshot:
         return record
 
     def all_versions(self) -> list[ModelVersion]:
-        return [self.version(v) for v in self.versions_sorted()]
+        records = [self._version(v) for v in self.versions_sorted()]
+        self.store.cache(self.model).flush()
+        return records
 
     def root_commit(self) -> pygit2.Commit:
         """The model's root commit (tree: model.yaml).
 
         The last parent of a version commit is always this model's previous tip
         (DESIGN.md 'Commits'), so following last parents stays on the branch. A
-        root never changes (branches only fast-forward): remembered per store.
+        root never changes (branches only fast-forward): remembered per store,
+        and across processes in the derived cache keyed by tip, so a walk stops
+        at the newest tip seen before (O(versions since), not O(versions)).
         """
         known = self.store.roots.get(self.model)
         if known is not None:
             return self.store.commit(known)
+        cache = self.store.cache(self.model)
         commit = self.store.commit(self.tip)
         while commit.parents:
+            hit = cache.root(str(commit.id))
+            root = self._cached_root(hit) if hit is not None else None
+            if root is not None:
+                commit = root
+                break
             commit = commit.parents[-1]
         self.store.roots[self.model] = commit.id
+        cache.put_root(str(self.tip), str(commit.id))
+        cache.flush()
         return commit
+
+    def _cached_root(self, hexid: str) -> Optional[pygit2.Commit]:
+        """A root commit named by the cache, if it is one (a damaged entry is a miss)."""
+        commit = self.store.commit_named(hexid)
+        return commit if commit is not None and not commit.parents else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()

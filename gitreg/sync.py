@@ -192,6 +192,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False) -> Integrati
             result.conflicts.append(Conflict(ref, _short(ours[ref]), _short(theirs[ref]), why))
     if replace:
         store.update_refs(replace, f"gitreg: pull --take-remote from {remote}", publish=False)
+        for ref in result.saved:  # a model made separately on both sides now has the remote's root
+            store.roots.pop(_model_of(ref), None)
     store.advance_refs(forward, f"gitreg: pull from {remote}")
     return result
 

@@ -34,7 +34,9 @@ def _files(path: Path):
         st = path.stat()
         return {".": (st.st_size, st.st_mtime_ns, path.read_bytes())}
     out = {}
-    for root, _dirs, files in os.walk(path):
+    for root, dirs, files in os.walk(path):
+        if Path(root) == path and "gitreg-cache" in dirs:
+            dirs.remove("gitreg-cache")  # derived read cache (storage/cache.py), not registry data
         for f in files:
             p = Path(root) / f
             st = p.stat()

@@ -13,6 +13,7 @@ from gitreg.names import (
     check_environment_name,
     check_model_name,
     check_version_name,
+    is_version_name,
     next_version,
     sort_versions,
     split_qualified,
@@ -253,3 +254,18 @@ def test_next_version_is_above_every_leading_integer(existing):
     assert re.fullmatch(r"v[1-9]\d*", nxt)
     assert _leading(nxt) == max([_leading(v) for v in existing], default=0) + 1
     assert nxt not in existing
+
+
+@given(st.one_of(
+    st.text(max_size=110),
+    st.from_regex(r"v[0-9][A-Za-z0-9._-]{0,105}", fullmatch=True),
+    st.from_regex(r"v[0-9][a-z0-9.]{0,6}(\.lock|\.|\.\.[a-z]|\n)?", fullmatch=True),
+))
+def test_fast_version_filter_agrees_with_the_checker(name):
+    """Snapshots filter tag names with is_version_name: it must accept exactly what the checker does."""
+    try:
+        check_version_name(name)
+        accepted = True
+    except InvalidNameError:
+        accepted = False
+    assert is_version_name(name) is accepted

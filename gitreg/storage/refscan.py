@@ -7,41 +7,179 @@ lines of `packed-refs` that one C-speed substring search finds.
 """
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
+from typing import Optional
+
+_HEX = frozenset(b"0123456789abcdef")
 
 
-def _loose(gitdir: Path, prefix: str) -> set[str]:
-    out: set[str] = set()
+def oid_hex(raw: Optional[bytes]) -> Optional[str]:
+    """The object id a ref file or packed line names, or None (symbolic or damaged: ask libgit2).
+    Scans keep the raw bytes and callers convert only the refs they use."""
+    if raw is None:
+        return None
+    raw = raw.strip()
+    return raw.decode() if len(raw) in (40, 64) and set(raw) <= _HEX else None
+
+
+def _loose(gitdir: Path, prefix: str) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
     base = gitdir / prefix
     if not base.is_dir():
         return out
     for root, _dirs, files in os.walk(base):
         rel = Path(root).relative_to(gitdir).as_posix()
         for name in files:
-            if not name.endswith(".lock"):
-                out.add(f"{rel}/{name}")
+            if name.endswith(".lock"):
+                continue
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    target = f.read(100)
+            except OSError:  # pruned by a concurrent pack-refs: it is in packed-refs now
+                continue
+            out[f"{rel}/{name}"] = target
     return out
 
 
-def _packed(gitdir: Path, prefix: str) -> set[str]:
-    """Lines are `<hex> <refname>` (or `^<hex>` peel lines, which hold no space), so
-    ` <prefix>` only ever matches at the start of a refname; bytes.find runs at C speed."""
+def _packed(gitdir: Path, prefix: str) -> dict[str, bytes]:
     try:
         data = (gitdir / "packed-refs").read_bytes()
     except FileNotFoundError:
-        return set()
+        return {}
+    return _scan(data, prefix)
+
+
+def _scan(data: bytes, prefix: str) -> dict[str, bytes]:
+    """Lines are `<hex> <refname>` (or `^<hex>` peel lines, which hold no space), so
+    ` <prefix>` only ever matches at the start of a refname; bytes.find runs at C speed."""
     needle = b" " + prefix.encode()
-    out: set[str] = set()
+    out: dict[str, bytes] = {}
     pos = data.find(needle)
     while pos != -1:
         end = data.find(b"\n", pos)
         end = len(data) if end == -1 else end
-        out.add(data[pos + 1:end].rstrip(b"\r").decode("utf-8", "replace"))
+        start = data.rfind(b"\n", 0, pos) + 1
+        out[data[pos + 1:end].rstrip(b"\r").decode("utf-8", "replace")] = data[start:pos]
         pos = data.find(needle, end)
     return out
 
 
-def names_under(gitdir: Path, prefix: str) -> set[str]:
+def _next_line(data, pos: int) -> int:
+    """Start of the line after the one holding pos (len(data) at the end)."""
+    nl = data.find(b"\n", pos)
+    return len(data) if nl == -1 else nl + 1
+
+
+def _first_at_or_after(data, key: bytes) -> int:
+    """Start of the first ref line whose name is >= key in a sorted packed-refs
+    (len(data) if none): bisection on byte offsets, reading O(log refs) lines."""
+    size = len(data)
+
+    def ref_line(at: int) -> int:  # first line at or after `at` that is a ref line
+        while at < size and data[at:at + 1] in (b"#", b"^"):
+            at = _next_line(data, at)
+        return at
+
+    lo, hi = 0, size  # lo is always a line start with only names < key before it
+    while lo < hi:
+        mid = (lo + hi) // 2
+        line = ref_line(_next_line(data, mid))
+        if line >= size:
+            hi = mid
+            continue
+        end = _next_line(data, line)
+        if data[data.find(b" ", line) + 1:end].rstrip(b"\r\n") < key:
+            lo = end
+        else:
+            hi = mid
+    at = ref_line(lo)
+    while at < size:  # at most a line or two past the bisection point
+        end = _next_line(data, at)
+        if data[data.find(b" ", at) + 1:end].rstrip(b"\r\n") >= key:
+            return at
+        at = ref_line(end)
+    return size
+
+
+def _scan_sorted(data, prefix: str) -> dict[str, bytes]:
+    """_scan for a packed-refs file whose header says `sorted` (git and libgit2 write
+    that): two bisections bound the lines that start with prefix, and only that
+    region is scanned. O(log refs + matches), not a pass over the whole file."""
+    key = prefix.encode()
+    start = _first_at_or_after(data, key)
+    if start >= len(data):
+        return {}
+    # prefix ends in '/': names starting with it sort below prefix[:-1] + '0' ('/' + 1)
+    stop = _first_at_or_after(data, key[:-1] + bytes([key[-1] + 1])) if key else len(data)
+    out: dict[str, bytes] = {}
+    for line in data[start:stop].split(b"\n"):  # every ref line here starts with prefix
+        hexid, space, name = line.partition(b" ")
+        if space and name.startswith(key):
+            out[name.rstrip(b"\r").decode("utf-8", "replace")] = hexid
+    return out
+
+
+class PackedRefs:
+    """packed-refs, mapped once per version of the file (it is only ever replaced by
+    rename, so inode, size and mtime name a version). A sorted file (the normal case)
+    is bisected, so looking up one model's refs reads a few pages, not the file, and
+    `list` (one lookup per model) never rescans it."""
+
+    def __init__(self, gitdir: Path) -> None:
+        self.path = gitdir / "packed-refs"
+        self._key: Optional[tuple[int, int, int]] = None
+        self._data: bytes | mmap.mmap = b""
+        self._sorted = False
+
+    def _refresh(self) -> None:
+        try:
+            st = os.stat(self.path)
+            key: Optional[tuple[int, int, int]] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            key = None
+        if key is not None and key == self._key:
+            return
+        self._key, self._data, self._sorted = None, b"", False
+        try:
+            with open(self.path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except (FileNotFoundError, ValueError):
+            return
+        header = data[:data.find(b"\n")] if data[:1] == b"#" else b""
+        self._key, self._data = key, data
+        self._sorted = b" sorted" in header
+
+    def targets_under(self, prefix: str) -> dict[str, bytes]:
+        self._refresh()
+        return _scan_sorted(self._data, prefix) if self._sorted else _scan(self._data, prefix)
+
+
+def targets_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> dict[str, bytes]:
+    """{full name: raw target (see oid_hex)} of the refs below `prefix` (which ends
+    in '/'), loose or packed; a loose ref hides a packed one.
+
+    Loose first: a concurrent pack-refs writes packed-refs before pruning a loose
+    ref, so a ref missed as loose is found packed.
+    """
+    loose = _loose(gitdir, prefix)
+    found = packed.targets_under(prefix) if packed is not None else _packed(gitdir, prefix)
+    found.update(loose)
+    return found
+
+
+def names_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> set[str]:
     """Full names of the refs below `prefix` (which ends in '/'), loose or packed."""
-    return _loose(gitdir, prefix) | _packed(gitdir, prefix)
+    return set(targets_under(gitdir, prefix, packed))
+
+
+def loose_count(gitdir: Path, prefix: str, stop: int) -> int:
+    """How many loose refs lie below prefix, counting no further than `stop`."""
+    count = 0
+    for _root, _dirs, files in os.walk(gitdir / prefix):
+        count += sum(1 for name in files if not name.endswith(".lock"))
+        if count >= stop:
+            break
+    return count

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Sequence
@@ -12,6 +13,7 @@ from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError
 from . import identity, notes, refscan
+from .cache import ModelCache
 from .signing import Signer
 from .transaction import RefUpdate, advance_refs, is_commit, update_refs
 
@@ -34,6 +36,11 @@ def default_path() -> Path:
     return data_dir() / "registry.git"
 
 
+# Loose tag refs beyond this are packed after a registration: packed refs scan at
+# C speed and keep the refs directory small (one tag per version would not).
+PACK_LOOSE_TAGS = 256
+
+
 def resolve_path(path: str | os.PathLike[str] | None) -> Path:
     return default_path() if path is None else Path(path).expanduser()
 
@@ -46,6 +53,8 @@ class Store:
         self.path = path
         self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
         self.publisher: Optional[Publisher] = None
+        self._caches: dict[str, ModelCache] = {}
+        self._packed = refscan.PackedRefs(Path(repo.path))
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -109,7 +118,20 @@ class Store:
 
     def ref_names_under(self, prefix: str) -> set[str]:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
-        return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix)}
+        return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
+
+    def targets_under(self, prefix: str) -> dict[str, bytes]:
+        """{name relative to prefix: raw target} in one scan, for refs that never move
+        (tags); turn a raw target into an id with `raw_target`."""
+        cut = len(prefix)
+        return {full[cut:]: raw for full, raw in
+                refscan.targets_under(Path(self.repo.path), prefix, self._packed).items()}
+
+    @staticmethod
+    def raw_target(raw: Optional[bytes]) -> Optional[pygit2.Oid]:
+        """The id a raw target names; None when only libgit2 can resolve it (use ref_target)."""
+        hexid = refscan.oid_hex(raw)
+        return pygit2.Oid(hex=hexid) if hexid else None
 
     def update_refs(
         self,
@@ -136,7 +158,7 @@ class Store:
     def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
         """{full ref name: target} for every ref below prefix (which ends in '/')."""
         found = {}
-        for name in refscan.names_under(Path(self.repo.path), prefix):
+        for name in refscan.names_under(Path(self.repo.path), prefix, self._packed):
             target = self.ref_target(name)
             if target is not None:
                 found[name] = target
@@ -167,6 +189,29 @@ class Store:
     def git_dir(self) -> Path:
         return Path(self.repo.path)
 
+    def loose_refs_over(self, prefix: str, limit: int) -> bool:
+        """Whether more than `limit` loose refs lie below prefix (stops counting there)."""
+        return refscan.loose_count(Path(self.repo.path), prefix, limit + 1) > limit
+
+    def pack_refs_if_needed(self, limit: Optional[int] = None) -> bool:
+        """Pack the tags (`git pack-refs`) once more than `limit` are loose; True if packed.
+
+        git's pack-refs locks each loose ref (`<ref>.lock`, the lock our CAS writers
+        take) and prunes it only if it still holds the packed value, so concurrent
+        writers lose nothing; libgit2's compress_references makes no such promise.
+        An optimisation only: when git is missing or fails, nothing changes.
+        """
+        if not self.loose_refs_over("refs/tags/", PACK_LOOSE_TAGS if limit is None else limit):
+            return False
+        try:
+            done = subprocess.run(
+                ["git", f"--git-dir={self.repo.path}", "pack-refs"],
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return done.returncode == 0
+
     def ignores_case(self) -> bool:
         try:
             return self.repo.config.get_bool("core.ignorecase")
@@ -183,6 +228,14 @@ class Store:
         except (pygit2.GitError, ValueError):
             raise CorruptRegistryError(f"object {oid} does not lead to a commit") from None
 
+    def commit_named(self, hexid: str) -> Optional[pygit2.Commit]:
+        """The commit with this full hex id, or None (for ids from untrusted places: the cache)."""
+        try:
+            obj = self.repo.get(hexid) if len(hexid) == 40 else None
+        except (ValueError, pygit2.GitError):
+            return None
+        return obj if isinstance(obj, pygit2.Commit) else None
+
     def tag(self, oid: pygit2.Oid) -> Optional[pygit2.Tag]:
         obj = self.repo.get(oid)
         return obj if isinstance(obj, pygit2.Tag) else None
@@ -195,6 +248,24 @@ class Store:
         if entry.type_str != "blob":
             return None
         return self.repo[entry.id].data
+
+    def file_id(self, commit: pygit2.Commit, name: str) -> Optional[pygit2.Oid]:
+        """The blob id of a file in commit's tree (None if absent or not a file); the blob is not read."""
+        tree = commit.tree
+        if name not in tree:
+            return None
+        entry = tree[name]
+        return entry.id if entry.type_str == "blob" else None
+
+    def cache(self, model: str) -> ModelCache:
+        """The derived cache of one model (see cache.py): never the source of truth."""
+        cache = self._caches.pop(model, None)
+        if cache is None:
+            cache = ModelCache(Path(self.repo.path), model)
+        self._caches[model] = cache  # most recent last; a few kept, so `list` stays O(model) in memory
+        while len(self._caches) > 4:
+            self._caches.pop(next(iter(self._caches))).flush()
+        return cache
 
     def read_blob(self, oid: pygit2.Oid) -> bytes:
         return self.repo[oid].data

@@ -5,9 +5,11 @@ import os
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitreg import ConcurrentUpdateError, ModelRegistry
-from gitreg.storage.refscan import names_under
+from gitreg.storage.refscan import PackedRefs, _scan, _scan_sorted, names_under
 
 
 def test_packed_and_loose_refs_are_both_seen(reg, registry_path, git, fsck):
@@ -65,3 +67,27 @@ def test_a_stale_lock_fails_fast_with_the_file_to_remove(reg, registry_path, ref
     assert refs(registry_path) == before
     lock.unlink()
     assert reg.register_model("majora").version == "v2"
+
+
+_names = st.lists(st.from_regex(r"refs/(tags|heads|deployed)/[a-c]{1,3}(/[a-c0-9]{1,3}){0,2}", fullmatch=True),
+                  unique=True, max_size=40)
+
+
+@settings(max_examples=200)
+@given(names=_names, peeled=st.sets(st.integers(0, 39)), prefix=st.sampled_from(
+    ["refs/", "refs/tags/", "refs/tags/a/", "refs/tags/ab/", "refs/heads/", "refs/heads/c/", "refs/deployed/b/",
+     "refs/tags/a/1/", "refs/z/", "refs/a"]))
+def test_bisected_packed_refs_find_exactly_what_a_full_scan_finds(tmp_path_factory, names, peeled, prefix):
+    """A sorted packed-refs file is bisected; the answer must equal a scan of every line."""
+    lines = ["# pack-refs with: peeled fully-peeled sorted "]
+    for i, name in enumerate(sorted(names)):
+        lines.append(f"{i:040x} {name}")
+        if i in peeled:
+            lines.append(f"^{i + 1000:040x}")
+    data = ("\n".join(lines) + "\n").encode()
+    gitdir = tmp_path_factory.mktemp("packed")
+    (gitdir / "packed-refs").write_bytes(data)
+    expected = {n: f"{i:040x}".encode() for i, n in enumerate(sorted(names)) if n.startswith(prefix)}
+    assert _scan(data, prefix) == expected
+    assert _scan_sorted(data, prefix) == expected
+    assert PackedRefs(gitdir).targets_under(prefix) == expected

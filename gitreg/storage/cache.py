@@ -1,0 +1,140 @@
+"""A derived, rebuildable cache of facts that are pure functions of git object ids.
+
+Parsing YAML dominates reads of many versions (`list` parses every manifest),
+and finding a model's root commit walks the branch. Both answers depend only on
+immutable objects, so they are cached keyed by object id:
+
+- manifests: manifest blob id -> the parsed mapping as JSON text (only when it
+  is plain JSON data, so the cached value is exactly what YAML would give, and
+  every hit is a fresh object);
+- roots: a branch tip commit id -> the model's root commit id (a tip's history
+  never changes; a newer tip walks back only to the nearest tip seen before).
+
+Two JSON files per model under `<registry>/gitreg-cache/`, each replaced atomically by
+rename. It is never the source of truth: a missing, unreadable, corrupt or
+foreign-format file reads as empty, any write error is ignored, and concurrent
+writers can only lose entries (each is recomputed on the next miss).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+DIR_NAME = "gitreg-cache"
+FORMAT = "gitreg-cache/1"
+MAX_ROOTS = 8  # tips remembered per model: the newest few are the ones ever walked from
+
+
+def _plain(value: Any) -> bool:
+    """True when JSON round-trips value to an equal value of the same types."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def _read(path: Path) -> dict[str, str]:
+    """{key: text} from a cache file; anything unreadable or foreign reads as empty."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write(path: Path, entries: dict[str, str]) -> None:
+    """Replace path atomically (temp file + rename); any failure leaves it as it was."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError:
+        return
+    try:
+        os.fchmod(fd, 0o644)  # readable like the registry's own files (mkstemp makes 0600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"format": FORMAT, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+class _File:
+    """One cache file, loaded on first use, written by `flush` only when it gained entries."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: Optional[dict[str, str]] = None
+        self.dirty = False
+
+    @property
+    def entries(self) -> dict[str, str]:
+        if self._entries is None:
+            self._entries = _read(self.path)
+        return self._entries
+
+    def flush(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            _write(self.path, self.entries)
+
+
+class ModelCache:
+    """The cache of one model: its manifests file (O(model) to rewrite, so only reads
+    write it) and its tiny roots file (written by registration too)."""
+
+    def __init__(self, gitdir: Path, model: str) -> None:
+        base = gitdir / DIR_NAME
+        self._manifests = _File(base / f"{model}.manifests.json")
+        self._roots = _File(base / f"{model}.roots.json")
+
+    # -- manifests ---------------------------------------------------------------
+    def manifest(self, blob: str) -> Optional[dict[str, Any]]:
+        """The cached parse of blob (a fresh object), or None; a damaged entry is a miss."""
+        text = self._manifests.entries.get(blob)
+        if text is None:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_manifest(self, blob: str, value: dict[str, Any]) -> None:
+        entries = self._manifests.entries
+        if blob not in entries and _plain(value):
+            entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            self._manifests.dirty = True
+
+    # -- roots -------------------------------------------------------------------
+    def root(self, tip: str) -> Optional[str]:
+        return self._roots.entries.get(tip)
+
+    def put_root(self, tip: str, root: str) -> None:
+        entries = self._roots.entries
+        if entries.get(tip) != root:
+            entries.pop(tip, None)
+            entries[tip] = root  # newest last
+            while len(entries) > MAX_ROOTS:
+                del entries[next(iter(entries))]
+            self._roots.dirty = True
+
+    def flush(self) -> None:
+        self._manifests.flush()
+        self._roots.flush()
