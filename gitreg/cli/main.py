@@ -86,17 +86,41 @@ def _root(
     ctx.ensure_object(dict).update(registry=registry, offline=offline)
 
 
-def build_app() -> typer.Typer:
+ALIASES = {"register": "add"}
+_GLOBAL_WITH_VALUE = {"-R", "--registry"}
+
+
+def invoked(argv: list[str]) -> Optional[str]:
+    """The command argv names, when it names a known one after the global options."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_WITH_VALUE:
+            next(args, None)
+        elif arg == "--":
+            return None
+        elif not arg.startswith("-"):
+            known = {name for name, _ in COMMANDS} | {name for name, _ in GROUPS} | set(ALIASES)
+            return arg if arg in known else None
+    return None
+
+
+def build_app(only: Optional[str] = None) -> typer.Typer:
+    """The app; with `only`, just that command: typer converts every command's
+    signature when it builds the click group, which is most of start-up."""
     app = typer.Typer(
         name="gitreg", no_args_is_help=True, add_completion=False,
         pretty_exceptions_enable=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)
     for name, fn in COMMANDS:
-        app.command(name)(fn)
+        if only in (None, name):
+            app.command(name)(fn)
     for name, group in GROUPS:
-        app.add_typer(group, name=name)
-    app.command("register", help="Alias of add.", hidden=True)(add.run)
+        if only in (None, name):
+            app.add_typer(group, name=name)
+    for alias, target in ALIASES.items():
+        if only in (None, alias):
+            app.command(alias, help=f"Alias of {target}.", hidden=True)(dict(COMMANDS)[target])
     return app
 
 
@@ -115,9 +139,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     warnings.showwarning = _show_warning
     debug = bool(os.environ.get("GITREG_DEBUG"))
     try:
-        command = typer.main.get_command(build_app())
+        args = sys.argv[1:] if argv is None else argv
+        command = typer.main.get_command(build_app(only=invoked(args)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
-        result = command(args=argv, prog_name="gitreg", standalone_mode=False)
+        result = command(args=args, prog_name="gitreg", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

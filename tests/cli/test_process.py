@@ -68,3 +68,14 @@ def test_help_imports_neither_pygit2_nor_rich_nor_yaml():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "deploy" in out and "rollback" in out
     assert out.strip().endswith("HEAVY [] 0")
+
+
+def test_only_the_invoked_command_is_built_and_help_lists_all():
+    from gitreg.cli.main import COMMANDS, invoked
+
+    assert invoked(["-R", "list", "list"]) == "list"  # the registry may be named like a command
+    assert invoked(["--registry", "x", "--offline", "remote", "add"]) == "remote"
+    assert invoked(["register", "m"]) == "register"
+    assert invoked(["--help"]) is None and invoked(["lst"]) is None and invoked([]) is None
+    r = run_gitreg("--help")
+    assert r.code == 0 and all(f"  {name} " in r.out for name, _ in COMMANDS if name != "export-json")
