@@ -8,7 +8,6 @@ do with them is decided by the caller (gitreg.sync), ref by ref.
 """
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import time
@@ -19,7 +18,7 @@ from typing import Optional, Sequence
 import pygit2
 
 from ..errors import RemoteError
-from . import layout
+from . import gitcli, layout
 
 MIRROR = "refs/gitreg/remotes/"
 SYNC_KEY = "gitreg.remote"
@@ -101,20 +100,10 @@ class Rejection:
         return any(word in self.reason for word in _RETRYABLE) and "declined" not in self.reason
 
 
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NAMESPACE"):
-        env.pop(var, None)
-    return env
-
-
 def _git(git_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args],
-            capture_output=True, text=True, env=_environment(), stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError:
+        return gitcli.run(git_dir, *args)
+    except gitcli.GitMissing:
         raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
 
 

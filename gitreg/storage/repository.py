@@ -12,7 +12,7 @@ import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError
-from . import identity, notes, refscan
+from . import gitcli, identity, notes, refscan, remote
 from .cache import ModelCache
 from .signing import Signer
 from .transaction import RefUpdate, advance_refs, is_commit, update_refs
@@ -194,20 +194,19 @@ class Store:
         return refscan.loose_count(Path(self.repo.path), prefix, limit + 1) > limit
 
     def pack_refs_if_needed(self, limit: Optional[int] = None) -> bool:
-        """Pack the tags (`git pack-refs`) once more than `limit` are loose; True if packed.
+        """Pack refs (`git pack-refs --all`) once more than `limit` tags (or mirrored refs of a
+        remote's, see remote.py) are loose; True if packed.
 
         git's pack-refs locks each loose ref (`<ref>.lock`, the lock our CAS writers
         take) and prunes it only if it still holds the packed value, so concurrent
         writers lose nothing; libgit2's compress_references makes no such promise.
         An optimisation only: when git is missing or fails, nothing changes.
         """
-        if not self.loose_refs_over("refs/tags/", PACK_LOOSE_TAGS if limit is None else limit):
+        limit = PACK_LOOSE_TAGS if limit is None else limit
+        if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(remote.MIRROR, limit)):
             return False
         try:
-            done = subprocess.run(
-                ["git", f"--git-dir={self.repo.path}", "pack-refs"],
-                stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
-            )
+            done = gitcli.run(Path(self.repo.path), "pack-refs", "--all", timeout=120)
         except (OSError, subprocess.SubprocessError):
             return False
         return done.returncode == 0

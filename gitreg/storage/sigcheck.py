@@ -7,12 +7,12 @@ tells who signed, with which key.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from ..errors import GitregError
+from . import gitcli
 
 _SSH_GOOD = re.compile(r'^Good "git" signature (?:for (?P<who>.+) )?with \S+ key (?P<key>\S+)', re.M)
 _GPG_STATUS = re.compile(
@@ -35,11 +35,9 @@ class SignatureCheck:
 
 def check(registry: Path, oid: str, kind: str) -> SignatureCheck:
     """git's judgement of the signature on tag or commit `oid` (kind 'tag' or 'commit')."""
-    cmd = ["git", f"--git-dir={registry}", f"verify-{kind}", "--raw", oid]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              errors="replace")
-    except OSError as exc:
+        proc = gitcli.run(registry, f"verify-{kind}", "--raw", oid)
+    except gitcli.GitMissing as exc:
         raise GitregError(f"cannot run git to verify signatures: {exc.strerror}") from None
     return parse(proc.returncode == 0, proc.stderr + proc.stdout)
 

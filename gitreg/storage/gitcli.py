@@ -1,0 +1,28 @@
+"""Running the git command on the registry, for what libgit2 lacks (transport with the
+user's credentials, atomic push, pack-refs' locking, verify-tag / verify-commit)."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+# Set by git for hooks (gitreg may run inside one): they would point git at another repository.
+_REPO_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NAMESPACE", "GIT_OBJECT_DIRECTORY",
+                   "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR")
+
+
+class GitMissing(OSError):
+    """The git command could not be run at all."""
+
+
+def run(git_dir: Path, *args: str, timeout: Optional[float] = None) -> subprocess.CompletedProcess[str]:
+    """`git --git-dir=<git_dir> <args>`, text output captured, no terminal input."""
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+    try:
+        return subprocess.run(
+            ["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, errors="replace",
+            env=env, stdin=subprocess.DEVNULL, timeout=timeout,
+        )
+    except OSError as exc:
+        raise GitMissing(exc.errno, f"cannot run git: {exc.strerror}") from None
