@@ -345,3 +345,22 @@ def test_processes_sharing_one_synced_clone(tmp_path, origin, first, git_daemon,
     claimed = [v for out, _ in outputs for v in out.split()]
     assert len(set(claimed)) == 18
     assert len(git(git_daemon.path(), "tag", "--list").split()) == 19
+
+
+def test_signed_versions_and_deploys_verify_in_every_clone(tmp_path, origin, ssh_key, git_daemon, git):
+    signer = ModelRegistry(tmp_path / "signer.git")
+    signer.init()
+    ssh_key.apply(signer.path)
+    git(signer.path, "config", "gitreg.sign", "true")
+    signer.add_remote("origin", origin)
+    signer.register_model("m")
+    signer.deploy("m", "v1")
+    ssh_key.apply(git_daemon.path())  # (for its allowed-signers file)
+    git(git_daemon.path(), "tag", "-v", "m/v1")  # the server holds the signed tag as written
+    git(git_daemon.path(), "verify-commit", "refs/deployed/production/m")
+    reader = ModelRegistry.clone(origin, tmp_path / "reader.git")
+    ssh_key.apply(reader.path)
+    git(reader.path, "config", "gitreg.requireSigned", "true")
+    report = reader.verify()
+    assert report.ok, [(c.subject, c.problems) for c in report.failures]
+    assert len(report.checks) >= 2
