@@ -364,3 +364,23 @@ def test_signed_versions_and_deploys_verify_in_every_clone(tmp_path, origin, ssh
     report = reader.verify()
     assert report.ok, [(c.subject, c.problems) for c in report.failures]
     assert len(report.checks) >= 2
+
+
+def test_a_published_write_is_never_published_twice(tmp_path, origin, first, git_daemon, git):
+    """If the local ref diverged while the remote took the change, the write is not rebuilt."""
+    from gitreg import annotations, sync
+
+    first.register_model("m")
+    first._sync()  # the store now publishes to origin
+    store = first._store
+    publish = sync.publisher(store, "origin")
+
+    def publish_then_diverge(updates):
+        publish(updates)
+        ModelRegistry(first.path, offline=True).update_evaluation_scores("m", "v1", f1_score=0.1)
+
+    store.publisher = publish_then_diverge
+    with pytest.raises(SyncConflictError, match="was published"):
+        annotations.annotate_version(store, "m", "v1", "score", "accuracy=0.9",
+                                     lambda note: {**note, "evaluation_scores": {"accuracy": 0.9}})
+    assert git(git_daemon.path(), "rev-list", "--count", "refs/notes/gitreg/m").strip() == "1"

@@ -5,17 +5,18 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Sequence
 
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
-from ..errors import CorruptRegistryError, GitregError
+from ..errors import CorruptRegistryError, GitregError, SyncConflictError
 from . import gitcli, identity, notes, refscan, remote
 from .cache import ModelCache
 from .signing import Signer
-from .transaction import RefUpdate, advance_refs, is_commit, update_refs
+from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
 # Called with a write's ref updates before they are made locally; raises
 # RefConflict to have the write rebuilt (see gitreg.sync: push to the sync remote).
@@ -149,7 +150,22 @@ class Store:
             update_refs(self.repo, updates, message, guards)
             return
         self.publisher(updates)
-        self.advance_refs({u.name: u.new for u in updates}, message)
+        published = {u.name: u.new for u in updates}
+        # The remote has it now: this must not raise RefConflict, which would make the
+        # caller rebuild and publish the change a second time.
+        deadline = time.monotonic() + STALE_LOCK_SECONDS
+        while True:
+            try:
+                self.advance_refs(published, message)
+                return
+            except RefConflict as conflict:
+                if conflict.lock_file is not None and time.monotonic() < deadline:
+                    time.sleep(0.005)  # another local writer holds the lock for a moment
+                    continue
+                raise SyncConflictError(
+                    f"the change was published, but the local {conflict.ref} has diverged from it "
+                    "(local writes made offline meanwhile?): run 'gitreg pull'"
+                ) from None
 
     def advance_refs(self, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
         """Create or fast-forward refs (never backwards, never sideways); see transaction."""
