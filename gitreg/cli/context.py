@@ -36,6 +36,11 @@ def _console(stderr: bool) -> "Console":
     return Console(file=stream, width=width, highlight=False, soft_wrap=False)
 
 
+def plain_stdout() -> bool:
+    """Whether stdout gets plain text: not a terminal, or NO_COLOR set (as rich decides)."""
+    return not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
+
 def out() -> "Console":
     """stdout; plain text without colour codes when not a terminal (rich also honours NO_COLOR)."""
     return _console(stderr=False)

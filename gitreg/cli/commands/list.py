@@ -9,11 +9,7 @@ from .. import context, options
 
 def run(ctx: typer.Context, json_out: options.Json = False) -> None:
     """List every model and its versions (● deployed, ○ not)."""
-    from rich.text import Text
-
-    from gitreg.report import RULE
-
-    from ..render import version_line
+    from gitreg.report import RULE, model_block
 
     reg = context.registry(ctx)
     names = reg.list_models()
@@ -26,27 +22,31 @@ def run(ctx: typer.Context, json_out: options.Json = False) -> None:
             ],
         })
         return
-    console = context.out()
     if not names:
-        console.print(f"No models registered in {reg.path}", markup=False)
+        context.say(f"No models registered in {reg.path}")
         return
+    # One model at a time (memory stays O(model)), one write per model: rich's
+    # per-call overhead would cost seconds at 10,000 versions.
+    if context.plain_stdout():  # a pipe or NO_COLOR: the seed's text, without importing rich
+        sys.stdout.write(f"Registered Models:\n{RULE}\n")
+        for name in names:
+            sys.stdout.write("\n" + "\n".join(model_block(name, reg.list_versions(name))) + "\n")
+        return
+    from rich.text import Text
+
+    from ..render import version_line
+
+    console = context.out()
     console.print("Registered Models:", style="bold", markup=False)
     console.print(RULE, markup=False)
-    plain = console.color_system is None  # a pipe or NO_COLOR: no layout work
-    # One model at a time (memory stays O(model)), one print per model: rich's
-    # per-call overhead would cost seconds at 10,000 versions.
     for name in names:
         versions = reg.list_versions(name)
-        deployed = sum(1 for v in versions if v.deployed)
-        body = Text()
-        body.append("\n")
+        count = sum(1 for v in versions if v.deployed)
+        body = Text("\n")
         body.append(name, style="bold")
-        body.append(f"\n  Versions: {len(versions)} ({deployed} deployed)\n")
+        body.append(f"\n  Versions: {len(versions)} ({count} deployed)\n")
         for v in versions:
             body.append("  ")
             body.append_text(version_line(v))
             body.append("\n")
-        if plain:
-            sys.stdout.write(body.plain)
-        else:
-            console.print(body, end="")
+        console.print(body, end="")
