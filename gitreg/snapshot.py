@@ -138,10 +138,15 @@ class ModelSnapshot:
     def manifest(self, version: str, commit: Optional[pygit2.Commit] = None) -> dict[str, Any]:
         """The parsed manifest; from the derived cache when its blob id is there."""
         commit = commit or self.commit_of(version)
-        where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
         blob = self.store.file_id(commit, layout.MANIFEST_FILE)
         if blob is None:
-            raise CorruptRegistryError(f"{where} is missing (tag {layout.tag_ref(self.model, version)})")
+            raise CorruptRegistryError(
+                f"{self.model}/{version}:{layout.MANIFEST_FILE} is missing (tag {layout.tag_ref(self.model, version)})"
+            )
+        return self._parsed(version, blob)
+
+    def _parsed(self, version: str, blob: pygit2.Oid) -> dict[str, Any]:
+        where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
         if not self.use_cache:
             return yamlio.load_mapping(self.store.read_blob(blob), where)
         cache = self.store.cache(self.model)
@@ -151,12 +156,31 @@ class ModelSnapshot:
             cache.put_manifest(str(blob), value)
         return value
 
+    def _facts(self, version: str) -> tuple[str, pygit2.Oid, str]:
+        """(commit hex, manifest blob, tagger) of a version: from the cache by tag id, so a
+        warm `list` reads no object of the version at all; else from the objects."""
+        target = self.tag_target(self.require(version))
+        cache = self.store.cache(self.model) if self.use_cache else None
+        known = cache.version_facts(str(target)) if cache is not None else None
+        if known is not None:
+            return known[0], pygit2.Oid(hex=known[1]), known[2]
+        commit = self.commit_of(version)
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        if blob is None:
+            raise CorruptRegistryError(
+                f"{self.model}/{version}:{layout.MANIFEST_FILE} is missing (tag {layout.tag_ref(self.model, version)})"
+            )
+        tagger = self.registered_by(version, commit)
+        if cache is not None:
+            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger)
+        return str(commit.id), blob, tagger
+
     # -- notes ---------------------------------------------------------------
     @cached_property
     def notes(self) -> dict[str, pygit2.Oid]:
         return self.store.notes_map(layout.notes_ref(self.model))
 
-    def note(self, target: pygit2.Oid, label: str) -> dict[str, Any]:
+    def note(self, target: pygit2.Oid | str, label: str) -> dict[str, Any]:
         blob = self.notes.get(str(target))
         if blob is None:
             return {}
@@ -182,15 +206,15 @@ class ModelSnapshot:
     # -- records ---------------------------------------------------------------
     def stored(self, version: str) -> ModelVersion:
         """The version as registered plus its note: status as registered or last set."""
-        commit = self.commit_of(version)
+        commit, blob, tagger = self._facts(version)
         return mf.read_version(
-            self.manifest(version, commit),
-            self.note(commit.id, f"{self.model}/{version}"),
+            self._parsed(version, blob),
+            self.note(commit, f"{self.model}/{version}"),
             model=self.model,
             version=version,
             where=f"{self.model}/{version}:{layout.MANIFEST_FILE}",
-            commit=str(commit.id),
-            registered_by=self.registered_by(version, commit),
+            commit=commit,
+            registered_by=tagger,
         )
 
     def stored_status(self, version: str) -> VersionStatus:

@@ -7,6 +7,9 @@ immutable objects, so they are cached keyed by object id:
 - manifests: manifest blob id -> the parsed mapping as JSON text (only when it
   is plain JSON data, so the cached value is exactly what YAML would give, and
   every hit is a fresh object);
+- version facts: a version tag's object id -> its commit id, manifest blob id and
+  tagger (a tag object never changes; `list` then reads no object of a version
+  whose manifest is cached too);
 - roots: a branch tip commit id -> the model's root commit id (a tip's history
   never changes; a newer tip walks back only to the nearest tip seen before).
 
@@ -120,6 +123,26 @@ class ModelCache:
         entries = self._manifests.entries
         if blob not in entries and _plain(value):
             entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            self._manifests.dirty = True
+
+    # -- version facts (in the manifests file, under "tag:<id>") --------------------
+    def version_facts(self, tag: str) -> Optional[tuple[str, str, str]]:
+        """(commit hex, manifest blob hex, tagger) cached for a tag object id, or None."""
+        text = self._manifests.entries.get(f"tag:{tag}")
+        try:
+            facts = json.loads(text) if text is not None else None
+        except ValueError:
+            return None
+        if not (isinstance(facts, list) and len(facts) == 3 and all(isinstance(f, str) for f in facts)):
+            return None
+        commit, blob, tagger = facts
+        return (commit, blob, tagger) if len(commit) == len(blob) == 40 else None
+
+    def put_version_facts(self, tag: str, commit: str, blob: str, tagger: str) -> None:
+        entries = self._manifests.entries
+        key = f"tag:{tag}"
+        if key not in entries:
+            entries[key] = json.dumps([commit, blob, tagger], ensure_ascii=False)
             self._manifests.dirty = True
 
     # -- roots -------------------------------------------------------------------

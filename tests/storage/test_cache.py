@@ -49,7 +49,28 @@ def test_cache_is_written_by_reads_and_never_changes_results(reg, registry_path)
     warm = _view(registry_path)
     assert warm == cold
     data = json.loads((_cache_dir(registry_path) / "majora.manifests.json").read_text())
-    assert data["format"] == "gitreg-cache/1" and len(data["entries"]) == 2
+    assert data["format"] == "gitreg-cache/1"
+    assert len(data["entries"]) == 4  # two manifests, and the facts of the two version tags
+
+
+def test_damaged_version_facts_are_misses_and_a_replaced_tag_is_read_afresh(reg, registry_path, git,
+                                                                           monkeypatch):
+    _populate(reg)
+    expected = _view(registry_path)
+    path = _cache_dir(registry_path) / "majora.manifests.json"
+    data = json.loads(path.read_text())
+    for i, key in enumerate(k for k in data["entries"] if k.startswith("tag:")):
+        data["entries"][key] = ['"not a list"', '["short", "x", "y"]'][i % 2]
+    path.write_text(json.dumps(data))
+    assert _view(registry_path) == expected
+    # someone else re-points majora/v1 at a new tag object with plain git: facts are keyed
+    # by tag id, so the new tagger shows (and verify reports the swap, see test_verify)
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Mallory")
+    git(registry_path, "tag", "-f", "-a", "-m", "replaced", "majora/v1", "majora/v1^{commit}")
+    listed = ModelRegistry(registry_path).list_versions("majora")
+    assert listed[0].registered_by.startswith("Mallory <")
+    assert {**listed[0].to_dict(), "registered_by": None} == \
+        {**expected["majora"]["versions"][0], "registered_by": None}
 
 
 def test_corrupt_or_foreign_cache_files_are_ignored_and_rebuilt(reg, registry_path):
