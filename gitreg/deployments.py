@@ -18,7 +18,7 @@ from .errors import CorruptRegistryError, DeploymentError
 from .names import check_environment_name, version_key
 from .records import RETIRED_STATUSES, Deployment, VersionStatus
 from .snapshot import ModelSnapshot
-from .storage import layout, signing
+from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
 
@@ -141,7 +141,7 @@ def apply(
     """
     check_environment_name(env)
     assert action in ACTIONS
-    signer = signing.signer_for(store.repo.config, signing.COMMIT, sign)
+    signer = store.signer("commit", sign)
 
     def attempt() -> Optional[Deployment]:
         snap = ModelSnapshot.load(store, model)

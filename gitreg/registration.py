@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pygit2
 
@@ -19,9 +19,12 @@ from .errors import InvalidNameError, InvalidValueError, VersionExistsError
 from .names import check_model_name, check_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES
 from .snapshot import ModelSnapshot, model_names
-from .storage import layout, signing
+from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
+
+if TYPE_CHECKING:
+    from .storage.signing import Signer
 
 
 @dataclass
@@ -125,7 +128,7 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
 
 
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
-                 signer: Optional[signing.Signer] = None) -> pygit2.Oid:
+                 signer: Optional[Signer] = None) -> pygit2.Oid:
     tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
     return store.write_commit(tree, [], f"create model {model}\n", when, signer)
 
@@ -156,8 +159,8 @@ def write(store: Store, reg: Registration) -> str:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
-    tag_signer = signing.signer_for(store.repo.config, signing.TAG, reg.sign)
-    commit_signer = tag_signer or signing.signer_for(store.repo.config, signing.COMMIT, reg.sign)
+    tag_signer = store.signer("tag", reg.sign)
+    commit_signer = tag_signer or store.signer("commit", reg.sign)
 
     def attempt() -> str:
         snap = ModelSnapshot(store, reg.model)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, registration, report, sync, values
+from . import annotations, deployments, registration, report, values
 from .artifacts import HashProgress
 from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
 from .history import model_history
@@ -26,10 +26,10 @@ from .records import (
     ModelVersion,
 )
 from .snapshot import ModelSnapshot, model_names
-from .storage import remote as transport
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
+    from . import sync
     from .verify import VerifyReport
 
 
@@ -82,6 +82,8 @@ class ModelRegistry:
         return self._store
 
     def _sync(self) -> None:
+        from . import sync
+        from .storage import remote as transport
         store = self._reader()
         if store is None:
             return
@@ -369,6 +371,7 @@ class ModelRegistry:
 
     # -- remotes (git's own transport; see gitreg.sync) ------------------------------------
     def remotes(self) -> list[RemoteInfo]:
+        from .storage import remote as transport
         store = self._reader()
         if store is None:
             return []
@@ -377,6 +380,7 @@ class ModelRegistry:
 
     def add_remote(self, name: str, url: str, *, sync: Optional[bool] = None) -> RemoteInfo:
         """Add a remote. It becomes the sync remote when sync=True, or when None and there is none yet."""
+        from .storage import remote as transport
         check_remote_name(name)
         if not url or url != url.strip() or "\n" in url:
             raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
@@ -392,6 +396,7 @@ class ModelRegistry:
         return next(r for r in self.remotes() if r.name == name)
 
     def remove_remote(self, name: str) -> None:
+        from .storage import remote as transport
         self._remote(name)
         transport.remove_remote(self._writer().repo, name)
 
@@ -409,6 +414,7 @@ class ModelRegistry:
 
     def push(self, remote: Optional[str] = None) -> "sync.PushReport":
         """Publish every local version, deployment and note the remote lacks (atomic, never forced)."""
+        from . import sync
         name = self._remote(remote)
         return sync.push(self._writer(), name)
 
@@ -418,6 +424,7 @@ class ModelRegistry:
         take_remote=True resolves conflicts in the remote's favour, keeping the local
         side under refs/gitreg/saved/<time>/ (see Integration.saved).
         """
+        from . import sync
         name = self._remote(remote)
         return sync.pull(self._writer(), name, take_remote)
 

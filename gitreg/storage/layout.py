@@ -5,6 +5,7 @@ HEADS = "refs/heads/"
 TAGS = "refs/tags/"
 DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
+MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"

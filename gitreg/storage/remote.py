@@ -20,7 +20,7 @@ import pygit2
 from ..errors import RemoteError
 from . import gitcli, layout
 
-MIRROR = "refs/gitreg/remotes/"
+MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
 _FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)

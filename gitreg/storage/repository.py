@@ -7,16 +7,18 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequence
 
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
-from . import gitcli, identity, notes, refscan, remote
+from . import gitcli, identity, layout, notes, refscan
 from .cache import ModelCache
-from .signing import Signer
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
+
+if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every read
+    from .signing import Signer
 
 # Called with a write's ref updates before they are made locally; raises
 # RefConflict to have the write rebuilt (see gitreg.sync: push to the sync remote).
@@ -105,6 +107,12 @@ class Store:
         return store
 
     # -- identity ------------------------------------------------------------
+    def signer(self, what: str, sign: Optional[bool] = None) -> Optional["Signer"]:
+        """How to sign a 'tag' or 'commit' as git's configuration (or `sign`) says; None: unsigned."""
+        from . import signing
+
+        return signing.signer_for(self.repo.config, what, sign)
+
     def signature(self, role: str, when: float) -> pygit2.Signature:
         return identity.signature(self.repo.config, role, when)
 
@@ -219,7 +227,7 @@ class Store:
         An optimisation only: when git is missing or fails, nothing changes.
         """
         limit = PACK_LOOSE_TAGS if limit is None else limit
-        if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(remote.MIRROR, limit)):
+        if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(layout.MIRROR, limit)):
             return False
         try:
             done = gitcli.run(Path(self.repo.path), "pack-refs", "--all", timeout=120)
@@ -309,7 +317,7 @@ class Store:
         parents: Sequence[pygit2.Oid],
         message: str,
         when: float,
-        signer: Optional[Signer] = None,
+        signer: Optional["Signer"] = None,
     ) -> pygit2.Oid:
         """A commit; with a signer, signed as git does (a gpgsig header over the payload)."""
         author = self.signature("author", when)
@@ -322,7 +330,7 @@ class Store:
 
     def write_tag(
         self, name: str, target: pygit2.Oid, message: str, when: float,
-        signer: Optional[Signer] = None,
+        signer: Optional["Signer"] = None,
     ) -> pygit2.Oid:
         """An annotated tag object, written raw: no ref is created here (see transaction).
 
