@@ -251,3 +251,8 @@ def gpg_key(gnupghome) -> SigningKey:
                              capture_output=True, text=True, check=True).stdout
     fpr = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
     return SigningKey("openpgp", fpr, fpr, {"gpg.format": "openpgp", "user.signingkey": fpr})
+
+
+def trials(ci: int, full: int) -> int:
+    """How many trials a `scale` test runs: a small count in CI, the full one with GITREG_TEST_FULL=1."""
+    return full if os.environ.get("GITREG_TEST_FULL") == "1" else ci
