@@ -7,7 +7,13 @@ from typing import Any, Mapping, Optional
 from .errors import InvalidValueError
 from .records import METRIC_FIELDS, ROUGE_FIELDS
 
-_NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")
+_NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/@,:+")
+MAX_NESTING = 8  # nested metric mappings flattened with '/' (DESIGN.md 'Names')
+
+# Metrics that are fractions by definition: a value outside [0, 1] is a mistake (a
+# percentage, a loss), refused before it is written. BLEU is not here: sacrebleu reports 0-100.
+BOUNDED_METRICS = {"accuracy": (0.0, 1.0), "f1_score": (0.0, 1.0),
+                   "rouge1": (0.0, 1.0), "rouge2": (0.0, 1.0), "rougeL": (0.0, 1.0)}
 
 
 def check_number(name: str, value: Any) -> float | int:
@@ -22,9 +28,29 @@ def check_number(name: str, value: Any) -> float | int:
 def check_metric_name(name: Any) -> str:
     if not isinstance(name, str) or not name or not set(name) <= _NAME_OK or len(name) > 100:
         raise InvalidValueError(
-            f"metric name {name!r} must be 1-100 characters of letters, digits, '.', '_', '-', '/'"
+            f"metric name {name!r} must be 1-100 characters of letters, digits and . _ - / @ , : +"
         )
     return name
+
+
+def check_bounded(name: str, value: float | int) -> float | int:
+    """A known fraction metric (BOUNDED_METRICS) must lie in its range."""
+    low, high = BOUNDED_METRICS.get(name, (None, None))
+    if low is not None and not low <= value <= high:
+        raise InvalidValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def flatten(prefix: str, value: Any, depth: int = 0) -> dict[str, Any]:
+    """{'mmlu': {'acc,none': 0.6}} -> {'mmlu/acc,none': 0.6}; leaves are left unchecked."""
+    if not isinstance(value, Mapping):
+        return {prefix: value}
+    if depth >= MAX_NESTING:
+        raise InvalidValueError(f"metric {prefix!r} is nested deeper than {MAX_NESTING} levels")
+    out: dict[str, Any] = {}
+    for key, inner in value.items():
+        out.update(flatten(f"{prefix}/{key}" if prefix else str(key), inner, depth + 1))
+    return out
 
 
 def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,19 +68,20 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
         if key == "custom_metrics":
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"custom_metrics must be a mapping, got {value!r}")
-            for k, v in value.items():
+            for k, v in flatten("", value).items():
                 custom[check_metric_name(k)] = check_number(f"metric {k}", v)
         elif key == "rouge":
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"rouge must be a mapping like {{'rouge1': 0.4}}, got {value!r}")
             for k, v in value.items():
-                rouge[check_metric_name(k)] = check_number(f"rouge {k}", v)
+                rouge[check_metric_name(k)] = check_bounded(k, check_number(f"rouge {k}", v))
         elif key in ROUGE_FIELDS:
-            rouge[key] = check_number(key, value)
+            rouge[key] = check_bounded(key, check_number(key, value))
         elif key in METRIC_FIELDS:
-            out[key] = check_number(key, value)
+            out[key] = check_bounded(key, check_number(key, value))
         else:
-            custom[check_metric_name(key)] = check_number(f"metric {key}", value)
+            for k, v in flatten(str(key), value).items():
+                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
     if rouge:
         out["rouge"] = rouge
     if custom:

@@ -22,7 +22,7 @@ def test_every_problem_is_listed_with_its_path(reg, registry_path, fixture_file)
         "models.majora.metadata.owner": "owner must be a string",
         v + "v1.status": "unknown status 'shipped'",
         v + "v1.evaluation_scores.accuracy": "accuracy must be a number, got 'high'",
-        v + 'v1.evaluation_scores.custom_metrics["pass@1"]': "metric name 'pass@1'",
+        v + 'v1.evaluation_scores.custom_metrics["pass at 1"]': "metric name 'pass at 1'",
         v + "v2.training.samples": "non-negative whole number, got -3",
         v + "v2.training.optimizer": "unknown key",
         v + "version3": "invalid version name 'version3'",

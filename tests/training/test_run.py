@@ -116,7 +116,7 @@ def test_a_failing_hook_lets_the_commit_succeed(hooked_repo, refs):
     log = hooked_repo.top / ".git" / "gitreg" / "hook.log"
     assert lines[0].startswith("gitreg: commit made, but not registered: metrics file results/metrics.json")
     assert lines[0].endswith(f"details in {log}")
-    assert "Traceback" in log.read_text() and "not valid JSON/YAML" in log.read_text()
+    assert "Traceback" in log.read_text() and "not valid JSON" in log.read_text()
     assert refs(hooked_repo.registry) == {}
 
 
@@ -195,7 +195,7 @@ def test_hook_run_from_ci_registers_a_given_commit_once(training_repo, reg):
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr == ("gitreg: error: metrics file results/metrics.json (commit "
                           f"{training_repo.git('rev-parse', 'HEAD').stdout[:12]}) must hold a mapping of names to "
-                          "values\n")
+                          "values, found list\n")
 
 
 def test_registry_option_overrides_the_config(training_repo, tmp_path, reg):
