@@ -29,7 +29,7 @@ from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
-    from . import sync
+    from . import ingest, sync
     from .verify import VerifyReport
 
 
@@ -165,6 +165,11 @@ class ModelRegistry:
     def list_models(self) -> list[str]:
         return model_names(self._reader())
 
+    def similar_models(self, name: str) -> list[str]:
+        """Existing models whose names are close to `name` (a typo's likely intent)."""
+        from .suggest import similar_names
+        return similar_names(name, self.list_models())
+
     def has_model(self, name: str) -> bool:
         try:
             self._snapshot(name)
@@ -267,6 +272,22 @@ class ModelRegistry:
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
+
+    # -- training outputs in (gitreg.ingest) ----------------------------------------------
+    @staticmethod
+    def read_metrics_file(path: str | os.PathLike[str], format: str = "auto", *,
+                          include: Iterable[str] = (), exclude: Iterable[str] = ()) -> "ingest.MetricsRead":
+        """Metrics of an lm-eval / HF Trainer / plain JSON or YAML file (or output directory):
+        `.scores` to pass as evaluation_scores, `.note()` what was skipped."""
+        from . import ingest
+        return ingest.read_metrics_file(path, format, include, exclude)
+
+    @staticmethod
+    def read_params_file(path: str | os.PathLike[str]) -> "ingest.ParamsRead":
+        """Training parameters of a params file or HF training_args.json / trainer_state.json:
+        `.params` are register_model keywords, `.ignored` the keys not used."""
+        from . import ingest
+        return ingest.read_params_file(path)
 
     # -- verification ----------------------------------------------------------------
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,

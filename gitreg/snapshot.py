@@ -17,6 +17,7 @@ from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, 
 from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
+from .suggest import did_you_mean
 from .storage.repository import Store
 
 
@@ -87,7 +88,8 @@ class ModelSnapshot:
         check_model_name(model)
         snap = cls(store, model) if store is not None else None
         if snap is None or snap.tip is None:
-            raise ModelNotFoundError(f"no model named {model!r} in the registry")
+            hint = did_you_mean(model, model_names(store)) if store is not None else ""
+            raise ModelNotFoundError(f"no model named {model!r} in the registry{hint}")
         return snap
 
     # -- versions -------------------------------------------------------------

@@ -36,6 +36,7 @@ class Outcome:
     registered: Optional[ModelVersion] = None
     reason: str = ""                  # why it was (not) registered
     warnings: list[str] = field(default_factory=list)
+    new_model: bool = False           # this registration created the model
 
     @property
     def message(self) -> str:
@@ -43,7 +44,8 @@ class Outcome:
         if v is None:
             return f"not registered: {self.reason}"
         parent = f", from {v.parent_version}" if v.parent_version else ""
-        return f"registered {v.model_name} {v.version} from commit {self.commit[:12]}{parent} ({self.reason})"
+        new = " (new model)" if self.new_model else ""
+        return f"registered {v.model_name} {v.version}{new} from commit {self.commit[:12]}{parent} ({self.reason})"
 
 
 def decide(config: cfg.TrainingConfig, commit: CommitInfo, top: Path) -> tuple[bool, str]:
@@ -158,6 +160,7 @@ def register_commit(
     params = _params(repo, commit.sha, config, notes)
     paths = {f"{role}_path": str(repo.top / Path(loc).expanduser()) if not cfg.is_url(loc) else loc
              for role, loc in config.files.items()}
+    outcome.new_model = not reg.has_model(config.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         outcome.registered = reg.register_model(
