@@ -66,6 +66,7 @@ class ModelRegistry:
         self.path = resolve_path(path)
         self.offline = offline
         self._store: Optional[Store] = None
+        self._checked = False  # the repository was found to be a registry (storage/kind.py)
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
@@ -77,8 +78,11 @@ class ModelRegistry:
         return self._store
 
     def _writer(self) -> Store:
-        if self._store is None:
-            self._store = Store.create(self.path)
+        if self._store is None or not self._checked:
+            from .storage.kind import require_registry
+            store = self._store or Store.create(self.path)
+            require_registry(store)
+            self._store, self._checked = store, True
         return self._store
 
     def _sync(self) -> None:
@@ -234,24 +238,31 @@ class ModelRegistry:
     def set_deployed(
         self, name: str, version: str, deployed: bool = True, *,
         environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
+        new_environment: bool = False, force: bool = False,
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
         if deployed:
-            self.deploy(name, version, environment=environment, reason=reason, sign=sign)
+            self.deploy(name, version, environment=environment, reason=reason, sign=sign,
+                        new_environment=new_environment, force=force)
         else:
             self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
     @_writes
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-               reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
+               reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
+               force: bool = False) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         Deploying a newer version over an older one deprecates the older one,
         unless it is still deployed in another environment. `sign` overrides git's
         configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
+        An environment no model has used needs `new_environment=True` (except
+        'production'); a draft or training version needs `force=True` (gitreg.guards).
         """
-        self._snapshot(name).require(version)
+        from . import guards
+        guards.check_environment(self._reader(), environment, new_environment)
+        guards.check_deploy(self._snapshot(name), version, environment, force)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     @_writes
@@ -267,8 +278,11 @@ class ModelRegistry:
     def rollback(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
                  sign: Optional[bool] = None) -> ModelVersion:
-        """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
-        self._snapshot(name)
+        """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
+
+        An explicit `version` must have been deployed in `environment` before."""
+        from . import guards
+        guards.check_rollback(self._reader(), self._snapshot(name), version, check_environment_name(environment))
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)

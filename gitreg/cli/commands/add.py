@@ -81,10 +81,6 @@ def run(
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
-    if new_model and not quiet and not json_out:
-        hint = reg.similar_models(model)
-        if hint:
-            sys.stderr.write(f"gitreg: warning: creating new model {model!r}; existing: {', '.join(hint)}\n")
     with hash_progress() as progress:
         v = reg.register_model(
             model, version, **given,
@@ -102,3 +98,6 @@ def run(
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
         new = "new model; " if new_model else ""
         context.say(f"Registered {v.model_name} {v.version} ({new}commit {v.commit[:12]}{parent_note})")
+    close = reg.similar_models(model) if new_model else []
+    if close:  # a typo creates a permanent model: say which existing ones were likely meant
+        sys.stderr.write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}\n")
