@@ -75,18 +75,6 @@ def prepare(
         raise InvalidValueError(
             f"status at registration must be one of {', '.join(REGISTRATION_STATUSES)}, got {status!r}"
         )
-    base_model = values.check_text("base_model", base_model)
-    checked_training = {
-        "framework": values.check_text("framework", training.get("framework")),
-        "base_model": base_model,
-        "samples": values.check_count("samples", training.get("samples")),
-        "epochs": values.check_count("epochs", training.get("epochs")),
-        "batch_size": values.check_count("batch_size", training.get("batch_size")),
-        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
-        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
-        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
-        "hardware": values.check_text("hardware", training.get("hardware")),
-    }
     if evaluation_scores is not None and not isinstance(evaluation_scores, dict):
         raise InvalidValueError(f"evaluation_scores must be a mapping, got {evaluation_scores!r}")
     scores = values.split_scores(evaluation_scores or {})
@@ -106,7 +94,24 @@ def prepare(
             card = model_card.encode() if isinstance(model_card, str) else model_card
         else:
             raise InvalidValueError(f"model_card must be text or a path, got {type(model_card).__name__}")
+    if card is not None:  # an HF-style card's front matter fills what was not given
+        from .cards import parse_card
+        meta = parse_card(card).metadata
+        base_model = base_model if base_model is not None else meta.get("base_model")
+        training_data = training_data if training_data else meta.get("datasets")
+    base_model = values.check_text("base_model", base_model)
     training_data = values.check_str_list("training_data", training_data)
+    checked_training = {
+        "framework": values.check_text("framework", training.get("framework")),
+        "base_model": base_model,
+        "samples": values.check_count("samples", training.get("samples")),
+        "epochs": values.check_count("epochs", training.get("epochs")),
+        "batch_size": values.check_count("batch_size", training.get("batch_size")),
+        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
+        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
+        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
+        "hardware": values.check_text("hardware", training.get("hardware")),
+    }
     tags = values.check_str_list("tags", tags)
     files = [artifacts.describe(role, loc, progress) for role, loc in paths.items() if loc is not None]
     return Registration(

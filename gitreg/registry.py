@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from . import annotations, deployments, registration, report, values
 from .artifacts import HashProgress
-from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
+from .errors import (
+    DeploymentError,
+    GitregError,
+    InvalidValueError,
+    ModelNotFoundError,
+    RemoteError,
+    VersionNotFoundError,
+)
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
@@ -30,6 +37,7 @@ from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
     from . import ingest, sync
+    from .cards import ModelCard
     from .verify import VerifyReport
 
 
@@ -187,6 +195,13 @@ class ModelRegistry:
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
         return self._snapshot(name).all_versions()
+
+    def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
+        """The model card of a version (default: the latest): text and HF front matter."""
+        record = self.get_version(name, version) if version is not None else self.get_latest(name)
+        if record.card is None:
+            raise VersionNotFoundError(f"{name} {record.version} has no model card (register with --card FILE)")
+        return record.card
 
     def get_latest(self, name: str) -> ModelVersion:
         """The highest version not deprecated or archived; if all are, the highest."""
