@@ -284,6 +284,8 @@ class ModelRegistry:
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
                  sign: Optional[bool] = None) -> Deployment:
+        from . import guards
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         self._snapshot(name)
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
@@ -297,7 +299,8 @@ class ModelRegistry:
 
         An explicit `version` must have been deployed in `environment` before."""
         from . import guards
-        guards.check_rollback(self._reader(), self._snapshot(name), version, check_environment_name(environment))
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
+        guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)

@@ -30,6 +30,9 @@ def test_environment_case_twins_and_typos_are_refused(cli, registry_path, git):
     assert cli("deploy", "majora", "v2", "--env", "staging", "--new-env").code == 0
     assert cli("deploy", "majora", "v1", "--env", "staging").code == 0  # used now: no flag needed
     assert cli("deploy", "majora", "v2", "--env", "Staging", "--new-env").code == 1  # twins even with the flag
+    for command in (["undeploy", "majora"], ["rollback", "majora"]):
+        r = cli(*command, "--env", "PRODUCTION")
+        assert r.code == 1 and "differs only in case from existing 'production'" in r.err
 
 
 def test_production_never_needs_new_env_and_set_deployed_still_works(reg):

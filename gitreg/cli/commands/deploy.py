@@ -18,7 +18,7 @@ def run(
         bool, typer.Option("--new-env", help="Create ENV: no model has been deployed there yet.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Deploy even a draft or training version.")
+        bool, typer.Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
     ] = False,
 ) -> None:
     """Deploy a version to an environment.
