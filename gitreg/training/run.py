@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from ..errors import GitregError, ModelNotFoundError
 from ..ingest import read_metrics, read_params
+from ..ingest.metrics import find as find_metrics
 from ..ingest.source import read_bytes
 from ..records import ModelVersion
 from ..registry import ModelRegistry
@@ -86,11 +87,26 @@ def _refused(what: str, name: str, where: str, exc: GitregError) -> cfg.Training
     return cfg.TrainingConfigError(f"{what} file {where}: {text}")
 
 
+def _metrics_location(repo: TrainingRepo, location: str) -> str:
+    """A declared directory (lm-eval writes results_<time>.json) names its metrics file."""
+    path = repo.top / Path(location).expanduser()
+    if not path.is_dir():
+        return location
+    try:
+        found = find_metrics(path)
+    except GitregError as exc:
+        raise cfg.TrainingConfigError(f"metrics {location}: {exc}") from None
+    try:
+        return found.relative_to(repo.top).as_posix()
+    except ValueError:
+        return str(found)
+
+
 def _scores(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig,
             notes: list[str]) -> Optional[dict[str, Any]]:
     if not config.metrics:
         return None
-    data, name, where = _file(repo, sha, config.metrics, "metrics")
+    data, name, where = _file(repo, sha, _metrics_location(repo, config.metrics), "metrics")
     try:
         read = read_metrics(data, name, config.metrics_format, config.metrics_include, config.metrics_exclude)
         split_scores(read.scores)

@@ -49,3 +49,13 @@ def test_metrics_format_key_is_checked(training_repo):
         cfg.parse(b"model: m\nmetrics: m.json\nmetrics_format: csv\n")
     with pytest.raises(cfg.TrainingConfigError, match="metrics_include must be a list"):
         cfg.parse(b"model: m\nmetrics: m.json\nmetrics_include: {a: 1}\n")
+
+
+def test_metrics_may_name_an_lm_eval_output_directory(training_repo, reg):
+    training_repo.config(metrics="eval")
+    lm_eval = next((FIXTURES / "lm-eval").rglob("results_*.json"))
+    training_repo.write("eval/Qwen__Qwen2.5-0.5B/results_2026-11-30T10-12-44.018113.json", lm_eval.read_text())
+    hook.install(training_repo.top)
+    done = training_repo.commit("Round 1: lm-eval into a directory")
+    assert done.code == 0 and "registered majora v1" in done.err, done.err
+    assert reg.get_version("majora", "v1").evaluation_scores.custom_metrics["mmlu/acc,none"] == 0.4712
