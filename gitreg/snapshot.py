@@ -17,8 +17,8 @@ from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, 
 from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
-from .suggest import did_you_mean
 from .storage.repository import Store
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .cards import ModelCard

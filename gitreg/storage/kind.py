@@ -21,20 +21,30 @@ def _root(commit: pygit2.Commit) -> Optional[pygit2.Commit]:
     return None
 
 
+def _looks_like_model_tip(name: str, commit: pygit2.Commit) -> bool:
+    if not commit.parents:
+        return layout.MODEL_FILE in commit.tree
+    message = commit.raw_message[:300]
+    written = message.startswith(f"register {name} ".encode()) or \
+        message.startswith(f"gitreg: merge {name} ".encode())
+    return written and layout.MANIFEST_FILE in commit.tree
+
+
 def foreign_branch(store: Store) -> Optional[str]:
     """The first branch that is not a model's, with why; None when the repository is a registry.
 
-    A model branch's tip is a version, root or merge commit whose tree holds manifest.yaml
-    or model.yaml: that is checked first (one tree per branch); only other tips are walked
-    to their root. A tip that is not a commit is left to verify (reads report it).
+    A model branch's tip is a model root commit, or a version or merge commit that gitreg
+    wrote (`register <model> ...` / `gitreg: merge <model> ...`, tree with manifest.yaml --
+    a Kubernetes repository's manifest.yaml alone is not that): checked first, from the tip
+    commit and its tree only. Other tips are walked to their root. A tip that is not a
+    commit is left to verify.
     """
     for name in sorted(store.ref_names_under(layout.HEADS)):
         tip = store.ref_target(layout.branch_ref(name))
         obj = store.repo.get(tip) if tip is not None else None
         if not isinstance(obj, pygit2.Commit):
             continue
-        tree = obj.tree
-        if layout.MANIFEST_FILE in tree or layout.MODEL_FILE in tree:
+        if _looks_like_model_tip(name, obj):
             continue
         root = _root(obj)
         if root is None or layout.MODEL_FILE not in root.tree:

@@ -98,6 +98,7 @@ def test_a_code_repository_is_not_a_registry(tmp_path, git):
     work = tmp_path / "code"
     subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
     (work / "train.py").write_text("print('hi')\n")
+    (work / "manifest.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")  # a Kubernetes repo's file
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(work), "commit", "-qm", "code"], check=True)
     mirror = tmp_path / "code-mirror.git"
