@@ -59,6 +59,7 @@ def collect_scores(
             ) from None
     return scores
 
+
 MetricsFrom = Annotated[
     Optional[Path],
     typer.Option("--from", metavar="FILE",
