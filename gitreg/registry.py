@@ -6,11 +6,12 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, registration, report, values
+from . import annotations, deployments, manifest, registration, report, values
 from .artifacts import HashProgress
 from .errors import (
     DeploymentError,
@@ -22,7 +23,7 @@ from .errors import (
 )
 from .history import model_history
 from .manifest import merge_scores
-from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
+from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
@@ -143,6 +144,7 @@ class ModelRegistry:
         progress: Optional[HashProgress] = None,
         training_repo: Optional[str] = None,
         sign: Optional[bool] = None,
+        extra_keys: Optional[dict[str, Any]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -151,6 +153,8 @@ class ModelRegistry:
         `training_repo` (remote URL or path of the training code's repository) is
         stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
+        `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
+        read back as `ModelVersion.extra`; gitreg's own key names are refused.
         """
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -165,6 +169,7 @@ class ModelRegistry:
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
+            extra_keys=extra_keys,
         )
         reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
@@ -172,6 +177,21 @@ class ModelRegistry:
         store = self._writer()
         written = registration.write(store, reg)
         return ModelSnapshot(store, reg.model, use_cache=False).version(written)
+
+    @_writes
+    def create_model(self, model_name: str, *, description: str = "", owner: str = "",
+                     tags: Optional[Iterable[str]] = None, sign: Optional[bool] = None) -> ModelMetadata:
+        """Create a model with no versions yet (its root commit, signed as git's configuration
+        or `sign` says); refuses one that exists."""
+        when = time.time()
+        model_file = manifest.build_model_file(
+            check_model_name(model_name), manifest.now_iso(when),
+            values.check_text("description", description) or "",
+            values.check_text("owner", owner) or "", values.check_str_list("tags", tags), "",
+        )
+        store = self._writer()
+        registration.create_model(store, model_name, model_file, when, store.signer("commit", sign))
+        return self.get_metadata(model_name)
 
     # -- reads ---------------------------------------------------------------------
     def list_models(self) -> list[str]:
@@ -371,6 +391,12 @@ class ModelRegistry:
         )
         return self.get_version(name, version)
 
+    def change_tags(self, name: str, version: str, *, add: Iterable[str] = (),
+                    remove: Iterable[str] = ()) -> ModelVersion:
+        """Remove then add tags in one notes commit (atomic for readers)."""
+        return self._retag(name, version, values.check_str_list("tags", list(add)),
+                           values.check_str_list("tags", list(remove)))
+
     def add_tags(self, name: str, version: str, *tags: str) -> ModelVersion:
         return self._retag(name, version, values.check_str_list("tags", list(tags)), [])
 
@@ -404,22 +430,34 @@ class ModelRegistry:
     def update_metadata(
         self, model_name: str, *, description: Optional[str] = None, owner: Optional[str] = None,
         tags: Optional[Iterable[str]] = None, notes: Optional[str] = None,
+        add_tags: Optional[Iterable[str]] = None, remove_tags: Optional[Iterable[str]] = None,
     ) -> ModelMetadata:
-        """Change the model's description, owner, tags or notes (given fields only)."""
+        """Change the model's description, owner, tags or notes (given fields only).
+
+        `add_tags`/`remove_tags` change the tag list as it is when the note is written
+        (under the notes ref's compare-and-swap), so concurrent tag changes are not lost.
+        """
         update: dict[str, Any] = {}
         for key, value in (("description", description), ("owner", owner), ("notes", notes)):
             if value is not None:
                 update[key] = values.check_text(key, value)
         if tags is not None:
             update["tags"] = values.check_str_list("tags", tags)
-        if not update:
+        add = values.check_str_list("add_tags", add_tags)
+        remove = values.check_str_list("remove_tags", remove_tags)
+        if not update and not add and not remove:
             raise InvalidValueError("nothing to update: give description, owner, tags or notes")
-        self._snapshot(model_name)
-        detail = ", ".join(sorted(update))
-        annotations.annotate_model(
-            self._writer(), model_name, "metadata", f"metadata {detail}",
-            lambda note: {**note, **update},
-        )
+        registered = self.get_metadata(model_name)
+        detail = ", ".join(sorted(set(update) | ({"tags"} if add or remove else set())))
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note = {**note, **update}
+            if add or remove:
+                current = [t for t in note.get("tags", registered.tags) if t not in remove]
+                note["tags"] = current + [t for t in add if t not in current]
+            return note
+
+        annotations.annotate_model(self._writer(), model_name, "metadata", f"metadata {detail}", change)
         return self.get_metadata(model_name)
 
     # -- remotes (git's own transport; see gitreg.sync) ------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping, Optional
 
 from .errors import InvalidValueError
@@ -14,6 +15,9 @@ MAX_NESTING = 8  # nested metric mappings flattened with '/' (DESIGN.md 'Names')
 # percentage, a loss), refused before it is written. BLEU is not here: sacrebleu reports 0-100.
 BOUNDED_METRICS = {"accuracy": (0.0, 1.0), "f1_score": (0.0, 1.0),
                    "rouge1": (0.0, 1.0), "rouge2": (0.0, 1.0), "rougeL": (0.0, 1.0)}
+_EXTRA_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+_EXTRA_TEXT_MAX = 4096
+_EXTRA_ENTRIES_MAX = 64
 
 
 def check_number(name: str, value: Any) -> float | int:
@@ -128,4 +132,42 @@ def check_str_list(name: str, value: Any) -> list[str]:
     for v in value:
         if v not in out:
             out.append(v)
+    return out
+
+
+def _extra_scalar(where: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return check_number(where, value)
+    if isinstance(value, str) and len(value) <= _EXTRA_TEXT_MAX:
+        return value
+    raise InvalidValueError(
+        f"{where} must be text of at most {_EXTRA_TEXT_MAX} characters, a number, a boolean or null"
+    )
+
+
+def check_extra_keys(value: Any, reserved: set[str]) -> dict[str, Any]:
+    """Integration keys for the manifest (e.g. `mlflow: {run_id: ...}`): a name that is not
+    one of gitreg's own keys, holding a scalar or a flat mapping of scalars, bounded."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"extra_keys must be a mapping, got {value!r}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not _EXTRA_KEY.match(key) or key in reserved:
+            raise InvalidValueError(
+                f"manifest key {key!r} must be lower-case letters, digits and '_' (at most 64) "
+                "and not one of gitreg's own keys"
+            )
+        if isinstance(item, Mapping):
+            if len(item) > _EXTRA_ENTRIES_MAX:
+                raise InvalidValueError(f"manifest key {key!r} holds more than {_EXTRA_ENTRIES_MAX} entries")
+            for sub in item:
+                if not isinstance(sub, str) or not _EXTRA_KEY.match(sub):
+                    raise InvalidValueError(f"manifest key {key}.{sub!r}: names are lower-case letters, digits, '_'")
+            out[key] = {sub: _extra_scalar(f"{key}.{sub}", v) for sub, v in item.items()}
+        else:
+            out[key] = _extra_scalar(key, item)
     return out
