@@ -12,10 +12,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from . import annotations, deployments, registration, report, values
 from .artifacts import HashProgress
-from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
+from .errors import (
+    CorruptRegistryError,
+    DeploymentError,
+    GitregError,
+    InvalidValueError,
+    ModelNotFoundError,
+    RemoteError,
+)
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
+from .problems import ReadProblem
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
@@ -69,6 +77,11 @@ class ModelRegistry:
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
+
+    @property
+    def problems(self) -> list[ReadProblem]:
+        """Bad objects the reads so far skipped, each once, naming its ref (gitreg/problems.py)."""
+        return self._store.problems.items() if self._store is not None else []
 
     # -- plumbing --------------------------------------------------------------
     def _reader(self) -> Optional[Store]:
@@ -185,11 +198,15 @@ class ModelRegistry:
         ordered = snap.versions_sorted()
         if not ordered:
             raise ModelNotFoundError(f"model {name!r} has no versions")
+        good = []
         for version in reversed(ordered):
-            record = snap.version(version)
-            if record.status not in RETIRED_STATUSES:
+            record = snap.try_version(version)  # a bad version is a problem, not the end
+            if record is not None and record.status not in RETIRED_STATUSES:
                 return record
-        return snap.version(ordered[-1])
+            good += [record] if record is not None else []
+        if not good:
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
+        return good[0]
 
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()

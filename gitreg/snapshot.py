@@ -19,6 +19,9 @@ from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
 from .storage.repository import Store
 
+# What reading one untrusted object can raise: each is one problem (gitreg/problems.py).
+READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
+
 
 @dataclass
 class DeploymentState:
@@ -184,20 +187,31 @@ class ModelSnapshot:
         blob = self.notes.get(str(target))
         if blob is None:
             return {}
-        where = f"note on {label} in {layout.notes_ref(self.model)}"
-        return yamlio.load_mapping(self.store.read_blob(blob), where)
+        where = f"note on {label}"
+        try:
+            note = yamlio.load_mapping(self.store.read_blob(blob), where)
+            mf.check_scores(note.get("evaluation_scores"), where)
+        except READ_ERRORS as exc:  # the version still reads, as registered
+            self.store.problems.add(layout.notes_ref(self.model), exc)
+            return {}
+        return note
 
     # -- deployments -----------------------------------------------------------
     @cached_property
     def deployments(self) -> dict[str, DeploymentState]:
         out = {}
         for env, tip in sorted(deployment_envs(self.store, self.model).items()):
-            commit = self.store.commit(tip)
-            data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
-            where = f"{layout.deploy_ref(env, self.model)}:{layout.DEPLOYMENT_FILE}"
-            if data is None:
-                raise CorruptRegistryError(f"{where} is missing")
-            out[env] = DeploymentState(env, commit.id, yamlio.load_mapping(data, where))
+            ref = layout.deploy_ref(env, self.model)
+            try:
+                commit = self.store.commit(tip)
+                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+                if data is None:
+                    raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+                record = yamlio.load_mapping(data, f"{ref}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
+            except READ_ERRORS as exc:
+                self.store.problems.add(ref, exc)
+                continue
+            out[env] = DeploymentState(env, commit.id, record)
         return out
 
     def environments_of(self, version: str) -> list[str]:
@@ -238,8 +252,17 @@ class ModelSnapshot:
             ) or None
         return record
 
+    def try_version(self, version: str) -> Optional[ModelVersion]:
+        """The version, or None with its problem noted (a read of many must not stop at one)."""
+        try:
+            return self._version(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
     def all_versions(self) -> list[ModelVersion]:
-        records = [self._version(v) for v in self.versions_sorted()]
+        """Every good version; each bad one is a problem in store.problems."""
+        records = [r for r in map(self.try_version, self.versions_sorted()) if r is not None]
         self.store.cache(self.model).flush()
         return records
 

@@ -203,7 +203,7 @@ class _Verifier:
         record: dict[str, Any] = {}
         if data is not None:
             try:
-                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}")
+                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
             except CorruptRegistryError:
                 record = {}
         version = record.get("version")

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 import typer.main
 
-from . import coercion
+from . import coercion, context
 from .commands import (
     add,
     clone,
@@ -143,6 +143,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         command = typer.main.get_command(build_app(only=invoked(args)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
         result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        problems = context.report_problems()
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -173,7 +174,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             "(run with GITREG_DEBUG=1 for the traceback)\n"
         )
         return 1
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) and result else problems
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
+from ..problems import ProblemLog
 from . import gitcli, identity, layout, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
@@ -58,6 +59,7 @@ class Store:
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self._packed = refscan.PackedRefs(Path(repo.path))
+        self.problems = ProblemLog()  # what reads skipped (gitreg/problems.py)
 
     # -- opening -------------------------------------------------------------
     @classmethod
