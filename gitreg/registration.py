@@ -215,9 +215,9 @@ def write(store: Store, reg: Registration) -> str:
             f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
         )
         store.update_refs(
-            [
-                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
+            [  # the tag first: a registration killed between the two is completed, not lost
                 RefUpdate(layout.tag_ref(reg.model, version), None, tag),
+                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
             ],
             f"gitreg: register {reg.model} {version}",
             guards,
