@@ -127,6 +127,14 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
             )
 
 
+def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> None:
+    """The case rule again, under the locks of the case-folded guard refs: writers of case
+    twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
+    if new_model:
+        _case_clash(model, model_names(store), "model")
+    _case_clash(version, list(store.ref_names_under(layout.tag_prefix(model))), f"{model} version")
+
+
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
                  signer: Optional[Signer] = None) -> pygit2.Oid:
     tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
@@ -147,7 +155,8 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
             guards[layout.branch_ref(model.lower())] = None
         root = _root_commit(store, model, model_file, when)
         store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
-                          f"gitreg: create model {model}", guards)
+                          f"gitreg: create model {model}", guards,
+                          check=lambda: _case_clash(model, model_names(store), "model"))
 
     retrying(attempt, f"create model {model}")
 
@@ -221,6 +230,7 @@ def write(store: Store, reg: Registration) -> str:
             ],
             f"gitreg: register {reg.model} {version}",
             guards,
+            check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
         return version
 

@@ -150,6 +150,7 @@ class Store:
         message: str,
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
         publish: bool = True,
+        check: Optional[Callable[[], None]] = None,
     ) -> None:
         """Compare-and-swap locally; with a publisher, the remote accepts the change first.
 
@@ -157,8 +158,10 @@ class Store:
         forward to it (another local process may already have brought it in).
         """
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards)
+            update_refs(self.repo, updates, message, guards, check)
             return
+        if check is not None:
+            check()
         self.publisher(updates)
         published = {u.name: u.new for u in updates}
         # The remote has it now: this must not raise RefConflict, which would make the

@@ -122,6 +122,7 @@ def update_refs(
     updates: Sequence[RefUpdate],
     message: str,
     guards: Mapping[str, Optional[pygit2.Oid]] = {},
+    check: Optional[Callable[[], None]] = None,
 ) -> None:
     """Move all refs or none. Raises RefConflict when any ref is not at `old`.
 
@@ -131,7 +132,9 @@ def update_refs(
     locks it leaves name it as their owner, and the next writer breaks them.
 
     `guards` are refs locked and compared but not moved: they serialise writers
-    that must not both succeed (e.g. models whose names differ only in case).
+    that must not both succeed (e.g. models whose names differ only in case);
+    `check` runs once all are locked (it re-reads what the guards protect, and raises
+    to refuse the write).
     """
     moved = [u.name for u in updates]
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
@@ -151,6 +154,8 @@ def update_refs(
         for name, expected in guards.items():
             if _target(repo, name) != expected:
                 raise RefConflict(name)
+        if check is not None:
+            check()
 
 
 def advance_refs(
