@@ -172,7 +172,7 @@ def write(store: Store, reg: Registration) -> str:
     commit_signer = tag_signer or store.signer("commit", reg.sign)
 
     def attempt() -> str:
-        snap = ModelSnapshot(store, reg.model)
+        snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
@@ -192,7 +192,9 @@ def write(store: Store, reg: Registration) -> str:
         parent_commit = None
         if reg.parent is not None:
             pmodel, pversion = reg.parent
-            psnap = snap if pmodel == reg.model else ModelSnapshot.load(store, pmodel)
+            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False)
+            if psnap.tip is None:
+                psnap = ModelSnapshot.load(store, pmodel)  # raises: no such model
             parent_commit = psnap.commit_of(pversion).id
 
         when = time.time() if reg.when is None else reg.when

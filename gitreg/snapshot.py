@@ -65,7 +65,8 @@ class ModelSnapshot:
     def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
         self.model = model
-        self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
+        # False for writes and verify, which never read the derived cache (DESIGN.md 'Caches')
+        self.use_cache = use_cache
         self.tip = store.ref_target(layout.branch_ref(model))
         self.notes_tip = store.ref_target(layout.notes_ref(model))
         # Tags never move and are only added: the model's tag list is read when first
@@ -154,6 +155,8 @@ class ModelSnapshot:
             return yamlio.load_mapping(self.store.read_blob(blob), where)
         cache = self.store.cache(self.model)
         value = cache.manifest(str(blob))
+        if value is not None and (value.get("model_name"), str(value.get("version"))) != (self.model, version):
+            value = None  # a swapped or foreign entry: recomputed (the cache is never the truth)
         if value is None:
             value = yamlio.load_mapping(self.store.read_blob(blob), where)
             cache.put_manifest(str(blob), value)
@@ -281,7 +284,7 @@ class ModelSnapshot:
         cache = self.store.cache(self.model)
         commit = self.store.commit(self.tip)
         while commit.parents:
-            hit = cache.root(str(commit.id))
+            hit = cache.root(str(commit.id)) if self.use_cache else None  # writes never read it
             root = self._cached_root(hit) if hit is not None else None
             if root is not None:
                 commit = root
@@ -295,7 +298,14 @@ class ModelSnapshot:
     def _cached_root(self, hexid: str) -> Optional[pygit2.Commit]:
         """A root commit named by the cache, if it is one (a damaged entry is a miss)."""
         commit = self.store.commit_named(hexid)
-        return commit if commit is not None and not commit.parents else None
+        if commit is None or commit.parents:
+            return None
+        try:  # another model's root is a well-formed but wrong entry
+            data = self.store.read_file(commit, layout.MODEL_FILE)
+            named = yamlio.load_mapping(data or b"", "cached root").get("model_name")
+        except CorruptRegistryError:
+            return None
+        return commit if named == self.model else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()

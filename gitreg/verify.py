@@ -262,7 +262,8 @@ def verify(
         return report
     verifier = _Verifier(store, report, files, progress)  # type: ignore[arg-type]
     for name in [model] if model is not None else model_names(store):
-        snap = ModelSnapshot.load(store, name)
+        ModelSnapshot.load(store, name)  # raises for a model that does not exist
+        snap = ModelSnapshot(store, name, use_cache=False)  # verify never reads the derived cache
         on_branch = store.reachable(snap.tip)
         for v in [snap.require(version)] if version is not None else snap.versions_sorted():
             verifier.version(snap, v, on_branch)
