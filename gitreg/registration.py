@@ -153,7 +153,7 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if not store.ignores_case() and model.lower() != model:
             guards[layout.branch_ref(model.lower())] = None
-        root = _root_commit(store, model, model_file, when)
+        root = _root_commit(store, model, model_file, when, store.signer("commit"))
         store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
                           f"gitreg: create model {model}", guards,
                           check=lambda: _case_clash(model, model_names(store), "model"))

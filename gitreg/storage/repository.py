@@ -14,7 +14,7 @@ from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
 from ..problems import ProblemLog
-from . import gitcli, identity, layout, notes, refscan
+from . import gitcli, gitconfig, identity, layout, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
@@ -113,10 +113,14 @@ class Store:
         """How to sign a 'tag' or 'commit' as git's configuration (or `sign`) says; None: unsigned."""
         from . import signing
 
-        return signing.signer_for(self.repo.config, what, sign)
+        return signing.signer_for(self.config(), what, sign)
+
+    def config(self) -> "gitconfig.GitConfig | pygit2.Config":
+        """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
+        return gitconfig.read(Path(self.repo.path)) or self.repo.config
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
-        return identity.signature(self.repo.config, role, when)
+        return identity.signature(self.config(), role, when, gitdir=Path(self.repo.path))
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
@@ -361,8 +365,12 @@ class Store:
         self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float,
         merged: Optional[pygit2.Oid] = None,
     ) -> pygit2.Oid:
-        """A notes commit on `tip` with `changes`; `merged` (another notes tip) makes it a merge."""
+        """A notes commit on `tip` with `changes`; `merged` (another notes tip) makes it a merge.
+
+        Signed as git's configuration says for commits (refused unsigned under
+        gitreg.requireSigned), like every commit gitreg writes (DESIGN.md)."""
+        signer = self.signer("commit")
         base = self.commit(tip).tree if tip is not None else None
         tree = notes.write_notes_tree(self.repo, base, dict(changes))
         parents = [p for p in (tip, merged) if p is not None]
-        return self.write_commit(tree, parents, message, when)
+        return self.write_commit(tree, parents, message, when, signer)
