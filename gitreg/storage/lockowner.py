@@ -198,17 +198,21 @@ def _commit_lock(gitdir: Path, lock: Path, ref: str, value: str) -> None:
     os.replace(lock, gitdir / ref)
 
 
-def break_if_stale(gitdir: Path, lock: Path, finish: Optional[Finisher] = None) -> bool:
+def break_if_stale(gitdir: Path, lock: Path, finish: Optional[Finisher] = None,
+                   mine: Optional[Path] = None) -> bool:
     """Resolve `lock` if a dead gitreg process left it; True when it is gone now.
 
     With `finish`, an interrupted write is completed through the lock itself (no other
-    writer can take it meanwhile); else the lock is removed."""
+    writer can take it meanwhile); else the lock is removed. `mine` is the caller's own
+    record (which names the lock it is about to take)."""
     rel = _rel(gitdir, lock)
     try:
         st = os.stat(lock)
     except FileNotFoundError:
         return True
     for path in records(gitdir):
+        if path == mine:
+            continue
         try:
             fd = os.open(path, os.O_RDWR)
         except OSError:

@@ -69,7 +69,8 @@ def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction,
     try:
         txn.lock_ref(name)
     except pygit2.GitError:
-        if not lockowner.break_if_stale(Path(repo.path), lock, lambda rec, ref: finish_interrupted(repo, rec, ref)):
+        finish = lambda rec, ref: finish_interrupted(repo, rec, ref)  # noqa: E731
+        if not lockowner.break_if_stale(Path(repo.path), lock, finish, mine=owner.path):
             raise RefConflict(name, lock) from None
         if name in owner.pending and _hex(_target(repo, name)) != owner.pending[name][0]:
             raise RefConflict(name)  # an interrupted write was completed meanwhile: rebuild on it

@@ -1,0 +1,115 @@
+"""kill -9 at any instant of a write: the next gitreg write completes or discards it, with no
+manual step; fsck is clean and no version is half-written or registered twice."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gitreg import ModelRegistry
+from tests.conftest import trials
+
+from .crashcheck import check_after_crash, half_versions
+
+# A writer that dies after the first of its ref moves (the tag) and before the branch: the
+# steps of storage.transaction.update_refs, run by a real process that SIGKILLs itself there.
+_DIE_BETWEEN_TAG_AND_BRANCH = """
+import os, signal, sys, time
+from pathlib import Path
+from gitreg import manifest as mf, yamlio
+from gitreg.storage import layout, lockowner
+from gitreg.storage.repository import Store
+store = Store.open(Path(sys.argv[1]))
+repo, gitdir, model = store.repo, Path(sys.argv[1]), "m"
+tip = store.ref_target(layout.branch_ref(model))
+when = time.time()
+manifest = mf.build_manifest(model=model, version="v2", created_at=mf.now_iso(when), status="completed",
+    parent=None, base_model=None, training=None, scores={}, files=[], training_data=[], git_commit=None,
+    tags=[], notes="")
+tree = store.write_tree({"manifest.yaml": yamlio.dump(manifest)})
+commit = store.write_commit(tree, [tip], "register m v2\\n", when)
+tag = store.write_tag("m/v2", commit, "m v2\\n", when)
+refs = [layout.tag_ref(model, "v2"), layout.branch_ref(model)]
+with lockowner.holding(gitdir, [gitdir / f"{r}.lock" for r in refs]) as owner:
+    owner.intend({refs[0]: [None, str(tag)], refs[1]: [str(tip), str(commit)]})
+    branch_txn, tag_txn = repo.transaction(), repo.transaction()
+    for txn, ref in ((branch_txn, refs[1]), (tag_txn, refs[0])):
+        txn.lock_ref(ref)
+        owner.took(gitdir / f"{ref}.lock")
+    tag_txn.set_target(refs[0], tag, message="x")
+    branch_txn.set_target(refs[1], commit, message="x")
+    tag_txn.__exit__(None, None, None)  # the tag is in place, the branch lock still held
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_between_tag_and_branch_is_completed_by_the_next(registry_path, git):
+    reg = ModelRegistry(registry_path)
+    reg.register_model("m")
+    proc = subprocess.run([sys.executable, "-c", _DIE_BETWEEN_TAG_AND_BRANCH, str(registry_path)])
+    assert proc.returncode == -signal.SIGKILL
+    assert (registry_path / "refs/heads/m.lock").exists()  # what the dead writer left
+    started = time.monotonic()
+    v = ModelRegistry(registry_path).register_model("m")
+    assert time.monotonic() - started < 5  # no waiting for a timeout, no human
+    assert v.version == "v3"  # v2 was completed, not reused
+    assert sorted(line for line in git(registry_path, "log", "--format=%s", "refs/heads/m").splitlines()) == [
+        "create model m", "register m v1", "register m v2", "register m v3"]
+    assert half_versions(registry_path) == []
+    assert not list(registry_path.glob("gitreg-locks/*.json"))
+
+
+def test_a_lock_held_by_a_live_process_is_never_broken(registry_path):
+    """A lock no owner record names (git's, or a live writer's) is left alone: the writer
+    waits, then says which file to check."""
+    from gitreg.errors import ConcurrentUpdateError
+    from gitreg.storage import transaction
+
+    reg = ModelRegistry(registry_path)
+    reg.register_model("m")
+    lock = registry_path / "refs/heads/m.lock"
+    lock.write_text("")
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    with pytest.raises(ConcurrentUpdateError, match="m.lock"):
+        transaction.retrying(lambda: ModelRegistry(registry_path).register_model("m"), "register", seconds=1)
+    assert lock.exists()
+
+
+WRITES = [
+    ["add", "m", "--accuracy", "0.9", "--notes", "crash trial"],
+    ["add", "fresh{n}"],
+    ["score", "m", "v1", "--accuracy", "0.7"],
+    ["status", "m", "v1", "deprecated"],
+    ["tag", "m", "v1", "t{n}"],
+    ["meta", "m", "--description", "d{n}"],
+    ["deploy", "m", "v1"],
+    ["rollback", "m"],
+    ["undeploy", "m"],
+]
+
+
+def kill_trials(path, count: int, seed: int = 12) -> None:
+    rng = random.Random(seed)
+    reg = ModelRegistry(path)
+    reg.register_model("m")
+    reg.register_model("m")
+    reg.deploy("m", "v2")
+    for n in range(count):
+        args = [a.format(n=n) for a in rng.choice(WRITES)]
+        proc = subprocess.Popen([sys.executable, "-m", "gitreg", "-R", str(path), *args],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check_after_crash(path, ["m"])
+
+
+@pytest.mark.scale
+def test_kill_9_at_random_points_of_every_write_kind(registry_path):
+    kill_trials(registry_path, trials(ci=8, full=120))
