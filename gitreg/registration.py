@@ -16,7 +16,7 @@ import pygit2
 from . import artifacts, values, yamlio
 from . import manifest as mf
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
-from .names import check_model_name, check_version_name, next_version, split_qualified
+from .names import check_model_name, check_version_name, is_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
@@ -127,6 +127,20 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
             )
 
 
+def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid]) -> set[str]:
+    """The version a register commit at the branch tip claims when it has no tag (a registration
+    interrupted by an older gitreg, or plain git): its number is never given out again
+    (`gitreg doctor --repair` tags it). One commit read."""
+    if tip is None:
+        return set()
+    subject = store.commit(tip).message.split("\n", 1)[0].strip()
+    words = subject.split(" ")
+    if len(words) == 3 and words[:2] == ["register", model] and is_version_name(words[2]):
+        if store.ref_target(layout.tag_ref(model, words[2])) is None:
+            return {words[2]}
+    return set()
+
+
 def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> None:
     """The case rule again, under the locks of the case-folded guard refs: writers of case
     twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
@@ -176,12 +190,13 @@ def write(store: Store, reg: Registration) -> str:
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
+        claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
         if reg.version is not None:
-            if reg.version in snap.versions:
+            if reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = next_version(snap.versions)
+            version = next_version(claimed)
         _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:

@@ -38,6 +38,7 @@ from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
     from . import sync
+    from .doctor import DoctorReport
     from .verify import VerifyReport
 
 
@@ -286,6 +287,11 @@ class ModelRegistry:
         return self.get_version(name, record.version)
 
     # -- verification ----------------------------------------------------------------
+    def doctor(self, *, repair: bool = False) -> "DoctorReport":
+        """What a crash or a plain-git mistake left; repair=True repairs it (see gitreg/doctor.py)."""
+        from .doctor import examine
+        return examine(self._writer() if repair else self._reader(), self.path, repair)
+
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""

@@ -39,12 +39,12 @@ def report_problems() -> int:
         for p in reg.problems:
             if (p.ref, p.problem) not in seen:
                 seen.add((p.ref, p.problem))
-                sys.stderr.write(f"gitreg: problem: {_printable(str(p))}\n")
+                sys.stderr.write(f"gitreg: problem: {printable(str(p))}\n")
     _opened.clear()
     return PROBLEMS_EXIT if seen else 0
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """No control characters reach the terminal (registry text is untrusted)."""
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 

@@ -19,6 +19,7 @@ from .commands import (
     clone,
     compare,
     deploy,
+    doctor,
     export_json,
     history,
     hook,
@@ -51,7 +52,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run),
+    ("verify", verify.run), ("doctor", doctor.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)

@@ -178,7 +178,7 @@ def _matches(record: dict, rel: str, st: os.stat_result) -> bool:
 def records(gitdir: Path) -> list[Path]:
     base = gitdir / DIR_NAME
     try:
-        return sorted(p for p in base.iterdir() if p.suffix == ".json")
+        return sorted(p for p in base.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
     except OSError:
         return []
 
@@ -290,6 +290,27 @@ def holders(gitdir: Path, lock: Path) -> list[Holder]:
             record = _read(fd)
             if record is not None and rel in record["locks"]:
                 out.append(Holder(path, int(record.get("pid") or -1), str(record.get("host")), not _gone(record)))
+        finally:
+            os.close(fd)
+    return out
+
+
+def dead_records(gitdir: Path) -> list[Path]:
+    """Owner records whose process is provably gone (what sweep would look at)."""
+    out = []
+    for path in records(gitdir):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                continue
+            record = _read(fd)
+            if record is not None and _gone(record):
+                out.append(path)
         finally:
             os.close(fd)
     return out

@@ -14,7 +14,7 @@ from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
 from ..problems import ProblemLog
-from . import gitcli, gitconfig, identity, layout, notes, refscan
+from . import gitcli, gitconfig, identity, layout, leftovers, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
@@ -161,6 +161,7 @@ class Store:
         Once the remote has it, it is the truth: the local refs then only move
         forward to it (another local process may already have brought it in).
         """
+        leftovers.sweep_if_due(Path(self.repo.path))
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
             return
