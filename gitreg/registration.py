@@ -146,7 +146,8 @@ def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> No
     twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
     if new_model:
         _case_clash(model, model_names(store), "model")
-    _case_clash(version, list(store.ref_names_under(layout.tag_prefix(model))), f"{model} version")
+    if version[1:].lower() != version[1:].upper():  # v1, v2.1: no letters past the v, no case twins
+        _case_clash(version, list(store.ref_names_under(layout.tag_prefix(model))), f"{model} version")
 
 
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
@@ -249,6 +250,9 @@ def write(store: Store, reg: Registration) -> str:
             guards,
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
+        cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
+        cache.put_root(str(commit), str(root))
+        cache.flush()
         return version
 
     version = retrying(attempt, f"register a version of {reg.model}")

@@ -284,9 +284,10 @@ class ModelSnapshot:
         cache = self.store.cache(self.model)
         commit = self.store.commit(self.tip)
         while commit.parents:
-            hit = cache.root(str(commit.id)) if self.use_cache else None  # writes never read it
+            hit = cache.root(str(commit.id))
             root = self._cached_root(hit) if hit is not None else None
-            if root is not None:
+            # a write (use_cache False) takes a cached answer only once proven: C-speed ancestry
+            if root is not None and (self.use_cache or self.store.repo.descendant_of(self.tip, root.id)):
                 commit = root
                 break
             commit = commit.parents[-1]

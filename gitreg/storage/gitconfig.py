@@ -19,7 +19,7 @@ from typing import Optional
 from . import gitcli
 
 TTL = 1.0
-_cache: dict[tuple, tuple[float, "GitConfig"]] = {}
+_cache: dict[tuple, tuple[float, object]] = {}
 
 
 def _norm(key: str) -> str:
@@ -85,10 +85,10 @@ def read(gitdir: Path) -> Optional[GitConfig]:
 
     Reused only while the environment and the config files' mtimes are unchanged, and for
     at most TTL seconds (a file reached through an include is not watched otherwise)."""
-    key = (str(gitdir), tuple(sorted(os.environ.items())), _files(gitdir))
+    key = _key(gitdir, "config")
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
-        return hit[1]
+        return hit[1]  # type: ignore[return-value]
     try:
         proc = gitcli.run(gitdir, "config", "--list", "--includes", "-z", timeout=30)
     except (OSError, subprocess.SubprocessError):
@@ -96,9 +96,19 @@ def read(gitdir: Path) -> Optional[GitConfig]:
     if proc.returncode != 0:
         return None
     config = GitConfig(_parse(proc.stdout))
-    _cache.clear()
-    _cache[key] = (time.monotonic(), config)
+    _remember(key, config)
     return config
+
+
+def _key(gitdir: Path, what: str) -> tuple:
+    return (what, str(gitdir), tuple(sorted(os.environ.items())), _files(gitdir))
+
+
+def _remember(key: tuple, value: object) -> None:
+    now = time.monotonic()
+    for old in [k for k, (t, _) in _cache.items() if now - t >= TTL]:
+        del _cache[old]
+    _cache[key] = (now, value)
 
 
 class IdentUnknown(Exception):
@@ -108,6 +118,10 @@ class IdentUnknown(Exception):
 def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
     """(name, email) git would use for role 'author' or 'committer' (`git var`), or None when
     git cannot run; IdentUnknown when git refuses (its message is the exception's text)."""
+    key = _key(gitdir, role)
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        return hit[1]  # type: ignore[return-value]
     try:
         proc = gitcli.run(gitdir, "var", f"GIT_{role.upper()}_IDENT", timeout=30)
     except (OSError, subprocess.SubprocessError):
@@ -120,4 +134,5 @@ def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
     email, gt, _ = rest.partition(">")
     if not (lt and gt):
         return None
+    _remember(key, (name, email))
     return name, email
