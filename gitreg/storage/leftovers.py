@@ -12,6 +12,7 @@ from . import lockowner
 TEMP_PREFIXES = ("tmp_object_git2_", "tmp_obj_", "tmp_pack_", "tmp_idx_")  # libgit2's and git's
 TEMP_AGE = 3600.0  # no writer takes an hour to write one object; git gc waits two weeks
 SWEEP_EVERY = 3600.0
+PACK_SECONDS = 120.0  # gitreg's `git pack-refs` is given this long (repository.pack_refs_if_needed)
 _MARKER = ".swept"
 
 
@@ -67,3 +68,17 @@ def sweep_if_due(gitdir: Path) -> None:
         return
     remove(temp_objects(gitdir))
     lockowner.sweep(gitdir)
+
+
+def clear_stale_packed_lock(gitdir: Path) -> bool:
+    """Remove packed-refs.lock when it is older than any pack-refs gitreg runs (PACK_SECONDS;
+    git holds it for the milliseconds of a write) and no live gitreg process claims it.
+    True when one was removed."""
+    lock = gitdir / "packed-refs.lock"
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return False
+    if age < PACK_SECONDS or any(h.alive for h in lockowner.holders(gitdir, lock)):
+        return False
+    return bool(remove([lock]))

@@ -314,3 +314,11 @@ def dead_records(gitdir: Path) -> list[Path]:
         finally:
             os.close(fd)
     return out
+
+
+def break_stale_under(gitdir: Path, prefix: str) -> int:
+    """Remove the locks below refs `prefix` that dead gitreg processes left (for refs that are
+    ours alone, like a remote's mirror: nothing to complete). Returns how many went."""
+    base = gitdir / prefix
+    return sum(1 for lock in (sorted(base.rglob("*.lock")) if base.is_dir() else [])
+               if break_if_stale(gitdir, lock))

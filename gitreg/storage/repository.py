@@ -14,7 +14,7 @@ from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
 from ..problems import ProblemLog
-from . import gitcli, gitconfig, identity, layout, leftovers, notes, refscan
+from . import gitcli, gitconfig, identity, layout, leftovers, lockowner, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
@@ -239,8 +239,11 @@ class Store:
         limit = PACK_LOOSE_TAGS if limit is None else limit
         if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(layout.MIRROR, limit)):
             return False
+        gitdir = Path(self.repo.path)
+        leftovers.clear_stale_packed_lock(gitdir)  # else every registration waits on it for 1 s
         try:
-            done = gitcli.run(Path(self.repo.path), "pack-refs", "--all", timeout=120)
+            with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):
+                done = gitcli.run(gitdir, "pack-refs", "--all", timeout=leftovers.PACK_SECONDS)
         except (OSError, subprocess.SubprocessError):
             return False
         return done.returncode == 0

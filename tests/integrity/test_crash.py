@@ -113,3 +113,56 @@ def kill_trials(path, count: int, seed: int = 12) -> None:
 @pytest.mark.scale
 def test_kill_9_at_random_points_of_every_write_kind(registry_path):
     kill_trials(registry_path, trials(ci=8, full=120))
+
+
+# A gitreg writer killed while holding locks, before moving anything (argv: registry, refs...).
+_DIE_HOLDING = """
+import os, signal, sys
+from pathlib import Path
+import pygit2
+from gitreg.storage import lockowner
+gitdir = Path(sys.argv[1])
+repo = pygit2.Repository(str(gitdir))
+refs = sys.argv[2:]
+with lockowner.holding(gitdir, [gitdir / f"{r}.lock" for r in refs]) as owner:
+    txns = []
+    for ref in refs:
+        txns.append(repo.transaction())
+        txns[-1].lock_ref(ref)
+        owner.took(gitdir / f"{ref}.lock")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_dead_writers_locks_in_a_synced_clone_block_nothing(tmp_path):
+    remote = tmp_path / "remote.git"
+    ModelRegistry(remote).register_model("m")
+    ModelRegistry(remote).register_model("other")
+    clone = ModelRegistry.clone(str(remote), tmp_path / "clone.git")
+    path = tmp_path / "clone.git"
+    refs = ["refs/gitreg/remotes/origin/heads/m", "refs/heads/m", "refs/notes/gitreg/m"]
+    proc = subprocess.run([sys.executable, "-c", _DIE_HOLDING, str(path), *refs])
+    assert proc.returncode == -signal.SIGKILL
+    assert all((path / f"{r}.lock").exists() for r in refs)
+    ModelRegistry(remote).register_model("m")  # something to pull
+    started = time.monotonic()
+    clone.pull()
+    assert clone.register_model("other").version == "v2"
+    assert clone.register_model("m").version == "v3"
+    clone.update_evaluation_scores("m", "v1", accuracy=0.5)
+    assert time.monotonic() - started < 30
+    assert not list((path / "refs").rglob("*.lock"))
+
+
+def test_a_stale_packed_refs_lock_is_cleared_when_packing_is_due(registry_path):
+    from gitreg.storage.repository import Store
+
+    reg = ModelRegistry(registry_path)
+    reg.register_model("m")
+    lock = registry_path / "packed-refs.lock"
+    lock.write_text("")
+    past = time.time() - 600
+    os.utime(lock, (past, past))
+    assert Store.open(registry_path).pack_refs_if_needed(limit=0)
+    assert not lock.exists()
+    assert not (registry_path / "refs/tags/m/v1").exists()  # packed
