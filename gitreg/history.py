@@ -7,6 +7,7 @@ import datetime as _dt
 import pygit2
 
 from . import deployments
+from .errors import CorruptRegistryError
 from .names import relative
 from .records import Event
 from .snapshot import READ_ERRORS, ModelSnapshot
@@ -60,6 +61,9 @@ def model_history(snap: ModelSnapshot) -> list[Event]:
         try:
             commit = snap.commit_of(version)
             manifest = snap.manifest(version, commit)
+            named = (manifest.get("model_name"), str(manifest.get("version")))
+            if named != (model, version):
+                raise CorruptRegistryError(f"manifest names {named[0]}:{named[1]}, but the tag is {model}/{version}")
         except READ_ERRORS as exc:
             snap.store.problems.add(layout.tag_ref(model, version), exc)
             continue

@@ -133,6 +133,14 @@ class ModelSnapshot:
     def commit_of(self, version: str) -> pygit2.Commit:
         return self.store.commit(self.tag_target(self.require(version)))
 
+    def try_commit(self, version: str) -> Optional[pygit2.Commit]:
+        """The version's commit, or None with its problem noted (for reads of many versions)."""
+        try:
+            return self.commit_of(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
     def registered_by(self, version: str, commit: pygit2.Commit) -> str:
         """The tagger of the version tag (the commit's author for a lightweight tag)."""
         tag = self.store.tag(self.tag_target(version))

@@ -52,7 +52,9 @@ def printable(text: str) -> str:
 def tracker(ctx: typer.Context) -> "LineageTracker":
     from gitreg.lineage import LineageTracker
 
-    return LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
+    tracker = LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
+    track(tracker.registry)
+    return tracker
 
 
 def _console(stderr: bool) -> "Console":

@@ -115,7 +115,8 @@ def test_json_outputs_keep_the_good_records(hostile_clone, capsys):
 
 @pytest.mark.parametrize("command", [
     ["versions", "bomb"], ["info", "bomb"], ["history", "bomb"], ["show", "hugenote", "v1"],
-    ["show", "highnote", "v1"], ["versions", "blobtag"], ["info", "liar"],
+    ["show", "highnote", "v1"], ["versions", "blobtag"], ["info", "liar"], ["tree", "blobtag"],
+    ["history", "liar"], ["lineage", "bomb", "v1"],
 ])
 def test_one_model_reads_name_the_bad_object(hostile_clone, capsys, command):
     started = time.monotonic()
@@ -139,3 +140,15 @@ def test_clone_summary_counts_the_good_versions(hostile_clone, tmp_path, capsys)
     code, out, err = _run(capsys, "clone", str(hostile_clone), str(tmp_path / "again.git"))
     assert code == 1
     assert "7 models" in out and "refs/tags/bomb/v2" in err
+
+
+def test_verify_names_each_bad_version_and_passes_the_good(hostile_clone, capsys):
+    started = time.monotonic()
+    code, out, err = _run(capsys, "-R", str(hostile_clone), "verify", "--json")
+    assert time.monotonic() - started < 30
+    assert code == 1 and "Traceback" not in err
+    checks = {c["subject"]: c for c in json.loads(out)["checks"]}
+    for bad in ("refs/tags/bomb/v2", "refs/tags/blobtag/v2", "refs/tags/liar/v2"):
+        assert not checks[bad]["ok"], bad
+    for good in ("refs/tags/good/v1", "refs/tags/good/v2", "refs/tags/hugenote/v1", "refs/tags/garbage/v1"):
+        assert checks[good]["ok"], checks[good]
