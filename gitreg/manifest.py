@@ -65,7 +65,8 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
         for sub, v in inner:
             if not _is_metric(v):
                 name = key if sub is None else f"{key}.{sub}"
-                raise CorruptRegistryError(f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
+                raise CorruptRegistryError(
+                    f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
     return scores
 
 

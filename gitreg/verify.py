@@ -137,6 +137,15 @@ class _Verifier:
         if self.files:
             self._files(snap.model, version, manifest)
 
+    def _commit_signature(self, check: Check, commit: pygit2.Commit) -> None:
+        """A commit's signature judged by git; unsigned is a failure when signing is in force."""
+        signature, _ = commit.gpg_signature
+        if signature is not None:
+            check.signed = True
+            self._judge(check, self._signature(commit.id, "commit"), "commit")
+        elif self.report.commits_must_be_signed:
+            check.problems.append("unsigned, but signing is in force for this registry")
+
     def _judge(self, check: Check, result: sigcheck.SignatureCheck, what: str) -> None:
         check.signer, check.key = result.signer, result.key
         if not result.valid:
@@ -215,12 +224,7 @@ class _Verifier:
         for commit in self.store.walk(snap.notes_tip):
             check = Check("notes", snap.model, None, f"{ref}@{str(commit.id)[:12]}", signed=False)
             self.report.checks.append(check)
-            signature, _ = commit.gpg_signature
-            if signature is not None:
-                check.signed = True
-                self._judge(check, self._signature(commit.id, "commit"), "commit")
-            elif self.report.commits_must_be_signed:
-                check.problems.append("unsigned, but signing is in force for this registry")
+            self._commit_signature(check, commit)
 
     def mirrors(self) -> None:
         """A local ref behind what its remote had when last fetched was rewound (or never taken in)."""
@@ -261,12 +265,7 @@ class _Verifier:
         check = Check("deployment", snap.model, None if version is None else str(version), subject,
                       signed=False)
         self.report.checks.append(check)
-        signature, _ = commit.gpg_signature
-        if signature is not None:
-            check.signed = True
-            self._judge(check, self._signature(commit.id, "commit"), "commit")
-        elif self.report.commits_must_be_signed:
-            check.problems.append("unsigned, but signing is in force for this registry")
+        self._commit_signature(check, commit)
         if data is None or not record:
             check.problems.append(f"{layout.DEPLOYMENT_FILE} is missing or unreadable")
             return record

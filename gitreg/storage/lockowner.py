@@ -198,6 +198,37 @@ def _commit_lock(gitdir: Path, lock: Path, ref: str, value: str) -> None:
     os.replace(lock, gitdir / ref)
 
 
+def _each_record(gitdir: Path, skip: Optional[Path] = None) -> Iterator[tuple[Path, int]]:
+    """(path, open fd) of each owner record; the fd is closed when the loop moves on."""
+    for path in records(gitdir):
+        if path == skip:
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            yield path, fd
+        finally:
+            os.close(fd)
+
+
+def _flocked(fd: int) -> bool:
+    """Take the record's flock without waiting: False while its process lives (or a breaker has it)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _inode(path: Path) -> int:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return -1
+
+
 def break_if_stale(gitdir: Path, lock: Path, finish: Optional[Finisher] = None,
                    mine: Optional[Path] = None) -> bool:
     """Resolve `lock` if a dead gitreg process left it; True when it is gone now.
@@ -210,20 +241,12 @@ def break_if_stale(gitdir: Path, lock: Path, finish: Optional[Finisher] = None,
         st = os.stat(lock)
     except FileNotFoundError:
         return True
-    for path in records(gitdir):
-        if path == mine:
-            continue
-        try:
-            fd = os.open(path, os.O_RDWR)
-        except OSError:
-            continue
-        try:
+    with contextlib.closing(_each_record(gitdir, skip=mine)) as each:
+        for path, fd in each:
             record = _read(fd)
             if record is None or rel not in record["locks"]:
                 continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            if not _flocked(fd):
                 return False  # its owner is alive (or another breaker is at it)
             if os.fstat(fd).st_ino != _inode(path) or not _gone(record) or not _matches(record, rel, st):
                 continue
@@ -239,80 +262,45 @@ def break_if_stale(gitdir: Path, lock: Path, finish: Optional[Finisher] = None,
                 with contextlib.suppress(OSError):
                     os.unlink(path)
             return True
-        finally:
-            os.close(fd)
     return False
 
 
-def _inode(path: Path) -> int:
-    try:
-        return os.stat(path).st_ino
-    except OSError:
-        return -1
+def _dead(fd: int) -> Optional[dict]:
+    """The record behind fd when its process is provably gone (an unreadable record counts
+    once it is older than _GRACE: its writer died while writing it), else None."""
+    if not _flocked(fd):
+        return None
+    record = _read(fd)
+    if record is None and time.time() - os.fstat(fd).st_mtime > _GRACE:
+        record = {"locks": {}, "host": socket.gethostname(), "boot": _boot_id(), "pid": -1}
+    return record if record is not None and _gone(record) else None
 
 
 def sweep(gitdir: Path) -> list[Path]:
     """Remove records of dead processes whose locks are all gone (crash leftovers); returns them."""
     removed = []
-    for path in records(gitdir):
-        try:
-            fd = os.open(path, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                continue
-            record = _read(fd)
-            if record is None and time.time() - os.fstat(fd).st_mtime > _GRACE:
-                record = {"locks": {}, "host": socket.gethostname(), "boot": _boot_id(), "pid": -1}
-            if record is None or not _gone(record):
-                continue
-            if not any((gitdir / lock).exists() for lock in record["locks"]):
+    for path, fd in _each_record(gitdir):
+        record = _dead(fd)
+        if record is not None and not any((gitdir / lock).exists() for lock in record["locks"]):
+            with contextlib.suppress(OSError):
                 os.unlink(path)
                 removed.append(path)
-        finally:
-            os.close(fd)
     return removed
+
+
+def dead_records(gitdir: Path) -> list[Path]:
+    """Owner records whose process is provably gone (what sweep would look at)."""
+    return [path for path, fd in _each_record(gitdir) if _dead(fd) is not None]
 
 
 def holders(gitdir: Path, lock: Path) -> list[Holder]:
     """Which records name `lock`, and whether their processes live (for doctor)."""
     rel = _rel(gitdir, lock)
     out = []
-    for path in records(gitdir):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            record = _read(fd)
-            if record is not None and rel in record["locks"]:
-                out.append(Holder(path, int(record.get("pid") or -1), str(record.get("host")), not _gone(record)))
-        finally:
-            os.close(fd)
-    return out
-
-
-def dead_records(gitdir: Path) -> list[Path]:
-    """Owner records whose process is provably gone (what sweep would look at)."""
-    out = []
-    for path in records(gitdir):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                continue
-            record = _read(fd)
-            if record is not None and _gone(record):
-                out.append(path)
-        finally:
-            os.close(fd)
+    for path, fd in _each_record(gitdir):
+        record = _read(fd)
+        if record is not None and rel in record["locks"]:
+            out.append(Holder(path, int(record.get("pid") or -1), str(record.get("host")), not _gone(record)))
     return out
 
 

@@ -6,7 +6,6 @@ import subprocess
 
 import pytest
 
-from gitreg import ModelRegistry
 from gitreg.errors import InvalidNameError, InvalidValueError
 
 

@@ -38,10 +38,12 @@ def test_a_deployment_chain_rewritten_is_a_failure(reg, registry_path, git):
     ref = "refs/deployed/production/m"
     first = git(registry_path, "rev-parse", f"{ref}~1").strip()
     # a sibling of the tip, parented on the first deployment but claiming nothing came before
-    record = git(registry_path, "show", f"{ref}:deployment.yaml").replace("previous_version: v1", "previous_version: null")
+    record = git(registry_path, "show", f"{ref}:deployment.yaml")
+    record = record.replace("previous_version: v1", "previous_version: null")
     blob = git(registry_path, "hash-object", "-w", "--stdin", input=record).strip()
     manifest = git(registry_path, "rev-parse", f"{ref}:manifest.yaml").strip()
-    tree = git(registry_path, "mktree", input=f"100644 blob {blob}\tdeployment.yaml\n100644 blob {manifest}\tmanifest.yaml\n").strip()
+    listing = f"100644 blob {blob}\tdeployment.yaml\n100644 blob {manifest}\tmanifest.yaml\n"
+    tree = git(registry_path, "mktree", input=listing).strip()
     sibling = git(registry_path, "commit-tree", tree, "-p", first, "-m", "deploy m v2").strip()
     git(registry_path, "update-ref", ref, sibling)
     failures = _failures(reg.verify())
