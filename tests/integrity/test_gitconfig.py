@@ -81,3 +81,27 @@ def test_signing_key_from_config_env_pairs(tmp_path, registry_path, git, monkeyp
     git(registry_path, "verify-tag", "m/v1")
     git(registry_path, "verify-commit", "refs/notes/gitreg/m")
     assert reg.verify().ok
+
+
+def test_pull_merge_commits_are_signed(tmp_path, git, ssh_key):
+    remote = tmp_path / "remote.git"
+    ModelRegistry(remote).register_model("m")
+    a = ModelRegistry.clone(str(remote), tmp_path / "a.git")
+    b = ModelRegistry.clone(str(remote), tmp_path / "b.git")
+    for path in (tmp_path / "a.git", tmp_path / "b.git"):
+        ssh_key.apply(path)
+        git(path, "config", "gitreg.sign", "true")
+    a.register_model("m", version="v2a")
+    a.update_evaluation_scores("m", "v1", accuracy=0.1)
+    a.push()
+    offline = ModelRegistry(tmp_path / "b.git", offline=True)
+    offline.register_model("m", version="v2b")
+    offline.update_evaluation_scores("m", "v1", f1_score=0.2)
+    b.pull()
+    path = tmp_path / "b.git"
+    for ref in ("refs/heads/m", "refs/notes/gitreg/m"):
+        assert len(git(path, "log", "-1", "--format=%P", ref).split()) == 2, ref  # a merge
+        git(path, "verify-commit", ref)  # signed
+    # only what the remote registered before signing was on is unsigned
+    failures = {c.subject for c in ModelRegistry(path).verify().failures}
+    assert failures == {"refs/tags/m/v1"}, failures
