@@ -211,7 +211,8 @@ def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS
             if age is not None:
                 raise ConcurrentUpdateError(
                     f"could not {what}: {conflict.lock_file} has been locked for {age:.0f} s; "
-                    "if no gitreg or git process is running, remove that file"
+                    "no live gitreg owns it; if no git process is running, remove that file "
+                    "(or run 'gitreg doctor --repair')"
                 ) from None
             if time.monotonic() > deadline:
                 raise ConcurrentUpdateError(
