@@ -131,7 +131,11 @@ class ModelSnapshot:
         return target
 
     def commit_of(self, version: str) -> pygit2.Commit:
-        return self.store.commit(self.tag_target(self.require(version)))
+        target = self.tag_target(self.require(version))
+        try:
+            return self.store.commit(target)
+        except CorruptRegistryError as exc:  # name the ref: the object id alone says nothing
+            raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)}: {exc}") from None
 
     def try_commit(self, version: str) -> Optional[pygit2.Commit]:
         """The version's commit, or None with its problem noted (for reads of many versions)."""
@@ -170,12 +174,12 @@ class ModelSnapshot:
             cache.put_manifest(str(blob), value)
         return value
 
-    def _facts(self, version: str) -> tuple[str, pygit2.Oid, str]:
+    def _facts(self, version: str, cached: bool = True) -> tuple[str, pygit2.Oid, str]:
         """(commit hex, manifest blob, tagger) of a version: from the cache by tag id, so a
-        warm `list` reads no object of the version at all; else from the objects."""
+        warm `list` reads no object of the version at all; else (or cached=False) from the objects."""
         target = self.tag_target(self.require(version))
         cache = self.store.cache(self.model) if self.use_cache else None
-        known = cache.version_facts(str(target)) if cache is not None else None
+        known = cache.version_facts(str(target)) if cache is not None and cached else None
         if known is not None:
             return known[0], pygit2.Oid(hex=known[1]), known[2]
         commit = self.commit_of(version)
@@ -186,7 +190,7 @@ class ModelSnapshot:
             )
         tagger = self.registered_by(version, commit)
         if cache is not None:
-            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger)
+            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger, replace=not cached)
         return str(commit.id), blob, tagger
 
     # -- notes ---------------------------------------------------------------
@@ -232,8 +236,13 @@ class ModelSnapshot:
     def stored(self, version: str) -> ModelVersion:
         """The version as registered plus its note: status as registered or last set."""
         commit, blob, tagger = self._facts(version)
+        manifest = self._parsed(version, blob)
+        if self.use_cache and (manifest.get("model_name"), str(manifest.get("version"))) != (self.model, version):
+            # a cached fact naming another version's manifest is the cache's fault: ask the objects
+            commit, blob, tagger = self._facts(version, cached=False)
+            manifest = self._parsed(version, blob)
         return mf.read_version(
-            self._parsed(version, blob),
+            manifest,
             self.note(commit, f"{self.model}/{version}"),
             model=self.model,
             version=version,

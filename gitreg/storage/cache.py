@@ -162,10 +162,10 @@ class ModelCache:
         commit, blob, tagger = facts
         return (commit, blob, tagger) if len(commit) == len(blob) == 40 else None
 
-    def put_version_facts(self, tag: str, commit: str, blob: str, tagger: str) -> None:
+    def put_version_facts(self, tag: str, commit: str, blob: str, tagger: str, replace: bool = False) -> None:
         entries = self._manifests.entries
         key = f"tag:{tag}"
-        if key not in entries:
+        if replace or key not in entries:
             entries[key] = json.dumps([commit, blob, tagger], ensure_ascii=False)
             self._manifests.dirty = True
 

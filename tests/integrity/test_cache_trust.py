@@ -87,3 +87,17 @@ def test_irregular_cache_files_are_ignored_without_blocking(two_models, kind):
     assert [v.version for v in versions] == ["v1", "v2"]
     _run_with_deadline(lambda: ModelRegistry(path).register_model("a"))
     assert [v.version for v in ModelRegistry(path).list_versions("a")] == ["v1", "v2", "v3"]
+
+
+def test_swapped_version_facts_are_recomputed(two_models):
+    path = two_models
+    entries = _entries(path, "a", "manifests")
+    tags = [k for k in entries if k.startswith("tag:")]
+    assert len(tags) == 2
+    entries[tags[0]], entries[tags[1]] = entries[tags[1]], entries[tags[0]]
+    _write_entries(path, "a", "manifests", entries)
+    reg = ModelRegistry(path)
+    assert [v.evaluation_scores.accuracy for v in reg.list_versions("a")] == [0.5, 0.6]
+    assert not reg.problems
+    fixed = _entries(path, "a", "manifests")
+    assert fixed[tags[0]] != entries[tags[0]]  # the wrong entry was replaced

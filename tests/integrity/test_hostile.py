@@ -152,3 +152,9 @@ def test_verify_names_each_bad_version_and_passes_the_good(hostile_clone, capsys
         assert not checks[bad]["ok"], bad
     for good in ("refs/tags/good/v1", "refs/tags/good/v2", "refs/tags/hugenote/v1", "refs/tags/garbage/v1"):
         assert checks[good]["ok"], checks[good]
+
+
+def test_a_single_bad_version_is_an_error_naming_its_ref(hostile_clone, capsys):
+    code, out, err = _run(capsys, "-R", str(hostile_clone), "show", "blobtag", "v2")
+    assert code == 1
+    assert err.startswith("gitreg: error: refs/tags/blobtag/v2: ") and "commit" in err
