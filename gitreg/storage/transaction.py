@@ -3,7 +3,9 @@
 libgit2's create-if-absent and create_note lose races (a second writer silently
 overwrites the first). Here every ref we change is locked first (git's own
 `<ref>.lock` file, taken with O_EXCL), re-read under the lock and compared with
-the value the caller built on; only then are all of them moved together.
+the value the caller built on; only then are they moved, in the caller's order. A
+writer killed midway leaves its locks with an owner record (lockowner.py), and the next
+writer rolls its moves forward or discards them (finish_interrupted).
 """
 from __future__ import annotations
 
@@ -115,7 +117,7 @@ def _hex(oid: Optional[pygit2.Oid]) -> Optional[str]:
 
 
 def _intent(updates: Sequence[tuple[str, Optional[pygit2.Oid], pygit2.Oid]]) -> dict[str, list]:
-    return {name: [None if old is None else str(old), str(new)] for name, old, new in updates}
+    return {name: [_hex(old), str(new)] for name, old, new in updates}
 
 
 def update_refs(
