@@ -14,7 +14,7 @@ import pytest
 from gitreg import ModelRegistry
 from tests.conftest import trials
 
-from .crashcheck import check_after_crash, half_versions
+from .crashcheck import check_after_crash, fsck, half_versions
 
 # A writer that dies after the first of its ref moves (the tag) and before the branch: the
 # steps of storage.transaction.update_refs, run by a real process that SIGKILLs itself there.
@@ -94,25 +94,40 @@ WRITES = [
 ]
 
 
-def kill_trials(path, count: int, seed: int = 12) -> None:
+SYNCED_WRITES = WRITES + [["pull"], ["push"]]
+
+
+def kill_trials(path, count: int, seed: int = 12, remote=None) -> None:
+    """`count` trials on the registry at path; with `remote`, path is a synced clone of it
+    (writes publish there first) and the remote is checked too."""
     rng = random.Random(seed)
-    reg = ModelRegistry(path)
+    reg = ModelRegistry(remote or path)
     reg.register_model("m")
     reg.register_model("m")
     reg.deploy("m", "v2")
+    if remote is not None:
+        ModelRegistry.clone(str(remote), path)
     for n in range(count):
-        args = [a.format(n=n) for a in rng.choice(WRITES)]
+        args = [a.format(n=n) for a in rng.choice(SYNCED_WRITES if remote else WRITES)]
         proc = subprocess.Popen([sys.executable, "-m", "gitreg", "-R", str(path), *args],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check_after_crash(path, ["m"])
+        if remote is not None:
+            ModelRegistry(path).pull()
+            assert fsck(remote) == [] and half_versions(remote) == []
 
 
 @pytest.mark.scale
 def test_kill_9_at_random_points_of_every_write_kind(registry_path):
     kill_trials(registry_path, trials(ci=8, full=120))
+
+
+@pytest.mark.scale
+def test_kill_9_in_a_synced_clone(tmp_path):
+    kill_trials(tmp_path / "clone.git", trials(ci=4, full=60), seed=7, remote=tmp_path / "remote.git")
 
 
 # A gitreg writer killed while holding locks, before moving anything (argv: registry, refs...).
