@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 from . import annotations, deployments, manifest, registration, report, values
 from .artifacts import HashProgress
 from .errors import (
+    CorruptRegistryError,
     DeploymentError,
     GitregError,
     InvalidValueError,
@@ -24,6 +25,7 @@ from .errors import (
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name
+from .problems import ReadProblem
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
@@ -39,6 +41,7 @@ from .storage.repository import Store, data_dir, resolve_path
 if TYPE_CHECKING:
     from . import ingest, sync
     from .cards import ModelCard
+    from .doctor import DoctorReport
     from .verify import VerifyReport
 
 
@@ -79,6 +82,11 @@ class ModelRegistry:
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
+
+    @property
+    def problems(self) -> list[ReadProblem]:
+        """Bad objects the reads so far skipped, each once, naming its ref (gitreg/problems.py)."""
+        return self._store.problems.items() if self._store is not None else []
 
     # -- plumbing --------------------------------------------------------------
     def _reader(self) -> Optional[Store]:
@@ -229,11 +237,15 @@ class ModelRegistry:
         ordered = snap.versions_sorted()
         if not ordered:
             raise ModelNotFoundError(f"model {name!r} has no versions")
+        good = []
         for version in reversed(ordered):
-            record = snap.version(version)
-            if record.status not in RETIRED_STATUSES:
+            record = snap.try_version(version)  # a bad version is a problem, not the end
+            if record is not None and record.status not in RETIRED_STATUSES:
                 return record
-        return snap.version(ordered[-1])
+            good += [record] if record is not None else []
+        if not good:
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
+        return good[0]
 
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()
@@ -342,6 +354,11 @@ class ModelRegistry:
         return ingest.read_params_file(path)
 
     # -- verification ----------------------------------------------------------------
+    def doctor(self, *, repair: bool = False) -> "DoctorReport":
+        """What a crash or a plain-git mistake left; repair=True repairs it (see gitreg/doctor.py)."""
+        from .doctor import examine
+        return examine(self._writer() if repair else self._reader(), self.path, repair)
+
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""

@@ -15,17 +15,46 @@ if TYPE_CHECKING:
     from gitreg.registry import ModelRegistry
 
 
+# Registries this command opened: their read problems are reported when it ends (see main).
+_opened: list["ModelRegistry"] = []
+PROBLEMS_EXIT = 1  # the output is shown, but some objects could not be read (docs/integrity.md)
+
+
+def track(reg: "ModelRegistry") -> "ModelRegistry":
+    _opened.append(reg)
+    return reg
+
+
 def registry(ctx: typer.Context) -> "ModelRegistry":
     from gitreg.registry import ModelRegistry
 
     obj = ctx.obj or {}
-    return ModelRegistry(obj.get("registry"), offline=bool(obj.get("offline")))
+    return track(ModelRegistry(obj.get("registry"), offline=bool(obj.get("offline"))))
+
+
+def report_problems() -> int:
+    """Each read problem once on stderr, as text; PROBLEMS_EXIT when there was one, else 0."""
+    seen: set[tuple[str, str]] = set()
+    for reg in _opened:
+        for p in reg.problems:
+            if (p.ref, p.problem) not in seen:
+                seen.add((p.ref, p.problem))
+                sys.stderr.write(f"gitreg: problem: {printable(str(p))}\n")
+    _opened.clear()
+    return PROBLEMS_EXIT if seen else 0
+
+
+def printable(text: str) -> str:
+    """No control characters reach the terminal (registry text is untrusted)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def tracker(ctx: typer.Context) -> "LineageTracker":
     from gitreg.lineage import LineageTracker
 
-    return LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
+    tracker = LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
+    track(tracker.registry)
+    return tracker
 
 
 def _console(stderr: bool) -> "Console":

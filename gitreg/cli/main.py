@@ -13,13 +13,14 @@ from typing import Annotated, Optional
 import typer
 import typer.main
 
-from . import coercion
+from . import coercion, context
 from .commands import (
     add,
     card,
     clone,
     compare,
     deploy,
+    doctor,
     export_json,
     history,
     hook,
@@ -52,7 +53,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run),
+    ("verify", verify.run), ("doctor", doctor.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
@@ -144,6 +145,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         command = typer.main.get_command(build_app(only=invoked(args)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
         result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        problems = context.report_problems()
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -174,7 +176,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             "(run with GITREG_DEBUG=1 for the traceback)\n"
         )
         return 1
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) and result else problems
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ def collect_scores(
             raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--metric")
         try:
             scores[name.strip()] = float(raw)
+            if scores[name.strip()] == 0 and any(c in "123456789" for c in raw.lower().partition("e")[0]):
+                raise ValueError("underflow")  # 1e-400 would be stored as 0
         except ValueError:
             raise typer.BadParameter(
                 f"value of {name.strip()} must be a number, got {raw!r}", param_hint="--metric"
