@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -28,33 +27,40 @@ def tracker(ctx: typer.Context) -> "LineageTracker":
     return LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
 
 
-def _console(stderr: bool) -> "Console":
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "120"))
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
-
-
 def plain_stdout() -> bool:
-    """Whether stdout gets plain text: not a terminal, or NO_COLOR set (as rich decides)."""
-    return not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    """Whether stdout gets plain text: not a terminal, or NO_COLOR / TERM=dumb."""
+    from .terminal import plain
+
+    return plain(sys.stdout)
 
 
 def out() -> "Console":
-    """stdout; plain text without colour codes when not a terminal (rich also honours NO_COLOR)."""
-    return _console(stderr=False)
+    """stdout: registry text escaped, never markup; no colour codes off a terminal or under NO_COLOR."""
+    from .terminal import console
+
+    return console(sys.stdout)
 
 
 def err() -> "Console":
-    return _console(stderr=True)
+    from .terminal import console
+
+    return console(sys.stderr)
 
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout: the stable machine-readable form of a read command."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
+
+
+def json_text(doc: str) -> str:
+    """JSON escapes C0 controls itself; C1 controls, bidi overrides and lone surrogates too here."""
+    from .terminal import json_safe
+
+    return json_safe(doc)
 
 
 def say(message: str) -> None:
     """A confirmation of a write, on stdout: plain text, never wrapped (paths and URLs stay whole)."""
-    sys.stdout.write(message + "\n")
+    from .terminal import write
+
+    write(message)

@@ -5,6 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .coercion import parse_number
+
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 Env = Annotated[
     str, typer.Option("--env", "-e", help="Deployment environment.", show_default=True)
@@ -31,7 +33,7 @@ MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory u
 LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
 Metric = Annotated[
     Optional[list[str]],
-    typer.Option("--metric", "-m", help="NAME=VALUE; repeatable. Unknown names are custom metrics."),
+    typer.Option("--metric", "-m", metavar="NAME=VALUE", help="NAME=VALUE; repeatable. Unknown names are custom metrics."),
 ]
 
 
@@ -48,11 +50,9 @@ def collect_scores(
     for item in metric or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--metric")
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--metric'")
         try:
-            scores[name.strip()] = float(raw)
-        except ValueError:
-            raise typer.BadParameter(
-                f"value of {name.strip()} must be a number, got {raw!r}", param_hint="--metric"
-            ) from None
+            scores[name.strip()] = parse_number(raw)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{name.strip()}: {exc}", param_hint="'--metric'") from None
     return scores

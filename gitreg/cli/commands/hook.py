@@ -7,7 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..helptext import GitregCommand, GitregGroup
+
 app = typer.Typer(
+    cls=GitregGroup,
     name="hook", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Register versions from a training repository's commits (.gitreg.yaml, post-commit hook).",
 )
@@ -17,7 +20,7 @@ Repo = Annotated[
 ]
 
 
-@app.command("install")
+@app.command("install", cls=GitregCommand)
 def install(repo: Repo = Path(".")) -> None:
     """Install the post-commit hook (honours core.hooksPath; keeps and chains an existing hook)."""
     from gitreg.training import hook
@@ -25,7 +28,7 @@ def install(repo: Repo = Path(".")) -> None:
     print(hook.install(repo).message)  # plain: a long path must not be wrapped
 
 
-@app.command("uninstall")
+@app.command("uninstall", cls=GitregCommand)
 def uninstall(repo: Repo = Path(".")) -> None:
     """Remove gitreg's post-commit hook and put back the hook it replaced."""
     from gitreg.training import hook
@@ -33,7 +36,7 @@ def uninstall(repo: Repo = Path(".")) -> None:
     print(hook.uninstall(repo).message)
 
 
-@app.command("run")
+@app.command("run", cls=GitregCommand)
 def run(
     ctx: typer.Context,
     repo: Repo = Path("."),
