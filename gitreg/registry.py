@@ -269,6 +269,11 @@ class ModelRegistry:
         return self.get_version(name, record.version)
 
     # -- verification ----------------------------------------------------------------
+    def is_signed(self, commit: str) -> bool:
+        """Whether a commit of a version or deployment is signed (what a write's confirmation says)."""
+        store = self._reader()
+        return store is not None and store.is_signed(commit)
+
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""

@@ -49,14 +49,9 @@ def err() -> "Console":
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout: the stable machine-readable form of a read command."""
-    sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
-
-
-def json_text(doc: str) -> str:
-    """JSON escapes C0 controls itself; C1 controls, bidi overrides and lone surrogates too here."""
     from .terminal import json_safe
 
-    return json_safe(doc)
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
 
 
 def say(message: str) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 import typer.main
 
-from . import coercion, globalopts
+from . import coercion, complete, globalopts
 from .commands import (
     add,
     clone,
@@ -145,8 +145,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     debug = bool(os.environ.get("GITREG_DEBUG"))
     try:
         args = sys.argv[1:] if argv is None else argv
+        wanted = complete.requested(args)
+        if wanted is not None:
+            return complete.run(*wanted)
         command = typer.main.get_command(build_app(only=invoked(args)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
+        complete.describe(command)
         args = globalopts.hoist(args, command)
         result = command(args=args, prog_name="gitreg", standalone_mode=False)
     except typer.Exit as exc:

@@ -5,11 +5,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import complete
 from .coercion import parse_number
 
+Model = Annotated[str, typer.Argument(help="Model name.", autocompletion=complete.models)]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 Env = Annotated[
-    str, typer.Option("--env", "-e", help="Deployment environment.", show_default=True)
+    str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
+                      autocompletion=complete.environments)
 ]
 Sign = Annotated[
     Optional[bool],
@@ -19,6 +22,11 @@ Sign = Annotated[
              "commit.gpgSign.",
         show_default=False,
     ),
+]
+Metrics = Annotated[
+    Optional[str],
+    typer.Option("--metrics", metavar="A,B",
+                 help="Metrics to show, comma-separated (default: those the versions have)."),
 ]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 
@@ -33,7 +41,8 @@ MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory u
 LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
 Metric = Annotated[
     Optional[list[str]],
-    typer.Option("--metric", "-m", metavar="NAME=VALUE", help="NAME=VALUE; repeatable. Unknown names are custom metrics."),
+    typer.Option("--metric", "-m", metavar="NAME=VALUE",
+                 help="A metric; repeatable. Unknown names are custom metrics."),
 ]
 
 

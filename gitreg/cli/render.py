@@ -1,10 +1,17 @@
-"""Human renderings with rich: the seed's list layout, tables, trees."""
+"""Human renderings with rich: the seed's list layout, tables, trees.
+
+Cells given as str are escaped by the console (cli/terminal.py); Text built here
+holds terminal.clean()'d text. Registry text is never markup.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from rich.table import Table
 from rich.text import Text
+
+from . import columns
+from .terminal import clean
 
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
@@ -29,22 +36,62 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def version_line(v: "ModelVersion") -> Text:
-    from gitreg.report import version_line as plain
+def size(n: Optional[int]) -> str:
+    """Bytes in git's units: 512 B, 1.5 KiB, 3.2 GiB."""
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # not reached
 
+
+def list_line(v: "ModelVersion", metrics: list[str]) -> str:
+    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics."""
+    mark = "●" if v.deployed else "○"
+    flat = v.evaluation_scores.flat()
+    shown = ""
+    for name in metrics:
+        value = flat.get(name)
+        if value is None:
+            continue
+        shown += f" acc={value:.3f}" if name == "accuracy" else f" {name}={fmt(value)}"
+    envs = f" [{', '.join(v.environments)}]" if v.environments else ""
+    return clean(f"{mark} {v.version:<8} ({v.status.value:<10}){shown}{envs}", one_line=True)
+
+
+def line_style(v: "ModelVersion") -> str:
     retired = v.status.value in ("deprecated", "archived")
-    return Text(plain(v), style="green" if v.deployed else ("dim" if retired else ""))
+    return "green" if v.deployed else ("dim" if retired else "")
 
 
-def versions_table(versions: list["ModelVersion"]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("Version", "Status", "Created", "Parent", "Accuracy", "F1", "Deployed", "Tags"):
-        table.add_column(col, no_wrap=col in ("Version", "Status", "Created"))
+def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> Text:
+    return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
+
+
+def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> Table:
+    """Versions with the metrics they have (or `metrics`); environment names are never cut."""
+    shown, left_out = columns.for_table(versions, metrics)
+    caption = (f"{len(left_out)} more metrics: {', '.join(left_out)} (choose with --metrics)"
+               if left_out else None)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
+                  caption_justify="left")
+    envs = [e for v in versions for e in v.environments]
+    table.add_column("Version", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Created", no_wrap=True)
+    table.add_column("Parent", overflow="fold")
+    for name in shown:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Deployed", min_width=max([8, *map(len, envs)]), overflow="fold")
+    table.add_column("Tags", overflow="fold")
     for v in versions:
-        s = v.evaluation_scores
+        flat = v.evaluation_scores.flat()
         table.add_row(
-            v.version, v.status.value, v.created_at[:19].replace("T", " "),
-            v.parent_version or "-", fmt(s.accuracy), fmt(s.f1_score),
+            v.version, v.status.value, v.created_at[:16].replace("T", " "),
+            v.parent_version or "-", *(fmt(flat.get(name)) for name in shown),
             ", ".join(v.environments) or "-", ", ".join(v.tags) or "-",
             style="green" if v.deployed else None,
         )
@@ -77,7 +124,7 @@ def version_detail(v: "ModelVersion") -> Table:
     for key, value in v.evaluation_scores.flat().items():
         row(f"score.{key}", value)
     for f in v.files:
-        extra = f" sha256={f.sha256[:16]}… size={f.size_bytes}" if f.sha256 else ""
+        extra = f" sha256={f.sha256[:16]}… size={size(f.size_bytes)}" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)
     row("Code commit", v.git_commit)

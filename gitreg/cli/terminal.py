@@ -123,6 +123,11 @@ def _columns(default: int) -> int:
         return default
 
 
+def plural(n: int, noun: str, nouns: Optional[str] = None) -> str:
+    """`1 ref`, `2 refs`."""
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
 def write(line: str, stream: Optional[IO[str]] = None) -> None:
     """One line of untrusted plain text (newlines inside are kept, controls escaped)."""
     (stream or sys.stdout).write(clean(line) + "\n")

@@ -113,6 +113,14 @@ class Store:
 
         return signing.signer_for(self.repo.config, what, sign)
 
+    def is_signed(self, oid: str) -> bool:
+        """Whether the commit `oid` carries a signature (gpgsig header)."""
+        try:
+            obj = self.repo[oid]
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+        return obj.type == ObjectType.COMMIT and obj.gpg_signature[0] is not None
+
     def signature(self, role: str, when: float) -> pygit2.Signature:
         return identity.signature(self.repo.config, role, when)
 

@@ -10,7 +10,7 @@ from .. import context, options
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     version: Annotated[Optional[str], typer.Argument(help="Version (default: next vN).")] = None,
     base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
     framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
@@ -70,7 +70,8 @@ def run(
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:
-        print(v.version)
+        context.say(v.version)
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
-        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note})")
+        signed = ", signed" if context.registry(ctx).is_signed(v.commit) else ""
+        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note}{signed})")

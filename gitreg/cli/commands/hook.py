@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..context import say
 from ..helptext import GitregCommand, GitregGroup
+from ..terminal import write
 
 app = typer.Typer(
     cls=GitregGroup,
@@ -25,7 +27,7 @@ def install(repo: Repo = Path(".")) -> None:
     """Install the post-commit hook (honours core.hooksPath; keeps and chains an existing hook)."""
     from gitreg.training import hook
 
-    print(hook.install(repo).message)  # plain: a long path must not be wrapped
+    say(hook.install(repo).message)  # plain: a long path must not be wrapped
 
 
 @app.command("uninstall", cls=GitregCommand)
@@ -33,7 +35,7 @@ def uninstall(repo: Repo = Path(".")) -> None:
     """Remove gitreg's post-commit hook and put back the hook it replaced."""
     from gitreg.training import hook
 
-    print(hook.uninstall(repo).message)
+    say(hook.uninstall(repo).message)
 
 
 @app.command("run", cls=GitregCommand)
@@ -55,9 +57,9 @@ def run(
             raise typer.BadParameter("--hook registers HEAD; drop --rev", param_hint="--rev")
         result = training_run.run_as_hook(repo, registry)
         if result.line:
-            sys.stderr.write(result.line + "\n")
+            write(result.line, sys.stderr)
         return
     outcome = training_run.register_commit(repo, rev, registry)
     for warning in outcome.warnings:
-        sys.stderr.write(f"gitreg: warning: {warning}\n")
-    print(outcome.message[0].upper() + outcome.message[1:])
+        write(f"gitreg: warning: {warning}", sys.stderr)
+    say(outcome.message[0].upper() + outcome.message[1:])
