@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import columns
-from .terminal import clean
+from .terminal import clean, plural
 
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
@@ -71,31 +71,65 @@ def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> Text
     return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
 
 
-def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> Table:
-    """Versions with the metrics they have (or `metrics`); environment names are never cut."""
+def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                   width: Optional[int] = None) -> Table:
+    """Versions with the metrics they have (or `metrics`), fitted to `width`.
+
+    Version, status and environment names are never cut: to fit, the creation time
+    loses its hour, parents and tags wrap, and metric columns that still do not fit
+    are left out (the caption names them).
+    """
     shown, left_out = columns.for_table(versions, metrics)
-    caption = (f"{len(left_out)} more metrics: {', '.join(left_out)} (choose with --metrics)"
+    rows = [_version_row(v) for v in versions]
+    flats = [v.evaluation_scores.flat() for v in versions]
+
+    def natural(header: str, cells: list[str]) -> int:
+        return max([len(header), *map(len, cells)])
+
+    fixed = {key: natural(key, [r[key] for r in rows]) for key in ("Version", "Status", "Created", "Deployed")}
+    metric_width = {m: natural(m, [fmt(f.get(m)) for f in flats]) for m in shown}
+
+    def total(created: int, tags: int, metric_names: list[str]) -> int:
+        widths = [fixed["Version"], fixed["Status"], created, natural("Parent", [r["Parent"] for r in rows]),
+                  fixed["Deployed"], tags, *(metric_width[m] for m in metric_names)]
+        return sum(widths) + 3 * (len(widths) - 1)
+
+    squeezed = width is not None and total(fixed["Created"], natural("Tags", [r["Tags"] for r in rows]), shown) > width
+    if squeezed:  # the hour goes, one tag per line, then the metric columns that still do not fit
+        for r, v in zip(rows, versions):
+            r["Created"] = r["Created"][:10]
+            r["Tags"] = "\n".join(clean(t, one_line=True) for t in v.tags) or "-"
+        tags_width = max([4, *(len(t) for r in rows for t in r["Tags"].split("\n"))])
+        while shown and total(10, tags_width, shown) > width:
+            left_out.insert(0, shown.pop())
+    caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
                if left_out else None)
     table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
                   caption_justify="left")
-    envs = [e for v in versions for e in v.environments]
-    table.add_column("Version", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
+    table.add_column("Version", no_wrap=True, min_width=fixed["Version"])
+    table.add_column("Status", no_wrap=True, min_width=fixed["Status"])
     table.add_column("Created", no_wrap=True)
     table.add_column("Parent", overflow="fold")
     for name in shown:
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("Deployed", min_width=max([8, *map(len, envs)]), overflow="fold")
+        table.add_column(name, justify="right", no_wrap=True, min_width=metric_width[name])
+    table.add_column("Deployed", overflow="fold", min_width=fixed["Deployed"])
     table.add_column("Tags", overflow="fold")
-    for v in versions:
-        flat = v.evaluation_scores.flat()
+    for v, row, flat in zip(versions, rows, flats):
         table.add_row(
-            v.version, v.status.value, v.created_at[:16].replace("T", " "),
-            v.parent_version or "-", *(fmt(flat.get(name)) for name in shown),
-            ", ".join(v.environments) or "-", ", ".join(v.tags) or "-",
+            row["Version"], row["Status"], row["Created"],
+            row["Parent"], *(fmt(flat.get(name)) for name in shown), row["Deployed"], row["Tags"],
             style="green" if v.deployed else None,
         )
     return table
+
+
+def _version_row(v: "ModelVersion") -> dict[str, str]:
+    return {
+        "Version": clean(v.version, one_line=True), "Status": v.status.value,
+        "Created": v.created_at[:16].replace("T", " "), "Parent": clean(v.parent_version or "-", one_line=True),
+        "Deployed": clean(", ".join(v.environments) or "-", one_line=True),
+        "Tags": clean(", ".join(v.tags) or "-", one_line=True),
+    }
 
 
 def version_detail(v: "ModelVersion") -> Table:
@@ -153,8 +187,10 @@ def compare_table(a: str, b: str, diff: dict[str, dict[str, Any]]) -> Table:
 
 def history_table(events: list["Event"]) -> Table:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    envs = [e.environment or "-" for e in events]
     for col in ("When (UTC)", "Event", "Version", "Env", "Who", "Details"):
-        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"))
+        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"), overflow="fold",
+                         min_width=max([3, *map(len, envs)]) if col == "Env" else None)
     for e in events:
         details = "; ".join(f"{k}={fmt(v)}" for k, v in e.details.items() if v not in (None, ""))
         table.add_row(

@@ -37,4 +37,4 @@ def run(
         console.print(f"  Deployed in {env}: {version or '(nothing: undeployed)'}", markup=False)
     console.print(f"  Versions: {len(versions)} ({sum(v.deployed for v in versions)} deployed)", markup=False)
     console.print()
-    console.print(versions_table(versions, columns.parse(metrics)))
+    console.print(versions_table(versions, columns.parse(metrics), width=console.width))

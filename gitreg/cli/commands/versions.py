@@ -19,4 +19,5 @@ def run(
     from .. import columns
     from ..render import versions_table
 
-    context.out().print(versions_table(versions, columns.parse(metrics)))
+    console = context.out()
+    console.print(versions_table(versions, columns.parse(metrics), width=console.width))
