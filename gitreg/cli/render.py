@@ -83,37 +83,43 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
     rows = [_version_row(v) for v in versions]
     flats = [v.evaluation_scores.flat() for v in versions]
 
-    def natural(header: str, cells: list[str]) -> int:
-        return max([len(header), *map(len, cells)])
+    def natural(header: str, cells: list[str]) -> int:  # the longest line
+        return max([len(header), *(len(line) for cell in cells for line in cell.split("\n"))])
 
-    fixed = {key: natural(key, [r[key] for r in rows]) for key in ("Version", "Status", "Created", "Deployed")}
-    metric_width = {m: natural(m, [fmt(f.get(m)) for f in flats]) for m in shown}
-
-    def total(created: int, tags: int, metric_names: list[str]) -> int:
-        widths = [fixed["Version"], fixed["Status"], created, natural("Parent", [r["Parent"] for r in rows]),
-                  fixed["Deployed"], tags, *(metric_width[m] for m in metric_names)]
+    def total(metric_names: list[str], tags: int) -> int:
+        keys = ("Version", "Status", "Created", "Parent", "Deployed")
+        widths = [natural(k, [r[k] for r in rows]) for k in keys] + [tags]
+        widths += [natural(m, [fmt(f.get(m)) for f in flats]) for m in metric_names]
         return sum(widths) + 3 * (len(widths) - 1)
 
-    squeezed = width is not None and total(fixed["Created"], natural("Tags", [r["Tags"] for r in rows]), shown) > width
-    if squeezed:  # the hour goes, one tag per line, then the metric columns that still do not fit
+    widths: dict[str, Optional[int]] = {}
+    if width is not None and total(shown, natural("Tags", [r["Tags"] for r in rows])) > width:
+        # Squeezed: the hour goes, one environment and one tag per line, then the metric
+        # columns that still leave tags no room; every width is then set, none negotiated.
         for r, v in zip(rows, versions):
             r["Created"] = r["Created"][:10]
+            r["Deployed"] = "\n".join(clean(e, one_line=True) for e in v.environments) or "-"
             r["Tags"] = "\n".join(clean(t, one_line=True) for t in v.tags) or "-"
-        tags_width = max([4, *(len(t) for r in rows for t in r["Tags"].split("\n"))])
-        while shown and total(10, tags_width, shown) > width:
+        while shown and width - total(shown, 0) < 6:
             left_out.insert(0, shown.pop())
+        for key in ("Version", "Status", "Created", "Parent"):
+            widths[key] = natural(key, [r[key] for r in rows])
+        widths["Deployed"] = natural("Deployed", [r["Deployed"] for r in rows])
+        for m in shown:
+            widths[m] = natural(m, [fmt(f.get(m)) for f in flats])
+        widths["Tags"] = max(4, width - total(shown, 0))
     caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
                if left_out else None)
     table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
                   caption_justify="left")
-    table.add_column("Version", no_wrap=True, min_width=fixed["Version"])
-    table.add_column("Status", no_wrap=True, min_width=fixed["Status"])
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Parent", overflow="fold")
+    table.add_column("Version", no_wrap=True, width=widths.get("Version"))
+    table.add_column("Status", no_wrap=True, width=widths.get("Status"))
+    table.add_column("Created", no_wrap=True, width=widths.get("Created"))
+    table.add_column("Parent", overflow="fold", width=widths.get("Parent"))
     for name in shown:
-        table.add_column(name, justify="right", no_wrap=True, min_width=metric_width[name])
-    table.add_column("Deployed", overflow="fold", min_width=fixed["Deployed"])
-    table.add_column("Tags", overflow="fold")
+        table.add_column(name, justify="right", no_wrap=True, width=widths.get(name))
+    table.add_column("Deployed", overflow="fold", width=widths.get("Deployed"))
+    table.add_column("Tags", overflow="fold", width=widths.get("Tags"))
     for v, row, flat in zip(versions, rows, flats):
         table.add_row(
             row["Version"], row["Status"], row["Created"],
