@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import columns
-from .terminal import clean, plural
+from .terminal import clean, plural, size
 
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
@@ -34,18 +34,6 @@ def fmt(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "-"
     return str(value)
-
-
-def size(n: Optional[int]) -> str:
-    """Bytes in git's units: 512 B, 1.5 KiB, 3.2 GiB."""
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # not reached
 
 
 def list_line(v: "ModelVersion", metrics: list[str]) -> str:
