@@ -9,6 +9,7 @@ writes, and none at all under NO_COLOR or TERM=dumb.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -16,7 +17,6 @@ from typing import IO, TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
 # C0 controls but tab and newline, DEL, C1 controls, bidirectional overrides and isolates
 # (they reorder what is shown: "Trojan Source"), lone surrogates.
@@ -46,13 +46,6 @@ def clean(text: Any, *, one_line: bool = False) -> str:
 def json_safe(doc: str) -> str:
     """A JSON document with the characters JSON leaves raw written as \\uXXXX (still the same JSON)."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
-
-
-def safe_text(text: Any, style: str = "") -> "Text":
-    """A rich Text of untrusted text: no markup, no emoji codes, controls escaped."""
-    from rich.text import Text
-
-    return Text(clean(text), style=style)
 
 
 def colour_allowed() -> bool:
@@ -100,20 +93,26 @@ def console(stream: IO[str]) -> "Console":
 
     Width: the terminal's; through a pipe $COLUMNS, else 120 (lines are not padded).
     """
-    from rich.console import Console
-
-    class SafeConsole(Console):
-        def render_str(self, text: str, **kwargs: Any) -> "Text":  # every str printed or put in a table
-            kwargs.update(markup=False, emoji=False, highlight=False)
-            return super().render_str(clean(text), **kwargs)
-
     tty = _isatty(stream)
     width = None if tty else _columns(120)
-    return SafeConsole(
+    return _safe_console_class()(
         file=_Trimmed(stream), width=width, highlight=False, soft_wrap=False, markup=False, emoji=False,
         color_system="auto" if tty and colour_allowed() else None,
         force_terminal=tty, no_color=not colour_allowed(),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _safe_console_class() -> type:
+    """rich's Console, with every str it renders (printed or in a table cell) made safe first."""
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            kwargs.update(markup=False, emoji=False, highlight=False)
+            return super().render_str(clean(text), **kwargs)
+
+    return SafeConsole
 
 
 def _columns(default: int) -> int:
