@@ -21,8 +21,11 @@ def _placeholder(param: Any, ctx: Any) -> str:
         return param.metavar
     try:
         label = param.display_type(ctx)
-    except Exception:  # a typer without it: a neutral placeholder
-        return "VALUE"
+    except AttributeError:  # a click-based typer: click's own placeholder (INTEGER, TEXT, PATH)
+        try:
+            return param.make_metavar(ctx)
+        except Exception:
+            return "VALUE"
     return _PLACEHOLDERS.get(label, label.strip("<>").upper() or "VALUE")
 
 
