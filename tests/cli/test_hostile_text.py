@@ -79,10 +79,11 @@ def test_the_tag_that_broke_versions_show_and_history(hostile_registry):
         assert code == 0 and "[/x]" in screen, (command, screen)
 
 
-def test_piped_output_and_json_carry_no_raw_controls(hostile_registry):
-    for command in (["show", "majora", "v1"], ["list"], ["history", "majora"]):
-        r = run_gitreg("-R", str(hostile_registry), *command)
+def test_piped_output_and_json_carry_no_raw_controls(hostile_registry, cli):
+    for command in (["show", "majora", "v1"], ["list"], ["history", "majora"], ["info", "majora"]):
+        r = cli(*command)  # stdout is not a terminal here
         assert r.code == 0 and "\x1b" not in r.out and "\x9b" not in r.out, command
+        assert "\\x1b[2J" in r.out or command in (["list"], ["history", "majora"])  # shown, escaped
     r = run_gitreg("-R", str(hostile_registry), "show", "majora", "v1", "--json")
     assert "\x1b" not in r.out and "\x9b" not in r.out and "\u202e" not in r.out
     assert json.loads(r.out)["notes"] == " ".join(HOSTILE.values())  # the same JSON, only escaped
