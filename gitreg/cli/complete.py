@@ -18,16 +18,35 @@ SHELLS = ("bash", "zsh", "fish")
 LIMIT = 1000  # candidates offered at most
 
 
+def _words() -> list[str]:
+    """The command line being completed, as the shell passed it."""
+    words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    try:
+        return shlex.split(words)
+    except ValueError:
+        return []
+
+
+def typed_before_cursor() -> Optional[list[str]]:
+    """While completing: the finished words after `gitreg` (what names the command); else None."""
+    if not os.environ.get(COMPLETE_VAR):
+        return None
+    words = _words()
+    if "COMP_CWORD" in os.environ:  # bash: the word under the cursor is COMP_WORDS[COMP_CWORD]
+        try:
+            return words[1:int(os.environ["COMP_CWORD"])]
+        except ValueError:
+            return []
+    raw = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+    return words[1:] if raw.endswith(" ") else words[1:-1]
+
+
 def _registry_arg(ctx: Any) -> Optional[str]:
     """-R/--registry wherever it was typed: before the command (parsed) or after it (raw words)."""
     root = ctx.find_root() if ctx is not None else None
     if root is not None and root.params.get("registry"):
         return root.params["registry"]
-    words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
-    try:
-        parts = shlex.split(words)
-    except ValueError:
-        return None
+    parts = _words()
     for i, word in enumerate(parts[:-1]):
         if word in ("-R", "--registry"):
             return parts[i + 1]

@@ -148,7 +148,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         wanted = complete.requested(args)
         if wanted is not None:
             return complete.run(*wanted)
-        command = typer.main.get_command(build_app(only=invoked(args)))
+        typed = complete.typed_before_cursor()  # a TAB: build only the command being completed
+        command = typer.main.get_command(build_app(only=invoked(args if typed is None else typed)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
         complete.describe(command)
         args = globalopts.hoist(args, command)
