@@ -50,3 +50,18 @@ def for_lines(versions: list["ModelVersion"], wanted: Optional[list[str]]) -> li
     if "accuracy" in names:
         return ["accuracy"]
     return names[:LINE_LIMIT]
+
+
+def warn_missing(versions: list["ModelVersion"], wanted: Optional[list[str]]) -> None:
+    """A note on stderr for each asked-for metric no version has (a typo shows as an empty column)."""
+    if not wanted:
+        return
+    import sys
+
+    from .terminal import write
+
+    names, _ = present(versions)
+    for name in wanted:
+        if name not in names:
+            have = f" (they have: {', '.join(names)})" if names else ""
+            write(f"gitreg: note: no version has metric '{name}'{have}", sys.stderr)

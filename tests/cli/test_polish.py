@@ -85,6 +85,8 @@ def test_columns_are_the_metrics_the_model_has(scored, cli):
     assert header.index("eval_loss") < header.index("mmlu") < header.index("acc_norm")  # most versions first
     picked = cli("versions", "majora", "--metrics", "mmlu").out.splitlines()[0]
     assert "mmlu" in picked and "eval_loss" not in picked
+    typo = cli("versions", "majora", "--metrics", "mmlu,eval_los")
+    assert typo.err == "gitreg: note: no version has metric 'eval_los' (they have: eval_loss, mmlu, acc_norm)\n"
     assert "0.634" in cli("info", "majora", "--metrics", "mmlu").out
     listing = cli("list").out
     assert "eval_loss=0.91 mmlu=0.612" in listing and "eval_loss=0.85 mmlu=0.634" in listing

@@ -26,6 +26,7 @@ def run(
     from .. import columns
     from ..render import versions_table
 
+    columns.warn_missing(versions, columns.parse(metrics))
     console = context.out()
     console.print(f"Model: {model}", style="bold", markup=False)
     for label, value in (("Description", meta.description), ("Owner", meta.owner),

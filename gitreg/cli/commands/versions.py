@@ -19,5 +19,6 @@ def run(
     from .. import columns
     from ..render import versions_table
 
+    columns.warn_missing(versions, columns.parse(metrics))
     console = context.out()
     console.print(versions_table(versions, columns.parse(metrics), width=console.width))
