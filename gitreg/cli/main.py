@@ -130,7 +130,7 @@ def _stderr(line: str) -> None:
     """One line on stderr; registry text in it (names, values, refs) is escaped for the terminal."""
     from .terminal import clean
 
-    sys.stderr.write(clean(line, one_line=True) + "\n")
+    sys.stderr.write(clean(line) + "\n")  # newlines stay: some errors list their problems
 
 
 def _usage_error(exc: Exception) -> bool:
