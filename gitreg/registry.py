@@ -359,6 +359,11 @@ class ModelRegistry:
         from .doctor import examine
         return examine(self._writer() if repair else self._reader(), self.path, repair)
 
+    def is_signed(self, commit: str) -> bool:
+        """Whether a commit of a version or deployment is signed (what a write's confirmation says)."""
+        store = self._reader()
+        return store is not None and store.is_signed(commit)
+
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""

@@ -128,6 +128,14 @@ class Store:
         """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
         return gitconfig.read(Path(self.repo.path)) or self.repo.config
 
+    def is_signed(self, oid: str) -> bool:
+        """Whether the commit `oid` carries a signature (gpgsig header)."""
+        try:
+            obj = self.repo[oid]
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+        return obj.type == ObjectType.COMMIT and obj.gpg_signature[0] is not None
+
     def signature(self, role: str, when: float) -> pygit2.Signature:
         return identity.signature(self.config(), role, when, gitdir=Path(self.repo.path))
 

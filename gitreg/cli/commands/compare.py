@@ -4,14 +4,14 @@ from typing import Annotated
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    a: Annotated[str, typer.Argument(help="First version.")],
-    b: Annotated[str, typer.Argument(help="Second version.")],
+    model: options.Model,
+    a: Annotated[str, typer.Argument(metavar="VERSION_A", autocompletion=complete.versions, help="First version.")],
+    b: Annotated[str, typer.Argument(metavar="VERSION_B", autocompletion=complete.versions, help="Second version.")],
     json_out: options.Json = False,
 ) -> None:
     """Compare two versions' metrics and training parameters."""
