@@ -24,7 +24,7 @@ def registry(registry_path):
     reg.register_model("majora")
     reg.register_model("mask")
     reg.register_model("zelda")
-    reg.deploy("majora", "v1", environment="staging")
+    reg.deploy("majora", "v1", environment="staging", new_environment=True)
     return registry_path
 
 

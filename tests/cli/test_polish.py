@@ -40,7 +40,7 @@ def scored(registry_path):
     reg.register_model("majora", evaluation_scores={"eval_loss": 0.91, "mmlu": 0.612, "acc_norm": 0.7},
                        tags=["baseline"])
     reg.register_model("majora", evaluation_scores={"eval_loss": 0.85, "mmlu": 0.634}, parent_version="v1")
-    reg.deploy("majora", "v1", environment="staging-eu-west")
+    reg.deploy("majora", "v1", environment="staging-eu-west", new_environment=True)
     reg.deploy("majora", "v2")
     return registry_path
 
@@ -174,7 +174,7 @@ def test_a_signed_write_says_it_signed(cli, ssh_key, registry_path, git):
     cli("init")
     ssh_key.apply(registry_path)
     git(registry_path, "config", "gitreg.sign", "true")
-    assert re.fullmatch(r"Registered majora v1 \(commit [0-9a-f]{12}, signed\)\n", cli("add", "majora").out)
+    assert re.fullmatch(r"Registered majora v1 \(new model; commit [0-9a-f]{12}, signed\)\n", cli("add", "majora").out)
     assert cli("deploy", "majora", "v1").out == "Deployed majora v1 to production (signed)\n"
     assert cli("undeploy", "majora").out == "Undeployed majora v1 from production (signed)\n"
     unsigned = cli("add", "majora", "--no-sign").out
