@@ -62,3 +62,11 @@ class SyncConflictError(GitregError):
 
 class SigningError(GitregError):
     """Signing was asked for (or required) and could not be done; nothing was written."""
+
+
+class QueryError(InvalidValueError):
+    """A query, sort key or `best` metric that cannot be read; `column` is 1-based (0: none)."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.column = column

@@ -16,6 +16,7 @@ import typer.main
 from . import coercion
 from .commands import (
     add,
+    best,
     clone,
     compare,
     deploy,
@@ -32,6 +33,7 @@ from .commands import (
     remote,
     rollback,
     score,
+    search,
     show,
     status,
     tag,
@@ -51,7 +53,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run),
+    ("verify", verify.run), ("search", search.run), ("best", best.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)

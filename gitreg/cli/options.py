@@ -18,6 +18,13 @@ Sign = Annotated[
         show_default=False,
     ),
 ]
+Where = Annotated[
+    Optional[str], typer.Option("--where", "-w", help="Only versions matching this query (docs/query.md).")
+]
+Sort = Annotated[
+    Optional[list[str]],
+    typer.Option("--sort", "-s", help="KEY[:asc|desc]; repeatable (metrics default to best first)."),
+]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 
 Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]

@@ -1,0 +1,97 @@
+"""Search, best: queries over the current views of versions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+from ..errors import QueryError, VersionNotFoundError
+from ..snapshot import ModelSnapshot, model_names
+from ..storage.repository import Store
+from . import index, sorting
+from .ast import Between, Compare, Exists, InList, Node
+from .direction import lower_is_better
+from .evaluate import compile_query
+from .fields import field_name
+from .parser import parse
+
+SortSpec = Optional[str | sorting.SortKey | Sequence[str | sorting.SortKey]]
+
+
+@dataclass
+class Found:
+    """Matched views in result order, with each model's snapshot (to read full records)."""
+    views: list[dict[str, Any]]
+    snapshots: dict[str, ModelSnapshot]
+    names: list[str] = field(default_factory=list)  # the fields and metrics the query names
+    problems: list[str] = field(default_factory=list)
+
+
+def names_in(node: Node) -> list[str]:
+    """Names a query mentions, in order, once each (for result columns)."""
+    out: list[str] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, (Compare, InList, Between, Exists)):
+            if n.field.name not in out:
+                out.append(n.field.name)
+        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
+            walk(child)
+
+    walk(node)
+    return out
+
+
+def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
+           sort: SortSpec = None, limit: Optional[int] = None) -> Found:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
+    tree = parse(query or "")
+    keep = compile_query(tree)
+    keys = sorting.sort_keys(sort)
+    found = Found([], {}, names_in(tree))
+    # one model: O(its versions); an unknown model is an error, not an empty result
+    snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
+        ModelSnapshot.load(store, name) for name in model_names(store))
+    for snap in snapshots:
+        name = snap.model
+        loaded = index.load(snap)
+        found.problems += loaded.problems
+        matched = [v for v in loaded.views if keep(v)]
+        if matched:
+            found.snapshots[name] = loaded.snapshot
+            found.views += matched
+    found.views = sorting.apply(found.views, keys)  # models and versions come in order already
+    if limit is not None:
+        found.views = found.views[:limit]
+    for key in keys:
+        if key.name not in found.names:
+            found.names.append(key.name)
+    return found
+
+
+def maximizes(metric: str) -> bool:
+    """Whether `best --by metric` takes the highest value when not told (dates: the newest)."""
+    return sorting.kind_of(metric) == "date" or not lower_is_better(field_name(metric) or metric)
+
+
+def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Optional[str] = None,
+         maximize: Optional[bool] = None) -> tuple[dict[str, Any], ModelSnapshot, str]:
+    """(view, snapshot, metric) of the best version by a number; ties go to the newest."""
+    metric = (by or "accuracy").strip()
+    if not metric:
+        raise QueryError("--by needs a metric or numeric field name")
+    kind = sorting.kind_of(metric)
+    if kind not in ("number", "date"):
+        raise QueryError(f"{metric} is not a number: 'best' ranks by a metric or a numeric field")
+    if maximize is None:
+        maximize = maximizes(metric)
+    found = search(store, where, model=model,
+                   sort=sorting.SortKey(metric, maximize))
+    get = sorting.value_getter(metric)
+    ranked = [v for v in found.views if get(v) is not None]
+    if not ranked:
+        what = f" matching {where!r}" if where else ""
+        raise VersionNotFoundError(f"no version of {model!r}{what} has a value for {metric}")
+    top = get(ranked[0])
+    newest = [v for v in ranked if get(v) == top][-1]  # sorted stably in version order
+    return newest, found.snapshots[model], metric
