@@ -16,8 +16,9 @@ from typing import Any, Callable, Optional
 
 from ..errors import QueryError
 from ..names import version_key
+from ..records import METRIC_FIELDS
 from .ast import And, Between, Compare, Exists, Field, InList, Literal, MatchAll, Node, Not, Or
-from .fields import BOOL, DATE, FIELDS, LIST, NUMBER, PARENT, TEXT, VERSION, field_name, timestamp
+from .fields import BOOL, DATE, FIELDS, LIST, NUMBER, PARENT, TEXT, VERSION, field_name, suggest, timestamp
 
 Predicate = Callable[[dict[str, Any]], bool]
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -132,7 +133,8 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
     if kind == NUMBER:
         value = number(lit)
         if value is None:
-            hint = f" (is {name!r} a misspelt field?)" if field_name(name) is None else ""
+            close = suggest(name) if field_name(name) is None and name not in METRIC_FIELDS else ""
+            hint = f" (a name that is not a field is a metric; {close})" if close else ""
             raise refuse(f"{name} is a number: expected a number after {op!r}, got {lit.text!r}{hint}")
         return _wrap(get, _ordered(op, value), (int, float))
     if kind == DATE:

@@ -42,6 +42,14 @@ def field_name(name: str) -> Optional[str]:
     return ALIASES.get(name)
 
 
+def suggest(name: str) -> str:
+    """' (did you mean 'framework'?)' for a near miss of a field name, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [*FIELDS, *ALIASES], n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def timestamp(value: Any) -> Optional[float]:
     """Seconds since the epoch of an ISO 8601 date or time (no offset: UTC); None if not one."""
     if not isinstance(value, str) or not value:

@@ -20,7 +20,7 @@ compared as `"a:b" > 1` or `a:b > 1`; its prefix must be a field (`tag:`, `statu
 from __future__ import annotations
 
 from .ast import And, Between, Compare, Exists, Field, InList, Literal, MatchAll, Node, Not, Or
-from .fields import FIELDS, SHORTHAND, field_name
+from .fields import SHORTHAND, field_name, suggest
 from .lexer import Token, tokenize
 from ..errors import QueryError
 
@@ -178,10 +178,10 @@ class _Parser:
         prefix, _, rest = tok.text.partition(":")
         canonical = SHORTHAND.get(prefix) or field_name(prefix)
         if canonical is None:
-            known = ", ".join(f"{f}:" for f in sorted(set(FIELDS) - {"deployed"}) + ["deployed"])
+            close = suggest(prefix)
             raise self.fail(
-                f"unknown field {prefix!r} in {tok.text!r} (a metric needs an operator, "
-                f"as in '{tok.text} > 0'; shorthands: {known})", tok)
+                f"unknown field {prefix!r} in {tok.text!r} ({close + ' ' if close else ''}"
+                f"a metric needs an operator, as in '{tok.text} > 0')", tok)
         column = tok.column + len(prefix) + 1
         if not rest and self.tok.kind == "STRING" and self.tok.column == tok.end:
             quoted = self.take()  # tag:"two words"
