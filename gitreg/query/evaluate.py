@@ -128,7 +128,7 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
             get, kind = (lambda view: view.get(raw)), TEXT
         match = glob(lit.text)
         if kind == LIST:
-            return lambda view: any(match(x) for x in get(view) or ())
+            return lambda view: any(isinstance(x, str) and match(x) for x in get(view) or ())
         return _wrap(get, match, (str,))
     if kind == NUMBER:
         value = number(lit)
@@ -166,7 +166,7 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
         raise refuse(f"{op!r} compares numbers, dates and versions, but {name} is text")
     if kind == LIST:
         text = lit.text
-        return lambda view: text in (get(view) or ())
+        return lambda view: isinstance(values := get(view), list) and text in values
     if kind == PARENT and ":" not in lit.text:  # parent:v2 -- the same model's v2
         suffix = f":{lit.text}"
         return lambda view: view.get("parent") == f"{view.get('model')}{suffix}"

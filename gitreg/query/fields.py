@@ -100,6 +100,26 @@ def stored_view(v: ModelVersion) -> dict[str, Any]:
     return out
 
 
+# The stored part of a view (without deployment state, commit and metrics), in a fixed
+# order: the view cache keeps each version's values as one array in this order.
+STORED_COLUMNS = (
+    "model", "version", "created", "created_ts", "status", "registered_status", "base_model",
+    "framework", "hardware", "parent", "training_data", "tag", "notes", "git_commit",
+    "registered_by", "training_repo", *_TRAINING_NUMBERS,
+)
+
+
+def pack(view: dict[str, Any]) -> list[Any]:
+    return [view.get(c) for c in STORED_COLUMNS]
+
+
+def unpack(values: list[Any], metrics: dict[str, Any], commit: str) -> dict[str, Any]:
+    view = dict(zip(STORED_COLUMNS, values))
+    view["m"] = metrics
+    view["commit"] = commit
+    return view
+
+
 def deploy(view: dict[str, Any], environments: list[str], deployed_at: Optional[str]) -> dict[str, Any]:
     """Lay the deployment refs on a stored view (DESIGN.md 'Mutable state')."""
     view["environment"] = environments

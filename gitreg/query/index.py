@@ -1,22 +1,23 @@
 """The current views of a model's versions, read fast: O(versions of that model).
 
-Per version: its tag id (from the ref listing) finds a cached view, valid while the
-version's note blob is the one it was made with; a miss reads the version as every
-other reader does (ModelSnapshot.stored) and caches the view. The deployment refs
-are then laid on (DESIGN.md: current view = manifest + notes + deployments). A
-version that cannot be read is reported and skipped; the rest are still returned.
+Per version: its tag id (from the ref listing, no object read) finds a cached view,
+valid while the version's note blob is the one it was made with; a miss reads the
+version as every other reader does (ModelSnapshot.stored) and caches the view. The
+deployment refs are then laid on (DESIGN.md: current view = manifest + notes +
+deployments). A version that cannot be read is reported and skipped; the rest are
+still returned. Views come in no particular order: callers sort what they keep.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ..errors import GitregError
 from ..records import ModelVersion
 from ..snapshot import ModelSnapshot
 from ..storage.viewcache import ViewCache
-from .fields import deploy, stored_view
+from .fields import STORED_COLUMNS, deploy, pack, stored_view, unpack
 
 
 @dataclass
@@ -47,49 +48,43 @@ def _deployed(snap: ModelSnapshot, problems: list[str]) -> dict[str, tuple[list[
     return out
 
 
-def load(snap: ModelSnapshot) -> ModelViews:
+def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] = None) -> ModelViews:
+    """The views of every readable version (with `keep`, only those it accepts)."""
     problems: list[str] = []
     try:
         notes = snap.notes
+        tags = snap.tag_ids()
     except GitregError as exc:
-        return ModelViews(snap, [], [f"{snap.model}: notes not read, model skipped: {exc}"])
-    cache = ViewCache(Path(snap.store.repo.path), snap.model) if snap.use_cache else None
+        return ModelViews(snap, [], [f"{snap.model}: not read, model skipped: {exc}"])
+    cache = ViewCache(Path(snap.store.repo.path), snap.model, STORED_COLUMNS) if snap.use_cache else None
     deployed = _deployed(snap, problems)
     views = []
-    for version in snap.versions_sorted():
-        try:
-            view = _view(snap, version, notes, cache)
-        except GitregError as exc:
-            problems.append(f"{snap.model} {version}: skipped: {exc}")
-            continue
-        envs, when = deployed.get(version, ([], ""))
-        views.append(deploy(view, envs, when or None))
+    no_deployment: tuple[list[str], str] = ([], "")
+    for version, tag in tags.items():
+        entry = cache.get(tag) if cache is not None else None
+        note = notes.get(entry[0]) if entry is not None else None
+        if entry is not None and entry[1] == ("" if note is None else str(note)) and entry[2][1] == version:
+            view = unpack(entry[2], entry[3], entry[0])
+        else:
+            try:
+                view = _read(snap, version, tag, notes, cache)
+            except GitregError as exc:
+                problems.append(f"{snap.model} {version}: skipped: {exc}")
+                continue
+        envs, when = deployed.get(version, no_deployment)
+        view = deploy(view, envs, when or None)
+        if keep is None or keep(view):
+            views.append(view)
     if cache is not None:
         cache.flush()
     snap.store.cache(snap.model).flush()
     return ModelViews(snap, views, problems)
 
 
-def _view(snap: ModelSnapshot, version: str, notes: dict, cache: ViewCache | None) -> dict[str, Any]:
-    tag = str(snap.tag_target(version))
-    if cache is not None:
-        commit = cache.commit_of(tag)
-        if commit is not None:
-            note = notes.get(commit)
-            hit = cache.get(tag, "" if note is None else str(note))
-            if hit is not None and _plausible(hit[1], snap.model, version):
-                return hit[1]
+def _read(snap: ModelSnapshot, version: str, tag: str, notes: dict, cache: Optional[ViewCache]) -> dict[str, Any]:
     record = snap.stored(version)
     view = stored_view(record)
     if cache is not None:
         note = notes.get(record.commit)
-        cache.put(tag, record.commit, "" if note is None else str(note), view)
-        view = dict(view)  # the cached copy is never changed by the deployment overlay
+        cache.put(tag, record.commit, "" if note is None else str(note), pack(view), view["m"])
     return view
-
-
-def _plausible(view: dict[str, Any], model: str, version: str) -> bool:
-    """A cached view is used only when it is well-formed and names this version."""
-    return (view.get("model") == model and view.get("version") == version
-            and isinstance(view.get("m"), dict)
-            and all(isinstance(view.get(k), list) for k in ("tag", "training_data")))

@@ -54,13 +54,12 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         ModelSnapshot.load(store, name) for name in model_names(store))
     for snap in snapshots:
         name = snap.model
-        loaded = index.load(snap)
+        loaded = index.load(snap, keep)
         found.problems += loaded.problems
-        matched = [v for v in loaded.views if keep(v)]
-        if matched:
+        if loaded.views:
             found.snapshots[name] = loaded.snapshot
-            found.views += matched
-    found.views = sorting.apply(found.views, keys)  # models and versions come in order already
+            found.views += loaded.views
+    found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]
     for key in keys:

@@ -109,7 +109,7 @@ def test_views_are_cached_per_model_and_a_query_of_one_model_reads_only_it(sampl
     sample.search("accuracy > 0", model="oracle")
     assert sorted(p.name for p in cache.glob("*.views.json")) == ["oracle.views.json"]
     entries = json.loads((cache / "oracle.views.json").read_text())["entries"]
-    assert len(entries) == 2
+    assert len(entries) == 3  # two versions and the column names
     sample.search("accuracy > 0")
     assert sorted(p.name for p in cache.glob("*.views.json")) == ["majora.views.json", "oracle.views.json"]
 
@@ -127,9 +127,10 @@ def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
         path.write_text(json.dumps({"format": "other/9", "entries": {}}))
     else:  # an entry that names another version is not used
         doc = json.loads(path.read_text())
-        for entry in doc["entries"].values():
-            entry[2]["version"] = "v999"
-            entry[2]["m"]["accuracy"] = 0.0
+        for key, entry in doc["entries"].items():
+            if key != "columns":
+                entry[2][1] = "v999"
+                entry[3]["accuracy"] = 0.0
         path.write_text(json.dumps(doc))
     assert names(ModelRegistry(registry_path).search("accuracy > 0.8 or tag:candidate")) == expected
 

@@ -30,5 +30,5 @@ def run(
         return
     from ..query_render import search_table
 
-    names = names_in(parse(query)) + [parse_sort(s).name for s in sort or []]
+    names = list(dict.fromkeys(names_in(parse(query)) + [parse_sort(s).name for s in sort or []]))
     context.out().print(search_table(records, names))
