@@ -19,7 +19,6 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -80,13 +79,7 @@ def bench_mlflow(workdir: Path, venv: Path, path: Path, size: int, repeat: int, 
         data.write_text(json.dumps(export_rows(path)))
     cmd = [str(venv / "bin" / "python"), str(HERE / "peers" / "mlflow_query_bench.py"),
            str(workdir / "fixtures" / f"mlflow-query-{size}"), str(data), str(max(repeat, 3))]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"> {timeout:.0f} s (build or measure)"}
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run.peer_json(cmd, timeout)
 
 
 def table(results: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ negations of `=`, `~` and `in`.
 from __future__ import annotations
 
 import fnmatch
+import operator
 import math
 import re
 from typing import Any, Callable, Optional
@@ -30,12 +31,14 @@ _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 def compile_query(node: Node) -> Predicate:
     if isinstance(node, MatchAll):
         return lambda view: True
-    if isinstance(node, And):
+    if isinstance(node, (And, Or)):
+        # chained closures, not all()/any() over a generator: a query runs once per version
         parts = [compile_query(n) for n in node.items]
-        return lambda view: all(p(view) for p in parts)
-    if isinstance(node, Or):
-        parts = [compile_query(n) for n in node.items]
-        return lambda view: any(p(view) for p in parts)
+        both = _both if isinstance(node, And) else _either
+        predicate = parts[-1]
+        for part in reversed(parts[:-1]):
+            predicate = both(part, predicate)
+        return predicate
     if isinstance(node, Not):
         inner = compile_query(node.item)
         return lambda view: not inner(view)
@@ -94,6 +97,29 @@ def glob(pattern: str) -> Callable[[str], bool]:
     return lambda text: match(text) is not None
 
 
+def _both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda view: a(view) and b(view)
+
+
+def _either(a: Predicate, b: Predicate) -> Predicate:
+    return lambda view: a(view) or b(view)
+
+
+_NUMERIC = (int, float)  # exact types: a bool is not a number here
+_OPS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _number_test(field: Field, op: str, value: float) -> Predicate:
+    """One closure per comparison of a number (the hot path of a query over many versions)."""
+    test = _OPS[op]
+    canonical = field_name(field.name)
+    if canonical is None:
+        name = field.name
+        return lambda view: type(x := view["m"].get(name)) in _NUMERIC and test(x, value)
+    key = f"{canonical}_ts" if FIELDS[canonical] == DATE else canonical
+    return lambda view: type(x := view.get(key)) in _NUMERIC and test(x, value)
+
+
 def _ordered(op: str, value: Any) -> Callable[[Any], bool]:
     if op == "=":
         return lambda x: x == value
@@ -136,7 +162,7 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
             close = suggest(name) if field_name(name) is None and name not in METRIC_FIELDS else ""
             hint = f" (a name that is not a field is a metric; {close})" if close else ""
             raise refuse(f"{name} is a number: expected a number after {op!r}, got {lit.text!r}{hint}")
-        return _wrap(get, _ordered(op, value), (int, float))
+        return _number_test(field, op, value)
     if kind == DATE:
         span = date_range(lit)
         if span is None:
@@ -164,12 +190,11 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
         return _wrap(get, lambda v: test(version_key(v)), (str,))
     if op in _ORDER:
         raise refuse(f"{op!r} compares numbers, dates and versions, but {name} is text")
+    text, key = lit.text, field_name(name)
     if kind == LIST:
-        text = lit.text
-        return lambda view: isinstance(values := get(view), list) and text in values
+        return lambda view: type(values := view.get(key)) is list and text in values
     if kind == PARENT and ":" not in lit.text:  # parent:v2 -- the same model's v2
         suffix = f":{lit.text}"
         return lambda view: view.get("parent") == f"{view.get('model')}{suffix}"
-    text = lit.text
-    return lambda view: get(view) == text
+    return lambda view: view.get(key) == text
 

@@ -113,11 +113,12 @@ def pack(view: dict[str, Any]) -> list[Any]:
     return [view.get(c) for c in STORED_COLUMNS]
 
 
+_UNPACKED = (*STORED_COLUMNS, "m", "commit", "environment", "deployed", "deployed_at", "deployed_at_ts")
+
+
 def unpack(values: list[Any], metrics: dict[str, Any], commit: str) -> dict[str, Any]:
-    view = dict(zip(STORED_COLUMNS, values))
-    view["m"] = metrics
-    view["commit"] = commit
-    return view
+    """A cached view, not deployed anywhere (`deploy` lays deployments on)."""
+    return dict(zip(_UNPACKED, [*values, metrics, commit, [], False, None, None]))
 
 
 def deploy(view: dict[str, Any], environments: list[str], deployed_at: Optional[str]) -> dict[str, Any]:

@@ -57,22 +57,28 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     except GitregError as exc:
         return ModelViews(snap, [], [f"{snap.model}: not read, model skipped: {exc}"])
     cache = ViewCache(Path(snap.store.repo.path), snap.model, STORED_COLUMNS) if snap.use_cache else None
+    entries = cache.entries if cache is not None else {}
+    note_ids = {commit: str(blob) for commit, blob in notes.items()}
     deployed = _deployed(snap, problems)
     views = []
-    no_deployment: tuple[list[str], str] = ([], "")
     for version, tag in tags.items():
-        entry = cache.get(tag) if cache is not None else None
-        note = notes.get(entry[0]) if entry is not None else None
-        if entry is not None and entry[1] == ("" if note is None else str(note)) and entry[2][1] == version:
+        # the cache check inline (this loop runs once per version of every model searched);
+        # ViewCache.get documents the entry: [commit, note blob or "", values, metrics]
+        entry = entries.get(tag)
+        if (type(entry) is list and len(entry) == 4 and type(entry[3]) is dict and type(entry[0]) is str
+                and type(entry[2]) is list and entry[2][1:2] == [version]
+                and entry[1] == note_ids.get(entry[0], "")):
             view = unpack(entry[2], entry[3], entry[0])
         else:
             try:
-                view = _read(snap, version, tag, notes, cache)
+                view = _read(snap, version, tag, note_ids, cache)
             except GitregError as exc:
                 problems.append(f"{snap.model} {version}: skipped: {exc}")
                 continue
-        envs, when = deployed.get(version, no_deployment)
-        view = deploy(view, envs, when or None)
+            view = deploy(view, [], None)
+        if version in deployed:
+            envs, when = deployed[version]
+            view = deploy(view, envs, when or None)
         if keep is None or keep(view):
             views.append(view)
     if cache is not None:
@@ -81,10 +87,10 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     return ModelViews(snap, views, problems)
 
 
-def _read(snap: ModelSnapshot, version: str, tag: str, notes: dict, cache: Optional[ViewCache]) -> dict[str, Any]:
+def _read(snap: ModelSnapshot, version: str, tag: str, note_ids: dict[str, str],
+          cache: Optional[ViewCache]) -> dict[str, Any]:
     record = snap.stored(version)
     view = stored_view(record)
     if cache is not None:
-        note = notes.get(record.commit)
-        cache.put(tag, record.commit, "" if note is None else str(note), pack(view), view["m"])
+        cache.put(tag, record.commit, note_ids.get(record.commit, ""), pack(view), view["m"])
     return view

@@ -14,7 +14,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from .cache import DIR_NAME, _write
 
@@ -23,6 +23,9 @@ MAX_FILE = 256 * 1024 * 1024  # bytes: a cache file larger than this is not ours
 
 
 class ViewCache:
+    """`entries`: {tag id: [commit id, note blob id or "", values in `columns` order, metrics]};
+    readers check every entry's shape and its note before using it (gitreg/query/index.py)."""
+
     def __init__(self, gitdir: Path, model: str, columns: Sequence[str]) -> None:
         self.path = gitdir / DIR_NAME / f"{model}.views.json"
         self.columns = list(columns)
@@ -43,15 +46,6 @@ class ViewCache:
         if not isinstance(entries, dict) or not isinstance(entries.get("columns"), list):
             return {}
         return entries if entries["columns"] == self.columns else {}
-
-    def get(self, tag: str) -> Optional[list[Any]]:
-        """[commit, note, values, metrics] for tag, when well-formed (the caller checks the note)."""
-        entry = self.entries.get(tag)
-        if (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
-                and isinstance(entry[2], list) and len(entry[2]) == len(self.columns)
-                and isinstance(entry[3], dict)):
-            return entry
-        return None
 
     def put(self, tag: str, commit: str, note: str, values: list[Any], metrics: dict[str, Any]) -> None:
         self.entries[tag] = [commit, note, values, metrics]
