@@ -16,6 +16,8 @@ from typing import Any, Callable, Optional
 from ..errors import GitregError
 from ..records import ModelVersion
 from ..snapshot import ModelSnapshot
+from ..storage import layout
+from ..storage.repository import Store
 from ..storage.viewcache import ViewCache
 from .fields import STORED_COLUMNS, deploy, pack, stored_view, unpack
 
@@ -32,8 +34,11 @@ def view_of(record: ModelVersion) -> dict[str, Any]:
     return deploy(stored_view(record), list(record.environments), record.deployed_at)
 
 
-def _deployed(snap: ModelSnapshot, problems: list[str]) -> dict[str, tuple[list[str], str]]:
-    """{version: (environments, newest deployed_at)} from the deployment refs."""
+def _deployed(snap: ModelSnapshot, problems: list[str], maybe: bool) -> dict[str, tuple[list[str], str]]:
+    """{version: (environments, newest deployed_at)} from the deployment refs (none read
+    when `maybe` is False: the caller knows the model has no deployment ref)."""
+    if not maybe:
+        return {}
     try:
         states = snap.deployments
     except GitregError as exc:
@@ -48,7 +53,14 @@ def _deployed(snap: ModelSnapshot, problems: list[str]) -> dict[str, tuple[list[
     return out
 
 
-def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] = None) -> ModelViews:
+def deployed_models(store: Store) -> set[str]:
+    """Models with a deployment ref, from one scan (a search of every model would
+    otherwise scan refs/deployed/ once per model)."""
+    return {rest.partition("/")[2] for rest in store.ref_names_under(layout.DEPLOYED)}
+
+
+def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] = None,
+         deployed_somewhere: bool = True) -> ModelViews:
     """The views of every readable version (with `keep`, only those it accepts)."""
     problems: list[str] = []
     try:
@@ -59,7 +71,7 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     cache = ViewCache(Path(snap.store.repo.path), snap.model, STORED_COLUMNS) if snap.use_cache else None
     entries = cache.entries if cache is not None else {}
     note_ids = {commit: str(blob) for commit, blob in notes.items()}
-    deployed = _deployed(snap, problems)
+    deployed = _deployed(snap, problems, deployed_somewhere)
     views = []
     for version, tag in tags.items():
         # the cache check inline (this loop runs once per version of every model searched);

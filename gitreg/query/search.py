@@ -52,9 +52,10 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
+    live = index.deployed_models(store) if store is not None and model is None else None
     for snap in snapshots:
         name = snap.model
-        loaded = index.load(snap, keep)
+        loaded = index.load(snap, keep, deployed_somewhere=live is None or name in live)
         found.problems += loaded.problems
         if loaded.views:
             found.snapshots[name] = loaded.snapshot
