@@ -28,6 +28,14 @@ def test_search_across_models_in_model_then_version_order(sample):
     assert names(sample.search("eval_loss < 1.2 and created > 2026-01-14")) == ["oracle:v1"]
     assert names(sample.search("framework in (axolotl, trl)")) == ["majora:v2b", "oracle:v1"]
     assert names(sample.search("status:draft")) == ["oracle:v2"]
+    assert names(sample.search('created ~ "2026-01-2*"')) == ["majora:v3", "majora:v10", "oracle:v2"]
+    assert names(sample.search("created <= 2026-01-14 and created >= 2026-01-14T10:00:00Z")) == ["majora:v2"]
+    assert names(sample.search("version > v2 and model = majora")) == ["majora:v2b", "majora:v3", "majora:v10"]
+    assert names(sample.search("parent:v1")) == ["majora:v2", "majora:v2b", "oracle:v2"]
+    assert names(sample.search("deployed = false and not tag")) == []  # v3, the one without tags, is live
+    assert names(sample.search("perplexity")) == ["majora:v2"]  # a bare metric name: it is recorded
+    assert names(sample.search("not training_data")) == ["majora:v10", "oracle:v1"]
+    assert names(sample.search("cost_usd != 0.9 and model:oracle")) == ["oracle:v1", "oracle:v2"]
 
 
 def test_the_current_view_includes_notes_and_deployments(sample):
