@@ -19,7 +19,6 @@ from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_nam
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
-    TRAINING_FIELDS,
     Deployment,
     Event,
     ModelMetadata,

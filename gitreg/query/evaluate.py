@@ -10,8 +10,8 @@ negations of `=`, `~` and `in`.
 from __future__ import annotations
 
 import fnmatch
-import operator
 import math
+import operator
 import re
 from typing import Any, Callable, Optional
 

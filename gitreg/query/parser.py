@@ -19,10 +19,10 @@ compared as `"a:b" > 1` or `a:b > 1`; its prefix must be a field (`tag:`, `statu
 """
 from __future__ import annotations
 
+from ..errors import QueryError
 from .ast import And, Between, Compare, Exists, Field, InList, Literal, MatchAll, Node, Not, Or
 from .fields import SHORTHAND, field_name, suggest
 from .lexer import Token, tokenize
-from ..errors import QueryError
 
 KEYWORDS = {"and", "or", "not", "in", "between"}
 GLOB_CHARS = set("*?[")
@@ -164,7 +164,7 @@ class _Parser:
                         values.append(Literal(part, False, tok.column + offset))
                     offset += len(part) + 1
             else:
-                raise self.fail(f"expected a value in the list after '('", opening)
+                raise self.fail("expected a value in the list after '('", opening)
             self.take()
             if self.tok.kind == "COMMA":
                 self.take()

@@ -15,12 +15,14 @@ def _version(day: int, **fields) -> dict:
 SAMPLE = {"models": {
     "majora": {"versions": {
         "v1": _version(10, training_data_sources=["oracle"],
-                       training={"base_model": "Qwen2.5-Coder-7B", "framework": "unsloth", "samples": 100, "cost_usd": 2.5, "duration_hours": 3.0},
+                       training={"base_model": "Qwen2.5-Coder-7B", "framework": "unsloth", "samples": 100,
+                                 "cost_usd": 2.5, "duration_hours": 3.0},
                        evaluation_scores={"accuracy": 0.85, "f1_score": 0.8, "custom_metrics": {"eval_loss": 1.4}},
                        tags=["stable"]),
         "v2": _version(14, parent_version="v1",
                        training_data_sources=["oracle", "toolbench"],
-                       training={"base_model": "Qwen2.5-Coder-7B", "framework": "unsloth", "samples": 500, "cost_usd": 0.9, "duration_hours": 1.5},
+                       training={"base_model": "Qwen2.5-Coder-7B", "framework": "unsloth", "samples": 500,
+                                 "cost_usd": 0.9, "duration_hours": 1.5},
                        evaluation_scores={"accuracy": 0.87, "perplexity": 2.5,
                                           "custom_metrics": {"eval_loss": 1.1, "mmlu/acc": 0.61}},
                        tags=["production"]),

@@ -86,7 +86,9 @@ def text_cond(draw):
     form = draw(st.sampled_from(["=", "!=", "~", "!~", "short"]))
     if form in ("~", "!~"):
         pat = draw(st.sampled_from(GLOBS))
-        hit = (lambda v: get(v) is not None and fnmatch.fnmatchcase(get(v).lower(), pat.lower()))
+
+        def hit(v):
+            return get(v) is not None and fnmatch.fnmatchcase(get(v).lower(), pat.lower())
         return (f'{name} ~ "{pat}"', hit) if form == "~" else (f'{name} !~ "{pat}"', lambda v: not hit(v))
     value = draw(st.sampled_from(TEXT_VALUES))
     if form == "short":
