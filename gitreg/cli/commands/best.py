@@ -11,7 +11,7 @@ def run(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="Model name.")],
     by: Annotated[Optional[str], typer.Option(
-        "--by", help="Metric or numeric field to rank by (default: accuracy).")] = None,
+        "--by", metavar="METRIC", help="Metric or numeric field to rank by (default: accuracy).")] = None,
     where: options.Where = None,
     maximize: Annotated[Optional[bool], typer.Option(
         "--max/--min", help="Highest or lowest wins (default: from the name; lower for losses, "
