@@ -19,11 +19,13 @@ Sign = Annotated[
     ),
 ]
 Where = Annotated[
-    Optional[str], typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md).")
+    Optional[str],
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
 ]
 Sort = Annotated[
     Optional[list[str]],
-    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]", help="Order by a field or metric; repeatable (metrics default to best first)."),
+    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]",
+                 help="Order by a field or metric; repeatable (metrics default to best first)."),
 ]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 

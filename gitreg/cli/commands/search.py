@@ -11,9 +11,11 @@ def run(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(
         metavar="QUERY", help="A query, e.g. 'accuracy > 0.85 and tag:production' (\"\" matches every version).")],
-    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Search this model only.")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", metavar="MODEL", help="Search this model only.")] = None,
     sort: options.Sort = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, metavar="N", help="At most N results.")] = None,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", min=0, metavar="N", help="At most N results.")] = None,
     json_out: options.Json = False,
 ) -> None:
     """Find versions across every model (or one) with the query language (see docs/query.md)."""
