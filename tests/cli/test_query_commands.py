@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.query.conftest import build_sample
+from tests.query.sample import build_sample
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gitreg.names import version_key
 
-from .conftest import build_sample
+from .sample import build_sample
 
 NUMBERS = {
     "accuracy": lambda v: v.evaluation_scores.accuracy,
