@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,13 @@ queries = st.recursive(st.one_of(number_cond(), text_cond(), list_cond(), other_
                        combine, max_leaves=6)
 
 
+@pytest.fixture
+def reg_with_sample(reg):
+    build_sample(reg)
+    records = [v for m in reg.list_models() for v in reg.list_versions(m)]
+    return reg, records
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=queries)
 def test_generated_queries_agree_with_a_direct_evaluation(reg_with_sample, query):
@@ -162,13 +170,3 @@ def test_generated_queries_agree_with_a_direct_evaluation(reg_with_sample, query
     expected = [(v.model_name, v.version) for v in records if oracle(v)]
     got = [(v.model_name, v.version) for v in reg.search(text)]
     assert got == expected, text
-
-
-import pytest  # noqa: E402
-
-
-@pytest.fixture
-def reg_with_sample(reg):
-    build_sample(reg)
-    records = [v for m in reg.list_models() for v in reg.list_versions(m)]
-    return reg, records
