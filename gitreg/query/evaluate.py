@@ -44,7 +44,9 @@ def compile_query(node: Node) -> Predicate:
         return lambda view: not inner(view)
     if isinstance(node, Exists):
         get, kind = _getter(node.field)
-        return lambda view: bool(get(view)) if kind in (BOOL, LIST) else get(view) is not None
+        if kind in (NUMBER, DATE):  # 0 is a value
+            return lambda view: get(view) is not None
+        return lambda view: bool(get(view))  # text: non-empty; a list: non-empty; a flag: true
     if isinstance(node, Compare):
         if node.op in _NEGATED:
             inner = _compare(node.field, _NEGATED[node.op], node.value, node.op_column)

@@ -35,6 +35,7 @@ def test_search_across_models_in_model_then_version_order(sample):
     assert names(sample.search("deployed = false and not tag")) == []  # v3, the one without tags, is live
     assert names(sample.search("perplexity")) == ["majora:v2"]  # a bare metric name: it is recorded
     assert names(sample.search("not training_data")) == ["majora:v10", "oracle:v1"]
+    assert names(sample.search("not base_model and not notes")) == ["majora:v3", "majora:v10", "oracle:v2"]
     assert names(sample.search("cost_usd != 0.9 and model:oracle")) == ["oracle:v1", "oracle:v2"]
 
 
