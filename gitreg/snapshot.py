@@ -77,6 +77,12 @@ class ModelSnapshot:
             self._listed = (raw, {v for v in raw if is_version_name(v)})
         return self._listed
 
+    def adopt_tags(self, raw: dict[str, bytes]) -> None:
+        """Use a listing of refs/tags/<model>/ ({version: raw target}) the caller read in one
+        scan for many models, instead of a scan per model; a listing already read is kept."""
+        if self._listed is None:
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+
     @property
     def versions(self) -> set[str]:
         """Every version of the model (names under refs/tags/<model>/ that are valid)."""

@@ -59,6 +59,16 @@ def deployed_models(store: Store) -> set[str]:
     return {rest.partition("/")[2] for rest in store.ref_names_under(layout.DEPLOYED)}
 
 
+def tags_by_model(store: Store) -> dict[str, dict[str, bytes]]:
+    """{model: {version: raw tag target}} from one scan of refs/tags/."""
+    out: dict[str, dict[str, bytes]] = {}
+    for name, raw in store.targets_under(layout.TAGS).items():
+        model, _, version = name.partition("/")
+        if version:
+            out.setdefault(model, {})[version] = raw
+    return out
+
+
 def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] = None,
          deployed_somewhere: bool = True) -> ModelViews:
     """The views of every readable version (with `keep`, only those it accepts)."""

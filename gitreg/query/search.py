@@ -52,9 +52,13 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
-    live = index.deployed_models(store) if store is not None and model is None else None
+    live = tags = None
+    if store is not None and model is None:  # every model: one scan of the tag and deployment refs
+        live, tags = index.deployed_models(store), index.tags_by_model(store)
     for snap in snapshots:
         name = snap.model
+        if tags is not None:
+            snap.adopt_tags(tags.get(name, {}))
         loaded = index.load(snap, keep, deployed_somewhere=live is None or name in live)
         found.problems += loaded.problems
         if loaded.views:
