@@ -83,14 +83,19 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     note_ids = {commit: str(blob) for commit, blob in notes.items()}
     deployed = _deployed(snap, problems, deployed_somewhere)
     views = []
+    width = len(STORED_COLUMNS)
     for version, tag in tags.items():
-        # the cache check inline (this loop runs once per version of every model searched);
-        # ViewCache.get documents the entry: [commit, note blob or "", values, metrics]
-        entry = entries.get(tag)
-        if (type(entry) is list and len(entry) == 4 and type(entry[3]) is dict and type(entry[0]) is str
-                and type(entry[2]) is list and entry[2][1:2] == [version]
-                and entry[1] == note_ids.get(entry[0], "")):
-            view = unpack(entry[2], entry[3], entry[0])
+        # the cache check inline: this loop runs once per version of every model searched.
+        # An entry is [commit, note blob or "", values, metrics] (storage/viewcache.py); a
+        # damaged entry of any shape is a miss, and no exception escapes this block.
+        try:
+            commit, note, values, metrics = entries.get(tag)
+            hit = (type(values) is list and len(values) == width and values[1] == version
+                   and type(metrics) is dict and type(commit) is str and note == note_ids.get(commit, ""))
+        except (TypeError, ValueError):
+            hit = False
+        if hit:
+            view = unpack(values, metrics, commit)
         else:
             try:
                 view = _read(snap, version, tag, note_ids, cache)

@@ -123,7 +123,7 @@ def test_views_are_cached_per_model_and_a_query_of_one_model_reads_only_it(sampl
     assert sorted(p.name for p in cache.glob("*.views.json")) == ["majora.views.json", "oracle.views.json"]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "directory", "foreign", "lying entry"])
+@pytest.mark.parametrize("damage", ["garbage", "directory", "foreign", "lying entry", "odd shapes"])
 def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
     expected = names(sample.search("accuracy > 0.8 or tag:candidate"))
     path = registry_path / "gitreg-cache" / "majora.views.json"
@@ -134,6 +134,15 @@ def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
         path.mkdir()
     elif damage == "foreign":
         path.write_text(json.dumps({"format": "other/9", "entries": {}}))
+    elif damage == "odd shapes":  # entries of every wrong shape are misses, never errors
+        doc = json.loads(path.read_text())
+        odd = [None, "abcd", [1, 2, 3, 4], {"a": 1, "b": 2, "c": 3, "d": 4}, [[], "", [], {}]]
+        keys = [k for k in doc["entries"] if k != "columns"]
+        short = doc["entries"][keys[0]]
+        short[2] = short[2][:-3]  # values short of the columns
+        for key, value in zip(keys[1:], odd * len(keys)):
+            doc["entries"][key] = value
+        path.write_text(json.dumps(doc))
     else:  # an entry that names another version is not used
         doc = json.loads(path.read_text())
         for key, entry in doc["entries"].items():
