@@ -208,7 +208,7 @@ class ModelRegistry:
 
     # -- queries (gitreg.query; the language is in docs/query.md) ---------------------------
     def search(self, query: Optional[str] = None, model: Optional[str] = None,
-               sort: "query.search.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
+               sort: "query.sorting.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
         """Versions whose current view matches `query`, across every model or one.
 
         `sort` is a key or a list of keys ('accuracy', 'created:desc'); without it,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from ..errors import QueryError, VersionNotFoundError
 from ..snapshot import ModelSnapshot, model_names
@@ -13,8 +13,6 @@ from .direction import lower_is_better
 from .evaluate import compile_query
 from .fields import field_name
 from .parser import parse
-
-SortSpec = Optional[str | sorting.SortKey | Sequence[str | sorting.SortKey]]
 
 
 @dataclass
@@ -42,7 +40,7 @@ def names_in(node: Node) -> list[str]:
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
-           sort: SortSpec = None, limit: Optional[int] = None) -> Found:
+           sort: sorting.SortSpec = None, limit: Optional[int] = None) -> Found:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")

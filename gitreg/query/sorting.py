@@ -25,6 +25,9 @@ class SortKey:
         return f"{self.name}:{'desc' if self.descending else 'asc'}"
 
 
+SortSpec = Optional[str | SortKey | Sequence[str | SortKey]]  # what search(sort=...) takes
+
+
 def kind_of(name: str) -> str:
     canonical = field_name(name)
     return NUMBER if canonical is None else FIELDS[canonical]
@@ -48,7 +51,7 @@ def parse_sort(spec: str) -> SortKey:
     return SortKey(spec, descending)
 
 
-def sort_keys(specs: Optional[str | SortKey | Sequence[str | SortKey]]) -> list[SortKey]:
+def sort_keys(specs: SortSpec) -> list[SortKey]:
     if specs is None:
         return []
     if isinstance(specs, (str, SortKey)):
