@@ -20,7 +20,6 @@ class Found:
     """Matched views in result order, with each model's snapshot (to read full records)."""
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
-    names: list[str] = field(default_factory=list)  # the fields and metrics the query names
     problems: list[str] = field(default_factory=list)
 
 
@@ -41,12 +40,13 @@ def names_in(node: Node) -> list[str]:
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
            sort: sorting.SortSpec = None, limit: Optional[int] = None) -> Found:
+    """The views matching `query` (checked whole before anything is read), sorted, limited."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")
     keep = compile_query(tree)
     keys = sorting.sort_keys(sort)
-    found = Found([], {}, names_in(tree))
+    found = Found([], {})
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
@@ -65,9 +65,6 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]
-    for key in keys:
-        if key.name not in found.names:
-            found.names.append(key.name)
     return found
 
 
