@@ -16,7 +16,7 @@ from . import yamlio
 from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
-from .storage import layout
+from .storage import layout, refscan
 from .storage.repository import Store
 from .suggest import did_you_mean
 
@@ -85,6 +85,12 @@ class ModelSnapshot:
             self._listed = (raw, {v for v in raw if is_version_name(v)})
         return self._listed
 
+    def adopt_tags(self, raw: dict[str, bytes]) -> None:
+        """Use a listing of refs/tags/<model>/ ({version: raw target}) the caller read in one
+        scan for many models, instead of a scan per model; a listing already read is kept."""
+        if self._listed is None:
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+
     @property
     def versions(self) -> set[str]:
         """Every version of the model (names under refs/tags/<model>/ that are valid)."""
@@ -100,6 +106,15 @@ class ModelSnapshot:
         return snap
 
     # -- versions -------------------------------------------------------------
+    def tag_ids(self) -> dict[str, str]:
+        """{version: id of its tag object (hex)} from the one ref scan: no object is read."""
+        raw, valid = self._list_tags()
+        out = {}
+        for version in valid:
+            hexid = refscan.oid_hex(raw.get(version))
+            out[version] = hexid if hexid is not None else str(self.tag_target(version))
+        return out
+
     def versions_sorted(self) -> list[str]:
         return sort_versions(self.versions)
 

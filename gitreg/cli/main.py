@@ -17,6 +17,7 @@ from . import coercion, complete, context, globalopts
 from .commands import (
     add,
     card,
+    best,
     clone,
     compare,
     deploy,
@@ -34,6 +35,7 @@ from .commands import (
     remote,
     rollback,
     score,
+    search,
     show,
     status,
     tag,
@@ -54,7 +56,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run), ("doctor", doctor.run),
+    ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)

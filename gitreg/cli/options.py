@@ -31,6 +31,15 @@ Metrics = Annotated[
     typer.Option("--metrics", metavar="A,B",
                  help="Metrics to show, comma-separated (default: those the versions have)."),
 ]
+Where = Annotated[
+    Optional[str],
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
+]
+Sort = Annotated[
+    Optional[list[str]],
+    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]",
+                 help="Order by a field or metric; repeatable (metrics default to best first)."),
+]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 
 Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]

@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
     from gitreg.verify import VerifyReport
 
-# Metrics where a smaller value is the better one; every other metric: larger is better.
-_LOWER_IS_BETTER = ("perplexity", "memory_mb", "latency_ms", "cost_usd", "duration_hours")
-_LOWER_HINTS = ("loss", "error", "latency", "perplexity", "_ms", "memory", "cost", "wer", "cer")
-
-
-def lower_is_better(key: str) -> bool:
-    return key in _LOWER_IS_BETTER or any(h in key.lower() for h in _LOWER_HINTS)
-
-
 def fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -159,23 +150,6 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)
     row("Notes", v.notes)
-    return table
-
-
-def compare_table(a: str, b: str, diff: dict[str, dict[str, Any]]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("Key", a, b, "Δ", "Better"):
-        table.add_column(col, justify="right" if col not in ("Key", "Better") else "left")
-    for key, values in diff.items():
-        va, vb = values[a], values[b]
-        delta, better = "", ""
-        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (va, vb))
-        if numeric:
-            delta = f"{vb - va:+.6g}"
-            if va != vb and key not in ("samples", "epochs", "batch_size", "learning_rate"):
-                b_wins = (vb < va) if lower_is_better(key) else (vb > va)
-                better = b if b_wins else a
-        table.add_row(key, fmt(va), fmt(vb), delta, better)
     return table
 
 

@@ -83,7 +83,7 @@ def _read(path: Path) -> dict[str, str]:
     return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _write(path: Path, entries: dict[str, str]) -> None:
+def _write(path: Path, entries: dict[str, Any], fmt: str = FORMAT) -> None:
     """Replace path atomically (temp file + rename); any failure leaves it as it was."""
     try:
         path.parent.mkdir(exist_ok=True)
@@ -93,7 +93,7 @@ def _write(path: Path, entries: dict[str, str]) -> None:
     try:
         os.fchmod(fd, 0o644)  # readable like the registry's own files (mkstemp makes 0600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"format": FORMAT, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
+            json.dump({"format": fmt, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
     except (OSError, ValueError):
         try:

@@ -8,11 +8,17 @@ from .. import context, options
 def run(
     ctx: typer.Context,
     model: options.Model,
+    where: options.Where = None,
+    sort: options.Sort = None,
     json_out: options.Json = False,
     metrics: options.Metrics = None,
 ) -> None:
-    """List the versions of a model, oldest first (natural order)."""
-    versions = context.registry(ctx).list_versions(model)
+    """List the versions of a model, oldest first (natural order), or those matching --where."""
+    reg = context.registry(ctx)
+    if where is None and not sort:
+        versions = reg.list_versions(model)
+    else:
+        versions = reg.search(where, model=model, sort=sort)
     if json_out:
         context.emit_json([v.to_dict() for v in versions])
         return
