@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, registration, report, values
+from . import annotations, deployments, references, registration, report, values
 from .artifacts import HashProgress
-from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
+from .errors import (
+    DeploymentError,
+    GitregError,
+    InvalidValueError,
+    ModelNotFoundError,
+    RemoteError,
+    VersionNotFoundError,
+)
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
@@ -172,8 +179,24 @@ class ModelRegistry:
         except ModelNotFoundError:
             return False
 
-    def get_version(self, name: str, version: str) -> ModelVersion:
-        return self._snapshot(name).version(version)
+    def resolve(self, name: str, version: Optional[str] = None) -> tuple[str, str]:
+        """(model, version) that a reference names: 'majora:v3', 'majora@production',
+        'majora@latest', 'majora' (latest), or a model and a version ('v3', '@staging', 'latest')."""
+        ref = references.reference(name, version)
+        snap = self._snapshot(ref.model)
+        if ref.version is not None:
+            return ref.model, snap.require(ref.version)
+        if ref.environment is not None:
+            state = snap.deployments.get(ref.environment)
+            if state is None or state.version is None:
+                raise VersionNotFoundError(f"nothing of {ref.model} is deployed in {ref.environment}")
+            return ref.model, state.version
+        return ref.model, self.get_latest(ref.model).version
+
+    def get_version(self, name: str, version: Optional[str] = None) -> ModelVersion:
+        """One version, by model and version or by one reference ('majora@production')."""
+        model, version = self.resolve(name, version)
+        return self._snapshot(model).version(version)
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
@@ -195,9 +218,15 @@ class ModelRegistry:
         return self._snapshot(name).metadata()
 
     def compare_versions(self, name: str, a: str, b: str) -> dict[str, dict[str, Any]]:
-        """{key: {a: value_a, b: value_b}} for every metric and training parameter set in either."""
-        snap = self._snapshot(name)
-        va, vb = snap.version(a), snap.version(b)
+        """{key: {a: value_a, b: value_b}} for every metric and training parameter set in either.
+
+        `a` and `b` are versions of `name`, or references ('@production', 'latest', 'other:v2');
+        the keys of each inner mapping are `a` and `b` as given."""
+        def pick(x: str) -> ModelVersion:
+            whole = references.is_reference(x) and not x.startswith("@")
+            return self.get_version(x) if whole else self.get_version(name, x)
+
+        va, vb = pick(a), pick(b)
         ma, mb = va.evaluation_scores.flat(), vb.evaluation_scores.flat()
         diff: dict[str, dict[str, Any]] = {}
         for key in list(ma) + [k for k in mb if k not in ma]:
@@ -237,9 +266,16 @@ class ModelRegistry:
             self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
-    @_writes
-    def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
+    def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
+        """Deploy a version, named by model and version or by one reference
+        ('majora:v3'; 'majora@staging' promotes what staging runs); see _deploy."""
+        name, version = self.resolve(name, version)
+        return self._deploy(name, version, environment=environment, reason=reason, sign=sign)
+
+    @_writes
+    def _deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
+                reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         Deploying a newer version over an older one deprecates the older one,
@@ -274,6 +310,8 @@ class ModelRegistry:
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""
         from .verify import verify
 
+        if model_name is not None and "@" in model_name:
+            model_name, version = self.resolve(model_name, version)
         return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
 
     # -- later changes (git notes) -------------------------------------------------------

@@ -10,8 +10,8 @@ from .. import context, options
 def run(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="Model name.")],
-    a: Annotated[str, typer.Argument(help="First version.")],
-    b: Annotated[str, typer.Argument(help="Second version.")],
+    a: Annotated[str, typer.Argument(help="First version (or a reference: @ENV, latest, MODEL:VERSION).")],
+    b: Annotated[str, typer.Argument(help="Second version (or a reference).")],
     json_out: options.Json = False,
 ) -> None:
     """Compare two versions' metrics and training parameters."""

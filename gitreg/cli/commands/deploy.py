@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,8 +9,9 @@ from .. import context, options
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    version: Annotated[str, typer.Argument(help="Version to deploy.")],
+    model: Annotated[str, typer.Argument(
+        metavar="REF", help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV (promote what ENV runs).")],
+    version: Annotated[Optional[str], typer.Argument(help="Version to deploy.")] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
@@ -21,6 +22,7 @@ def run(
     older one deprecates the older one, unless it is still live elsewhere.
     """
     reg = context.registry(ctx)
+    model, version = reg.resolve(model, version)
     record = reg.deploy(model, version, environment=env, reason=reason, sign=sign)
     if record is None:
         context.say(f"{model} {version} is already deployed in {env}")
