@@ -20,6 +20,7 @@ from .commands import (
     compare,
     deploy,
     export_json,
+    get,
     history,
     hook,
     import_json,
@@ -27,6 +28,7 @@ from .commands import (
     init,
     lineage,
     meta,
+    path,
     pull,
     push,
     remote,
@@ -51,7 +53,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run),
+    ("verify", verify.run), ("get", get.run), ("path", path.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)

@@ -72,3 +72,8 @@ def hash_progress() -> Any:
 def step_progress() -> Any:
     """A bar counting the writes of a large import."""
     return _bar("steps")
+
+
+def transfers_shown(quiet: bool) -> bool:
+    """Whether git-lfs may draw its upload/download progress on stderr (a terminal, not -q)."""
+    return not quiet and sys.stderr.isatty()

@@ -29,6 +29,16 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def human_size(n: int) -> str:
+    """1536 -> '1.5 KiB' (binary units, as sizes on disk are)."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
 def version_line(v: "ModelVersion") -> Text:
     from gitreg.report import version_line as plain
 
@@ -77,7 +87,10 @@ def version_detail(v: "ModelVersion") -> Table:
     for key, value in v.evaluation_scores.flat().items():
         row(f"score.{key}", value)
     for f in v.files:
-        extra = f" sha256={f.sha256[:16]}… size={f.size_bytes}" if f.sha256 else ""
+        size = f" {human_size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
+        count = f" in {len(f.contents)} files" if f.contents else ""
+        where = ", stored" if f.stored else (", not stored" if f.sha256 else "")
+        extra = f" ({size.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)
     row("Code commit", v.git_commit)

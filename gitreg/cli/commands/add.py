@@ -25,6 +25,17 @@ def run(
     gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
     checkpoint_path: Annotated[Optional[str], typer.Option(help="Checkpoint (path or URI).")] = None,
     config_path: Annotated[Optional[str], typer.Option(help="Config file (path or URI).")] = None,
+    file: Annotated[
+        Optional[list[str]],
+        typer.Option("--file", "-f", metavar="ROLE=PATH",
+                     help="A file or directory of any role (gguf, tokenizer, ...); repeatable, several per role."),
+    ] = None,
+    store: Annotated[
+        Optional[bool],
+        typer.Option("--store/--no-store", show_default=False,
+                     help="Put the files' bytes in the registry (Git LFS) so clones can get them "
+                          "(default: git config gitreg.store)."),
+    ] = None,
     accuracy: options.Accuracy = None,
     f1_score: options.F1 = None,
     perplexity: options.Perplexity = None,
@@ -65,7 +76,7 @@ def run(
             evaluation_scores=scores or None, duration_hours=duration_hours, cost_usd=cost_usd,
             hardware=hardware, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
-            sign=sign,
+            sign=sign, files=_role_files(file), store=store,
         )
     if json_out:
         context.emit_json(v.to_dict())
@@ -73,4 +84,16 @@ def run(
         print(v.version)
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
-        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note})")
+        stored = sum(1 for f in v.files if f.stored)
+        stored_note = f", {stored} file{'s' if stored != 1 else ''} stored" if stored else ""
+        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note}{stored_note})")
+
+
+def _role_files(items: Optional[list[str]]) -> list[tuple[str, str]]:
+    out = []
+    for item in items or []:
+        role, sep, path = item.partition("=")
+        if not sep or not role.strip() or not path:
+            raise typer.BadParameter(f"expected ROLE=PATH, got {item!r}", param_hint="--file")
+        out.append((role.strip(), path))
+    return out
