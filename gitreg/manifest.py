@@ -128,6 +128,11 @@ def _file(f: dict[str, Any]) -> ArtifactFile:
     )
 
 
+def files_of(manifest: dict[str, Any]) -> list[ArtifactFile]:
+    """The files: entries of a manifest as records (entries that are not mappings are left out)."""
+    return [_file(f) for f in _list(manifest.get("files")) if isinstance(f, dict)]
+
+
 def _status(value: Any, where: str) -> VersionStatus:
     try:
         return VersionStatus(value)
@@ -175,7 +180,7 @@ def read_version(
         if isinstance(training_raw, dict)
         else None
     )
-    files = [_file(f) for f in _list(manifest.get("files")) if isinstance(f, dict)]
+    files = files_of(manifest)
     by_role = _first_of_role(files)
     parent = relative(manifest.get("parent_version"), model)
     return ModelVersion(

@@ -17,22 +17,20 @@ version tag or deployment commit is a failure.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 import pygit2
 
-from . import artifacts, yamlio
+from . import manifest as mf
+from . import yamlio
 from .artifacts import HashProgress
 from .errors import CorruptRegistryError
 from .names import check_version_name, split_qualified
 from .snapshot import ModelSnapshot, deployment_envs, model_names
 from .storage import layout, sigcheck, signing
 from .storage.repository import Store
-
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass
@@ -132,7 +130,7 @@ class _Verifier:
             )
         self._pair(check, commit)
         if self.files:
-            self._files(snap.model, version, manifest)
+            self._files(snap.model, version, manifest, commit)
 
     def _judge(self, check: Check, result: sigcheck.SignatureCheck, what: str) -> None:
         check.signer, check.key = result.signer, result.key
@@ -160,33 +158,16 @@ class _Verifier:
             )
 
     # -- files -------------------------------------------------------------------
-    def _files(self, model: str, version: str, manifest: dict[str, Any]) -> None:
-        for entry in manifest.get("files") or []:
-            if not isinstance(entry, dict) or not entry.get("path"):
+    def _files(self, model: str, version: str, manifest: dict[str, Any], commit: pygit2.Commit) -> None:
+        from .store.check import check_entry
+
+        for entry in mf.files_of(manifest):
+            if not entry.path:
                 continue
-            location = str(entry["path"])
-            check = Check("file", model, version, location)
+            check = Check("file", model, version, entry.path)
             self.report.checks.append(check)
-            sha, size = entry.get("sha256"), entry.get("size_bytes")
-            if _URI_RE.match(location):
-                check.skipped = "URI, not a local file"
-                continue
-            if not sha:
-                check.skipped = "no hash recorded at registration"
-                continue
-            path = Path(location)
-            if not path.exists():
-                check.problems.append("missing")
-                continue
-            try:
-                got_sha, got_size = artifacts.hash_path(path, self.progress)
-            except OSError as exc:
-                check.problems.append(f"unreadable: {exc.strerror}")
-                continue
-            if size is not None and got_size != size:
-                check.problems.append(f"size {got_size} bytes, registered {size}")
-            if got_sha != sha:
-                check.problems.append(f"sha256 {got_sha[:16]}…, registered {str(sha)[:16]}…")
+            check.skipped, check.problems = check_entry(
+                self.store, commit, entry, f"{model}/{version}:{layout.MANIFEST_FILE}", self.progress)
 
     # -- deployments --------------------------------------------------------------
     def deployments(self, snap: ModelSnapshot) -> None:
