@@ -342,9 +342,10 @@ class ModelRegistry:
         (The issue asked for `registry.path(ref, role)`; `path` is already the registry's own path.)"""
         from .store import get
 
-        paths = self.get_files(ref, role=role, progress=progress, transfer_progress=transfer_progress)
         model, version = self.resolve(ref)
-        return get.one_path(paths, self._snapshot(model).version(version), role, name)
+        return get.one_path(self._reader(), self._snapshot(model).version(version),
+                            None if role is None else check_role(role), name,
+                            progress=progress, transfer_progress=transfer_progress)
 
     # -- verification ----------------------------------------------------------------
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,

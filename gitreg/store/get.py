@@ -73,8 +73,11 @@ def _where(v: ModelVersion) -> str:
     return f"{v.model_name}/{v.version}:manifest.yaml"
 
 
-def _select(v: ModelVersion, role: Optional[str]) -> list[ArtifactFile]:
-    chosen = [f for f in v.files if role is None or f.role == role]
+def _select(v: ModelVersion, role: Optional[str], name: Optional[str] = None) -> list[ArtifactFile]:
+    chosen = [f for f in v.files if (role is None or f.role == role)
+              and (name is None or Path(f.path.replace("\\", "/")).name == name)]
+    if not chosen and name is not None:
+        raise NotAvailable(f"{v.model_name} {v.version} has no {role + ' ' if role else ''}file named {name}")
     if not chosen:
         roles = ", ".join(sorted({f.role for f in v.files})) or "none"
         what = f"no {role} file" if role else "no files"
@@ -176,11 +179,11 @@ def _snapshot(store: Store, v: ModelVersion, entry: ArtifactFile, items: list[It
 
 
 def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = None, role: Optional[str] = None,
-              *, progress=None, transfer_progress: bool = False) -> list[Path]:
-    """The local paths of a version's files (of one role), fetched and checked (module doc)."""
+              *, name: Optional[str] = None, progress=None, transfer_progress: bool = False) -> list[Path]:
+    """The local paths of a version's files (of one role, of one name), fetched and checked (module doc)."""
     if store is None:
         raise NotAvailable("the registry does not exist")
-    entries = _select(v, role)
+    entries = _select(v, role, name)
     plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
     stored = [(e, items) for e, items in plan if items is not None]
     if stored:
@@ -213,14 +216,11 @@ def _copy_local(source: Path, dest: Path, entry: ArtifactFile, v: ModelVersion, 
     return dest / entry.role / name
 
 
-def one_path(paths: list[Path], v: ModelVersion, role: Optional[str], name: Optional[str]) -> Path:
-    """The single file `path` prints: by role, and by name when a role has several."""
-    if name is not None:
-        paths = [p for p in paths if p.name == name]
-    if len(paths) == 1:
-        return paths[0]
-    if not paths:
-        raise NotAvailable(f"{v.model_name} {v.version} has no {role or ''} file named {name}".replace("  ", " "))
-    names = ", ".join(p.name for p in paths)
+def one_path(store: Optional[Store], v: ModelVersion, role: Optional[str], name: Optional[str], **kw) -> Path:
+    """The single file `path` prints: by role, and by name when a role has several (only it is fetched)."""
+    entries = _select(v, role, name)
+    if len(entries) == 1:
+        return get_files(store, v, role=role, name=name, **kw)[0]
+    names = ", ".join(Path(e.path).name for e in entries)
     hint = "--name NAME" if role else "--role ROLE (and --name NAME)"
     raise InvalidValueError(f"{v.model_name} {v.version} has several {role or ''} files ({names}): pick one with {hint}")

@@ -7,6 +7,7 @@ so a registry's `lfs.url` is http://127.0.0.1:<port>/<org>/<repo>. Objects land 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -25,6 +26,13 @@ TRANSFER_ADAPTERS:
         path: {storage}
 AUTH_PROVIDERS:
   - giftless.auth.allow_anon:read_write
+PRE_AUTHORIZED_ACTION_PROVIDER:
+  factory: giftless.auth.jwt:factory
+  options:
+    algorithm: HS256
+    private_key: {key}
+    default_lifetime: 600
+    key_id: giftless-internal-jwt-key
 """
 START_SECONDS = 30
 
@@ -38,7 +46,9 @@ class LfsServer:
         self.storage = root / "lfs-storage"
         self.storage.mkdir(parents=True)
         config = root / "giftless.yaml"
-        config.write_text(CONFIG.format(storage=self.storage))
+        # giftless signs its upload/download tokens with this key (its default, "change-me",
+        # is shorter than PyJWT wants for HS256)
+        config.write_text(CONFIG.format(storage=self.storage, key=secrets.token_hex(32)))
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
