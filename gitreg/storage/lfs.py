@@ -113,6 +113,7 @@ class ObjectWriter:
         os.chmod(self._name, 0o444)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._name, target)
+        mark_checked(self.git_dir, oid)  # its bytes were hashed as they were written
         return target
 
     def abort(self) -> None:
@@ -120,6 +121,50 @@ class ObjectWriter:
             os.close(self._fd)
             self._fd = None
         self._name.unlink(missing_ok=True)
+
+
+# -- objects already checked ------------------------------------------------------------
+# A full sha256 of an object is recorded with the object file's stat (size, inode,
+# mtime, ctime) in the derived cache; while that stat is unchanged the object is the
+# one that was checked (any write or chmod moves ctime), so `get` need not hash it
+# again. `verify --files` never reads this: it always hashes.
+def _mark_file(git_dir: Path, oid: str) -> Path:
+    return git_dir / "gitreg-cache" / "lfs-checked" / oid
+
+
+def _stamp(path: Path) -> Optional[str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+
+
+def mark_checked(git_dir: Path, oid: str) -> None:
+    """Record that the object's content was just hashed and is `oid` (best effort)."""
+    stamp = _stamp(object_path(git_dir, oid))
+    if stamp is None:
+        return
+    mark = _mark_file(git_dir, oid)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        tmp = mark.with_name(f".{oid}.{os.getpid()}")
+        tmp.write_text(stamp)
+        os.replace(tmp, mark)
+    except OSError:
+        pass
+
+
+def is_checked(git_dir: Path, oid: str) -> bool:
+    """Whether the object is unchanged since it was hashed (a mark that is not a regular file is ignored)."""
+    mark = _mark_file(git_dir, oid)
+    try:
+        if not mark.is_file() or mark.is_symlink() or mark.stat().st_size > 100:
+            return False
+        recorded = mark.read_text()
+    except OSError:
+        return False
+    return recorded == _stamp(object_path(git_dir, oid))
 
 
 def object_sha256(git_dir: Path, oid: str, progress=None) -> Optional[str]:

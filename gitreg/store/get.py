@@ -144,10 +144,14 @@ def _local_source(v: ModelVersion, entry: ArtifactFile) -> Path:
 
 
 def _check_objects(git_dir: Path, items: list[Item], progress) -> None:
+    """Hash every object not known to be unchanged since it was last hashed (storage.lfs)."""
     for item in items:
+        if lfs.is_checked(git_dir, item.oid):
+            continue
         got = lfs.object_sha256(git_dir, item.oid, progress)
         if got != item.oid:
             raise place.CorruptObject(lfs.object_path(git_dir, item.oid), item.oid, got)
+        lfs.mark_checked(git_dir, item.oid)
 
 
 def _snapshot(store: Store, v: ModelVersion, entry: ArtifactFile, items: list[Item], progress) -> Path:
@@ -186,8 +190,7 @@ def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = No
     entries = _select(v, role, name)
     plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
     stored = [(e, items) for e, items in plan if items is not None]
-    if stored:
-        lfs.require_git_lfs()
+    if stored:  # git-lfs is needed only when something must be downloaded
         ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
                        transfer_progress)
     out: list[Path] = []
@@ -198,8 +201,9 @@ def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = No
         elif dest is None:
             out.append(_snapshot(store, v, entry, items, progress))
         else:
+            _check_objects(store.git_dir(), items, progress)  # before anything is placed
             for item in items:
-                place.copy_checked(lfs.object_path(store.git_dir(), item.oid), dest, item.parts, item.oid, progress)
+                place.copy_fast(lfs.object_path(store.git_dir(), item.oid), dest, item.parts)
             out.append(dest / entry.role / tree.basename(entry, _where(v)))
     return out
 
