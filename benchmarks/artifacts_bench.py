@@ -188,7 +188,8 @@ def main() -> None:
         "get over file / git lfs fetch over file": r["get over file"] / r["git lfs fetch over file"],
         "get over http / git lfs fetch over http": r["get over http"] / r["git lfs fetch over http"],
     }
-    print(f"\nFile size: {args.size_mb} MiB ({args.http_size_mb} MiB for the HTTP rows), median of {args.repeat}\n")
+    print(f"\nFile size: {args.size_mb} MiB ({args.http_size_mb} MiB for the HTTP rows), "
+          f"median of {args.repeat}\n")
     print("| workload | result |\n|---|---|")
     for key, value in results.items():
         shown = f"{value:.2f}x" if key.startswith("store size") else f"{value * 1000:.0f} ms"

@@ -18,11 +18,11 @@ from . import manifest as mf
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
 from .names import check_model_name, check_role, check_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES, ArtifactFile
-from .store import tree as storing
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
+from .store import tree as storing
 
 if TYPE_CHECKING:
     from .storage.signing import Signer

@@ -26,9 +26,9 @@ from . import yamlio
 from .errors import RemoteError, SyncConflictError
 from .storage import layout
 from .storage import remote as transport
-from .store import upload
 from .storage.repository import Store
 from .storage.transaction import RefConflict, RefUpdate, retrying
+from .store import upload
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20

@@ -227,4 +227,5 @@ def one_path(store: Optional[Store], v: ModelVersion, role: Optional[str], name:
         return get_files(store, v, role=role, name=name, **kw)[0]
     names = ", ".join(Path(e.path).name for e in entries)
     hint = "--name NAME" if role else "--role ROLE (and --name NAME)"
-    raise InvalidValueError(f"{v.model_name} {v.version} has several {role or ''} files ({names}): pick one with {hint}")
+    what = f"{role} files" if role else "files"
+    raise InvalidValueError(f"{v.model_name} {v.version} has several {what} ({names}): pick one with {hint}")

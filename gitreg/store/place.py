@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from ..errors import GitregError
 
@@ -60,59 +60,62 @@ def _replace(dir_fd: int, tmp: str, name: str, where: Path) -> None:
         raise UnsafeDestination(f"cannot write {where}: {exc.strerror}") from None
 
 
-def copy_checked(source: Path, root: Path, parts: Sequence[str], sha256: str, progress=None) -> Path:
-    """Copy `source` to root/parts while hashing it; a content that is not `sha256` is not placed."""
+def _write_file(root: Path, parts: Sequence[str], fill: Callable[[int], None]) -> Path:
+    """root/parts written by `fill(fd)` into a temporary file, then renamed into place.
+    An exception from `fill` leaves nothing behind."""
     dir_fd = open_dirs(root, parts[:-1])
     target = root.joinpath(*parts)
     tmp = _temp_name()
     try:
         out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
-        digest = hashlib.sha256()
         try:
-            with open(source, "rb") as fh:
-                while chunk := fh.read(_CHUNK):
-                    digest.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(out, view):]
-                    if progress is not None:
-                        progress.advance(len(chunk))
+            fill(out)
+        except BaseException:
+            os.unlink(tmp, dir_fd=dir_fd)
+            raise
         finally:
             os.close(out)
-        if digest.hexdigest() != sha256:
-            os.unlink(tmp, dir_fd=dir_fd)
-            raise CorruptObject(source, sha256, digest.hexdigest())
         _replace(dir_fd, tmp, parts[-1], target)
     finally:
         os.close(dir_fd)
     return target
+
+
+def copy_checked(source: Path, root: Path, parts: Sequence[str], sha256: str, progress=None) -> Path:
+    """Copy `source` to root/parts while hashing it; a content that is not `sha256` is not placed."""
+    def fill(out: int) -> None:
+        digest = hashlib.sha256()
+        with open(source, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(out, view):]
+                if progress is not None:
+                    progress.advance(len(chunk))
+        if digest.hexdigest() != sha256:
+            raise CorruptObject(source, sha256, digest.hexdigest())
+
+    return _write_file(root, parts, fill)
 
 
 def copy_fast(source: Path, root: Path, parts: Sequence[str]) -> Path:
     """Copy `source` (an object already checked) to root/parts in the kernel: reflink, else copy_file_range."""
-    dir_fd = open_dirs(root, parts[:-1])
-    target = root.joinpath(*parts)
-    tmp = _temp_name()
-    try:
-        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
-        try:
-            with open(source, "rb") as fh:
-                try:
-                    fcntl.ioctl(out, _FICLONE, fh.fileno())
-                except OSError:
-                    size = os.fstat(fh.fileno()).st_size
-                    done = 0
-                    while done < size:
-                        n = os.copy_file_range(fh.fileno(), out, size - done)
-                        if n == 0:
-                            break
-                        done += n
-        finally:
-            os.close(out)
-        _replace(dir_fd, tmp, parts[-1], target)
-    finally:
-        os.close(dir_fd)
-    return target
+    def fill(out: int) -> None:
+        with open(source, "rb") as fh:
+            try:
+                fcntl.ioctl(out, _FICLONE, fh.fileno())
+                return
+            except OSError:
+                pass
+            left = os.fstat(fh.fileno()).st_size
+            while left > 0:
+                n = os.copy_file_range(fh.fileno(), out, left)
+                if n == 0:
+                    break
+                left -= n
+
+    return _write_file(root, parts, fill)
 
 
 def link(target: Path, root: Path, parts: Sequence[str]) -> Path:

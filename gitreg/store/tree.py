@@ -17,7 +17,7 @@ from ..records import ArtifactFile
 from ..storage import lfs
 
 if TYPE_CHECKING:
-    from ..artifacts import Planned, Sink
+    from ..artifacts import Sink
     from ..storage.repository import Store
 
 ROOT = "artifacts"

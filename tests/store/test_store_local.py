@@ -27,7 +27,8 @@ def test_store_at_registration_writes_objects_pointers_and_attributes(reg, regis
     assert listing == [".gitattributes", f"artifacts/gguf/{q4.name}", f"artifacts/gguf/{q8.name}",
                        "artifacts/tokenizer/tokenizer/extra/merges.txt", "artifacts/tokenizer/tokenizer/tokenizer.json",
                        "manifest.yaml"]
-    assert git(registry_path, "show", "majora/v1:.gitattributes") == "artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
+    attributes = git(registry_path, "show", "majora/v1:.gitattributes")
+    assert attributes == "artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
     pointer = git(registry_path, "show", f"majora/v1:artifacts/gguf/{q4.name}")
     assert pointer == f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256_of(q4)}\nsize 300000\n"
     manifest = yaml.safe_load(git(registry_path, "show", "majora/v1:manifest.yaml"))

@@ -113,7 +113,7 @@ def test_plain_git_and_git_lfs_materialise_the_same_bytes(reg, model_files, bare
     run("git", "fetch", "--quiet", "origin", "refs/tags/*:refs/tags/*", "refs/deployed/*:refs/deployed/*", cwd=work)
     run("git", "checkout", "--quiet", "majora/v1", cwd=work)
     run("git", "lfs", "pull", cwd=work)
-    q4, tok = model_files["q4"], model_files["tok"]
+    q4 = model_files["q4"]
     assert (work / "artifacts" / "gguf" / q4.name).read_bytes() == q4.read_bytes()
     assert (work / "artifacts" / "tokenizer" / "tokenizer" / "extra" / "merges.txt").read_text() == "a b\n"
     # what runs in production checks out the same way: deployment commits carry the pointers
