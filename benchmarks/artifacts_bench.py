@@ -197,8 +197,9 @@ def main() -> None:
     for key, value in ratios.items():
         print(f"| **{key}** | {value:.2f}x |")
     if args.out:
-        args.out.write_text(json.dumps({"size_mb": args.size_mb, "http_size_mb": args.http_size_mb, "repeat": args.repeat, "seconds": results,
-                                        "ratios": ratios}, indent=2) + "\n")
+        document = {"size_mb": args.size_mb, "http_size_mb": args.http_size_mb, "repeat": args.repeat,
+                    "seconds": results, "ratios": ratios}
+        args.out.write_text(json.dumps(document, indent=2) + "\n")
 
 
 if __name__ == "__main__":
