@@ -35,7 +35,7 @@ class RichProgress:
         )
 
         columns = (
-            (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
             if self._kind == "bytes"
             else (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         )

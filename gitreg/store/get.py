@@ -148,7 +148,13 @@ def _check_objects(git_dir: Path, items: list[Item], progress) -> None:
     for item in items:
         if lfs.is_checked(git_dir, item.oid):
             continue
-        got = lfs.object_sha256(git_dir, item.oid, progress)
+        if progress is not None:
+            progress.begin(f"checking {item.parts[-1]}", item.size)
+        try:
+            got = lfs.object_sha256(git_dir, item.oid, progress)
+        finally:
+            if progress is not None:
+                progress.end()
         if got != item.oid:
             raise place.CorruptObject(lfs.object_path(git_dir, item.oid), item.oid, got)
         lfs.mark_checked(git_dir, item.oid)

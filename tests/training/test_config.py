@@ -31,6 +31,12 @@ def test_full_config_parses():
     assert c.outputs() == ["results/metrics.json", "out/adapter", "out/model-Q8_0.gguf"]
 
 
+def test_files_take_any_role_and_a_list_per_role():
+    c = parse(b"model: m\nfiles: {weights: w.bin, gguf: [q4.gguf, q8.gguf], tokenizer: tok/}\n")
+    assert c.file_list() == [("weights", "w.bin"), ("gguf", "q4.gguf"), ("gguf", "q8.gguf"), ("tokenizer", "tok/")]
+    assert c.outputs() == ["w.bin", "q4.gguf", "q8.gguf", "tok/"]
+
+
 def test_defaults():
     c = parse(b"model: majora\nmetrics: m.json\n")
     assert (c.registry, c.parent, c.when, c.files, c.training_data) == (None, "latest", "outputs-changed", {}, [])
