@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -146,6 +147,11 @@ def describe_files(reg: Registration, store: Optional[Store],
                    progress: Optional[artifacts.HashProgress] = None) -> None:
     """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
     sink = storing.sink(store) if reg.store_files and store is not None else None
+    if sink is not None:
+        for p in reg.planned:
+            if isinstance(p, ArtifactFile):
+                warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",
+                              artifacts.GitregWarning, stacklevel=4)
     reg.files = [p if isinstance(p, ArtifactFile) else artifacts.describe_planned(p, progress, sink)
                  for p in reg.planned]
     reg.planned = []

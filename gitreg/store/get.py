@@ -24,9 +24,9 @@ from typing import Optional
 
 import pygit2
 
-from ..artifacts import hash_path
+from ..artifacts import contents_of, hash_path
 from ..errors import GitregError, InvalidValueError, RemoteError
-from ..records import ArtifactFile, ModelVersion
+from ..records import ArtifactFile, ContentFile, ModelVersion
 from ..storage import lfs
 from ..storage import remote as transport
 from ..storage.repository import Store
@@ -218,7 +218,10 @@ def _copy_local(source: Path, dest: Path, entry: ArtifactFile, v: ModelVersion, 
     """A not-stored file taken from its recorded path (checked by _local_source) into dest."""
     name = tree.basename(entry, _where(v))
     if source.is_dir():
-        for c in entry.contents or []:
+        recorded = entry.contents
+        if recorded is None:  # registered before `contents:`: the listing matched, take its files
+            recorded = [ContentFile(rel, sha, size) for rel, (sha, size) in contents_of(source).items()]
+        for c in recorded:
             parts = (entry.role, name) + tree.safe_parts(c.path, _where(v))
             place.copy_checked(source / c.path, dest, parts, c.sha256, progress)
     else:

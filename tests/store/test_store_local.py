@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from gitreg import ModelRegistry
+from gitreg import GitregWarning, ModelRegistry
 from gitreg.errors import InvalidValueError
 from gitreg.store.get import NotAvailable
 from gitreg.store.place import CorruptObject
@@ -164,3 +164,13 @@ def test_cli_get_path_and_show(reg, model_files, cli_main, capsys, tmp_path, mon
     cli_main("show", "majora@production")
     shown = capsys.readouterr().out
     assert "(293.0 KiB, stored, sha256" in shown and "(22 B in 2 files, stored" in shown
+
+
+def test_a_directory_not_stored_is_copied_from_its_recorded_path(reg, model_files, tmp_path):
+    tok = model_files["tok"]
+    with pytest.warns(GitregWarning, match="s3://bucket/q.gguf is not stored: it is a URI"):
+        reg.register_model("majora", files=[("tokenizer", str(tok)), ("gguf", "s3://bucket/q.gguf")], store=False)
+        reg.register_model("majora", files=[("tokenizer", str(tok)), ("gguf", "s3://bucket/q.gguf")], store=True)
+    got = reg.get_files("majora:v1", dest=tmp_path / "out", role="tokenizer")
+    assert (got[0] / "extra" / "merges.txt").read_text() == "a b\n"
+    assert reg.file_path("majora:v1", "tokenizer") == tok
