@@ -280,23 +280,20 @@ class ModelRegistry:
             self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
+    @_writes
     def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
-        """Deploy a version, named by model and version or by one reference
-        ('majora:v3'; 'majora@staging' promotes what staging runs); see _deploy."""
-        name, version = self.resolve(name, version)
-        return self._deploy(name, version, environment=environment, reason=reason, sign=sign)
-
-    @_writes
-    def _deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-                reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
+
+        The version is named by model and version or by one reference ('majora:v3';
+        'majora@staging' promotes what staging runs), resolved after the sync remote's
+        state is taken.
 
         Deploying a newer version over an older one deprecates the older one,
         unless it is still deployed in another environment. `sign` overrides git's
         configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
         """
-        self._snapshot(name).require(version)
+        name, version = self.resolve(name, version)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     @_writes

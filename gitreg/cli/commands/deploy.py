@@ -22,12 +22,13 @@ def run(
     older one deprecates the older one, unless it is still live elsewhere.
     """
     reg = context.registry(ctx)
-    model, version = reg.resolve(model, version)
     record = reg.deploy(model, version, environment=env, reason=reason, sign=sign)
-    if record is None:
+    if record is None:  # nothing written: resolving again names what is live there
+        model, version = reg.resolve(model, version)
         context.say(f"{model} {version} is already deployed in {env}")
         return
-    context.say(f"Deployed {model} {version} to {env}" + _replaced(reg, model, record.previous_version))
+    model = record.model_name
+    context.say(f"Deployed {model} {record.version} to {env}" + _replaced(reg, model, record.previous_version))
 
 
 def _replaced(reg, model: str, previous) -> str:
