@@ -172,7 +172,8 @@ def _snapshot(store: Store, v: ModelVersion, entry: ArtifactFile, items: list[It
         for item in items:
             link = snap.joinpath(*item.parts)
             try:
-                if not link.is_symlink() or link.stat().st_size != item.size:
+                if not link.is_symlink() or link.stat().st_size != item.size \
+                        or not lfs.is_checked(git_dir, item.oid):  # changed since: hash again
                     return False
             except OSError:
                 return False

@@ -94,6 +94,7 @@ def test_get_to_a_directory_copies_and_checks(reg, model_files, tmp_path):
 def test_a_corrupted_object_is_detected(reg, registry_path, model_files, tmp_path, cli_main):
     q4 = model_files["q4"]
     reg.register_model("majora", gguf_path=str(q4), store=True)
+    assert reg.get_files("majora:v1")  # a snapshot made while the object was sound
     obj = lfs_object(registry_path, sha256_of(q4))
     os.chmod(obj, 0o644)
     with open(obj, "r+b") as fh:
