@@ -72,3 +72,9 @@ def cli_main(registry_path, capsys):
         print(captured.out, end="")
         return code, captured.err
     return run
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_home(monkeypatch):
+    """The cache goes to the test's HOME (~/.cache/gitreg), whatever the machine sets."""
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
