@@ -122,7 +122,7 @@ def main() -> None:
                                     args.repeat, clear_out)
         cache = work / "home" / "cache" / "gitreg"
         clear_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
-        results["get into the cache, first (checks sha256)"] = median_time(
+        results["get into the cache, first (object hashed at store time, unchanged)"] = median_time(
             lambda: reg.get_files("majora@production"), args.repeat, clear_cache)
         results["get into the cache, again"] = median_time(lambda: reg.get_files("majora@production"), args.repeat)
 
@@ -184,6 +184,8 @@ def main() -> None:
     r = results
     ratios = {
         "register --store / hash alone (target <= 1.3x)": r["register --store"] / r["hash alone (sha256)"],
+        "register --store / (hash alone + cp): overlap of hashing and writing":
+            r["register --store"] / (r["hash alone (sha256)"] + r["cp"]),
         "get -o DIR throughput / cp throughput (target >= 0.8x)": r["cp"] / r["get -o DIR (local store)"],
         "get over file / git lfs fetch over file": r["get over file"] / r["git lfs fetch over file"],
         "get over http / git lfs fetch over http": r["get over http"] / r["git lfs fetch over http"],

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol
@@ -27,6 +28,7 @@ from .records import ArtifactFile, ContentFile
 
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CHUNK = 1 << 20
+_COPY_CHUNK = 8 << 20  # reads while storing: large enough that hashing and writing overlap well
 MAX_CARD_BYTES = 1 << 20  # a model card is Markdown; the manifest has the same bound
 
 
@@ -146,17 +148,25 @@ def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optio
     """(sha256, size) in one read; with a sink the bytes are stored under that sha256 as well."""
     fd = _open_regular(role, path)
     writer = sink() if sink is not None else None
+    pool = None
     try:
         copying = writer is not None and not writer.reflink(fd)
         digest, size = hashlib.sha256(), 0
+        pending = None
+        if copying:  # the copy is written while the next chunk is hashed (both release the GIL)
+            pool = ThreadPoolExecutor(1, thread_name_prefix="gitreg-store")
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            while chunk := fh.read(_CHUNK):
+            while chunk := fh.read(_COPY_CHUNK if copying else _CHUNK):
+                if pool is not None:
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(writer.write, chunk)
                 digest.update(chunk)
                 size += len(chunk)
-                if copying:
-                    writer.write(chunk)
                 if progress is not None:
                     progress.advance(len(chunk))
+        if pending is not None:
+            pending.result()
         oid = digest.hexdigest()
         if writer is not None:
             writer.commit(oid)
@@ -165,6 +175,8 @@ def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optio
     except OSError as exc:
         raise InvalidValueError(f"{role} path {path} could not be read or stored: {exc.strerror}") from None
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
         os.close(fd)
         if writer is not None:
             writer.abort()
