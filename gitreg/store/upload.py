@@ -8,7 +8,8 @@ carry trees of versions that are published with them or already were.
 """
 from __future__ import annotations
 
-from typing import Mapping
+import sys
+from typing import Mapping, Optional
 
 import pygit2
 
@@ -38,8 +39,13 @@ def pointer_oids(store: Store, commit: pygit2.Commit) -> set[str]:
     return found
 
 
-def before_push(store: Store, remote: str, refs: Mapping[str, pygit2.Oid], progress: bool = False) -> None:
-    """Upload the stored files of every version tag in `refs` to `remote` (raises RemoteError)."""
+def before_push(store: Store, remote: str, refs: Mapping[str, pygit2.Oid], progress: Optional[bool] = None) -> None:
+    """Upload the stored files of every version tag in `refs` to `remote` (raises RemoteError).
+
+    git-lfs draws its upload progress when stderr is a terminal (as `git push` does), unless
+    `progress` says otherwise."""
+    if progress is None:
+        progress = sys.stderr.isatty()
     oids: set[str] = set()
     for ref, target in refs.items():
         if ref.startswith(layout.TAGS):
