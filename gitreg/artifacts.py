@@ -186,7 +186,7 @@ def describe_planned(planned: Planned, progress: Optional[HashProgress] = None,
                      sink: Optional[Sink] = None) -> ArtifactFile:
     """Hash (and with a sink, store) a planned artifact: its files: entry."""
     if progress is not None:
-        progress.begin(f"{'storing' if sink else 'hashing'} {planned.path.name}", planned.total_bytes)
+        progress.begin(planned.path.name, planned.total_bytes)
     try:
         if not planned.is_dir:
             sha, size = _sha256(planned.role, planned.path, progress, sink)

@@ -35,9 +35,9 @@ class RichProgress:
         )
 
         columns = (
-            (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
             if self._kind == "bytes"
-            else (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            else (TextColumn("hashing {task.description}"), BarColumn(), MofNCompleteColumn())
         )
         self._progress = Progress(*columns, TimeRemainingColumn(), console=Console(file=sys.stderr),
                                   transient=True)

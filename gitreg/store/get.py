@@ -149,7 +149,7 @@ def _check_objects(git_dir: Path, items: list[Item], progress) -> None:
         if lfs.is_checked(git_dir, item.oid):
             continue
         if progress is not None:
-            progress.begin(f"checking {item.parts[-1]}", item.size)
+            progress.begin(item.parts[-1], item.size)
         try:
             got = lfs.object_sha256(git_dir, item.oid, progress)
         finally:
