@@ -18,7 +18,6 @@ import os
 import re
 import stat
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol
@@ -154,6 +153,8 @@ def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optio
         digest, size = hashlib.sha256(), 0
         pending = None
         if copying:  # the copy is written while the next chunk is hashed (both release the GIL)
+            from concurrent.futures import ThreadPoolExecutor
+
             pool = ThreadPoolExecutor(1, thread_name_prefix="gitreg-store")
         with os.fdopen(fd, "rb", closefd=False) as fh:
             while chunk := fh.read(_COPY_CHUNK if copying else _CHUNK):

@@ -23,7 +23,6 @@ from .snapshot import ModelSnapshot, model_names
 from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
-from .store import tree as storing
 
 if TYPE_CHECKING:
     from .storage.signing import Signer
@@ -113,6 +112,8 @@ def prepare(
     tags = values.check_str_list("tags", tags)
     planned = [artifacts.plan(role, loc) for role, loc in _file_list(paths, files)]
     if store_files:
+        from .store import tree as storing
+
         storing.check_stored_names(planned)
     reg = Registration(
         model=model, version=version, parent=parent, status=status, base_model=base_model,
@@ -146,6 +147,8 @@ def _file_list(paths: dict[str, Any], files: Any) -> list[tuple[str, Any]]:
 def describe_files(reg: Registration, store: Optional[Store],
                    progress: Optional[artifacts.HashProgress] = None) -> None:
     """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
+    from .store import tree as storing
+
     sink = storing.sink(store) if reg.store_files and store is not None else None
     if sink is not None:
         for p in reg.planned:
@@ -243,7 +246,11 @@ def write(store: Store, reg: Registration) -> str:
             files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
             tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         )
-        files = {layout.MANIFEST_FILE: yamlio.dump(manifest), **storing.pointer_files(reg.files)}
+        files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+        if any(f.stored for f in reg.files):
+            from .store import tree as storing
+
+            files.update(storing.pointer_files(reg.files))
         if reg.model_card is not None:
             files[layout.CARD_FILE] = reg.model_card
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"

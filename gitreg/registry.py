@@ -33,9 +33,7 @@ from .records import (
     ModelVersion,
 )
 from .snapshot import ModelSnapshot, model_names
-from .storage import lfs
 from .storage.repository import Store, data_dir, resolve_path
-from .store.get import store_default
 
 if TYPE_CHECKING:
     from . import sync
@@ -156,6 +154,9 @@ class ModelRegistry:
         stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         """
+        from .storage import lfs
+        from .store.get import store_default
+
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
             base_model=base_model,
