@@ -291,7 +291,7 @@ class ModelRegistry:
             raise InvalidValueError("compare needs at least one version")
         from .query import compare
 
-        return compare(name, [self._pick(name, v) for v in versions])
+        return compare(name, [self._pick(name, v) for v in versions], labels=versions)
 
     def _pick(self, name: str, x: str) -> ModelVersion:
         """A version of `name`, or a reference ('@production', 'latest', 'other:v2')."""

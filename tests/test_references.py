@@ -45,7 +45,7 @@ def test_resolved_in_the_api(reg):
     for accuracy in (0.8, 0.9, 0.7):
         reg.register_model("majora", evaluation_scores={"accuracy": accuracy})
     reg.deploy("majora:v2")
-    reg.deploy("majora", "v1", environment="staging")
+    reg.deploy("majora", "v1", environment="staging", new_environment=True)
     assert reg.get_version("majora@production").version == "v2"
     assert reg.get_version("majora", "@staging").version == "v1"
     assert reg.get_version("majora@latest").version == reg.get_version("majora").version == "v3"
@@ -53,7 +53,7 @@ def test_resolved_in_the_api(reg):
     assert reg.resolve("majora@production") == ("majora", "v2")
     diff = reg.compare_versions("majora", "@staging", "majora@production")
     assert diff["accuracy"] == {"@staging": 0.8, "majora@production": 0.9}
-    reg.deploy("majora@staging", environment="canary")  # promote what staging runs
+    reg.deploy("majora@staging", environment="canary", new_environment=True)  # promote what staging runs
     assert reg.deployments("majora")["canary"] == "v1"
     with pytest.raises(VersionNotFoundError, match="nothing of majora is deployed in qa"):
         reg.get_version("majora@qa")

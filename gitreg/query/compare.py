@@ -57,9 +57,10 @@ def _row(key: str, versions: Sequence[str], values: list[Any]) -> Row:
     return row
 
 
-def compare(model: str, records: Sequence[ModelVersion]) -> Comparison:
-    """Every metric and training parameter set in any of the records, metrics first."""
-    versions = [r.version for r in records]
+def compare(model: str, records: Sequence[ModelVersion], labels: Optional[Sequence[str]] = None) -> Comparison:
+    """Every metric and training parameter set in any of the records, metrics first; columns
+    are named by `labels` (the references as the user gave them) or the version names."""
+    versions = list(labels) if labels is not None else [r.version for r in records]
     flat = [r.evaluation_scores.flat() for r in records]
     keys: list[str] = []
     for scores in flat:

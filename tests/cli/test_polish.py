@@ -129,7 +129,7 @@ def test_help_speaks_in_placeholders_not_python_types(gitreg):
 def test_missing_arguments_are_named_as_in_the_usage(cli):
     r = cli("compare", "majora")
     assert r.code == 2 and "Missing argument 'VERSION...'" in r.err
-    assert "Missing argument 'MODEL'" in cli("show").err
+    assert "Missing argument 'REF'" in cli("show").err
 
 
 def test_global_options_after_the_command(gitreg, registry_path, tmp_path):
@@ -149,7 +149,7 @@ def test_sizes_are_in_human_units(cli, tmp_path):
     weights = tmp_path / "adapter.safetensors"
     weights.write_bytes(b"\0" * 3 * 1024 * 1024 + b"\0" * 512 * 1024)
     cli("add", "majora", "--lora-path", str(weights))
-    assert "size=3.5 MiB" in cli("show", "majora", "v1").out
+    assert "(3.5 MiB, not stored" in cli("show", "majora", "v1").out
 
 
 def test_removing_an_absent_tag_says_so(cli, registry_path, refs):
