@@ -62,3 +62,7 @@ class SyncConflictError(GitregError):
 
 class SigningError(GitregError):
     """Signing was asked for (or required) and could not be done; nothing was written."""
+
+
+class ResourceLimitError(GitregError):
+    """An operating-system limit (open files) stopped a write; nothing half-done is left."""

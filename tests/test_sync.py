@@ -120,10 +120,12 @@ def test_offline_writes_stay_local_until_pushed(tmp_path, origin, first, git_dae
     assert refs(git_daemon.path()) == gitreg_refs(refs, first.path)
 
 
-def test_local_work_is_published_by_the_next_synced_write(tmp_path, origin, first, git_daemon, git):
+def test_local_work_is_published_by_the_next_synced_write_to_its_model(tmp_path, origin, first, git_daemon, git):
     ModelRegistry(first.path, offline=True).register_model("m")
-    first.register_model("n")
-    assert git(git_daemon.path(), "tag", "--list").split() == ["m/v1", "n/v1"]
+    first.register_model("n")  # a synced write touches only its own model's refs (O(model))
+    assert git(git_daemon.path(), "tag", "--list").split() == ["n/v1"]
+    first.register_model("m")
+    assert git(git_daemon.path(), "tag", "--list").split() == ["m/v1", "m/v2", "n/v1"]
 
 
 def test_unreachable_remote_is_a_clear_error_and_nothing_changes(tmp_path, refs, fsck):

@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional, Sequence, TypeVar
 import pygit2
 import pygit2.enums
 
-from ..errors import ConcurrentUpdateError
+from ..errors import ConcurrentUpdateError, ResourceLimitError
 
 T = TypeVar("T")
 
@@ -24,6 +24,9 @@ RETRY_SECONDS = 120.0
 STALE_LOCK_SECONDS = 10.0  # writers hold a ref lock for milliseconds
 _BASE_DELAY = 0.002
 _MAX_DELAY = 0.1
+# Refs locked at once when moving many that need no atomicity between them (integrating
+# a fetch): libgit2 keeps each `<ref>.lock` open until commit, and `ulimit -n` is 256 on macOS.
+ADVANCE_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,20 @@ def _target(repo: pygit2.Repository, name: str) -> Optional[pygit2.Oid]:
         return None
 
 
+def _lock(txn: pygit2.ReferenceTransaction, repo: pygit2.Repository, name: str) -> None:
+    """Take `<name>.lock`; a lock held by another writer is a RefConflict (retried), while
+    running out of file descriptors is the caller's limit, never mistaken for a writer."""
+    try:
+        txn.lock_ref(name)
+    except pygit2.GitError as exc:
+        if "too many open files" in str(exc).lower():
+            raise ResourceLimitError(
+                f"cannot lock {name}: too many open files (raise 'ulimit -n'; gitreg needs about "
+                f"{ADVANCE_BATCH + 32})"
+            ) from None
+        raise RefConflict(name, Path(repo.path) / f"{name}.lock") from None
+
+
 def update_refs(
     repo: pygit2.Repository,
     updates: Sequence[RefUpdate],
@@ -73,10 +90,7 @@ def update_refs(
     names = sorted({u.name for u in updates} | set(guards))
     with repo.transaction() as txn:
         for name in names:
-            try:
-                txn.lock_ref(name)
-            except pygit2.GitError:
-                raise RefConflict(name, Path(repo.path) / f"{name}.lock") from None
+            _lock(txn, repo, name)
         for update in updates:
             if _target(repo, update.name) != update.old:
                 raise RefConflict(update.name)
@@ -94,16 +108,24 @@ def advance_refs(
     For publishing what a remote has accepted: another local process may have
     brought the same value in first, which is not a conflict. A ref is created,
     fast-forwarded, or left (when equal or ahead); any other state raises
-    RefConflict and nothing moves. Tag refs (non-commits) only compare equal.
-    Returns {ref: 'created' | 'advanced'} for the refs moved.
+    RefConflict. Tag refs (non-commits) only compare equal. Refs are moved in
+    sorted batches of ADVANCE_BATCH (branches before tags), each batch all or
+    nothing: refs here need no atomicity between them, and a batch bounds the
+    open lock files. Returns {ref: 'created' | 'advanced'} for the refs moved.
     """
+    moved: dict[str, str] = {}
+    names = sorted(updates)
+    for start in range(0, len(names), ADVANCE_BATCH):
+        moved.update(_advance_batch(repo, {n: updates[n] for n in names[start:start + ADVANCE_BATCH]},
+                                    message))
+    return moved
+
+
+def _advance_batch(repo: pygit2.Repository, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
     moved: dict[str, str] = {}
     with repo.transaction() as txn:
         for name in sorted(updates):
-            try:
-                txn.lock_ref(name)
-            except pygit2.GitError:
-                raise RefConflict(name, Path(repo.path) / f"{name}.lock") from None
+            _lock(txn, repo, name)
         for name in sorted(updates):
             new, current = updates[name], _target(repo, name)
             if current == new:
