@@ -250,12 +250,12 @@ def why(stderr: str, returncode: int = 1) -> str:
     `Could not resolve host`) before git's generic `fatal:` line; credentials masked."""
     lines = [line.strip() for line in stderr.splitlines()
              if line.strip() and not any(b in line for b in _BOILERPLATE)]
-    git_says = ("fatal:", "error:", "warning:", "hint:", "remote:", "To ", "From ")
+    git_says = ("fatal:", "error:", "warning:", "Warning:", "hint:", "remote:", "To ", "From ")
     causes = [line for line in lines if not line.startswith(git_says)]
     fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    generic = "Could not read from remote repository"
-    if causes and (not fatal or generic in fatal[0] or "hung up" in fatal[0]):
-        line = causes[-1] if len(causes) > 1 and "warning" in causes[0].lower() else causes[0]
+    generic = ("Could not read from remote repository", "hung up", "protocol error")
+    if causes and (not fatal or any(g in fatal[0] for g in generic)):
+        line = " ".join(causes[:3])  # ssh: "No ... host key is known ..." + "Host key verification failed."
     else:
         line = (fatal or lines or [f"git exited {returncode}"])[0]
     return redact(line)
