@@ -62,6 +62,7 @@ Listen 127.0.0.1:{self.port}
 PidFile {self.run}/httpd.pid
 ErrorLog {d}/error.log
 LogLevel warn
+CustomLog {d}/access.log "%r %>s"
 DefaultRuntimeDir {self.run}
 Mutex file:{self.run} default
 ScriptSock {self.run}/cgid.sock
@@ -115,6 +116,11 @@ ScriptAlias /git/ {BACKEND}/
         path.write_text(script)
         path.chmod(0o755)
         subprocess.run(["chown", f"{RUN_AS}:{RUN_AS}", str(path)], check=True)
+
+    def requests(self, pattern: str) -> int:
+        """How many requests so far had a request line containing `pattern` (access log)."""
+        log = self.dir / "access.log"
+        return sum(pattern in line for line in log.read_text().splitlines()) if log.exists() else 0
 
     def pause(self) -> None:
         signal_tree(self.pid, signal.SIGSTOP)

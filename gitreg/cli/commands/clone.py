@@ -20,6 +20,5 @@ def run(
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
     registry = ModelRegistry.clone(url, target)
-    models = registry.list_models()
-    versions = sum(len(registry.list_versions(m)) for m in models)
-    context.say(f"Cloned {redact(url)} into {registry.path}: {len(models)} models, {versions} versions")
+    models, versions = registry.size()
+    context.say(f"Cloned {redact(url)} into {registry.path}: {models} models, {versions} versions")
