@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence
 
 import pygit2
 
@@ -267,27 +267,23 @@ def _scope_of(refs: Iterable[str]) -> transport.Scope:
     return transport.Scope.of({_model_of(ref) for ref in refs})
 
 
-def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid]) -> None:
-    """Push `refs`, whole models per atomic push; resolve a push whose outcome is unknown.
+def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid], exclude: Collection[str] = ()) -> None:
+    """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
 
     A broken conversation (not a refusal) is followed by a fetch of those refs: when
     the remote holds exactly what was pushed, the push succeeded. Only when that
-    fetch fails too is the outcome unknown, and the error says so.
+    fetch fails too is the outcome unknown, and the error says so. `exclude`: local
+    refs that must not go (see transport.push).
     """
     if not refs:
         return
     before_push(store, remote, refs)
-    groups: dict[str, list[tuple[pygit2.Oid, str]]] = {}
-    for ref, oid in sorted(refs.items()):
-        groups.setdefault(_model_of(ref), []).append((oid, ref))
-    for batch in transport.batches(list(groups.values())):
-        try:
-            outcome = transport.push(store.git_dir(), remote, batch)
-        except transport.TransportError as broken:
-            _settle_unknown(store, remote, {ref: oid for oid, ref in batch}, broken)
-            continue
-        if not outcome.rejected:
-            continue
+    try:
+        outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
+    except transport.TransportError as broken:
+        _settle_unknown(store, remote, refs, broken)
+        return
+    if outcome.rejected:
         final = [r for r in outcome.rejected if not r.retryable]
         if final:
             said = "; ".join(outcome.remote_said)
@@ -295,6 +291,12 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid]) -> Non
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
         raise RefConflict(outcome.rejected[0].ref)
+    # A wildcard push sends refs as git read them: a version registered here meanwhile may
+    # have gone with them. Its branch goes right after, so it is whole on the remote.
+    late = {_model_of(r) for r in outcome.pushed if r not in refs}
+    if late:
+        branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
+        _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
 
 
 def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
@@ -361,9 +363,11 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
     a model whose refs diverged from the remote's is reported and left out entirely."""
     for attempt in range(_PUSH_ATTEMPTS):
         transport.fetch(store.git_dir(), remote, scope)
-        plan = _outgoing(store, _local_refs(store, scope), _remote_refs(store, remote, scope))
+        ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
+        plan = _outgoing(store, ours, theirs)
+        others = [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
         try:
-            _push_refs(store, remote, plan.ahead)
+            _push_refs(store, remote, plan.ahead, others)
         except RefConflict:
             time.sleep(0.05 * (attempt + 1))
             continue

@@ -386,3 +386,34 @@ def test_a_published_write_is_never_published_twice(tmp_path, origin, first, git
         annotations.annotate_version(store, "m", "v1", "score", "accuracy=0.9",
                                      lambda note: {**note, "evaluation_scores": {"accuracy": 0.9}})
     assert git(git_daemon.path(), "rev-list", "--count", "refs/notes/gitreg/m").strip() == "1"
+
+
+# -- big pushes: namespace wildcards with the refs that must not go left out -------------
+def test_a_big_push_sends_whole_models_and_leaves_a_diverged_one_out(tmp_path, bare_remote, refs, git,
+                                                                     monkeypatch):
+    from benchmarks.fixtures import build_gitreg
+    from gitreg.storage import remote as transport
+
+    monkeypatch.setattr(transport, "EXPLICIT_MAX", 4)  # "big" from 5 refs on, so the test stays small
+    local_path = tmp_path / "local.git"
+    build_gitreg(local_path, 200, per_model=50, lean=True)
+    local = ModelRegistry(local_path)
+    local.add_remote("origin", str(bare_remote), sync=False)
+    report = local.push()
+    assert len(report.pushed) == 204 and not report.conflicts
+    assert refs(bare_remote) == gitreg_refs(refs, local_path)
+
+    other = ModelRegistry.clone(str(bare_remote), tmp_path / "other.git")
+    other.register_model("model-0001", notes="theirs")
+    offline = ModelRegistry(local_path, offline=True)
+    offline.register_model("model-0001", notes="ours")
+    for _ in range(3):
+        offline.register_model("model-0002")
+    server_before = refs(bare_remote)
+    report = local.push()
+    assert {c.ref for c in report.conflicts} == {"refs/heads/model-0001", "refs/tags/model-0001/v51"}
+    assert len(report.pushed) == 4 and all("model-0002" in r for r in report.pushed)
+    after = refs(bare_remote)
+    assert {k: v for k, v in after.items() if "model-0001" in k} == \
+        {k: v for k, v in server_before.items() if "model-0001" in k}
+    assert len(git(bare_remote, "tag", "--list", "model-0002/*").split()) == 53
