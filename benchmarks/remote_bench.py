@@ -65,6 +65,10 @@ def bench_size(work: Path, n: int, repeat: int) -> dict[str, float]:
     out["git clone --mirror"] = timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url, str(m)),
                                       repeat)
     out["clone loose refs"] = sum(1 for p in (c / "refs").rglob("*") if p.is_file())
+    from gitreg import ModelRegistry  # in-process: the same work without the CLI's start-up
+    out["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), repeat)
+    out["pull (API, up to date)"] = timed(lambda: None, lambda: ModelRegistry(c).pull(), repeat)
+    out["gitreg start-up (--version)"] = timed(lambda: None, lambda: sh(*GITREG, "--version"), repeat)
 
     out["pull (up to date)"] = timed(lambda: None, lambda: sh(*GITREG, "-R", str(c), "pull"), repeat)
     out["git fetch (up to date)"] = timed(lambda: None, lambda: sh("git", f"--git-dir={m}", "fetch", "-q", "--prune",
@@ -117,7 +121,6 @@ def bench_size(work: Path, n: int, repeat: int) -> dict[str, float]:
 
 def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
     """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
-    from gitreg import ModelRegistry
     from tests.remote import concurrency
     from tests.servers import apache
 
@@ -126,18 +129,7 @@ def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]
     base.mkdir(parents=True)
     subprocess.run(["git", "config", "--global", "--add", "safe.directory", "*"], check=True)
     with apache.running(base / "apache") as server:
-        url = server.repo()
-        seed = ModelRegistry(base / "seed.git")
-        seed.init()
-        server.credentials(seed.path)
-        seed.add_remote("origin", url)
-        seed.register_model("shared")
-        seed.register_model("shared")
-        clones = []
-        for i in range(writers + 2):
-            clone = ModelRegistry.clone(url, base / f"clone{i}.git")
-            server.credentials(clone.path)
-            clones.append(clone.path)
+        _seed, clones = concurrency.prepare(server, base, writers + 2)
         before = server.requests("service=git-receive-pack HTTP")
         outcome = concurrency.run(base, clones, writers, per_writer, 2)
         pushes = server.requests("service=git-receive-pack HTTP") - before

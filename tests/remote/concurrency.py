@@ -44,6 +44,26 @@ class Outcome:
     seconds: float
 
 
+def prepare(server, base: Path, clones: int) -> tuple[Path, list[Path]]:
+    """A seed registry that published shared v1 and v2 to a new repo on `server` (an Apache from
+    tests/servers/apache), and `clones` clones of it, each with the server's credentials."""
+    from gitreg import ModelRegistry
+
+    url = server.repo()
+    seed = ModelRegistry(base / "seed.git")
+    seed.init()
+    server.credentials(seed.path)
+    seed.add_remote("origin", url)
+    seed.register_model("shared")
+    seed.register_model("shared")
+    paths = []
+    for i in range(clones):
+        clone = ModelRegistry.clone(url, base / f"clone{i}.git")
+        server.credentials(clone.path)
+        paths.append(clone.path)
+    return seed.path, paths
+
+
 def run(tmp: Path, clones: list[Path], writers: int, per_writer: int, deployers: int,
         timeout: float = 540) -> Outcome:
     """clones[:writers] register `per_writer` versions each; the next `deployers` clones deploy."""

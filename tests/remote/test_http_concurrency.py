@@ -14,18 +14,7 @@ from . import concurrency
 @pytest.mark.scale
 def test_concurrent_synced_writers_over_http(tmp_path, apache, git, refs, fsck):  # noqa: F811
     writers, per_writer, deployers = trials(3, 6), trials(5, 20), 2
-    url = apache.repo()
-    seed = ModelRegistry(tmp_path / "seed.git")
-    seed.init()
-    apache.credentials(seed.path)
-    seed.add_remote("origin", url)
-    seed.register_model("shared")
-    seed.register_model("shared")
-    clones = []
-    for i in range(writers + deployers):
-        clone = ModelRegistry.clone(url, tmp_path / f"clone{i}.git")
-        apache.credentials(clone.path)
-        clones.append(clone.path)
+    seed, clones = concurrency.prepare(apache, tmp_path, writers + deployers)
 
     outcome = concurrency.run(tmp_path, clones, writers, per_writer, deployers)
 
@@ -36,7 +25,7 @@ def test_concurrent_synced_writers_over_http(tmp_path, apache, git, refs, fsck):
     deploy_log = git(apache.path(), "log", "--format=%H", "refs/deployed/production/shared").split()
     assert all(c in deploy_log for cs in outcome.deploys for c in cs if c)  # every deploy is in the history
     server = refs(apache.path())
-    for path in [seed.path, *clones]:
+    for path in [seed, *clones]:
         ModelRegistry(path).pull()
         assert {k: v for k, v in refs(path).items() if not k.startswith("refs/gitreg/")} == server
     assert fsck(apache.path()) == []
