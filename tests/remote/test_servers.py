@@ -61,6 +61,7 @@ def test_credentials_in_a_url_are_never_printed(tmp_path, apache):  # noqa: F811
     assert PASSWORD not in r.out and f"{USER}:***@" in r.out
     r = run_gitreg("clone", with_login.replace("/git/", "/nothing/"), str(tmp_path / "d.git"))
     assert r.code == 1 and PASSWORD not in r.err and len(r.err.strip().splitlines()) == 1
+    assert not (tmp_path / "d.git").exists()  # nothing half-made is left
 
 
 # -- SSH ----------------------------------------------------------------------------------
@@ -95,3 +96,19 @@ def test_ssh_failures_keep_their_cause(tmp_path, sshd, case, cause):  # noqa: F8
         reg.register_model("m")
     assert cause in str(err.value) and "cannot fetch from origin" in str(err.value)
     assert ModelRegistry(reg.path).list_models() == []
+
+
+@pytest.mark.parametrize("stderr, cause", [
+    # what git 2.39 prints for a name that does not resolve, over http and ssh
+    ("fatal: unable to access 'http://nohost.invalid/x/': Could not resolve host: nohost.invalid\n",
+     "fatal: unable to access 'http://nohost.invalid/x/': Could not resolve host: nohost.invalid"),
+    ("ssh: Could not resolve hostname nohost.invalid: Name or service not known\r\n"
+     "fatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\n"
+     "and the repository exists.\n", "ssh: Could not resolve hostname nohost.invalid: Name or service not known"),
+    ("fatal: unable to access 'https://bob:hunter2@h.example/x/': The requested URL returned error: 403\n",
+     "fatal: unable to access 'https://bob:***@h.example/x/': The requested URL returned error: 403"),
+])
+def test_the_cause_line_is_the_transports_own(stderr, cause):
+    from gitreg.storage.remote import why
+
+    assert why(stderr) == cause
