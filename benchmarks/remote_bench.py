@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -140,6 +141,9 @@ def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]
 
 
 def main() -> None:
+    # gitreg runs here as separate processes, as users run it: with its bytecode cached
+    # (a PYTHONDONTWRITEBYTECODE environment would recompile ~160 modules per command).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--repeat", type=int, default=3)

@@ -2,9 +2,6 @@
 (credentials from a git credential helper) and an sshd with key-only auth."""
 from __future__ import annotations
 
-import subprocess
-import time
-
 import pytest
 
 from gitreg import ModelRegistry

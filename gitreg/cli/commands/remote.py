@@ -28,7 +28,8 @@ def add(
     from gitreg.storage.remote import redact
 
     info = context.registry(ctx).add_remote(name, url, sync=sync)
-    context.say(f"Added remote {info.name} {redact(info.url)}" + (" (sync: writes are published here)" if info.sync else ""))
+    sync_note = " (sync: writes are published here)" if info.sync else ""
+    context.say(f"Added remote {info.name} {redact(info.url)}{sync_note}")
 
 
 @app.command("remove")
