@@ -255,6 +255,8 @@ def why(stderr: str, returncode: int = 1) -> str:
     generic = ("Could not read from remote repository", "hung up", "protocol error")
     if causes and (not fatal or any(g in fatal[0] for g in generic)):
         line = " ".join(causes[:3])  # ssh: "No ... host key is known ..." + "Host key verification failed."
+    elif causes and fatal[0].endswith(":"):  # git:// "unable to connect to HOST:" + "...errno=Connection refused"
+        line = f"{fatal[0]} {causes[0]}"
     else:
         line = (fatal or lines or [f"git exited {returncode}"])[0]
     return redact(line)
