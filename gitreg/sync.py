@@ -267,7 +267,8 @@ def _scope_of(refs: Iterable[str]) -> transport.Scope:
     return transport.Scope.of({_model_of(ref) for ref in refs})
 
 
-def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid], exclude: Collection[str] = ()) -> None:
+def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
+               exclude: Optional[Collection[str]] = None) -> None:
     """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
 
     A broken conversation (not a refusal) is followed by a fetch of those refs: when
@@ -365,7 +366,9 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
         transport.fetch(store.git_dir(), remote, scope)
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
         plan = _outgoing(store, ours, theirs)
-        others = [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
+        # Namespace wildcards need every differing local ref excluded: known only for a full push.
+        others = None if scope.models is not None else \
+            [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
         try:
             _push_refs(store, remote, plan.ahead, others)
         except RefConflict:

@@ -417,3 +417,21 @@ def test_a_big_push_sends_whole_models_and_leaves_a_diverged_one_out(tmp_path, b
     assert {k: v for k, v in after.items() if "model-0001" in k} == \
         {k: v for k, v in server_before.items() if "model-0001" in k}
     assert len(git(bare_remote, "tag", "--list", "model-0002/*").split()) == 53
+
+
+def test_a_synced_write_with_much_local_work_pushes_only_its_model(tmp_path, bare_remote, refs, git,
+                                                                  monkeypatch):
+    from gitreg.storage import remote as transport
+
+    monkeypatch.setattr(transport, "EXPLICIT_MAX", 2)  # a per-model wildcard push from 3 refs on
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.add_remote("origin", str(bare_remote))
+    reg.register_model("n")
+    offline = ModelRegistry(reg.path, offline=True)
+    for _ in range(3):
+        offline.register_model("m")
+    offline.register_model("n")
+    reg.register_model("m")
+    assert git(bare_remote, "tag", "--list").split() == ["m/v1", "m/v2", "m/v3", "m/v4", "n/v1"]
+    assert ModelRegistry.clone(str(bare_remote), tmp_path / "b.git").verify().ok
+    assert reg.push(model="n").pushed == ["refs/heads/n", "refs/tags/n/v2"]

@@ -315,16 +315,24 @@ class PushResult:
 EXPLICIT_MAX = 64
 
 
-def _refspecs(updates: Sequence[tuple[pygit2.Oid, str]], exclude: Collection[str]) -> list[str]:
-    if len(updates) <= EXPLICIT_MAX or len(exclude) > EXPLICIT_MAX:
+def _refspecs(updates: Sequence[tuple[pygit2.Oid, str]], exclude: Optional[Collection[str]]) -> list[str]:
+    """Explicit `oid:ref` specs for a few refs. For many: with `exclude` known (every other local
+    ref that differs from the remote's), namespace wildcards minus negative refspecs; without
+    it, a wildcard per model's tags (all of that model's new tags are going) and explicit specs
+    for the rest."""
+    if len(updates) <= EXPLICIT_MAX or (exclude is not None and len(exclude) > EXPLICIT_MAX):
         return [f"{oid}:{ref}" for oid, ref in updates]
-    used = [ns for ns in NAMESPACES if any(ref.startswith(ns) for _oid, ref in updates)]
-    specs = [f"{ns}*:{ns}*" for ns in used]
-    return specs + [f"^{ref}" for ref in sorted(exclude) if any(ref.startswith(ns) for ns in used)]
+    if exclude is not None:
+        used = [ns for ns in NAMESPACES if any(ref.startswith(ns) for _oid, ref in updates)]
+        return [f"{ns}*:{ns}*" for ns in used] + \
+            [f"^{ref}" for ref in sorted(exclude) if any(ref.startswith(ns) for ns in used)]
+    tagged = sorted({model_of(ref) for _oid, ref in updates if ref.startswith(layout.TAGS)})
+    return [f"{layout.tag_prefix(m)}*:{layout.tag_prefix(m)}*" for m in tagged] + \
+        [f"{oid}:{ref}" for oid, ref in updates if not ref.startswith(layout.TAGS)]
 
 
 def push(git_dir: Path, remote: str, updates: Sequence[tuple[pygit2.Oid, str]],
-         exclude: Collection[str] = ()) -> PushResult:
+         exclude: Optional[Collection[str]] = None) -> PushResult:
     """Push `object:ref` pairs atomically and never forced; when any ref is refused, all are.
 
     Many updates go as namespace wildcards, with `exclude` (every other local ref of those
