@@ -109,3 +109,27 @@ def test_the_cause_line_is_the_transports_own(stderr, cause):
     from gitreg.storage.remote import why
 
     assert why(stderr) == cause
+
+
+def test_a_stalled_ssh_server_fails_within_the_timeout(tmp_path, sshd, git, refs):  # noqa: F811
+    import time
+
+    url = sshd.repo()
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.init()
+    sshd.client("alice").apply(reg.path)
+    reg.add_remote("origin", url)
+    reg.register_model("m")
+    git(reg.path, "config", "gitreg.timeout", "2")
+    before = refs(reg.path)
+    sshd.pause()
+    try:
+        start = time.monotonic()
+        with pytest.raises(RemoteError) as err:
+            ModelRegistry(reg.path).register_model("m")
+        elapsed = time.monotonic() - start
+    finally:
+        sshd.resume()
+    assert elapsed < 20 and "cannot fetch from origin" in str(err.value)
+    assert "timed out" in str(err.value).lower(), str(err.value)
+    assert refs(reg.path) == before

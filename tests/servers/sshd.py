@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import shutil
+import signal
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from . import bare_repo, free_port, need, served_root, wait_for_port
+from . import bare_repo, free_port, need, served_root, signal_tree, wait_for_port
 
 SSHD = "/usr/sbin/sshd"
 
@@ -113,7 +114,15 @@ LogLevel VERBOSE
     def path(self, name: str = "registry.git") -> Path:
         return self.root / name
 
+    def pause(self) -> None:
+        """SIGSTOP the server (and any session): connections are accepted by the kernel, never answered."""
+        signal_tree(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        signal_tree(self.proc.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
