@@ -2,10 +2,13 @@
 user's credentials, atomic push, pack-refs' locking, verify-tag / verify-commit)."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
 from typing import Mapping, Optional
+
+from ..errors import ResourceLimitError
 
 # Set by git for hooks (gitreg may run inside one): they would point git at another repository.
 _REPO_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NAMESPACE", "GIT_OBJECT_DIRECTORY",
@@ -29,4 +32,6 @@ def run(git_dir: Optional[Path], *args: str, timeout: Optional[float] = None,
             env=full, stdin=subprocess.DEVNULL, timeout=timeout,
         )
     except OSError as exc:
+        if exc.errno in (errno.EMFILE, errno.ENFILE):
+            raise ResourceLimitError(f"cannot run git: {exc.strerror} (raise 'ulimit -n')") from None
         raise GitMissing(exc.errno, f"cannot run git: {exc.strerror}") from None

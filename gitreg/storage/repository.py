@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequenc
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
-from ..errors import CorruptRegistryError, GitregError, SyncConflictError
+from ..errors import CorruptRegistryError, GitregError, ResourceLimitError, SyncConflictError
 from . import gitcli, identity, layout, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
@@ -231,7 +231,7 @@ class Store:
             return False
         try:
             done = gitcli.run(Path(self.repo.path), "pack-refs", "--all", timeout=120)
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError, ResourceLimitError):
             return False
         return done.returncode == 0
 
