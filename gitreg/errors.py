@@ -66,3 +66,7 @@ class SigningError(GitregError):
 
 class ResourceLimitError(GitregError):
     """An operating-system limit (open files) stopped a write; nothing half-done is left."""
+
+
+class NotARegistryError(GitregError):
+    """The repository is not a gitreg registry (a code repository, a mirror of one)."""
