@@ -31,6 +31,7 @@ from .storage.transaction import RefConflict, RefUpdate, retrying
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
+_SETTLE_PAUSES = (1.0, 0.0)  # fetches (and the pause after each) to learn a lost push's outcome
 
 
 @dataclass(frozen=True)
@@ -303,9 +304,15 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
 def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
                     broken: transport.TransportError) -> None:
     scope = _scope_of(pushed)
-    try:
-        transport.fetch(store.git_dir(), remote, scope)
-    except transport.TransportError as again:
+    for attempt, pause in enumerate(_SETTLE_PAUSES):  # a blip may pass: a few looks, bounded
+        try:
+            transport.fetch(store.git_dir(), remote, scope)
+            break
+        except transport.TransportError as exc:
+            again = exc
+            if attempt + 1 < len(_SETTLE_PAUSES):
+                time.sleep(pause)
+    else:
         raise RemoteError(
             f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again "
             f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here; run "

@@ -435,3 +435,26 @@ def test_a_synced_write_with_much_local_work_pushes_only_its_model(tmp_path, bar
     assert git(bare_remote, "tag", "--list").split() == ["m/v1", "m/v2", "m/v3", "m/v4", "n/v1"]
     assert ModelRegistry.clone(str(bare_remote), tmp_path / "b.git").verify().ok
     assert reg.push(model="n").pushed == ["refs/heads/n", "refs/tags/n/v2"]
+
+
+def test_a_lost_push_answer_that_cannot_be_checked_says_so_and_changes_nothing(tmp_path, refs, git):
+    """The server commits, its receive-pack dies, and the repository is gone when gitreg looks."""
+    served = tmp_path / "served.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(served)], check=True)
+    hook = served / "hooks" / "reference-transaction"
+    hook.write_text(f"""#!/bin/sh
+[ "$1" = committed ] || exit 0
+[ -e {tmp_path}/fired ] && exit 0
+touch {tmp_path}/fired
+mv {served} {tmp_path}/away.git
+kill -9 $PPID
+""")
+    hook.chmod(0o755)
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.add_remote("origin", str(served))
+    with pytest.raises(RemoteError, match="may or may not have it"):
+        reg.register_model("m")
+    assert gitreg_refs(refs, reg.path) == {}  # nothing changed here
+    (tmp_path / "away.git").rename(served)
+    assert reg.pull().created == ["refs/tags/m/v1", "refs/heads/m"]  # it had arrived
+    assert reg.register_model("m").version == "v2"
