@@ -19,6 +19,6 @@ def run(
     from gitreg.storage.remote import redact
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
-    registry = ModelRegistry.clone(url, target)
+    registry = context.track(ModelRegistry.clone(url, target))
     models, versions = registry.size()
     context.say(f"Cloned {redact(url)} into {registry.path}: {models} models, {versions} versions")

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
+from ..terminal import plural, write
 
 
 def run(
@@ -22,12 +23,12 @@ def run(
         context.say(f"  {ref}")
     held = sorted({model_of(c.ref) for c in report.conflicts})
     if report.pushed:
-        context.say(f"Pushed {len(report.pushed)} refs to {report.remote}")
+        context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}")
     elif not held:
         context.say(f"{report.remote} is up to date")
     if report.behind:
-        sys.stderr.write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: "
-                         "run 'gitreg pull'\n")
+        write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: run 'gitreg pull'",
+              sys.stderr)
     if held:
         raise SyncConflictError(
             f"not pushed to {report.remote}: {', '.join(held)} (diverged: "
