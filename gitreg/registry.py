@@ -226,13 +226,6 @@ class ModelRegistry:
     def list_models(self) -> list[str]:
         return model_names(self._reader())
 
-    def size(self) -> tuple[int, int]:
-        """(models, versions), from ref names alone: no version object is read."""
-        store = self._reader()
-        if store is None:
-            return 0, 0
-        models = model_names(store)
-        return len(models), sum(len(ModelSnapshot(store, m).versions) for m in models)
     def similar_models(self, name: str) -> list[str]:
         """Existing models whose names are close to `name` (a typo's likely intent)."""
         from .suggest import similar_names
