@@ -68,8 +68,24 @@ def realistic_manifest(model: str, version: str, n: int, parent: Optional[str], 
     return yamlio.dump(manifest)
 
 
+def lean_manifests(model: str, t0: int):
+    """A per-model template for big fixtures where manifest content does not matter (scale
+    tests): one YAML dump per model, then version, parent and notes filled in per version."""
+    template = yamlio.dump(mf.build_manifest(
+        model=model, version="ZZVERSIONZZ", created_at=mf.now_iso(t0), status="completed",
+        parent="ZZPARENTZZ", base_model=None, training=None, scores={"accuracy": 0.5}, files=[],
+        training_data=[], git_commit=None, tags=[], notes="ZZNOTESZZ",
+    ))
+
+    def make(model: str, version: str, n: int, parent: Optional[str], rng: random.Random) -> bytes:
+        return (template.replace(b"ZZVERSIONZZ", version.encode())
+                .replace(b"ZZPARENTZZ", (parent or "null").encode()).replace(b"ZZNOTESZZ", b"run %d" % n))
+
+    return make
+
+
 def _stream_model(out: IO[bytes], model: str, versions: int, start_mark: int, t0: int,
-                  rng: random.Random, chain: bool) -> int:
+                  rng: random.Random, chain: bool, lean: bool = False) -> int:
     """One model: root commit, then `versions` version commits and tags. Returns the next free mark."""
     mark = start_mark
     ref = f"refs/heads/{model}".encode()
@@ -82,6 +98,7 @@ def _stream_model(out: IO[bytes], model: str, versions: int, start_mark: int, t0
     mark += 1
     tip = root
     commits: list[int] = []
+    manifest = lean_manifests(model, t0) if lean else realistic_manifest
     for k in range(1, versions + 1):
         version = f"v{k}"
         # Mostly trained from the previous version; every 10th from three back (a branch).
@@ -103,7 +120,7 @@ def _stream_model(out: IO[bytes], model: str, versions: int, start_mark: int, t0
             out.write(b"merge :%d\n" % p)
         out.write(b"deleteall\nM 100644 inline manifest.yaml\n")
         parent = f"{model}:v{parent_k}" if parent_k else None
-        _data(out, realistic_manifest(model, version, k, parent, rng))
+        _data(out, manifest(model, version, k, parent, rng))
         out.write(b"tag %s/%s\nfrom :%d\ntagger %s\n" % (model.encode(), version.encode(), mark, _who(ts)))
         _data(out, f"{model} {version}{body}".encode())
         commits.append(mark)
@@ -132,15 +149,17 @@ def _fast_import(path: Path, write, bare: bool = True) -> None:
     tmp.rename(path)
 
 
-def build_gitreg(path: Path, total: int, per_model: int = 100) -> None:
-    """`total` versions as ceil(total / per_model) models of up to `per_model` versions."""
+def build_gitreg(path: Path, total: int, per_model: int = 100, lean: bool = False) -> None:
+    """`total` versions as ceil(total / per_model) models of up to `per_model` versions
+    (lean: small template manifests, for scale tests that only count refs)."""
     rng = random.Random(total)
 
     def write(out):
         mark, done, i = 1, 0, 0
         while done < total:
             n = min(per_model, total - done)
-            mark = _stream_model(out, model_name(i), n, mark, BASE_TIME + i * 1000, rng, chain=False)
+            mark = _stream_model(out, model_name(i), n, mark, BASE_TIME + i * 1000, rng, chain=False,
+                                 lean=lean)
             done += n
             i += 1
 

@@ -64,6 +64,10 @@ class SigningError(GitregError):
     """Signing was asked for (or required) and could not be done; nothing was written."""
 
 
+class ResourceLimitError(GitregError):
+    """An operating-system limit (open files) stopped a write; nothing half-done is left."""
+
+
 class NotARegistryError(GitregError):
     """The repository is not a gitreg registry (a code repository, a mirror of one)."""
 

@@ -17,6 +17,7 @@ from .errors import (
     CorruptRegistryError,
     DeploymentError,
     GitregError,
+    InvalidNameError,
     InvalidValueError,
     ModelNotFoundError,
     RemoteError,
@@ -49,13 +50,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _writes(method: F) -> F:
-    """A write: with a sync remote, it first takes the remote's state, then publishes there first."""
+    """A write: with a sync remote, it first takes the remote's state of the models it
+    writes (O(model), see sync.sync_in), then publishes there first."""
     @functools.wraps(method)
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
-        self._sync()
+        self._sync(_models_written(method.__name__, args, kwargs))
         return method(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optional[set[str]]:
+    """The models a write method touches (None: any, as an import). A name that breaks the
+    rules is left out: the method refuses it before anything is written."""
+    if method == "import_json":
+        return None
+    names = [args[0] if args else kwargs.get("name", kwargs.get("model_name"))]
+    parent = kwargs.get("parent_version")
+    if isinstance(parent, str) and ":" in parent:
+        names.append(parent.split(":", 1)[0])
+    found: set[str] = set()
+    for name in names:
+        try:
+            found |= {check_model_name(name), name.lower()}  # the case rule looks at the lower-case twin
+        except (InvalidNameError, TypeError, AttributeError):
+            continue
+    return found
 
 
 @dataclass(frozen=True)
@@ -102,7 +122,7 @@ class ModelRegistry:
             self._store, self._checked = store, True
         return self._store
 
-    def _sync(self) -> None:
+    def _sync(self, models: Optional[set[str]] = None) -> None:
         from . import sync
         from .storage import remote as transport
         store = self._reader()
@@ -111,7 +131,8 @@ class ModelRegistry:
         name = None if self.offline else transport.sync_remote(store.repo)
         store.publisher = None
         if name is not None:
-            sync.sync_in(store, name)
+            if models is None or models:
+                sync.sync_in(store, name, transport.Scope.of(models))
             store.publisher = sync.publisher(store, name)
 
     def _snapshot(self, name: str) -> ModelSnapshot:
@@ -621,21 +642,24 @@ class ModelRegistry:
             raise RemoteError("no remote given and no sync remote set: 'gitreg remote add NAME URL'")
         return chosen[0]
 
-    def push(self, remote: Optional[str] = None) -> "sync.PushReport":
-        """Publish every local version, deployment and note the remote lacks (atomic, never forced)."""
+    def push(self, remote: Optional[str] = None, *, model: Optional[str] = None) -> "sync.PushReport":
+        """Publish every local version, deployment and note the remote lacks (atomic per
+        model, never forced); a model that diverged from the remote is left out whole."""
         from . import sync
         name = self._remote(remote)
-        return sync.push(self._writer(), name)
+        return sync.push(self._writer(), name, _scope(model))
 
-    def pull(self, remote: Optional[str] = None, *, take_remote: bool = False) -> "sync.Integration":
-        """Fetch and integrate every gitreg ref; conflicts are reported and both sides kept.
+    def pull(self, remote: Optional[str] = None, *, take_remote: bool = False,
+             model: Optional[str] = None) -> "sync.Integration":
+        """Fetch and integrate every gitreg ref (or one model's); conflicts are reported and
+        both sides kept, and never stop other models from coming in.
 
         take_remote=True resolves conflicts in the remote's favour, keeping the local
         side under refs/gitreg/saved/<time>/ (see Integration.saved).
         """
         from . import sync
         name = self._remote(remote)
-        return sync.pull(self._writer(), name, take_remote)
+        return sync.pull(self._writer(), name, take_remote, _scope(model))
 
     @classmethod
     def from_remote(cls, url: str) -> "ModelRegistry":
@@ -664,11 +688,17 @@ class ModelRegistry:
         target = resolve_path(path)
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise GitregError(f"{target} already exists; clone needs a new or empty path")
+        from .storage import remote as transport
+
+        check_remote_name(remote)
+        if not url or url != url.strip() or "\n" in url:
+            raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
         registry = cls(target)
         existed = target.exists()
         try:
-            registry.add_remote(remote, url, sync=True)
-            registry.pull(remote)
+            transport.clone_into(target, remote, url)
+            store = registry._writer()
+            transport.set_sync_remote(store.repo, remote)
         except BaseException:  # nothing half-made is left behind
             shutil.rmtree(target, ignore_errors=True)
             if existed:
@@ -709,6 +739,12 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+
+def _scope(model: Optional[str]) -> Any:
+    from .storage import remote as transport
+
+    return transport.Scope.of(None if model is None else {check_model_name(model)})
 
 
 def clone_cache(url: str) -> Path:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence
 
 import pygit2
 
@@ -32,6 +32,7 @@ from .store import upload
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
+_SETTLE_PAUSES = (1.0, 0.0)  # fetches (and the pause after each) to learn a lost push's outcome
 
 
 @dataclass(frozen=True)
@@ -63,25 +64,56 @@ class PushReport:
     conflicts: list[Conflict]
 
 
-def _local_refs(store: Store) -> dict[str, pygit2.Oid]:
+def _local_refs(store: Store, scope: transport.Scope = transport.Scope()) -> dict[str, pygit2.Oid]:
+    """The registry's own gitreg refs in scope: a model's are read by name, never by listing all."""
     found: dict[str, pygit2.Oid] = {}
-    for namespace in transport.NAMESPACES:
-        found.update(store.refs_under(namespace))
+    if scope.models is None:
+        for namespace in transport.NAMESPACES:
+            found.update(store.refs_under(namespace))
+        return found
+    for model in scope.models:
+        for ref in (layout.branch_ref(model), layout.notes_ref(model)):
+            target = store.ref_target(ref)
+            if target is not None:
+                found[ref] = target
+        found.update(store.refs_under(layout.tag_prefix(model)))
+    found.update({ref: oid for ref, oid in _deployed(store, "refs/", scope).items()})
     return found
 
 
-def _remote_refs(store: Store, remote: str) -> dict[str, pygit2.Oid]:
+def _deployed(store: Store, base: str, scope: transport.Scope) -> dict[str, pygit2.Oid]:
+    """Deployment refs below base + 'deployed/' of the models in scope, as refs/deployed/... names."""
+    prefix = base + layout.DEPLOYED[len("refs/"):]
+    names = store.ref_names_under(prefix)  # <env>/<model>: as many as deployments, not versions
+    out = {}
+    for name in names:
+        ref = layout.DEPLOYED + name
+        if scope.covers(ref):
+            target = store.ref_target(prefix + name)
+            if target is not None:
+                out[ref] = target
+    return out
+
+
+def _remote_refs(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> dict[str, pygit2.Oid]:
+    """The mirror of `remote`'s refs in scope, under their names on the remote."""
     prefix = transport.mirror_prefix(remote)
-    return {"refs/" + name[len(prefix):]: oid for name, oid in store.refs_under(prefix).items()}
+    if scope.models is None:
+        return {"refs/" + name[len(prefix):]: oid for name, oid in store.refs_under(prefix).items()}
+    found: dict[str, pygit2.Oid] = {}
+    for model in scope.models:
+        for ref in (layout.branch_ref(model), layout.notes_ref(model)):
+            target = store.ref_target(transport.mirrored(remote, ref))
+            if target is not None:
+                found[ref] = target
+        cut = len(prefix)
+        found.update({"refs/" + name[cut:]: oid for name, oid in
+                      store.refs_under(transport.mirrored(remote, layout.tag_prefix(model))).items()})
+    found.update(_deployed(store, prefix, scope))
+    return found
 
 
-def _model_of(ref: str) -> str:
-    """The model a gitreg ref belongs to (refs/tags/<m>/<v>, refs/deployed/<env>/<m>, ...)."""
-    if ref.startswith(layout.TAGS):
-        return ref[len(layout.TAGS):].split("/", 1)[0]
-    if ref.startswith(layout.DEPLOYED):
-        return ref[len(layout.DEPLOYED):].split("/", 1)[-1]
-    return ref.rsplit("/", 1)[-1]
+_model_of = transport.model_of
 
 
 def _short(oid: Optional[pygit2.Oid]) -> str:
@@ -133,14 +165,17 @@ def _merge_branch(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, 
                               store.signer("commit"))  # merges are signed like every commit
 
 
-def integrate(store: Store, remote: str, take_remote: bool = False) -> Integration:
-    """Bring the mirrored refs of `remote` into the local ones (see the module docstring).
+def integrate(store: Store, remote: str, take_remote: bool = False,
+              scope: transport.Scope = transport.Scope()) -> Integration:
+    """Bring the mirrored refs of `remote` in `scope` into the local ones (see the module docstring).
 
     With take_remote, a conflicting local ref is first kept under
     refs/gitreg/saved/<time>/... and then set to the remote's value: it was never
     published (the remote has something else), so no other clone has it.
+    Refs outside `scope` are neither read nor touched: a conflict in one model
+    never stops work on another.
     """
-    ours, theirs = _local_refs(store), _remote_refs(store, remote)
+    ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
     result = Integration(remote)
     forward: dict[str, pygit2.Oid] = {}
     clashing_models: set[str] = set()
@@ -196,7 +231,11 @@ def integrate(store: Store, remote: str, take_remote: bool = False) -> Integrati
         store.update_refs(replace, f"gitreg: pull --take-remote from {remote}", publish=False)
         for ref in result.saved:  # a model made separately on both sides now has the remote's root
             store.roots.pop(_model_of(ref), None)
-    store.advance_refs(forward, f"gitreg: pull from {remote}")
+    # A conflicting model's other refs wait with it: a tag the remote has must not come in
+    # beside a local branch that does not contain it.
+    held = {_model_of(c.ref) for c in result.conflicts}
+    store.advance_refs({r: oid for r, oid in forward.items() if _model_of(r) not in held},
+                       f"gitreg: pull from {remote}")
     return result
 
 
@@ -204,68 +243,165 @@ def describe_conflicts(integration: Integration) -> str:
     lines = [f"local work conflicts with {integration.remote}; both sides are kept:"]
     for c in integration.conflicts:
         lines.append(f"  {c.ref}: here {c.local}, on {integration.remote} {c.remote}: {c.why}")
+    models = sorted({_model_of(c.ref) for c in integration.conflicts})
+    only = f" --model {models[0]}" if len(models) == 1 else ""
     lines.append(
         f"  the remote's side is at {transport.mirror_prefix(integration.remote)}<ref>; "
-        f"'gitreg pull --take-remote' keeps yours under {SAVED}<time>/ and takes theirs, "
+        f"'gitreg pull --take-remote{only}' keeps yours under {SAVED}<time>/ and takes theirs, "
         "then register or deploy again"
     )
     return "\n".join(lines)
 
 
-def pull(store: Store, remote: str, take_remote: bool = False) -> Integration:
-    transport.fetch(store.git_dir(), remote)
-    return retrying(lambda: integrate(store, remote, take_remote), f"pull from {remote}")
+def pull(store: Store, remote: str, take_remote: bool = False,
+         scope: transport.Scope = transport.Scope()) -> Integration:
+    transport.fetch(store.git_dir(), remote, scope)
+    result = retrying(lambda: integrate(store, remote, take_remote, scope), f"pull from {remote}")
+    store.pack_refs_if_needed()
+    return result
 
 
-def _push_refs(store: Store, remote: str, refs: dict[str, pygit2.Oid]) -> None:
-    upload.before_push(store, remote, refs)  # stored files first: no ref without its objects
-    outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()))
-    if not outcome.rejected:
+def before_push(store: Store, remote: str, refs: Mapping[str, pygit2.Oid]) -> None:
+    """Called once before `refs` ({ref: new target}) are pushed to `remote`, whatever the
+    command: the one place for work the remote needs first: stored files are uploaded, so
+    that no ref reaches the remote without its LFS objects."""
+    upload.before_push(store, remote, refs)
+
+
+def _scope_of(refs: Iterable[str]) -> transport.Scope:
+    return transport.Scope.of({_model_of(ref) for ref in refs})
+
+
+def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
+               exclude: Optional[Collection[str]] = None) -> None:
+    """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
+
+    A broken conversation (not a refusal) is followed by a fetch of those refs: when
+    the remote holds exactly what was pushed, the push succeeded. Only when that
+    fetch fails too is the outcome unknown, and the error says so. `exclude`: local
+    refs that must not go (see transport.push).
+    """
+    if not refs:
         return
-    final = [r for r in outcome.rejected if not r.retryable]
-    if final:
-        said = "; ".join(outcome.remote_said)
-        raise RemoteError(
-            f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
-        )
-    raise RefConflict(outcome.rejected[0].ref)
+    before_push(store, remote, refs)
+    try:
+        outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
+    except transport.TransportError as broken:
+        _settle_unknown(store, remote, refs, broken)
+        return
+    if outcome.rejected:
+        final = [r for r in outcome.rejected if not r.retryable]
+        if final:
+            said = "; ".join(outcome.remote_said)
+            raise RemoteError(
+                f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
+            )
+        raise RefConflict(outcome.rejected[0].ref)
+    # A wildcard push sends refs as git read them: a version registered here meanwhile may
+    # have gone with them. Its branch goes right after, so it is whole on the remote.
+    late = {_model_of(r) for r in outcome.pushed if r not in refs}
+    if late:
+        branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
+        _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
 
 
-def push(store: Store, remote: str) -> PushReport:
-    """Publish every local gitreg ref the remote lacks or is behind on, in one atomic push."""
-    for attempt in range(_PUSH_ATTEMPTS):
-        transport.fetch(store.git_dir(), remote)
-        ours, theirs = _local_refs(store), _remote_refs(store, remote)
-        ahead, behind, conflicts = {}, [], []
-        for ref, mine in sorted(ours.items()):
-            other = theirs.get(ref)
-            relation = "ahead" if other is None else store.relation(mine, other)
-            if relation == "ahead":
-                ahead[ref] = mine
-            elif relation == "behind":
-                behind.append(ref)
-            elif relation == "diverged":
-                conflicts.append(Conflict(ref, _short(mine), _short(other), "diverged: pull first"))
+def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
+                    broken: transport.TransportError) -> None:
+    scope = _scope_of(pushed)
+    for attempt, pause in enumerate(_SETTLE_PAUSES):  # a blip may pass: a few looks, bounded
         try:
-            _push_refs(store, remote, ahead)
+            transport.fetch(store.git_dir(), remote, scope)
+            break
+        except transport.TransportError as exc:
+            again = exc
+            if attempt + 1 < len(_SETTLE_PAUSES):
+                time.sleep(pause)
+    else:
+        raise RemoteError(
+            f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again "
+            f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here; run "
+            "'gitreg pull' and look before writing it again"
+        ) from None
+    theirs = _remote_refs(store, remote, scope)
+    if all(theirs.get(ref) == oid for ref, oid in pushed.items()):
+        return  # it arrived: the server committed before the connection died
+    raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    ahead: dict[str, pygit2.Oid]
+    behind: list[str]
+    conflicts: list[Conflict]
+
+
+def _outgoing(store: Store, ours: Mapping[str, pygit2.Oid], theirs: Mapping[str, pygit2.Oid]) -> _Outgoing:
+    """What a push may send: whole models only. A model with any diverged ref, or a version
+    whose commit would not be on the remote's branch after the push, sends nothing."""
+    ahead: dict[str, pygit2.Oid] = {}
+    behind: list[str] = []
+    conflicts: list[Conflict] = []
+    by_model: dict[str, dict[str, pygit2.Oid]] = {}
+    for ref, mine in sorted(ours.items()):
+        other = theirs.get(ref)
+        relation = "ahead" if other is None else store.relation(mine, other)
+        if relation == "ahead":
+            by_model.setdefault(_model_of(ref), {})[ref] = mine
+        elif relation == "behind":
+            behind.append(ref)
+        elif relation == "diverged":
+            conflicts.append(Conflict(ref, _short(mine), _short(other), "diverged: pull first"))
+    blocked = {_model_of(c.ref) for c in conflicts}
+    for model, refs in by_model.items():
+        if model in blocked:
+            conflicts += [Conflict(ref, _short(oid), _short(theirs.get(ref)),
+                                   "held back: another ref of this model diverged")
+                          for ref, oid in refs.items()]
+            continue
+        branch = layout.branch_ref(model)
+        tip = refs.get(branch) or theirs.get(branch)
+        on_branch = store.reachable(tip) if any(r.startswith(layout.TAGS) for r in refs) else set()
+        loose = [r for r in refs if r.startswith(layout.TAGS) and store.commit(refs[r]).id not in on_branch]
+        if loose:
+            conflicts += [Conflict(r, _short(refs[r]), "-", "its commit is not on the model's branch: pull first")
+                          for r in loose]
+            continue
+        ahead.update(refs)
+    return _Outgoing(ahead, behind, sorted(conflicts, key=lambda c: c.ref))
+
+
+def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> PushReport:
+    """Publish every local gitreg ref the remote lacks or is behind on, whole models at a time;
+    a model whose refs diverged from the remote's is reported and left out entirely."""
+    for attempt in range(_PUSH_ATTEMPTS):
+        transport.fetch(store.git_dir(), remote, scope)
+        ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
+        plan = _outgoing(store, ours, theirs)
+        # Namespace wildcards need every differing local ref excluded: known only for a full push.
+        others = None if scope.models is not None else \
+            [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
+        try:
+            _push_refs(store, remote, plan.ahead, others)
         except RefConflict:
             time.sleep(0.05 * (attempt + 1))
             continue
-        return PushReport(remote, sorted(ahead), behind, conflicts)
+        store.pack_refs_if_needed()
+        return PushReport(remote, sorted(plan.ahead), plan.behind, plan.conflicts)
     raise RemoteError(f"{remote} kept changing during {_PUSH_ATTEMPTS} push attempts; try again")
 
 
-def sync_in(store: Store, remote: str) -> None:
-    """Before a write: take the remote's latest state, and publish local work it lacks.
+def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> None:
+    """Before a write: take the remote's latest state of the refs in `scope` (the models the
+    write touches), and publish local work of theirs it lacks.
 
-    A conflict stops the write (nothing written): it needs the user's choice.
+    A conflict in scope stops the write (nothing written): it needs the user's choice.
     """
     def attempt() -> None:
-        transport.fetch(store.git_dir(), remote)
-        integration = integrate(store, remote)
+        transport.fetch(store.git_dir(), remote, scope)
+        integration = integrate(store, remote, scope=scope)
         if integration.conflicts:
             raise SyncConflictError(describe_conflicts(integration) + "; or write with --offline")
-        local = _local_refs(store)
+        local = _local_refs(store, scope)
         _push_refs(store, remote, {ref: local[ref] for ref in integration.ahead + integration.merged})
 
     retrying(attempt, f"sync with {remote}")
@@ -274,16 +410,17 @@ def sync_in(store: Store, remote: str) -> None:
 def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], None]:
     """Store.publisher for sync-on-write: the remote takes a write before the local refs do.
 
-    A refusal because the remote moved on fetches and integrates it, then raises
-    RefConflict so the write is rebuilt on the new state (the next free version
-    number, a note re-applied on the new tip, a deploy on the new history).
+    A refusal because the remote moved on fetches and integrates the written models,
+    then raises RefConflict so the write is rebuilt on the new state (the next free
+    version number, a note re-applied on the new tip, a deploy on the new history).
     """
     def publish(updates: Sequence[RefUpdate]) -> None:
         try:
             _push_refs(store, remote, {u.name: u.new for u in updates})
         except RefConflict:
-            transport.fetch(store.git_dir(), remote)
-            integration = integrate(store, remote)
+            scope = _scope_of(u.name for u in updates)
+            transport.fetch(store.git_dir(), remote, scope)
+            integration = integrate(store, remote, scope=scope)
             if integration.conflicts:
                 raise SyncConflictError(describe_conflicts(integration)) from None
             raise

@@ -120,10 +120,12 @@ def test_offline_writes_stay_local_until_pushed(tmp_path, origin, first, git_dae
     assert refs(git_daemon.path()) == gitreg_refs(refs, first.path)
 
 
-def test_local_work_is_published_by_the_next_synced_write(tmp_path, origin, first, git_daemon, git):
+def test_local_work_is_published_by_the_next_synced_write_to_its_model(tmp_path, origin, first, git_daemon, git):
     ModelRegistry(first.path, offline=True).register_model("m")
-    first.register_model("n")
-    assert git(git_daemon.path(), "tag", "--list").split() == ["m/v1", "n/v1"]
+    first.register_model("n")  # a synced write touches only its own model's refs (O(model))
+    assert git(git_daemon.path(), "tag", "--list").split() == ["n/v1"]
+    first.register_model("m")
+    assert git(git_daemon.path(), "tag", "--list").split() == ["m/v1", "m/v2", "n/v1"]
 
 
 def test_unreachable_remote_is_a_clear_error_and_nothing_changes(tmp_path, refs, fsck):
@@ -384,3 +386,75 @@ def test_a_published_write_is_never_published_twice(tmp_path, origin, first, git
         annotations.annotate_version(store, "m", "v1", "score", "accuracy=0.9",
                                      lambda note: {**note, "evaluation_scores": {"accuracy": 0.9}})
     assert git(git_daemon.path(), "rev-list", "--count", "refs/notes/gitreg/m").strip() == "1"
+
+
+# -- big pushes: namespace wildcards with the refs that must not go left out -------------
+def test_a_big_push_sends_whole_models_and_leaves_a_diverged_one_out(tmp_path, bare_remote, refs, git,
+                                                                     monkeypatch):
+    from benchmarks.fixtures import build_gitreg
+    from gitreg.storage import remote as transport
+
+    monkeypatch.setattr(transport, "EXPLICIT_MAX", 4)  # "big" from 5 refs on, so the test stays small
+    local_path = tmp_path / "local.git"
+    build_gitreg(local_path, 200, per_model=50, lean=True)
+    local = ModelRegistry(local_path)
+    local.add_remote("origin", str(bare_remote), sync=False)
+    report = local.push()
+    assert len(report.pushed) == 204 and not report.conflicts
+    assert refs(bare_remote) == gitreg_refs(refs, local_path)
+
+    other = ModelRegistry.clone(str(bare_remote), tmp_path / "other.git")
+    other.register_model("model-0001", notes="theirs")
+    offline = ModelRegistry(local_path, offline=True)
+    offline.register_model("model-0001", notes="ours")
+    for _ in range(3):
+        offline.register_model("model-0002")
+    server_before = refs(bare_remote)
+    report = local.push()
+    assert {c.ref for c in report.conflicts} == {"refs/heads/model-0001", "refs/tags/model-0001/v51"}
+    assert len(report.pushed) == 4 and all("model-0002" in r for r in report.pushed)
+    after = refs(bare_remote)
+    assert {k: v for k, v in after.items() if "model-0001" in k} == \
+        {k: v for k, v in server_before.items() if "model-0001" in k}
+    assert len(git(bare_remote, "tag", "--list", "model-0002/*").split()) == 53
+
+
+def test_a_synced_write_with_much_local_work_pushes_only_its_model(tmp_path, bare_remote, refs, git,
+                                                                  monkeypatch):
+    from gitreg.storage import remote as transport
+
+    monkeypatch.setattr(transport, "EXPLICIT_MAX", 2)  # a per-model wildcard push from 3 refs on
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.add_remote("origin", str(bare_remote))
+    reg.register_model("n")
+    offline = ModelRegistry(reg.path, offline=True)
+    for _ in range(3):
+        offline.register_model("m")
+    offline.register_model("n")
+    reg.register_model("m")
+    assert git(bare_remote, "tag", "--list").split() == ["m/v1", "m/v2", "m/v3", "m/v4", "n/v1"]
+    assert ModelRegistry.clone(str(bare_remote), tmp_path / "b.git").verify().ok
+    assert reg.push(model="n").pushed == ["refs/heads/n", "refs/tags/n/v2"]
+
+
+def test_a_lost_push_answer_that_cannot_be_checked_says_so_and_changes_nothing(tmp_path, refs, git):
+    """The server commits, its receive-pack dies, and the repository is gone when gitreg looks."""
+    served = tmp_path / "served.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(served)], check=True)
+    hook = served / "hooks" / "reference-transaction"
+    hook.write_text(f"""#!/bin/sh
+[ "$1" = committed ] || exit 0
+[ -e {tmp_path}/fired ] && exit 0
+touch {tmp_path}/fired
+mv {served} {tmp_path}/away.git
+kill -9 $PPID
+""")
+    hook.chmod(0o755)
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.add_remote("origin", str(served))
+    with pytest.raises(RemoteError, match="may or may not have it"):
+        reg.register_model("m")
+    assert gitreg_refs(refs, reg.path) == {}  # nothing changed here
+    (tmp_path / "away.git").rename(served)
+    assert reg.pull().created == ["refs/tags/m/v1", "refs/heads/m"]  # it had arrived
+    assert reg.register_model("m").version == "v2"

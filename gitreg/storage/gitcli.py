@@ -2,10 +2,13 @@
 user's credentials, atomic push, pack-refs' locking, verify-tag / verify-commit)."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
+
+from ..errors import ResourceLimitError
 
 # Set by git for hooks (gitreg may run inside one): they would point git at another repository.
 _REPO_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NAMESPACE", "GIT_OBJECT_DIRECTORY",
@@ -16,13 +19,19 @@ class GitMissing(OSError):
     """The git command could not be run at all."""
 
 
-def run(git_dir: Path, *args: str, timeout: Optional[float] = None) -> subprocess.CompletedProcess[str]:
-    """`git --git-dir=<git_dir> <args>`, text output captured, no terminal input."""
-    env = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+def run(git_dir: Optional[Path], *args: str, timeout: Optional[float] = None,
+        env: Optional[Mapping[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """`git --git-dir=<git_dir> <args>` (no --git-dir for None: clone), text output captured,
+    no standard input; `env` is added."""
+    full = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+    full.update(env or {})
+    where = [] if git_dir is None else [f"--git-dir={git_dir}"]
     try:
         return subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, errors="replace",
-            env=env, stdin=subprocess.DEVNULL, timeout=timeout,
+            ["git", *where, *args], capture_output=True, text=True, errors="replace",
+            env=full, stdin=subprocess.DEVNULL, timeout=timeout,
         )
     except OSError as exc:
+        if exc.errno in (errno.EMFILE, errno.ENFILE):
+            raise ResourceLimitError(f"cannot run git: {exc.strerror} (raise 'ulimit -n')") from None
         raise GitMissing(exc.errno, f"cannot run git: {exc.strerror}") from None

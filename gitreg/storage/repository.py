@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequenc
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
-from ..errors import CorruptRegistryError, GitregError, SyncConflictError
+from ..errors import CorruptRegistryError, GitregError, ResourceLimitError, SyncConflictError
 from ..problems import ProblemLog
 from . import gitcli, gitconfig, identity, layout, leftovers, lockowner, notes, refscan
 from .cache import ModelCache
@@ -261,7 +261,7 @@ class Store:
         try:
             with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):
                 done = gitcli.run(gitdir, "pack-refs", "--all", timeout=leftovers.PACK_SECONDS)
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError, ResourceLimitError):
             return False
         return done.returncode == 0
 

@@ -20,7 +20,7 @@ import pygit2
 import pygit2.enums
 import pygit2.transaction
 
-from ..errors import ConcurrentUpdateError
+from ..errors import ConcurrentUpdateError, ResourceLimitError
 from . import lockowner
 
 T = TypeVar("T")
@@ -29,6 +29,9 @@ RETRY_SECONDS = 120.0
 STALE_LOCK_SECONDS = 10.0  # writers hold a ref lock for milliseconds
 _BASE_DELAY = 0.002
 _MAX_DELAY = 0.1
+# Refs locked at once when moving many that need no atomicity between them (integrating
+# a fetch): libgit2 keeps each `<ref>.lock` open until commit, and `ulimit -n` is 256 on macOS.
+ADVANCE_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,12 @@ def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction,
     lock = Path(repo.path) / f"{name}.lock"
     try:
         txn.lock_ref(name)
-    except pygit2.GitError:
+    except pygit2.GitError as exc:
+        if "too many open files" in str(exc).lower():  # EMFILE/ENFILE: our limit, not another writer
+            raise ResourceLimitError(
+                f"cannot lock {name}: too many open files (raise 'ulimit -n'; gitreg needs about "
+                f"{ADVANCE_BATCH + 32})"
+            ) from None
         finish = lambda rec, ref: finish_interrupted(repo, rec, ref)  # noqa: E731
         if not lockowner.break_if_stale(Path(repo.path), lock, finish, mine=owner.path):
             raise RefConflict(name, lock) from None
@@ -169,9 +177,20 @@ def advance_refs(
     For publishing what a remote has accepted: another local process may have
     brought the same value in first, which is not a conflict. A ref is created,
     fast-forwarded, or left (when equal or ahead); any other state raises
-    RefConflict and nothing moves. Tag refs (non-commits) only compare equal.
-    Returns {ref: 'created' | 'advanced'} for the refs moved.
+    RefConflict. Tag refs (non-commits) only compare equal. Refs are moved in
+    sorted batches of ADVANCE_BATCH (branches before tags), each batch all or
+    nothing: refs here need no atomicity between them, and a batch bounds the
+    open lock files. Returns {ref: 'created' | 'advanced'} for the refs moved.
     """
+    moved: dict[str, str] = {}
+    names = sorted(updates)
+    for start in range(0, len(names), ADVANCE_BATCH):
+        moved.update(_advance_batch(repo, {n: updates[n] for n in names[start:start + ADVANCE_BATCH]},
+                                    message))
+    return moved
+
+
+def _advance_batch(repo: pygit2.Repository, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
     moved: dict[str, str] = {}
     gitdir = Path(repo.path)
     with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in sorted(updates)]) as owner, \

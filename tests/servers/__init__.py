@@ -1,0 +1,90 @@
+"""Real servers for tests, started on 127.0.0.1 by the tests themselves (see each module).
+
+Import the fixture into a test module (`from tests.servers.apache import apache  # noqa: F401`)
+or use the context managers directly. A server that cannot start fails the test with a
+message naming the Debian package it needs; nothing is ever skipped.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def need(program: str, package: str) -> str:
+    """The path of `program`, or a test failure naming the package that provides it."""
+    found = shutil.which(program) or (program if os.access(program, os.X_OK) else None)
+    if not found:
+        pytest.fail(f"{program} is missing: install the Debian package {package} "
+                    "(scripts/install-system-deps.sh)", pytrace=False)
+    return found
+
+
+def wait_for_port(port: int, alive, what: str, log: Path, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or not alive():
+                text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                pytest.fail(f"{what} did not start on 127.0.0.1:{port}:\n{text}", pytrace=False)
+            time.sleep(0.05)
+
+
+def served_root(prefix: str) -> Path:
+    """A directory outside pytest's 0700 tmp tree, so a server's own user can reach it."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    root.chmod(0o755)
+    return root
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc), parents first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def signal_tree(pid: int, sig: int) -> None:
+    for p in process_tree(pid):
+        try:
+            os.kill(p, sig)
+        except ProcessLookupError:
+            pass
+
+
+def bare_repo(path: Path, owner: str | None = None) -> Path:
+    subprocess.run(["git", "init", "--quiet", "--bare", str(path)], check=True)
+    if owner:
+        subprocess.run(["chown", "-R", f"{owner}:{owner}", str(path)], check=True)
+    return path
+
+
+__all__ = ["free_port", "need", "wait_for_port", "served_root", "signal_tree", "bare_repo", "signal"]

@@ -16,9 +16,10 @@ def run(
 ) -> None:
     """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
     from gitreg.registry import ModelRegistry
+    from gitreg.storage.remote import redact
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
     registry = context.track(ModelRegistry.clone(url, target))
-    models = registry.list_models()
+    models = registry.list_models()  # every version read once: a bad one is reported, the rest counted
     versions = sum(len(registry.list_versions(m)) for m in models)
-    context.say(f"Cloned {url} into {registry.path}: {len(models)} models, {versions} versions")
+    context.say(f"Cloned {redact(url)} into {registry.path}: {len(models)} models, {versions} versions")

@@ -14,12 +14,13 @@ def run(
         bool, typer.Option("--take-remote",
                            help="Resolve conflicts with the remote's side; yours is kept under refs/gitreg/saved/."),
     ] = False,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Pull only this model.")] = None,
 ) -> None:
     """Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept."""
     from gitreg.errors import SyncConflictError
     from gitreg.sync import describe_conflicts
 
-    result = context.registry(ctx).pull(remote, take_remote=take_remote)
+    result = context.registry(ctx).pull(remote, take_remote=take_remote, model=model)
     for label, refs in (("new", result.created), ("updated", result.advanced), ("merged", result.merged)):
         for ref in refs:
             context.say(f"  {label:8} {ref}")

@@ -12,20 +12,26 @@ from ..terminal import plural, write
 def run(
     ctx: typer.Context,
     remote: Annotated[Optional[str], typer.Argument(help="Remote (default: the sync remote).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Push only this model.")] = None,
 ) -> None:
-    """Publish local versions, deployments and notes the remote lacks (atomic, never forced)."""
+    """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.errors import SyncConflictError
+    from gitreg.storage.remote import model_of
 
-    report = context.registry(ctx).push(remote)
+    report = context.registry(ctx).push(remote, model=model)
     for ref in report.pushed:
         context.say(f"  {ref}")
-    context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}" if report.pushed
-                else f"{report.remote} is up to date")
+    held = sorted({model_of(c.ref) for c in report.conflicts})
+    if report.pushed:
+        context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}")
+    elif not held:
+        context.say(f"{report.remote} is up to date")
     if report.behind:
         write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: run 'gitreg pull'",
               sys.stderr)
-    if report.conflicts:
+    if held:
         raise SyncConflictError(
-            "not pushed, diverged from " + report.remote + ": "
-            + ", ".join(c.ref for c in report.conflicts) + " (run 'gitreg pull' to see why)"
+            f"not pushed to {report.remote}: {', '.join(held)} (diverged: "
+            + ", ".join(c.ref for c in report.conflicts if c.why.startswith(("diverged", "its commit")))
+            + "); run 'gitreg pull' to see why" + ("; everything else was pushed" if report.pushed else "")
         )

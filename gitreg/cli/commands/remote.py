@@ -27,8 +27,11 @@ def add(
     ] = None,
 ) -> None:
     """Add a remote."""
+    from gitreg.storage.remote import redact
+
     info = context.registry(ctx).add_remote(name, url, sync=sync)
-    context.say(f"Added remote {info.name} {info.url}" + (" (sync: writes are published here)" if info.sync else ""))
+    sync_note = " (sync: writes are published here)" if info.sync else ""
+    context.say(f"Added remote {info.name} {redact(info.url)}{sync_note}")
 
 
 @app.command("remove", cls=GitregCommand)
@@ -41,9 +44,11 @@ def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Remote 
 @app.command("list", cls=GitregCommand)
 def list_(ctx: typer.Context, json: options.Json = False) -> None:
     """List remotes; the sync remote is marked."""
+    from gitreg.storage.remote import redact
+
     found = context.registry(ctx).remotes()
     if json:
-        context.emit_json([{"name": r.name, "url": r.url, "sync": r.sync} for r in found])
+        context.emit_json([{"name": r.name, "url": redact(r.url), "sync": r.sync} for r in found])
         return
     for r in found:
-        context.say(f"{r.name}\t{r.url}" + ("\t(sync)" if r.sync else ""))
+        context.say(f"{r.name}\t{redact(r.url)}" + ("\t(sync)" if r.sync else ""))

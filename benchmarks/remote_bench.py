@@ -1,0 +1,167 @@
+"""Remote benchmarks: gitreg's clone / pull / synced add / first push against plain git
+doing the same job on the same registry in the same run, and retries per registration
+with 6 concurrent writers through Apache smart HTTP.
+
+    python benchmarks/remote_bench.py --sizes 1000 10000 [100000] --repeat 3 --out benchmarks/remote_results.json
+
+The remote is a bare repository reached by file:// URL (so neither side hard-links a
+local clone; the transfer is git's pack protocol, the same for both). Peers:
+- clone:       `git clone --mirror`
+- pull:        `git fetch` (prune, all refs) in a mirror clone; once up to date, once after one new version
+- synced add:  `gitreg add` in a clone vs the plain-git floor of one synced write: a `git fetch`
+               of the model's refs plus a `git push --atomic` of a branch and a tag
+- first push:  `gitreg push` of a whole registry to an empty remote vs `git push --atomic`
+               of the same refs (heads and tags) to another empty remote
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.fixtures import build_gitreg  # noqa: E402
+
+GITREG = [sys.executable, "-m", "gitreg"]
+
+
+def sh(*cmd: str, cwd: Path | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+
+
+def timed(setup, action, repeat: int) -> float:
+    """Median seconds of `action()` over `repeat` runs, `setup()` before each (not timed)."""
+    times = []
+    for _ in range(repeat):
+        setup()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fresh(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def bench_size(work: Path, n: int, repeat: int) -> dict[str, float]:
+    server = work / f"server-{n}.git"
+    if not server.exists():
+        build_gitreg(server, n, lean=True)
+    url = f"file://{server}"
+    out: dict[str, float] = {}
+    c, m = work / "clone.git", work / "mirror.git"
+
+    out["clone"] = timed(lambda: fresh(c), lambda: sh(*GITREG, "clone", url, str(c)), repeat)
+    out["git clone --mirror"] = timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url, str(m)),
+                                      repeat)
+    out["clone loose refs"] = sum(1 for p in (c / "refs").rglob("*") if p.is_file())
+    from gitreg import ModelRegistry  # in-process: the same work without the CLI's start-up
+    out["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), repeat)
+    out["pull (API, up to date)"] = timed(lambda: None, lambda: ModelRegistry(c).pull(), repeat)
+    out["gitreg start-up (--version)"] = timed(lambda: None, lambda: sh(*GITREG, "--version"), repeat)
+
+    out["pull (up to date)"] = timed(lambda: None, lambda: sh(*GITREG, "-R", str(c), "pull"), repeat)
+    out["git fetch (up to date)"] = timed(lambda: None, lambda: sh("git", f"--git-dir={m}", "fetch", "-q", "--prune",
+                                                                 "origin"), repeat)
+
+    writer = work / "writer.git"
+    fresh(writer)
+    sh(*GITREG, "clone", url, str(writer))
+
+    def one_new_version() -> None:
+        sh(*GITREG, "-R", str(writer), "add", "model-0001")
+    out["pull (1 new version)"] = timed(one_new_version, lambda: sh(*GITREG, "-R", str(c), "pull"), repeat)
+    out["git fetch (1 new version)"] = timed(one_new_version, lambda: sh("git", f"--git-dir={m}", "fetch", "-q",
+                                                                         "--prune", "origin"), repeat)
+
+    out["synced add"] = timed(lambda: None, lambda: sh(*GITREG, "-R", str(c), "add", "model-0002"), repeat)
+    floor = work / "floor.git"
+    fresh(floor)
+    sh("git", "clone", "-q", "--bare", url, str(floor))
+    counter = iter(range(10**6))
+
+    def plain_synced_write() -> None:
+        sh("git", f"--git-dir={floor}", "fetch", "-q", "--prune", "origin",
+           "+refs/heads/model-0003*:refs/heads/model-0003*", "+refs/tags/model-0003/*:refs/tags/model-0003/*")
+        k = f"{time.time_ns()}-{next(counter)}"
+        tip = subprocess.run(["git", f"--git-dir={floor}", "commit-tree", "-p", "refs/heads/model-0003", "-m",
+                              f"plain {k}", "refs/heads/model-0003^{tree}"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        sh("git", f"--git-dir={floor}", "tag", "-a", "-m", "t", f"model-0003/p{k}", tip)
+        sh("git", f"--git-dir={floor}", "push", "-q", "--atomic", "origin", f"{tip}:refs/heads/model-0003",
+           f"refs/tags/model-0003/p{k}")
+    out["git fetch + push --atomic (one write)"] = timed(lambda: None, plain_synced_write, repeat)
+
+    src, r1, r2 = work / "push-src.git", work / "push-remote1.git", work / "push-remote2.git"
+
+    def setup_push() -> None:
+        for p in (src, r1, r2):
+            fresh(p)
+        shutil.copytree(server, src, symlinks=True)
+        sh("git", "init", "-q", "--bare", str(r1))
+        sh("git", "init", "-q", "--bare", str(r2))
+        sh(*GITREG, "-R", str(src), "remote", "add", "--no-sync", "target", f"file://{r1}")
+        sh("git", f"--git-dir={src}", "remote", "add", "plain", f"file://{r2}")
+    out["first push"] = timed(setup_push, lambda: sh(*GITREG, "-R", str(src), "push", "target"), repeat)
+    out["git push --atomic (first)"] = timed(setup_push, lambda: sh("git", f"--git-dir={src}", "push", "-q",
+                                                                    "--atomic", "plain", "refs/heads/*:refs/heads/*",
+                                                                    "refs/tags/*:refs/tags/*"), repeat)
+    return out
+
+
+def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
+    """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
+    from tests.remote import concurrency
+    from tests.servers import apache
+
+    base = work / "retries"
+    fresh(base)
+    base.mkdir(parents=True)
+    subprocess.run(["git", "config", "--global", "--add", "safe.directory", "*"], check=True)
+    with apache.running(base / "apache") as server:
+        _seed, clones = concurrency.prepare(server, base, writers + 2)
+        before = server.requests("service=git-receive-pack HTTP")
+        outcome = concurrency.run(base, clones, writers, per_writer, 2)
+        pushes = server.requests("service=git-receive-pack HTTP") - before
+    registrations = writers * per_writer
+    return {"writers": writers, "registrations": registrations, "deploys": 2 * per_writer,
+            "push attempts": pushes, "retries per write": pushes / (registrations + 2 * per_writer) - 1,
+            "seconds": outcome.seconds}
+
+
+def main() -> None:
+    # gitreg runs here as separate processes, as users run it: with its bytecode cached
+    # (a PYTHONDONTWRITEBYTECODE environment would recompile ~160 modules per command).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--writers", type=int, default=6)
+    ap.add_argument("--per-writer", type=int, default=20)
+    ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {}
+    for n in args.sizes:
+        results[str(n)] = bench_size(args.workdir, n, args.repeat)
+        print(n, json.dumps(results[str(n)], indent=1), flush=True)
+    results["retries"] = bench_retries(args.workdir, args.writers, args.per_writer)
+    print(json.dumps(results["retries"], indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
