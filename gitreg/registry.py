@@ -191,6 +191,19 @@ class ModelRegistry:
                 return record
         return snap.version(ordered[-1])
 
+    def version_names(self, name: str) -> list[str]:
+        """Version names in natural order, reading no version object (for paging long lists)."""
+        return self._snapshot(name).versions_sorted()
+
+    def get_versions(self, name: str, versions: Iterable[str]) -> list[ModelVersion]:
+        """Several versions of one model read from one snapshot (one page of a long list)."""
+        snap = self._snapshot(name)
+        return [snap.version(v) for v in versions]
+
+    def model_card(self, name: str, version: str, *, limit: int = 1 << 20) -> Optional[str]:
+        """The version's model card text (None without one); a card over `limit` bytes is an error."""
+        return self._snapshot(name).card(version, limit)
+
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()
 

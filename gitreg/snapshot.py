@@ -238,6 +238,11 @@ class ModelSnapshot:
             ) or None
         return record
 
+    def card(self, version: str, limit: int) -> Optional[str]:
+        """The version's model card (README.md) as text, None without one; bounded by `limit` bytes."""
+        data = self.store.read_file_upto(self.commit_of(version), layout.CARD_FILE, limit)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
     def all_versions(self) -> list[ModelVersion]:
         records = [self._version(v) for v in self.versions_sorted()]
         self.store.cache(self.model).flush()

@@ -39,6 +39,7 @@ from .commands import (
     undeploy,
     verify,
     versions,
+    web,
 )
 from .commands import (
     list as list_cmd,
@@ -54,7 +55,7 @@ COMMANDS = [
     ("verify", verify.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
-GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app)]  # commands with subcommands (Typer sub-apps)
 
 
 def _version(value: bool) -> None:

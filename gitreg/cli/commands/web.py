@@ -1,0 +1,52 @@
+"""`gitreg web build|serve`: the registry as web pages (a static site, or a local read-only server)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import context
+
+app = typer.Typer(
+    name="web", help="Look at the registry in a browser: a static site or a local server.",
+    no_args_is_help=True, rich_markup_mode=None,
+)
+
+
+@app.command("build")
+def build(
+    ctx: typer.Context,
+    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the site to.")],
+) -> None:
+    """Write the whole registry as a static site (HTML + CSS, works from file:// and on Pages)."""
+    from gitreg.web.build import build as build_site
+
+    report = build_site(context.registry(ctx), out)
+    context.say(f"Wrote {report.pages} pages for {report.models} models to {report.directory} "
+                f"(open {report.directory / 'index.html'})")
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="TCP port (0: any free one).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default is this machine only.")]
+    = "127.0.0.1",
+) -> None:
+    """Serve the pages live from the registry (read-only; every request re-reads the refs)."""
+    from gitreg.errors import InvalidValueError
+    from gitreg.web.server import server
+
+    registry = context.registry(ctx)
+    try:
+        httpd = server(registry.path, host, port)
+    except OSError as exc:
+        raise InvalidValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    context.say(f"Serving {registry.path} on http://{shown}:{httpd.server_port}/ (Ctrl-C to stop)")
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()

@@ -1,0 +1,84 @@
+"""`gitreg web build`: the whole registry as a static site, written whole or not at all.
+
+Pages go to a temporary sibling directory that is renamed into place at the end, so
+a failed build leaves the previous site (or nothing) — never half a site. A
+directory is only ever replaced when an earlier build made it (it holds MARKER).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..errors import InvalidValueError
+from ..registry import ModelRegistry
+from . import pages, site, urls
+
+MARKER = ".gitreg-site"
+MAX_PAGE = 1 << 20  # every page under 1 MiB (tables page, charts window, text is cut)
+
+
+@dataclass
+class BuildReport:
+    directory: Path
+    pages: int
+    models: int
+    largest: int  # bytes of the largest page
+
+
+def _check_target(out: Path) -> None:
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InvalidValueError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise InvalidValueError(f"{out} is not empty and was not made by 'gitreg web build'; choose another directory")
+
+
+def build(registry: ModelRegistry, out: str | os.PathLike[str],
+          progress: Optional[Callable[[int], None]] = None) -> BuildReport:
+    out = Path(out).absolute()
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        catalog = pages.Catalog(registry, preload=True)
+        s = site.Site(catalog)
+        count, largest = 0, 0
+        made: set[str] = set()
+        for path in s.paths():
+            rendered = s.render(path)
+            directory = path.rpartition("/")[0]
+            if directory and directory not in made:
+                (tmp / directory).mkdir(parents=True, exist_ok=True)
+                made.add(directory)
+            (tmp / path).write_bytes(rendered.body)
+            count += 1
+            largest = max(largest, len(rendered.body))
+            if progress is not None and count % 1000 == 0:
+                progress(count)
+        for name in site.STATIC:
+            (tmp / name).write_bytes(site.static_file(name))
+        (tmp / MARKER).write_text("made by gitreg web build; the whole directory is replaced by the next build\n")
+        (tmp / ".nojekyll").write_text("")  # GitHub Pages: serve files as they are
+        os.chmod(tmp, 0o755)
+        _replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildReport(out, count, len(catalog.models), largest)
+
+
+def _replace(new: Path, out: Path) -> None:
+    """Put `new` at `out`: a rename when `out` is absent, else old aside, new in, old removed."""
+    if not out.exists():
+        new.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["BuildReport", "MARKER", "MAX_PAGE", "build", "urls"]
