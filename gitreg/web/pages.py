@@ -22,7 +22,7 @@ from . import svg, text, urls
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)
 MAX_METRIC_COLUMNS = 16
-MAX_ANCESTORS = 50
+MAX_ANCESTORS = 10  # the lineage page has the rest
 
 
 # -- the page records ------------------------------------------------------------------
@@ -157,7 +157,6 @@ class VersionPage:
     previous: Optional[LineageLink]
     diff: list[DiffRow]
     audit: list[tuple[str, str]]
-    record_json: str
     nav: ModelNav
     title: str = ""
 
@@ -248,6 +247,8 @@ class Catalog:
         self._records: dict[str, dict[str, ModelVersion]] = {}
         self._names: dict[str, list[str]] = {}
         self._parents: Optional[dict[tuple[str, str], tuple[str, str]]] = None
+        self._children: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._flat: dict[tuple[str, str], dict[str, str]] = {}
         self._deploy: dict[str, dict[str, Optional[str]]] = {}
         self.models = registry.list_models()
 
@@ -292,8 +293,23 @@ class Catalog:
                     continue
                 for version, parent in parents.items():
                     if parent:
-                        self._parents[(model, version)] = _split(parent, model)
+                        up = _split(parent, model)
+                        self._parents[(model, version)] = up
+                        self._children.setdefault(up, []).append((model, version))
         return self._parents
+
+    def children(self, model: str, version: str) -> list[tuple[str, str]]:
+        self.parents()
+        return self._children.get((model, version), [])
+
+    def flat(self, record: ModelVersion) -> dict[str, str]:
+        """The record's fields as 'a.b' -> text (what the diff compares), computed once per version."""
+        key = (record.model_name, record.version)
+        if key not in self._flat:
+            out: dict[str, str] = {}
+            _flatten({k: v for k, v in record.to_dict().items() if k not in ("model_name", "version")}, "", out)
+            self._flat[key] = out
+        return self._flat[key]
 
     def model_parents(self, model: str) -> dict[str, Optional[str]]:
         return self.tracker.get_parents(model)
@@ -431,13 +447,9 @@ def _flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
         out[prefix] = text.number(value) if isinstance(value, float) else str(value)
 
 
-def diff_rows(a: ModelVersion, b: ModelVersion, *, only_changed: bool) -> list[DiffRow]:
+def diff_rows(catalog: Catalog, a: ModelVersion, b: ModelVersion, *, only_changed: bool) -> list[DiffRow]:
     """Every field of the two records (as `show --json` has them), side by side."""
-    fa: dict[str, str] = {}
-    fb: dict[str, str] = {}
-    skip = {"model_name", "version"}
-    _flatten({k: v for k, v in a.to_dict().items() if k not in skip}, "", fa)
-    _flatten({k: v for k, v in b.to_dict().items() if k not in skip}, "", fb)
+    fa, fb = catalog.flat(a), catalog.flat(b)
     keys = list(fa) + [k for k in fb if k not in fa]
     rows = [DiffRow(k, fa.get(k, ""), fb.get(k, ""), fa.get(k) != fb.get(k)) for k in keys]
     return [r for r in rows if r.changed] if only_changed else rows
@@ -482,7 +494,7 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
         seen.add(at)
         ancestors.append(_link(catalog, at[0], at[1], model))
         at = parents.get(at)
-    children = [_link(catalog, m, v, model) for (m, v), p in parents.items() if p == (model, version)]
+    children = [_link(catalog, m, v, model) for m, v in catalog.children(model, version)]
     i = names.index(version)
     previous = names[i - 1] if i > 0 else None
     card: Optional[Markup] = None
@@ -501,9 +513,8 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
         data_sources=list(record.training_data_sources), card=card, card_problem=card_problem,
         parent=ancestors[0] if ancestors else None, ancestors=ancestors, children=children,
         previous=LineageLink(previous, urls.version(model, previous)) if previous else None,
-        diff=diff_rows(catalog.record(model, previous), record, only_changed=True) if previous else [],
+        diff=diff_rows(catalog, catalog.record(model, previous), record, only_changed=True) if previous else [],
         audit=_audit(model, version, record.environments),
-        record_json=text.clean(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=str), 200_000),
         nav=_nav(model, "version"), title=f"{model} {version}",
     )
 
@@ -570,6 +581,6 @@ def deployments_page(catalog: Catalog, model: str) -> DeploymentsPage:
 
 def diff_page(catalog: Catalog, model: str, a: str, b: str) -> DiffPage:
     names = catalog.names(model)
-    rows = diff_rows(catalog.record(model, a), catalog.record(model, b), only_changed=False)
+    rows = diff_rows(catalog, catalog.record(model, a), catalog.record(model, b), only_changed=False)
     return DiffPage(model, a, b, rows, list(names) if len(names) <= 2000 else [], _nav(model, "diff"),
                     title=f"{model}: {a} vs {b}")

@@ -37,6 +37,7 @@ def environment() -> jinja2.Environment:
         finalize=text.finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat per page
     )
     env.filters.update(short=text.short, size=text.size)
     return env

@@ -16,8 +16,9 @@ from .text import clean, number
 CHART_W, CHART_H, PAD = 720, 220, 44
 
 
-def _e(text: str) -> Markup:
-    return escape(clean(text, 200))
+def _e(text: str) -> str:
+    """Escaped text for SVG built with f-strings (Markup.format is ten times slower per point)."""
+    return str(escape(clean(text, 200)))
 
 
 def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Markup:
@@ -34,7 +35,7 @@ def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Marku
 
     coords = [xy(i, v) for i, (_, v, _) in enumerate(points)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    out = [Markup(
+    out = [(
         '<svg class="chart" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'xmlns="http://www.w3.org/2000/svg" aria-labelledby="t-{id}"><title id="t-{id}">{m} across '
         '{n} versions</title>'
@@ -46,12 +47,11 @@ def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Marku
              b=CHART_H - PAD, r=CHART_W - PAD, hi=number(hi), lo=number(lo), first=_e(points[0][0]),
              last=_e(points[-1][0]), line=line)]
     for (version, value, href), (x, y) in zip(points, coords):
-        out.append(Markup(
-            '<a href="{href}"><circle class="point" data-version="{v}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
-            '<title>{v}: {val}</title></circle></a>'
-        ).format(href=href, v=_e(version), x=x, y=y, val=number(value)))
-    out.append(Markup("</svg>"))
-    return Markup("").join(out)
+        v = _e(version)
+        out.append(f'<a href="{_e(href)}"><circle class="point" data-version="{v}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                   f'<title>{v}: {number(value)}</title></circle></a>')
+    out.append("</svg>")
+    return Markup("".join(out))
 
 
 @dataclass
@@ -90,7 +90,7 @@ def lineage_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str]]) -> Ma
     def at(key: str) -> tuple[int, int]:
         return LEFT + lane[key] * LANE, ROW * row[key] + ROW // 2 + 4
 
-    out = [Markup(
+    out = [(
         '<svg class="lineage" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'xmlns="http://www.w3.org/2000/svg" aria-label="lineage graph: {n} versions, {e} edges">'
     ).format(w=width, h=height, n=len(nodes), e=len(edges))]
@@ -98,18 +98,16 @@ def lineage_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str]]) -> Ma
         if parent not in row or child not in row:
             continue
         (x1, y1), (x2, y2) = at(parent), at(child)
-        out.append(Markup(
-            '<path class="edge" data-parent="{p}" data-child="{c}" d="M{x1},{y1} C{x1},{ym} {x2},{ym} {x2},{y2}">'
-            '<title>{c} trained from {p}</title></path>'
-        ).format(p=_e(parent), c=_e(child), x1=x1, y1=y1, x2=x2, y2=y2, ym=(y1 + y2) // 2))
+        p, c = _e(parent), _e(child)
+        out.append(f'<path class="edge" data-parent="{p}" data-child="{c}" '
+                   f'd="M{x1},{y1} C{x1},{(y1 + y2) // 2} {x2},{(y1 + y2) // 2} {x2},{y2}">'
+                   f'<title>{c} trained from {p}</title></path>')
     text_x = LEFT + LANE * MAX_LANES
     for n in nodes:
         x, y = at(n.key)
-        node = Markup(
-            '<circle class="node{ext}" data-key="{k}" cx="{x}" cy="{y}" r="5"><title>{label}</title></circle>'
-            '<text x="{tx}" y="{ty}">{label}</text>'
-        ).format(ext=" external" if n.external else "", k=_e(n.key), x=x, y=y, label=_e(n.label),
-                 tx=text_x, ty=y + 4)
-        out.append(Markup('<a href="{h}">{n}</a>').format(h=n.href, n=node) if n.href else node)
-    out.append(Markup("</svg>"))
-    return Markup("").join(out)
+        label = _e(n.label)
+        node = (f'<circle class="node{" external" if n.external else ""}" data-key="{_e(n.key)}" cx="{x}" cy="{y}" '
+                f'r="5"><title>{label}</title></circle><text x="{text_x}" y="{y + 4}">{label}</text>')
+        out.append(f'<a href="{_e(n.href)}">{node}</a>' if n.href else node)
+    out.append("</svg>")
+    return Markup("".join(out))

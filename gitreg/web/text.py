@@ -24,6 +24,8 @@ def _visible(match: re.Match[str]) -> str:
 
 def clean(text: str, limit: int = MAX_TEXT) -> str:
     """`text` with control characters written out as \\xNN and cut at `limit` characters."""
+    if len(text) <= limit and text.isprintable():  # the common case: nothing to do
+        return text
     if len(text) > limit:
         text = text[:limit] + f"… ({len(text) - limit} more characters not shown)"
     return _CONTROL.sub(_visible, text)

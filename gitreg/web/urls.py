@@ -7,6 +7,7 @@ digit, so they never collide with the other pages of a model's directory.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 INDEX = "index.html"
@@ -14,6 +15,7 @@ STYLE = "style.css"
 SCRIPT = "sort.js"
 
 
+@lru_cache(maxsize=65536)
 def _q(name: str) -> str:
     return quote(name, safe="")
 
