@@ -7,6 +7,7 @@ unless told otherwise; every response forbids scripts and fetches from elsewhere
 from __future__ import annotations
 
 import os
+import socket
 from typing import Iterable
 
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -46,5 +47,15 @@ class WebApp:
 
 
 def server(registry_path: str | os.PathLike[str] | None, host: str = "127.0.0.1", port: int = 8765) -> BaseWSGIServer:
-    """A threaded werkzeug server for the registry (call serve_forever(); port 0 picks a free one)."""
-    return make_server(host, port, WebApp(registry_path), threaded=True)
+    """A threaded werkzeug server for the registry (call serve_forever(); port 0 picks a free one).
+
+    The socket is bound here, so a port in use is an OSError for the caller to report
+    (werkzeug's own bind prints advice and exits the process).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family)
+    try:
+        httpd = make_server(host, sock.getsockname()[1], WebApp(registry_path), threaded=True, fd=sock.fileno())
+    finally:
+        sock.close()  # werkzeug holds its own duplicate of the descriptor
+    return httpd

@@ -18,7 +18,7 @@ import jinja2
 from ..errors import GitregError
 from . import pages, text, urls
 
-STATIC = (urls.STYLE, urls.SCRIPT)
+STATIC = (urls.STYLE, urls.SCRIPT, urls.ICON)
 _MODEL_PAGE = re.compile(r"m/([^/]+)/(index|page-(\d+)|metrics(?:-(\d+))?|lineage(?:-(\d+))?|deployments|diff"
                          r"|(v[^/]*))\.html")
 
@@ -69,8 +69,9 @@ class Site:
         if path == "" or path.endswith("/"):
             path += urls.INDEX
         if path in STATIC:
-            kind = "text/css" if path.endswith(".css") else "text/javascript"
-            return Rendered(200, static_file(path), f"{kind}; charset=utf-8")
+            kind = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                    ".svg": "image/svg+xml"}[path[path.rindex("."):]]
+            return Rendered(200, static_file(path), kind)
         try:
             if path == urls.INDEX:
                 return Rendered(200, self.page("index.html", path, pages.index_page(self.catalog)))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 INDEX = "index.html"
 STYLE = "style.css"
 SCRIPT = "sort.js"
+ICON = "favicon.svg"
 
 
 @lru_cache(maxsize=65536)

@@ -13,7 +13,10 @@ from .conftest import BIG_VERSIONS, HOSTILE_NOTE
 
 
 def rows(browser, table: str) -> list[list[str]]:
-    return [[c.text for c in tr.find_elements("css selector", "th, td")] for tr in browser.css(f"{table} tbody tr")]
+    """The rendered text of every body cell, read in one round trip."""
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' tbody tr'), tr =>"
+        " Array.from(tr.querySelectorAll('th, td'), c => c.innerText.trim()))", table)
 
 
 def test_index_lists_every_model_with_latest_and_badges(browser, demo_site):
@@ -87,8 +90,7 @@ def test_deployment_timeline_per_environment(browser, demo_site):
     browser.open(demo_site.url("m/majora/deployments.html"))
     production = browser.css("section")[0]
     assert production.find_element("css selector", "h2").text == "production"
-    spans = [[c.text for c in tr.find_elements("css selector", "td")]
-             for tr in production.find_elements("css selector", "tbody tr")]
+    spans = [r[:] for r in rows(browser, "section:first-of-type table")]
     history = reg.deployment_history("majora", "production")
     assert [s[2] for s in spans] == [d.version for d in reversed(history)] == ["v2", "v4", "v2"]
     assert spans[0][1] == "now" and spans[1][1] == spans[0][0]  # each span ends where the next begins

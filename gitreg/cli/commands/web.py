@@ -1,6 +1,7 @@
 """`gitreg web build|serve`: the registry as web pages (a static site, or a local read-only server)."""
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -43,7 +44,8 @@ def serve(
     except OSError as exc:
         raise InvalidValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown = f"[{host}]" if ":" in host else host
-    context.say(f"Serving {registry.path} on http://{shown}:{httpd.server_port}/ (Ctrl-C to stop)")
+    context.say(f"Serving {registry.path} on http://{shown}:{httpd.port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()  # the address is the first line a supervising script reads
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
