@@ -26,7 +26,8 @@ PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver"}
 
 def _which(names: tuple[str, ...], what: str) -> str:
     for name in names:
-        found = shutil.which(name) or (f"/usr/lib/chromium/{name}" if Path(f"/usr/lib/chromium/{name}").exists() else None)
+        packaged = Path("/usr/lib/chromium") / name
+        found = shutil.which(name) or (str(packaged) if packaged.exists() else None)
         if found:
             return found
     pytest.fail(f"{what} not found: install the Debian package '{PACKAGES[what]}' (scripts/install-system-deps.sh)")

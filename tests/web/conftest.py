@@ -14,6 +14,7 @@ import pytest
 
 from gitreg import ModelRegistry
 from gitreg.web.build import build
+from tests.cli.conftest import cli  # noqa: F401  (the real entry point, in-process)
 from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME
 from tests.servers.browser import browser  # noqa: F401  (the session's headless chromium)
 
@@ -21,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import fixtures  # noqa: E402
 
 HOSTILE_NOTE = 'try <script>document.title="pwned"</script> \x1b[31mred\x1b[0m & <b>bold</b>'
-HOSTILE_CARD = "# Majora v2\n\nTrained <img src=x onerror=alert(1)> on `oracle`.\n\n- fast\n- <script>alert(2)</script>\n"
+HOSTILE_CARD = ("# Majora v2\n\nTrained <img src=x onerror=alert(1)> on `oracle`.\n\n"
+                "- fast\n- <script>alert(2)</script>\n")
 BIG_VERSIONS = 250
 
 

@@ -9,7 +9,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from gitreg import LineageTracker, ModelRegistry
 from gitreg.web.build import MAX_PAGE
 
-from .conftest import BIG_VERSIONS, HOSTILE_NOTE
+from .conftest import BIG_VERSIONS
 
 
 def rows(browser, table: str) -> list[list[str]]:
