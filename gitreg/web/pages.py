@@ -307,7 +307,7 @@ class Catalog:
         key = (record.model_name, record.version)
         if key not in self._flat:
             out: dict[str, str] = {}
-            _flatten({k: v for k, v in record.to_dict().items() if k not in ("model_name", "version")}, "", out)
+            _flatten(_fields(record), "", out)
             self._flat[key] = out
         return self._flat[key]
 
@@ -434,6 +434,19 @@ def _file_row(d: Any, role: str) -> FileRow:
     )
 
 
+_OWN = ("model_name", "version", "training", "evaluation_scores", "files", "extra")
+
+
+def _fields(r: ModelVersion) -> dict[str, Any]:
+    """The record's fields for the diff (to_dict's content, without its deep copies: one per page)."""
+    out = {k: v for k, v in vars(r).items() if k not in _OWN}
+    out["training"] = vars(r.training) if r.training else None
+    out["evaluation_scores"] = r.evaluation_scores.flat()
+    out["files"] = [f.to_dict() for f in r.files]
+    out.update(r.extra)
+    return out
+
+
 def _flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -444,7 +457,7 @@ def _flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
     elif isinstance(value, list):
         out[prefix] = ", ".join(map(str, value))
     elif value is not None and value != "":
-        out[prefix] = text.number(value) if isinstance(value, float) else str(value)
+        out[prefix] = text.number(value) if isinstance(value, float) else str(value)  # enums: their value
 
 
 def diff_rows(catalog: Catalog, a: ModelVersion, b: ModelVersion, *, only_changed: bool) -> list[DiffRow]:
