@@ -101,7 +101,9 @@ def test_read_only_and_unknown_pages(served):
 def test_diff_of_two_versions_in_the_browser(served, browser):
     browser.open(served.url + "m/majora/index.html")
     form = browser.one("form.diff")
-    form.find_element("css selector", "select[name=a]").send_keys("v1")
+    from selenium.webdriver.support.select import Select
+
+    Select(form.find_element("css selector", "select[name=a]")).select_by_visible_text("v1")
     form.find_element("css selector", "button").click()
     assert "a=v1" in browser.current_url and "b=v2" in browser.current_url
     changed = {tr.find_element("css selector", "th").text: [td.text for td in tr.find_elements("css selector", "td")]
