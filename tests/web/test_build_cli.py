@@ -57,3 +57,15 @@ def test_card_markdown_is_escaped_text():
     html = str(text.markdown("# T\n<script>x</script>\n\n```\n<b>code</b>\n```\n[link](javascript:alert(1))"))
     assert "<script>" not in html and "&lt;script&gt;" in html and "<pre><code>&lt;b&gt;code&lt;/b&gt;" in html
     assert "<a " not in html and "javascript:alert(1)" in html
+
+
+def test_one_unreadable_model_does_not_stop_the_site(cli, reg, tmp_path, registry_path, git):
+    reg.register_model("majora", evaluation_scores={"accuracy": 0.5})
+    reg.register_model("minor")
+    blob = git(registry_path, "hash-object", "-w", "--stdin", input="not a commit\n").strip()
+    git(registry_path, "update-ref", "refs/tags/minor/v2", blob)  # a tag on a non-commit (DESIGN.md)
+    assert cli("web", "build", "-o", str(tmp_path / "site")).code == 0
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="m/majora/index.html"' in index and 'href="m/minor/index.html"' in index
+    assert "cannot be read:" in index and blob in index
+    assert (tmp_path / "site" / "m/majora/v1.html").is_file()

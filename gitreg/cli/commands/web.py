@@ -14,15 +14,26 @@ app = typer.Typer(
 )
 
 
+def _web():
+    """The web package, or one clear line when the optional dependencies are missing."""
+    try:
+        from gitreg import web
+        from gitreg.web import build, server  # noqa: F401  (imports jinja2 and werkzeug)
+    except ImportError as exc:
+        from gitreg.errors import GitregError
+
+        raise GitregError(f"gitreg web needs the 'web' extra ({exc.name} is missing): "
+                          "pip install 'gitreg[web]'") from None
+    return web
+
+
 @app.command("build")
 def build(
     ctx: typer.Context,
     out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the site to.")],
 ) -> None:
     """Write the whole registry as a static site (HTML + CSS, works from file:// and on Pages)."""
-    from gitreg.web.build import build as build_site
-
-    report = build_site(context.registry(ctx), out)
+    report = _web().build.build(context.registry(ctx), out)
     context.say(f"Wrote {report.pages} pages for {report.models} models to {report.directory} "
                 f"(open {report.directory / 'index.html'})")
 
@@ -36,11 +47,11 @@ def serve(
 ) -> None:
     """Serve the pages live from the registry (read-only; every request re-reads the refs)."""
     from gitreg.errors import InvalidValueError
-    from gitreg.web.server import server
 
+    web = _web()
     registry = context.registry(ctx)
     try:
-        httpd = server(registry.path, host, port)
+        httpd = web.server.server(registry.path, host, port)
     except OSError as exc:
         raise InvalidValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown = f"[{host}]" if ":" in host else host
