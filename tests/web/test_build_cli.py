@@ -66,6 +66,7 @@ def test_one_unreadable_model_does_not_stop_the_site(cli, reg, tmp_path, registr
     git(registry_path, "update-ref", "refs/tags/minor/v2", blob)  # a tag on a non-commit (DESIGN.md)
     assert cli("web", "build", "-o", str(tmp_path / "site")).code == 0
     index = (tmp_path / "site" / "index.html").read_text()
-    assert 'href="m/majora/index.html"' in index and 'href="m/minor/index.html"' in index
+    assert 'href="m/majora/index.html"' in index and 'href="m/minor/' not in index  # no link to a page not built
+    assert '<th scope="row">minor</th>' in index
     assert "cannot be read:" in index and blob in index
     assert (tmp_path / "site" / "m/majora/v1.html").is_file()
