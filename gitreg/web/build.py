@@ -12,11 +12,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 from ..errors import InvalidValueError
 from ..registry import ModelRegistry
-from . import pages, site, urls
+from . import pages, site
 
 MARKER = ".gitreg-site"
 MAX_PAGE = 1 << 20  # every page under 1 MiB (tables page, charts window, text is cut)
@@ -37,8 +37,7 @@ def _check_target(out: Path) -> None:
         raise InvalidValueError(f"{out} is not empty and was not made by 'gitreg web build'; choose another directory")
 
 
-def build(registry: ModelRegistry, out: str | os.PathLike[str],
-          progress: Optional[Callable[[int], None]] = None) -> BuildReport:
+def build(registry: ModelRegistry, out: str | os.PathLike[str]) -> BuildReport:
     out = Path(out).absolute()
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +47,7 @@ def build(registry: ModelRegistry, out: str | os.PathLike[str],
         s = site.Site(catalog)
         paths = list(s.paths())
         catalog.parents()  # read once here, before any worker starts, so workers share it
-        count, largest = _render_all(s, paths, tmp, progress)
+        count, largest = _render_all(s, paths, tmp)
         for name in site.STATIC:
             (tmp / name).write_bytes(site.static_file(name))
         (tmp / MARKER).write_text("made by gitreg web build; the whole directory is replaced by the next build\n")
@@ -84,8 +83,7 @@ def _work(job: tuple[list[str], str]) -> tuple[int, int]:
     return _write(_SITE, job[0], Path(job[1]))
 
 
-def _render_all(s: site.Site, paths: list[str], tmp: Path,
-                progress: Optional[Callable[[int], None]]) -> tuple[int, int]:
+def _render_all(s: site.Site, paths: list[str], tmp: Path) -> tuple[int, int]:
     """Render and write every page; a big site on several cores in forked workers (Linux)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -99,8 +97,6 @@ def _render_all(s: site.Site, paths: list[str], tmp: Path,
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for n, big in pool.imap_unordered(_work, jobs):
                 count, largest = count + n, max(largest, big)
-                if progress is not None:
-                    progress(count)
     finally:
         _SITE = None
     return count, largest
@@ -117,4 +113,4 @@ def _replace(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["BuildReport", "MARKER", "MAX_PAGE", "build", "urls"]
+__all__ = ["BuildReport", "MARKER", "MAX_PAGE", "build"]

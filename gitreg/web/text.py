@@ -67,6 +67,15 @@ def size(n: Any) -> str:
     return f"{n} B"
 
 
+_ISO = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(.*)")
+
+
+def when(value: Any) -> str:
+    """An ISO 8601 time as people read it in a table: '2026-01-14 10:00:00+00:00' (no fraction)."""
+    m = _ISO.fullmatch(str(value))
+    return f"{m.group(1)} {m.group(2)}{m.group(3)}" if m else str(value)
+
+
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _HEADING = re.compile(r"(#{1,6})\s+(.*)")
 _BULLET = re.compile(r"\s*[-*+]\s+(.*)")
