@@ -197,8 +197,7 @@ class ModelRegistry:
 
     def get_versions(self, name: str, versions: Iterable[str]) -> list[ModelVersion]:
         """Several versions of one model read from one snapshot (one page of a long list)."""
-        snap = self._snapshot(name)
-        return [snap.version(v) for v in versions]
+        return self._snapshot(name).versions_named(list(versions))
 
     def model_card(self, name: str, version: str, *, limit: int = 1 << 20) -> Optional[str]:
         """The version's model card text (None without one); a card over `limit` bytes is an error."""

@@ -244,7 +244,11 @@ class ModelSnapshot:
         return None if data is None else data.decode("utf-8", errors="replace")
 
     def all_versions(self) -> list[ModelVersion]:
-        records = [self._version(v) for v in self.versions_sorted()]
+        return self.versions_named(self.versions_sorted())
+
+    def versions_named(self, names: list[str]) -> list[ModelVersion]:
+        """Several versions, the derived cache written once (not once per version)."""
+        records = [self._version(self.require(v)) for v in names]
         self.store.cache(self.model).flush()
         return records
 
