@@ -118,8 +118,8 @@ def _status_changes(snap: ModelSnapshot, action: str, env: str, current: Optiona
     out: dict[str, str] = {}
     if target is not None and snap.stored_status(target) is VersionStatus.DEPRECATED:
         out[target] = VersionStatus.COMPLETED.value
-    if current is None or action == "undeploy":
-        return out
+    if current is None or action == "undeploy" or current not in snap.versions:
+        return out  # (a deployment naming a version not in the registry retires nothing)
     if action == "deploy" and version_key(target) < version_key(current):
         return out
     still_live = [e for e in snap.environments_of(current) if e != env]

@@ -62,3 +62,7 @@ class SyncConflictError(GitregError):
 
 class SigningError(GitregError):
     """Signing was asked for (or required) and could not be done; nothing was written."""
+
+
+class NotARegistryError(GitregError):
+    """The repository is not a gitreg registry (a code repository, a mirror of one)."""

@@ -24,6 +24,9 @@ _KNOWN_KEYS = {
     "training", "evaluation_scores", "files", "lora_path", "gguf_path", "training_data_sources",
     "git_commit", "tags", "notes",
 }
+# Keys gitreg itself writes or has reserved beyond gitreg/1's first set: integrations'
+# `extra_keys` may not take them (DESIGN.md 'manifest.yaml').
+RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts"}
 
 
 def now_iso(when: float) -> str:
@@ -71,6 +74,7 @@ def build_manifest(
     tags: list[str],
     notes: str,
     training_repo: Optional[str] = None,
+    extra_keys: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     """The manifest; `training_repo` (optional, written only when known) is an addition
     to gitreg/1 that older readers keep as an unknown key."""
@@ -95,6 +99,8 @@ def build_manifest(
     }
     if training_repo is not None:
         manifest["training_repo"] = training_repo
+    for key, value in (extra_keys or {}).items():  # checked against RESERVED_KEYS by prepare
+        manifest[key] = value
     return manifest
 
 

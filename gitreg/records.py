@@ -121,6 +121,14 @@ class ModelVersion:
     commit: str = ""
     registered_by: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.cards)
+
+    @property
+    def card(self) -> Any:
+        """The model card (gitreg.cards.ModelCard: text, front matter) or None; read when first asked."""
+        if callable(self._card):
+            self._card = self._card() or False
+        return self._card or None
 
     def to_dict(self) -> dict[str, Any]:
         """The seed's JSON record shape, plus gitreg's additions."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
 import pygit2
@@ -44,6 +44,7 @@ class Registration:
     notes: str
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
+    extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
 
@@ -65,6 +66,7 @@ def prepare(
     model_card: Any,
     progress: Optional[artifacts.HashProgress] = None,
     training_repo: Optional[str] = None,
+    extra_keys: Optional[dict[str, Any]] = None,
 ) -> Registration:
     """Check every input (and hash local files) before anything is written."""
     model = check_model_name(model_name)
@@ -75,23 +77,12 @@ def prepare(
         raise InvalidValueError(
             f"status at registration must be one of {', '.join(REGISTRATION_STATUSES)}, got {status!r}"
         )
-    base_model = values.check_text("base_model", base_model)
-    checked_training = {
-        "framework": values.check_text("framework", training.get("framework")),
-        "base_model": base_model,
-        "samples": values.check_count("samples", training.get("samples")),
-        "epochs": values.check_count("epochs", training.get("epochs")),
-        "batch_size": values.check_count("batch_size", training.get("batch_size")),
-        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
-        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
-        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
-        "hardware": values.check_text("hardware", training.get("hardware")),
-    }
     if evaluation_scores is not None and not isinstance(evaluation_scores, dict):
         raise InvalidValueError(f"evaluation_scores must be a mapping, got {evaluation_scores!r}")
     scores = values.split_scores(evaluation_scores or {})
     git_commit = values.check_text("git_commit", git_commit)
     training_repo = values.check_text("training_repo", training_repo)
+    extra = values.check_extra_keys(extra_keys, mf.RESERVED_KEYS)
     if notes is None:
         notes = ""
     values.check_text("notes", notes)
@@ -106,7 +97,24 @@ def prepare(
             card = model_card.encode() if isinstance(model_card, str) else model_card
         else:
             raise InvalidValueError(f"model_card must be text or a path, got {type(model_card).__name__}")
+    if card is not None:  # an HF-style card's front matter fills what was not given
+        from .cards import parse_card
+        meta = parse_card(card).metadata
+        base_model = base_model if base_model is not None else meta.get("base_model")
+        training_data = training_data if training_data else meta.get("datasets")
+    base_model = values.check_text("base_model", base_model)
     training_data = values.check_str_list("training_data", training_data)
+    checked_training = {
+        "framework": values.check_text("framework", training.get("framework")),
+        "base_model": base_model,
+        "samples": values.check_count("samples", training.get("samples")),
+        "epochs": values.check_count("epochs", training.get("epochs")),
+        "batch_size": values.check_count("batch_size", training.get("batch_size")),
+        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
+        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
+        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
+        "hardware": values.check_text("hardware", training.get("hardware")),
+    }
     tags = values.check_str_list("tags", tags)
     files = [artifacts.describe(role, loc, progress) for role, loc in paths.items() if loc is not None]
     return Registration(
@@ -114,6 +122,7 @@ def prepare(
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
         scores=scores, files=files, training_data=training_data, git_commit=git_commit,
         tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
+        extra_keys=extra,
     )
 
 
@@ -133,9 +142,11 @@ def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: flo
     return store.write_commit(tree, [], f"create model {model}\n", when, signer)
 
 
-def create_model(store: Store, model: str, model_file: dict[str, Any], when: float) -> None:
+def create_model(store: Store, model: str, model_file: dict[str, Any], when: float,
+                 signer: Optional[Signer] = None) -> None:
     """Create a model with no versions yet: its root commit holding `model_file` (used by imports,
-    which carry the model's metadata and creation time). Refuses a model that exists."""
+    which carry the model's metadata and creation time, and by ModelRegistry.create_model).
+    Refuses a model that exists."""
     check_model_name(model)
 
     def attempt() -> None:
@@ -145,7 +156,7 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if not store.ignores_case() and model.lower() != model:
             guards[layout.branch_ref(model.lower())] = None
-        root = _root_commit(store, model, model_file, when)
+        root = _root_commit(store, model, model_file, when, signer)
         store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
                           f"gitreg: create model {model}", guards)
 
@@ -202,6 +213,7 @@ def write(store: Store, reg: Registration) -> str:
             base_model=reg.base_model, training=reg.training, scores=reg.scores,
             files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
             tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
+            extra_keys=reg.extra_keys,
         )
         files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
         if reg.model_card is not None:

@@ -6,16 +6,24 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, registration, report, values
+from . import annotations, deployments, manifest, registration, report, values
 from .artifacts import HashProgress
-from .errors import DeploymentError, GitregError, InvalidValueError, ModelNotFoundError, RemoteError
+from .errors import (
+    DeploymentError,
+    GitregError,
+    InvalidValueError,
+    ModelNotFoundError,
+    RemoteError,
+    VersionNotFoundError,
+)
 from .history import model_history
 from .manifest import merge_scores
-from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_remote_name
+from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
@@ -29,7 +37,8 @@ from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
-    from . import sync
+    from . import ingest, sync
+    from .cards import ModelCard
     from .verify import VerifyReport
 
 
@@ -66,6 +75,7 @@ class ModelRegistry:
         self.path = resolve_path(path)
         self.offline = offline
         self._store: Optional[Store] = None
+        self._checked = False  # the repository was found to be a registry (storage/kind.py)
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
@@ -77,8 +87,11 @@ class ModelRegistry:
         return self._store
 
     def _writer(self) -> Store:
-        if self._store is None:
-            self._store = Store.create(self.path)
+        if self._store is None or not self._checked:
+            from .storage.kind import require_registry
+            store = self._store or Store.create(self.path)
+            require_registry(store)
+            self._store, self._checked = store, True
         return self._store
 
     def _sync(self) -> None:
@@ -131,6 +144,7 @@ class ModelRegistry:
         progress: Optional[HashProgress] = None,
         training_repo: Optional[str] = None,
         sign: Optional[bool] = None,
+        extra_keys: Optional[dict[str, Any]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -139,6 +153,8 @@ class ModelRegistry:
         `training_repo` (remote URL or path of the training code's repository) is
         stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
+        `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
+        read back as `ModelVersion.extra`; gitreg's own key names are refused.
         """
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -153,6 +169,7 @@ class ModelRegistry:
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
+            extra_keys=extra_keys,
         )
         reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
@@ -161,9 +178,29 @@ class ModelRegistry:
         written = registration.write(store, reg)
         return ModelSnapshot(store, reg.model, use_cache=False).version(written)
 
+    @_writes
+    def create_model(self, model_name: str, *, description: str = "", owner: str = "",
+                     tags: Optional[Iterable[str]] = None, sign: Optional[bool] = None) -> ModelMetadata:
+        """Create a model with no versions yet (its root commit, signed as git's configuration
+        or `sign` says); refuses one that exists."""
+        when = time.time()
+        model_file = manifest.build_model_file(
+            check_model_name(model_name), manifest.now_iso(when),
+            values.check_text("description", description) or "",
+            values.check_text("owner", owner) or "", values.check_str_list("tags", tags), "",
+        )
+        store = self._writer()
+        registration.create_model(store, model_name, model_file, when, store.signer("commit", sign))
+        return self.get_metadata(model_name)
+
     # -- reads ---------------------------------------------------------------------
     def list_models(self) -> list[str]:
         return model_names(self._reader())
+
+    def similar_models(self, name: str) -> list[str]:
+        """Existing models whose names are close to `name` (a typo's likely intent)."""
+        from .suggest import similar_names
+        return similar_names(name, self.list_models())
 
     def has_model(self, name: str) -> bool:
         try:
@@ -178,6 +215,13 @@ class ModelRegistry:
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
         return self._snapshot(name).all_versions()
+
+    def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
+        """The model card of a version (default: the latest): text and HF front matter."""
+        record = self.get_version(name, version) if version is not None else self.get_latest(name)
+        if record.card is None:
+            raise VersionNotFoundError(f"{name} {record.version} has no model card (register with --card FILE)")
+        return record.card
 
     def get_latest(self, name: str) -> ModelVersion:
         """The highest version not deprecated or archived; if all are, the highest."""
@@ -241,30 +285,39 @@ class ModelRegistry:
     def set_deployed(
         self, name: str, version: str, deployed: bool = True, *,
         environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
+        new_environment: bool = False, force: bool = False,
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
         if deployed:
-            self.deploy(name, version, environment=environment, reason=reason, sign=sign)
+            self.deploy(name, version, environment=environment, reason=reason, sign=sign,
+                        new_environment=new_environment, force=force)
         else:
             self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
         return self.get_version(name, version)
 
     @_writes
     def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
-               reason: str = "", sign: Optional[bool] = None) -> Optional[Deployment]:
+               reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
+               force: bool = False) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         Deploying a newer version over an older one deprecates the older one,
         unless it is still deployed in another environment. `sign` overrides git's
         configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
+        An environment no model has used needs `new_environment=True` (except
+        'production'); a draft or training version needs `force=True` (gitreg.guards).
         """
-        self._snapshot(name).require(version)
+        from . import guards
+        guards.check_environment(self._reader(), environment, new_environment)
+        guards.check_deploy(self._snapshot(name), version, environment, force)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     @_writes
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
                  sign: Optional[bool] = None) -> Deployment:
+        from . import guards
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         self._snapshot(name)
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
@@ -274,11 +327,31 @@ class ModelRegistry:
     def rollback(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
                  sign: Optional[bool] = None) -> ModelVersion:
-        """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated."""
-        self._snapshot(name)
+        """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
+
+        An explicit `version` must have been deployed in `environment` before."""
+        from . import guards
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
+        guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
+
+    # -- training outputs in (gitreg.ingest) ----------------------------------------------
+    @staticmethod
+    def read_metrics_file(path: str | os.PathLike[str], format: str = "auto", *,
+                          include: Iterable[str] = (), exclude: Iterable[str] = ()) -> "ingest.MetricsRead":
+        """Metrics of an lm-eval / HF Trainer / plain JSON or YAML file (or output directory):
+        `.scores` to pass as evaluation_scores, `.note()` what was skipped."""
+        from . import ingest
+        return ingest.read_metrics_file(path, format, include, exclude)
+
+    @staticmethod
+    def read_params_file(path: str | os.PathLike[str]) -> "ingest.ParamsRead":
+        """Training parameters of a params file or HF training_args.json / trainer_state.json:
+        `.params` are register_model keywords, `.ignored` the keys not used."""
+        from . import ingest
+        return ingest.read_params_file(path)
 
     # -- verification ----------------------------------------------------------------
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
@@ -330,6 +403,12 @@ class ModelRegistry:
         )
         return self.get_version(name, version)
 
+    def change_tags(self, name: str, version: str, *, add: Iterable[str] = (),
+                    remove: Iterable[str] = ()) -> ModelVersion:
+        """Remove then add tags in one notes commit (atomic for readers)."""
+        return self._retag(name, version, values.check_str_list("tags", list(add)),
+                           values.check_str_list("tags", list(remove)))
+
     def add_tags(self, name: str, version: str, *tags: str) -> ModelVersion:
         return self._retag(name, version, values.check_str_list("tags", list(tags)), [])
 
@@ -363,22 +442,34 @@ class ModelRegistry:
     def update_metadata(
         self, model_name: str, *, description: Optional[str] = None, owner: Optional[str] = None,
         tags: Optional[Iterable[str]] = None, notes: Optional[str] = None,
+        add_tags: Optional[Iterable[str]] = None, remove_tags: Optional[Iterable[str]] = None,
     ) -> ModelMetadata:
-        """Change the model's description, owner, tags or notes (given fields only)."""
+        """Change the model's description, owner, tags or notes (given fields only).
+
+        `add_tags`/`remove_tags` change the tag list as it is when the note is written
+        (under the notes ref's compare-and-swap), so concurrent tag changes are not lost.
+        """
         update: dict[str, Any] = {}
         for key, value in (("description", description), ("owner", owner), ("notes", notes)):
             if value is not None:
                 update[key] = values.check_text(key, value)
         if tags is not None:
             update["tags"] = values.check_str_list("tags", tags)
-        if not update:
+        add = values.check_str_list("add_tags", add_tags)
+        remove = values.check_str_list("remove_tags", remove_tags)
+        if not update and not add and not remove:
             raise InvalidValueError("nothing to update: give description, owner, tags or notes")
-        self._snapshot(model_name)
-        detail = ", ".join(sorted(update))
-        annotations.annotate_model(
-            self._writer(), model_name, "metadata", f"metadata {detail}",
-            lambda note: {**note, **update},
-        )
+        registered = self.get_metadata(model_name)
+        detail = ", ".join(sorted(set(update) | ({"tags"} if add or remove else set())))
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note = {**note, **update}
+            if add or remove:
+                current = [t for t in note.get("tags", registered.tags) if t not in remove]
+                note["tags"] = current + [t for t in add if t not in current]
+            return note
+
+        annotations.annotate_model(self._writer(), model_name, "metadata", f"metadata {detail}", change)
         return self.get_metadata(model_name)
 
     # -- remotes (git's own transport; see gitreg.sync) ------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pygit2
 
@@ -18,6 +18,10 @@ from .names import check_model_name, check_version_name, is_version_name, sort_v
 from .records import ModelMetadata, ModelVersion, VersionStatus
 from .storage import layout
 from .storage.repository import Store
+from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from .cards import ModelCard
 
 
 @dataclass
@@ -87,7 +91,8 @@ class ModelSnapshot:
         check_model_name(model)
         snap = cls(store, model) if store is not None else None
         if snap is None or snap.tip is None:
-            raise ModelNotFoundError(f"no model named {model!r} in the registry")
+            hint = did_you_mean(model, model_names(store)) if store is not None else ""
+            raise ModelNotFoundError(f"no model named {model!r} in the registry{hint}")
         return snap
 
     # -- versions -------------------------------------------------------------
@@ -207,7 +212,7 @@ class ModelSnapshot:
     def stored(self, version: str) -> ModelVersion:
         """The version as registered plus its note: status as registered or last set."""
         commit, blob, tagger = self._facts(version)
-        return mf.read_version(
+        record = mf.read_version(
             self._parsed(version, blob),
             self.note(commit, f"{self.model}/{version}"),
             model=self.model,
@@ -216,6 +221,15 @@ class ModelSnapshot:
             commit=commit,
             registered_by=tagger,
         )
+        record._card = lambda: self.card(version)  # read only when asked (a list reads no card)
+        return record
+
+    def card(self, version: str) -> Optional["ModelCard"]:
+        """The version's README.md, parsed (gitreg.cards); None when it has none."""
+        from .cards import parse_card
+
+        data = self.store.read_file(self.commit_of(version), layout.CARD_FILE)
+        return parse_card(data) if data is not None else None
 
     def stored_status(self, version: str) -> VersionStatus:
         return self.stored(version).status

@@ -102,6 +102,11 @@ BAD_REGISTRATIONS = {
     "inf rouge": dict(evaluation_scores={"rouge": {"rouge1": INF}}),
     "str rouge1": dict(evaluation_scores={"rouge1": "x"}),
     "bad metric name": dict(evaluation_scores={"bad name!": 1.0}),
+    "accuracy above 1": dict(evaluation_scores={"accuracy": 1.5}),
+    "f1 below 0": dict(evaluation_scores={"f1_score": -3}),
+    "rouge part above 1": dict(evaluation_scores={"rouge": {"rougeL": 1.01}}),
+    "nested too deep": dict(evaluation_scores={"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": {"j": 1}}}}}}}}}}),
+    "nested string leaf": dict(evaluation_scores={"mmlu": {"alias": "mmlu"}}),
     "scores not a mapping": dict(evaluation_scores=[("accuracy", 0.9)]),
     "custom not a mapping": dict(evaluation_scores={"custom_metrics": [1, 2]}),
     # training parameters
@@ -249,6 +254,11 @@ LATER_CHANGES = {
     "deploy to dotdot environment": lambda r: r.deploy("majora", "v2", environment="a..b"),
     "deploy to .lock environment": lambda r: r.deploy("majora", "v2", environment="prod.lock"),
     "set_deployed unknown version": lambda r: r.set_deployed("majora", "v9"),
+    "deploy to a new environment": lambda r: r.deploy("majora", "v2", environment="prodution"),
+    "deploy to a case twin": lambda r: r.deploy("majora", "v2", environment="Production", new_environment=True),
+    "set_deployed to a new environment": lambda r: r.set_deployed("majora", "v2", environment="staging"),
+    "rollback to a version never deployed there": lambda r: r.rollback("majora", "v2b"),
+    "score accuracy above 1": lambda r: r.update_evaluation_scores("majora", "v1", accuracy=1.5),
     "undeploy nothing deployed": lambda r: r.undeploy("majora", environment="staging"),
     "undeploy not the live version": lambda r: r.undeploy("majora", "v2"),
     "undeploy unknown model": lambda r: r.undeploy("nope"),
@@ -279,6 +289,19 @@ def test_specific_error_types(populated, registry_path, assert_nothing_written):
     assert_nothing_written(registry_path, lambda: r.update_evaluation_scores("majora", "v9", a=1), VersionNotFoundError)
     assert_nothing_written(registry_path, lambda: r.update_evaluation_scores("nope", "v1", a=1), ModelNotFoundError)
     assert_nothing_written(registry_path, lambda: r.set_status("majora", "v2", "gone"), InvalidValueError)
+    assert_nothing_written(registry_path, lambda: r.deploy("majora", "v2", environment="PRODUCTION"), InvalidNameError)
+    assert_nothing_written(registry_path, lambda: r.deploy("majora", "v2", environment="staging"), DeploymentError)
+    r.register_model("majora", "v4", status="draft")
+    assert_nothing_written(registry_path, lambda: r.deploy("majora", "v4"), DeploymentError)
+    assert r.deploy("majora", "v4", force=True).version == "v4"
+
+
+def test_nested_scores_are_flattened_with_slash(reg):
+    v = reg.register_model("majora", evaluation_scores={"mmlu": {"acc,none": 0.6}, "pass@1": 0.3,
+                                                        "custom_metrics": {"gsm8k": {"exact_match,strict-match": 0.4}}})
+    assert v.evaluation_scores.custom_metrics == {"mmlu/acc,none": 0.6, "pass@1": 0.3,
+                                                  "gsm8k/exact_match,strict-match": 0.4}
+    assert reg.deploy("majora", "v1", environment="staging", new_environment=True).environment == "staging"
 
 
 # -- a registry that does not exist -------------------------------------------------------

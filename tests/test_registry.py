@@ -290,7 +290,7 @@ def test_set_status(reg):
 @pytest.mark.parametrize("status", ["deprecated", "archived"])
 def test_retiring_a_deployed_version_is_refused(reg, status):
     _simple(reg, n=1)
-    reg.deploy("majora", "v1", environment="staging")
+    reg.deploy("majora", "v1", environment="staging", new_environment=True)
     with pytest.raises(DeploymentError, match="staging"):
         reg.set_status("majora", "v1", status)
     v = reg.get_version("majora", "v1")
@@ -343,7 +343,7 @@ def test_summary_uses_the_seed_layout(reg):
     reg.register_model("oracle", evaluation_scores={"accuracy": 0.82})
     reg.register_model("oracle")
     reg.deploy("majora", "v1")
-    reg.deploy("majora", "v3", environment="staging")
+    reg.deploy("majora", "v3", environment="staging", new_environment=True)
     reg.deploy("oracle", "v1")
     text = reg.summary()
     lines = text.splitlines()
@@ -508,7 +508,7 @@ def test_deploying_newer_deprecates_older(reg):
 def test_no_deprecation_while_deployed_in_another_environment(reg):
     _simple(reg, n=2)
     reg.deploy("majora", "v1")
-    reg.deploy("majora", "v1", environment="staging")
+    reg.deploy("majora", "v1", environment="staging", new_environment=True)
     reg.deploy("majora", "v2")
     v1 = reg.get_version("majora", "v1")
     assert v1.status is VersionStatus.DEPLOYED and v1.environments == ["staging"]
@@ -541,9 +541,9 @@ def test_deploying_a_deprecated_version_makes_it_live(reg):
 
 def test_multiple_environments(reg):
     _simple(reg, n=3)
-    reg.deploy("majora", "v1", environment="staging")
+    reg.deploy("majora", "v1", environment="staging", new_environment=True)
     reg.deploy("majora", "v2")
-    reg.deploy("majora", "v3", environment="canary-eu.1")
+    reg.deploy("majora", "v3", environment="canary-eu.1", new_environment=True)
     assert reg.deployments("majora") == {"canary-eu.1": "v3", "production": "v2", "staging": "v1"}
     assert reg.get_version("majora", "v1").environments == ["staging"]
     assert [d.version for d in reg.deployment_history("majora", "staging")] == ["v1"]
@@ -574,7 +574,7 @@ def test_archived_version_cannot_be_deployed(reg):
     with pytest.raises(DeploymentError, match="archived"):
         reg.deploy("majora", "v1")
     reg.deploy("majora", "v2")
-    with pytest.raises(DeploymentError, match="archived"):
+    with pytest.raises(DeploymentError, match="never deployed in production"):
         reg.rollback("majora", "v1")
     assert reg.deployments("majora") == {"production": "v2"}
     reg.set_status("majora", "v1", "completed")

@@ -50,7 +50,7 @@ def test_round_trip_through_a_daemon(tmp_path, git_daemon, origin, first, refs, 
     assert second.get_version("majora", "v1").deployed
 
     v3 = second.register_model("majora", parent_version="v2")
-    second.rollback("majora", "v2")
+    second.deploy("majora", "v2")
     assert v3.version == "v3"
     result = first.pull()
     assert "refs/tags/majora/v3" in result.created

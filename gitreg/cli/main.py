@@ -16,6 +16,7 @@ import typer.main
 from . import coercion
 from .commands import (
     add,
+    card,
     clone,
     compare,
     deploy,
@@ -47,7 +48,7 @@ from .commands import (
 
 COMMANDS = [
     ("init", init.run), ("add", add.run), ("list", list_cmd.run), ("info", info.run),
-    ("versions", versions.run), ("show", show.run), ("compare", compare.run),
+    ("versions", versions.run), ("show", show.run), ("card", card.run), ("compare", compare.run),
     ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),

@@ -1,6 +1,8 @@
 """Options shared by several commands (metric flags of add and score, --json, --env)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -56,3 +58,33 @@ def collect_scores(
                 f"value of {name.strip()} must be a number, got {raw!r}", param_hint="--metric"
             ) from None
     return scores
+
+
+MetricsFrom = Annotated[
+    Optional[Path],
+    typer.Option("--from", metavar="FILE",
+                 help="Read metrics from a file or output directory: lm-evaluation-harness results*.json, "
+                      "HF Trainer all_results.json / eval_results.json / trainer_state.json, or JSON/YAML."),
+]
+MetricsFormat = Annotated[
+    str, typer.Option("--format", metavar="FORMAT", help="Format of --from: auto, lm-eval, hf-trainer or flat.")
+]
+Include = Annotated[
+    Optional[list[str]], typer.Option("--include", metavar="GLOB", help="Record only metrics matching; repeatable.")
+]
+Exclude = Annotated[
+    Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Leave out metrics matching; repeatable.")
+]
+
+
+def metrics_from(path: Optional[Path], format: str, include: Optional[list[str]],
+                 exclude: Optional[list[str]]) -> dict[str, float]:
+    """The scores of a metrics file; what was skipped is one warning on stderr."""
+    if path is None:
+        return {}
+    from gitreg.registry import ModelRegistry
+
+    read = ModelRegistry.read_metrics_file(path, format, include=include or (), exclude=exclude or ())
+    if read.note():
+        sys.stderr.write(f"gitreg: note: {read.note()}\n")
+    return read.scores

@@ -291,13 +291,15 @@ def _scores(chk: _Checker, value: Any, path: str) -> dict[str, Any]:
             for name, metric in sub.items():
                 if metric is None:
                     continue
-                ok = chk.run(lambda n=name, m=metric: (values.check_metric_name(n),
-                                                       values.check_number(n, m)), child(where, name))
+                bounded = values.check_bounded if key == "rouge" else (lambda n, m: m)
+                ok = chk.run(lambda n=name, m=metric, b=bounded: (values.check_metric_name(n),
+                                                                  b(n, values.check_number(n, m))),
+                             child(where, name))
                 if ok is not None:
                     parts[name] = metric
             clean[key] = parts
         elif key in METRIC_FIELDS or key in ROUGE_FIELDS:
-            if chk.run(lambda k=key, m=v: values.check_number(k, m), where) is not None:
+            if chk.run(lambda k=key, m=v: values.check_bounded(k, values.check_number(k, m)), where) is not None:
                 clean[key] = v
         elif chk.run(lambda k=key, m=v: (values.check_metric_name(k), values.check_number(k, m)),
                      where) is not None:

@@ -11,6 +11,7 @@ import getpass
 import os
 import socket
 import time
+import warnings
 
 import pygit2
 
@@ -53,9 +54,26 @@ def identity(config: pygit2.Config, role: str) -> tuple[str, str]:
             login = "gitreg"
         name = name or login
         email = email or f"{login}@{socket.gethostname() or 'localhost'}"
+        _warn_guessed(name, email)
     if any(c in name + email for c in "<>\n"):
         raise IdentityError(f"git identity {name!r} <{email}> contains '<', '>' or a newline")
     return name, email
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_guessed(name: str, email: str) -> None:
+    """As `git commit` does: say once that the identity was guessed, and how to set it."""
+    if (name, email) in _warned:
+        return
+    _warned.add((name, email))
+    warnings.warn(
+        f"no git identity configured: recording {name} <{email}>, guessed from your login and "
+        "host name. Set it with: git config --global user.name \"Your Name\"; "
+        "git config --global user.email you@example.com",
+        stacklevel=3,
+    )
 
 
 def signature(config: pygit2.Config, role: str, when: float | None = None) -> pygit2.Signature:

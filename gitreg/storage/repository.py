@@ -45,6 +45,15 @@ PACK_LOOSE_TAGS = 256
 
 
 def resolve_path(path: str | os.PathLike[str] | None) -> Path:
+    """The registry's local path; a URL given as one is refused (it would become a directory)."""
+    from ..urls import is_url
+
+    where = os.environ.get("GITREG_REGISTRY") if path is None else os.fspath(path)
+    if isinstance(where, str) and is_url(where):
+        raise GitregError(
+            f"registry path {where!r} is a URL, not a local path: use `gitreg clone URL` "
+            "(API: ModelRegistry.clone(url, path)) to make a local registry that syncs with it"
+        )
     return default_path() if path is None else Path(path).expanduser()
 
 

@@ -2,8 +2,11 @@
 
     model: majora                  # required
     registry: ../registry.git      # path (relative to the repo's top); default: the default registry
-    metrics: results/metrics.json  # JSON or YAML mapping of evaluation scores
-    params: results/params.yaml    # optional: training parameters (framework, samples, ...)
+    metrics: results/metrics.json  # JSON or YAML: plain mapping, lm-eval results*.json, HF Trainer output
+    metrics_format: auto           # auto (default) | lm-eval | hf-trainer | flat
+    metrics_include: ["mmlu/*"]    # optional globs over metric names (default: all)
+    metrics_exclude: ["*stderr*"]  # optional globs left out
+    params: results/params.yaml    # optional: training parameters (gitreg's or HF TrainingArguments names)
     files: {lora: out/adapter, gguf: out/model-Q8_0.gguf, checkpoint: ..., config: ...}
     training_data: [oracle, toolbench]
     parent: latest                 # latest (default) | none | v3 | other-model:v3
@@ -13,24 +16,22 @@ Every mistake is reported with the file and the key before anything is registere
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
-import yaml
-
+from .. import yamlio
 from ..errors import GitregError, InvalidValueError
+from ..ingest import FORMATS as METRICS_FORMATS
 from ..names import check_model_name, split_qualified
-from ..yamlio import _Loader
+from ..urls import is_url
 
 CONFIG_FILE = ".gitreg.yaml"
-KEYS = ("model", "registry", "metrics", "params", "files", "training_data", "parent", "when")
+KEYS = ("model", "registry", "metrics", "metrics_format", "metrics_include", "metrics_exclude", "params",
+        "files", "training_data", "parent", "when")
 FILE_ROLES = ("lora", "gguf", "checkpoint", "config")
 WHEN = ("outputs-changed", "always", "trailer")
 LATEST = "latest"
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SCP_RE = re.compile(r"^[^/:]{2,}:")  # git's ssh shorthand: host:path, user@host:path
 
 
 class TrainingConfigError(InvalidValueError):
@@ -42,6 +43,9 @@ class TrainingConfig:
     model: str
     registry: Optional[str] = None
     metrics: Optional[str] = None
+    metrics_format: str = "auto"
+    metrics_include: list[str] = field(default_factory=list)
+    metrics_exclude: list[str] = field(default_factory=list)
     params: Optional[str] = None
     files: dict[str, str] = field(default_factory=dict)
     training_data: list[str] = field(default_factory=list)
@@ -51,10 +55,6 @@ class TrainingConfig:
     def outputs(self) -> list[str]:
         """The declared outputs: the metrics file, then every declared file."""
         return ([self.metrics] if self.metrics else []) + list(self.files.values())
-
-
-def is_url(location: str) -> bool:
-    return bool(_URL_RE.match(location) or _SCP_RE.match(location))
 
 
 def _path(where: str, key: str, value: Any) -> Optional[str]:
@@ -67,13 +67,22 @@ def _path(where: str, key: str, value: Any) -> Optional[str]:
     return value
 
 
+def _globs(where: str, key: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
+        raise TrainingConfigError(f"{where}: {key} must be a list of glob patterns, e.g. ['mmlu/*']")
+    return list(value)
+
+
 def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
     """Validate the file's text; errors name `where` and the offending key."""
     try:
-        raw = yaml.load(data, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TrainingConfigError(f"{where} is not valid YAML ({first})") from None
+        raw = yamlio.load_user(data, where)
+    except GitregError as exc:
+        raise TrainingConfigError(str(exc)) from None
     if not isinstance(raw, dict):
         raise TrainingConfigError(f"{where} must be a YAML mapping with at least 'model:'")
     unknown = [str(k) for k in raw if k not in KEYS]
@@ -115,10 +124,17 @@ def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
     when = raw.get("when") or "outputs-changed"
     if when not in WHEN:
         raise TrainingConfigError(f"{where}: when must be one of {', '.join(WHEN)}, got {when!r}")
+    metrics_format = raw.get("metrics_format") or "auto"
+    if metrics_format not in METRICS_FORMATS:
+        raise TrainingConfigError(
+            f"{where}: metrics_format must be one of {', '.join(METRICS_FORMATS)}, got {metrics_format!r}"
+        )
+    globs = {key: _globs(where, key, raw.get(key)) for key in ("metrics_include", "metrics_exclude")}
     config = TrainingConfig(
         model=model, registry=_path(where, "registry", raw.get("registry")),
         metrics=_path(where, "metrics", raw.get("metrics")), params=_path(where, "params", raw.get("params")),
         files=dict(files), training_data=list(data_sources), parent=parent, when=when,
+        metrics_format=metrics_format, **globs,
     )
     if when == "outputs-changed" and not config.outputs():
         raise TrainingConfigError(f"{where}: when: outputs-changed needs 'metrics' or 'files' to watch")

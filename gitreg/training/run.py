@@ -8,7 +8,6 @@ affected: any failure becomes one line for the terminal and details in
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import traceback
 import warnings
@@ -16,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
 from ..errors import GitregError, ModelNotFoundError
-from ..records import TRAINING_FIELDS, ModelVersion
+from ..ingest import read_metrics, read_params
+from ..ingest.metrics import find as find_metrics
+from ..ingest.source import read_bytes
+from ..records import ModelVersion
 from ..registry import ModelRegistry
 from ..values import split_scores
-from ..yamlio import _Loader
 from . import config as cfg
 from .gitrepo import CommitInfo, TrainingRepo
 
@@ -38,6 +37,7 @@ class Outcome:
     registered: Optional[ModelVersion] = None
     reason: str = ""                  # why it was (not) registered
     warnings: list[str] = field(default_factory=list)
+    new_model: bool = False           # this registration created the model
 
     @property
     def message(self) -> str:
@@ -45,7 +45,8 @@ class Outcome:
         if v is None:
             return f"not registered: {self.reason}"
         parent = f", from {v.parent_version}" if v.parent_version else ""
-        return f"registered {v.model_name} {v.version} from commit {self.commit[:12]}{parent} ({self.reason})"
+        new = " (new model)" if self.new_model else ""
+        return f"registered {v.model_name} {v.version}{new} from commit {self.commit[:12]}{parent} ({self.reason})"
 
 
 def decide(config: cfg.TrainingConfig, commit: CommitInfo, top: Path) -> tuple[bool, str]:
@@ -64,48 +65,70 @@ def decide(config: cfg.TrainingConfig, commit: CommitInfo, top: Path) -> tuple[b
     return False, f"commit {short} changes none of the declared outputs ({', '.join(watched) or 'none in the repo'})"
 
 
-def _mapping_file(repo: TrainingRepo, sha: str, location: str, what: str) -> dict[str, Any]:
-    """A JSON or YAML mapping, as committed in `sha` when the commit holds it, else from the work tree."""
+def _file(repo: TrainingRepo, sha: str, location: str, what: str) -> tuple[bytes, str, str]:
+    """(bytes, name, where it was read) of a declared file, as committed in `sha` when the commit holds it, else
+    from the work tree."""
     rel = cfg.repo_relative(location, repo.top)
     data = repo.read_at(sha, rel) if rel else None
-    source = f"{location} (commit {sha[:12]})"
-    if data is None:
-        path = repo.top / Path(location).expanduser()
-        source = str(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise cfg.TrainingConfigError(f"{what} file {location} cannot be read ({exc.strerror})") from None
+    if data is not None:
+        return data, location, f"{location} (commit {sha[:12]})"
+    path = repo.top / Path(location).expanduser()
     try:
-        if location.endswith(".json"):
-            value = json.loads(data)
-        else:
-            value = yaml.load(data, Loader=_Loader)
-    except (ValueError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise cfg.TrainingConfigError(f"{what} file {source} is not valid JSON/YAML ({first})") from None
-    if not isinstance(value, dict):
-        raise cfg.TrainingConfigError(f"{what} file {source} must hold a mapping of names to values")
-    return value
+        return read_bytes(path), str(path), str(path)
+    except GitregError as exc:
+        raise cfg.TrainingConfigError(f"{what} file {location}: {exc}") from None
 
 
-def _scores(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig) -> Optional[dict[str, Any]]:
+def _refused(what: str, name: str, where: str, exc: GitregError) -> cfg.TrainingConfigError:
+    """'metrics file results/m.json (commit ..) must hold ...': the file named once, with its source."""
+    text = str(exc)
+    if text.startswith(name):
+        return cfg.TrainingConfigError(f"{what} file {where}{text[len(name):]}")
+    return cfg.TrainingConfigError(f"{what} file {where}: {text}")
+
+
+def _metrics_location(repo: TrainingRepo, location: str) -> str:
+    """A declared directory (lm-eval writes results_<time>.json) names its metrics file."""
+    path = repo.top / Path(location).expanduser()
+    if not path.is_dir():
+        return location
+    try:
+        found = find_metrics(path)
+    except GitregError as exc:
+        raise cfg.TrainingConfigError(f"metrics {location}: {exc}") from None
+    try:
+        return found.relative_to(repo.top).as_posix()
+    except ValueError:
+        return str(found)
+
+
+def _scores(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig,
+            notes: list[str]) -> Optional[dict[str, Any]]:
     if not config.metrics:
         return None
-    scores = _mapping_file(repo, sha, config.metrics, "metrics")
+    data, name, where = _file(repo, sha, _metrics_location(repo, config.metrics), "metrics")
     try:
-        split_scores(scores)
+        read = read_metrics(data, name, config.metrics_format, config.metrics_include, config.metrics_exclude)
+        split_scores(read.scores)
     except GitregError as exc:
-        raise cfg.TrainingConfigError(f"metrics file {config.metrics}: {exc}") from None
-    return scores
+        raise _refused("metrics", name, where, exc) from None
+    if read.note():
+        notes.append(read.note())
+    return read.scores
 
 
-def _params(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig) -> dict[str, Any]:
-    """The known training parameters (other keys in the file are ignored)."""
+def _params(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig, notes: list[str]) -> dict[str, Any]:
+    """The training parameters (gitreg's names or HF TrainingArguments'); other keys are said."""
     if not config.params:
         return {}
-    params = _mapping_file(repo, sha, config.params, "params")
-    return {k: params[k] for k in TRAINING_FIELDS if params.get(k) is not None}
+    data, name, where = _file(repo, sha, config.params, "params")
+    try:
+        read = read_params(data, name)
+    except GitregError as exc:
+        raise _refused("params", name, where, exc) from None
+    if read.note():
+        notes.append(read.note())
+    return read.params
 
 
 def _parent(registry: ModelRegistry, config: cfg.TrainingConfig) -> Optional[str]:
@@ -148,10 +171,12 @@ def register_commit(
     if existing is not None:
         outcome.reason = f"commit {commit.sha[:12]} is already registered as {config.model} {existing}"
         return outcome
-    scores = _scores(repo, commit.sha, config)
-    params = _params(repo, commit.sha, config)
+    notes: list[str] = []
+    scores = _scores(repo, commit.sha, config, notes)
+    params = _params(repo, commit.sha, config, notes)
     paths = {f"{role}_path": str(repo.top / Path(loc).expanduser()) if not cfg.is_url(loc) else loc
              for role, loc in config.files.items()}
+    outcome.new_model = not reg.has_model(config.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         outcome.registered = reg.register_model(
@@ -159,7 +184,7 @@ def register_commit(
             training_data=config.training_data, parent_version=_parent(reg, config),
             git_commit=commit.sha, notes=commit.subject, training_repo=repo.reference(),
         )
-    outcome.warnings = [str(w.message) for w in caught]
+    outcome.warnings = notes + [str(w.message) for w in caught]
     return outcome
 
 

@@ -67,8 +67,8 @@ def test_malformed_input_is_refused_with_every_problem(gitreg_proc, registry_pat
     r = gitreg_proc("import-json", str(FIXTURES / "malformed.json"))
     assert r.code == 1 and r.out == ""
     lines = r.err.splitlines()
-    assert lines[0] == "gitreg: error: cannot import: 17 problems, nothing was written"
-    assert len(lines) == 18 and "Traceback" not in r.err
+    assert lines[0] == "gitreg: error: cannot import: 18 problems, nothing was written"
+    assert len(lines) == 19 and "Traceback" not in r.err
     assert f"  {FIXTURES / 'malformed.json'}: models.majora.versions.v1.status: unknown status 'shipped'" in r.err
     assert not registry_path.exists()
 

@@ -16,7 +16,7 @@ def test_deploy_rollback_undeploy_messages_and_refs(cli, registry_path, git):
     assert cli("rollback", "majora").out == (
         "Rolled back majora in production to v1 (was v2; now deprecated)\n"
     )
-    assert cli("deploy", "majora", "v3", "--env", "staging").code == 0
+    assert cli("deploy", "majora", "v3", "--env", "staging", "--new-env").code == 0
     assert cli("undeploy", "majora", "--env", "staging").out == "Undeployed majora v3 from staging\n"
     log = git(registry_path, "log", "--format=%s", "refs/deployed/production/majora").splitlines()
     assert log == [

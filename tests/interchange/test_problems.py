@@ -22,8 +22,9 @@ def test_every_problem_is_listed_with_its_path(reg, registry_path, fixture_file)
         "models.majora.metadata.owner": "owner must be a string",
         v + "v1.status": "unknown status 'shipped'",
         v + "v1.evaluation_scores.accuracy": "accuracy must be a number, got 'high'",
-        v + 'v1.evaluation_scores.custom_metrics["pass@1"]': "metric name 'pass@1'",
+        v + 'v1.evaluation_scores.custom_metrics["pass at 1"]': "metric name 'pass at 1'",
         v + "v2.training.samples": "non-negative whole number, got -3",
+        v + "v2.evaluation_scores.f1_score": "f1_score must be between 0 and 1, got 95",
         v + "v2.training.optimizer": "unknown key",
         v + "version3": "invalid version name 'version3'",
         v + "v4.parent_version": "parent majora:v9 does not exist",
@@ -38,7 +39,7 @@ def test_every_problem_is_listed_with_its_path(reg, registry_path, fixture_file)
     assert set(found) == set(expected)
     for path, words in expected.items():
         assert words in found[path], (path, found[path])
-    assert str(err).splitlines()[0] == "cannot import: 17 problems, nothing was written"
+    assert str(err).splitlines()[0] == "cannot import: 18 problems, nothing was written"
     assert all(line.startswith(f"  {fixture_file('malformed.json')}: ") for line in str(err).splitlines()[1:])
     assert not registry_path.exists()
 

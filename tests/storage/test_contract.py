@@ -295,7 +295,7 @@ def test_deployment_commits(lineage, registry_path, git, actor):
 
 
 def test_deployment_refs_per_environment(lineage, registry_path, git, refs):
-    lineage.deploy("majora", "v1", environment="staging")
+    lineage.deploy("majora", "v1", environment="staging", new_environment=True)
     lineage.deploy("majora", "v3")
     deployed = {r for r in refs(registry_path) if r.startswith("refs/deployed/")}
     assert deployed == {"refs/deployed/staging/majora", "refs/deployed/production/majora"}
@@ -315,7 +315,7 @@ def test_refs_only_fast_forward_and_tags_never_move(reg, registry_path, refs, fs
         lambda: reg.deploy("majora", "v1"),
         lambda: reg.update_evaluation_scores("majora", "v1", accuracy=0.9),
         lambda: reg.deploy("majora", "v2"),
-        lambda: reg.deploy("majora", "v3", environment="staging"),
+        lambda: reg.deploy("majora", "v3", environment="staging", new_environment=True),
         lambda: reg.set_status("majora", "v2b", "archived"),
         lambda: reg.rollback("majora"),
         lambda: reg.add_tags("majora", "v2", "x", "y"),

@@ -66,3 +66,20 @@ def test_use_config_only_makes_a_missing_identity_an_error(registry_path, tmp_pa
     assert proc.returncode == 1
     assert proc.stdout.startswith("ERROR IdentityError no git identity: set user.name and user.email")
     assert refs(registry_path) == {}
+
+
+def test_a_guessed_identity_is_warned_about_once_as_git_does(no_identity, tmp_path):
+    """The real program with no identity anywhere: the write succeeds, and says so once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k == "GIT_CONFIG_NOSYSTEM"}
+    proc = subprocess.run([sys.executable, "-m", "gitreg", "-R", str(tmp_path / "r.git"), "add", "majora"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    login = getpass.getuser()
+    warning = [line for line in proc.stderr.splitlines() if "no git identity configured" in line]
+    assert len(warning) == 1, proc.stderr
+    assert f"recording {login} <{login}@" in warning[0] and "git config --global user.email" in warning[0]
+    configured = subprocess.run([sys.executable, "-m", "gitreg", "-R", str(tmp_path / "r.git"), "add", "majora"],
+                                capture_output=True, text=True,
+                                env={**env, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
+                                     "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"})
+    assert configured.returncode == 0 and configured.stderr == ""

@@ -37,7 +37,7 @@ def test_result_commit_registers_with_its_sha_metrics_and_files(hooked_repo, git
     train(hooked_repo, 0.85)
     done = hooked_repo.commit("Round 1: three epochs", "Longer body.")
     assert done.code == 0, done.err
-    assert done.err.strip() == f"gitreg: registered majora v1 from commit {done.sha[:12]} " \
+    assert done.err.strip() == f"gitreg: registered majora v1 (new model) from commit {done.sha[:12]} " \
                                "(changes results/metrics.json)"
     m = manifest(git, hooked_repo.registry, "majora", "v1")
     assert m["git_commit"] == done.sha == hooked_repo.git("rev-parse", "HEAD").stdout.strip()
@@ -116,7 +116,7 @@ def test_a_failing_hook_lets_the_commit_succeed(hooked_repo, refs):
     log = hooked_repo.top / ".git" / "gitreg" / "hook.log"
     assert lines[0].startswith("gitreg: commit made, but not registered: metrics file results/metrics.json")
     assert lines[0].endswith(f"details in {log}")
-    assert "Traceback" in log.read_text() and "not valid JSON/YAML" in log.read_text()
+    assert "Traceback" in log.read_text() and "not valid JSON" in log.read_text()
     assert refs(hooked_repo.registry) == {}
 
 
@@ -184,7 +184,7 @@ def test_hook_run_from_ci_registers_a_given_commit_once(training_repo, reg):
     cmd = [sys.executable, "-m", "gitreg", "hook", "run", "--repo", str(training_repo.top)]
     proc = subprocess.run([*cmd, "--rev", "HEAD~1"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == f"Registered majora v1 from commit {first.sha[:12]} (changes results/metrics.json)"
+    assert proc.stdout.strip() == f"Registered majora v1 (new model) from commit {first.sha[:12]} (changes results/metrics.json)"
     again = subprocess.run([*cmd, "--rev", first.sha], capture_output=True, text=True)
     assert again.returncode == 0
     assert again.stdout.strip() == f"Not registered: commit {first.sha[:12]} is already registered as majora v1"
@@ -195,7 +195,7 @@ def test_hook_run_from_ci_registers_a_given_commit_once(training_repo, reg):
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr == ("gitreg: error: metrics file results/metrics.json (commit "
                           f"{training_repo.git('rev-parse', 'HEAD').stdout[:12]}) must hold a mapping of names to "
-                          "values\n")
+                          "values, found list\n")
 
 
 def test_registry_option_overrides_the_config(training_repo, tmp_path, reg):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,6 +34,17 @@ def run(
     memory_mb: options.MemoryMb = None,
     latency_ms: options.LatencyMs = None,
     metric: options.Metric = None,
+    metrics_from: Annotated[
+        Optional[Path], typer.Option("--metrics-from", metavar="FILE", help="Metrics file or output "
+                                     "directory (lm-eval, HF Trainer, JSON/YAML); see `score --from`.")
+    ] = None,
+    metrics_format: Annotated[
+        str, typer.Option("--metrics-format", metavar="FORMAT", help="auto, lm-eval, hf-trainer or flat.")
+    ] = "auto",
+    params_from: Annotated[
+        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file: "
+                                     "gitreg's names, or HF training_args.json / trainer_state.json.")
+    ] = None,
     duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
     cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
     hardware: Annotated[Optional[str], typer.Option(help="Hardware trained on.")] = None,
@@ -53,17 +65,28 @@ def run(
     """Register a new version of MODEL (alias: register)."""
     from ..progress import hash_progress
 
-    scores = options.collect_scores(
+    scores = options.metrics_from(metrics_from, metrics_format, None, None)
+    scores.update(options.collect_scores(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
-    )
+    ))
+    given = {"base_model": base_model, "framework": framework, "samples": samples, "epochs": epochs,
+             "batch_size": batch_size, "learning_rate": learning_rate, "duration_hours": duration_hours,
+             "cost_usd": cost_usd, "hardware": hardware}
+    if params_from is not None:
+        from gitreg.registry import ModelRegistry
+
+        read = ModelRegistry.read_params_file(params_from)
+        if read.note():
+            sys.stderr.write(f"gitreg: note: {read.note()}\n")
+        given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
+    reg = context.registry(ctx)
+    new_model = not reg.has_model(model)
     with hash_progress() as progress:
-        v = context.registry(ctx).register_model(
-            model, version, base_model=base_model, framework=framework, samples=samples,
-            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        v = reg.register_model(
+            model, version, **given,
             training_data=training_data, lora_path=lora_path, gguf_path=gguf_path,
             checkpoint_path=checkpoint_path, config_path=config_path,
-            evaluation_scores=scores or None, duration_hours=duration_hours, cost_usd=cost_usd,
-            hardware=hardware, notes=notes, git_commit=git_commit, tags=tag,
+            evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign,
         )
@@ -73,4 +96,8 @@ def run(
         print(v.version)
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
-        context.say(f"Registered {v.model_name} {v.version} (commit {v.commit[:12]}{parent_note})")
+        new = "new model; " if new_model else ""
+        context.say(f"Registered {v.model_name} {v.version} ({new}commit {v.commit[:12]}{parent_note})")
+    close = reg.similar_models(model) if new_model else []
+    if close:  # a typo creates a permanent model: say which existing ones were likely meant
+        sys.stderr.write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}\n")

@@ -14,6 +14,12 @@ def run(
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
+    new_env: Annotated[
+        bool, typer.Option("--new-env", help="Create ENV: no model has been deployed there yet.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
+    ] = False,
 ) -> None:
     """Deploy a version to an environment.
 
@@ -21,7 +27,8 @@ def run(
     older one deprecates the older one, unless it is still live elsewhere.
     """
     reg = context.registry(ctx)
-    record = reg.deploy(model, version, environment=env, reason=reason, sign=sign)
+    record = reg.deploy(model, version, environment=env, reason=reason, sign=sign,
+                        new_environment=new_env, force=force)
     if record is None:
         context.say(f"{model} {version} is already deployed in {env}")
         return
@@ -31,5 +38,10 @@ def run(
 def _replaced(reg, model: str, previous) -> str:
     if previous is None:
         return ""
-    deprecated = reg.get_version(model, previous).status.value == "deprecated"
+    from gitreg.errors import VersionNotFoundError
+
+    try:
+        deprecated = reg.get_version(model, previous).status.value == "deprecated"
+    except VersionNotFoundError:  # a deployment that named a version not in the registry
+        return f" (was {previous}, not a version in this registry)"
     return f" (was {previous}{'; now deprecated' if deprecated else ''})"

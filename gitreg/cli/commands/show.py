@@ -16,7 +16,8 @@ def run(
     """Show everything about one version."""
     v = context.registry(ctx).get_version(model, version)
     if json_out:
-        context.emit_json(v.to_dict())
+        card = v.card
+        context.emit_json({**v.to_dict(), "card": card.to_dict() if card is not None else None})
         return
     from ..render import version_detail
 

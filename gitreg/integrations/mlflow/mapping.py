@@ -1,0 +1,193 @@
+"""gitreg records -> MLflow entities, and the few rules of the mapping (docs/mlflow.md).
+
+- MLflow version N is gitreg version `vN`; versions with other names (`v2.1`, `v3-rc1`) are
+  not MLflow version numbers, so their model is shown with its `v<int>` versions only and
+  is read-only through MLflow.
+- Aliases are environments: alias `champion` -> version 3 is `refs/deployed/champion/<model>`.
+- A tag `key=value` in gitreg is MLflow tag (key, value); a gitreg tag without `=` is a key
+  with the empty value. If one key appears twice (two writers at once), the later wins.
+- Stage: Production / Staging = deployed in environment `production` / `staging`;
+  Archived = gitreg status deprecated or archived; None otherwise.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from mlflow.entities import Metric
+from mlflow.entities.model_registry import (
+    ModelVersion,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelAlias,
+    RegisteredModelTag,
+)
+from mlflow.entities.model_registry.model_version import ModelParam
+from mlflow.entities.model_registry.model_version_stages import (
+    ALL_STAGES,
+    STAGE_ARCHIVED,
+    STAGE_NONE,
+    STAGE_PRODUCTION,
+    STAGE_STAGING,
+    get_canonical_stage,
+)
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+from gitreg import ModelMetadata, ModelRegistry, VersionStatus
+from gitreg import ModelVersion as GitregVersion
+
+MLFLOW_KEY = "mlflow"  # the manifest key holding source, run_id, run_link, model_id
+STAGE_ENVIRONMENTS = {STAGE_PRODUCTION: "production", STAGE_STAGING: "staging"}
+RETIRED = (VersionStatus.DEPRECATED, VersionStatus.ARCHIVED)
+_NUMBERED = re.compile(r"v([1-9][0-9]{0,17})\Z")
+
+
+def number(version: str) -> Optional[int]:
+    """gitreg `v3` -> 3; None for names that are not an MLflow version number."""
+    match = _NUMBERED.match(version)
+    return int(match.group(1)) if match else None
+
+
+def gitreg_version(version: Any) -> str:
+    """MLflow's version argument (3, '3') -> 'v3'; anything else is refused."""
+    text = str(version).strip()
+    if not text.isdigit() or text.startswith("0"):
+        raise MlflowException(f"model version must be a positive integer, got {version!r}",
+                              INVALID_PARAMETER_VALUE)
+    return f"v{int(text)}"
+
+
+def millis(iso: str) -> Optional[int]:
+    try:
+        value = _dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return int(value.timestamp() * 1000)
+
+
+def tag_dict(tags: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tag in tags:
+        key, _, value = tag.partition("=")
+        out[key] = value
+    return out
+
+
+def tag_text(key: str, value: Any) -> str:
+    """MLflow tag -> gitreg tag string; keys may not hold '=' (it separates the value)."""
+    if not isinstance(key, str) or not key.strip() or "=" in key or "\n" in key:
+        raise MlflowException(f"tag key {key!r} must be non-empty text without '=' or newlines",
+                              INVALID_PARAMETER_VALUE)
+    value = "" if value is None else str(value)
+    return key if value == "" else f"{key}={value}"
+
+
+def tags_with_key(tags: Iterable[str], key: str) -> list[str]:
+    return [t for t in tags if t.partition("=")[0] == key]
+
+
+def stage_of(version: GitregVersion) -> str:
+    for stage, env in STAGE_ENVIRONMENTS.items():
+        if env in version.environments:
+            return stage
+    return STAGE_ARCHIVED if version.status in RETIRED else STAGE_NONE
+
+
+def stages(requested: Optional[Iterable[str]]) -> set[str]:
+    return {get_canonical_stage(s) for s in (requested or ALL_STAGES)}
+
+
+@dataclass
+class ModelView:
+    """One model read once: what every MLflow entity of it is built from."""
+    metadata: ModelMetadata
+    versions: list[GitregVersion]             # the MLflow-numbered ones, oldest first
+    unnumbered: list[str]                     # versions MLflow cannot name: model is read-only
+    aliases: dict[str, str]                   # environment -> deployed gitreg version
+    updated: dict[Optional[str], int] = field(default_factory=dict)  # version (None: model) -> ms
+
+    @property
+    def name(self) -> str:
+        return self.metadata.model_name
+
+    @classmethod
+    def load(cls, registry: ModelRegistry, name: str) -> "ModelView":
+        metadata = registry.get_metadata(name)
+        everything = registry.list_versions(name)
+        numbered = sorted((v for v in everything if number(v.version) is not None),
+                          key=lambda v: number(v.version))
+        view = cls(
+            metadata=metadata, versions=numbered,
+            unnumbered=[v.version for v in everything if number(v.version) is None],
+            aliases={env: v for env, v in registry.deployments(name).items() if v is not None},
+        )
+        for event in registry.history(name):
+            when = millis(event.timestamp) or 0
+            for key in {None, event.version}:
+                view.updated[key] = max(view.updated.get(key, 0), when)
+        return view
+
+    def find(self, version: str) -> Optional[GitregVersion]:
+        return next((v for v in self.versions if v.version == version), None)
+
+    def latest(self, wanted: set[str]) -> list[GitregVersion]:
+        best: dict[str, GitregVersion] = {}
+        for v in self.versions:
+            if stage_of(v) in wanted:
+                best[stage_of(v)] = v  # oldest first: the last one seen is the highest
+        return sorted(best.values(), key=lambda v: number(v.version))
+
+
+def mlflow_keys(v: GitregVersion) -> dict[str, Any]:
+    """The manifest's `mlflow:` mapping (source, run_id, run_link, model_id), or {}."""
+    keys = v.extra.get(MLFLOW_KEY)
+    return keys if isinstance(keys, dict) else {}
+
+
+def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
+    keys = mlflow_keys(v)
+    created = millis(v.created_at)
+    source = keys.get("source") or (v.files[0].path if v.files else None)
+    training = v.training.to_dict() if v.training else {}
+    return ModelVersion(
+        name=view.name,
+        version=number(v.version),
+        creation_timestamp=created,
+        last_updated_timestamp=view.updated.get(v.version, created),
+        description=v.notes or None,
+        user_id=v.registered_by,
+        current_stage=stage_of(v),
+        source=None if source is None else str(source),
+        run_id=optional_text(keys.get("run_id")),
+        run_link=optional_text(keys.get("run_link")),
+        model_id=optional_text(keys.get("model_id")),
+        status_message=f"gitreg {v.model_name}:{v.version} ({v.status.value}), commit {v.commit[:12]}",
+        tags=[ModelVersionTag(k, val) for k, val in tag_dict(v.tags).items()],
+        aliases=sorted(env for env, ver in view.aliases.items() if ver == v.version),
+        metrics=[Metric(k, float(val), created or 0, 0) for k, val in v.evaluation_scores.flat().items()
+                 if isinstance(val, (int, float)) and not isinstance(val, bool)],  # registry data is untrusted
+        params=[ModelParam(k, str(val)) for k, val in training.items() if val is not None],
+    )
+
+
+def registered_model(view: ModelView) -> RegisteredModel:
+    created = millis(view.metadata.created_at)
+    return RegisteredModel(
+        name=view.name,
+        creation_timestamp=created,
+        last_updated_timestamp=view.updated.get(None, created),
+        description=view.metadata.description or None,
+        latest_versions=[model_version(view, v) for v in view.latest(stages(None))],
+        tags=[RegisteredModelTag(k, val) for k, val in tag_dict(view.metadata.tags).items()],
+        aliases=[RegisteredModelAlias(env, str(number(ver))) for env, ver in sorted(view.aliases.items())
+                 if number(ver) is not None],
+    )
+
+
+def optional_text(value: Any) -> Optional[str]:
+    return None if value is None else str(value)

@@ -1,0 +1,16 @@
+"""Did-you-mean: close known names for a name that is not known (typos of models, environments)."""
+from __future__ import annotations
+
+import difflib
+
+
+def similar_names(name: str, known: list[str]) -> list[str]:
+    """Known names close to `name`, closest first, ignoring case."""
+    by_lower = {k.lower(): k for k in known if k != name}
+    return [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.7)]
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """' (did you mean 'majora'?)' for a close known name, else ''."""
+    close = similar_names(name, known)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
