@@ -113,7 +113,8 @@ def main() -> None:
               f"| {r['ratio_to_cp']:.1f}x | {r['pages']:,} | {r['largest_page_bytes'] / 1024:.0f} KiB |")
     if served:
         print()
-        print("| one model of | served table page (100 rows) | `gitreg versions` of the model | page / versions | page size |")
+        print("| one model of | served table page (100 rows) | `gitreg versions` of the model "
+              "| page / versions | page size |")
         print("|---|---|---|---|---|")
     for r in served:
         print(f"| {r['versions']:,} | {r['served_page_s'] * 1000:.0f} ms | {r['versions_cli_s'] * 1000:.0f} ms "

@@ -55,8 +55,8 @@ def demo(path: Path, work: Path) -> None:
     reg.deploy("majora", "v10", reason="better accuracy")
     reg.rollback("majora", reason="latency regression")
     reg.deploy("majora", "v12", reason="fixed latency")
-    reg.deploy("majora", "v13", environment="staging")
-    reg.deploy("majora-mini", "v3", environment="edge")
+    reg.deploy("majora", "v13", environment="staging", new_environment=True)
+    reg.deploy("majora-mini", "v3", environment="edge", new_environment=True)
 
 
 def main() -> int:

@@ -243,10 +243,6 @@ class ModelRegistry:
         """Several versions of one model read from one snapshot (one page of a long list)."""
         return self._snapshot(name).versions_named(list(versions))
 
-    def model_card(self, name: str, version: str, *, limit: int = 1 << 20) -> Optional[str]:
-        """The version's model card text (None without one); a card over `limit` bytes is an error."""
-        return self._snapshot(name).card(version, limit)
-
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()
 

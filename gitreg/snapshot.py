@@ -252,11 +252,6 @@ class ModelSnapshot:
             ) or None
         return record
 
-    def card(self, version: str, limit: int) -> Optional[str]:
-        """The version's model card (README.md) as text, None without one; bounded by `limit` bytes."""
-        data = self.store.read_file_upto(self.commit_of(version), layout.CARD_FILE, limit)
-        return None if data is None else data.decode("utf-8", errors="replace")
-
     def all_versions(self) -> list[ModelVersion]:
         return self.versions_named(self.versions_sorted())
 

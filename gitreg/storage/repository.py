@@ -281,15 +281,6 @@ class Store:
             return None
         return self.repo[entry.id].data
 
-    def read_file_upto(self, commit: pygit2.Commit, name: str, limit: int) -> Optional[bytes]:
-        """A file's bytes when at most `limit` long (the size is read from the object header first)."""
-        oid = self.file_id(commit, name)
-        if oid is None:
-            return None
-        if self.repo.odb.read_header(oid)[1] > limit:
-            raise CorruptRegistryError(f"{name} of commit {str(commit.id)[:12]} is larger than {limit} bytes")
-        return self.repo[oid].data
-
     def file_id(self, commit: pygit2.Commit, name: str) -> Optional[pygit2.Oid]:
         """The blob id of a file in commit's tree (None if absent or not a file); the blob is not read."""
         tree = commit.tree

@@ -151,6 +151,7 @@ class VersionPage:
     data_sources: list[str]
     card: Optional[Markup]
     card_problem: Optional[str]
+    card_metadata: list[tuple[str, str]]  # the card's front matter (base_model, datasets, license, ...)
     parent: Optional[LineageLink]
     ancestors: list[LineageLink]
     children: list[LineageLink]
@@ -439,7 +440,7 @@ _OWN = ("model_name", "version", "training", "evaluation_scores", "files", "extr
 
 def _fields(r: ModelVersion) -> dict[str, Any]:
     """The record's fields for the diff (to_dict's content, without its deep copies: one per page)."""
-    out = {k: v for k, v in vars(r).items() if k not in _OWN}
+    out = {k: v for k, v in vars(r).items() if k not in _OWN and not k.startswith("_")}
     out["training"] = vars(r.training) if r.training else None
     out["evaluation_scores"] = r.evaluation_scores.flat()
     out["files"] = [f.to_dict() for f in r.files]
@@ -511,12 +512,17 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
     i = names.index(version)
     previous = names[i - 1] if i > 0 else None
     card: Optional[Markup] = None
-    card_problem = None
+    card_problem: Optional[str] = None
+    card_metadata: list[tuple[str, str]] = []
     try:
-        raw = catalog.registry.model_card(model, version)
-        card = text.markdown(raw) if raw is not None else None
+        found = record.card  # gitreg.cards.ModelCard, read now (a list of versions reads none)
     except GitregError as exc:
-        card_problem = str(exc)
+        found, card_problem = None, str(exc)
+    if found is not None:
+        card = text.markdown(found.text)
+        card_problem = found.problem
+        card_metadata = [(str(k), v if isinstance(v, str) else json.dumps(v, default=str))
+                         for k, v in found.metadata.items()]
     return VersionPage(
         model, version, record.status.value, [b for b in _badges(catalog, model) if b.version == version],
         summary=[(k, v) for k, v in summary if v],
@@ -524,6 +530,7 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
         training=[(k.replace("_", " "), text.number(v)) for k, v in training.items() if v is not None],
         files=_files(record), tags=list(record.tags), notes=record.notes,
         data_sources=list(record.training_data_sources), card=card, card_problem=card_problem,
+        card_metadata=card_metadata,
         parent=ancestors[0] if ancestors else None, ancestors=ancestors, children=children,
         previous=LineageLink(previous, urls.version(model, previous)) if previous else None,
         diff=diff_rows(catalog, catalog.record(model, previous), record, only_changed=True) if previous else [],

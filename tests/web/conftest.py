@@ -66,7 +66,7 @@ def make_demo(path: Path, weights: Path) -> None:
     reg.register_model("solo", evaluation_scores={"bleu": 12.5})
     reg.deploy("majora", "v2", reason="first release")
     reg.deploy("majora", "v4", reason="better <accuracy>")
-    reg.deploy("majora", "v3", environment="staging")
+    reg.deploy("majora", "v3", environment="staging", new_environment=True)
     reg.rollback("majora", reason="v4 regressed")
 
 

@@ -70,3 +70,13 @@ def test_one_unreadable_model_does_not_stop_the_site(cli, reg, tmp_path, registr
     assert '<th scope="row">minor</th>' in index
     assert "cannot be read:" in index and blob in index
     assert (tmp_path / "site" / "m/majora/v1.html").is_file()
+
+
+def test_files_of_newer_records_show_stored_and_contents():
+    from gitreg.web.pages import _file_row
+
+    row = _file_row({"role": "lora", "path": "/m/adapter", "size_bytes": 3 * 1024 ** 3, "sha256": "ab" * 32,
+                     "stored": "lfs", "contents": [{"path": "adapter.safetensors", "size_bytes": 1024}]}, "lora")
+    assert (row.stored, row.size, row.contents[0].path, row.contents[0].size) == (
+        "lfs", "3.0 GiB", "adapter.safetensors", "1.0 KiB")
+    assert _file_row({"role": "gguf", "path": "s3://b/m.gguf"}, "gguf").stored is None

@@ -81,7 +81,7 @@ def test_serves_the_pages_on_localhost_by_default(served):
 def test_each_request_rereads_the_registry(served, reg):
     assert "v3" not in served.get("m/majora/index.html")[2]
     reg.register_model("majora", evaluation_scores={"accuracy": 0.7})
-    reg.deploy("majora", "v3", environment="staging")
+    reg.deploy("majora", "v3", environment="staging", new_environment=True)
     status, _, body = served.get("m/majora/index.html")
     assert status == 200 and 'href="../../m/majora/v3.html"' in body and "staging: " in body
     assert served.get("m/majora/v3.html")[0] == 200
