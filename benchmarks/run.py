@@ -267,16 +267,23 @@ def bench_gto(workdir: Path, venv: Path, size: int, repeat: int, timeout: float)
     return out
 
 
-def bench_mlflow(workdir: Path, venv: Path, size: int, repeat: int, timeout: float) -> dict[str, Any]:
-    cmd = [str(venv / "bin" / "python"), str(HERE / "peers" / "mlflow_bench.py"),
-           str(workdir / "fixtures" / f"mlflow-{size}"), str(size), str(PER_MODEL), str(max(repeat, 3))]
+def peer_json(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """The JSON object a peer script prints last, or {"error": why}."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"> {timeout:.0f} s (build or measure)"}
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_mlflow(workdir: Path, venv: Path, size: int, repeat: int, timeout: float) -> dict[str, Any]:
+    cmd = [str(venv / "bin" / "python"), str(HERE / "peers" / "mlflow_bench.py"),
+           str(workdir / "fixtures" / f"mlflow-{size}"), str(size), str(PER_MODEL), str(max(repeat, 3))]
+    data = peer_json(cmd, timeout)
+    if "error" in data:
+        return data
     return {"register_api": {"s": data["register_s"]}, "list": {"s": data["list_s"]},
             "versions": {"s": data["versions_s"]}, "import": {"s": data["import_s"]}, "version": data["mlflow"]}
 

@@ -22,6 +22,8 @@ _EXPORTS = {
     )},
     "SigningError": "errors",
     "VerifyReport": "verify",
+    "ReadProblem": "problems",
+    "DoctorReport": "doctor",
     **{name: "records" for name in (
         "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
         "ModelVersion", "TrainingInfo", "VersionStatus",

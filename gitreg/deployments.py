@@ -17,7 +17,7 @@ from .annotations import NoteChange, message, notes_update
 from .errors import CorruptRegistryError, DeploymentError
 from .names import check_environment_name, version_key
 from .records import RETIRED_STATUSES, Deployment, VersionStatus
-from .snapshot import ModelSnapshot
+from .snapshot import READ_ERRORS, ModelSnapshot
 from .storage import layout
 from .storage.repository import Store
 from .storage.transaction import RefUpdate, retrying
@@ -30,7 +30,7 @@ def _to_record(store: Store, commit: pygit2.Commit, env: str, model: str) -> Dep
     data = store.read_file(commit, layout.DEPLOYMENT_FILE)
     if data is None:
         raise CorruptRegistryError(f"{where} is missing")
-    d = yamlio.load_mapping(data, where)
+    d = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
     version = d.get("version")
     previous = d.get("previous_version")
     return Deployment(
@@ -58,7 +58,13 @@ def history(store: Store, model: str, env: str) -> list[Deployment]:
         if not commit.parents:
             break
         commit = commit.parents[0]
-    return [_to_record(store, c, env, model) for c in reversed(chain)]
+    records = []
+    for c in reversed(chain):
+        try:
+            records.append(_to_record(store, c, env, model))
+        except READ_ERRORS as exc:  # one bad commit is a problem; the rest of the history reads
+            store.problems.add(layout.deploy_ref(env, model), exc)
+    return records
 
 
 def rollback_target(records: list[Deployment]) -> Optional[str]:

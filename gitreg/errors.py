@@ -66,3 +66,11 @@ class SigningError(GitregError):
 
 class NotARegistryError(GitregError):
     """The repository is not a gitreg registry (a code repository, a mirror of one)."""
+
+
+class QueryError(InvalidValueError):
+    """A query, sort key or `best` metric that cannot be read; `column` is 1-based (0: none)."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.column = column

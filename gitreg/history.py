@@ -7,9 +7,11 @@ import datetime as _dt
 import pygit2
 
 from . import deployments
+from .errors import CorruptRegistryError
 from .names import relative
 from .records import Event
-from .snapshot import ModelSnapshot
+from .snapshot import READ_ERRORS, ModelSnapshot
+from .storage import layout
 
 _NOTE_KINDS = {
     "score": "scores_updated",
@@ -56,8 +58,15 @@ def model_history(snap: ModelSnapshot) -> list[Event]:
                         _who(root.author), {}, commit=str(root.id)))
 
     for version in snap.versions_sorted():
-        commit = snap.commit_of(version)
-        manifest = snap.manifest(version, commit)
+        try:
+            commit = snap.commit_of(version)
+            manifest = snap.manifest(version, commit)
+            named = (manifest.get("model_name"), str(manifest.get("version")))
+            if named != (model, version):
+                raise CorruptRegistryError(f"manifest names {named[0]}:{named[1]}, but the tag is {model}/{version}")
+        except READ_ERRORS as exc:
+            snap.store.problems.add(layout.tag_ref(model, version), exc)
+            continue
         details = {"status": manifest.get("status"),
                    "parent_version": relative(manifest.get("parent_version"), model)}
         events.append(Event(str(manifest.get("created_at") or _commit_time(commit)), "registered",

@@ -12,7 +12,7 @@ from .errors import LineageError
 from .names import qualify, split_qualified
 from .records import ModelVersion
 from .registry import ModelRegistry
-from .snapshot import ModelSnapshot, model_names
+from .snapshot import READ_ERRORS, ModelSnapshot, model_names
 from .storage import layout
 from .storage.cache import ModelCache
 from .storage.repository import Store
@@ -54,7 +54,9 @@ def ancestry(snap: ModelSnapshot, version: str) -> list[tuple[str, str, dict]]:
 
 
 def version_commits(snap: ModelSnapshot) -> dict[pygit2.Oid, str]:
-    return {snap.commit_of(v).id: v for v in snap.versions}
+    """{commit: version} of the versions that read (each bad one is a problem in store.problems)."""
+    commits = {v: snap.try_commit(v) for v in snap.versions}
+    return {c.id: v for v, c in commits.items() if c is not None}
 
 
 def parents_within(snap: ModelSnapshot) -> dict[str, Optional[str]]:
@@ -62,14 +64,20 @@ def parents_within(snap: ModelSnapshot) -> dict[str, Optional[str]]:
     by_commit = version_commits(snap)
     out: dict[str, Optional[str]] = {}
     for version in snap.versions_sorted():
-        commit = snap.commit_of(version)
+        commit = snap.try_commit(version)
+        if commit is None:
+            continue
         first = commit.parents[0] if commit.parents else None
         if first is None:
             out[version] = None
         elif first.id in by_commit:
             out[version] = by_commit[first.id]
         else:
-            who = _identify(snap.store, first)
+            try:
+                who = _identify(snap.store, first)
+            except READ_ERRORS as exc:
+                snap.store.problems.add(layout.tag_ref(snap.model, version), f"parent: {exc}")
+                who = None
             out[version] = None if who is None else qualify(*who, relative_to=None)
     return out
 
@@ -136,8 +144,8 @@ class LineageTracker:
         for model in model_names(store):
             snap = ModelSnapshot(store, model)
             for v in snap.versions_sorted():
-                commit = snap.commit_of(v)
-                if commit.parents:
+                commit = snap.try_commit(v)
+                if commit is not None and commit.parents:
                     children.setdefault(commit.parents[0].id, []).append((model, v, commit.id))
         out: list[str] = []
         queue = deque([start])

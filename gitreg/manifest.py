@@ -3,6 +3,7 @@ into records with the note overrides of DESIGN.md 'Mutable state' applied."""
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from typing import Any, Optional
 
 from .errors import CorruptRegistryError
@@ -44,6 +45,31 @@ def _iso(value: Any) -> str:
 def empty_scores() -> dict[str, Any]:
     scores: dict[str, Any] = {name: None for name in METRIC_FIELDS}
     scores["custom_metrics"] = {}
+    return scores
+
+
+def _is_metric(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+    )
+
+
+def check_scores(scores: Any, where: str) -> dict[str, Any]:
+    """evaluation_scores as read from the registry: a mapping of finite numbers (rouge and
+    custom_metrics: mappings of them). Anything else is CorruptRegistryError naming the key,
+    so one bad value is one problem, not a crash of whatever formats it."""
+    if scores is None:
+        return {}
+    if not isinstance(scores, dict):
+        raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
+    for key, value in scores.items():
+        inner = value.items() if key in ("rouge", "custom_metrics") and isinstance(value, dict) else [(None, value)]
+        for sub, v in inner:
+            if not _is_metric(v):
+                name = key if sub is None else f"{key}.{sub}"
+                raise CorruptRegistryError(
+                    f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
     return scores
 
 
@@ -140,8 +166,8 @@ def read_version(
     registered = _status(manifest.get("status", "completed"), where)
     status = _status(note["status"], where) if "status" in note else registered
 
-    scores = merge_scores(empty_scores(), manifest.get("evaluation_scores") or {})
-    scores = merge_scores(scores, note.get("evaluation_scores") or {})
+    scores = merge_scores(empty_scores(), check_scores(manifest.get("evaluation_scores"), where))
+    scores = merge_scores(scores, check_scores(note.get("evaluation_scores"), f"{where} (note)"))
     known = {k: scores.get(k) for k in METRIC_FIELDS}
     evaluation = EvaluationScores(**known, custom_metrics=dict(scores.get("custom_metrics") or {}))
 

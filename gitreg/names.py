@@ -33,8 +33,19 @@ def _check_common(kind: str, name: object, pattern: re.Pattern[str], grammar: st
     return name
 
 
+# DESIGN.md 'Names': refused as model and environment names. `HEAD` is what git refuses as
+# a branch; `master`/`main` are ordinary branch names to git and stay allowed.
+RESERVED = ("HEAD", "latest")
+
+
+def _not_reserved(kind: str, name: str) -> str:
+    if name in RESERVED:
+        raise InvalidNameError(f"invalid {kind} name {name!r}: reserved ({', '.join(RESERVED)})")
+    return name
+
+
 def check_model_name(name: object) -> str:
-    return _check_common("model", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
+    return _not_reserved("model", _check_common("model", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
 
 def check_version_name(name: object) -> str:
@@ -51,7 +62,7 @@ def is_version_name(name: str) -> bool:
 
 
 def check_environment_name(name: object) -> str:
-    return _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
+    return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
 
 def check_remote_name(name: object) -> str:

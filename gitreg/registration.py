@@ -16,7 +16,7 @@ import pygit2
 from . import artifacts, values, yamlio
 from . import manifest as mf
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
-from .names import check_model_name, check_version_name, next_version, split_qualified
+from .names import check_model_name, check_version_name, is_version_name, next_version, split_qualified
 from .records import REGISTRATION_STATUSES
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
@@ -136,6 +136,29 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
             )
 
 
+def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid]) -> set[str]:
+    """The version a register commit at the branch tip claims when it has no tag (a registration
+    interrupted by an older gitreg, or plain git): its number is never given out again
+    (`gitreg doctor --repair` tags it). One commit read."""
+    if tip is None:
+        return set()
+    subject = store.commit(tip).message.split("\n", 1)[0].strip()
+    words = subject.split(" ")
+    if len(words) == 3 and words[:2] == ["register", model] and is_version_name(words[2]):
+        if store.ref_target(layout.tag_ref(model, words[2])) is None:
+            return {words[2]}
+    return set()
+
+
+def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> None:
+    """The case rule again, under the locks of the case-folded guard refs: writers of case
+    twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
+    if new_model:
+        _case_clash(model, model_names(store), "model")
+    if version[1:].lower() != version[1:].upper():  # v1, v2.1: no letters past the v, no case twins
+        _case_clash(version, list(store.ref_names_under(layout.tag_prefix(model))), f"{model} version")
+
+
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
                  signer: Optional[Signer] = None) -> pygit2.Oid:
     tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
@@ -156,9 +179,10 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if not store.ignores_case() and model.lower() != model:
             guards[layout.branch_ref(model.lower())] = None
-        root = _root_commit(store, model, model_file, when, signer)
+        root = _root_commit(store, model, model_file, when, signer or store.signer("commit"))
         store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
-                          f"gitreg: create model {model}", guards)
+                          f"gitreg: create model {model}", guards,
+                          check=lambda: _case_clash(model, model_names(store), "model"))
 
     retrying(attempt, f"create model {model}")
 
@@ -174,16 +198,17 @@ def write(store: Store, reg: Registration) -> str:
     commit_signer = tag_signer or store.signer("commit", reg.sign)
 
     def attempt() -> str:
-        snap = ModelSnapshot(store, reg.model)
+        snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
+        claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
         if reg.version is not None:
-            if reg.version in snap.versions:
+            if reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = next_version(snap.versions)
+            version = next_version(claimed)
         _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:
@@ -194,7 +219,9 @@ def write(store: Store, reg: Registration) -> str:
         parent_commit = None
         if reg.parent is not None:
             pmodel, pversion = reg.parent
-            psnap = snap if pmodel == reg.model else ModelSnapshot.load(store, pmodel)
+            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False)
+            if psnap.tip is None:
+                psnap = ModelSnapshot.load(store, pmodel)  # raises: no such model
             parent_commit = psnap.commit_of(pversion).id
 
         when = time.time() if reg.when is None else reg.when
@@ -227,13 +254,17 @@ def write(store: Store, reg: Registration) -> str:
             f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
         )
         store.update_refs(
-            [
-                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
+            [  # the tag first: a registration killed between the two is completed, not lost
                 RefUpdate(layout.tag_ref(reg.model, version), None, tag),
+                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
             ],
             f"gitreg: register {reg.model} {version}",
             guards,
+            check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
+        cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
+        cache.put_root(str(commit), str(root))
+        cache.flush()
         return version
 
     version = retrying(attempt, f"register a version of {reg.model}")

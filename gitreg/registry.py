@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 from . import annotations, deployments, manifest, registration, report, values
 from .artifacts import HashProgress
 from .errors import (
+    CorruptRegistryError,
     DeploymentError,
     GitregError,
     InvalidValueError,
@@ -24,10 +25,10 @@ from .errors import (
 from .history import model_history
 from .manifest import merge_scores
 from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name
+from .problems import ReadProblem
 from .records import (
     RETIRED_STATUSES,
     SETTABLE_STATUSES,
-    TRAINING_FIELDS,
     Deployment,
     Event,
     ModelMetadata,
@@ -39,6 +40,8 @@ from .storage.repository import Store, data_dir, resolve_path
 if TYPE_CHECKING:
     from . import ingest, sync
     from .cards import ModelCard
+    from .doctor import DoctorReport
+    from . import query
     from .verify import VerifyReport
 
 
@@ -79,6 +82,11 @@ class ModelRegistry:
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
+
+    @property
+    def problems(self) -> list[ReadProblem]:
+        """Bad objects the reads so far skipped, each once, naming its ref (gitreg/problems.py)."""
+        return self._store.problems.items() if self._store is not None else []
 
     # -- plumbing --------------------------------------------------------------
     def _reader(self) -> Optional[Store]:
@@ -229,11 +237,15 @@ class ModelRegistry:
         ordered = snap.versions_sorted()
         if not ordered:
             raise ModelNotFoundError(f"model {name!r} has no versions")
+        good = []
         for version in reversed(ordered):
-            record = snap.version(version)
-            if record.status not in RETIRED_STATUSES:
+            record = snap.try_version(version)  # a bad version is a problem, not the end
+            if record is not None and record.status not in RETIRED_STATUSES:
                 return record
-        return snap.version(ordered[-1])
+            good += [record] if record is not None else []
+        if not good:
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
+        return good[0]
 
     def version_names(self, name: str) -> list[str]:
         """Version names in natural order, reading no version object (for paging long lists)."""
@@ -241,25 +253,51 @@ class ModelRegistry:
 
     def get_versions(self, name: str, versions: Iterable[str]) -> list[ModelVersion]:
         """Several versions of one model read from one snapshot (one page of a long list)."""
-        return self._snapshot(name).versions_named(list(versions))
+        snap = self._snapshot(name)
+        return snap.versions_named([snap.require(v) for v in versions])  # bad names: an error, not a skip
 
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()
 
-    def compare_versions(self, name: str, a: str, b: str) -> dict[str, dict[str, Any]]:
-        """{key: {a: value_a, b: value_b}} for every metric and training parameter set in either."""
+    def compare_versions(self, name: str, a: str, b: str, *more: str) -> dict[str, dict[str, Any]]:
+        """{key: {a: value_a, b: value_b, ...}} for every metric and training parameter set in any."""
+        return self.compare(name, a, b, *more).diff()
+
+    def compare(self, name: str, *versions: str) -> "query.Comparison":
+        """Any number of versions side by side: values, Δ against the first, the best per row."""
+        if not versions:
+            raise InvalidValueError("compare needs at least one version")
+        from .query import compare
+
         snap = self._snapshot(name)
-        va, vb = snap.version(a), snap.version(b)
-        ma, mb = va.evaluation_scores.flat(), vb.evaluation_scores.flat()
-        diff: dict[str, dict[str, Any]] = {}
-        for key in list(ma) + [k for k in mb if k not in ma]:
-            diff[key] = {a: ma.get(key), b: mb.get(key)}
-        for field in TRAINING_FIELDS:
-            ta = getattr(va.training, field) if va.training else None
-            tb = getattr(vb.training, field) if vb.training else None
-            if ta is not None or tb is not None:
-                diff[field] = {a: ta, b: tb}
-        return diff
+        return compare(name, [snap.version(v) for v in versions])
+
+    # -- queries (gitreg.query; the language is in docs/query.md) ---------------------------
+    def search(self, query: Optional[str] = None, model: Optional[str] = None,
+               sort: "query.sorting.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
+        """Versions whose current view matches `query`, across every model or one.
+
+        `sort` is a key or a list of keys ('accuracy', 'created:desc'); without it,
+        results come by model, then version. Finding is O(versions searched) from the
+        derived cache; each version returned is then read in full.
+        """
+        from . import query as q
+
+        found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
+        _warn(found.problems)
+        return [found.snapshots[v["model"]].version(v["version"]) for v in found.views]
+
+    def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
+             maximize: Optional[bool] = None) -> ModelVersion:
+        """The best version by a metric (default accuracy) among those matching `where`.
+
+        Higher is better except for losses, perplexity, error rates, latency, memory,
+        cost and duration (gitreg.query.direction); `maximize` overrides. Ties: the newest.
+        """
+        from . import query as q
+
+        view, snap, _ = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
+        return snap.version(view["version"])
 
     def history(self, name: str) -> list[Event]:
         """Every event of a model, oldest first, with who and when, read from git."""
@@ -350,6 +388,16 @@ class ModelRegistry:
         return ingest.read_params_file(path)
 
     # -- verification ----------------------------------------------------------------
+    def doctor(self, *, repair: bool = False) -> "DoctorReport":
+        """What a crash or a plain-git mistake left; repair=True repairs it (see gitreg/doctor.py)."""
+        from .doctor import examine
+        return examine(self._writer() if repair else self._reader(), self.path, repair)
+
+    def is_signed(self, commit: str) -> bool:
+        """Whether a commit of a version or deployment is signed (what a write's confirmation says)."""
+        store = self._reader()
+        return store is not None and store.is_signed(commit)
+
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""
@@ -606,6 +654,14 @@ def clone_cache(url: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url).strip("-.")[-60:] or "registry"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return data_dir() / "clones" / f"{slug}-{digest}.git"
+
+
+def _warn(problems: list[str]) -> None:
+    """What could not be read is reported (the CLI shows one line each), never fatal."""
+    import warnings
+
+    for problem in problems:
+        warnings.warn(problem, stacklevel=3)
 
 
 def _flat(scores: dict[str, Any]) -> dict[str, Any]:

@@ -16,12 +16,15 @@ from . import yamlio
 from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from .names import check_model_name, check_version_name, is_version_name, sort_versions
 from .records import ModelMetadata, ModelVersion, VersionStatus
-from .storage import layout
+from .storage import layout, refscan
 from .storage.repository import Store
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .cards import ModelCard
+
+# What reading one untrusted object can raise: each is one problem (gitreg/problems.py).
+READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
 
 
 @dataclass
@@ -66,7 +69,8 @@ class ModelSnapshot:
     def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
         self.model = model
-        self.use_cache = use_cache  # False: a write's own read-back, which must stay O(1)
+        # False for writes and verify, which never read the derived cache (DESIGN.md 'Caches')
+        self.use_cache = use_cache
         self.tip = store.ref_target(layout.branch_ref(model))
         self.notes_tip = store.ref_target(layout.notes_ref(model))
         # Tags never move and are only added: the model's tag list is read when first
@@ -80,6 +84,12 @@ class ModelSnapshot:
             raw = self.store.targets_under(layout.tag_prefix(self.model))
             self._listed = (raw, {v for v in raw if is_version_name(v)})
         return self._listed
+
+    def adopt_tags(self, raw: dict[str, bytes]) -> None:
+        """Use a listing of refs/tags/<model>/ ({version: raw target}) the caller read in one
+        scan for many models, instead of a scan per model; a listing already read is kept."""
+        if self._listed is None:
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
 
     @property
     def versions(self) -> set[str]:
@@ -96,6 +106,15 @@ class ModelSnapshot:
         return snap
 
     # -- versions -------------------------------------------------------------
+    def tag_ids(self) -> dict[str, str]:
+        """{version: id of its tag object (hex)} from the one ref scan: no object is read."""
+        raw, valid = self._list_tags()
+        out = {}
+        for version in valid:
+            hexid = refscan.oid_hex(raw.get(version))
+            out[version] = hexid if hexid is not None else str(self.tag_target(version))
+        return out
+
     def versions_sorted(self) -> list[str]:
         return sort_versions(self.versions)
 
@@ -132,7 +151,19 @@ class ModelSnapshot:
         return target
 
     def commit_of(self, version: str) -> pygit2.Commit:
-        return self.store.commit(self.tag_target(self.require(version)))
+        target = self.tag_target(self.require(version))
+        try:
+            return self.store.commit(target)
+        except CorruptRegistryError as exc:  # name the ref: the object id alone says nothing
+            raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)}: {exc}") from None
+
+    def try_commit(self, version: str) -> Optional[pygit2.Commit]:
+        """The version's commit, or None with its problem noted (for reads of many versions)."""
+        try:
+            return self.commit_of(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
 
     def registered_by(self, version: str, commit: pygit2.Commit) -> str:
         """The tagger of the version tag (the commit's author for a lightweight tag)."""
@@ -156,17 +187,19 @@ class ModelSnapshot:
             return yamlio.load_mapping(self.store.read_blob(blob), where)
         cache = self.store.cache(self.model)
         value = cache.manifest(str(blob))
+        if value is not None and (value.get("model_name"), str(value.get("version"))) != (self.model, version):
+            value = None  # a swapped or foreign entry: recomputed (the cache is never the truth)
         if value is None:
             value = yamlio.load_mapping(self.store.read_blob(blob), where)
             cache.put_manifest(str(blob), value)
         return value
 
-    def _facts(self, version: str) -> tuple[str, pygit2.Oid, str]:
+    def _facts(self, version: str, cached: bool = True) -> tuple[str, pygit2.Oid, str]:
         """(commit hex, manifest blob, tagger) of a version: from the cache by tag id, so a
-        warm `list` reads no object of the version at all; else from the objects."""
+        warm `list` reads no object of the version at all; else (or cached=False) from the objects."""
         target = self.tag_target(self.require(version))
         cache = self.store.cache(self.model) if self.use_cache else None
-        known = cache.version_facts(str(target)) if cache is not None else None
+        known = cache.version_facts(str(target)) if cache is not None and cached else None
         if known is not None:
             return known[0], pygit2.Oid(hex=known[1]), known[2]
         commit = self.commit_of(version)
@@ -177,7 +210,7 @@ class ModelSnapshot:
             )
         tagger = self.registered_by(version, commit)
         if cache is not None:
-            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger)
+            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger, replace=not cached)
         return str(commit.id), blob, tagger
 
     # -- notes ---------------------------------------------------------------
@@ -189,20 +222,31 @@ class ModelSnapshot:
         blob = self.notes.get(str(target))
         if blob is None:
             return {}
-        where = f"note on {label} in {layout.notes_ref(self.model)}"
-        return yamlio.load_mapping(self.store.read_blob(blob), where)
+        where = f"note on {label}"
+        try:
+            note = yamlio.load_mapping(self.store.read_blob(blob), where)
+            mf.check_scores(note.get("evaluation_scores"), where)
+        except READ_ERRORS as exc:  # the version still reads, as registered
+            self.store.problems.add(layout.notes_ref(self.model), exc)
+            return {}
+        return note
 
     # -- deployments -----------------------------------------------------------
     @cached_property
     def deployments(self) -> dict[str, DeploymentState]:
         out = {}
         for env, tip in sorted(deployment_envs(self.store, self.model).items()):
-            commit = self.store.commit(tip)
-            data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
-            where = f"{layout.deploy_ref(env, self.model)}:{layout.DEPLOYMENT_FILE}"
-            if data is None:
-                raise CorruptRegistryError(f"{where} is missing")
-            out[env] = DeploymentState(env, commit.id, yamlio.load_mapping(data, where))
+            ref = layout.deploy_ref(env, self.model)
+            try:
+                commit = self.store.commit(tip)
+                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+                if data is None:
+                    raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+                record = yamlio.load_mapping(data, f"{ref}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
+            except READ_ERRORS as exc:
+                self.store.problems.add(ref, exc)
+                continue
+            out[env] = DeploymentState(env, commit.id, record)
         return out
 
     def environments_of(self, version: str) -> list[str]:
@@ -212,8 +256,13 @@ class ModelSnapshot:
     def stored(self, version: str) -> ModelVersion:
         """The version as registered plus its note: status as registered or last set."""
         commit, blob, tagger = self._facts(version)
+        manifest = self._parsed(version, blob)
+        if self.use_cache and (manifest.get("model_name"), str(manifest.get("version"))) != (self.model, version):
+            # a cached fact naming another version's manifest is the cache's fault: ask the objects
+            commit, blob, tagger = self._facts(version, cached=False)
+            manifest = self._parsed(version, blob)
         record = mf.read_version(
-            self._parsed(version, blob),
+            manifest,
             self.note(commit, f"{self.model}/{version}"),
             model=self.model,
             version=version,
@@ -252,12 +301,21 @@ class ModelSnapshot:
             ) or None
         return record
 
+    def try_version(self, version: str) -> Optional[ModelVersion]:
+        """The version, or None with its problem noted (a read of many must not stop at one)."""
+        try:
+            return self._version(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
     def all_versions(self) -> list[ModelVersion]:
+        """Every good version; each bad one is a problem in store.problems."""
         return self.versions_named(self.versions_sorted())
 
     def versions_named(self, names: list[str]) -> list[ModelVersion]:
-        """Several versions, the derived cache written once (not once per version)."""
-        records = [self._version(self.require(v)) for v in names]
+        """These versions (the good ones; each bad one a problem), the derived cache written once."""
+        records = [r for r in map(self.try_version, names) if r is not None]
         self.store.cache(self.model).flush()
         return records
 
@@ -278,7 +336,8 @@ class ModelSnapshot:
         while commit.parents:
             hit = cache.root(str(commit.id))
             root = self._cached_root(hit) if hit is not None else None
-            if root is not None:
+            # a write (use_cache False) takes a cached answer only once proven: C-speed ancestry
+            if root is not None and (self.use_cache or self.store.repo.descendant_of(self.tip, root.id)):
                 commit = root
                 break
             commit = commit.parents[-1]
@@ -290,7 +349,14 @@ class ModelSnapshot:
     def _cached_root(self, hexid: str) -> Optional[pygit2.Commit]:
         """A root commit named by the cache, if it is one (a damaged entry is a miss)."""
         commit = self.store.commit_named(hexid)
-        return commit if commit is not None and not commit.parents else None
+        if commit is None or commit.parents:
+            return None
+        try:  # another model's root is a well-formed but wrong entry
+            data = self.store.read_file(commit, layout.MODEL_FILE)
+            named = yamlio.load_mapping(data or b"", "cached root").get("model_name")
+        except CorruptRegistryError:
+            return None
+        return commit if named == self.model else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()

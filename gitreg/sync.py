@@ -128,7 +128,8 @@ def _merge_notes(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, r
 def _merge_branch(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, remote: str) -> pygit2.Oid:
     message = (f"gitreg: merge {_model_of(ref)} from {remote}\n\n"
                "Versions were registered on both sides; this commit keeps all of them reachable.\n")
-    return store.write_commit(store.commit(ours).tree.id, [ours, theirs], message, time.time())
+    return store.write_commit(store.commit(ours).tree.id, [ours, theirs], message, time.time(),
+                              store.signer("commit"))  # merges are signed like every commit
 
 
 def integrate(store: Store, remote: str, take_remote: bool = False) -> Integration:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
+import sys
 from typing import Any, Mapping, Optional
 
 from .errors import InvalidValueError
@@ -20,13 +22,38 @@ _EXTRA_TEXT_MAX = 4096
 _EXTRA_ENTRIES_MAX = 64
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
+def _plain(value: Any) -> float | int:
+    """A numbers.Real (numpy/torch scalars included) as a plain int or float."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        return float(value)
+    except OverflowError:  # a Fraction or Decimal beyond float
+        return math.inf
+
+
 def check_number(name: str, value: Any) -> float | int:
-    """A finite int or float; bools and strings are refused (True is not 1.0 here)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A finite real number, stored as a plain int or float: anything numbers.Real says is
+    one (numpy.float64, torch scalars via float()/int()); bools and strings are refused
+    (True is not 1.0 here). A value that YAML would not give back equal is refused too:
+    integers beyond a float's range (10**400) and floats that underflow to 0 (1e-400 as a
+    Decimal) are not silently changed."""
+    item = getattr(value, "item", None)  # 0-d numpy arrays and torch tensors
+    if not isinstance(value, numbers.Real) and callable(item) and getattr(value, "ndim", 1) == 0:
+        value = item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or type(value).__name__ == "bool_":
         raise InvalidValueError(f"{name} must be a number, got {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):
+    plain = _plain(value)
+    if isinstance(plain, float) and not math.isfinite(plain):
         raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
-    return value
+    if isinstance(plain, int) and abs(plain) > _FLOAT_MAX:
+        raise InvalidValueError(f"{name} is too large to store ({str(plain)[:20]}...: beyond a float's range)")
+    if isinstance(plain, float) and plain == 0.0 and value != 0:
+        raise InvalidValueError(f"{name} is too small to store ({value!r} would be kept as 0)")
+    return plain
 
 
 def check_metric_name(name: Any) -> str:
@@ -106,7 +133,7 @@ def check_count(name: str, value: Any) -> Optional[int]:
 def check_amount(name: str, value: Any) -> Optional[float]:
     if value is None:
         return None
-    check_number(name, value)
+    value = check_number(name, value)
     if value < 0:
         raise InvalidValueError(f"{name} must not be negative, got {value!r}")
     return value

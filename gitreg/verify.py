@@ -33,12 +33,13 @@ from .storage import layout, sigcheck, signing
 from .storage.repository import Store
 
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_TAGGER_RE = re.compile(rb"^tagger [^<>\n]* <[^<>\n]*> \d+ [+-]\d{4}$", re.M)
 
 
 @dataclass
 class Check:
     """One thing checked: a version tag, a deployment commit or an artifact file."""
-    kind: str  # "version" | "deployment" | "file"
+    kind: str  # "version" | "deployment" | "notes" | "ref" | "file"
     model: str
     version: Optional[str]
     subject: str  # tag ref, `refs/deployed/<env>/<model>@<commit>`, or file path
@@ -105,6 +106,8 @@ class _Verifier:
         else:
             if tag.name != f"{snap.model}/{version}":
                 check.problems.append(f"tag object is named {tag.name!r}, not {snap.model}/{version}")
+            if not _TAGGER_RE.search(self.store.raw_object(target).split(b"\n\n", 1)[0]):
+                check.problems.append("tag object has no well-formed tagger line (who registered it is unknown)")
             _, signature = signing.split_signed(self.store.raw_object(target))
             if signature is not None:
                 check.signed = True
@@ -133,6 +136,15 @@ class _Verifier:
         self._pair(check, commit)
         if self.files:
             self._files(snap.model, version, manifest)
+
+    def _commit_signature(self, check: Check, commit: pygit2.Commit) -> None:
+        """A commit's signature judged by git; unsigned is a failure when signing is in force."""
+        signature, _ = commit.gpg_signature
+        if signature is not None:
+            check.signed = True
+            self._judge(check, self._signature(commit.id, "commit"), "commit")
+        elif self.report.commits_must_be_signed:
+            check.problems.append("unsigned, but signing is in force for this registry")
 
     def _judge(self, check: Check, result: sigcheck.SignatureCheck, what: str) -> None:
         check.signer, check.key = result.signer, result.key
@@ -188,52 +200,96 @@ class _Verifier:
             if got_sha != sha:
                 check.problems.append(f"sha256 {got_sha[:16]}…, registered {str(sha)[:16]}…")
 
+    # -- the branch as a whole, notes, mirrors ------------------------------------------
+    def branch(self, snap: ModelSnapshot) -> None:
+        """Each version once on its branch, and each register commit tagged (doctor.scan_branch)."""
+        from .doctor import scan_branch
+
+        scan = scan_branch(self.store, snap)
+        for version, ids in scan.twice:
+            check = Check("version", snap.model, version, layout.tag_ref(snap.model, version))
+            check.problems.append(f"registered {len(ids)} times on {layout.branch_ref(snap.model)}: "
+                                  + ", ".join(str(i)[:12] for i in ids))
+            self.report.checks.append(check)
+        for version, commit in scan.untagged:
+            check = Check("version", snap.model, version, f"{layout.branch_ref(snap.model)}@{str(commit)[:12]}")
+            check.problems.append(f"register commit of {version} has no tag (run gitreg doctor)")
+            self.report.checks.append(check)
+
+    def notes(self, snap: ModelSnapshot) -> None:
+        """Every notes commit: its signature, and signed when signing is in force."""
+        if snap.notes_tip is None:
+            return
+        ref = layout.notes_ref(snap.model)
+        for commit in self.store.walk(snap.notes_tip):
+            check = Check("notes", snap.model, None, f"{ref}@{str(commit.id)[:12]}", signed=False)
+            self.report.checks.append(check)
+            self._commit_signature(check, commit)
+
+    def mirrors(self) -> None:
+        """A local ref behind what its remote had when last fetched was rewound (or never taken in)."""
+        for full, mirror in sorted(self.store.refs_under(layout.MIRROR).items()):
+            remote, _, rest = full[len(layout.MIRROR):].partition("/")
+            local_name = f"refs/{rest}"
+            local = self.store.ref_target(local_name)
+            if local is None or self.store.relation(local, mirror) != "behind":
+                continue
+            check = Check("ref", local_name.rpartition("/")[2], None, local_name)
+            check.problems.append(f"behind {remote}'s {local_name} as last fetched ({str(mirror)[:12]}): "
+                                  "rewound, or not yet taken in (gitreg pull)")
+            self.report.checks.append(check)
+
     # -- deployments --------------------------------------------------------------
     def deployments(self, snap: ModelSnapshot) -> None:
         for env, tip in sorted(deployment_envs(self.store, snap.model).items()):
             chain = [self.store.commit(tip)]
             while chain[-1].parents:
                 chain.append(chain[-1].parents[0])
+            before: Optional[dict[str, Any]] = None
             for commit in reversed(chain):  # oldest first, as `history` shows them
-                self.deployment(snap, env, commit)
+                before = self.deployment(snap, env, commit, before)
 
-    def deployment(self, snap: ModelSnapshot, env: str, commit: pygit2.Commit) -> None:
+    def deployment(self, snap: ModelSnapshot, env: str, commit: pygit2.Commit,
+                   before: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        """Check one deployment commit; `before` is its parent's record (the chain is checked:
+        each previous_version is what the parent deployed). Returns this commit's record."""
         subject = f"{layout.deploy_ref(env, snap.model)}@{str(commit.id)[:12]}"
         data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
         record: dict[str, Any] = {}
         if data is not None:
             try:
-                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}")
+                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
             except CorruptRegistryError:
                 record = {}
         version = record.get("version")
         check = Check("deployment", snap.model, None if version is None else str(version), subject,
                       signed=False)
         self.report.checks.append(check)
-        signature, _ = commit.gpg_signature
-        if signature is not None:
-            check.signed = True
-            self._judge(check, self._signature(commit.id, "commit"), "commit")
-        elif self.report.commits_must_be_signed:
-            check.problems.append("unsigned, but signing is in force for this registry")
+        self._commit_signature(check, commit)
         if data is None or not record:
             check.problems.append(f"{layout.DEPLOYMENT_FILE} is missing or unreadable")
-            return
+            return record
+        if before is not None and record.get("previous_version") != before.get("version"):
+            check.problems.append(
+                f"previous_version is {record.get('previous_version')!r}, but the parent deployment "
+                f"commit deployed {before.get('version')!r} (the chain was rewritten)"
+            )
         if (record.get("model_name"), record.get("environment")) != (snap.model, env):
             check.problems.append(
                 f"{layout.DEPLOYMENT_FILE} names {record.get('model_name')} in "
                 f"{record.get('environment')}, not {snap.model} in {env}"
             )
         if version is None:
-            return
+            return record
         if str(version) not in snap.versions:
             check.problems.append(f"deploys {version}, which has no version tag")
-            return
+            return record
         deployed = commit.tree[layout.MANIFEST_FILE].id if layout.MANIFEST_FILE in commit.tree else None
         registered = snap.commit_of(str(version)).tree
         expected = registered[layout.MANIFEST_FILE].id if layout.MANIFEST_FILE in registered else None
         if deployed != expected:
             check.problems.append(f"{layout.MANIFEST_FILE} is not {snap.model} {version}'s")
+        return record
 
 
 def verify(
@@ -262,10 +318,15 @@ def verify(
         return report
     verifier = _Verifier(store, report, files, progress)  # type: ignore[arg-type]
     for name in [model] if model is not None else model_names(store):
-        snap = ModelSnapshot.load(store, name)
+        ModelSnapshot.load(store, name)  # raises for a model that does not exist
+        snap = ModelSnapshot(store, name, use_cache=False)  # verify never reads the derived cache
         on_branch = store.reachable(snap.tip)
         for v in [snap.require(version)] if version is not None else snap.versions_sorted():
             verifier.version(snap, v, on_branch)
         if version is None:
+            verifier.branch(snap)
+            verifier.notes(snap)
             verifier.deployments(snap)
+    if model is None:
+        verifier.mirrors()
     return report

@@ -386,10 +386,14 @@ def test_invalid_yaml_manifest_is_reported_by_name(populated, registry_path, git
         "manifest.yaml": b"schema: gitreg/1\nmodel_name: majora\nversion: [v9\nstatus: completed\n",
     })
     r = ModelRegistry(registry_path)
-    for action in (lambda: r.get_version("majora", "v9"), lambda: r.list_versions("majora"),
-                   lambda: r.get_latest("majora"), lambda: r.compare_versions("majora", "v1", "v9")):
+    for action in (lambda: r.get_version("majora", "v9"), lambda: r.compare_versions("majora", "v1", "v9")):
         exc = assert_nothing_written(registry_path, action, CorruptRegistryError)
         assert "majora/v9" in str(exc) and "manifest.yaml" in str(exc)
+    # reads of many records are total: the good ones, plus the bad one as a problem naming its ref
+    assert "v9" not in [v.version for v in r.list_versions("majora")]
+    assert r.get_latest("majora").version != "v9"
+    assert [p.ref for p in r.problems] == ["refs/tags/majora/v9"]
+    assert "manifest.yaml" in r.problems[0].problem
     exc = assert_nothing_written(registry_path, lambda: r.deploy("majora", "v9"), CorruptRegistryError)
     assert "v9" in str(exc)
     # the rest of the model still reads

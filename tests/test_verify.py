@@ -138,7 +138,9 @@ def test_deployment_whose_manifest_is_not_the_versions(reg, registry_path, git):
                                             f"100644 blob {v1_manifest}\tmanifest.yaml\n").strip()
     commit = git(registry_path, "commit-tree", "-p", tip, "-m", "swap", tree).strip()
     git(registry_path, "update-ref", tip, commit)
-    assert only_failure(reg.verify(), f"{tip}@{commit[:12]}") == "manifest.yaml is not majora v2's"
+    problems = only_failure(reg.verify(), f"{tip}@{commit[:12]}")
+    assert "manifest.yaml is not majora v2's" in problems
+    assert "previous_version" in problems  # the copied deployment.yaml does not chain to its parent
 
 
 def test_files_changed_or_missing_are_reported_per_file(reg, tmp_path):

@@ -13,13 +13,15 @@ from typing import Annotated, Optional
 import typer
 import typer.main
 
-from . import coercion
+from . import coercion, complete, context, globalopts
 from .commands import (
     add,
     card,
+    best,
     clone,
     compare,
     deploy,
+    doctor,
     export_json,
     history,
     hook,
@@ -33,6 +35,7 @@ from .commands import (
     remote,
     rollback,
     score,
+    search,
     show,
     status,
     tag,
@@ -45,6 +48,7 @@ from .commands import (
 from .commands import (
     list as list_cmd,
 )
+from .helptext import GitregCommand, GitregGroup
 
 COMMANDS = [
     ("init", init.run), ("add", add.run), ("list", list_cmd.run), ("info", info.run),
@@ -53,7 +57,7 @@ COMMANDS = [
     ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run),
+    ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app)]  # commands with subcommands (Typer sub-apps)
@@ -84,50 +88,54 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """gitreg: a model registry whose only database is git."""
+    """gitreg: a model registry whose only database is git.
+
+    Global options (-R/--registry, --offline) may also follow the command.
+    """
     ctx.ensure_object(dict).update(registry=registry, offline=offline)
 
 
 ALIASES = {"register": "add"}
-_GLOBAL_WITH_VALUE = {"-R", "--registry"}
 
 
 def invoked(argv: list[str]) -> Optional[str]:
     """The command argv names, when it names a known one after the global options."""
-    args = iter(argv)
-    for arg in args:
-        if arg in _GLOBAL_WITH_VALUE:
-            next(args, None)
-        elif arg == "--":
-            return None
-        elif not arg.startswith("-"):
-            known = {name for name, _ in COMMANDS} | {name for name, _ in GROUPS} | set(ALIASES)
-            return arg if arg in known else None
-    return None
+    at = globalopts.command_at(argv)
+    if at is None:
+        return None
+    known = {name for name, _ in COMMANDS} | {name for name, _ in GROUPS} | set(ALIASES)
+    return argv[at] if argv[at] in known else None
 
 
 def build_app(only: Optional[str] = None) -> typer.Typer:
     """The app; with `only`, just that command: typer converts every command's
     signature when it builds the click group, which is most of start-up."""
     app = typer.Typer(
-        name="gitreg", no_args_is_help=True, add_completion=False,
+        name="gitreg", cls=GitregGroup, no_args_is_help=True, add_completion=True,
         pretty_exceptions_enable=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)
     for name, fn in COMMANDS:
         if only in (None, name):
-            app.command(name)(fn)
+            app.command(name, cls=GitregCommand)(fn)
     for name, group in GROUPS:
         if only in (None, name):
             app.add_typer(group, name=name)
     for alias, target in ALIASES.items():
         if only in (None, alias):
-            app.command(alias, help=f"Alias of {target}.", hidden=True)(dict(COMMANDS)[target])
+            app.command(alias, help=f"Alias of {target}.", hidden=True, cls=GitregCommand)(dict(COMMANDS)[target])
     return app
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    sys.stderr.write(f"gitreg: warning: {message}\n")
+    _stderr(f"gitreg: warning: {message}")
+
+
+def _stderr(line: str) -> None:
+    """One line on stderr; registry text in it (names, values, refs) is escaped for the terminal."""
+    from .terminal import clean
+
+    sys.stderr.write(clean(line) + "\n")  # newlines stay: some errors list their problems
 
 
 def _usage_error(exc: Exception) -> bool:
@@ -142,9 +150,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     debug = bool(os.environ.get("GITREG_DEBUG"))
     try:
         args = sys.argv[1:] if argv is None else argv
-        command = typer.main.get_command(build_app(only=invoked(args)))
+        wanted = complete.requested(args)
+        if wanted is not None:
+            return complete.run(*wanted)
+        typed = complete.typed_before_cursor()  # a TAB: build only the command being completed
+        command = typer.main.get_command(build_app(only=invoked(args if typed is None else typed)))
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
+        complete.describe(command)
+        args = globalopts.hoist(args, command)
         result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        problems = context.report_problems()
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -153,7 +168,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except GitregError as exc:
         if debug:
             raise
-        sys.stderr.write(f"gitreg: error: {exc}\n")
+        _stderr(f"gitreg: error: {exc}")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("gitreg: interrupted\n")
@@ -162,20 +177,24 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     except Exception as exc:
         if _usage_error(exc):
-            if not exc.format_message():  # no arguments: the help was printed
-                return exc.exit_code
             ctx = getattr(exc, "ctx", None)
+            message = exc.format_message()
+            if not message:  # no arguments: the help was printed
+                return exc.exit_code
+            if ctx is not None and message.strip() == ctx.get_help().strip():
+                sys.stdout.write(message.rstrip("\n") + "\n")  # bare `gitreg`, `gitreg hook`: help, as git
+                return 0
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            sys.stderr.write(f"gitreg: error: {exc.format_message()}{hint}\n")
+            _stderr(f"gitreg: error: {message}{hint}")
             return exc.exit_code
         if debug:  # a bug: say so in one line; GITREG_DEBUG=1 shows the traceback
             raise
-        sys.stderr.write(
+        _stderr(
             f"gitreg: internal error: {type(exc).__name__}: {exc} "
-            "(run with GITREG_DEBUG=1 for the traceback)\n"
+            "(run with GITREG_DEBUG=1 for the traceback)"
         )
         return 1
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) and result else problems
 
 
 if __name__ == "__main__":

@@ -7,9 +7,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import complete
+from .coercion import parse_number
+from .terminal import write
+
+Model = Annotated[str, typer.Argument(help="Model name.", autocompletion=complete.models)]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 Env = Annotated[
-    str, typer.Option("--env", "-e", help="Deployment environment.", show_default=True)
+    str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
+                      autocompletion=complete.environments)
 ]
 Sign = Annotated[
     Optional[bool],
@@ -19,6 +25,20 @@ Sign = Annotated[
              "commit.gpgSign.",
         show_default=False,
     ),
+]
+Metrics = Annotated[
+    Optional[str],
+    typer.Option("--metrics", metavar="A,B",
+                 help="Metrics to show, comma-separated (default: those the versions have)."),
+]
+Where = Annotated[
+    Optional[str],
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
+]
+Sort = Annotated[
+    Optional[list[str]],
+    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]",
+                 help="Order by a field or metric; repeatable (metrics default to best first)."),
 ]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
 
@@ -33,7 +53,8 @@ MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory u
 LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
 Metric = Annotated[
     Optional[list[str]],
-    typer.Option("--metric", "-m", help="NAME=VALUE; repeatable. Unknown names are custom metrics."),
+    typer.Option("--metric", "-m", metavar="NAME=VALUE",
+                 help="A metric; repeatable. Unknown names are custom metrics."),
 ]
 
 
@@ -50,13 +71,11 @@ def collect_scores(
     for item in metric or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--metric")
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--metric'")
         try:
-            scores[name.strip()] = float(raw)
-        except ValueError:
-            raise typer.BadParameter(
-                f"value of {name.strip()} must be a number, got {raw!r}", param_hint="--metric"
-            ) from None
+            scores[name.strip()] = parse_number(raw)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{name.strip()}: {exc}", param_hint="'--metric'") from None
     return scores
 
 
@@ -86,5 +105,5 @@ def metrics_from(path: Optional[Path], format: str, include: Optional[list[str]]
 
     read = ModelRegistry.read_metrics_file(path, format, include=include or (), exclude=exclude or ())
     if read.note():
-        sys.stderr.write(f"gitreg: note: {read.note()}\n")
+        write(f"gitreg: note: {read.note()}", sys.stderr)
     return read.scores

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 LARGE = 64 * 1024 * 1024  # bytes to hash before a bar is worth showing
 LARGE_IMPORT = 50  # steps (models, versions, deployments, notes) before an import shows a bar
@@ -54,9 +54,35 @@ class RichProgress:
             self._progress = None
 
 
+class PlainProgress:
+    """Under NO_COLOR or TERM=dumb: no live bar (it needs cursor codes), one line saying what runs."""
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+
+    def begin(self, label: str, total: int) -> None:
+        if total < (LARGE if self._kind == "bytes" else LARGE_IMPORT):
+            return
+        from .terminal import size, write
+
+        what = f"hashing {label} ({size(total)})" if self._kind == "bytes" else f"{label} ({total} steps)"
+        write(f"gitreg: {what}", sys.stderr)
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
 @contextmanager
-def _bar(kind: str) -> Iterator[Optional[RichProgress]]:
-    progress = RichProgress(kind) if sys.stderr.isatty() else None
+def _bar(kind: str) -> Iterator[Any]:
+    from .terminal import colour_allowed
+
+    if not sys.stderr.isatty():
+        progress: Any = None
+    else:
+        progress = RichProgress(kind) if colour_allowed() else PlainProgress(kind)
     try:
         yield progress
     finally:

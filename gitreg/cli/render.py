@@ -1,23 +1,21 @@
-"""Human renderings with rich: the seed's list layout, tables, trees."""
+"""Human renderings with rich: the seed's list layout, tables, trees.
+
+Cells given as str are escaped by the console (cli/terminal.py); Text built here
+holds terminal.clean()'d text. Registry text is never markup.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from rich.table import Table
 from rich.text import Text
 
+from . import columns
+from .terminal import clean, plural, size
+
 if TYPE_CHECKING:
     from gitreg.records import Event, ModelVersion
     from gitreg.verify import VerifyReport
-
-# Metrics where a smaller value is the better one; every other metric: larger is better.
-_LOWER_IS_BETTER = ("perplexity", "memory_mb", "latency_ms", "cost_usd", "duration_hours")
-_LOWER_HINTS = ("loss", "error", "latency", "perplexity", "_ms", "memory", "cost", "wer", "cer")
-
-
-def lower_is_better(key: str) -> bool:
-    return key in _LOWER_IS_BETTER or any(h in key.lower() for h in _LOWER_HINTS)
-
 
 def fmt(value: Any) -> str:
     if value is None:
@@ -29,26 +27,94 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def version_line(v: "ModelVersion") -> Text:
-    from gitreg.report import version_line as plain
+def list_line(v: "ModelVersion", metrics: list[str]) -> str:
+    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics."""
+    mark = "●" if v.deployed else "○"
+    flat = v.evaluation_scores.flat()
+    shown = ""
+    for name in metrics:
+        value = flat.get(name)
+        if value is None:
+            continue
+        shown += f" acc={value:.3f}" if name == "accuracy" else f" {name}={fmt(value)}"
+    envs = f" [{', '.join(v.environments)}]" if v.environments else ""
+    return clean(f"{mark} {v.version:<8} ({v.status.value:<10}){shown}{envs}", one_line=True)
 
+
+def line_style(v: "ModelVersion") -> str:
     retired = v.status.value in ("deprecated", "archived")
-    return Text(plain(v), style="green" if v.deployed else ("dim" if retired else ""))
+    return "green" if v.deployed else ("dim" if retired else "")
 
 
-def versions_table(versions: list["ModelVersion"]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("Version", "Status", "Created", "Parent", "Accuracy", "F1", "Deployed", "Tags"):
-        table.add_column(col, no_wrap=col in ("Version", "Status", "Created"))
-    for v in versions:
-        s = v.evaluation_scores
+def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> Text:
+    return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
+
+
+def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                   width: Optional[int] = None) -> Table:
+    """Versions with the metrics they have (or `metrics`), fitted to `width`.
+
+    Version, status and environment names are never cut: to fit, the creation time
+    loses its hour, parents and tags wrap, and metric columns that still do not fit
+    are left out (the caption names them).
+    """
+    shown, left_out = columns.for_table(versions, metrics)
+    rows = [_version_row(v) for v in versions]
+    flats = [v.evaluation_scores.flat() for v in versions]
+
+    def natural(header: str, cells: list[str]) -> int:  # the longest line
+        return max([len(header), *(len(line) for cell in cells for line in cell.split("\n"))])
+
+    def total(metric_names: list[str], tags: int) -> int:
+        keys = ("Version", "Status", "Created", "Parent", "Deployed")
+        widths = [natural(k, [r[k] for r in rows]) for k in keys] + [tags]
+        widths += [natural(m, [fmt(f.get(m)) for f in flats]) for m in metric_names]
+        return sum(widths) + 3 * (len(widths) - 1)
+
+    widths: dict[str, Optional[int]] = {}
+    if width is not None and total(shown, natural("Tags", [r["Tags"] for r in rows])) > width:
+        # Squeezed: the hour goes, one environment and one tag per line, then the metric
+        # columns that still leave tags no room; every width is then set, none negotiated.
+        for r, v in zip(rows, versions):
+            r["Created"] = r["Created"][:10]
+            r["Deployed"] = "\n".join(clean(e, one_line=True) for e in v.environments) or "-"
+            r["Tags"] = "\n".join(clean(t, one_line=True) for t in v.tags) or "-"
+        while shown and width - total(shown, 0) < 6:
+            left_out.insert(0, shown.pop())
+        for key in ("Version", "Status", "Created", "Parent"):
+            widths[key] = natural(key, [r[key] for r in rows])
+        widths["Deployed"] = natural("Deployed", [r["Deployed"] for r in rows])
+        for m in shown:
+            widths[m] = natural(m, [fmt(f.get(m)) for f in flats])
+        widths["Tags"] = max(4, width - total(shown, 0))
+    caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
+               if left_out else None)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
+                  caption_justify="left")
+    table.add_column("Version", no_wrap=True, width=widths.get("Version"))
+    table.add_column("Status", no_wrap=True, width=widths.get("Status"))
+    table.add_column("Created", no_wrap=True, width=widths.get("Created"))
+    table.add_column("Parent", overflow="fold", width=widths.get("Parent"))
+    for name in shown:
+        table.add_column(name, justify="right", no_wrap=True, width=widths.get(name))
+    table.add_column("Deployed", overflow="fold", width=widths.get("Deployed"))
+    table.add_column("Tags", overflow="fold", width=widths.get("Tags"))
+    for v, row, flat in zip(versions, rows, flats):
         table.add_row(
-            v.version, v.status.value, v.created_at[:19].replace("T", " "),
-            v.parent_version or "-", fmt(s.accuracy), fmt(s.f1_score),
-            ", ".join(v.environments) or "-", ", ".join(v.tags) or "-",
+            row["Version"], row["Status"], row["Created"],
+            row["Parent"], *(fmt(flat.get(name)) for name in shown), row["Deployed"], row["Tags"],
             style="green" if v.deployed else None,
         )
     return table
+
+
+def _version_row(v: "ModelVersion") -> dict[str, str]:
+    return {
+        "Version": clean(v.version, one_line=True), "Status": v.status.value,
+        "Created": v.created_at[:16].replace("T", " "), "Parent": clean(v.parent_version or "-", one_line=True),
+        "Deployed": clean(", ".join(v.environments) or "-", one_line=True),
+        "Tags": clean(", ".join(v.tags) or "-", one_line=True),
+    }
 
 
 def version_detail(v: "ModelVersion") -> Table:
@@ -77,7 +143,7 @@ def version_detail(v: "ModelVersion") -> Table:
     for key, value in v.evaluation_scores.flat().items():
         row(f"score.{key}", value)
     for f in v.files:
-        extra = f" sha256={f.sha256[:16]}… size={f.size_bytes}" if f.sha256 else ""
+        extra = f" sha256={f.sha256[:16]}… size={size(f.size_bytes)}" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)
     row("Code commit", v.git_commit)
@@ -87,27 +153,12 @@ def version_detail(v: "ModelVersion") -> Table:
     return table
 
 
-def compare_table(a: str, b: str, diff: dict[str, dict[str, Any]]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("Key", a, b, "Δ", "Better"):
-        table.add_column(col, justify="right" if col not in ("Key", "Better") else "left")
-    for key, values in diff.items():
-        va, vb = values[a], values[b]
-        delta, better = "", ""
-        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (va, vb))
-        if numeric:
-            delta = f"{vb - va:+.6g}"
-            if va != vb and key not in ("samples", "epochs", "batch_size", "learning_rate"):
-                b_wins = (vb < va) if lower_is_better(key) else (vb > va)
-                better = b if b_wins else a
-        table.add_row(key, fmt(va), fmt(vb), delta, better)
-    return table
-
-
 def history_table(events: list["Event"]) -> Table:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    envs = [e.environment or "-" for e in events]
     for col in ("When (UTC)", "Event", "Version", "Env", "Who", "Details"):
-        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"))
+        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"), overflow="fold",
+                         min_width=max([3, *map(len, envs)]) if col == "Env" else None)
     for e in events:
         details = "; ".join(f"{k}={fmt(v)}" for k, v in e.details.items() if v not in (None, ""))
         table.add_row(

@@ -18,7 +18,8 @@ from typing import Any, Optional
 from ..errors import GitregError
 from ..names import qualify, split_qualified
 from ..records import ModelMetadata, ModelVersion
-from ..snapshot import ModelSnapshot, model_names
+from ..snapshot import READ_ERRORS, ModelSnapshot, model_names
+from ..storage import layout
 from ..storage.repository import Store
 from .schema import FORMAT_VERSION
 
@@ -72,7 +73,13 @@ def metadata_record(m: ModelMetadata) -> dict[str, Any]:
 
 def _newest_commit_time(snap: ModelSnapshot) -> int:
     tips = [snap.tip, snap.notes_tip] + [d.tip for d in snap.deployments.values()]
-    return max(snap.store.commit(t).commit_time for t in tips if t is not None)
+    times = []
+    for t in tips:
+        try:
+            times.append(snap.store.commit(t).commit_time if t is not None else 0)
+        except READ_ERRORS:  # reported where it was read as a record
+            pass
+    return max(times, default=0)
 
 
 def export(store: Optional[Store]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -82,7 +89,11 @@ def export(store: Optional[Store]) -> tuple[dict[str, Any], dict[str, Any]]:
     newest: Optional[int] = None
     for name in model_names(store):
         snap = ModelSnapshot.load(store, name)
-        meta = snap.metadata()
+        try:
+            meta = snap.metadata()
+        except READ_ERRORS as exc:  # one bad model is a problem; the others export
+            store.problems.add(layout.branch_ref(name), exc)
+            continue
         records = snap.all_versions()
         models[name] = {
             "metadata": metadata_record(meta),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -45,11 +46,34 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def _read(path: Path) -> dict[str, str]:
-    """{key: text} from a cache file; anything unreadable or foreign reads as empty."""
+MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
+
+
+def _read_regular(path: Path) -> Optional[bytes]:
+    """The bytes of path if it is a regular file (not a FIFO, device or symlink) under
+    MAX_FILE; opened without following links or blocking, so it can never hang a read."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read(MAX_FILE + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read(path: Path) -> dict[str, str]:
+    """{key: text} from a cache file; anything unreadable, irregular or foreign reads as empty."""
+    raw = _read_regular(path)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
@@ -59,7 +83,7 @@ def _read(path: Path) -> dict[str, str]:
     return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _write(path: Path, entries: dict[str, str]) -> None:
+def _write(path: Path, entries: dict[str, Any], fmt: str = FORMAT) -> None:
     """Replace path atomically (temp file + rename); any failure leaves it as it was."""
     try:
         path.parent.mkdir(exist_ok=True)
@@ -69,7 +93,7 @@ def _write(path: Path, entries: dict[str, str]) -> None:
     try:
         os.fchmod(fd, 0o644)  # readable like the registry's own files (mkstemp makes 0600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"format": FORMAT, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
+            json.dump({"format": fmt, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
     except (OSError, ValueError):
         try:
@@ -138,10 +162,10 @@ class ModelCache:
         commit, blob, tagger = facts
         return (commit, blob, tagger) if len(commit) == len(blob) == 40 else None
 
-    def put_version_facts(self, tag: str, commit: str, blob: str, tagger: str) -> None:
+    def put_version_facts(self, tag: str, commit: str, blob: str, tagger: str, replace: bool = False) -> None:
         entries = self._manifests.entries
         key = f"tag:{tag}"
-        if key not in entries:
+        if replace or key not in entries:
             entries[key] = json.dumps([commit, blob, tagger], ensure_ascii=False)
             self._manifests.dirty = True
 

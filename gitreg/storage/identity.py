@@ -12,10 +12,13 @@ import os
 import socket
 import time
 import warnings
+from pathlib import Path
+from typing import Optional
 
 import pygit2
 
 from ..errors import IdentityError
+from . import gitconfig
 
 
 def _config_value(config: pygit2.Config, key: str) -> str | None:
@@ -33,8 +36,24 @@ def _config_bool(config: pygit2.Config, key: str) -> bool:
         return False
 
 
-def identity(config: pygit2.Config, role: str) -> tuple[str, str]:
-    """(name, email) for role 'author' or 'committer'."""
+def identity(config: pygit2.Config, role: str, gitdir: Optional[Path] = None) -> tuple[str, str]:
+    """(name, email) for role 'author' or 'committer': what `git var GIT_<ROLE>_IDENT` says
+    for the registry at gitdir; the rules below when git cannot be asked (or has to guess)."""
+    if gitdir is not None:
+        try:
+            known = gitconfig.ident(gitdir, role)
+        except gitconfig.IdentUnknown as exc:
+            if _config_bool(config, "user.useConfigOnly"):
+                raise IdentityError(
+                    "no git identity: set user.name and user.email "
+                    "(git config --global user.name 'You'; git config --global user.email you@example.com)"
+                    f" [git: {exc}]"
+                ) from None
+            known = None  # git cannot guess one (no domain): the documented fallback below
+        if known is not None:
+            if _guessed(gitconfig.read(gitdir), role):
+                _warn_guessed(*known)
+            return _checked(*known)
     upper = role.upper()
     name = os.environ.get(f"GIT_{upper}_NAME") or _config_value(config, "user.name")
     email = (
@@ -55,8 +74,23 @@ def identity(config: pygit2.Config, role: str) -> tuple[str, str]:
         name = name or login
         email = email or f"{login}@{socket.gethostname() or 'localhost'}"
         _warn_guessed(name, email)
+    return _checked(name, email)
+
+
+def _guessed(config: object, role: str) -> bool:
+    """True when git made the identity up (no name or email set anywhere it looks)."""
+    upper = role.upper()
+    has = lambda key: config is not None and key in config  # noqa: E731
+    name = os.environ.get(f"GIT_{upper}_NAME") or has("user.name")
+    email = os.environ.get(f"GIT_{upper}_EMAIL") or has("user.email") or os.environ.get("EMAIL")
+    return not (name and email)
+
+
+def _checked(name: str, email: str) -> tuple[str, str]:
     if any(c in name + email for c in "<>\n"):
         raise IdentityError(f"git identity {name!r} <{email}> contains '<', '>' or a newline")
+    if not name.strip():
+        raise IdentityError("git identity has an empty name: set user.name")
     return name, email
 
 
@@ -76,9 +110,10 @@ def _warn_guessed(name: str, email: str) -> None:
     )
 
 
-def signature(config: pygit2.Config, role: str, when: float | None = None) -> pygit2.Signature:
+def signature(config: pygit2.Config, role: str, when: float | None = None,
+              gitdir: Optional[Path] = None) -> pygit2.Signature:
     when = time.time() if when is None else when
-    name, email = identity(config, role)
+    name, email = identity(config, role, gitdir)
     offset = (time.localtime(when).tm_gmtoff or 0) // 60
     return pygit2.Signature(name, email, int(when), offset)
 

@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 import pygit2
 
 from ..errors import RemoteError
-from . import gitcli, layout
+from . import gitcli, layout, lockowner
 
 MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
@@ -123,6 +123,8 @@ def fetch(git_dir: Path, remote: str) -> None:
             return
         if "cannot lock ref" not in proc.stderr:  # only a concurrent fetch into the mirror is retried
             break
+        if lockowner.break_stale_under(git_dir, mirror_prefix(remote)):
+            continue  # a dead gitreg's lock on the mirror (ours alone: nothing to complete)
         time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise RemoteError(f"cannot fetch from {remote}: {_why(proc)}")
 

@@ -13,7 +13,8 @@ import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
 from ..errors import CorruptRegistryError, GitregError, SyncConflictError
-from . import gitcli, identity, layout, notes, refscan
+from ..problems import ProblemLog
+from . import gitcli, gitconfig, identity, layout, leftovers, lockowner, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
@@ -67,6 +68,7 @@ class Store:
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self._packed = refscan.PackedRefs(Path(repo.path))
+        self.problems = ProblemLog()  # what reads skipped (gitreg/problems.py)
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -120,10 +122,22 @@ class Store:
         """How to sign a 'tag' or 'commit' as git's configuration (or `sign`) says; None: unsigned."""
         from . import signing
 
-        return signing.signer_for(self.repo.config, what, sign)
+        return signing.signer_for(self.config(), what, sign)
+
+    def config(self) -> "gitconfig.GitConfig | pygit2.Config":
+        """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
+        return gitconfig.read(Path(self.repo.path)) or self.repo.config
+
+    def is_signed(self, oid: str) -> bool:
+        """Whether the commit `oid` carries a signature (gpgsig header)."""
+        try:
+            obj = self.repo[oid]
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+        return obj.type == ObjectType.COMMIT and obj.gpg_signature[0] is not None
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
-        return identity.signature(self.repo.config, role, when)
+        return identity.signature(self.config(), role, when, gitdir=Path(self.repo.path))
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
@@ -157,15 +171,19 @@ class Store:
         message: str,
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
         publish: bool = True,
+        check: Optional[Callable[[], None]] = None,
     ) -> None:
         """Compare-and-swap locally; with a publisher, the remote accepts the change first.
 
         Once the remote has it, it is the truth: the local refs then only move
         forward to it (another local process may already have brought it in).
         """
+        leftovers.sweep_if_due(Path(self.repo.path))
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards)
+            update_refs(self.repo, updates, message, guards, check)
             return
+        if check is not None:
+            check()
         self.publisher(updates)
         published = {u.name: u.new for u in updates}
         # The remote has it now: this must not raise RefConflict, which would make the
@@ -238,8 +256,11 @@ class Store:
         limit = PACK_LOOSE_TAGS if limit is None else limit
         if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(layout.MIRROR, limit)):
             return False
+        gitdir = Path(self.repo.path)
+        leftovers.clear_stale_packed_lock(gitdir)  # else every registration waits on it for 1 s
         try:
-            done = gitcli.run(Path(self.repo.path), "pack-refs", "--all", timeout=120)
+            with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):
+                done = gitcli.run(gitdir, "pack-refs", "--all", timeout=leftovers.PACK_SECONDS)
         except (OSError, subprocess.SubprocessError):
             return False
         return done.returncode == 0
@@ -365,8 +386,12 @@ class Store:
         self, tip: Optional[pygit2.Oid], changes: Mapping[str, bytes], message: str, when: float,
         merged: Optional[pygit2.Oid] = None,
     ) -> pygit2.Oid:
-        """A notes commit on `tip` with `changes`; `merged` (another notes tip) makes it a merge."""
+        """A notes commit on `tip` with `changes`; `merged` (another notes tip) makes it a merge.
+
+        Signed as git's configuration says for commits (refused unsigned under
+        gitreg.requireSigned), like every commit gitreg writes (DESIGN.md)."""
+        signer = self.signer("commit")
         base = self.commit(tip).tree if tip is not None else None
         tree = notes.write_notes_tree(self.repo, base, dict(changes))
         parents = [p for p in (tip, merged) if p is not None]
-        return self.write_commit(tree, parents, message, when)
+        return self.write_commit(tree, parents, message, when, signer)

@@ -270,12 +270,11 @@ class Catalog:
         if missing:
             for record in self.registry.get_versions(model, missing):
                 have[record.version] = record
-        return [have[n] for n in names]
+        return [have[n] for n in names if n in have]  # a version that cannot be read is left out
 
     def record(self, model: str, version: str) -> ModelVersion:
-        if version not in self.names(model):
-            self.registry.get_version(model, version)  # raises the facade's clear error
-        return self.records(model, [version])[0]
+        found = self.records(model, [version]) if version in self.names(model) else []
+        return found[0] if found else self.registry.get_version(model, version)  # raises the clear error
 
     def deployments(self, model: str) -> dict[str, Optional[str]]:
         if model not in self._deploy:

@@ -2,10 +2,13 @@
 runs the installed program as a separate process (exit codes, stderr, tracebacks)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
+import struct
 import subprocess
 import sys
+import termios
 from dataclasses import dataclass
 
 import pytest
@@ -44,15 +47,24 @@ def gitreg_proc(registry_path):
     return lambda *args, env=None: run_gitreg("-R", str(registry_path), *args, env=env)
 
 
-def run_on_terminal(args: list[str], stream: str, env: dict | None = None) -> tuple[int, str]:
-    """Run gitreg with stdout or stderr on a real pseudo-terminal; return (exit code, terminal text)."""
+def run_on_terminal(args: list[str], stream: str, env: dict | None = None,
+                    cols: int | None = None) -> tuple[int, str]:
+    """Run gitreg with stdout or stderr on a real pseudo-terminal; return (exit code, terminal text).
+
+    With `cols`, the terminal itself is that wide (its window size; $COLUMNS unset).
+    """
     master, slave = pty.openpty()
     other = subprocess.DEVNULL
+    base = {**os.environ, "COLUMNS": "100"}
+    if cols is not None:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
+        base.pop("COLUMNS")
+        base.pop("LINES", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gitreg", *args],
         stdout=slave if stream == "stdout" else other,
         stderr=slave if stream == "stderr" else other,
-        env={**os.environ, "COLUMNS": "100", **(env or {})},
+        env={**base, **(env or {})},
     )
     os.close(slave)
     chunks = []

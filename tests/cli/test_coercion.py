@@ -1,5 +1,5 @@
 """Command-line values are converted without pydantic (gitreg/cli/coercion.py), with the
-same results and the same one-line errors as typer's own conversion."""
+same results as typer's own conversion and one style of one-line errors, exit status 2."""
 from __future__ import annotations
 
 import json
@@ -24,9 +24,12 @@ def test_values_of_every_kind_are_converted(cli, tmp_path):
 
 def test_bad_numbers_are_one_line_usage_errors(cli):
     for args, message in (
-        (["--samples", "abc"], "Invalid value for '--samples': Input should be a valid integer"),
-        (["--samples", "2.5"], "Invalid value for '--samples': Input should be a valid integer"),
-        (["--learning-rate", "1e"], "Invalid value for '--learning-rate': Input should be a valid number"),
+        (["--samples", "abc"], "Invalid value for '--samples': 'abc' is not a whole number"),
+        (["--samples", "2.5"], "Invalid value for '--samples': '2.5' is not a whole number"),
+        (["--learning-rate", "1e"], "Invalid value for '--learning-rate': '1e' is not a number"),
+        (["--accuracy", "nan"], "Invalid value for '--accuracy': 'nan' is not a finite number"),
+        (["--accuracy", "-inf"], "Invalid value for '--accuracy': '-inf' is not a finite number"),
+        (["--metric", "mmlu=nan"], "Invalid value for '--metric': mmlu: 'nan' is not a finite number"),
     ):
         r = cli("add", "majora", *args)
         assert r.code == 2 and r.out == "", args

@@ -13,7 +13,7 @@ def test_errors_are_one_line_without_traceback(gitreg_proc, registry_path, tmp_p
         (["add", "bad name"], 1),
         (["add", "majora", "1.0"], 1),
         (["add", "Majora"], 1),
-        (["add", "majora", "--accuracy", "inf"], 1),
+        (["add", "majora", "--accuracy", "inf"], 2),
         (["add", "majora", "--accuracy", "abc"], 2),
         (["add", "majora", "--samples", "-3"], 1),
         (["add", "majora", "--parent", "v7"], 1),

@@ -29,4 +29,14 @@ def test_colour_on_a_terminal_and_none_with_no_color(cli, registry_path):
     assert code == 0 and "\x1b[" in coloured and "● v1" in coloured
     code, plain = run_on_terminal(["-R", str(registry_path), "list"], "stdout", env={"NO_COLOR": "1"})
     assert code == 0 and "● v1" in plain
-    assert "\x1b[3" not in plain  # no foreground colours (bold may remain, as NO_COLOR allows)
+    assert "\x1b" not in plain  # no escape code at all
+
+
+def test_no_color_hashing_says_so_in_one_plain_line(tmp_path, registry_path):
+    big = tmp_path / "model.gguf"
+    with open(big, "wb") as fh:
+        fh.truncate(LARGE + 1024)
+    args = ["-R", str(registry_path), "add", "majora", "--gguf-path", str(big), "-q"]
+    code, err = run_on_terminal(args, "stderr", env={"NO_COLOR": "1"})
+    assert code == 0, err
+    assert err == "gitreg: hashing model.gguf (64.0 MiB)\r\n"  # no live bar: it needs cursor codes

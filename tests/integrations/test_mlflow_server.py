@@ -111,7 +111,7 @@ def seeded(server):
     reg.register_model("majora", base_model="Qwen2.5-Coder-7B", evaluation_scores={"accuracy": 0.81},
                        notes="baseline")
     reg.register_model("majora", evaluation_scores={"accuracy": 0.86}, tags=["team=nlp"])
-    reg.deploy("majora", "v2", environment="champion")
+    reg.deploy("majora", "v2", environment="champion", new_environment=True)
     return server
 
 

@@ -7,11 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context, options
+from ..terminal import write
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     version: Annotated[Optional[str], typer.Argument(help="Version (default: next vN).")] = None,
     base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
     framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
@@ -77,7 +78,7 @@ def run(
 
         read = ModelRegistry.read_params_file(params_from)
         if read.note():
-            sys.stderr.write(f"gitreg: note: {read.note()}\n")
+            write(f"gitreg: note: {read.note()}", sys.stderr)
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
@@ -93,11 +94,12 @@ def run(
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:
-        print(v.version)
+        context.say(v.version)
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
         new = "new model; " if new_model else ""
-        context.say(f"Registered {v.model_name} {v.version} ({new}commit {v.commit[:12]}{parent_note})")
+        signed = ", signed" if context.registry(ctx).is_signed(v.commit) else ""
+        context.say(f"Registered {v.model_name} {v.version} ({new}commit {v.commit[:12]}{parent_note}{signed})")
     close = reg.similar_models(model) if new_model else []
     if close:  # a typo creates a permanent model: say which existing ones were likely meant
-        sys.stderr.write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}\n")
+        write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}", sys.stderr)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import re
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from .. import context, options
+from ..terminal import clean, write
 
 # Registry text is shown as text: no terminal control sequences (tabs and newlines stay).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def run(
@@ -27,11 +26,11 @@ def run(
         context.emit_json(card.to_dict())
         return
     if card.problem:
-        sys.stderr.write(f"gitreg: warning: {_CONTROL.sub('?', card.problem)}\n")
+        write(f"gitreg: warning: {clean(card.problem, one_line=True)}", sys.stderr)
     if metadata:
         for key, value in {**card.metadata, **{f"result {k}": v for k, v in card.results.items()}}.items():
             shown = ", ".join(value) if isinstance(value, list) else value
-            sys.stdout.write(_CONTROL.sub("?", f"{key}: {shown}") + "\n")
+            write(f"{key}: {shown}")
         return
-    text = _CONTROL.sub("?", card.text)
+    text = clean(card.text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

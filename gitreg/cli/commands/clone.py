@@ -18,7 +18,7 @@ def run(
     from gitreg.registry import ModelRegistry
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
-    registry = ModelRegistry.clone(url, target)
+    registry = context.track(ModelRegistry.clone(url, target))
     models = registry.list_models()
     versions = sum(len(registry.list_versions(m)) for m in models)
     context.say(f"Cloned {url} into {registry.path}: {len(models)} models, {versions} versions")

@@ -4,26 +4,32 @@ from typing import Annotated
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    a: Annotated[str, typer.Argument(help="First version.")],
-    b: Annotated[str, typer.Argument(help="Second version.")],
+    model: options.Model,
+    versions: Annotated[list[str], typer.Argument(metavar="VERSION...", autocompletion=complete.versions,
+                                                  help="Two or more versions (or references); Δ is against the first.")],
+    only_diff: Annotated[bool, typer.Option("--only-diff", help="Only rows whose values differ.")] = False,
     json_out: options.Json = False,
 ) -> None:
-    """Compare two versions' metrics and training parameters."""
-    diff = context.registry(ctx).compare_versions(model, a, b)
+    """Compare versions' metrics and training parameters side by side; * marks the best per row."""
+    if len(versions) < 2:
+        raise typer.BadParameter("give two or more versions to compare", param_hint="VERSIONS")
+    comparison = context.registry(ctx).compare(model, *versions)
+    if only_diff:
+        comparison = comparison.only_diff()
     if json_out:
-        context.emit_json({"model_name": model, "versions": [a, b], "diff": diff})
+        context.emit_json(comparison.to_dict())
         return
-    from ..render import compare_table
+    from ..query_render import compare_table
 
     console = context.out()
-    console.print(f"{model}: {a} vs {b}", style="bold", markup=False)
-    if not diff:
-        console.print("No metrics or training parameters recorded in either version.", markup=False)
+    console.print(f"{model}: {' vs '.join(versions)}", style="bold", markup=False)
+    if not comparison.rows:
+        what = "differ" if only_diff else "are recorded"
+        console.print(f"No metrics or training parameters {what} in these versions.", markup=False)
         return
-    console.print(compare_table(a, b, diff))
+    console.print(compare_table(comparison))

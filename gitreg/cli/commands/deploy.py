@@ -4,13 +4,13 @@ from typing import Annotated
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    version: Annotated[str, typer.Argument(help="Version to deploy.")],
+    model: options.Model,
+    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version to deploy.")],
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
@@ -32,7 +32,13 @@ def run(
     if record is None:
         context.say(f"{model} {version} is already deployed in {env}")
         return
-    context.say(f"Deployed {model} {version} to {env}" + _replaced(reg, model, record.previous_version))
+    context.say(f"Deployed {model} {version} to {env}" + _replaced(reg, model, record.previous_version)
+                + signed(reg, record.commit))
+
+
+def signed(reg, commit: str) -> str:
+    """' (signed)' after the confirmation of a write whose commit is signed."""
+    return " (signed)" if reg.is_signed(commit) else ""
 
 
 def _replaced(reg, model: str, previous) -> str:

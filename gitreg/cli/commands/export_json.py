@@ -27,6 +27,8 @@ def run(
 
     from gitreg.interchange.exporter import dumps
 
+    from ..terminal import json_safe
+
     registry_doc, _ = context.registry(ctx).export_json(output, lineage_out)
     if output is None:
-        sys.stdout.write(dumps(registry_doc))
+        sys.stdout.write(json_safe(dumps(registry_doc)))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from .. import context, options
@@ -9,7 +7,7 @@ from .. import context, options
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     json_out: options.Json = False,
 ) -> None:
     """Every event of a model, oldest first, read from git."""

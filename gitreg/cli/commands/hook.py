@@ -7,7 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..context import say
+from ..helptext import GitregCommand, GitregGroup
+from ..terminal import write
+
 app = typer.Typer(
+    cls=GitregGroup,
     name="hook", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Register versions from a training repository's commits (.gitreg.yaml, post-commit hook).",
 )
@@ -17,23 +22,23 @@ Repo = Annotated[
 ]
 
 
-@app.command("install")
+@app.command("install", cls=GitregCommand)
 def install(repo: Repo = Path(".")) -> None:
     """Install the post-commit hook (honours core.hooksPath; keeps and chains an existing hook)."""
     from gitreg.training import hook
 
-    print(hook.install(repo).message)  # plain: a long path must not be wrapped
+    say(hook.install(repo).message)  # plain: a long path must not be wrapped
 
 
-@app.command("uninstall")
+@app.command("uninstall", cls=GitregCommand)
 def uninstall(repo: Repo = Path(".")) -> None:
     """Remove gitreg's post-commit hook and put back the hook it replaced."""
     from gitreg.training import hook
 
-    print(hook.uninstall(repo).message)
+    say(hook.uninstall(repo).message)
 
 
-@app.command("run")
+@app.command("run", cls=GitregCommand)
 def run(
     ctx: typer.Context,
     repo: Repo = Path("."),
@@ -52,9 +57,9 @@ def run(
             raise typer.BadParameter("--hook registers HEAD; drop --rev", param_hint="--rev")
         result = training_run.run_as_hook(repo, registry)
         if result.line:
-            sys.stderr.write(result.line + "\n")
+            write(result.line, sys.stderr)
         return
     outcome = training_run.register_commit(repo, rev, registry)
     for warning in outcome.warnings:
-        sys.stderr.write(f"gitreg: warning: {warning}\n")
-    print(outcome.message[0].upper() + outcome.message[1:])
+        write(f"gitreg: warning: {warning}", sys.stderr)
+    say(outcome.message[0].upper() + outcome.message[1:])

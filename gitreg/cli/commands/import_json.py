@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
+from ..context import say
+from ..terminal import plural, write
 
 
 def run(
@@ -33,21 +35,18 @@ def run(
     with step_progress() as progress:
         report = context.registry(ctx).import_json(registry_json, lineage, dry_run=dry_run, progress=progress)
     for notice in report.notices:
-        sys.stderr.write(f"gitreg: note: {notice}\n")
+        write(f"gitreg: note: {notice}", sys.stderr)
     counts = [
-        _plural(report.count("model"), "model"), _plural(report.count("version"), "version"),
-        _plural(report.count("deploy"), "deployment"), _plural(report.count("status"), "status note"),
+        plural(report.count("model"), "model"), plural(report.count("version"), "version"),
+        plural(report.count("deploy"), "deployment"), plural(report.count("status"), "status note"),
     ]
     unchanged = f"{len(report.unchanged)} already present and unchanged"
     if dry_run:
-        print(f"Would import {', '.join(counts)} ({unchanged}); nothing written")
+        say(f"Would import {', '.join(counts)} ({unchanged}); nothing written")
         for step in report.steps:
-            print(f"  {step.describe()}")
+            say(f"  {step.describe()}")
     elif not report.steps:
-        print(f"Nothing to import: {unchanged}")
+        say(f"Nothing to import: {unchanged}")
     else:
-        print(f"Imported {', '.join(counts)} ({unchanged})")
+        say(f"Imported {', '.join(counts)} ({unchanged})")
 
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from .. import context, options
@@ -9,8 +7,9 @@ from .. import context, options
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     json_out: options.Json = False,
+    metrics: options.Metrics = None,
 ) -> None:
     """Show a model: metadata, deployments and versions."""
     reg = context.registry(ctx)
@@ -24,8 +23,10 @@ def run(
             "versions": [v.to_dict() for v in versions],
         })
         return
+    from .. import columns
     from ..render import versions_table
 
+    columns.warn_missing(versions, columns.parse(metrics))
     console = context.out()
     console.print(f"Model: {model}", style="bold", markup=False)
     for label, value in (("Description", meta.description), ("Owner", meta.owner),
@@ -37,4 +38,4 @@ def run(
         console.print(f"  Deployed in {env}: {version or '(nothing: undeployed)'}", markup=False)
     console.print(f"  Versions: {len(versions)} ({sum(v.deployed for v in versions)} deployed)", markup=False)
     console.print()
-    console.print(versions_table(versions))
+    console.print(versions_table(versions, columns.parse(metrics), width=console.width))

@@ -4,13 +4,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    version: Annotated[Optional[str], typer.Argument(help="Version (default: all).")] = None,
+    model: options.Model,
+    version: Annotated[
+        Optional[str], typer.Argument(autocompletion=complete.versions, help="Version (default: all).")
+    ] = None,
     json_out: options.Json = False,
 ) -> None:
     """Show ancestors, descendants, training data and code commits."""

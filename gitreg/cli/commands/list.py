@@ -7,9 +7,13 @@ import typer
 from .. import context, options
 
 
-def run(ctx: typer.Context, json_out: options.Json = False) -> None:
+def run(ctx: typer.Context, json_out: options.Json = False, metrics: options.Metrics = None) -> None:
     """List every model and its versions (● deployed, ○ not)."""
-    from gitreg.report import RULE, model_block
+    from gitreg.report import RULE
+
+    from .. import columns
+    from ..render import line_style, list_line
+    from ..terminal import clean
 
     reg = context.registry(ctx)
     names = reg.list_models()
@@ -25,28 +29,35 @@ def run(ctx: typer.Context, json_out: options.Json = False) -> None:
     if not names:
         context.say(f"No models registered in {reg.path}")
         return
+    wanted = columns.parse(metrics)
     # One model at a time (memory stays O(model)), one write per model: rich's
     # per-call overhead would cost seconds at 10,000 versions.
-    if context.plain_stdout():  # a pipe or NO_COLOR: the seed's text, without importing rich
+    if context.plain_stdout():  # a pipe or NO_COLOR: the seed's text, without rich
         sys.stdout.write(f"Registered Models:\n{RULE}\n")
         for name in names:
-            sys.stdout.write("\n" + "\n".join(model_block(name, reg.list_versions(name))) + "\n")
+            versions = reg.list_versions(name)
+            shown = columns.for_lines(versions, wanted)
+            lines = [clean(name, one_line=True), _count(versions)]
+            lines += ["  " + list_line(v, shown) for v in versions]
+            sys.stdout.write("\n" + "\n".join(lines) + "\n")
         return
     from rich.text import Text
 
-    from ..render import version_line
-
     console = context.out()
-    console.print("Registered Models:", style="bold", markup=False)
-    console.print(RULE, markup=False)
+    console.print("Registered Models:", style="bold")
+    console.print(RULE)
     for name in names:
         versions = reg.list_versions(name)
-        count = sum(1 for v in versions if v.deployed)
+        shown = columns.for_lines(versions, wanted)
         body = Text("\n")
-        body.append(name, style="bold")
-        body.append(f"\n  Versions: {len(versions)} ({count} deployed)\n")
+        body.append(clean(name, one_line=True), style="bold")
+        body.append(f"\n{_count(versions)}\n")
         for v in versions:
             body.append("  ")
-            body.append_text(version_line(v))
+            body.append(list_line(v, shown), style=line_style(v))
             body.append("\n")
         console.print(body, end="")
+
+
+def _count(versions: list) -> str:
+    return f"  Versions: {len(versions)} ({sum(1 for v in versions if v.deployed)} deployed)"

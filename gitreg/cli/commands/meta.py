@@ -9,7 +9,7 @@ from .. import context, options
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     description: Annotated[Optional[str], typer.Option(help="Model description.")] = None,
     owner: Annotated[Optional[str], typer.Option(help="Owner.")] = None,
     tag: Annotated[

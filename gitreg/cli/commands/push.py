@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
+from ..terminal import plural, write
 
 
 def run(
@@ -18,11 +19,11 @@ def run(
     report = context.registry(ctx).push(remote)
     for ref in report.pushed:
         context.say(f"  {ref}")
-    context.say(f"Pushed {len(report.pushed)} refs to {report.remote}" if report.pushed
+    context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}" if report.pushed
                 else f"{report.remote} is up to date")
     if report.behind:
-        sys.stderr.write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: "
-                         "run 'gitreg pull'\n")
+        write(f"gitreg: note: {report.remote} has newer {', '.join(report.behind)}: run 'gitreg pull'",
+              sys.stderr)
     if report.conflicts:
         raise SyncConflictError(
             "not pushed, diverged from " + report.remote + ": "

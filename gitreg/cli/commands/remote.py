@@ -6,14 +6,16 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context, options
+from ..helptext import GitregCommand, GitregGroup
 
 app = typer.Typer(
+    cls=GitregGroup,
     name="remote", help="Manage the registry's remotes (any git URL: path, git://, ssh, https).",
     no_args_is_help=True, rich_markup_mode=None,
 )
 
 
-@app.command("add")
+@app.command("add", cls=GitregCommand)
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Remote name, e.g. origin.")],
@@ -29,14 +31,14 @@ def add(
     context.say(f"Added remote {info.name} {info.url}" + (" (sync: writes are published here)" if info.sync else ""))
 
 
-@app.command("remove")
+@app.command("remove", cls=GitregCommand)
 def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Remote name.")]) -> None:
     """Remove a remote (its refs on the server are not touched)."""
     context.registry(ctx).remove_remote(name)
     context.say(f"Removed remote {name}")
 
 
-@app.command("list")
+@app.command("list", cls=GitregCommand)
 def list_(ctx: typer.Context, json: options.Json = False) -> None:
     """List remotes; the sync remote is marked."""
     found = context.registry(ctx).remotes()

@@ -4,15 +4,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import context, options
-from .deploy import _replaced
+from .. import complete, context, options
+from .deploy import _replaced, signed
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     version: Annotated[
-        Optional[str], typer.Argument(help="Version to go back to (default: the previous one).")
+        Optional[str],
+        typer.Argument(autocompletion=complete.versions, help="Version to go back to (default: the previous one).")
     ] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
@@ -26,4 +27,5 @@ def run(
     reg = context.registry(ctx)
     v = reg.rollback(model, version, environment=env, reason=reason, sign=sign)
     last = reg.deployment_history(model, env)[-1]
-    context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version))
+    context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version)
+                + signed(reg, last.commit))

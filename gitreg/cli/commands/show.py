@@ -4,13 +4,13 @@ from typing import Annotated
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    version: Annotated[str, typer.Argument(help="Version.")],
+    model: options.Model,
+    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version.")],
     json_out: options.Json = False,
 ) -> None:
     """Show everything about one version."""

@@ -4,19 +4,22 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import context, options
+from .. import complete, context, options
+from .deploy import signed
 
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: options.Model,
     version: Annotated[
-        Optional[str], typer.Argument(help="Version expected to be live (default: whatever is).")
+        Optional[str],
+        typer.Argument(autocompletion=complete.versions, help="Version expected to be live (default: whatever is).")
     ] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
 ) -> None:
     """Take a model out of an environment."""
-    record = context.registry(ctx).undeploy(model, version, environment=env, reason=reason, sign=sign)
-    context.say(f"Undeployed {model} {record.previous_version} from {env}")
+    reg = context.registry(ctx)
+    record = reg.undeploy(model, version, environment=env, reason=reason, sign=sign)
+    context.say(f"Undeployed {model} {record.previous_version} from {env}" + signed(reg, record.commit))

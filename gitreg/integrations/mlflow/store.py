@@ -189,7 +189,7 @@ class GitregStore(AbstractStore):
             if wanted in STAGE_ENVIRONMENTS:
                 env = STAGE_ENVIRONMENTS[wanted]
                 replaced = view.aliases.get(env)
-                registry.deploy(name, found.version, environment=env, reason=reason)
+                registry.deploy(name, found.version, environment=env, reason=reason, new_environment=True)
                 if archive_existing_versions and replaced not in (None, found.version):
                     _archive_if_undeployed(registry, name, replaced)
             else:
@@ -244,7 +244,7 @@ class GitregStore(AbstractStore):
     def set_registered_model_alias(self, name, alias, version):
         _, found = self._version(name, version, write=True)
         with translated():
-            self.registry.deploy(name, found.version, environment=alias, reason="MLflow alias")
+            self.registry.deploy(name, found.version, environment=alias, reason="MLflow alias", new_environment=True)
 
     def delete_registered_model_alias(self, name, alias):
         view = self._view(name, write=True)

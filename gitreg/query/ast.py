@@ -1,0 +1,69 @@
+"""The query's syntax tree: what the parser makes and the evaluator compiles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+    quoted: bool  # a quoted literal is always text ("1" is not the number 1)
+    column: int
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # as written (an alias or a metric name)
+    column: int
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: Field
+    op: str  # = != < <= > >= ~ !~
+    value: Literal
+    op_column: int
+
+
+@dataclass(frozen=True)
+class InList:
+    field: Field
+    values: tuple[Literal, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Between:
+    field: Field
+    low: Literal
+    high: Literal
+
+
+@dataclass(frozen=True)
+class Exists:
+    """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
+    field: Field
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: "Node"
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    """The empty query."""
+
+
+Node = Union[Compare, InList, Between, Exists, And, Or, Not, MatchAll]

@@ -1,0 +1,93 @@
+"""`gitreg doctor` reports what crashes and plain-git mistakes left, and --repair fixes it by appending."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from gitreg import ModelRegistry
+from gitreg.cli.main import main
+
+from .crashcheck import half_versions
+from .test_crash import _DIE_BETWEEN_TAG_AND_BRANCH
+
+
+def _doctor(capsys, path, *args):
+    capsys.readouterr()
+    code = main(["-R", str(path), "doctor", *args])
+    return code, capsys.readouterr().out
+
+
+def _old(path):
+    past = time.time() - 7200
+    os.utime(path, (past, past))
+
+
+def _untagged_version(git, path, model, version):
+    """A register commit on the branch with no tag: what gitreg before this change could leave."""
+    tip = git(path, "rev-parse", f"refs/heads/{model}").strip()
+    manifest = f"schema: gitreg/1\nmodel_name: {model}\nversion: {version}\nstatus: completed\n"
+    blob = git(path, "hash-object", "-w", "--stdin", input=manifest).strip()
+    tree = git(path, "mktree", input=f"100644 blob {blob}\tmanifest.yaml\n").strip()
+    commit = git(path, "commit-tree", tree, "-p", tip, "-m", f"register {model} {version}").strip()
+    git(path, "update-ref", f"refs/heads/{model}", commit, tip)
+    return commit
+
+
+def test_a_clean_registry_has_nothing_to_repair(reg, registry_path, capsys):
+    reg.register_model("m")
+    code, out = _doctor(capsys, registry_path)
+    assert code == 0 and "nothing to repair" in out
+
+
+def test_doctor_reports_and_repairs_crash_leftovers(reg, registry_path, capsys, git):
+    reg.register_model("m")
+    proc = subprocess.run([sys.executable, "-c", _DIE_BETWEEN_TAG_AND_BRANCH, str(registry_path)])
+    assert proc.returncode == -signal.SIGKILL
+    tmp = registry_path / "objects" / "ab" / "tmp_object_git2_Xy12"
+    tmp.parent.mkdir(exist_ok=True)
+    tmp.write_bytes(b"partial")
+    _old(tmp)
+    packed_lock = registry_path / "packed-refs.lock"
+    packed_lock.write_text("")
+    _old(packed_lock)
+
+    code, out = _doctor(capsys, registry_path)
+    assert code == 1
+    assert "stale-lock: refs/heads/m.lock" in out and "gone" in out
+    assert "unowned-lock: packed-refs.lock" in out
+    assert "temp-object: objects/ab/tmp_object_git2_Xy12" in out
+    assert "unreachable-tag: refs/tags/m/v2" in out
+    assert tmp.exists() and packed_lock.exists()  # a report changes nothing
+
+    code, out = _doctor(capsys, registry_path, "--repair", "--yes")
+    assert code == 0, out
+    assert not tmp.exists() and not packed_lock.exists()
+    assert not list((registry_path / "refs").rglob("*.lock"))
+    assert half_versions(registry_path) == []
+    assert [v.version for v in ModelRegistry(registry_path).list_versions("m")] == ["v1", "v2"]
+    code, out = _doctor(capsys, registry_path)
+    assert code == 0 and "nothing to repair" in out
+
+
+def test_an_untagged_register_commit_is_never_given_its_number_again(reg, registry_path, git, capsys):
+    reg.register_model("m")
+    _untagged_version(git, registry_path, "m", "v2")
+    assert ModelRegistry(registry_path).register_model("m").version == "v3"
+    code, out = _doctor(capsys, registry_path)
+    assert code == 1 and "untagged-version" in out and "v2" in out
+    code, out = _doctor(capsys, registry_path, "--repair", "--yes")
+    assert code == 0, out
+    assert git(registry_path, "rev-parse", "m/v2^{commit}").strip()
+    assert half_versions(registry_path) == []
+
+
+def test_a_version_registered_twice_is_reported(reg, registry_path, git, capsys):
+    reg.register_model("m")
+    reg.register_model("m")
+    _untagged_version(git, registry_path, "m", "v2")  # a second `register m v2` on the branch
+    code, out = _doctor(capsys, registry_path, "--repair", "--yes")
+    assert code == 1
+    assert "registered-twice: refs/tags/m/v2" in out and "no automatic repair" in out

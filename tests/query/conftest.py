@@ -1,0 +1,13 @@
+"""The `sample` registry (tests/query/sample.py) as a fixture."""
+from __future__ import annotations
+
+import pytest
+
+from gitreg import ModelRegistry
+
+from .sample import build_sample
+
+
+@pytest.fixture
+def sample(reg) -> ModelRegistry:
+    return build_sample(reg)
