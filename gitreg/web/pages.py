@@ -22,6 +22,7 @@ from . import svg, text, urls
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)
 MAX_METRIC_COLUMNS = 16
+MAX_PROBLEMS = 200  # listed on one page
 MAX_ANCESTORS = 10  # the lineage page has the rest
 
 
@@ -51,6 +52,7 @@ class ModelRow:
 @dataclass
 class IndexPage:
     models: list[ModelRow]
+    problems: list[str] = field(default_factory=list)  # bad objects skipped while reading
     title: str = "Models"
 
 
@@ -96,6 +98,7 @@ class ModelPage:
     rows: list[VersionRow]
     pager: Pager
     nav: "ModelNav"
+    problems: list[str] = field(default_factory=list)
     served: bool = False  # the diff form needs the server
     version_names: list[str] = field(default_factory=list)  # for the diff form (served only)
     title: str = ""
@@ -311,6 +314,11 @@ class Catalog:
             self._flat[key] = out
         return self._flat[key]
 
+    def problems(self, model: Optional[str] = None) -> list[str]:
+        """What the reads so far skipped (a bad tag, note, manifest), each naming its ref; of one model."""
+        found = self.registry.problems
+        return [str(p) for p in found if model is None or model in p.ref.split("/")[2:]][:MAX_PROBLEMS]
+
     def model_parents(self, model: str) -> dict[str, Optional[str]]:
         return self.tracker.get_parents(model)
 
@@ -354,7 +362,7 @@ def index_page(catalog: Catalog) -> IndexPage:
         except GitregError as exc:
             row.problem = str(exc)
         rows.append(row)
-    return IndexPage(rows)
+    return IndexPage(rows, catalog.problems())
 
 
 def pager(total: int, page: int, size: int, href) -> Pager:
@@ -403,6 +411,7 @@ def model_page(catalog: Catalog, model: str, page: int = 1, *, served: bool = Fa
     return ModelPage(
         model, meta.description, meta.owner, list(meta.tags), _badges(catalog, model), metric_names, rows,
         pager(len(names), page, PAGE_SIZE, lambda n: urls.model(model, n)), _nav(model, "versions"),
+        problems=catalog.problems(model),
         served=served, version_names=list(names) if served and len(names) <= 2000 else [],
         title=f"{model}: versions",
     )

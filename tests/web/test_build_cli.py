@@ -59,17 +59,22 @@ def test_card_markdown_is_escaped_text():
     assert "<a " not in html and "javascript:alert(1)" in html
 
 
-def test_one_unreadable_model_does_not_stop_the_site(cli, reg, tmp_path, registry_path, git):
+def test_one_bad_object_does_not_stop_the_site(cli, reg, tmp_path, registry_path, git):
     reg.register_model("majora", evaluation_scores={"accuracy": 0.5})
     reg.register_model("minor")
     blob = git(registry_path, "hash-object", "-w", "--stdin", input="not a commit\n").strip()
     git(registry_path, "update-ref", "refs/tags/minor/v2", blob)  # a tag on a non-commit (DESIGN.md)
-    assert cli("web", "build", "-o", str(tmp_path / "site")).code == 0
-    index = (tmp_path / "site" / "index.html").read_text()
-    assert 'href="m/majora/index.html"' in index and 'href="m/minor/' not in index  # no link to a page not built
-    assert '<th scope="row">minor</th>' in index
-    assert "cannot be read:" in index and blob in index
-    assert (tmp_path / "site" / "m/majora/v1.html").is_file()
+    result = cli("web", "build", "-o", str(tmp_path / "site"))
+    assert result.code == 1 and "refs/tags/minor/v2" in result.err  # as every read command: said, non-zero
+    assert result.out.startswith("Wrote 11 pages for 2 models")
+    site = tmp_path / "site"
+    index = (site / "index.html").read_text()
+    assert 'href="m/majora/index.html"' in index and 'href="m/minor/index.html"' in index
+    assert "Skipped while reading" in index and "refs/tags/minor/v2" in index
+    minor = (site / "m/minor/index.html").read_text()
+    assert "refs/tags/minor/v2" in minor and 'href="../../m/minor/v1.html"' in minor
+    assert (site / "m/minor/v1.html").is_file() and not (site / "m/minor/v2.html").exists()
+    assert "refs/tags/minor" not in (site / "m/majora/index.html").read_text()
 
 
 def test_files_of_newer_records_show_stored_and_contents():
