@@ -23,7 +23,7 @@ def _web():
         from gitreg.errors import GitregError
 
         raise GitregError(f"gitreg web needs the 'web' extra ({exc.name} is missing): "
-                          "pip install 'gitreg[web]'") from None
+                          "pip install 'git-model-registry[web]'") from None
     return web
 
 
