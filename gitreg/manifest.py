@@ -12,6 +12,7 @@ from .records import (
     METRIC_FIELDS,
     TRAINING_FIELDS,
     ArtifactFile,
+    ContentFile,
     EvaluationScores,
     ModelMetadata,
     ModelVersion,
@@ -104,7 +105,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The manifest; `training_repo` (optional, written only when known) is an addition
     to gitreg/1 that older readers keep as an unknown key."""
-    by_role = {f.role: f.path for f in files}
+    by_role = _first_of_role(files)
     manifest = {
         "schema": SCHEMA,
         "model_name": model,
@@ -128,6 +129,40 @@ def build_manifest(
     for key, value in (extra_keys or {}).items():  # checked against RESERVED_KEYS by prepare
         manifest[key] = value
     return manifest
+
+
+def _first_of_role(files: list[ArtifactFile]) -> dict[str, str]:
+    """{role: path of its first file} (lora_path / gguf_path name the first of their role)."""
+    out: dict[str, str] = {}
+    for f in files:
+        out.setdefault(f.role, f.path)
+    return out
+
+
+def _content(c: Any) -> ContentFile:
+    """One `contents:` entry as read; a malformed one keeps what it has, so a reader that needs
+    it (get, verify) reports it, while listing versions never stops on it."""
+    if not isinstance(c, dict):
+        return ContentFile(str(c)[:200], "", -1)
+    size = c.get("size_bytes")
+    return ContentFile(str(c.get("path", "")), str(c.get("sha256") or ""),
+                       size if isinstance(size, int) and not isinstance(size, bool) else -1)
+
+
+def _file(f: dict[str, Any]) -> ArtifactFile:
+    contents = f.get("contents")
+    stored = f.get("stored")
+    return ArtifactFile(
+        role=str(f.get("role", "other")), path=str(f.get("path", "")),
+        sha256=f.get("sha256"), size_bytes=f.get("size_bytes"),
+        contents=[_content(c) for c in contents] if isinstance(contents, list) else None,
+        stored=str(stored) if stored is not None else None,
+    )
+
+
+def files_of(manifest: dict[str, Any]) -> list[ArtifactFile]:
+    """The files: entries of a manifest as records (entries that are not mappings are left out)."""
+    return [_file(f) for f in _list(manifest.get("files")) if isinstance(f, dict)]
 
 
 def _status(value: Any, where: str) -> VersionStatus:
@@ -177,15 +212,8 @@ def read_version(
         if isinstance(training_raw, dict)
         else None
     )
-    files = [
-        ArtifactFile(
-            role=str(f.get("role", "other")), path=str(f.get("path", "")),
-            sha256=f.get("sha256"), size_bytes=f.get("size_bytes"),
-        )
-        for f in _list(manifest.get("files"))
-        if isinstance(f, dict)
-    ]
-    by_role = {f.role: f.path for f in files}
+    files = files_of(manifest)
+    by_role = _first_of_role(files)
     parent = relative(manifest.get("parent_version"), model)
     return ModelVersion(
         model_name=model,

@@ -65,6 +65,14 @@ def check_environment_name(name: object) -> str:
     return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
 
+_ROLE_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def check_role(name: object) -> str:
+    """A file role (lora, gguf, tokenizer, ...): the model-name grammar in lower case."""
+    return _check_common("file role", name, _ROLE_RE, "[a-z0-9][a-z0-9._-]* (lower case)")
+
+
 def check_remote_name(name: object) -> str:
     """Remote names follow the model-name grammar: they become config keys and ref paths."""
     return _check_common("remote", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")

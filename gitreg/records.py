@@ -79,19 +79,36 @@ class EvaluationScores:
         return out
 
 
+@dataclass(frozen=True)
+class ContentFile:
+    """One regular file inside a directory artifact (manifest `contents:`)."""
+    path: str  # relative, '/'-separated
+    sha256: str
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "size_bytes": self.size_bytes}
+
+
 @dataclass
 class ArtifactFile:
     role: str
     path: str
     sha256: Optional[str] = None
     size_bytes: Optional[int] = None
+    contents: Optional[list[ContentFile]] = None  # a directory: each regular file, sorted by path
+    stored: Optional[str] = None  # "lfs" when the bytes are in the registry's LFS store
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"role": self.role, "path": self.path}
+        d: dict[str, Any] = {"role": self.role, "path": self.path}
         if self.sha256 is not None:
             d["sha256"] = self.sha256
         if self.size_bytes is not None:
             d["size_bytes"] = self.size_bytes
+        if self.contents is not None:
+            d["contents"] = [c.to_dict() for c in self.contents]
+        if self.stored is not None:
+            d["stored"] = self.stored
         return d
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -16,8 +17,8 @@ import pygit2
 from . import artifacts, values, yamlio
 from . import manifest as mf
 from .errors import InvalidNameError, InvalidValueError, VersionExistsError
-from .names import check_model_name, check_version_name, is_version_name, next_version, split_qualified
-from .records import REGISTRATION_STATUSES
+from .names import check_model_name, check_role, check_version_name, is_version_name, next_version, split_qualified
+from .records import REGISTRATION_STATUSES, ArtifactFile
 from .snapshot import ModelSnapshot, model_names
 from .storage import layout
 from .storage.repository import Store
@@ -45,6 +46,8 @@ class Registration:
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
     extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
+    planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
+    store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
 
@@ -60,6 +63,8 @@ def prepare(
     evaluation_scores: Optional[dict[str, Any]],
     paths: dict[str, Any],
     training_data: Any,
+    files: Any = None,
+    store_files: bool = False,
     git_commit: Optional[str],
     tags: Any,
     notes: Any,
@@ -89,10 +94,7 @@ def prepare(
     card: Optional[bytes] = None
     if model_card is not None:
         if isinstance(model_card, os.PathLike):
-            try:
-                card = open(model_card, "rb").read()
-            except OSError as exc:
-                raise InvalidValueError(f"cannot read model card {model_card}: {exc.strerror}") from None
+            card = artifacts.read_card(model_card)
         elif isinstance(model_card, (str, bytes)):
             card = model_card.encode() if isinstance(model_card, str) else model_card
         else:
@@ -116,14 +118,55 @@ def prepare(
         "hardware": values.check_text("hardware", training.get("hardware")),
     }
     tags = values.check_str_list("tags", tags)
-    files = [artifacts.describe(role, loc, progress) for role, loc in paths.items() if loc is not None]
-    return Registration(
+    planned = [artifacts.plan(role, loc) for role, loc in _file_list(paths, files)]
+    if store_files:
+        from .store import tree as storing
+
+        storing.check_stored_names(planned)
+    reg = Registration(
         model=model, version=version, parent=parent, status=status, base_model=base_model,
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
-        scores=scores, files=files, training_data=training_data, git_commit=git_commit,
+        scores=scores, files=[], training_data=training_data, git_commit=git_commit,
         tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
         extra_keys=extra,
+        planned=planned, store_files=store_files,
     )
+    if not store_files:  # hashed now; stored files are hashed as they are copied, once the registry exists
+        describe_files(reg, None, progress)
+    return reg
+
+
+def _file_list(paths: dict[str, Any], files: Any) -> list[tuple[str, Any]]:
+    """(role, location) pairs: the role shorthands first, then `files` in the order given."""
+    out = [(role, loc) for role, loc in paths.items() if loc is not None]
+    if files is None:
+        return out
+    if isinstance(files, dict):
+        files = [(role, loc) for role, locs in files.items()
+                 for loc in (locs if isinstance(locs, (list, tuple)) else [locs])]
+    if isinstance(files, (str, bytes)) or not hasattr(files, "__iter__"):
+        raise InvalidValueError(f"files must be a list of (role, path) pairs, got {files!r}")
+    for item in files:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise InvalidValueError(f"files must be (role, path) pairs, got {item!r}")
+        out.append((check_role(item[0]), item[1]))
+    return out
+
+
+def describe_files(reg: Registration, store: Optional[Store],
+                   progress: Optional[artifacts.HashProgress] = None) -> None:
+    """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
+    from .store import tree as storing
+
+    sink = storing.sink(store) if reg.store_files and store is not None else None
+    if sink is not None:
+        for p in reg.planned:
+            if isinstance(p, ArtifactFile):
+                warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",
+                              artifacts.GitregWarning, stacklevel=4)
+    reg.files = [p if isinstance(p, ArtifactFile) else artifacts.describe_planned(p, progress, sink)
+                 for p in reg.planned]
+    reg.planned = []
 
 
 def _case_clash(name: str, existing: list[str], what: str) -> None:
@@ -243,6 +286,10 @@ def write(store: Store, reg: Registration) -> str:
             extra_keys=reg.extra_keys,
         )
         files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+        if any(f.stored for f in reg.files):
+            from .store import tree as storing
+
+            files.update(storing.pointer_files(reg.files))
         if reg.model_card is not None:
             files[layout.CARD_FILE] = reg.model_card
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from . import annotations, deployments, manifest, registration, report, values
+from . import annotations, deployments, manifest, references, registration, report, values
 from .artifacts import HashProgress
 from .errors import (
     CorruptRegistryError,
@@ -24,7 +24,7 @@ from .errors import (
 )
 from .history import model_history
 from .manifest import merge_scores
-from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name
+from .names import DEFAULT_ENVIRONMENT, check_environment_name, check_model_name, check_remote_name, check_role
 from .problems import ReadProblem
 from .records import (
     RETIRED_STATUSES,
@@ -153,8 +153,15 @@ class ModelRegistry:
         training_repo: Optional[str] = None,
         sign: Optional[bool] = None,
         extra_keys: Optional[dict[str, Any]] = None,
+        files: Optional[Iterable[tuple[str, str]] | dict[str, Any]] = None,
+        store: Optional[bool] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
+
+        `files` adds artifacts of any role, several per role: [("gguf", "q4.gguf"),
+        ("gguf", "q8.gguf"), ("tokenizer", "tok/")] (or {role: path or [paths]}); the
+        *_path arguments are shorthands for one file of their role. `store=True` (default:
+        git config gitreg.store) puts the bytes in the registry's Git LFS store.
 
         `parent_version` is 'v1' (same model) or 'other-model:v3'; it becomes the
         version commit's first parent, so lineage is plain commit parentage.
@@ -164,6 +171,9 @@ class ModelRegistry:
         `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
         read back as `ModelVersion.extra`; gitreg's own key names are refused.
         """
+        from .storage import lfs
+        from .store.get import store_default
+
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
             base_model=base_model,
@@ -178,13 +188,18 @@ class ModelRegistry:
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
             extra_keys=extra_keys,
+            files=files, store_files=store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
-        store = self._writer()
-        written = registration.write(store, reg)
-        return ModelSnapshot(store, reg.model, use_cache=False).version(written)
+        if reg.store_files:
+            lfs.require_git_lfs()
+        writer = self._writer()
+        if reg.planned:
+            registration.describe_files(reg, writer, progress)
+        written = registration.write(writer, reg)
+        return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
 
     @_writes
     def create_model(self, model_name: str, *, description: str = "", owner: str = "",
@@ -217,8 +232,24 @@ class ModelRegistry:
         except ModelNotFoundError:
             return False
 
-    def get_version(self, name: str, version: str) -> ModelVersion:
-        return self._snapshot(name).version(version)
+    def resolve(self, name: str, version: Optional[str] = None) -> tuple[str, str]:
+        """(model, version) that a reference names: 'majora:v3', 'majora@production',
+        'majora@latest', 'majora' (latest), or a model and a version ('v3', '@staging', 'latest')."""
+        ref = references.reference(name, version)
+        snap = self._snapshot(ref.model)
+        if ref.version is not None:
+            return ref.model, snap.require(ref.version)
+        if ref.environment is not None:
+            state = snap.deployments.get(ref.environment)
+            if state is None or state.version is None:
+                raise VersionNotFoundError(f"nothing of {ref.model} is deployed in {ref.environment}")
+            return ref.model, state.version
+        return ref.model, self.get_latest(ref.model).version
+
+    def get_version(self, name: str, version: Optional[str] = None) -> ModelVersion:
+        """One version, by model and version or by one reference ('majora@production')."""
+        model, version = self.resolve(name, version)
+        return self._snapshot(model).version(version)
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
@@ -269,8 +300,12 @@ class ModelRegistry:
             raise InvalidValueError("compare needs at least one version")
         from .query import compare
 
-        snap = self._snapshot(name)
-        return compare(name, [snap.version(v) for v in versions])
+        return compare(name, [self._pick(name, v) for v in versions])
+
+    def _pick(self, name: str, x: str) -> ModelVersion:
+        """A version of `name`, or a reference ('@production', 'latest', 'other:v2')."""
+        whole = references.is_reference(x) and not x.startswith("@")
+        return self.get_version(x) if whole else self.get_version(name, x)
 
     # -- queries (gitreg.query; the language is in docs/query.md) ---------------------------
     def search(self, query: Optional[str] = None, model: Optional[str] = None,
@@ -330,10 +365,14 @@ class ModelRegistry:
         return self.get_version(name, version)
 
     @_writes
-    def deploy(self, name: str, version: str, *, environment: str = DEFAULT_ENVIRONMENT,
+    def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
                force: bool = False) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
+
+        The version is named by model and version or by one reference ('majora:v3';
+        'majora@staging' promotes what staging runs), resolved after the sync remote's
+        state is taken.
 
         Deploying a newer version over an older one deprecates the older one,
         unless it is still deployed in another environment. `sign` overrides git's
@@ -343,6 +382,7 @@ class ModelRegistry:
         """
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment)
+        name, version = self.resolve(name, version)
         guards.check_deploy(self._snapshot(name), version, environment, force)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
@@ -387,6 +427,35 @@ class ModelRegistry:
         from . import ingest
         return ingest.read_params_file(path)
 
+    # -- stored files (gitreg/store) ---------------------------------------------------
+    def get_files(self, ref: str, dest: Optional[str | os.PathLike[str]] = None, role: Optional[str] = None,
+                  *, progress: Optional[HashProgress] = None, transfer_progress: bool = False) -> list[Path]:
+        """The files of the version `ref` names ('majora@production'), every sha256 checked.
+
+        Stored files are downloaded when not here (only this version's, only `role`'s);
+        without `dest` they are links in a per-version snapshot directory of the cache
+        (${XDG_CACHE_HOME:-~/.cache}/gitreg/), with `dest` copies in dest/<role>/<name>.
+        """
+        from .store import get
+
+        model, version = self.resolve(ref)
+        record = self._snapshot(model).version(version)
+        return get.get_files(self._reader(), record, Path(dest) if dest is not None else None,
+                             None if role is None else check_role(role),
+                             progress=progress, transfer_progress=transfer_progress)
+
+    def file_path(self, ref: str, role: Optional[str] = None, *, name: Optional[str] = None,
+             progress: Optional[HashProgress] = None, transfer_progress: bool = False) -> Path:
+        """The local path of one file of a version (fetched if needed): for serving scripts.
+
+        (The issue asked for `registry.path(ref, role)`; `path` is already the registry's own path.)"""
+        from .store import get
+
+        model, version = self.resolve(ref)
+        return get.one_path(self._reader(), self._snapshot(model).version(version),
+                            None if role is None else check_role(role), name,
+                            progress=progress, transfer_progress=transfer_progress)
+
     # -- verification ----------------------------------------------------------------
     def doctor(self, *, repair: bool = False) -> "DoctorReport":
         """What a crash or a plain-git mistake left; repair=True repairs it (see gitreg/doctor.py)."""
@@ -403,6 +472,8 @@ class ModelRegistry:
         """Check signatures, names and (with files=True) artifact hashes; see gitreg.verify."""
         from .verify import verify
 
+        if model_name is not None and "@" in model_name:
+            model_name, version = self.resolve(model_name, version)
         return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
 
     # -- later changes (git notes) -------------------------------------------------------

@@ -28,6 +28,7 @@ from .storage import layout
 from .storage import remote as transport
 from .storage.repository import Store
 from .storage.transaction import RefConflict, RefUpdate, retrying
+from .store import upload
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
@@ -217,6 +218,7 @@ def pull(store: Store, remote: str, take_remote: bool = False) -> Integration:
 
 
 def _push_refs(store: Store, remote: str, refs: dict[str, pygit2.Oid]) -> None:
+    upload.before_push(store, remote, refs)  # stored files first: no ref without its objects
     outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()))
     if not outcome.rejected:
         return

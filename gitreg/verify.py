@@ -24,7 +24,8 @@ from typing import Any, Optional
 
 import pygit2
 
-from . import artifacts, yamlio
+from . import manifest as mf
+from . import yamlio
 from .artifacts import HashProgress
 from .errors import CorruptRegistryError
 from .names import check_version_name, split_qualified
@@ -32,7 +33,6 @@ from .snapshot import ModelSnapshot, deployment_envs, model_names
 from .storage import layout, sigcheck, signing
 from .storage.repository import Store
 
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _TAGGER_RE = re.compile(rb"^tagger [^<>\n]* <[^<>\n]*> \d+ [+-]\d{4}$", re.M)
 
 
@@ -135,7 +135,7 @@ class _Verifier:
             )
         self._pair(check, commit)
         if self.files:
-            self._files(snap.model, version, manifest)
+            self._files(snap.model, version, manifest, commit)
 
     def _commit_signature(self, check: Check, commit: pygit2.Commit) -> None:
         """A commit's signature judged by git; unsigned is a failure when signing is in force."""
@@ -172,33 +172,16 @@ class _Verifier:
             )
 
     # -- files -------------------------------------------------------------------
-    def _files(self, model: str, version: str, manifest: dict[str, Any]) -> None:
-        for entry in manifest.get("files") or []:
-            if not isinstance(entry, dict) or not entry.get("path"):
+    def _files(self, model: str, version: str, manifest: dict[str, Any], commit: pygit2.Commit) -> None:
+        from .store.check import check_entry
+
+        for entry in mf.files_of(manifest):
+            if not entry.path:
                 continue
-            location = str(entry["path"])
-            check = Check("file", model, version, location)
+            check = Check("file", model, version, entry.path)
             self.report.checks.append(check)
-            sha, size = entry.get("sha256"), entry.get("size_bytes")
-            if _URI_RE.match(location):
-                check.skipped = "URI, not a local file"
-                continue
-            if not sha:
-                check.skipped = "no hash recorded at registration"
-                continue
-            path = Path(location)
-            if not path.exists():
-                check.problems.append("missing")
-                continue
-            try:
-                got_sha, got_size = artifacts.hash_path(path, self.progress)
-            except OSError as exc:
-                check.problems.append(f"unreadable: {exc.strerror}")
-                continue
-            if size is not None and got_size != size:
-                check.problems.append(f"size {got_size} bytes, registered {size}")
-            if got_sha != sha:
-                check.problems.append(f"sha256 {got_sha[:16]}…, registered {str(sha)[:16]}…")
+            check.skipped, check.problems = check_entry(
+                self.store, commit, entry, f"{model}/{version}:{layout.MANIFEST_FILE}", self.progress)
 
     # -- the branch as a whole, notes, mirrors ------------------------------------------
     def branch(self, snap: ModelSnapshot) -> None:

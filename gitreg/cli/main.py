@@ -23,6 +23,7 @@ from .commands import (
     deploy,
     doctor,
     export_json,
+    get,
     history,
     hook,
     import_json,
@@ -30,6 +31,7 @@ from .commands import (
     init,
     lineage,
     meta,
+    path,
     pull,
     push,
     remote,
@@ -58,6 +60,7 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
+    ("get", get.run), ("path", path.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app)]  # commands with subcommands (Typer sub-apps)

@@ -37,7 +37,7 @@ class RichProgress:
         columns = (
             (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
             if self._kind == "bytes"
-            else (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            else (TextColumn("hashing {task.description}"), BarColumn(), MofNCompleteColumn())
         )
         self._progress = Progress(*columns, TimeRemainingColumn(), console=Console(file=sys.stderr),
                                   transient=True)
@@ -98,3 +98,8 @@ def hash_progress() -> Any:
 def step_progress() -> Any:
     """A bar counting the writes of a large import."""
     return _bar("steps")
+
+
+def transfers_shown(quiet: bool) -> bool:
+    """Whether git-lfs may draw its upload/download progress on stderr (a terminal, not -q)."""
+    return not quiet and sys.stderr.isatty()

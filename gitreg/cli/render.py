@@ -143,7 +143,10 @@ def version_detail(v: "ModelVersion") -> Table:
     for key, value in v.evaluation_scores.flat().items():
         row(f"score.{key}", value)
     for f in v.files:
-        extra = f" sha256={f.sha256[:16]}… size={size(f.size_bytes)}" if f.sha256 else ""
+        size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
+        count = f" in {plural(len(f.contents), 'file')}" if f.contents else ""
+        where = ", stored" if f.stored else (", not stored" if f.sha256 else "")
+        extra = f" ({size_note.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)
     row("Code commit", v.git_commit)

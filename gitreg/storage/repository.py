@@ -335,10 +335,17 @@ class Store:
 
     # -- objects: write ------------------------------------------------------
     def write_tree(self, files: Mapping[str, bytes], base: Optional[pygit2.Oid] = None) -> pygit2.Oid:
-        """A tree of `files`, laid over the tree `base` when given."""
+        """A tree of `files` ('a/b' makes subtree a), laid over the tree `base` when given."""
         builder = self.repo.TreeBuilder(self.repo[base]) if base else self.repo.TreeBuilder()
+        subtrees: dict[str, dict[str, bytes]] = {}
         for name, data in files.items():
-            builder.insert(name, self.repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
+            top, sep, rest = name.partition("/")
+            if sep:
+                subtrees.setdefault(top, {})[rest] = data
+            else:
+                builder.insert(name, self.repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
+        for top, inner in subtrees.items():
+            builder.insert(top, self.write_tree(inner), pygit2.GIT_FILEMODE_TREE)
         return builder.write()
 
     def write_commit(

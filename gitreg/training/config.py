@@ -7,7 +7,7 @@
     metrics_include: ["mmlu/*"]    # optional globs over metric names (default: all)
     metrics_exclude: ["*stderr*"]  # optional globs left out
     params: results/params.yaml    # optional: training parameters (gitreg's or HF TrainingArguments names)
-    files: {lora: out/adapter, gguf: out/model-Q8_0.gguf, checkpoint: ..., config: ...}
+    files: {lora: out/adapter, gguf: [out/model-Q4_K_M.gguf, out/model-Q8_0.gguf], tokenizer: out/tok}
     training_data: [oracle, toolbench]
     parent: latest                 # latest (default) | none | v3 | other-model:v3
     when: outputs-changed          # outputs-changed (default) | always | trailer
@@ -23,13 +23,12 @@ from typing import Any, Optional
 from .. import yamlio
 from ..errors import GitregError, InvalidValueError
 from ..ingest import FORMATS as METRICS_FORMATS
-from ..names import check_model_name, split_qualified
+from ..names import check_model_name, check_role, split_qualified
 from ..urls import is_url
 
 CONFIG_FILE = ".gitreg.yaml"
 KEYS = ("model", "registry", "metrics", "metrics_format", "metrics_include", "metrics_exclude", "params",
         "files", "training_data", "parent", "when")
-FILE_ROLES = ("lora", "gguf", "checkpoint", "config")
 WHEN = ("outputs-changed", "always", "trailer")
 LATEST = "latest"
 
@@ -47,14 +46,19 @@ class TrainingConfig:
     metrics_include: list[str] = field(default_factory=list)
     metrics_exclude: list[str] = field(default_factory=list)
     params: Optional[str] = None
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | list[str]] = field(default_factory=dict)  # role -> path or paths
     training_data: list[str] = field(default_factory=list)
     parent: Optional[str] = LATEST     # 'latest', 'v3', 'model:v3', or None
     when: str = "outputs-changed"
 
     def outputs(self) -> list[str]:
         """The declared outputs: the metrics file, then every declared file."""
-        return ([self.metrics] if self.metrics else []) + list(self.files.values())
+        return ([self.metrics] if self.metrics else []) + [loc for _, loc in self.file_list()]
+
+    def file_list(self) -> list[tuple[str, str]]:
+        """(role, path) pairs in the order declared."""
+        return [(role, loc) for role, locs in self.files.items()
+                for loc in (locs if isinstance(locs, list) else [locs])]
 
 
 def _path(where: str, key: str, value: Any) -> Optional[str]:
@@ -100,10 +104,18 @@ def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
     files = raw.get("files") or {}
     if not isinstance(files, dict):
         raise TrainingConfigError(f"{where}: files must be a mapping of role to path, e.g. {{lora: out/adapter}}")
-    for role, path in files.items():
-        if role not in FILE_ROLES:
-            raise TrainingConfigError(f"{where}: files: unknown role {role!r} (expected: {', '.join(FILE_ROLES)})")
-        _path(where, f"files.{role}", path)
+    for role, paths in files.items():
+        try:
+            check_role(role)
+        except GitregError as exc:
+            raise TrainingConfigError(f"{where}: files: {exc} (e.g. lora, gguf, tokenizer)") from None
+        if isinstance(paths, list):
+            if not paths:
+                raise TrainingConfigError(f"{where}: files.{role} is an empty list")
+            for path in paths:
+                _path(where, f"files.{role}", path)
+        else:
+            _path(where, f"files.{role}", paths)
 
     data_sources = raw.get("training_data")
     if data_sources is None:

@@ -174,13 +174,13 @@ def register_commit(
     notes: list[str] = []
     scores = _scores(repo, commit.sha, config, notes)
     params = _params(repo, commit.sha, config, notes)
-    paths = {f"{role}_path": str(repo.top / Path(loc).expanduser()) if not cfg.is_url(loc) else loc
-             for role, loc in config.files.items()}
+    files = [(role, str(repo.top / Path(loc).expanduser()) if not cfg.is_url(loc) else loc)
+             for role, loc in config.file_list()]
     outcome.new_model = not reg.has_model(config.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         outcome.registered = reg.register_model(
-            config.model, **params, **paths, evaluation_scores=scores,
+            config.model, **params, files=files, evaluation_scores=scores,
             training_data=config.training_data, parent_version=_parent(reg, config),
             git_commit=commit.sha, notes=commit.subject, training_repo=repo.reference(),
         )

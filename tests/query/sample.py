@@ -46,7 +46,7 @@ SAMPLE = {"models": {
 def build_sample(reg: ModelRegistry) -> ModelRegistry:
     reg.import_json(SAMPLE)
     reg.deploy("majora", "v2", environment="production")
-    reg.deploy("majora", "v3", environment="staging")
+    reg.deploy("majora", "v3", environment="staging", new_environment=True)
     reg.set_status("majora", "v2b", "archived")
     reg.update_evaluation_scores("majora", "v1", accuracy=0.86)  # a note overrides the manifest
     reg.add_tags("oracle", "v2", "candidate")

@@ -31,6 +31,12 @@ def test_full_config_parses():
     assert c.outputs() == ["results/metrics.json", "out/adapter", "out/model-Q8_0.gguf"]
 
 
+def test_files_take_any_role_and_a_list_per_role():
+    c = parse(b"model: m\nfiles: {weights: w.bin, gguf: [q4.gguf, q8.gguf], tokenizer: tok/}\n")
+    assert c.file_list() == [("weights", "w.bin"), ("gguf", "q4.gguf"), ("gguf", "q8.gguf"), ("tokenizer", "tok/")]
+    assert c.outputs() == ["w.bin", "q4.gguf", "q8.gguf", "tok/"]
+
+
 def test_defaults():
     c = parse(b"model: majora\nmetrics: m.json\n")
     assert (c.registry, c.parent, c.when, c.files, c.training_data) == (None, "latest", "outputs-changed", {}, [])
@@ -43,7 +49,8 @@ def test_defaults():
     (b"metrics: m.json\n", "'model' is required"),
     (b"model: bad/name\nmetrics: m.json\n", "model: "),
     (b"model: m\nmetric: m.json\n", "unknown key 'metric' (expected: model, registry, metrics"),
-    (b"model: m\nfiles: {weights: w.bin}\n", "files: unknown role 'weights' (expected: lora, gguf, checkpoint"),
+    (b"model: m\nfiles: {Weights: w.bin}\n", "files: invalid file role name 'Weights'"),
+    (b"model: m\nfiles: {gguf: []}\n", "files.gguf is an empty list"),
     (b"model: m\nfiles: [w.bin]\n", "files must be a mapping of role to path"),
     (b"model: m\nfiles: {lora: 3}\n", "files.lora must be a path"),
     (b"model: m\nmetrics: m.json\nwhen: sometimes\n", "when must be one of outputs-changed, always, trailer"),

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context, options
-from ..terminal import write
+from ..terminal import plural, write
 
 
 def run(
@@ -27,6 +27,17 @@ def run(
     gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
     checkpoint_path: Annotated[Optional[str], typer.Option(help="Checkpoint (path or URI).")] = None,
     config_path: Annotated[Optional[str], typer.Option(help="Config file (path or URI).")] = None,
+    file: Annotated[
+        Optional[list[str]],
+        typer.Option("--file", "-f", metavar="ROLE=PATH",
+                     help="A file or directory of any role (gguf, tokenizer, ...); repeatable, several per role."),
+    ] = None,
+    store: Annotated[
+        Optional[bool],
+        typer.Option("--store/--no-store", show_default=False,
+                     help="Put the files' bytes in the registry (Git LFS) so clones can get them "
+                          "(default: git config gitreg.store)."),
+    ] = None,
     accuracy: options.Accuracy = None,
     f1_score: options.F1 = None,
     perplexity: options.Perplexity = None,
@@ -89,7 +100,7 @@ def run(
             checkpoint_path=checkpoint_path, config_path=config_path,
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
-            sign=sign,
+            sign=sign, files=_role_files(file), store=store,
         )
     if json_out:
         context.emit_json(v.to_dict())
@@ -98,8 +109,21 @@ def run(
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
         new = "new model; " if new_model else ""
-        signed = ", signed" if context.registry(ctx).is_signed(v.commit) else ""
-        context.say(f"Registered {v.model_name} {v.version} ({new}commit {v.commit[:12]}{parent_note}{signed})")
+        stored = sum(1 for f in v.files if f.stored)
+        stored_note = f", {plural(stored, 'file')} stored" if stored else ""
+        signed = ", signed" if reg.is_signed(v.commit) else ""
+        context.say(f"Registered {v.model_name} {v.version} "
+                    f"({new}commit {v.commit[:12]}{parent_note}{stored_note}{signed})")
     close = reg.similar_models(model) if new_model else []
     if close:  # a typo creates a permanent model: say which existing ones were likely meant
         write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}", sys.stderr)
+
+
+def _role_files(items: Optional[list[str]]) -> list[tuple[str, str]]:
+    out = []
+    for item in items or []:
+        role, sep, path = item.partition("=")
+        if not sep or not role.strip() or not path:
+            raise typer.BadParameter(f"expected ROLE=PATH, got {item!r}", param_hint="'--file'")
+        out.append((role.strip(), path))
+    return out

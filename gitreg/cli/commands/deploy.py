@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,8 +9,10 @@ from .. import complete, context, options
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
-    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version to deploy.")],
+    model: Annotated[str, typer.Argument(
+        metavar="REF", autocompletion=complete.models,
+        help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV (promote what ENV runs).")],
+    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version to deploy.")] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
@@ -29,10 +31,12 @@ def run(
     reg = context.registry(ctx)
     record = reg.deploy(model, version, environment=env, reason=reason, sign=sign,
                         new_environment=new_env, force=force)
-    if record is None:
+    if record is None:  # nothing written: resolving again names what is live there
+        model, version = reg.resolve(model, version)
         context.say(f"{model} {version} is already deployed in {env}")
         return
-    context.say(f"Deployed {model} {version} to {env}" + _replaced(reg, model, record.previous_version)
+    model = record.model_name
+    context.say(f"Deployed {model} {record.version} to {env}" + _replaced(reg, model, record.previous_version)
                 + signed(reg, record.commit))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,8 +9,11 @@ from .. import complete, context, options
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
-    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version.")],
+    model: Annotated[str, typer.Argument(
+        metavar="REF", autocompletion=complete.models,
+        help="MODEL, MODEL:VERSION, MODEL@ENV or MODEL@latest (or MODEL VERSION).")],
+    version: Annotated[Optional[str], typer.Argument(
+        autocompletion=complete.versions, help="Version (default: as REF says, else latest).")] = None,
     json_out: options.Json = False,
 ) -> None:
     """Show everything about one version."""

@@ -10,7 +10,7 @@ from .. import context, options
 def run(
     ctx: typer.Context,
     target: Annotated[
-        Optional[str], typer.Argument(metavar="MODEL[:VERSION]", help="What to check (default: everything).")
+        Optional[str], typer.Argument(metavar="MODEL[:VERSION|@ENV]", help="What to check (default: everything).")
     ] = None,
     files: Annotated[
         bool, typer.Option("--files", help="Re-hash local artifact files and compare sha256 and size.")

@@ -1,0 +1,102 @@
+"""A real Git LFS server for tests: giftless (Flask) with its local storage, on 127.0.0.1.
+
+giftless answers the LFS batch API at http://127.0.0.1:<port>/<org>/<repo>/objects/batch,
+so a registry's `lfs.url` is http://127.0.0.1:<port>/<org>/<repo>. Objects land in
+<storage>/<org>/<repo>/<oid>, where a test can count (dedup) or corrupt them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CONFIG = """\
+TRANSFER_ADAPTERS:
+  basic:
+    factory: giftless.transfer.basic_streaming:factory
+    options:
+      storage_class: giftless.storage.local_storage:LocalStorage
+      storage_options:
+        path: {storage}
+AUTH_PROVIDERS:
+  - giftless.auth.allow_anon:read_write
+PRE_AUTHORIZED_ACTION_PROVIDER:
+  factory: giftless.auth.jwt:factory
+  options:
+    algorithm: HS256
+    private_key: {key}
+    default_lifetime: 600
+    key_id: giftless-internal-jwt-key
+"""
+START_SECONDS = 30
+
+
+class LfsServer:
+    def __init__(self, root: Path) -> None:
+        try:
+            import giftless  # noqa: F401
+        except ImportError:
+            pytest.fail("giftless is not installed: pip install -e '.[test]' (it is in the test extra)")
+        self.storage = root / "lfs-storage"
+        self.storage.mkdir(parents=True)
+        config = root / "giftless.yaml"
+        # giftless signs its upload/download tokens with this key (its default, "change-me",
+        # is shorter than PyJWT wants for HS256)
+        config.write_text(CONFIG.format(storage=self.storage, key=secrets.token_hex(32)))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = root / "giftless.log"
+        env = {**os.environ, "GIFTLESS_CONFIG_FILE": str(config), "PYTHONWARNINGS": "ignore"}
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "giftless.wsgi_entrypoint", "run",
+                 "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root,
+            )
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    pytest.fail(f"giftless did not start:\n{self.log.read_text()[-2000:]}")
+                time.sleep(0.05)
+
+    def url(self, repo: str) -> str:
+        """The LFS endpoint (lfs.url) of one repository on this server."""
+        return f"http://127.0.0.1:{self.port}/gitreg/{repo}"
+
+    def objects(self, repo: str) -> dict[str, int]:
+        """{oid: size} of what the server stores for `repo`."""
+        base = self.storage / "gitreg" / repo
+        return {p.name: p.stat().st_size for p in base.rglob("*") if p.is_file()} if base.exists() else {}
+
+    def object_file(self, repo: str, oid: str) -> Path:
+        found = [p for p in (self.storage / "gitreg" / repo).rglob(oid) if p.is_file()]
+        assert found, f"object {oid} is not on the server"
+        return found[0]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def lfs_server(tmp_path_factory):
+    """One giftless server for the session; each test uses its own repository name on it."""
+    server = LfsServer(tmp_path_factory.mktemp("giftless"))
+    yield server
+    server.stop()
