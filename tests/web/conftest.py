@@ -62,7 +62,8 @@ def make_demo(path: Path, weights: Path) -> None:
             notes=HOSTILE_NOTE if k == 3 else f"run {k}", model_card=HOSTILE_CARD if k == 2 else None,
         )
     reg.register_model("minor", parent_version="majora:v3", evaluation_scores={"accuracy": 0.3})
-    reg.register_model("minor", parent_version="v1", evaluation_scores={"accuracy": 0.35})
+    reg.register_model("minor", parent_version="v1", evaluation_scores={"accuracy": 0.35},
+                       lora_path=str(weights), store=True)  # the bytes in the registry (Git LFS)
     reg.register_model("solo", evaluation_scores={"bleu": 12.5})
     reg.deploy("majora", "v2", reason="first release")
     reg.deploy("majora", "v4", reason="better <accuracy>")

@@ -46,6 +46,13 @@ def test_version_page_shows_metrics_files_card_and_lineage(browser, demo_site):
     assert browser.one("article.card h3").text == "Majora v2"
 
 
+def test_stored_files_are_marked(browser, demo_site):
+    stored = ModelRegistry(demo_site.registry).get_version("minor", "v2").files[0]
+    assert stored.stored == "lfs"
+    browser.open(demo_site.url("m/minor/v2.html"))
+    assert rows(browser, "#files-table") == [["lora", stored.path, "4.0 KiB", stored.sha256[:12], "stored (lfs)"]]
+
+
 def test_hostile_note_and_card_show_as_text(browser, demo_site):
     browser.open(demo_site.url("m/majora/v3.html"))
     with pytest.raises(NoAlertPresentException):
