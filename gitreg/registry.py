@@ -299,6 +299,15 @@ class ModelRegistry:
             raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
         return good[0]
 
+    def version_names(self, name: str) -> list[str]:
+        """Version names in natural order, reading no version object (for paging long lists)."""
+        return self._snapshot(name).versions_sorted()
+
+    def get_versions(self, name: str, versions: Iterable[str]) -> list[ModelVersion]:
+        """Several versions of one model read from one snapshot (one page of a long list)."""
+        snap = self._snapshot(name)
+        return snap.versions_named([snap.require(v) for v in versions])  # bad names: an error, not a skip
+
     def get_metadata(self, name: str) -> ModelMetadata:
         return self._snapshot(name).metadata()
 

@@ -311,7 +311,11 @@ class ModelSnapshot:
 
     def all_versions(self) -> list[ModelVersion]:
         """Every good version; each bad one is a problem in store.problems."""
-        records = [r for r in map(self.try_version, self.versions_sorted()) if r is not None]
+        return self.versions_named(self.versions_sorted())
+
+    def versions_named(self, names: list[str]) -> list[ModelVersion]:
+        """These versions (the good ones; each bad one a problem), the derived cache written once."""
+        records = [r for r in map(self.try_version, names) if r is not None]
         self.store.cache(self.model).flush()
         return records
 

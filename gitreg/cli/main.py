@@ -45,6 +45,7 @@ from .commands import (
     undeploy,
     verify,
     versions,
+    web,
 )
 from .commands import (
     list as list_cmd,
@@ -62,7 +63,7 @@ COMMANDS = [
     ("get", get.run), ("path", path.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
-GROUPS = [("hook", hook.app), ("remote", remote.app)]  # commands with subcommands (Typer sub-apps)
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app)]  # commands with subcommands (Typer sub-apps)
 
 
 def _version(value: bool) -> None:
