@@ -39,10 +39,9 @@ from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
-    from . import ingest, sync
+    from . import ingest, query, sync
     from .cards import ModelCard
     from .doctor import DoctorReport
-    from . import query
     from .verify import VerifyReport
 
 
