@@ -67,3 +67,24 @@ def test_an_openpgp_signature_names_its_issuer(gpg_key, registry_path):
     reg.register_model("majora", sign=True)
     found = reg.signature("majora", "v1")
     assert found.tag == found.commit == SignatureBlock("openpgp", gpg_key.fingerprint.upper())
+
+
+def test_odd_signature_blocks_are_described_by_kind_only(ssh_key, registry_path, git):
+    """A block from the registry is untrusted: truncated, garbage or huge ones never raise."""
+    from gitreg.storage import sigblock
+
+    ssh_key.apply(registry_path)
+    ModelRegistry(registry_path).register_model("majora", sign=True)
+    raw = git(registry_path, "cat-file", "tag", "majora/v1").encode()
+    block = raw[raw.index(b"-----BEGIN SSH SIGNATURE-----"):]
+    assert sigblock.describe(block) == SignatureBlock("ssh", ssh_key.fingerprint)
+    lines = block.splitlines(keepends=True)
+    truncated = lines[0] + lines[1][:20] + b"\n" + lines[-1]
+    assert sigblock.describe(truncated) == SignatureBlock("ssh", None)
+    assert sigblock.describe(b"-----BEGIN SSH SIGNATURE-----\n!!!\n-----END SSH SIGNATURE-----\n").key is None
+    assert sigblock.describe(b"-----BEGIN PGP SIGNATURE-----\n\nwA==\n-----END PGP SIGNATURE-----\n") \
+        == SignatureBlock("openpgp", None)
+    assert sigblock.describe(b"-----BEGIN SIGNED MESSAGE-----\nMIIB\n-----END SIGNED MESSAGE-----\n") \
+        == SignatureBlock("x509", None)
+    assert sigblock.describe(b"-----BEGIN PGP SIGNATURE-----\n" + b"A" * 100_000) == SignatureBlock("openpgp", None)
+    assert sigblock.describe(b"-----BEGIN <script> SIG-----\n").kind == "unknown"
