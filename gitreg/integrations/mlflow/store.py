@@ -213,7 +213,7 @@ class GitregStore(AbstractStore):
     def get_model_version_download_uri(self, name, version):
         _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
-        return files.download_uri(found, source, self._links_root())
+        return files.download_uri(self.registry, found, source, self._links_root())
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
         search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
@@ -271,7 +271,7 @@ class GitregStore(AbstractStore):
                               "registry or a CI job on its remote", NOT_IMPLEMENTED)
 
     def _links_root(self) -> Path:
-        """A private directory (0700) for the per-version link directories of download URIs."""
+        """A private directory (0700) for the per-version download directories (files.download_uri)."""
         with self._links_lock:
             if self._links is None:
                 self._links = Path(tempfile.mkdtemp(prefix="gitreg-mlflow-"))
