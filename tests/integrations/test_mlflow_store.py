@@ -218,6 +218,13 @@ def test_metric_filters_read_gitreg_scores(client, registry_path):
     assert [v.version for v in found] == [2]
     assert [v.version for v in client.search_model_versions("metrics.`mmlu/acc` <= 0.2")] == [1]
     assert {m.key: m.value for m in found[0].metrics} == {"accuracy": 0.9, "mmlu/acc": 0.4}
+    # evaluated by gitreg's query language (registry.search): same answers as gitreg search
+    both = "metrics.accuracy >= 0.7 AND metrics.`mmlu/acc` < 0.3 AND name = 'scored'"
+    assert [v.version for v in client.search_model_versions(both)] == [1]
+    assert [v.version for v in reg.search('accuracy >= 0.7 and "mmlu/acc" < 0.3')] == ["v1"]
+    with pytest.raises(MlflowException, match="framework") as refused:
+        client.search_model_versions("metrics.framework > 1")  # a gitreg field, not a number
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
 
 
 def test_deletes_and_renames_are_refused_and_nothing_is_written(client, registry_path, refs):

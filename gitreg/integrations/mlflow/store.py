@@ -217,12 +217,14 @@ class GitregStore(AbstractStore):
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
         search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
-        mlflow_filter, metric_clauses = search.metric_clauses(filter_string)
-        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions]
+        mlflow_filter, metric_query = search.metric_clauses(filter_string)
+        matched = None
+        if metric_query:  # gitreg's query language evaluates the metric clauses
+            with translated():
+                matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
+        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions
+                    if matched is None or (view.name, v.version) in matched]
         versions = SearchModelVersionUtils.filter(versions, add_prompt_filter_string(mlflow_filter, is_prompt=False))
-        if metric_clauses:
-            versions = [mv for mv in versions
-                        if all(c.matches({m.key: m.value for m in mv.metrics}) for c in metric_clauses)]
         ordered = SearchModelVersionUtils.sort(versions, order_by or _DEFAULT_VERSION_ORDER)
         return search.page(ordered, max_results, page_token)
 
