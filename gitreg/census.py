@@ -16,7 +16,7 @@ from . import yamlio
 from .errors import CorruptRegistryError
 from .names import is_version_name
 from .snapshot import model_names
-from .storage import layout, objscan
+from .storage import layout, objscan, refscan
 from .storage.repository import Store
 
 
@@ -31,10 +31,13 @@ def take(store: Store | None) -> Census:
     if store is None:
         return Census(0, 0, 0)
     models = model_names(store)
-    refs = [layout.tag_ref(m, v) for m in models for v in store.targets_under(layout.tag_prefix(m))
-            if is_version_name(v)]
+    targets = {layout.tag_ref(m, v): raw for m in models
+               for v, raw in store.targets_under(layout.tag_prefix(m)).items() if is_version_name(v)}
+    refs = list(targets)
     gitdir = Path(store.repo.path)
-    names = {ref: f"{ref}^{{commit}}:{layout.MANIFEST_FILE}" for ref in refs}
+    # by id where the ref scan gave one: git resolving 10,000 ref names costs more than the rest
+    names = {ref: f"{refscan.oid_hex(raw) or ref}^{{commit}}:{layout.MANIFEST_FILE}"
+             for ref, raw in targets.items()}
     found = objscan.headers(gitdir, list(names.values()))
     bad: dict[str, str] = {}
     small: dict[str, list[str]] = {}  # blob id -> refs (versions may share a manifest)

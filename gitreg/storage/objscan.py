@@ -30,7 +30,7 @@ def headers(gitdir: Path, names: list[str]) -> dict[str, Optional[ObjectHeader]]
     (a name like `refs/tags/m/v1^{commit}:manifest.yaml`)."""
     if not names:
         return {}
-    proc = gitcli.run(gitdir, "cat-file", "--batch-check", input="".join(f"{n}\n" for n in names))
+    proc = gitcli.run(gitdir, "cat-file", "--batch-check", "--buffer", input="".join(f"{n}\n" for n in names))
     if proc.returncode != 0:
         raise CorruptRegistryError(f"git cat-file failed: {proc.stderr.strip()[:200]}")
     lines = proc.stdout.splitlines()
@@ -50,7 +50,7 @@ def contents(gitdir: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
     if not wanted:
         return
     env = {k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES}
-    proc = subprocess.Popen(["git", f"--git-dir={gitdir}", "cat-file", "--batch"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen(["git", f"--git-dir={gitdir}", "cat-file", "--batch", "--buffer"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdin is not None and proc.stdout is not None
 
