@@ -19,12 +19,17 @@ class GitMissing(OSError):
     """The git command could not be run at all."""
 
 
+def environment() -> dict[str, str]:
+    """This process's environment without the variables that would point git elsewhere."""
+    return {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+
+
 def run(git_dir: Optional[Path], *args: str, timeout: Optional[float] = None,
         env: Optional[Mapping[str, str]] = None, input: Optional[str] = None,
         ) -> subprocess.CompletedProcess[str]:
     """`git --git-dir=<git_dir> <args>` (no --git-dir for None: clone), text output captured,
     standard input `input` (else none); `env` is added."""
-    full = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+    full = environment()
     full.update(env or {})
     where = [] if git_dir is None else [f"--git-dir={git_dir}"]
     try:

@@ -7,7 +7,6 @@ by the limit however large a hostile object is).
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -49,9 +48,8 @@ def contents(gitdir: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
     wanted = list(oids)
     if not wanted:
         return
-    env = {k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES}
     proc = subprocess.Popen(["git", f"--git-dir={gitdir}", "cat-file", "--batch", "--buffer"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=gitcli.environment())
     assert proc.stdin is not None and proc.stdout is not None
 
     def feed() -> None:
