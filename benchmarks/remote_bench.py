@@ -54,7 +54,7 @@ def fresh(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def bench_size(work: Path, n: int, repeat: int) -> dict[str, float]:
+def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dict[str, float]:
     server = work / f"server-{n}.git"
     if not server.exists():
         build_gitreg(server, n, lean=True)
@@ -68,6 +68,8 @@ def bench_size(work: Path, n: int, repeat: int) -> dict[str, float]:
     out["clone loose refs"] = sum(1 for p in (c / "refs").rglob("*") if p.is_file())
     from gitreg import ModelRegistry  # in-process: the same work without the CLI's start-up
     out["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), repeat)
+    if clone_only:
+        return out
     out["pull (API, up to date)"] = timed(lambda: None, lambda: ModelRegistry(c).pull(), repeat)
     out["gitreg start-up (--version)"] = timed(lambda: None, lambda: sh(*GITREG, "--version"), repeat)
 
@@ -151,12 +153,17 @@ def main() -> None:
     ap.add_argument("--per-writer", type=int, default=20)
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {}
     for n in args.sizes:
-        results[str(n)] = bench_size(args.workdir, n, args.repeat)
+        results[str(n)] = bench_size(args.workdir, n, args.repeat, args.clone_only)
         print(n, json.dumps(results[str(n)], indent=1), flush=True)
+    if args.clone_only:
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=1) + "\n")
+        return
     results["retries"] = bench_retries(args.workdir, args.writers, args.per_writer)
     print(json.dumps(results["retries"], indent=1))
     if args.out:

@@ -241,6 +241,12 @@ class ModelRegistry:
     def list_models(self) -> list[str]:
         return model_names(self._reader())
 
+    def census(self) -> Any:
+        """Counts of models and versions with a cheap check of each version (gitreg/census.py);
+        the versions that fail it are added to `problems`."""
+        from . import census
+        return census.take(self._reader())
+
     def similar_models(self, name: str) -> list[str]:
         """Existing models whose names are close to `name` (a typo's likely intent)."""
         from .suggest import similar_names

@@ -75,6 +75,18 @@ def load(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> Any:
         raise CorruptRegistryError(f"{where} is too deeply nested or too large to parse (refused)") from None
 
 
+def check(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> None:
+    """What `load` refuses before parsing (size, anchors, aliases, tags, depth), without
+    constructing anything: the cheap check of a document read only to be counted."""
+    if len(data) > limit:
+        raise CorruptRegistryError(f"{where} is {len(data)} bytes, over the {limit}-byte limit (refused)")
+    if _suspect(data):
+        try:
+            _check_structure(data, where)
+        except yaml.YAMLError as exc:
+            raise CorruptRegistryError(f"{where} is not valid YAML ({_first_line(exc)})") from None
+
+
 def load_mapping(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> dict[str, Any]:
     value = load(data, where, limit)
     if value is None:

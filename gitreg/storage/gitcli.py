@@ -19,17 +19,24 @@ class GitMissing(OSError):
     """The git command could not be run at all."""
 
 
+def environment() -> dict[str, str]:
+    """This process's environment without the variables that would point git elsewhere."""
+    return {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+
+
 def run(git_dir: Optional[Path], *args: str, timeout: Optional[float] = None,
-        env: Optional[Mapping[str, str]] = None) -> subprocess.CompletedProcess[str]:
+        env: Optional[Mapping[str, str]] = None, input: Optional[str] = None,
+        ) -> subprocess.CompletedProcess[str]:
     """`git --git-dir=<git_dir> <args>` (no --git-dir for None: clone), text output captured,
-    no standard input; `env` is added."""
-    full = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+    standard input `input` (else none); `env` is added."""
+    full = environment()
     full.update(env or {})
     where = [] if git_dir is None else [f"--git-dir={git_dir}"]
     try:
         return subprocess.run(
             ["git", *where, *args], capture_output=True, text=True, errors="replace",
-            env=full, stdin=subprocess.DEVNULL, timeout=timeout,
+            env=full, timeout=timeout,
+            **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}),
         )
     except OSError as exc:
         if exc.errno in (errno.EMFILE, errno.ENFILE):

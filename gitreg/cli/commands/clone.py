@@ -20,6 +20,5 @@ def run(
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
     registry = context.track(ModelRegistry.clone(url, target))
-    models = registry.list_models()  # every version read once: a bad one is reported, the rest counted
-    versions = sum(len(registry.list_versions(m)) for m in models)
-    context.say(f"Cloned {redact(url)} into {registry.path}: {len(models)} models, {versions} versions")
+    found = registry.census()  # O(refs) at git's speed; each bad version is reported on stderr
+    context.say(f"Cloned {redact(url)} into {registry.path}: {found.models} models, {found.versions} versions")
