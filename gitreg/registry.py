@@ -271,11 +271,12 @@ class ModelRegistry:
     def _named(self, name: str, version: Optional[str]) -> tuple[str, str]:
         """resolve() for a change to one version: a bare model does not mean the latest there
         (name the version, or say MODEL@latest)."""
-        if version is None and not references.is_reference(name):
+        model, resolved = self._optional(name, version)
+        if resolved is None:
             raise InvalidNameError(
                 f"name the version to change: {name} VERSION, {name}:VERSION, {name}@ENV or {name}@latest"
             )
-        return self.resolve(name, version)
+        return model, resolved
 
     def _optional(self, name: str, version: Optional[str]) -> tuple[str, Optional[str]]:
         """resolve() where a bare model names no version (the command's own default)."""
