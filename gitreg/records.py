@@ -219,3 +219,19 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """What a signature block says about itself: not a verification (`gitreg verify` is)."""
+
+    kind: str  # "ssh", "openpgp", "x509" (from the block's header) or "unknown"
+    key: Optional[str] = None  # as recorded in the block: SHA256:... (ssh), issuer (openpgp); else None
+
+
+@dataclass(frozen=True)
+class VersionSignature:
+    """Whether a version's tag and its commit carry signatures (None: unsigned), unverified."""
+
+    tag: Optional[SignatureBlock]
+    commit: Optional[SignatureBlock]

@@ -34,15 +34,15 @@ from .records import (
     Event,
     ModelMetadata,
     ModelVersion,
+    VersionSignature,
 )
 from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
-    from . import ingest, sync
+    from . import ingest, query, sync
     from .cards import ModelCard
     from .doctor import DoctorReport
-    from . import query
     from .verify import VerifyReport
 
 
@@ -509,6 +509,11 @@ class ModelRegistry:
         """Whether a commit of a version or deployment is signed (what a write's confirmation says)."""
         store = self._reader()
         return store is not None and store.is_signed(commit)
+
+    def signature(self, model_name: str, version: str) -> VersionSignature:
+        """Whether a version's tag and commit carry signatures, of what kind, with which key as
+        recorded: read from the objects, NOT verified (that is `verify`, by git)."""
+        return self._snapshot(model_name).signature(version)
 
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
                files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":

@@ -68,7 +68,7 @@ def _label(v: ModelVersion, parent: Optional[str]) -> str:
 
 
 def tree_lines(registry: "ModelRegistry", name: str) -> list[str]:
-    from .lineage import parents_within
+    from .ancestry import parents_within
 
     snap = registry._snapshot(name)
     parents = parents_within(snap)
@@ -97,7 +97,7 @@ def tree_text(registry: "ModelRegistry", name: str) -> str:
 
 
 def lineage_summary(registry: "ModelRegistry") -> str:
-    from .lineage import parents_within
+    from .ancestry import parents_within
 
     names = registry.list_models()
     if not names:

@@ -15,7 +15,7 @@ from . import manifest as mf
 from . import yamlio
 from .errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from .names import check_model_name, check_version_name, is_version_name, sort_versions
-from .records import ModelMetadata, ModelVersion, VersionStatus
+from .records import ModelMetadata, ModelVersion, VersionSignature, VersionStatus
 from .storage import layout, refscan
 from .storage.repository import Store
 from .suggest import did_you_mean
@@ -164,6 +164,12 @@ class ModelSnapshot:
         except READ_ERRORS as exc:
             self.store.problems.add(layout.tag_ref(self.model, version), exc)
             return None
+
+    def signature(self, version: str) -> VersionSignature:
+        """Whether the version's tag and commit are signed, and how (two object reads, no git run)."""
+        target = self.tag_target(self.require(version))
+        return VersionSignature(self.store.tag_signature(target),
+                                self.store.commit_signature(self.commit_of(version)))
 
     def registered_by(self, version: str, commit: pygit2.Commit) -> str:
         """The tagger of the version tag (the commit's author for a lightweight tag)."""

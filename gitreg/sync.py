@@ -42,6 +42,11 @@ class Conflict:
     remote: str
     why: str
 
+    @property
+    def model(self) -> str:
+        """The model whose ref this is (conflicts are per model)."""
+        return _model_of(self.ref)
+
 
 @dataclass
 class Integration:

@@ -1,4 +1,5 @@
-"""Telling a URL from a local path, as git does (scheme://... or scp-like host:path)."""
+"""URLs as git reads them: telling one from a local path (scheme://... or scp-like host:path),
+and showing one without its password."""
 from __future__ import annotations
 
 import re
@@ -9,3 +10,15 @@ _SCP_RE = re.compile(r"^[^/:]{2,}:")  # git's ssh shorthand: host:path, user@hos
 
 def is_url(location: str) -> bool:
     return bool(_URL_RE.match(location) or _SCP_RE.match(location))
+
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@")
+
+
+def redact(text: str) -> str:
+    """`https://alice:secret@host/x` -> `https://alice:***@host/x` (and inside longer text)."""
+    def mask(m: re.Match[str]) -> str:
+        has_password = m.group(0)[len(m.group("scheme")) + len(m.group("user")):].startswith(":")
+        return f"{m.group('scheme')}{m.group('user')}{':***' if has_password else ''}@"
+
+    return _USERINFO.sub(mask, text)

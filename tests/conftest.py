@@ -121,7 +121,6 @@ class GitDaemon:
 
     def __init__(self, root: Path) -> None:
         import socket
-        import time
 
         self.root = root
         with socket.socket() as probe:
@@ -133,16 +132,13 @@ class GitDaemon:
              str(root)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    pytest.fail("git daemon did not start")
-                time.sleep(0.02)
+        from tests.servers import wait_for_port
+
+        try:
+            wait_for_port(self.port, lambda: self.proc.poll() is None, "git daemon", root / "no-log", 10)
+        except BaseException:
+            self.stop()
+            raise
 
     def repo(self, name: str = "registry.git") -> str:
         """Create an empty bare repo on the server; return its git:// URL."""

@@ -16,8 +16,8 @@ import typer.main
 from . import coercion, complete, context, globalopts
 from .commands import (
     add,
-    card,
     best,
+    card,
     clone,
     compare,
     deploy,

@@ -124,14 +124,9 @@ def _columns(default: int) -> int:
 
 def size(n: Optional[int]) -> str:
     """Bytes in git's units: 512 B, 1.5 KiB, 3.2 GiB."""
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # not reached
+    from gitreg.units import human_size
+
+    return "-" if n is None else human_size(n)
 
 
 def plural(n: int, noun: str, nouns: Optional[str] = None) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Collection, Iterable, Optional, Sequence
 import pygit2
 
 from ..errors import RemoteError
+from ..urls import redact
 from . import gitcli, layout, lockowner
 
 MIRROR = layout.MIRROR
@@ -137,19 +137,6 @@ def model_of(ref: str) -> str:
     if ref.startswith(layout.DEPLOYED):
         return ref[len(layout.DEPLOYED):].split("/", 1)[-1]
     return ref.rsplit("/", 1)[-1]
-
-
-# -- credentials never printed --------------------------------------------------------
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@")
-
-
-def redact(text: str) -> str:
-    """`https://alice:secret@host/x` -> `https://alice:***@host/x` (and inside longer text)."""
-    def mask(m: re.Match[str]) -> str:
-        has_password = m.group(0)[len(m.group("scheme")) + len(m.group("user")):].startswith(":")
-        return f"{m.group('scheme')}{m.group('user')}{':***' if has_password else ''}@"
-
-    return _USERINFO.sub(mask, text)
 
 
 # -- timeouts -------------------------------------------------------------------------

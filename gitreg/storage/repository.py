@@ -19,6 +19,7 @@ from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
 
 if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every read
+    from ..records import SignatureBlock
     from .signing import Signer
 
 # Called with a write's ref updates before they are made locally; raises
@@ -135,6 +136,24 @@ class Store:
         except (KeyError, ValueError, pygit2.GitError):
             return False
         return obj.type == ObjectType.COMMIT and obj.gpg_signature[0] is not None
+
+    def tag_signature(self, oid: pygit2.Oid) -> Optional["SignatureBlock"]:
+        """The signature block on tag object `oid`, described (not verified); None: unsigned or no tag."""
+        from . import signing, sigblock
+
+        kind, data = self.repo.odb.read(oid)[:2]
+        if kind != ObjectType.TAG:
+            return None
+        _, block = signing.split_signed(data)
+        return sigblock.describe(block) if block is not None else None
+
+    @staticmethod
+    def commit_signature(commit: pygit2.Commit) -> Optional["SignatureBlock"]:
+        """The commit's gpgsig header, described (not verified); None when unsigned."""
+        from . import sigblock
+
+        block = commit.gpg_signature[0]
+        return sigblock.describe(block) if block is not None else None
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
         return identity.signature(self.config(), role, when, gitdir=Path(self.repo.path))

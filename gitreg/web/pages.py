@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from ..errors import GitregError
 from ..lineage import LineageTracker
-from ..records import RETIRED_STATUSES, Deployment, ModelVersion
+from ..records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
 from ..registry import ModelRegistry
 from . import svg, text, urls
 
@@ -140,6 +140,14 @@ class LineageLink:
 
 
 @dataclass
+class SignatureRow:
+    """One signed object of a version as recorded in it (kind and key from the block): unverified."""
+    what: str  # "tag majora/v1", "commit 1a2b3c4d5e6f"
+    kind: Optional[str]  # ssh / openpgp / x509 / unknown; None: unsigned
+    key: Optional[str]
+
+
+@dataclass
 class VersionPage:
     model: str
     version: str
@@ -162,6 +170,8 @@ class VersionPage:
     diff: list[DiffRow]
     audit: list[tuple[str, str]]
     nav: ModelNav
+    signatures: list[SignatureRow] = field(default_factory=list)
+    verify: list[str] = field(default_factory=list)  # the commands that do check the signatures
     title: str = ""
 
 
@@ -492,8 +502,18 @@ def _audit(model: str, version: str, envs: Sequence[str]) -> list[tuple[str, str
         ("later changes (scores, status, tags, notes)", f"git notes --ref=gitreg/{model} show {tag}^{{commit}}"),
     ]
     out += [(f"deployment history in {env}", f"git log refs/deployed/{env}/{model}") for env in envs]
-    out.append(("all of it, checked by gitreg", f"gitreg verify {model} {version}"))
+    out.append(("all of it, checked by gitreg", f"gitreg verify {model}:{version}"))
     return out
+
+
+def _signatures(catalog: Catalog, record: ModelVersion) -> list[SignatureRow]:
+    found = catalog.registry.signature(record.model_name, record.version)
+    return [SignatureRow(f"tag {record.model_name}/{record.version}", *_kind_key(found.tag)),
+            SignatureRow(f"commit {record.commit[:12]}", *_kind_key(found.commit))]
+
+
+def _kind_key(block: Optional[SignatureBlock]) -> tuple[Optional[str], Optional[str]]:
+    return (block.kind, block.key) if block is not None else (None, None)
 
 
 def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
@@ -544,6 +564,8 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
         diff=diff_rows(catalog, catalog.record(model, previous), record, only_changed=True) if previous else [],
         audit=_audit(model, version, record.environments),
         nav=_nav(model, "version"), title=f"{model} {version}",
+        signatures=_signatures(catalog, record),
+        verify=[f"git tag -v {model}/{version}", f"gitreg verify {model}:{version}"],
     )
 
 

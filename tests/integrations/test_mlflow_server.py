@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,14 +23,9 @@ import yaml
 
 from gitreg import ModelRegistry
 from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME, git
+from tests.servers import free_port
 
 START_TIMEOUT = 180  # seconds; a loaded CI machine is slow to import MLflow's server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _mlflow_program() -> str:
@@ -44,7 +38,7 @@ def _mlflow_program() -> str:
 class Server:
     def __init__(self, root: Path, tracking_uri: str) -> None:
         self.registry = root / "registry.git"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = root / "server.log"
         env = {

@@ -2,7 +2,9 @@
 facts read back through the gitreg CLI and plain git."""
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -126,6 +128,59 @@ def test_aliases_are_deployments(client, registry_path, model_dir, git, tmp_path
         client.get_model_version_by_alias("m", "champion")
 
 
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_download_on_a_clone_comes_from_the_stored_files(registry_path, tracking_uri, model_dir, bare_remote,
+                                                         tmp_path, monkeypatch, git):
+    """Registered through MLflow with gitreg.store on, pushed, `gitreg clone`d on another machine
+    (own HOME and cache), the model dir gone: models:/m@champion gives the same weights from LFS."""
+    reg = ModelRegistry(registry_path)
+    reg.init()
+    git(registry_path, "config", "gitreg.store", "true")
+    reg.add_remote("origin", str(bare_remote), sync=True)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=f"gitreg://{registry_path}")
+    client.create_registered_model("m")
+    client.create_model_version("m", source=str(model_dir), await_creation_for=0)
+    client.set_registered_model_alias("m", "champion", "1")
+    reg.push()
+    wanted = {p.name: _sha256(p) for p in model_dir.iterdir()}
+    shutil.rmtree(model_dir)  # the recorded path is gone: only the store has the bytes
+
+    home = tmp_path / "machine-b"
+    for var, sub in (("HOME", ""), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(home / sub))
+    clone = home / "registry.git"
+    proc = subprocess.run([sys.executable, "-m", "gitreg", "clone", str(bare_remote), str(clone)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert not (clone / "lfs" / "objects").exists()  # cloning fetched refs, not weights
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", f"gitreg://{clone}")
+    uri = MlflowClient(tracking_uri=tracking_uri).get_model_version_download_uri("m", "1")
+    assert (Path(uri[len("file://"):]) / "MLmodel").is_file()  # the model directory itself
+    out = Path(mlflow.artifacts.download_artifacts("models:/m@champion", dst_path=str(tmp_path / "dl")))
+    got = {p.name: _sha256(p) for p in out.iterdir()}
+    assert got.pop("registered_model_meta")  # MLflow writes it into every models:/ download
+    assert got == wanted
+    assert not any(p.is_symlink() for p in out.iterdir())  # copies, not links into the store
+    fetched = {p.name for p in (clone / "lfs" / "objects").rglob("*") if p.is_file()}
+    assert set(wanted.values()) <= fetched
+
+
+def test_download_without_files_falls_back_to_source_then_refuses(client, registry_path, model_dir):
+    client.create_registered_model("m")
+    client.create_model_version("m", source="s3://bucket/m/1", await_creation_for=0)
+    assert client.get_model_version_download_uri("m", "1") == "s3://bucket/m/1"
+    client.create_model_version("m", source=str(model_dir), await_creation_for=0)  # not stored
+    assert client.get_model_version_download_uri("m", "2") == model_dir.as_uri()
+    ModelRegistry(registry_path).register_model("m")  # no files, no source
+    with pytest.raises(MlflowException, match="m v3 has no files to download here and no MLflow source"):
+        client.get_model_version_download_uri("m", "3")
+
+
 def test_search_filters_order_and_pages(client):
     for name in ("alpha", "beta", "gamma"):
         client.create_registered_model(name, tags={"family": "greek" if name != "beta" else "other"})
@@ -163,6 +218,13 @@ def test_metric_filters_read_gitreg_scores(client, registry_path):
     assert [v.version for v in found] == [2]
     assert [v.version for v in client.search_model_versions("metrics.`mmlu/acc` <= 0.2")] == [1]
     assert {m.key: m.value for m in found[0].metrics} == {"accuracy": 0.9, "mmlu/acc": 0.4}
+    # evaluated by gitreg's query language (registry.search): same answers as gitreg search
+    both = "metrics.accuracy >= 0.7 AND metrics.`mmlu/acc` < 0.3 AND name = 'scored'"
+    assert [v.version for v in client.search_model_versions(both)] == [1]
+    assert [v.version for v in reg.search('accuracy >= 0.7 and "mmlu/acc" < 0.3')] == ["v1"]
+    with pytest.raises(MlflowException, match="framework") as refused:
+        client.search_model_versions("metrics.framework > 1")  # a gitreg field, not a number
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
 
 
 def test_deletes_and_renames_are_refused_and_nothing_is_written(client, registry_path, refs):

@@ -11,10 +11,11 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.servers import wait_for_port
 
 CONFIG = """\
 TRANSFER_ADAPTERS:
@@ -60,16 +61,11 @@ class LfsServer:
                  "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root,
             )
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    pytest.fail(f"giftless did not start:\n{self.log.read_text()[-2000:]}")
-                time.sleep(0.05)
+        try:
+            wait_for_port(self.port, lambda: self.proc.poll() is None, "giftless", self.log, START_SECONDS)
+        except BaseException:
+            self.stop()
+            raise
 
     def url(self, repo: str) -> str:
         """The LFS endpoint (lfs.url) of one repository on this server."""

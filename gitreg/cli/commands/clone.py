@@ -16,7 +16,7 @@ def run(
 ) -> None:
     """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
     from gitreg.registry import ModelRegistry
-    from gitreg.storage.remote import redact
+    from gitreg.urls import redact
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
     registry = context.track(ModelRegistry.clone(url, target))

@@ -16,12 +16,11 @@ def run(
 ) -> None:
     """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.errors import SyncConflictError
-    from gitreg.storage.remote import model_of
 
     report = context.registry(ctx).push(remote, model=model)
     for ref in report.pushed:
         context.say(f"  {ref}")
-    held = sorted({model_of(c.ref) for c in report.conflicts})
+    held = sorted({c.model for c in report.conflicts})
     if report.pushed:
         context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}")
     elif not held:

@@ -27,7 +27,7 @@ def add(
     ] = None,
 ) -> None:
     """Add a remote."""
-    from gitreg.storage.remote import redact
+    from gitreg.urls import redact
 
     info = context.registry(ctx).add_remote(name, url, sync=sync)
     sync_note = " (sync: writes are published here)" if info.sync else ""
@@ -44,7 +44,7 @@ def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Remote 
 @app.command("list", cls=GitregCommand)
 def list_(ctx: typer.Context, json: options.Json = False) -> None:
     """List remotes; the sync remote is marked."""
-    from gitreg.storage.remote import redact
+    from gitreg.urls import redact
 
     found = context.registry(ctx).remotes()
     if json:

@@ -1,41 +1,24 @@
 """MLflow's own search semantics (its filter parser, sort keys and page tokens), plus
 `metrics.<name> <op> <number>` clauses on model versions, which MLflow's registry lacks.
 
-The metric clauses are split off here and matched on gitreg's evaluation scores; the
-rest of the filter goes to mlflow.utils.search_utils unchanged. Hook for gitreg's own
-query language (gitreg/query/): `metric_clauses` is the one place to hand it over.
+The metric clauses are split off here and rewritten as one query of gitreg's own
+language (gitreg/query/, docs/query.md), which `registry.search` evaluates; the rest of
+the filter goes to mlflow.utils.search_utils unchanged.
 """
 from __future__ import annotations
 
-import operator
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.store.entities.paged_list import PagedList
 from mlflow.utils.search_utils import SearchUtils
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le, ">=": operator.ge, "!=": operator.ne,
-    "=": operator.eq, "<": operator.lt, ">": operator.gt,
-}
 _METRIC = re.compile(
     r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
     r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
 )
-
-
-@dataclass(frozen=True)
-class MetricClause:
-    name: str
-    op: str
-    value: float
-
-    def matches(self, metrics: dict[str, float]) -> bool:
-        have = metrics.get(self.name)
-        return have is not None and _OPS[self.op](have, self.value)
 
 
 def _and_parts(filter_string: str) -> list[str]:
@@ -59,19 +42,20 @@ def _and_parts(filter_string: str) -> list[str]:
     return parts
 
 
-def metric_clauses(filter_string: Optional[str]) -> tuple[Optional[str], list[MetricClause]]:
-    """(the filter MLflow's parser gets, the metric clauses gitreg matches itself)."""
+def metric_clauses(filter_string: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(the filter MLflow's parser gets, the gitreg query of its metric clauses, joined with and)."""
     if not filter_string or "metric" not in filter_string:
-        return filter_string, []
+        return filter_string, None
     rest, clauses = [], []
     for part in _and_parts(filter_string):
         match = _METRIC.match(part)
         if match:
-            clauses.append(MetricClause(match.group("q") or match.group("n"), match.group("op"),
-                                        float(match.group("v"))))
+            name = match.group("q") or match.group("n")
+            quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            clauses.append(f"{quoted} {match.group('op')} {match.group('v')}")
         else:
             rest.append(part.strip())
-    return " AND ".join(rest) or None, clauses
+    return " AND ".join(rest) or None, " and ".join(clauses) or None
 
 
 def check_max_results(max_results: Any, threshold: int) -> int:

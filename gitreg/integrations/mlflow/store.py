@@ -213,16 +213,18 @@ class GitregStore(AbstractStore):
     def get_model_version_download_uri(self, name, version):
         _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
-        return files.download_uri(found, source, self._links_root())
+        return files.download_uri(self.registry, found, source, self._links_root())
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
         search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
-        mlflow_filter, metric_clauses = search.metric_clauses(filter_string)
-        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions]
+        mlflow_filter, metric_query = search.metric_clauses(filter_string)
+        matched = None
+        if metric_query:  # gitreg's query language evaluates the metric clauses
+            with translated():
+                matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
+        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions
+                    if matched is None or (view.name, v.version) in matched]
         versions = SearchModelVersionUtils.filter(versions, add_prompt_filter_string(mlflow_filter, is_prompt=False))
-        if metric_clauses:
-            versions = [mv for mv in versions
-                        if all(c.matches({m.key: m.value for m in mv.metrics}) for c in metric_clauses)]
         ordered = SearchModelVersionUtils.sort(versions, order_by or _DEFAULT_VERSION_ORDER)
         return search.page(ordered, max_results, page_token)
 
@@ -271,7 +273,7 @@ class GitregStore(AbstractStore):
                               "registry or a CI job on its remote", NOT_IMPLEMENTED)
 
     def _links_root(self) -> Path:
-        """A private directory (0700) for the per-version link directories of download URIs."""
+        """A private directory (0700) for the per-version download directories (files.download_uri)."""
         with self._links_lock:
             if self._links is None:
                 self._links = Path(tempfile.mkdtemp(prefix="gitreg-mlflow-"))
