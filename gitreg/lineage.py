@@ -52,12 +52,15 @@ class LineageTracker:
             git_commit=git_commit, base_model=base_model, notes=notes,
         )
 
-    def get_ancestors(self, model_name: str, version: str) -> list[str]:
-        """Nearest first, e.g. ['v2', 'v1']; another model's versions as 'other:v3'."""
+    def get_ancestors(self, model_name: str, version: Optional[str] = None) -> list[str]:
+        """Nearest first, e.g. ['v2', 'v1']; another model's versions as 'other:v3'.
+
+        Like every call here taking a version: model and version, or one reference."""
+        model_name, version = self.registry.resolve(model_name, version)
         snap = self.registry._snapshot(model_name)
         return [qualify(m, v, relative_to=model_name) for m, v, _ in ancestry(snap, version)]
 
-    def get_parent(self, model_name: str, version: str) -> Optional[str]:
+    def get_parent(self, model_name: str, version: Optional[str] = None) -> Optional[str]:
         ancestors = self.get_ancestors(model_name, version)
         return ancestors[0] if ancestors else None
 
@@ -65,13 +68,15 @@ class LineageTracker:
         """{version: parent} for every version of a model (another model's as 'other:v3')."""
         return parents_within(self.registry._snapshot(model_name))
 
-    def get_descendants(self, model_name: str, version: str) -> list[str]:
+    def get_descendants(self, model_name: str, version: Optional[str] = None) -> list[str]:
         """Every version trained (transitively) from this one, in any model, breadth first."""
+        model_name, version = self.registry.resolve(model_name, version)
         start = self.registry._snapshot(model_name).commit_of(version).id
         return descendants(self.registry._reader(), start, model_name)
 
-    def get_data_lineage(self, model_name: str, version: str) -> dict[str, list[str]]:
+    def get_data_lineage(self, model_name: str, version: Optional[str] = None) -> dict[str, list[str]]:
         """{version: training data sources} for the version and all its ancestors."""
+        model_name, version = self.registry.resolve(model_name, version)
         snap = self.registry._snapshot(model_name)
         out = {version: snap.stored(version).training_data_sources}
         for model, v, manifest in ancestry(snap, version):

@@ -72,6 +72,7 @@ def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optiona
     found: set[str] = set()
     for name in names:
         try:
+            name = references.parse(name).model if references.is_reference(name) else name
             found |= {check_model_name(name), name.lower()}  # the case rule looks at the lower-case twin
         except (InvalidNameError, TypeError, AttributeError):
             continue
@@ -273,6 +274,23 @@ class ModelRegistry:
             return ref.model, state.version
         return ref.model, self.get_latest(ref.model).version
 
+    def _named(self, name: str, version: Optional[str]) -> tuple[str, str]:
+        """resolve() for a change to one version: a bare model does not mean the latest there
+        (name the version, or say MODEL@latest)."""
+        model, resolved = self._optional(name, version)
+        if resolved is None:
+            raise InvalidNameError(
+                f"name the version to change: {name} VERSION, {name}:VERSION, {name}@ENV or {name}@latest"
+            )
+        return model, resolved
+
+    def _optional(self, name: str, version: Optional[str]) -> tuple[str, Optional[str]]:
+        """resolve() where a bare model names no version (the command's own default)."""
+        if version is None and not references.is_reference(name):
+            self._snapshot(name)
+            return name, None
+        return self.resolve(name, version)
+
     def get_version(self, name: str, version: Optional[str] = None) -> ModelVersion:
         """One version, by model and version or by one reference ('majora@production')."""
         model, version = self.resolve(name, version)
@@ -284,9 +302,9 @@ class ModelRegistry:
 
     def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
         """The model card of a version (default: the latest): text and HF front matter."""
-        record = self.get_version(name, version) if version is not None else self.get_latest(name)
+        record = self.get_version(name, version)  # a reference, or the latest
         if record.card is None:
-            raise VersionNotFoundError(f"{name} {record.version} has no model card (register with --card FILE)")
+            raise VersionNotFoundError(f"{record.model_name} {record.version} has no model card (register with --card FILE)")
         return record.card
 
     def get_latest(self, name: str) -> ModelVersion:
@@ -379,11 +397,12 @@ class ModelRegistry:
 
     # -- deployment ------------------------------------------------------------------
     def set_deployed(
-        self, name: str, version: str, deployed: bool = True, *,
+        self, name: str, version: Optional[str] = None, deployed: bool = True, *,
         environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
         new_environment: bool = False, force: bool = False,
     ) -> ModelVersion:
         """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
+        name, version = self._named(name, version)
         if deployed:
             self.deploy(name, version, environment=environment, reason=reason, sign=sign,
                         new_environment=new_environment, force=force)
@@ -417,9 +436,10 @@ class ModelRegistry:
     def undeploy(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
                  sign: Optional[bool] = None) -> Deployment:
+        """Take `name` out of `environment`; a `version` (or a reference) must be the live one."""
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
-        self._snapshot(name)
+        name, version = self._optional(name, version)
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
@@ -430,9 +450,11 @@ class ModelRegistry:
                  sign: Optional[bool] = None) -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
 
-        An explicit `version` must have been deployed in `environment` before."""
+        An explicit `version` (or a reference: 'majora:v2', 'majora@staging') must have been
+        deployed in `environment` before."""
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
+        name, version = self._optional(name, version)
         guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
@@ -510,12 +532,14 @@ class ModelRegistry:
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes
-    def update_evaluation_scores(self, name: str, version: str, **scores: Any) -> ModelVersion:
-        """Known metric names update their field; any other keyword goes to custom_metrics."""
+    def update_evaluation_scores(self, name: str, version: Optional[str] = None, **scores: Any) -> ModelVersion:
+        """Known metric names update their field; any other keyword goes to custom_metrics.
+
+        The version is named by model and version or by one reference ('majora@production')."""
         update = values.split_scores(scores)
         if not update:
             raise InvalidValueError("no scores given")
-        self._snapshot(name).require(version)
+        name, version = self._named(name, version)
 
         def change(note: dict[str, Any]) -> dict[str, Any]:
             note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
@@ -526,16 +550,20 @@ class ModelRegistry:
         return self.get_version(name, version)
 
     @_writes
-    def set_status(self, name: str, version: str, status: str) -> ModelVersion:
-        """draft, training, completed, deprecated or archived; 'deployed' follows deployments."""
+    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None) -> ModelVersion:
+        """draft, training, completed, deprecated or archived; 'deployed' follows deployments.
+
+        With a reference, version is None: set_status('majora:v1', None, 'archived')."""
         status = getattr(status, "value", status)
+        if status is None:
+            raise InvalidValueError(f"no status given: expected one of {', '.join(SETTABLE_STATUSES)}")
         if status == "deployed":
             raise InvalidValueError("status 'deployed' is derived from deployments: use deploy instead")
         if status not in SETTABLE_STATUSES:
             raise InvalidValueError(
                 f"unknown status {status!r}: expected one of {', '.join(SETTABLE_STATUSES)}"
             )
-        self._snapshot(name).require(version)
+        name, version = self._named(name, version)
 
         def check(snap: ModelSnapshot) -> None:
             envs = snap.environments_of(version)
@@ -550,20 +578,22 @@ class ModelRegistry:
         )
         return self.get_version(name, version)
 
-    def change_tags(self, name: str, version: str, *, add: Iterable[str] = (),
+    def change_tags(self, name: str, version: Optional[str] = None, *, add: Iterable[str] = (),
                     remove: Iterable[str] = ()) -> ModelVersion:
         """Remove then add tags in one notes commit (atomic for readers)."""
         return self._retag(name, version, values.check_str_list("tags", list(add)),
                            values.check_str_list("tags", list(remove)))
 
-    def add_tags(self, name: str, version: str, *tags: str) -> ModelVersion:
+    def add_tags(self, name: str, version: Optional[str], *tags: str) -> ModelVersion:
+        """Add tags; with a reference, version is None: add_tags('majora@latest', None, 'x')."""
         return self._retag(name, version, values.check_str_list("tags", list(tags)), [])
 
-    def remove_tags(self, name: str, version: str, *tags: str) -> ModelVersion:
+    def remove_tags(self, name: str, version: Optional[str], *tags: str) -> ModelVersion:
         return self._retag(name, version, [], values.check_str_list("tags", list(tags)))
 
     @_writes
-    def _retag(self, name: str, version: str, add: list[str], remove: list[str]) -> ModelVersion:
+    def _retag(self, name: str, version: Optional[str], add: list[str], remove: list[str]) -> ModelVersion:
+        name, version = self._named(name, version)
         registered = self.get_version(name, version)
 
         def change(note: dict[str, Any]) -> dict[str, Any]:
@@ -576,9 +606,12 @@ class ModelRegistry:
         return self.get_version(name, version)
 
     @_writes
-    def update_notes(self, name: str, version: str, notes: str) -> ModelVersion:
+    def update_notes(self, name: str, version: Optional[str] = None, notes: Optional[str] = None) -> ModelVersion:
+        """Replace a version's notes; with a reference, version is None."""
+        if notes is None:
+            raise InvalidValueError("no notes given")
         values.check_text("notes", notes)
-        self._snapshot(name).require(version)
+        name, version = self._named(name, version)
         annotations.annotate_version(
             self._writer(), name, version, "notes", "notes updated",
             lambda note: {**note, "notes": notes},

@@ -12,6 +12,9 @@ from .coercion import parse_number
 from .terminal import write
 
 Model = Annotated[str, typer.Argument(help="Model name.", autocompletion=complete.models)]
+Ref = Annotated[str, typer.Argument(
+    metavar="REF", autocompletion=complete.models,
+    help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV, MODEL@latest.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 Env = Annotated[
     str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,

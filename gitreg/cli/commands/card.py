@@ -13,8 +13,9 @@ from ..terminal import clean, write
 
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    version: Annotated[Optional[str], typer.Argument(help="Version (default: the latest).")] = None,
+    model: Annotated[str, typer.Argument(
+        metavar="REF", help="MODEL, MODEL:VERSION, MODEL@ENV or MODEL@latest (or MODEL VERSION).")],
+    version: Annotated[Optional[str], typer.Argument(help="Version (default: as REF says, else the latest).")] = None,
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Print only the card's front matter (base_model, datasets, ...).")
     ] = False,

@@ -9,7 +9,9 @@ from .. import complete, context, options
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
+    model: Annotated[str, typer.Argument(
+        metavar="REF", autocompletion=complete.models,
+        help="MODEL (every version), or one version: MODEL VERSION, MODEL:VERSION, MODEL@ENV, MODEL@latest.")],
     version: Annotated[
         Optional[str], typer.Argument(autocompletion=complete.versions, help="Version (default: all).")
     ] = None,
@@ -19,7 +21,9 @@ def run(
     tracker = context.tracker(ctx)
     reg = tracker.registry
     console = context.out()
-    if version is None:
+    from gitreg.references import is_reference
+
+    if version is None and not is_reference(model):
         parents = tracker.get_parents(model)
         versions = {v.version: v for v in reg.list_versions(model)}
         if json_out:
@@ -37,6 +41,7 @@ def run(
                 markup=False,
             )
         return
+    model, version = reg.resolve(model, version)  # once: what @ENV names now
     ancestors = tracker.get_ancestors(model, version)
     descendants = tracker.get_descendants(model, version)
     data = tracker.get_data_lineage(model, version)

@@ -10,7 +10,7 @@ from .deploy import _replaced, signed
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
+    model: options.Ref,
     version: Annotated[
         Optional[str],
         typer.Argument(autocompletion=complete.versions, help="Version to go back to (default: the previous one).")
@@ -26,6 +26,7 @@ def run(
     """
     reg = context.registry(ctx)
     v = reg.rollback(model, version, environment=env, reason=reason, sign=sign)
+    model = v.model_name
     last = reg.deployment_history(model, env)[-1]
     context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version)
                 + signed(reg, last.commit))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,8 +9,8 @@ from .. import complete, context, options
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
-    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version.")],
+    model: options.Ref,
+    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
     accuracy: options.Accuracy = None,
     f1_score: options.F1 = None,
     perplexity: options.Perplexity = None,
@@ -34,8 +34,8 @@ def run(
     ))
     if not scores:
         raise typer.BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
-    context.registry(ctx).update_evaluation_scores(model, version, **scores)
+    v = context.registry(ctx).update_evaluation_scores(model, version, **scores)
     shown = ", ".join(f"{k}={v:g}" for k, v in list(scores.items())[:8])
     if len(scores) > 8:
         shown += f", ... ({len(scores)} metrics)"
-    context.say(f"Updated scores of {model} {version}: {shown}")
+    context.say(f"Updated scores of {v.model_name} {v.version}: {shown}")

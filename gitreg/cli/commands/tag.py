@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,18 +9,26 @@ from .. import complete, context, options
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
-    version: Annotated[str, typer.Argument(autocompletion=complete.versions, help="Version.")],
-    tags: Annotated[list[str], typer.Argument(help="Tags to add (or remove with --remove).")],
+    model: options.Ref,
+    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    tags: Annotated[Optional[list[str]], typer.Argument(metavar="TAGS...", help="Tags to add (or remove with --remove).")] = None,
     remove: Annotated[bool, typer.Option("--remove", "-r", help="Remove the tags.")] = False,
 ) -> None:
     """Add or remove tags of a version."""
     import sys
 
+    from gitreg.references import is_reference
+
     from ..terminal import write
 
+    tags = list(tags or [])
+    if version is not None and is_reference(model):  # REF TAG...: the words after a reference are tags
+        version, tags = None, [version, *tags]
+    if not tags:
+        raise typer.BadParameter("give at least one tag")
     reg = context.registry(ctx)
-    before = set(reg.get_version(model, version).tags)
+    registered = reg.get_version(model, version)  # resolved once: what @ENV names now
+    model, version, before = registered.model_name, registered.version, set(registered.tags)
     unchanged = [t for t in dict.fromkeys(tags) if (t in before) != remove]
     for t in unchanged:
         write(f"gitreg: note: {model} {version} {'has no' if remove else 'already has'} tag '{t}'", sys.stderr)

@@ -10,7 +10,7 @@ from .deploy import signed
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
+    model: options.Ref,
     version: Annotated[
         Optional[str],
         typer.Argument(autocompletion=complete.versions, help="Version expected to be live (default: whatever is).")
@@ -22,4 +22,4 @@ def run(
     """Take a model out of an environment."""
     reg = context.registry(ctx)
     record = reg.undeploy(model, version, environment=env, reason=reason, sign=sign)
-    context.say(f"Undeployed {model} {record.previous_version} from {env}" + signed(reg, record.commit))
+    context.say(f"Undeployed {record.model_name} {record.previous_version} from {env}" + signed(reg, record.commit))
