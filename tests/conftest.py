@@ -149,11 +149,9 @@ class GitDaemon:
         return self.root / name
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        from tests.servers import stop_process
+
+        stop_process(self.proc)
 
 
 @pytest.fixture

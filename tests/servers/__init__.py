@@ -46,6 +46,16 @@ def wait_for_port(port: int, alive, what: str, log: Path, seconds: float = 15) -
             time.sleep(0.05)
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server process; kill it when it does not exit within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def served_root(prefix: str) -> Path:
     """A directory outside pytest's 0700 tmp tree, so a server's own user can reach it."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import wait_for_port
+from tests.servers import stop_process, wait_for_port
 
 CONFIG = """\
 TRANSFER_ADAPTERS:
@@ -82,12 +82,7 @@ class LfsServer:
         return found[0]
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 @pytest.fixture(scope="session")

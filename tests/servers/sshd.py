@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from . import bare_repo, free_port, need, served_root, signal_tree, wait_for_port
+from . import bare_repo, free_port, need, served_root, signal_tree, stop_process, wait_for_port
 
 SSHD = "/usr/sbin/sshd"
 
@@ -123,11 +123,7 @@ LogLevel VERBOSE
 
     def stop(self) -> None:
         self.resume()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
