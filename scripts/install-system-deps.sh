@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the tests need (Debian/Ubuntu). Installs only what is missing.
 # git-lfs: stored artifacts; apache2 + apache2-utils: smart-HTTP remote with basic auth;
-# openssh-server: ssh remote; chromium + chromium-driver: web view tests in a real browser.
+# openssh-server (+ openssh-client's ssh-keygen): ssh remote and ssh signing keys; gnupg: OpenPGP
+# signing keys; chromium + chromium-driver: web view tests in a real browser.
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
@@ -9,6 +10,8 @@ command -v git-lfs >/dev/null || need+=(git-lfs)
 command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ] || need+=(apache2)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v gpg >/dev/null || need+=(gnupg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
