@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 import warnings
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from typing import Callable, Optional, Protocol
 
 from .errors import InvalidValueError
 from .records import ArtifactFile, ContentFile
+from .urls import has_scheme
 
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CHUNK = 1 << 20
 _COPY_CHUNK = 8 << 20  # reads while storing: large enough that hashing and writing overlap well
 MAX_CARD_BYTES = 1 << 20  # a model card is Markdown; the manifest has the same bound
@@ -113,7 +112,7 @@ def plan(role: str, location: object) -> Planned | ArtifactFile:
     text = str(location)
     if "\n" in text or "\0" in text:
         raise InvalidValueError(f"{role} path must not contain a newline or NUL byte")
-    if _URI_RE.match(text):
+    if has_scheme(text):
         return ArtifactFile(role=role, path=text)
     path = Path(text).expanduser()
     if not path.exists():

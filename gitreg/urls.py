@@ -8,8 +8,13 @@ _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/:]{2,}:")  # git's ssh shorthand: host:path, user@host:path
 
 
+def has_scheme(location: str) -> bool:
+    """`scheme://...`: a URI recorded as given (s3://, hf://, https://), never a local path."""
+    return bool(_URL_RE.match(location))
+
+
 def is_url(location: str) -> bool:
-    return bool(_URL_RE.match(location) or _SCP_RE.match(location))
+    return has_scheme(location) or bool(_SCP_RE.match(location))
 
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@")

@@ -139,7 +139,7 @@ class Store:
 
     def tag_signature(self, oid: pygit2.Oid) -> Optional["SignatureBlock"]:
         """The signature block on tag object `oid`, described (not verified); None: unsigned or no tag."""
-        from . import signing, sigblock
+        from . import sigblock, signing
 
         kind, data = self.repo.odb.read(oid)[:2]
         if kind != ObjectType.TAG:

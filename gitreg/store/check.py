@@ -8,7 +8,6 @@ changed, was added or was removed against `contents:`.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -19,9 +18,9 @@ from ..errors import GitregError
 from ..records import ArtifactFile
 from ..storage import lfs
 from ..storage.repository import Store
+from ..urls import has_scheme
 from . import tree
 
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SHOWN = 5  # names listed per kind of difference
 
 
@@ -30,7 +29,7 @@ def check_entry(store: Store, commit: pygit2.Commit, entry: ArtifactFile, where:
     """(why skipped or '', problems) for one entry."""
     if entry.stored == "lfs":
         return _stored(store, commit, entry, where, progress)
-    if _URI_RE.match(entry.path):
+    if has_scheme(entry.path):
         return "URI, not a local file", []
     if not entry.sha256:
         return "no hash recorded at registration", []

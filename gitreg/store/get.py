@@ -30,9 +30,9 @@ from ..records import ArtifactFile, ContentFile, ModelVersion
 from ..storage import lfs
 from ..storage import remote as transport
 from ..storage.repository import Store
+from ..urls import has_scheme
 from . import place, tree
 
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _GLOB_CHARS = re.compile(r"[*?\[\]{},\\!#]")
 
 
@@ -127,7 +127,7 @@ def ensure_objects(store: Store, v: ModelVersion, entries: list[ArtifactFile], i
 def _local_source(v: ModelVersion, entry: ArtifactFile) -> Path:
     """A file that was not stored: its recorded path, when it is here with the recorded sha256."""
     label = f"{v.model_name} {v.version} {entry.role} file {entry.path}"
-    if _URI_RE.match(entry.path):
+    if has_scheme(entry.path):
         raise NotAvailable(f"{label}: not stored in the registry; it is a URI, fetch it from there")
     if not entry.sha256:
         raise NotAvailable(f"{label}: not stored in the registry and no sha256 was recorded, so it cannot be checked")
