@@ -7,7 +7,7 @@ from typing import Any, Optional
 from ..errors import QueryError, VersionNotFoundError
 from ..snapshot import ModelSnapshot, model_names
 from ..storage.repository import Store
-from . import index, sorting
+from . import bulk, index, sorting
 from .ast import Between, Compare, Exists, InList, Node
 from .direction import lower_is_better
 from .evaluate import compile_query
@@ -39,14 +39,22 @@ def names_in(node: Node) -> list[str]:
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
-           sort: sorting.SortSpec = None, limit: Optional[int] = None) -> Found:
-    """The views matching `query` (checked whole before anything is read), sorted, limited."""
+           sort: sorting.SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
+    """The views matching `query` (checked whole before anything is read), sorted, limited.
+
+    Every model is searched from the registry-wide index (bulk.py) unless `indexed` is
+    False (then model by model, as one model always is)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")
     keep = compile_query(tree)
     keys = sorting.sort_keys(sort)
     found = Found([], {})
+    if store is None and model is None:
+        return found
+    if model is None and indexed:
+        result = bulk.search_all(store, tree, keep)
+        return _ordered(Found(result.views, result.snapshots, result.problems), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
@@ -62,6 +70,10 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         if loaded.views:
             found.snapshots[name] = loaded.snapshot
             found.views += loaded.views
+    return _ordered(found, keys, limit)
+
+
+def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:
     found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]

@@ -1,0 +1,287 @@
+"""A search of every model from the registry-wide view index (storage/viewindex.py).
+
+Warm, a query costs: one hash of the refs (storage/refstate.py), the columns the query
+names parsed from one file, the compiled predicate run over small rows of just those
+columns, and full views built only for the matches. When the refs moved, the models
+whose refs moved are read again (index.load, which has its own per-model cache) and
+the file is rewritten; the other models' blocks are copied as bytes.
+
+The index is untrusted like every cache (DESIGN.md 'Caches'): every value is checked
+for the type its field has before a predicate sees it, and a block that fails any
+check is read from the registry instead (and rebuilt), so a damaged, stale or hostile
+index costs time, never a wrong answer or an exception.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from ..names import is_version_name
+from ..snapshot import ModelSnapshot, model_names
+from ..storage import refstate, viewindex
+from ..storage.repository import Store
+from . import index
+from .ast import Between, Compare, Exists, InList, Node
+from .fields import DATE, FIELDS, PARENT, VIEW_KEYS, field_name
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+_TEXT = {"model", "version", "status", "registered_status"}
+_LISTS = {"training_data", "tag", "environment"}
+_NUMBERS = {"created_ts", "deployed_at_ts", "samples", "epochs", "batch_size", "learning_rate",
+            "duration_hours", "cost_usd"}
+
+
+def _number(x: Any) -> bool:
+    return x is None or (type(x) in (int, float) and math.isfinite(x))
+
+
+def _check(key: str) -> Callable[[Any], bool]:
+    """The test a value of this view key passes (the types fields.stored_view makes)."""
+    if key in _TEXT:
+        return lambda x: type(x) is str
+    if key in _LISTS:
+        return lambda x: type(x) is list and all(type(s) is str for s in x)
+    if key in _NUMBERS:
+        return _number
+    if key == "deployed":
+        return lambda x: type(x) is bool
+    return lambda x: x is None or type(x) is str
+
+
+CHECKS = {key: _check(key) for key in VIEW_KEYS}
+
+
+def _refuse(text: str) -> Any:
+    raise ValueError(f"not a JSON number: {text}")
+
+
+def _json(data: bytes) -> Any:
+    return json.loads(data, parse_constant=_refuse)
+
+
+@dataclass
+class Needs:
+    keys: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+
+
+def needs(node: Node) -> Needs:
+    """The view keys and metrics a predicate over this tree reads."""
+    out = Needs()
+
+    def add(names: Iterable[str], into: list[str]) -> None:
+        into.extend(n for n in names if n not in into)
+
+    def walk(n: Any) -> None:
+        if isinstance(n, (Compare, InList, Between, Exists)):
+            canonical = field_name(n.field.name)
+            if canonical is None:
+                add([n.field.name], out.metrics)
+            elif FIELDS[canonical] == DATE:
+                add([canonical, f"{canonical}_ts"], out.keys)
+            elif FIELDS[canonical] == PARENT:
+                add(["parent", "model"], out.keys)
+            else:
+                add([canonical], out.keys)
+        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
+            walk(child)
+
+    walk(node)
+    return out
+
+
+@dataclass
+class Result:
+    views: list[dict[str, Any]]
+    snapshots: dict[str, ModelSnapshot]
+    problems: list[str]
+
+
+def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
+    """The full views of every model's versions that `keep` accepts, in no order."""
+    gitdir = Path(store.repo.path)
+    fingerprint = refstate.fingerprint(gitdir)
+    found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+    if found is None or found.fingerprint != fingerprint:
+        found = _refresh(store, found, fingerprint, set())
+    want = needs(tree)
+    result = Result([], {}, [])
+    damaged = _match(found, want, keep, result)
+    if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
+        found = _refresh(store, found, fingerprint, damaged)
+        result = Result([], {}, [])
+        still = _match(found, want, keep, result)
+        for model in still:  # even our own bytes failed: read this model directly
+            _slow(store, model, keep, result)
+    for model, block in found.blocks.items():
+        if not block.key:
+            _slow(store, model, keep, result)
+    for model in {v["model"] for v in result.views} - set(result.snapshots):
+        result.snapshots[model] = ModelSnapshot(store, model)
+    return result
+
+
+def _slow(store: Store, model: str, keep: Predicate, result: Result) -> None:
+    snap = ModelSnapshot(store, model)
+    if snap.tip is None:
+        return
+    loaded = index.load(snap, keep)
+    result.problems += loaded.problems
+    if loaded.views:
+        result.snapshots[model] = snap
+        result.views += loaded.views
+
+
+def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
+             damaged: set[str]) -> viewindex.ViewIndex:
+    """An index for the refs as they are now: blocks whose model key holds are kept."""
+    models = model_names(store)
+    keys = refstate.model_keys(store, models)
+    live, tags = index.deployed_models(store), index.tags_by_model(store)
+    blocks = []
+    for model in models:
+        key = keys[model]
+        kept = old.blocks.get(model) if old is not None and model not in damaged else None
+        if key is not None and kept is not None and kept.key == key:
+            blocks.append(viewindex.reuse(old, kept))
+            continue
+        blocks.append(_build(store, model, key, tags.get(model, {}), model in live))
+    data = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
+    if refstate.fingerprint(Path(store.repo.path)) == fingerprint:  # no write raced the rebuild
+        viewindex.write(viewindex.path_of(Path(store.repo.path)), data)
+    parsed = viewindex.parse(data, VIEW_KEYS)
+    assert parsed is not None, "an index just encoded parses"
+    return parsed
+
+
+def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes], live: bool) -> viewindex.NewBlock:
+    if key is None:
+        return viewindex.unindexed(model)
+    snap = ModelSnapshot(store, model)
+    if snap.tip is None:
+        return viewindex.unindexed(model)
+    snap.adopt_tags(tags)
+    before = len(store.problems.items())
+    loaded = index.load(snap, None, deployed_somewhere=live)
+    if loaded.problems or len(store.problems.items()) != before:
+        return viewindex.unindexed(model)  # read directly on every query, so its problems are told
+    try:
+        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views)
+    except (ValueError, TypeError):
+        return viewindex.unindexed(model)
+
+
+def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
+            check: Callable[[Any], bool], damaged: set[str]) -> list[list[Any]]:
+    """One column of each block (None lines where `number` gives none), checked."""
+    parts: list[list[Any]] = []
+    for block in blocks:
+        n = number(block)
+        if n is None:
+            parts.append([None] * block.count)
+            continue
+        try:
+            values = _json(found.line(block, n))
+        except (ValueError, RecursionError):
+            values = None
+        if type(values) is not list or len(values) != block.count or not all(map(check, values)):
+            damaged.add(block.model)
+            values = [None] * block.count
+        parts.append(values)
+    return parts
+
+
+def _match(found: viewindex.ViewIndex, want: Needs, keep: Predicate, result: Result) -> set[str]:
+    """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
+    blocks = [b for b in found.blocks.values() if b.key]
+    damaged: set[str] = set()
+    position = {key: i for i, key in enumerate(VIEW_KEYS)}
+    width = len(VIEW_KEYS)
+    columns = [list(chain.from_iterable(_column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)))
+               for k in want.keys]
+    for name in want.metrics:
+        def line(b: viewindex.Block, name: str = name) -> Optional[int]:
+            return width + b.metrics.index(name) if name in b.metrics else None
+        columns.append(list(chain.from_iterable(_column(found, blocks, line, _number, damaged))))
+    if "model" in want.keys:  # a block's model column names its own model
+        at = want.keys.index("model")
+        _check_models(blocks, columns[at], damaged)
+    names = [*want.keys, *want.metrics]
+    hits = _hits(names, len(want.keys), columns, keep, sum(b.count for b in blocks))
+    # hits are positions in the concatenated columns: map them back to (block, row)
+    starts, at = [], 0
+    for block in blocks:
+        starts.append(at)
+        at += block.count
+    rows_of: dict[int, list[int]] = {}
+    b = 0
+    for hit in hits:
+        while b + 1 < len(blocks) and starts[b + 1] <= hit:
+            b += 1
+        rows_of.setdefault(b, []).append(hit - starts[b])
+    for b, rows in rows_of.items():
+        block = blocks[b]
+        if block.model in damaged:
+            continue
+        views = _views(found, block, rows)
+        # the row lines must agree with the columns the predicate saw
+        if views is None or not all(map(keep, views)):
+            damaged.add(block.model)
+            continue
+        result.views += views
+    return damaged
+
+
+def _check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
+    at = 0
+    for block in blocks:
+        if any(m != block.model for m in models[at:at + block.count]):
+            damaged.add(block.model)
+        at += block.count
+
+
+def _hits(names: list[str], plain: int, columns: list[list[Any]], keep: Predicate, count: int) -> list[int]:
+    """Positions whose row of just these columns `keep` accepts."""
+    if not names:
+        return [i for i in range(count) if keep({"m": {}})]
+    fields, metrics = names[:plain], names[plain:]
+    if not metrics:
+        rows: Iterable[dict[str, Any]] = (dict(zip(fields, values)) for values in zip(*columns))
+    else:
+        def rows_with_metrics() -> Iterable[dict[str, Any]]:
+            for values in zip(*columns):
+                row = dict(zip(fields, values))
+                row["m"] = dict(zip(metrics, values[plain:]))
+                yield row
+        rows = rows_with_metrics()
+    return [i for i, row in enumerate(rows) if keep(row)]
+
+
+def _views(found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int]) -> Optional[list[dict[str, Any]]]:
+    """Full views of these rows of a block, every value checked; None if any fails."""
+    lines = found.rows(block).split(b"\n")
+    if len(lines) != block.count + 1 or lines[-1]:
+        return None
+    out = []
+    for i in rows:
+        try:
+            values = _json(lines[i])
+        except (ValueError, RecursionError):
+            return None
+        if type(values) is not list or len(values) != len(VIEW_KEYS) + 1:
+            return None
+        metrics = values.pop()
+        view = dict(zip(VIEW_KEYS, values))
+        if (type(metrics) is not dict or not all(type(k) is str and type(v) in (int, float) and math.isfinite(v)
+                                                for k, v in metrics.items())
+                or not all(CHECKS[k](v) for k, v in view.items())
+                or view["model"] != block.model or not is_version_name(view["version"])):
+            return None
+        view["m"] = metrics
+        out.append(view)
+    return out
