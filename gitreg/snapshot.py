@@ -65,6 +65,15 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
     return out
 
 
+def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
+    """The current view of a stored record deployed in these environments (DESIGN.md 'Mutable state')."""
+    record.deployed = True
+    record.environments = environments
+    record.status = VersionStatus.DEPLOYED
+    record.deployed_at = deployed_at
+    return record
+
+
 class ModelSnapshot:
     def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
@@ -299,12 +308,9 @@ class ModelSnapshot:
         record = self.stored(version)
         envs = self.environments_of(version)
         if envs:
-            record.deployed = True
-            record.environments = envs
-            record.status = VersionStatus.DEPLOYED
-            record.deployed_at = max(
+            lay_deployment(record, envs, max(
                 str(self.deployments[e].record.get("deployed_at") or "") for e in envs
-            ) or None
+            ) or None)
         return record
 
     def try_version(self, version: str) -> Optional[ModelVersion]:

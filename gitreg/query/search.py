@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..errors import QueryError, VersionNotFoundError
-from ..snapshot import ModelSnapshot, model_names
+from ..records import ModelVersion
+from ..snapshot import ModelSnapshot, lay_deployment, model_names
 from ..storage.repository import Store
 from . import bulk, index, sorting
 from .ast import Between, Compare, Exists, InList, Node
@@ -21,6 +22,15 @@ class Found:
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
     problems: list[str] = field(default_factory=list)
+
+    def record(self, view: dict[str, Any]) -> ModelVersion:
+        """The full record of a matched view: its stored record read, with the deployment
+        state the view was matched on (no second scan of the deployment refs per model)."""
+        snap = self.snapshots[view["model"]]
+        record = snap.stored(view["version"])
+        snap.store.cache(snap.model).flush()
+        envs = view.get("environment")
+        return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
 
 
 def names_in(node: Node) -> list[str]:
