@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
-from itertools import count as count_from
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -26,7 +25,8 @@ from ..snapshot import ModelSnapshot, model_names
 from ..storage import refstate, viewindex
 from ..storage.repository import Store
 from . import index
-from .ast import Between, Compare, Exists, InList, Node
+from .ast import And, Between, Compare, Exists, InList, Node
+from .evaluate import compile_query
 from .fields import DATE, FIELDS, PARENT, VIEW_KEYS, field_name
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -71,8 +71,12 @@ def _refuse(text: str) -> Any:
     raise ValueError(f"not a JSON number: {text}")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
 def _json(data: bytes) -> Any:
-    return json.loads(data, parse_constant=_refuse)
+    """JSON without NaN or Infinity (a UnicodeDecodeError is a ValueError too)."""
+    return _DECODER.decode(data.decode("utf-8"))
 
 
 @dataclass
@@ -120,13 +124,12 @@ def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
     found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
     if found is None or found.fingerprint != fingerprint:
         found = _refresh(store, found, fingerprint, set())
-    want = needs(tree)
     result = Result([], {}, [])
-    damaged = _match(found, want, keep, result)
+    damaged = _match(found, tree, keep, result)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
         found = _refresh(store, found, fingerprint, damaged)
         result = Result([], {}, [])
-        still = _match(found, want, keep, result)
+        still = _match(found, tree, keep, result)
         for model in still:  # even our own bytes failed: read this model directly
             _slow(store, model, keep, result)
     for model, block in found.blocks.items():
@@ -188,42 +191,63 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
 
 
 def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
-            check: Callable[[Any], bool], damaged: set[str]) -> list[list[Any]]:
-    """One column of each block (None lines where `number` gives none), checked."""
-    parts: list[list[Any]] = []
-    for block in blocks:
-        n = number(block)
-        if n is None:
-            parts.append([None] * block.count)
-            continue
-        try:
-            values = _json(found.line(block, n))
-        except (ValueError, RecursionError):
-            values = None
-        if type(values) is not list or len(values) != block.count or not check(values):
+            check: Callable[[list[Any]], bool], damaged: set[str]) -> list[Any]:
+    """One column over all blocks, in block order (None where `number` gives a block no
+    line), checked; a block whose line fails a check is added to `damaged`."""
+    numbered = [(block, number(block)) for block in blocks]
+    lines = [found.line(block, n) for block, n in numbered if n is not None]
+    try:  # one parse for the column; per block only to find what failed
+        parsed = _json(b"[" + b",".join(lines) + b"]")
+    except (ValueError, RecursionError):
+        parsed = None
+    if type(parsed) is not list or len(parsed) != len(lines):
+        parsed = []
+        for line in lines:
+            try:
+                parsed.append(_json(line))
+            except (ValueError, RecursionError):
+                parsed.append(None)
+    parts, got = [], iter(parsed)
+    for block, n in numbered:
+        values = next(got) if n is not None else [None] * block.count
+        if type(values) is not list or len(values) != block.count:
             damaged.add(block.model)
             values = [None] * block.count
         parts.append(values)
-    return parts
+    column = list(chain.from_iterable(parts))
+    if not check(column):
+        for block, values in zip(blocks, parts):
+            if not check(values):
+                damaged.add(block.model)
+                values[:] = [None] * block.count
+        column = list(chain.from_iterable(parts))
+    return column
 
 
-def _match(found: viewindex.ViewIndex, want: Needs, keep: Predicate, result: Result) -> set[str]:
+def _match(found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result) -> set[str]:
     """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
     blocks = [b for b in found.blocks.values() if b.key]
     damaged: set[str] = set()
+    want = needs(tree)
     position = {key: i for i, key in enumerate(VIEW_KEYS)}
     width = len(VIEW_KEYS)
-    columns = [list(chain.from_iterable(_column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)))
-               for k in want.keys]
+    columns: dict[str, list[Any]] = {}
+    for k in want.keys:
+        columns[k] = _column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
+    metrics: dict[str, list[Any]] = {}
     for name in want.metrics:
         def line(b: viewindex.Block, name: str = name) -> Optional[int]:
             return width + b.metrics.index(name) if name in b.metrics else None
-        columns.append(list(chain.from_iterable(_column(found, blocks, line, numbers, damaged))))
-    if "model" in want.keys:  # a block's model column names its own model
-        at = want.keys.index("model")
-        _check_models(blocks, columns[at], damaged)
-    names = [*want.keys, *want.metrics]
-    hits = _hits(names, len(want.keys), columns, keep, sum(b.count for b in blocks))
+        metrics[name] = _column(found, blocks, line, numbers, damaged)
+    if "model" in columns:  # a block's model column names its own model
+        _check_models(blocks, columns["model"], damaged)
+    # the conditions of a top-level `and` one after another, each over the rows still in
+    hits: Optional[list[int]] = None
+    total = sum(b.count for b in blocks)
+    for part in (tree.items if isinstance(tree, And) else [tree]):
+        part_needs = needs(part)
+        hits = _filter(compile_query(part), [(k, columns[k]) for k in part_needs.keys],
+                       [(n, metrics[n]) for n in part_needs.metrics], range(total) if hits is None else hits)
     # hits are positions in the concatenated columns: map them back to (block, row)
     starts, at = [], 0
     for block in blocks:
@@ -231,7 +255,7 @@ def _match(found: viewindex.ViewIndex, want: Needs, keep: Predicate, result: Res
         at += block.count
     rows_of: dict[int, list[int]] = {}
     b = 0
-    for hit in hits:
+    for hit in hits or ():
         while b + 1 < len(blocks) and starts[b + 1] <= hit:
             b += 1
         rows_of.setdefault(b, []).append(hit - starts[b])
@@ -256,16 +280,27 @@ def _check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set
         at += block.count
 
 
-def _hits(names: list[str], plain: int, columns: list[list[Any]], keep: Predicate, count: int) -> list[int]:
-    """Positions whose row of just these columns `keep` accepts (rows are built by map and
-    zip, so the only Python code run per row is the predicate)."""
-    fields, metrics = names[:plain], names[plain:]
-    values = columns[:plain]
-    if metrics or not fields:  # a row's metrics are one more field, "m"
-        ms = map(dict, map(zip, repeat(metrics), zip(*columns[plain:]))) if metrics else repeat({}, count)
-        fields, values = [*fields, "m"], [*values, ms]
-    rows = map(dict, map(zip, repeat(fields), zip(*values)))
-    return list(compress(count_from(), map(keep, rows)))
+def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[tuple[str, list[Any]]],
+            positions: Iterable[int]) -> list[int]:
+    """The positions whose row `keep` accepts. One row dict holds just the columns this
+    condition reads and is refilled for each position (a predicate keeps no view)."""
+    row: dict[str, Any] = {}
+    row["m"] = m = {}
+    slots = [(row, k, col) for k, col in fields] + [(m, n, col) for n, col in metrics]
+    out = []
+    if len(slots) == 1:  # the common case, and the hot loop of a query over many versions
+        ((target, name, col),) = slots
+        for i in positions:
+            target[name] = col[i]
+            if keep(row):
+                out.append(i)
+        return out
+    for i in positions:
+        for target, name, col in slots:
+            target[name] = col[i]
+        if keep(row):
+            out.append(i)
+    return out
 
 
 def _views(found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int]) -> Optional[list[dict[str, Any]]]:

@@ -127,7 +127,8 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
     if not (isinstance(model, str) and isinstance(key, str) and isinstance(metrics, list)
             and all(isinstance(m, str) for m in metrics) and len(set(metrics)) == len(metrics)
             and isinstance(lengths, list) and len(lengths) == (width + len(metrics) if key else 0)
-            and all(_count(n) for n in (count, offset, rows, *lengths))):
+            and all(_count(n) for n in (count, offset, rows))
+            and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0):
         return None
     spans, at = [], base + offset
     for n in lengths:
