@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 from ..names import is_version_name
-from ..snapshot import ModelSnapshot, model_names
+from ..records import ModelVersion
+from ..snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
+from ..storage.cache import _plain as plain
 from ..storage import refstate, viewindex
 from ..storage.repository import Store
 from . import index
@@ -115,6 +117,7 @@ class Result:
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
     problems: list[str]
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
 
 
 def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
@@ -125,11 +128,11 @@ def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
     if found is None or found.fingerprint != fingerprint:
         found = _refresh(store, found, fingerprint, set())
     result = Result([], {}, [])
-    damaged = _match(found, tree, keep, result)
+    damaged = _match(store, found, tree, keep, result)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
         found = _refresh(store, found, fingerprint, damaged)
         result = Result([], {}, [])
-        still = _match(found, tree, keep, result)
+        still = _match(store, found, tree, keep, result)
         for model in still:  # even our own bytes failed: read this model directly
             _slow(store, model, keep, result)
     for model, block in found.blocks.items():
@@ -185,8 +188,15 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
     if loaded.problems or len(store.problems.items()) != before:
         return viewindex.unindexed(model)  # read directly on every query, so its problems are told
     try:
-        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views)
-    except (ValueError, TypeError):
+        rows = []
+        for view in loaded.views:  # what a record is made of (see _records)
+            commit, manifest, note, tagger = snap.stored_parts(view["version"])
+            if not (plain(manifest) and plain(note)):
+                return viewindex.unindexed(model)
+            rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
+        snap.store.cache(model).flush()
+        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views, rows)
+    except (*READ_ERRORS, ValueError, TypeError):
         return viewindex.unindexed(model)
 
 
@@ -224,7 +234,7 @@ def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: C
     return column
 
 
-def _match(found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result) -> set[str]:
+def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result) -> set[str]:
     """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
     blocks = [b for b in found.blocks.values() if b.key]
     damaged: set[str] = set()
@@ -263,12 +273,14 @@ def _match(found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Resu
         block = blocks[b]
         if block.model in damaged:
             continue
-        views = _views(found, block, rows)
+        pairs = _records(store, found, block, rows)
         # the row lines must agree with the columns the predicate saw
-        if views is None or not all(map(keep, views)):
+        if pairs is None or not all(keep(view) for view, _ in pairs):
             damaged.add(block.model)
             continue
-        result.views += views
+        for view, record in pairs:
+            result.views.append(view)
+            result.records[(block.model, view["version"])] = record
     return damaged
 
 
@@ -303,26 +315,31 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
     return out
 
 
-def _views(found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int]) -> Optional[list[dict[str, Any]]]:
-    """Full views of these rows of a block, every value checked; None if any fails."""
+def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
+             rows: list[int]) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
+    """(view, record) of these rows of a block, each record made from the parts the row
+    keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
+    names this model and version); None if any part fails a check."""
     lines = found.rows(block).split(b"\n")
     if len(lines) != block.count + 1 or lines[-1]:
         return None
+    snap = ModelSnapshot(store, block.model)
     out = []
     for i in rows:
         try:
-            values = _json(lines[i])
-        except (ValueError, RecursionError):
+            row = _json(lines[i])
+            version, commit, manifest, note, tagger, envs, deployed_at = row
+        except (ValueError, TypeError, RecursionError):
             return None
-        if type(values) is not list or len(values) != len(VIEW_KEYS) + 1:
+        if not (is_version_name(version) if type(version) is str else False) or type(commit) is not str \
+                or type(manifest) is not dict or type(note) is not dict or not CHECKS["registered_by"]([tagger]) \
+                or not CHECKS["environment"]([envs]) or not CHECKS["deployed_at"]([deployed_at]):
             return None
-        metrics = values.pop()
-        view = dict(zip(VIEW_KEYS, values))
-        if (type(metrics) is not dict or not _types(list(metrics), {str})
-                or not _types(list(metrics.values()), {int, float}) or not numbers(list(metrics.values()))
-                or not all(CHECKS[k]([v]) for k, v in view.items())
-                or view["model"] != block.model or not is_version_name(view["version"])):
+        try:
+            record = snap.record_of(version, commit, manifest, note, tagger)
+        except READ_ERRORS:
             return None
-        view["m"] = metrics
-        out.append(view)
+        if envs:
+            lay_deployment(record, envs, deployed_at)
+        out.append((index.view_of(record), record))
     return out

@@ -22,10 +22,14 @@ class Found:
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
     problems: list[str] = field(default_factory=list)
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
 
     def record(self, view: dict[str, Any]) -> ModelVersion:
-        """The full record of a matched view: its stored record read, with the deployment
-        state the view was matched on (no second scan of the deployment refs per model)."""
+        """The full record of a matched view: made while matching, or its stored record read
+        with the deployment state the view was matched on (no second scan of the deployment refs)."""
+        made = self.records.get((view["model"], view["version"]))
+        if made is not None:
+            return made
         snap = self.snapshots[view["model"]]
         record = snap.stored(view["version"])
         snap.store.cache(snap.model).flush()
@@ -64,7 +68,7 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         return found
     if model is None and indexed:
         result = bulk.search_all(store, tree, keep)
-        return _ordered(Found(result.views, result.snapshots, result.problems), keys, limit)
+        return _ordered(Found(result.views, result.snapshots, result.problems, result.records), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))

@@ -9,7 +9,7 @@ Layout (text, one JSON document per line, so every part is parsed by json alone)
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
       [length of each column line], [metric names], length of the rows], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
-     then `count` row lines, each [values in column order..., {metric: value}]>
+     then `count` row lines, each what the reader makes a match's record of>
 
 `fingerprint` names the refs the whole file was made from (storage/refstate.py), `key`
 those of one model, so a stale file is rebuilt model by model: blocks of models whose
@@ -155,16 +155,18 @@ class NewBlock:
     rows: int
 
 
-def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]]) -> NewBlock:
-    """A model's views as a block (raises ValueError for a value JSON cannot hold exactly)."""
+def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]],
+                 rows: list[list[Any]]) -> NewBlock:
+    """A model's views as a block, with one row per view (what the reader needs of a match);
+    raises ValueError for a value JSON cannot hold exactly."""
     def dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
     metrics = sorted({name for v in views for name in v["m"]})
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
-    rows = b"".join(dumps([*(v.get(c) for c in columns), v["m"]]) + b"\n" for v in views)
-    return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + rows, len(rows))
+    data = b"".join(dumps(row) + b"\n" for row in rows)
+    return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data))
 
 
 def reuse(index: ViewIndex, block: Block) -> NewBlock:
