@@ -320,14 +320,14 @@ def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
     names this model and version); None if any part fails a check."""
-    lines = found.rows(block).split(b"\n")
-    if len(lines) != block.count + 1 or lines[-1]:
+    lines = found.row_lines(block, rows)
+    if lines is None:
         return None
     snap = ModelSnapshot(store, block.model)
     out = []
-    for i in rows:
+    for line in lines:
         try:
-            row = _json(lines[i])
+            row = _json(line)
             version, commit, manifest, note, tagger, envs, deployed_at = row
         except (ValueError, TypeError, RecursionError):
             return None

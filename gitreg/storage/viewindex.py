@@ -66,8 +66,19 @@ class ViewIndex:
         start, end = block.lines[number]
         return self.data[start:end]
 
-    def rows(self, block: Block) -> bytes:
-        return self.data[block.rows[0]:block.rows[1]]
+    def row_lines(self, block: Block, numbers: list[int]) -> Optional[list[bytes]]:
+        """Row lines by number (ascending), found in place; None if the block has fewer."""
+        data, (at, end) = self.data, block.rows
+        out, line = [], 0
+        for want in numbers:
+            while line < want and at < end:
+                at = data.find(b"\n", at, end) + 1 or end
+                line += 1
+            stop = data.find(b"\n", at, end)
+            if line != want or stop == -1:
+                return None
+            out.append(data[at:stop])
+        return out
 
     def raw(self, block: Block) -> bytes:
         """The block's bytes as written (copied into a rewritten file when its key holds)."""
