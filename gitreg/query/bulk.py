@@ -177,16 +177,14 @@ def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
 
 
 def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes], live: bool) -> viewindex.NewBlock:
-    if key is None:
-        return viewindex.unindexed(model)
+    """A model's block, or an unindexed entry when reading it reported any problem (then
+    it is read directly on every query, so its problems are told every time)."""
     snap = ModelSnapshot(store, model)
-    if snap.tip is None:
+    if key is None or snap.tip is None:
         return viewindex.unindexed(model)
     snap.adopt_tags(tags)
     before = len(store.problems.items())
     loaded = index.load(snap, None, deployed_somewhere=live)
-    if loaded.problems or len(store.problems.items()) != before:
-        return viewindex.unindexed(model)  # read directly on every query, so its problems are told
     try:
         rows = []
         for view in loaded.views:  # what a record is made of (see _records)
@@ -195,6 +193,8 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
                 return viewindex.unindexed(model)
             rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
         snap.store.cache(model).flush()
+        if loaded.problems or len(store.problems.items()) != before:
+            return viewindex.unindexed(model)
         return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views, rows)
     except (*READ_ERRORS, ValueError, TypeError):
         return viewindex.unindexed(model)
