@@ -158,8 +158,8 @@ def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
              damaged: set[str]) -> viewindex.ViewIndex:
     """An index for the refs as they are now: blocks whose model key holds are kept."""
     models = model_names(store)
-    keys = refstate.model_keys(store, models)
     live, tags = index.deployed_models(store), index.tags_by_model(store)
+    keys = refstate.model_keys(store, models, tags)
     blocks = []
     for model in models:
         key = keys[model]
@@ -168,10 +168,13 @@ def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
             blocks.append(viewindex.reuse(old, kept))
             continue
         blocks.append(_build(store, model, key, tags.get(model, {}), model in live))
-    data = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
-    if refstate.fingerprint(Path(store.repo.path)) == fingerprint:  # no write raced the rebuild
-        viewindex.write(viewindex.path_of(Path(store.repo.path)), data)
-    parsed = viewindex.parse(data, VIEW_KEYS)
+    chunks = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
+    path = viewindex.path_of(Path(store.repo.path))
+    # written only when no write raced the rebuild; then read back mapped, else kept in memory
+    written = refstate.fingerprint(Path(store.repo.path)) == fingerprint and viewindex.write(path, chunks)
+    parsed = viewindex.read(path, VIEW_KEYS) if written else None
+    if parsed is None or parsed.fingerprint != fingerprint:
+        parsed = viewindex.parse(b"".join(chunks), VIEW_KEYS)
     assert parsed is not None, "an index just encoded parses"
     return parsed
 

@@ -51,28 +51,26 @@ def _loose(gitdir: Path) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def model_keys(store: Store, models: list[str]) -> dict[str, Optional[str]]:
-    """{model: sha256 of its tags, notes tip and deployment tips} from one scan per prefix;
-    None for a model with a ref that is not a plain object id (symbolic or damaged: its
-    state is not in these bytes, so it is never indexed)."""
-    parts: dict[str, Optional[list[bytes]]] = {m: [] for m in models}
-
-    def add(model: str, kind: bytes, name: str, raw: bytes) -> None:
-        if parts.get(model) is None:
-            return
-        hexid = refscan.oid_hex(raw)
-        if hexid is None:
-            parts[model] = None
-        else:
-            parts[model].append(b"%s %s %s" % (kind, name.encode("utf-8", "surrogateescape"), hexid.encode()))
-
-    for name, raw in store.targets_under(layout.TAGS).items():
-        model, _, version = name.partition("/")
-        add(model, b"t", version, raw)
+def model_keys(store: Store, models: list[str], tags: dict[str, dict[str, bytes]]) -> dict[str, Optional[str]]:
+    """{model: sha256 of its tags, notes tip and deployment tips}; `tags` is the one scan of
+    refs/tags/ ({model: {version: raw target}}). None for a model with a ref that is not a
+    plain object id (symbolic or damaged: its state is not in these bytes, so it is never
+    indexed). Targets are compared stripped, so packing loose refs changes no key."""
+    extra: dict[str, list[bytes]] = {m: [] for m in models}
     for model, raw in store.targets_under(layout.NOTES).items():
-        add(model, b"n", "", raw)
+        if model in extra:
+            extra[model].append(b"n " + raw.strip())
     for name, raw in store.targets_under(layout.DEPLOYED).items():
         env, _, model = name.partition("/")
-        add(model, b"d", env, raw)
-    return {m: None if p is None else hashlib.sha256(b"\n".join(sorted(p))).hexdigest()
-            for m, p in parts.items()}
+        if model in extra:
+            extra[model].append(b"d %s %s" % (env.encode("utf-8", "surrogateescape"), raw.strip()))
+    out: dict[str, Optional[str]] = {}
+    for model in models:
+        listing = tags.get(model, {})
+        targets = [raw.strip() for raw in listing.values()]
+        parts = [b"t %s %s" % (v.encode("utf-8", "surrogateescape"), t) for v, t in zip(listing, targets)]
+        parts += extra[model]
+        ids = [p.rpartition(b" ")[2] for p in extra[model]] + targets
+        plain = set(map(len, ids)) <= {40, 64} and not b"".join(ids).translate(None, refscan.HEX)
+        out[model] = hashlib.sha256(b"\n".join(sorted(parts))).hexdigest() if plain else None
+    return out

@@ -80,10 +80,10 @@ class ViewIndex:
             out.append(data[at:stop])
         return out
 
-    def raw(self, block: Block) -> bytes:
+    def raw(self, block: Block) -> memoryview:
         """The block's bytes as written (copied into a rewritten file when its key holds)."""
         start = block.lines[0][0] if block.lines else block.rows[0]
-        return self.data[start:block.rows[1]]
+        return memoryview(self.data)[start:block.rows[1]]
 
 
 def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
@@ -162,7 +162,7 @@ class NewBlock:
     count: int
     metrics: list[str]
     lengths: list[int]
-    data: bytes
+    data: bytes | memoryview
     rows: int
 
 
@@ -190,30 +190,33 @@ def unindexed(model: str) -> NewBlock:
     return NewBlock(model, "", 0, [], [], b"", 0)
 
 
-def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> bytes:
+def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> list[bytes | memoryview]:
+    """The file as chunks (reused blocks are views of the old file: nothing is copied twice)."""
     entries, offset = [], 0
     for b in blocks:
         entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows])
         offset += len(b.data)
     header = json.dumps({"fingerprint": fingerprint, "columns": list(columns), "models": entries},
                         separators=(",", ":")).encode()
-    return b"".join([FORMAT, b"\n", header, b"\n", *(b.data for b in blocks)])
+    return [FORMAT, b"\n", header, b"\n", *(b.data for b in blocks)]
 
 
-def write(path: Path, data: bytes) -> None:
+def write(path: Path, chunks: list[bytes | memoryview]) -> bool:
     """Replace path atomically; any failure leaves it as it was (the index is only a cache)."""
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError:
-        return
+        return False
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            out.writelines(chunks)
         os.replace(tmp, path)
+        return True
     except OSError:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
