@@ -23,11 +23,11 @@ from typing import Any, Callable, Iterable, Optional
 from ..names import is_version_name
 from ..records import ModelVersion
 from ..snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
-from ..storage.cache import _plain as plain
 from ..storage import refstate, viewindex
+from ..storage.cache import plain
 from ..storage.repository import Store
 from . import index
-from .ast import And, Between, Compare, Exists, InList, Node
+from .ast import And, Node, names_in
 from .evaluate import compile_query
 from .fields import DATE, FIELDS, PARENT, VIEW_KEYS, field_name
 
@@ -90,25 +90,17 @@ class Needs:
 def needs(node: Node) -> Needs:
     """The view keys and metrics a predicate over this tree reads."""
     out = Needs()
-
-    def add(names: Iterable[str], into: list[str]) -> None:
-        into.extend(n for n in names if n not in into)
-
-    def walk(n: Any) -> None:
-        if isinstance(n, (Compare, InList, Between, Exists)):
-            canonical = field_name(n.field.name)
-            if canonical is None:
-                add([n.field.name], out.metrics)
-            elif FIELDS[canonical] == DATE:
-                add([canonical, f"{canonical}_ts"], out.keys)
-            elif FIELDS[canonical] == PARENT:
-                add(["parent", "model"], out.keys)
-            else:
-                add([canonical], out.keys)
-        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
-            walk(child)
-
-    walk(node)
+    for name in names_in(node):
+        canonical = field_name(name)
+        if canonical is None:
+            wanted, into = [name], out.metrics
+        elif FIELDS[canonical] == DATE:
+            wanted, into = [canonical, f"{canonical}_ts"], out.keys
+        elif FIELDS[canonical] == PARENT:
+            wanted, into = ["parent", "model"], out.keys
+        else:
+            wanted, into = [canonical], out.keys
+        into.extend(n for n in wanted if n not in into)
     return out
 
 

@@ -9,7 +9,7 @@ from ..records import ModelVersion
 from ..snapshot import ModelSnapshot, lay_deployment, model_names
 from ..storage.repository import Store
 from . import bulk, index, sorting
-from .ast import Between, Compare, Exists, InList, Node
+from .ast import names_in  # noqa: F401  (the CLI names result columns with it)
 from .direction import lower_is_better
 from .evaluate import compile_query
 from .fields import field_name
@@ -35,21 +35,6 @@ class Found:
         snap.store.cache(snap.model).flush()
         envs = view.get("environment")
         return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
-
-
-def names_in(node: Node) -> list[str]:
-    """Names a query mentions, in order, once each (for result columns)."""
-    out: list[str] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, (Compare, InList, Between, Exists)):
-            if n.field.name not in out:
-                out.append(n.field.name)
-        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
-            walk(child)
-
-    walk(node)
-    return out
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,

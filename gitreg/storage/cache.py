@@ -33,16 +33,16 @@ FORMAT = "gitreg-cache/1"
 MAX_ROOTS = 8  # tips remembered per model: the newest few are the ones ever walked from
 
 
-def _plain(value: Any) -> bool:
+def plain(value: Any) -> bool:
     """True when JSON round-trips value to an equal value of the same types."""
     if value is None or isinstance(value, (str, bool, int)):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
-        return all(_plain(v) for v in value)
+        return all(plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+        return all(isinstance(k, str) and plain(v) for k, v in value.items())
     return False
 
 
@@ -145,7 +145,7 @@ class ModelCache:
 
     def put_manifest(self, blob: str, value: dict[str, Any]) -> None:
         entries = self._manifests.entries
-        if blob not in entries and _plain(value):
+        if blob not in entries and plain(value):
             entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             self._manifests.dirty = True
 
