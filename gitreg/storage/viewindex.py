@@ -26,13 +26,11 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from .cache import DIR_NAME
+from .cache import DIR_NAME, open_regular, replace
 
 FILE_NAME = "views.index"
 FORMAT = b"gitreg-views-index/1"
@@ -87,22 +85,19 @@ class ViewIndex:
 
 
 def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
-    """The index at path, its structure checked; None when it is not one gitreg wrote
-    for these columns."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+    """The index at path, mapped and its structure checked; None when it is not one gitreg
+    wrote for these columns."""
+    opened = open_regular(path, MAX_FILE)
+    if opened is None:
         return None
+    fd, size = opened
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= MAX_FILE:
-            return None
-        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
     except (OSError, ValueError):
-        return None
+        data = None
     finally:
         os.close(fd)
-    return parse(data, columns)
+    return parse(data, columns) if data is not None else None
 
 
 def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
@@ -202,21 +197,5 @@ def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> 
 
 
 def write(path: Path, chunks: list[bytes | memoryview]) -> bool:
-    """Replace path atomically; any failure leaves it as it was (the index is only a cache)."""
-    try:
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError:
-        return False
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as out:
-            out.writelines(chunks)
-        os.replace(tmp, path)
-        return True
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        return False
+    """Replace path atomically; False (path as it was) on any failure."""
+    return replace(path, lambda out: out.writelines(chunks))

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from gitreg import ModelRegistry
 from gitreg import query as q
 
+from .sample import add_unreadable_version
 from .test_properties import queries
 
 QUERY = "accuracy > 0.8 or tag:candidate or deployed:staging"
@@ -210,12 +211,7 @@ def test_a_damaged_or_hostile_index_changes_no_answer(searched, registry_path, d
 
 
 def test_a_model_that_cannot_be_indexed_is_read_and_reported_on_every_query(searched, registry_path, git):
-    blob = git(registry_path, "hash-object", "-w", "--stdin", input="key: [unclosed\n").strip()
-    tree = git(registry_path, "mktree", input=f"100644 blob {blob}\tmanifest.yaml\n").strip()
-    tip = git(registry_path, "rev-parse", "refs/heads/oracle").strip()
-    commit = git(registry_path, "commit-tree", tree, "-p", tip, "-m", "bad").strip()
-    git(registry_path, "tag", "-a", "-m", "bad", "oracle/v3", commit)
-    git(registry_path, "update-ref", "refs/heads/oracle", commit, tip)
+    add_unreadable_version(git, registry_path)
     for _ in range(2):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
