@@ -257,3 +257,15 @@ def test_concurrent_searches_and_writes_agree_with_the_registry(searched, regist
     assert not errors
     store = ModelRegistry(registry_path)._reader()
     assert q.search(store, "accuracy > 0").views == q.search(store, "accuracy > 0", indexed=False).views
+
+
+def test_a_model_with_a_note_that_does_not_parse_is_not_indexed(searched, registry_path, git):
+    """The version still reads as registered, and the bad note is reported on every query."""
+    commit = git(registry_path, "rev-parse", "refs/tags/oracle/v1^{commit}").strip()
+    git(registry_path, "notes", "--ref", "refs/notes/gitreg/oracle", "add", "-f", "-m", "key: [unclosed", commit)
+    for _ in range(2):
+        reg = ModelRegistry(registry_path)
+        assert "oracle:v1" in names(reg.search("model = oracle"))
+        assert any("refs/notes/gitreg/oracle" in str(p) for p in reg.problems)
+    assert entries(index_path(registry_path))["oracle"][1] == ""
+    assert entries(index_path(registry_path))["majora"][1] != ""
