@@ -151,6 +151,9 @@ def _damage(path, damage):
         for entry in header["models"]:
             entry[1] = "f" * 64
         join(path, header, blocks)
+    elif damage == "model left out":  # the right fingerprint, but oracle's entry dropped
+        header["models"] = [e for e in header["models"] if e[0] != "oracle"]
+        join(path, header, blocks)
     elif damage == "model swapped":  # majora's entry pointing at oracle's bytes and back
         a, b = header["models"]
         a[0], b[0] = b[0], a[0]
@@ -190,8 +193,8 @@ def _damage(path, damage):
 
 
 DAMAGE = ["garbage", "truncated", "empty", "directory", "symlink", "fifo", "foreign columns",
-          "offsets past the end", "stale fingerprint", "model swapped", "wrong types", "not finite",
-          "columns lie"]
+          "offsets past the end", "stale fingerprint", "model left out", "model swapped",
+          "wrong types", "not finite", "columns lie"]
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
