@@ -34,7 +34,7 @@ from .cache import DIR_NAME, open_regular, replace
 
 FILE_NAME = "views.index"
 FORMAT = b"gitreg-views-index/1"
-MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~100 MB)
+MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
 
 
