@@ -365,7 +365,7 @@ class ModelRegistry:
 
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
         _warn(found.problems)
-        return [found.snapshots[v["model"]].version(v["version"]) for v in found.views]
+        return [found.record(v) for v in found.views]
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
              maximize: Optional[bool] = None) -> ModelVersion:

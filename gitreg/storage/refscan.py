@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-_HEX = b"0123456789abcdef"
+HEX = b"0123456789abcdef"
 
 
 def oid_hex(raw: Optional[bytes]) -> Optional[str]:
@@ -23,7 +23,7 @@ def oid_hex(raw: Optional[bytes]) -> Optional[str]:
     raw = raw.strip()
     # translate deletes every hex digit at C speed: nothing left means all hex (a query
     # converts one target per version of every model it reads)
-    return raw.decode() if len(raw) in (40, 64) and not raw.translate(None, _HEX) else None
+    return raw.decode() if len(raw) in (40, 64) and not raw.translate(None, HEX) else None
 
 
 def _loose(gitdir: Path, prefix: str) -> dict[str, bytes]:
