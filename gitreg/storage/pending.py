@@ -1,0 +1,141 @@
+"""Pending records: pushes whose outcome nobody could learn, kept until the remote can be asked.
+
+A synced write pushes before it moves the local refs. When the connection breaks off
+and fetching again fails too, the remote may or may not have taken the push. What
+was pushed is then written down under `refs/gitreg/pending/<remote>/<id>` (a blob of
+YAML), so that the next synced write to those models, `pull` or `push` finds out first
+(gitreg.sync) and a retried command recognises its own earlier work (gitreg.retries).
+
+The ref is private to this registry: pushes name only gitreg's four namespaces
+(storage/remote.py), so it never reaches a remote, and no other clone can have it;
+that is why it may be deleted once settled (DESIGN.md forbids deleting only refs
+another clone may have). A record is read as untrusted input like everything else:
+bounded, validated, and one bad record never stops the others from being read.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import pygit2
+
+from .. import yamlio
+from ..errors import GitregError
+from . import gitcli, layout
+from .remote import model_of
+from .repository import Store
+from .transaction import RefUpdate
+
+PREFIX = "refs/gitreg/pending/"
+SCHEMA = "gitreg-pending/1"
+RECORD_LIMIT = 256 << 10  # a record lists the refs of one push: small
+_HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_GITREG_REF = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    ref: str
+    old: Optional[str]  # the remote's value as last fetched (hex); None: it had none
+    new: str  # what was pushed (hex)
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """One push whose outcome is unknown."""
+
+    name: str  # the ref that holds it
+    blob: str  # the record's blob: it is dropped only while the ref still names it
+    remote: str
+    kind: str  # register | deploy | note | model | sync | push (what the push was for)
+    created_at: str
+    cause: str  # why the outcome is unknown, as git said it
+    refs: tuple[PushedRef, ...]
+
+    @property
+    def models(self) -> frozenset[str]:
+        return frozenset(model_of(r.ref) for r in self.refs)
+
+    def new_of(self, ref: str) -> Optional[str]:
+        return next((r.new for r in self.refs if r.ref == ref), None)
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    name: str
+    blob: str
+    problem: str
+
+
+def prefix(remote: str) -> str:
+    return f"{PREFIX}{remote}/"
+
+
+def write(store: Store, remote: str, kind: str, pushed: Mapping[str, tuple[Optional[pygit2.Oid], pygit2.Oid]],
+          cause: str) -> PendingRecord:
+    """Record a push ({ref: (remote's old value, pushed value)}) whose outcome is unknown."""
+    when = time.time()
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    body = {
+        "schema": SCHEMA, "remote": remote, "kind": kind, "created_at": created, "cause": cause,
+        "refs": {ref: {"old": None if old is None else str(old), "new": str(new)}
+                 for ref, (old, new) in sorted(pushed.items())},
+    }
+    blob = store.repo.create_blob(yamlio.dump(body))
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(when))
+    name = f"{prefix(remote)}{stamp}-{os.getpid()}-{secrets.token_hex(4)}"
+    store.update_refs([RefUpdate(name, None, blob)], f"gitreg: push to {remote} of unknown outcome",
+                      publish=False)
+    return _parse(name, str(blob), yamlio.dump(body))
+
+
+def records(store: Store, remote: Optional[str] = None) -> tuple[list[PendingRecord], list[BadRecord]]:
+    """Every pending record (of `remote`, or of all remotes), oldest first, and the unreadable ones."""
+    good: list[PendingRecord] = []
+    bad: list[BadRecord] = []
+    for name, target in sorted(store.refs_under(PREFIX if remote is None else prefix(remote)).items()):
+        try:
+            obj = store.repo.get(target)
+            if not isinstance(obj, pygit2.Blob):
+                raise GitregError("not a blob")
+            if obj.size > RECORD_LIMIT:
+                raise GitregError(f"{obj.size} bytes, over the {RECORD_LIMIT} byte limit")
+            record = _parse(name, str(target), obj.data)
+            if remote is not None and record.remote != remote:
+                raise GitregError(f"names remote {record.remote!r}, not {remote!r}")
+            good.append(record)
+        except GitregError as exc:
+            bad.append(BadRecord(name, str(target), str(exc)))
+    return good, bad
+
+
+def _parse(name: str, blob: str, data: bytes) -> PendingRecord:
+    d = yamlio.load_mapping(data, name, RECORD_LIMIT)
+    if d.get("schema") != SCHEMA:
+        raise GitregError(f"schema {d.get('schema')!r} is not {SCHEMA}")
+    refs = d.get("refs")
+    if not isinstance(refs, dict) or not refs:
+        raise GitregError("no refs listed")
+    pushed = []
+    for ref, values in refs.items():
+        if not isinstance(ref, str) or not ref.startswith(_GITREG_REF) or not isinstance(values, dict):
+            raise GitregError(f"ref {ref!r} is not a gitreg ref with old and new values")
+        old, new = values.get("old"), values.get("new")
+        if not (isinstance(new, str) and _HEX.match(new)) or not (old is None or isinstance(old, str) and _HEX.match(old)):
+            raise GitregError(f"{ref}: old/new are not object ids")
+        pushed.append(PushedRef(ref, old, new))
+    texts = {k: d.get(k) for k in ("remote", "kind", "created_at", "cause")}
+    if not all(isinstance(v, str) for v in texts.values()):
+        raise GitregError("remote, kind, created_at and cause must be text")
+    return PendingRecord(name, blob, texts["remote"], texts["kind"], texts["created_at"], texts["cause"],
+                         tuple(pushed))
+
+
+def drop(store: Store, name: str, blob: str) -> bool:
+    """Delete a settled record (compare-and-delete: only while it still names `blob`)."""
+    done = gitcli.run(store.git_dir(), "update-ref", "-m", "gitreg: settled", "-d", name, blob)
+    return done.returncode == 0
