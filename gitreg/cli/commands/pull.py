@@ -5,6 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
+from ..render import settled_lines
 
 
 def run(
@@ -24,6 +25,8 @@ def run(
     for label, refs in (("new", result.created), ("updated", result.advanced), ("merged", result.merged)):
         for ref in refs:
             context.say(f"  {label:8} {ref}")
+    for line in settled_lines(result.settled, result.remote):
+        context.say(line)
     for ref, kept in result.saved.items():
         context.say(f"  took     {ref} from {result.remote}; yours is kept at {kept}")
     context.say(

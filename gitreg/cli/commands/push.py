@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
+from ..render import settled_lines
 from ..terminal import plural, write
 
 
@@ -18,6 +19,8 @@ def run(
     from gitreg.errors import SyncConflictError
 
     report = context.registry(ctx).push(remote, model=model)
+    for line in settled_lines(report.settled, report.remote):
+        context.say(line)
     for ref in report.pushed:
         context.say(f"  {ref}")
     held = sorted({c.model for c in report.conflicts})
