@@ -474,9 +474,8 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
     settled: list[Settled] = []
     for attempt in range(_PUSH_ATTEMPTS):
         _fetch_settling(store, remote, scope, waiting)
-        settled += settle(store, remote, waiting)
-        drop_settled(store, settled)  # a push integrates nothing: the next write or pull takes it in
-        waiting = []
+        settled += settle(store, remote, waiting)  # a published one is kept: push takes nothing in,
+        waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
         plan = _outgoing(store, ours, theirs)
         # Namespace wildcards need every differing local ref excluded: known only for a full push.

@@ -5,7 +5,6 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
-from ..render import settled_lines
 
 
 def run(
@@ -19,13 +18,15 @@ def run(
 ) -> None:
     """Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept."""
     from gitreg.errors import SyncConflictError
+
+    from ..render import settled_lines  # imported here: --help loads no rich
     from gitreg.sync import describe_conflicts
 
     result = context.registry(ctx).pull(remote, take_remote=take_remote, model=model)
     for label, refs in (("new", result.created), ("updated", result.advanced), ("merged", result.merged)):
         for ref in refs:
             context.say(f"  {label:8} {ref}")
-    for line in settled_lines(result.settled, result.remote):
+    for line in settled_lines(result.settled, result.remote, taken_in=True):
         context.say(line)
     for ref, kept in result.saved.items():
         context.say(f"  took     {ref} from {result.remote}; yours is kept at {kept}")

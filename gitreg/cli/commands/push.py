@@ -6,7 +6,6 @@ from typing import Annotated, Optional
 import typer
 
 from .. import context
-from ..render import settled_lines
 from ..terminal import plural, write
 
 
@@ -18,8 +17,10 @@ def run(
     """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.errors import SyncConflictError
 
+    from ..render import settled_lines  # imported here: --help loads no rich
+
     report = context.registry(ctx).push(remote, model=model)
-    for line in settled_lines(report.settled, report.remote):
+    for line in settled_lines(report.settled, report.remote, taken_in=False):
         context.say(line)
     for ref in report.pushed:
         context.say(f"  {ref}")
