@@ -30,7 +30,7 @@ from .remote import model_of
 from .repository import Store
 from .transaction import RefUpdate
 
-PREFIX = "refs/gitreg/pending/"
+PREFIX = layout.PENDING
 SCHEMA = "gitreg-pending/1"
 RECORD_LIMIT = 256 << 10  # a record lists the refs of one push: small
 _HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")

@@ -65,8 +65,11 @@ def test_pull_settles_a_push_that_had_arrived_and_says_so(tmp_path, refs, git):
     assert pending_refs(refs, reg) == [name]
 
     server.restore()
+    r = run_gitreg("-R", str(reg), "push")  # push asks, takes nothing in, so keeps the record
+    assert r.code == 0 and "earlier  register of m" in r.out and "'gitreg pull' or the next write" in r.out, r.out
+    assert pending_refs(refs, reg) == [name]
     r = run_gitreg("-R", str(reg), "pull")
-    assert r.code == 0 and "earlier  register of m" in r.out and "had reached origin" in r.out, r.out
+    assert r.code == 0 and "earlier  register of m" in r.out and "had reached origin, now here too" in r.out, r.out
     assert git(reg, "tag", "--list").split() == ["m/v1"]
     assert pending_refs(refs, reg) == []
     assert ModelRegistry(reg).get_version("m", "v1").notes == "first"
@@ -155,3 +158,6 @@ def test_pending_records_never_travel_and_bad_ones_stop_nothing(tmp_path, refs, 
     assert run_gitreg("-R", str(reg.path), "doctor", "--repair", "--yes").code == 0
     assert pending_refs(refs, reg.path) == []
     assert fsck_problems(reg.path) == []
+    pending.write(store, "origin", "push", {"refs/heads/m": (None, store.ref_target("refs/heads/m"))}, "test")
+    reg.remove_remote("origin")  # a push to a remote that is gone can never be settled
+    assert pending_refs(refs, reg.path) == []

@@ -18,9 +18,9 @@ def run(
 ) -> None:
     """Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept."""
     from gitreg.errors import SyncConflictError
+    from gitreg.sync import describe_conflicts
 
     from ..render import settled_lines  # imported here: --help loads no rich
-    from gitreg.sync import describe_conflicts
 
     result = context.registry(ctx).pull(remote, take_remote=take_remote, model=model)
     for label, refs in (("new", result.created), ("updated", result.advanced), ("merged", result.merged)):
