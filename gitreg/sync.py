@@ -399,8 +399,8 @@ def settle(store: Store, remote: str, waiting: Sequence[pending.PendingRecord]) 
     out = []
     for record in waiting:
         theirs = {r.ref: store.ref_target(transport.mirrored(remote, r.ref)) for r in record.refs}
-        published = all(str(theirs[r.ref]) == r.new or store.repo.get(r.new) is not None
-                        and _arrived(store, theirs[r.ref], pygit2.Oid(hex=r.new)) for r in record.refs)
+        # (an object missing here compares as diverged unless equal: not arrived)
+        published = all(_arrived(store, theirs[r.ref], pygit2.Oid(hex=r.new)) for r in record.refs)
         out.append(Settled(record, published))
         if not published:
             pending.drop(store, record.name, record.blob)
