@@ -179,9 +179,14 @@ class _Doctor:
         good, bad = pending.records(self.store)
         for record in good:
             refs = ", ".join(r.ref for r in record.refs)
+            if pending.in_flight(self.store, record):
+                self.add(Finding("pending-push", record.name, f"{record.kind} being pushed to {record.remote} "
+                                 f"by process {record.writer.get('pid')} since {record.created_at}: {refs}"))
+                continue
+            cause = record.cause or "gitreg stopped before it learnt the outcome"
             self.add(Finding("pending-push", record.name,
                              f"{record.kind} pushed to {record.remote} at {record.created_at}, outcome unknown "
-                             f"({record.cause}): {refs}",
+                             f"({cause}): {refs}",
                              f"ask {record.remote} and settle it (the next synced write to it does too)"),
                      lambda record=record: self._settle(record))
         for b in bad:

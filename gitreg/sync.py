@@ -284,24 +284,30 @@ def _scope_of(refs: Iterable[str]) -> transport.Scope:
 
 
 def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
-               exclude: Optional[Collection[str]] = None, kind: Optional[str] = None) -> None:
+               exclude: Optional[Collection[str]] = None, kind: Optional[str] = None,
+               keep: bool = False) -> Optional[pending.PendingRecord]:
     """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
 
-    A broken conversation (not a refusal) is followed by a fetch of those refs: when
-    the remote holds what was pushed, the push succeeded. Only when that fetch fails
-    too is the outcome unknown: the push is then recorded as pending (storage/pending.py,
-    `kind` says what it was for) and settled by the next sync. `exclude`: local refs
-    that must not go (see transport.push).
+    The push is recorded as pending first (storage/pending.py; `kind` says what it is
+    for), so that a gitreg killed meanwhile leaves the record to be settled. A broken
+    conversation (not a refusal) is followed by a fetch of those refs: when the remote
+    holds what was pushed, the push succeeded. Only when that fetch fails too is the
+    outcome unknown, and the record stays for the next sync to settle. Otherwise it is
+    deleted here, or with `keep` (a publisher's push) returned for deletion once the
+    local refs have moved. `exclude`: local refs that must not go (see transport.push).
     """
     if not refs:
-        return
+        return None
     before_push(store, remote, refs)
+    old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
+    record = pending.write(store, remote, kind or _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
     try:
         outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
     except transport.TransportError as broken:
-        _settle_unknown(store, remote, refs, broken, kind or _kind(refs))
-        return
+        _settle_unknown(store, remote, refs, broken, record)
+        return _done(store, record, keep)
     if outcome.rejected:
+        pending.drop_own(store, record)  # refused: nothing was published
         final = [r for r in outcome.rejected if not r.retryable]
         if final:
             said = "; ".join(outcome.remote_said)
@@ -315,6 +321,15 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     if late:
         branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
         _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
+    return _done(store, record, keep)
+
+
+def _done(store: Store, record: pending.PendingRecord, keep: bool) -> Optional[pending.PendingRecord]:
+    """A push that was published: its record goes now, or (keep) once the caller is done."""
+    if keep:
+        return record
+    pending.drop_own(store, record)
+    return None
 
 
 def _kind(refs: Iterable[str]) -> str:
@@ -333,9 +348,10 @@ def _arrived(store: Store, theirs: Optional[pygit2.Oid], pushed: pygit2.Oid) -> 
 
 
 def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
-                    broken: transport.TransportError, kind: str) -> None:
+                    broken: transport.TransportError, record: pending.PendingRecord) -> None:
+    """Returns when the broken-off push arrived; raises otherwise, keeping `record` (with
+    git's cause) only when the remote could not be asked."""
     scope = _scope_of(pushed)
-    old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in pushed}  # as last fetched
     for attempt, pause in enumerate(_SETTLE_PAUSES):  # a blip may pass: a few looks, bounded
         try:
             transport.fetch(store.git_dir(), remote, scope)
@@ -345,7 +361,10 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
             if attempt + 1 < len(_SETTLE_PAUSES):
                 time.sleep(pause)
     else:
-        pending.write(store, remote, kind, {ref: (old[ref], oid) for ref, oid in pushed.items()}, broken.cause)
+        pending.write(store, remote, record.kind, {r.ref: (None if r.old is None else pygit2.Oid(hex=r.old),
+                                                         pygit2.Oid(hex=r.new)) for r in record.refs},
+                      broken.cause)  # the outcome is unknown now, not under way: anyone may settle it
+        pending.drop_own(store, record)
         models = ", ".join(sorted({_model_of(r) for r in pushed}))
         raise RemoteError(
             f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again "
@@ -356,6 +375,7 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
     theirs = _remote_refs(store, remote, scope)
     if all(_arrived(store, theirs.get(ref), oid) for ref, oid in pushed.items()):
         return  # it arrived: the server committed before the connection died
+    pending.drop_own(store, record)
     raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
 
 
@@ -371,7 +391,8 @@ class Settled:
 def pending_in(store: Store, remote: str, scope: transport.Scope) -> list[pending.PendingRecord]:
     """The readable pending records of `remote` touching a model in `scope`."""
     found, _bad = pending.records(store, remote)  # the doctor reports bad ones
-    return [r for r in found if scope.models is None or r.models & scope.models]
+    return [r for r in found if (scope.models is None or r.models & scope.models)
+            and not pending.in_flight(store, r)]  # another process's push under way: its own
 
 
 def _fetch_settling(store: Store, remote: str, scope: transport.Scope,
@@ -520,16 +541,18 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
     return published
 
 
-def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], None]:
+def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]:
     """Store.publisher for sync-on-write: the remote takes a write before the local refs do.
 
-    A refusal because the remote moved on fetches and integrates the written models,
+    It returns what to call once the local refs have moved: the push's pending record goes
+    then, so a gitreg killed between the push and the local move leaves it to be settled
+    (and the retry recognised). A refusal because the remote moved on fetches and integrates the written models,
     then raises RefConflict so the write is rebuilt on the new state (the next free
     version number, a note re-applied on the new tip, a deploy on the new history).
     """
-    def publish(updates: Sequence[RefUpdate]) -> None:
+    def publish(updates: Sequence[RefUpdate]) -> Optional[Callable[[], None]]:
         try:
-            _push_refs(store, remote, {u.name: u.new for u in updates})
+            record = _push_refs(store, remote, {u.name: u.new for u in updates}, keep=True)
         except RefConflict:
             scope = _scope_of(u.name for u in updates)
             transport.fetch(store.git_dir(), remote, scope)
@@ -537,5 +560,6 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], None
             if integration.conflicts:
                 raise SyncConflictError(describe_conflicts(integration)) from None
             raise
+        return None if record is None else (lambda: pending.drop_own(store, record))
 
     return publish

@@ -1,10 +1,13 @@
 """Pending records: pushes whose outcome nobody could learn, kept until the remote can be asked.
 
-A synced write pushes before it moves the local refs. When the connection breaks off
-and fetching again fails too, the remote may or may not have taken the push. What
-was pushed is then written down under `refs/gitreg/pending/<remote>/<id>` (a blob of
-YAML), so that the next synced write to those models, `pull` or `push` finds out first
-(gitreg.sync) and a retried command recognises its own earlier work (gitreg.retries).
+A synced write pushes before it moves the local refs. What it pushes is written down
+first, under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing
+process), and deleted once the outcome is known and the local refs have moved. So a
+record outlives its push only when nobody learnt the outcome: the connection broke
+off and fetching again failed too, or gitreg was killed meanwhile. The next synced
+write to those models, `pull` or `push` then finds out first (gitreg.sync), and a
+retried command recognises its own earlier work (gitreg.retries). A record whose
+writer is another live process is a push under way, and is left alone.
 
 The ref is private to this registry: pushes name only gitreg's four namespaces
 (storage/remote.py), so it never reaches a remote, and no other clone can have it;
@@ -25,8 +28,8 @@ import pygit2
 
 from .. import yamlio
 from ..errors import GitregError
-from . import gitcli, layout
-from .remote import model_of
+from . import gitcli, layout, lockowner
+from .remote import HARD_LIMIT_FACTOR, model_of, timeout_seconds
 from .repository import Store
 from .transaction import RefUpdate
 
@@ -53,8 +56,10 @@ class PendingRecord:
     remote: str
     kind: str  # register | deploy | note | model | sync | push (what the push was for)
     created_at: str
-    cause: str  # why the outcome is unknown, as git said it
+    cause: str  # why the outcome is unknown, as git said it ("" while the push is under way)
     refs: tuple[PushedRef, ...]
+    writer: dict  # the process that pushed (lockowner.me())
+    created: float  # epoch
 
     @property
     def models(self) -> frozenset[str]:
@@ -82,6 +87,7 @@ def write(store: Store, remote: str, kind: str, pushed: Mapping[str, tuple[Optio
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
     body = {
         "schema": SCHEMA, "remote": remote, "kind": kind, "created_at": created, "cause": cause,
+        "created": when, "writer": lockowner.me(),
         "refs": {ref: {"old": None if old is None else str(old), "new": str(new)}
                  for ref, (old, new) in sorted(pushed.items())},
     }
@@ -131,11 +137,36 @@ def _parse(name: str, blob: str, data: bytes) -> PendingRecord:
     texts = {k: d.get(k) for k in ("remote", "kind", "created_at", "cause")}
     if not all(isinstance(v, str) for v in texts.values()):
         raise GitregError("remote, kind, created_at and cause must be text")
+    writer, created = d.get("writer"), d.get("created")
+    if not isinstance(writer, dict) or not isinstance(created, (int, float)) or isinstance(created, bool):
+        raise GitregError("no writer or creation time")
     return PendingRecord(name, blob, texts["remote"], texts["kind"], texts["created_at"], texts["cause"],
-                         tuple(pushed))
+                         tuple(pushed), writer, float(created))
+
+
+def in_flight(store: Store, record: PendingRecord) -> bool:
+    """Whether the record's push may still be under way: no outcome was recorded, its writer is
+    another process, not provably gone, and the record is younger than any push may take (a writer on another host
+    cannot be checked: its record waits out that bound)."""
+    w = record.writer
+    if record.cause:
+        return False  # its writer learnt that the outcome is unknown: the push is over
+    if w.get("pid") == os.getpid() and w.get("host") == lockowner.me()["host"]:
+        return False  # this process: its pushes are done (one registry object writes at a time)
+    longest = timeout_seconds(store.repo.config) * HARD_LIMIT_FACTOR
+    return time.time() - record.created < longest and not lockowner.gone(w)
 
 
 def drop(store: Store, name: str, blob: str) -> bool:
     """Delete a settled record (compare-and-delete: only while it still names `blob`)."""
     done = gitcli.run(store.git_dir(), "update-ref", "-m", "gitreg: settled", "-d", name, blob)
     return done.returncode == 0
+
+
+def drop_own(store: Store, record: PendingRecord) -> None:
+    """Delete this process's record of a push whose outcome it learnt (no other process
+    settles a live writer's record, so no compare is needed: the cheap path of every push)."""
+    try:
+        store.repo.references.delete(record.name)
+    except (KeyError, pygit2.GitError):
+        drop(store, record.name, record.blob)

@@ -161,3 +161,57 @@ def test_pending_records_never_travel_and_bad_ones_stop_nothing(tmp_path, refs, 
     pending.write(store, "origin", "push", {"refs/heads/m": (None, store.ref_target("refs/heads/m"))}, "test")
     reg.remove_remote("origin")  # a push to a remote that is gone can never be settled
     assert pending_refs(refs, reg.path) == []
+
+
+def test_a_retry_after_gitreg_was_killed_mid_push_registers_nothing(tmp_path, refs, git, bare_remote):
+    """The record is written before the push: gitreg killed once the server committed (by the
+    server's hook) leaves it, and the retry recognises the version the server holds."""
+    import sys
+
+    reg = tmp_path / "a.git"
+    assert run_gitreg("-R", str(reg), "remote", "add", "origin", str(bare_remote)).code == 0
+    assert run_gitreg("-R", str(reg), "add", "m").code == 0
+    pidfile = tmp_path / "gitreg.pid"
+    hook = bare_remote / "hooks" / "reference-transaction"
+    hook.write_text(f"#!/bin/sh\n[ \"$1\" = committed ] && [ -e {pidfile} ] && kill -9 $(cat {pidfile})\nexit 0\n")
+    hook.chmod(0o755)
+    add = [sys.executable, "-m", "gitreg", "-R", str(reg), "add", "m", "--notes", "killed"]
+    proc = subprocess.Popen(add, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pidfile.write_text(str(proc.pid))
+    proc.communicate(timeout=60)
+    assert proc.returncode == -9
+    pidfile.unlink()
+    assert git(bare_remote, "tag", "--list").split() == ["m/v1", "m/v2"]  # the server has it
+    assert git(reg, "tag", "--list").split() == ["m/v1"] and len(pending_refs(refs, reg)) == 1
+
+    r = run_gitreg("-R", str(reg), "add", "m", "--notes", "killed")
+    assert r.code == 0 and "already registered as m:v2 (an earlier attempt reached origin)" in r.out, (r.out, r.err)
+    assert git(bare_remote, "tag", "--list").split() == ["m/v1", "m/v2"]
+    assert git(reg, "tag", "--list").split() == ["m/v1", "m/v2"] and pending_refs(refs, reg) == []
+
+
+def test_a_push_under_way_in_another_process_is_left_alone(tmp_path, refs, git, bare_remote):
+    from gitreg import yamlio
+
+    reg = ModelRegistry(tmp_path / "a.git")
+    reg.add_remote("origin", str(bare_remote))
+    reg.register_model("m")
+    store = Store.open(reg.path)
+    live = subprocess.Popen(["sleep", "60"])
+    try:  # a record as another live gitreg pushing writes it
+        record = pending.write(store, "origin", "register",
+                               {"refs/tags/m/v7": (None, store.ref_target("refs/tags/m/v1"))}, "")
+        body = yamlio.load_mapping(git(reg.path, "cat-file", "blob", record.blob).encode(), "record")
+        started = Path(f"/proc/{live.pid}/stat").read_text().rpartition(")")[2].split()[19]
+        body["writer"].update(pid=live.pid, started=started)
+        blob = git(reg.path, "hash-object", "-w", "--stdin", input=yamlio.dump(body).decode()).strip()
+        git(reg.path, "update-ref", record.name, blob)
+        assert reg.register_model("m").version == "v2"  # not settled: it is another process's push
+        assert pending_refs(refs, reg.path) == [record.name]
+        r = run_gitreg("-R", str(reg.path), "doctor")
+        assert f"being pushed to origin by process {live.pid}" in r.out, r.out
+    finally:
+        live.kill()
+        live.wait()
+    assert reg.register_model("m").version == "v3"  # its writer is gone: settled (it never arrived)
+    assert pending_refs(refs, reg.path) == []
