@@ -23,7 +23,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Seque
 import pygit2
 
 from . import yamlio
-from .errors import RemoteError, SyncConflictError
+from .errors import GitregError, RemoteError, SyncConflictError
 from .storage import layout, pending
 from .storage import remote as transport
 from .storage.repository import Store
@@ -306,6 +306,9 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     except transport.TransportError as broken:
         _settle_unknown(store, remote, refs, broken, record)
         return _done(store, record, keep)
+    except GitregError:  # git could not even be run: nothing went
+        pending.drop_own(store, record)
+        raise
     if outcome.rejected:
         pending.drop_own(store, record)  # refused: nothing was published
         final = [r for r in outcome.rejected if not r.retryable]
