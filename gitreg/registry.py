@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from . import ingest, query, retries, sync
     from .cards import ModelCard
     from .doctor import DoctorReport
+    from .storage.pending import PendingRecord
     from .verify import VerifyReport
 
 
@@ -102,7 +103,7 @@ class ModelRegistry:
         self.offline = offline
         self._store: Optional[Store] = None
         self._checked = False  # the repository was found to be a registry (storage/kind.py)
-        self._settled: list = []  # published pushes of unknown outcome the last sync found (gitreg.retries)
+        self._settled: list["sync.Settled"] = []  # published pushes of unknown outcome the last sync found
         # Set by a write that found itself already done by an earlier attempt that reached the remote.
         self.earlier_attempt: Optional["retries.EarlierAttempt"] = None
 
@@ -149,7 +150,7 @@ class ModelRegistry:
             sync.drop_settled(self._writer(), self._settled)
             self._settled = []
 
-    def _published_earlier(self) -> list:
+    def _published_earlier(self) -> list["PendingRecord"]:
         return [s.record for s in self._settled]
 
     def _snapshot(self, name: str) -> ModelSnapshot:

@@ -50,8 +50,9 @@ class EarlierAttempt:
             return f"already registered as {self.model}:{self.version} {why}"
         if self.kind == "undeploy":
             return f"{self.model} was already undeployed from {self.environment} {why}"
-        done = "deployed" if self.kind == "deploy" else "rolled back to"
-        return f"{self.model} {self.version} was already {done} in {self.environment} {why}"
+        if self.kind == "rollback":
+            return f"{self.model} in {self.environment} was already rolled back to {self.version} {why}"
+        return f"{self.model} {self.version} was already deployed in {self.environment} {why}"
 
 
 def _flat(store: Store, tree: pygit2.Tree, base: str = "", budget: Optional[list[int]] = None) -> dict[str, bytes]:

@@ -131,7 +131,10 @@ def _parse(name: str, blob: str, data: bytes) -> PendingRecord:
         if not isinstance(ref, str) or not ref.startswith(_GITREG_REF) or not isinstance(values, dict):
             raise GitregError(f"ref {ref!r} is not a gitreg ref with old and new values")
         old, new = values.get("old"), values.get("new")
-        if not (isinstance(new, str) and _HEX.match(new)) or not (old is None or isinstance(old, str) and _HEX.match(old)):
+        def is_id(value: object) -> bool:
+            return isinstance(value, str) and bool(_HEX.match(value))
+
+        if not is_id(new) or not (old is None or is_id(old)):
             raise GitregError(f"{ref}: old/new are not object ids")
         pushed.append(PushedRef(ref, old, new))
     texts = {k: d.get(k) for k in ("remote", "kind", "created_at", "cause")}

@@ -109,7 +109,8 @@ def test_a_retried_rollback_whose_first_attempt_arrived_rolls_back_once(tmp_path
     server.restore()
     assert reg.rollback("m").version == "v1"
     assert reg.earlier_attempt is not None and reg.earlier_attempt.kind == "rollback"
-    assert "m v1 was already rolled back to in production" in reg.earlier_attempt.message
+    assert reg.earlier_attempt.message == "m in production was already rolled back to v1 " \
+        "(an earlier attempt reached origin)"
     log = git(server.path, "log", "--format=%s", "refs/deployed/production/m").splitlines()
     assert [line.split(" ")[0] for line in log] == ["rollback", "deploy", "deploy"]
     assert reg.deployments("m") == {"production": "v1"}
