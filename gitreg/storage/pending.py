@@ -119,6 +119,10 @@ def records(store: Store, remote: Optional[str] = None) -> tuple[list[PendingRec
     return good, bad
 
 
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_HEX.match(value))
+
+
 def _parse(name: str, blob: str, data: bytes) -> PendingRecord:
     d = yamlio.load_mapping(data, name, RECORD_LIMIT)
     if d.get("schema") != SCHEMA:
@@ -131,10 +135,7 @@ def _parse(name: str, blob: str, data: bytes) -> PendingRecord:
         if not isinstance(ref, str) or not ref.startswith(_GITREG_REF) or not isinstance(values, dict):
             raise GitregError(f"ref {ref!r} is not a gitreg ref with old and new values")
         old, new = values.get("old"), values.get("new")
-        def is_id(value: object) -> bool:
-            return isinstance(value, str) and bool(_HEX.match(value))
-
-        if not is_id(new) or not (old is None or is_id(old)):
+        if not _is_id(new) or not (old is None or _is_id(old)):
             raise GitregError(f"{ref}: old/new are not object ids")
         pushed.append(PushedRef(ref, old, new))
     texts = {k: d.get(k) for k in ("remote", "kind", "created_at", "cause")}
