@@ -284,33 +284,35 @@ def _scope_of(refs: Iterable[str]) -> transport.Scope:
 
 
 def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
-               exclude: Optional[Collection[str]] = None, kind: Optional[str] = None,
-               keep: bool = False) -> Optional[pending.PendingRecord]:
+               exclude: Optional[Collection[str]] = None, recorded: bool = False) -> Optional[pending.PendingRecord]:
     """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
 
-    The push is recorded as pending first (storage/pending.py; `kind` says what it is
-    for), so that a gitreg killed meanwhile leaves the record to be settled. A broken
-    conversation (not a refusal) is followed by a fetch of those refs: when the remote
-    holds what was pushed, the push succeeded. Only when that fetch fails too is the
-    outcome unknown, and the record stays for the next sync to settle. Otherwise it is
-    deleted here, or with `keep` (a publisher's push) returned for deletion once the
-    local refs have moved. `exclude`: local refs that must not go (see transport.push).
+    A broken conversation (not a refusal) is followed by a fetch of those refs: when the
+    remote holds what was pushed, the push succeeded. Only when that fetch fails too is
+    the outcome unknown. `recorded` (a write's push, which a retry would build anew): the
+    push is recorded as pending first (storage/pending.py), so that the outcome unknown,
+    or a gitreg killed meanwhile, leaves the record for the next sync to settle; it is
+    returned on success, for deletion once the local refs have moved. Other pushes (local
+    work the remote lacks) are the same objects when retried: nothing to record.
+    `exclude`: local refs that must not go (see transport.push).
     """
     if not refs:
         return None
     before_push(store, remote, refs)
-    old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
-    record = pending.write(store, remote, kind or _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
+    record = None
+    if recorded:
+        old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
+        record = pending.write(store, remote, _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
     try:
         outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
     except transport.TransportError as broken:
         _settle_unknown(store, remote, refs, broken, record)
-        return _done(store, record, keep)
+        return record
     except GitregError:  # git could not even be run: nothing went
-        pending.drop_own(store, record)
+        _drop(store, record)
         raise
     if outcome.rejected:
-        pending.drop_own(store, record)  # refused: nothing was published
+        _drop(store, record)  # refused: nothing was published
         final = [r for r in outcome.rejected if not r.retryable]
         if final:
             said = "; ".join(outcome.remote_said)
@@ -324,15 +326,12 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     if late:
         branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
         _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
-    return _done(store, record, keep)
+    return record
 
 
-def _done(store: Store, record: pending.PendingRecord, keep: bool) -> Optional[pending.PendingRecord]:
-    """A push that was published: its record goes now, or (keep) once the caller is done."""
-    if keep:
-        return record
-    pending.drop_own(store, record)
-    return None
+def _drop(store: Store, record: Optional[pending.PendingRecord]) -> None:
+    if record is not None:
+        pending.drop_own(store, record)
 
 
 def _kind(refs: Iterable[str]) -> str:
@@ -351,7 +350,7 @@ def _arrived(store: Store, theirs: Optional[pygit2.Oid], pushed: pygit2.Oid) -> 
 
 
 def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
-                    broken: transport.TransportError, record: pending.PendingRecord) -> None:
+                    broken: transport.TransportError, record: Optional[pending.PendingRecord]) -> None:
     """Returns when the broken-off push arrived; raises otherwise, keeping `record` (with
     git's cause) only when the remote could not be asked."""
     scope = _scope_of(pushed)
@@ -364,21 +363,23 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
             if attempt + 1 < len(_SETTLE_PAUSES):
                 time.sleep(pause)
     else:
+        lost = f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again " \
+            f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here"
+        if record is None:  # local work: pushing it again sends the same objects
+            raise RemoteError(f"{lost}; pushing it again is safe") from None
         pending.write(store, remote, record.kind, {r.ref: (None if r.old is None else pygit2.Oid(hex=r.old),
                                                          pygit2.Oid(hex=r.new)) for r in record.refs},
                       broken.cause)  # the outcome is unknown now, not under way: anyone may settle it
         pending.drop_own(store, record)
         models = ", ".join(sorted({_model_of(r) for r in pushed}))
         raise RemoteError(
-            f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again "
-            f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here; the next "
-            f"write to {models}, pull or push asks {remote} first, so running the same command again "
-            "never writes it twice"
+            f"{lost}; the next write to {models}, pull or push asks {remote} first, so running the "
+            "same command again never writes it twice"
         ) from None
     theirs = _remote_refs(store, remote, scope)
     if all(_arrived(store, theirs.get(ref), oid) for ref, oid in pushed.items()):
         return  # it arrived: the server committed before the connection died
-    pending.drop_own(store, record)
+    _drop(store, record)
     raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
 
 
@@ -506,7 +507,7 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
         others = None if scope.models is not None else \
             [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
         try:
-            _push_refs(store, remote, plan.ahead, others, kind="push")
+            _push_refs(store, remote, plan.ahead, others)
         except RefConflict:
             time.sleep(0.05 * (attempt + 1))
             continue
@@ -537,8 +538,7 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
         if integration.conflicts:
             raise SyncConflictError(describe_conflicts(integration) + "; or write with --offline")
         local = _local_refs(store, scope)
-        _push_refs(store, remote, {ref: local[ref] for ref in integration.ahead + integration.merged},
-                   kind="sync")
+        _push_refs(store, remote, {ref: local[ref] for ref in integration.ahead + integration.merged})
 
     retrying(attempt, f"sync with {remote}")
     return published
@@ -555,7 +555,7 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Opti
     """
     def publish(updates: Sequence[RefUpdate]) -> Optional[Callable[[], None]]:
         try:
-            record = _push_refs(store, remote, {u.name: u.new for u in updates}, keep=True)
+            record = _push_refs(store, remote, {u.name: u.new for u in updates}, recorded=True)
         except RefConflict:
             scope = _scope_of(u.name for u in updates)
             transport.fetch(store.git_dir(), remote, scope)

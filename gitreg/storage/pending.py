@@ -1,7 +1,7 @@
 """Pending records: pushes whose outcome nobody could learn, kept until the remote can be asked.
 
 A synced write pushes before it moves the local refs. What it pushes is written down
-first, under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing
+first (gitreg.sync: only a write's own push; local work pushed again is the same push), under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing
 process), and deleted once the outcome is known and the local refs have moved. So a
 record outlives its push only when nobody learnt the outcome: the connection broke
 off and fetching again failed too, or gitreg was killed meanwhile. The next synced
@@ -54,7 +54,7 @@ class PendingRecord:
     name: str  # the ref that holds it
     blob: str  # the record's blob: it is dropped only while the ref still names it
     remote: str
-    kind: str  # register | deploy | note | model | sync | push (what the push was for)
+    kind: str  # register | deploy | note | model (the write the push published)
     created_at: str
     cause: str  # why the outcome is unknown, as git said it ("" while the push is under way)
     refs: tuple[PushedRef, ...]

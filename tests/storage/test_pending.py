@@ -216,3 +216,18 @@ def test_a_push_under_way_in_another_process_is_left_alone(tmp_path, refs, git, 
         live.wait()
     assert reg.register_model("m").version == "v3"  # its writer is gone: settled (it never arrived)
     assert pending_refs(refs, reg.path) == []
+
+
+def test_a_lost_gitreg_push_records_nothing_and_is_safe_to_repeat(tmp_path, refs, git):
+    server = Vanishing(tmp_path)
+    reg = tmp_path / "a.git"
+    assert run_gitreg("-R", str(reg), "add", "m").code == 0
+    assert run_gitreg("-R", str(reg), "remote", "add", "origin", str(server.path)).code == 0
+    server.arm(published=True)
+    r = run_gitreg("-R", str(reg), "push")
+    assert r.code == 1 and "may or may not have it" in r.err and "pushing it again is safe" in r.err, r.err
+    assert pending_refs(refs, reg) == []  # the same objects go again: nothing to settle
+    server.restore()
+    r = run_gitreg("-R", str(reg), "push")
+    assert r.code == 0 and "origin is up to date" in r.out, r.out
+    assert git(server.path, "tag", "--list").split() == ["m/v1"]
