@@ -91,13 +91,14 @@ def add_remote(repo: pygit2.Repository, name: str, url: str) -> None:
 
 
 def remove_remote(repo: pygit2.Repository, name: str) -> None:
-    """Drop the configuration and this remote's mirror refs (private to this registry)."""
+    """Drop the configuration and this remote's mirror refs and pending-push records (private
+    to this registry: a push to a remote that is gone can no longer be settled)."""
     _git(Path(repo.path), "config", "--remove-section", f"remote.{name}")
     if sync_remote(repo) == name:
         set_sync_remote(repo, None)
-    prefix = mirror_prefix(name)
+    prefixes = (mirror_prefix(name), f"{layout.PENDING}{name}/")
     for ref in list(repo.references):
-        if ref.startswith(prefix):
+        if ref.startswith(prefixes):
             repo.references.delete(ref)
 
 

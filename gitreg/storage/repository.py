@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every r
 
 # Called with a write's ref updates before they are made locally; raises
 # RefConflict to have the write rebuilt (see gitreg.sync: push to the sync remote).
-Publisher = Callable[[Sequence[RefUpdate]], None]
+# What it returns, if anything, is called once the local refs have moved.
+Publisher = Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]
 
 
 def data_dir() -> Path:
@@ -209,7 +210,7 @@ class Store:
             return
         if check is not None:
             check()
-        self.publisher(updates)
+        moved = self.publisher(updates)
         published = {u.name: u.new for u in updates}
         # The remote has it now: this must not raise RefConflict, which would make the
         # caller rebuild and publish the change a second time.
@@ -217,6 +218,8 @@ class Store:
         while True:
             try:
                 self.advance_refs(published, message)
+                if moved is not None:
+                    moved()
                 return
             except RefConflict as conflict:
                 if conflict.lock_file is not None and time.monotonic() < deadline:

@@ -19,7 +19,11 @@ def run(
     """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.errors import SyncConflictError
 
+    from ..render import settled_lines  # imported here: --help loads no rich
+
     report = context.registry(ctx).push(remote, model=model)
+    for line in settled_lines(report.settled, report.remote, taken_in=False):
+        context.say(line)
     for ref in report.pushed[:LISTED]:
         context.say(f"  {ref}")
     if len(report.pushed) > LISTED:
