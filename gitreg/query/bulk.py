@@ -14,7 +14,6 @@ index costs time, never a wrong answer or an exception.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -29,44 +28,10 @@ from ..storage.repository import Store
 from . import index
 from .ast import And, Node, names_in
 from .evaluate import compile_query
-from .fields import DATE, FIELDS, PARENT, VIEW_KEYS, field_name
+from .fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, numbers
 
 Predicate = Callable[[dict[str, Any]], bool]
 
-_TEXT = {"model", "version", "status", "registered_status"}
-_LISTS = {"training_data", "tag", "environment"}
-_NUMBERS = {"created_ts", "deployed_at_ts", "samples", "epochs", "batch_size", "learning_rate",
-            "duration_hours", "cost_usd"}
-
-
-_INF, _NINF = math.inf, -math.inf
-_NONE = type(None)
-
-
-def _types(values: list[Any], allowed: set[type]) -> bool:
-    return set(map(type, values)) <= allowed
-
-
-def _check(key: str) -> Callable[[list[Any]], bool]:
-    """The test a column of this view key passes (the types fields.stored_view makes),
-    run at C speed: a column is 100,000 values at most every query."""
-    if key in _TEXT:
-        return lambda xs: _types(xs, {str})
-    if key in _LISTS:
-        return lambda xs: _types(xs, {list}) and _types(list(chain.from_iterable(xs)), {str})
-    if key in _NUMBERS:
-        return numbers
-    if key == "deployed":
-        return lambda xs: _types(xs, {bool})
-    return lambda xs: _types(xs, {str, _NONE})
-
-
-def numbers(xs: list[Any]) -> bool:
-    """Numbers or None; JSON has no NaN here (_json refuses it) but 1e999 reads as inf."""
-    return _types(xs, {int, float, _NONE}) and _INF not in xs and _NINF not in xs
-
-
-CHECKS = {key: _check(key) for key in VIEW_KEYS}
 
 
 def _refuse(text: str) -> Any:

@@ -19,7 +19,7 @@ from ..snapshot import ModelSnapshot
 from ..storage import layout
 from ..storage.repository import Store
 from ..storage.viewcache import ViewCache
-from .fields import STORED_COLUMNS, deploy, pack, stored_view, unpack
+from .fields import STORED_COLUMNS, deploy, pack, stored_view, unpack, valid_rows
 
 
 @dataclass
@@ -82,19 +82,25 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     entries = cache.entries if cache is not None else {}
     note_ids = {commit: str(blob) for commit, blob in notes.items()}
     deployed = _deployed(snap, problems, deployed_somewhere)
-    views = []
     width = len(STORED_COLUMNS)
+    cached: dict[str, tuple[str, list[Any], dict[str, Any]]] = {}
     for version, tag in tags.items():
         # the cache check inline: this loop runs once per version of every model searched.
         # An entry is [commit, note blob or "", values, metrics] (storage/viewcache.py); a
         # damaged entry of any shape is a miss, and no exception escapes this block.
         try:
             commit, note, values, metrics = entries.get(tag)
-            hit = (type(values) is list and len(values) == width and values[1] == version
-                   and type(metrics) is dict and type(commit) is str and note == note_ids.get(commit, ""))
+            if (type(values) is list and len(values) == width and values[1] == version
+                    and type(metrics) is dict and type(commit) is str and note == note_ids.get(commit, "")):
+                cached[version] = (commit, values, metrics)
         except (TypeError, ValueError):
-            hit = False
-        if hit:
+            pass
+    if not valid_rows([(values, metrics) for _, values, metrics in cached.values()]):
+        cached = {v: row for v, row in cached.items() if valid_rows([row[1:]])}  # the bad ones are read again
+    views = []
+    for version, tag in tags.items():
+        if version in cached:
+            commit, values, metrics = cached[version]
             view = unpack(values, metrics, commit)
         else:
             try:

@@ -155,6 +155,26 @@ def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
     assert names(ModelRegistry(registry_path).search("accuracy > 0.8 or tag:candidate")) == expected
 
 
+def test_cached_values_of_the_wrong_type_are_read_again(sample, registry_path):
+    """A well-formed views.json entry whose values have the wrong types (a collaborator's
+    or a hostile cache) is a miss: the one-model query answers from the objects."""
+    from gitreg.query.fields import STORED_COLUMNS
+
+    query = "accuracy > 0.8 or tag:candidate or samples > 0"
+    expected = names(sample.search(query, model="majora"))
+    path = registry_path / "gitreg-cache" / "majora.views.json"
+    doc = json.loads(path.read_text())
+    for key, entry in doc["entries"].items():
+        if key != "columns":
+            entry[2][STORED_COLUMNS.index("tag")] = 5
+            entry[2][STORED_COLUMNS.index("samples")] = "many"
+            entry[3]["accuracy"] = "high"
+    path.write_text(json.dumps(doc))
+    fresh = ModelRegistry(registry_path)
+    assert names(fresh.search(query, model="majora")) == expected
+    assert names(fresh.search("tag:candidate", model="majora")) == names(sample.search("tag:candidate", model="majora"))
+
+
 def test_a_version_that_cannot_be_read_is_skipped_and_reported(sample, registry_path, git):
     add_unreadable_version(git, registry_path)
     with warnings.catch_warnings(record=True) as caught:
