@@ -42,6 +42,25 @@ def median_time(fn: Callable[[], object], repeat: int, before: Callable[[], obje
     return statistics.median(times)
 
 
+Job = tuple[Callable[[], object], Callable[[], object]]  # (timed, untimed set-up before it)
+
+
+def alternating(jobs: dict[str, Job], repeat: int, runs: dict[str, list[float]]) -> dict[str, float]:
+    """Median wall and CPU time (this process, all threads) of each job, the jobs taking turns
+    so that a change of load on the shared machine falls on every side; each wall time
+    is kept in `runs` (the noise, for the record)."""
+    cpus: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for key, (fn, before) in jobs.items():
+            before()
+            start, cpu = time.perf_counter(), time.process_time()
+            fn()
+            runs.setdefault(key, []).append(time.perf_counter() - start)
+            cpus.setdefault(f"CPU time: {key}", []).append(time.process_time() - cpu)
+    return {key: statistics.median(runs[key][-repeat:]) for key in jobs} | {
+        key: statistics.median(v) for key, v in cpus.items()}
+
+
 def make_file(path: Path, size: int) -> None:
     block = os.urandom(64 << 20)
     with open(path, "wb") as fh:
@@ -89,8 +108,7 @@ def main() -> None:
     from tests.servers.lfs import LfsServer
 
     results: dict[str, float] = {}
-    walls: dict[str, list[float]] = {}
-    cpus: dict[str, list[float]] = {}
+    runs: dict[str, list[float]] = {}
     load_before = os.getloadavg()
     try:
         big = work / "model.gguf"
@@ -102,22 +120,14 @@ def main() -> None:
         def fresh_registry() -> None:
             shutil.rmtree(work / "reg-store", ignore_errors=True)
 
-        # alternating, so that a change of load on the machine falls on both sides
-        for _ in range(args.repeat):
-            for key, fn, before in (
-                ("hash alone (sha256)", lambda: sha256_file(big), lambda: None),
-                ("register --store", lambda: ModelRegistry(work / "reg-store").register_model(
-                    "majora", gguf_path=str(big), store=True), fresh_registry),
-                ("register (hash only, no store)", lambda: ModelRegistry(work / "reg-store").register_model(
-                    "majora", gguf_path=str(big)), fresh_registry),
-            ):
-                before()
-                start, cpu = time.perf_counter(), time.process_time()
-                fn()
-                walls.setdefault(key, []).append(time.perf_counter() - start)
-                cpus.setdefault(f"CPU time: {key}", []).append(time.process_time() - cpu)
-        results.update({key: statistics.median(v) for key, v in walls.items()})
-        results.update({key: statistics.median(v) for key, v in cpus.items()})
+        nothing = lambda: None  # noqa: E731
+        results.update(alternating({
+            "hash alone (sha256)": (lambda: sha256_file(big), nothing),
+            "register --store": (lambda: ModelRegistry(work / "reg-store").register_model(
+                "majora", gguf_path=str(big), store=True), fresh_registry),
+            "register (hash only, no store)": (lambda: ModelRegistry(work / "reg-store").register_model(
+                "majora", gguf_path=str(big)), fresh_registry),
+        }, args.repeat, runs))
 
         # 2. get -o DIR vs cp; get into the cache
         reg = ModelRegistry(work / "reg")
@@ -126,10 +136,10 @@ def main() -> None:
         obj = next(p for p in (reg.path / "lfs" / "objects").rglob("*") if p.is_file())
         out = work / "out"
         clear_out = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
-        results["get -o DIR (local store)"] = median_time(lambda: reg.get_files("majora@production", dest=out),
-                                                          args.repeat, clear_out)
-        results["cp"] = median_time(lambda: (out.mkdir(parents=True), shutil.copy(obj, out / "model.gguf")),
-                                    args.repeat, clear_out)
+        results.update(alternating({
+            "get -o DIR (local store)": (lambda: reg.get_files("majora@production", dest=out), clear_out),
+            "cp": (lambda: (out.mkdir(parents=True), shutil.copy(obj, out / "model.gguf")), clear_out),
+        }, args.repeat, runs))
         cache = work / "home" / "cache" / "gitreg"
         clear_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
         results["get into the cache, first (object hashed at store time, unchanged)"] = median_time(
@@ -215,7 +225,7 @@ def main() -> None:
     if args.out:
         document = {"size_mb": args.size_mb, "http_size_mb": args.http_size_mb, "repeat": args.repeat,
                     "seconds": results, "ratios": ratios, "load_average": [load_before, load_after],
-                    "register_runs": walls}
+                    "runs": runs}
         args.out.write_text(json.dumps(document, indent=2) + "\n")
 
 

@@ -16,7 +16,6 @@ from ..errors import GitregError
 from . import copyhash
 
 
-
 class UnsafeDestination(GitregError):
     """A destination path would lead outside the directory (a symlink or a file in the way)."""
 
