@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol
 
+from .cards import MAX_CARD_BYTES
 from .errors import InvalidValueError
 from .records import ArtifactFile, ContentFile
 from .urls import has_scheme
 
 _CHUNK = 1 << 20
-MAX_CARD_BYTES = 1 << 20  # a model card is Markdown; the manifest has the same bound
 
 
 class GitregWarning(UserWarning):

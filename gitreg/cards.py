@@ -25,7 +25,7 @@ from typing import Any, Optional
 from . import yamlio
 from .errors import GitregError
 
-MAX_CARD_BYTES = 1024 * 1024
+MAX_CARD_BYTES = 1 << 20  # a model card is Markdown: read and written with the manifest's bound
 _LIST_KEYS = ("datasets", "language", "tags")
 _TEXT_KEYS = ("base_model", "license", "library_name", "pipeline_tag")
 

@@ -27,7 +27,7 @@ ACTIONS = ("deploy", "rollback", "undeploy")
 
 def _to_record(store: Store, commit: pygit2.Commit, env: str, model: str) -> Deployment:
     where = f"{layout.deploy_ref(env, model)}@{str(commit.id)[:12]}:{layout.DEPLOYMENT_FILE}"
-    data = store.read_file(commit, layout.DEPLOYMENT_FILE)
+    data = store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
     if data is None:
         raise CorruptRegistryError(f"{where} is missing")
     d = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)

@@ -44,6 +44,11 @@ class CorruptRegistryError(GitregError):
     """The repository holds something gitreg did not write and cannot read."""
 
 
+def too_large(where: str, size: int, limit: int) -> CorruptRegistryError:
+    """The one wording for an object over its size cap, refused before it is read or parsed."""
+    return CorruptRegistryError(f"{where} is {size} bytes, over the {limit}-byte limit (refused)")
+
+
 class ConcurrentUpdateError(GitregError):
     """Another writer kept winning the race for a ref; nothing was written."""
 

@@ -190,13 +190,13 @@ class ModelSnapshot:
     def _parsed(self, version: str, blob: pygit2.Oid) -> dict[str, Any]:
         where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
         if not self.use_cache:
-            return yamlio.load_mapping(self.store.read_blob(blob), where)
+            return yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
         cache = self.store.cache(self.model)
         value = cache.manifest(str(blob))
         if value is not None and (value.get("model_name"), str(value.get("version"))) != (self.model, version):
             value = None  # a swapped or foreign entry: recomputed (the cache is never the truth)
         if value is None:
-            value = yamlio.load_mapping(self.store.read_blob(blob), where)
+            value = yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
             cache.put_manifest(str(blob), value)
         return value
 
@@ -230,7 +230,7 @@ class ModelSnapshot:
             return {}
         where = f"note on {label}"
         try:
-            note = yamlio.load_mapping(self.store.read_blob(blob), where)
+            note = yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
             mf.check_scores(note.get("evaluation_scores"), where)
         except READ_ERRORS as exc:  # the version still reads, as registered
             self.store.problems.add(layout.notes_ref(self.model), exc)
@@ -245,10 +245,11 @@ class ModelSnapshot:
             ref = layout.deploy_ref(env, self.model)
             try:
                 commit = self.store.commit(tip)
-                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+                where = f"{ref}:{layout.DEPLOYMENT_FILE}"
+                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
                 if data is None:
                     raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
-                record = yamlio.load_mapping(data, f"{ref}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
+                record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
             except READ_ERRORS as exc:
                 self.store.problems.add(ref, exc)
                 continue
@@ -281,9 +282,13 @@ class ModelSnapshot:
 
     def card(self, version: str) -> Optional["ModelCard"]:
         """The version's README.md, parsed (gitreg.cards); None when it has none."""
-        from .cards import parse_card
+        from .cards import MAX_CARD_BYTES, ModelCard, parse_card
 
-        data = self.store.read_file(self.commit_of(version), layout.CARD_FILE)
+        try:
+            data = self.store.read_file(self.commit_of(version), layout.CARD_FILE, MAX_CARD_BYTES,
+                                        f"{self.model}/{version}:{layout.CARD_FILE}")
+        except CorruptRegistryError as exc:  # the version still reads; its card is not shown
+            return ModelCard(text="", problem=str(exc))
         return parse_card(data) if data is not None else None
 
     def stored_status(self, version: str) -> VersionStatus:

@@ -237,13 +237,14 @@ class _Verifier:
         """Check one deployment commit; `before` is its parent's record (the chain is checked:
         each previous_version is what the parent deployed). Returns this commit's record."""
         subject = f"{layout.deploy_ref(env, snap.model)}@{str(commit.id)[:12]}"
-        data = self.store.read_file(commit, layout.DEPLOYMENT_FILE)
+        where = f"{subject}:{layout.DEPLOYMENT_FILE}"
         record: dict[str, Any] = {}
-        if data is not None:
-            try:
-                record = yamlio.load_mapping(data, f"{subject}:{layout.DEPLOYMENT_FILE}", yamlio.DEPLOYMENT_LIMIT)
-            except CorruptRegistryError:
-                record = {}
+        try:
+            data = self.store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
+            if data is not None:
+                record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+        except CorruptRegistryError:
+            data = None
         version = record.get("version")
         check = Check("deployment", snap.model, None if version is None else str(version), subject,
                       signed=False)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CorruptRegistryError, InvalidValueError
+from .errors import CorruptRegistryError, InvalidValueError, too_large
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -64,7 +64,7 @@ def load(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> Any:
     Over `limit` bytes, or with anchors, aliases or tags: CorruptRegistryError, unparsed.
     """
     if len(data) > limit:
-        raise CorruptRegistryError(f"{where} is {len(data)} bytes, over the {limit}-byte limit (refused)")
+        raise too_large(where, len(data), limit)
     try:
         if _suspect(data):
             _check_structure(data, where)
@@ -79,7 +79,7 @@ def check(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> None:
     """What `load` refuses before parsing (size, anchors, aliases, tags, depth), without
     constructing anything: the cheap check of a document read only to be counted."""
     if len(data) > limit:
-        raise CorruptRegistryError(f"{where} is {len(data)} bytes, over the {limit}-byte limit (refused)")
+        raise too_large(where, len(data), limit)
     if _suspect(data):
         try:
             _check_structure(data, where)

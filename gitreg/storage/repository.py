@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequenc
 import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
 
-from ..errors import CorruptRegistryError, GitregError, ResourceLimitError, SyncConflictError
+from ..errors import CorruptRegistryError, GitregError, ResourceLimitError, SyncConflictError, too_large
 from ..problems import ProblemLog
+from ..yamlio import MANIFEST_LIMIT
 from . import gitcli, gitconfig, identity, layout, leftovers, lockowner, notes, refscan
 from .cache import ModelCache
 from .transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, advance_refs, is_commit, update_refs
@@ -44,6 +45,7 @@ def default_path() -> Path:
 # Loose tag refs beyond this are packed after a registration: packed refs scan at
 # C speed and keep the refs directory small (one tag per version would not).
 PACK_LOOSE_TAGS = 256
+READ_LIMIT = MANIFEST_LIMIT  # the largest object read whole by default: manifests, notes, cards
 
 
 def resolve_path(path: str | os.PathLike[str] | None) -> Path:
@@ -312,14 +314,13 @@ class Store:
         obj = self.repo.get(oid)
         return obj if isinstance(obj, pygit2.Tag) else None
 
-    def read_file(self, commit: pygit2.Commit, name: str) -> Optional[bytes]:
-        tree = commit.tree
-        if name not in tree:
+    def read_file(self, commit: pygit2.Commit, name: str, limit: int = READ_LIMIT,
+                  where: Optional[str] = None) -> Optional[bytes]:
+        """A file of commit's tree (None if absent or not a file), bounded like read_blob."""
+        blob = self.file_id(commit, name)
+        if blob is None:
             return None
-        entry = tree[name]
-        if entry.type_str != "blob":
-            return None
-        return self.repo[entry.id].data
+        return self.read_blob(blob, limit, where or f"{name} of commit {str(commit.id)[:12]}")
 
     def file_id(self, commit: pygit2.Commit, name: str) -> Optional[pygit2.Oid]:
         """The blob id of a file in commit's tree (None if absent or not a file); the blob is not read."""
@@ -339,7 +340,16 @@ class Store:
             self._caches.pop(next(iter(self._caches))).flush()
         return cache
 
-    def read_blob(self, oid: pygit2.Oid) -> bytes:
+    def object_size(self, oid: pygit2.Oid) -> int:
+        """An object's size from its header: nothing is inflated."""
+        return self.repo.odb.read_header(oid)[1]
+
+    def read_blob(self, oid: pygit2.Oid, limit: int = READ_LIMIT, where: Optional[str] = None) -> bytes:
+        """A blob's bytes; over `limit` it is refused from its header, never read into memory
+        (a hostile collaborator can push a gigabyte where a manifest belongs)."""
+        size = self.object_size(oid)
+        if size > limit:
+            raise too_large(where or f"object {oid}", size, limit)
         return self.repo[oid].data
 
     def walk(self, tip: pygit2.Oid) -> Iterator[pygit2.Commit]:

@@ -163,3 +163,46 @@ def test_a_single_bad_version_is_an_error_naming_its_ref(hostile_clone, capsys):
     code, out, err = _run(capsys, "-R", str(hostile_clone), "show", "blobtag", "v2")
     assert code == 1
     assert err.startswith("gitreg: error: refs/tags/blobtag/v2: ") and "commit" in err
+
+
+def test_oversized_objects_are_refused_from_their_header_never_read(tmp_path):
+    """A manifest, a note, a deployment record and a card of 8 MiB are each named as over the
+    limit, and none of them is inflated into memory."""
+    import tracemalloc
+
+    path = tmp_path / "r.git"
+    reg = ModelRegistry(path)
+    for model in ("big", "card", "note"):
+        reg.register_model(model)
+    reg.deploy("card", "v1", environment="production")
+    huge = b"#" * (8 << 20)
+    _version_by_hand(path, "big", "v2", _manifest("big", "v2") + huge)
+    _note_by_hand(path, "note", "v1", huge)
+    tip = _git(path, "rev-parse", "refs/heads/card")
+    tree = _git(path, "mktree", input=(
+        f"100644 blob {_blob(path, _manifest('card', 'v2'))}\tmanifest.yaml\n"
+        f"100644 blob {_blob(path, huge)}\tREADME.md\n").encode())
+    commit = _git(path, "commit-tree", tree, "-p", tip, "-m", "register card v2")
+    _git(path, "update-ref", "refs/heads/card", commit, tip)
+    _git(path, "tag", "-a", "card/v2", commit, "-m", "card v2")
+    deployed = _git(path, "rev-parse", "refs/deployed/production/card")
+    record = _git(path, "mktree", input=f"100644 blob {_blob(path, huge)}\tdeployment.yaml\n".encode())
+    _git(path, "update-ref", "refs/deployed/production/card",
+         _git(path, "commit-tree", record, "-p", deployed, "-m", "deploy"), deployed)
+
+    tracemalloc.start()
+    fresh = ModelRegistry(path)
+    versions = [v for model in ("big", "card", "note") for v in fresh.list_versions(model)]
+    fresh.get_version("note:v1")
+    assert fresh.deployments("card") == {}
+    assert [d.version for d in fresh.deployment_history("card", "production")] == ["v1"]
+    card = fresh.get_version("card:v2").card
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 4 << 20, f"peak {peak >> 20} MiB: an oversized object was read whole"
+    names = {(v.model_name, v.version) for v in versions}
+    assert ("card", "v2") in names and ("note", "v1") in names and ("big", "v2") not in names
+    assert card is not None and card.text == "" and "limit" in card.problem
+    problems = {p.ref: p.problem for p in fresh.problems}
+    for ref in ("refs/tags/big/v2", "refs/notes/gitreg/note", "refs/deployed/production/card"):
+        assert "over the" in problems[ref] and "limit" in problems[ref], (ref, problems)

@@ -23,12 +23,6 @@ def run(
     Current scores, statuses, tags, notes and deployed flags; importing the output
     into an empty registry reproduces this one.
     """
-    import sys
-
-    from gitreg.interchange.exporter import dumps
-
-    from ..terminal import json_safe
-
     registry_doc, _ = context.registry(ctx).export_json(output, lineage_out)
     if output is None:
-        sys.stdout.write(json_safe(dumps(registry_doc)))
+        context.emit_json(registry_doc)
