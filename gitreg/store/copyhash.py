@@ -27,6 +27,9 @@ from typing import Optional, Protocol
 _FICLONE = 0x40049409  # Linux ioctl: reflink (btrfs, XFS, ...): shares blocks, copy-on-write
 _COPY_STEP = 8 << 20  # bytes per copy_file_range call: the hash starts after the first step
 _HASH_STEP = 1 << 20  # bytes per read of the copy: one reusable buffer
+# how far the copy may run ahead of the hash: the pages not yet hashed stay in the page
+# cache however large the file (the kernel copy is faster than sha256)
+_MAX_AHEAD = 256 << 20
 # copy_file_range refused for this pair of files (not an I/O error): copy through a buffer
 _UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EBADF, errno.EPERM,
                 getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
@@ -89,6 +92,7 @@ class _Copier:
     def __init__(self, src: int, dst: int, copied: int) -> None:
         self._src, self._dst = src, dst
         self._copied = copied
+        self._hashed = 0
         self._finished = copied == 0
         self._error: Optional[BaseException] = None
         self._stopping = False
@@ -100,24 +104,31 @@ class _Copier:
     def _run(self) -> None:
         offset = self._copied
         try:
-            while not self._stopping:
+            while True:
+                with self._cv:
+                    while offset - self._hashed > _MAX_AHEAD and not self._stopping:
+                        self._cv.wait()
+                if self._stopping:
+                    break
                 n = os.copy_file_range(self._src, self._dst, _COPY_STEP, offset, offset)
                 if n == 0:
                     break
                 offset += n
                 with self._cv:
                     self._copied = offset
-                    self._cv.notify()
+                    self._cv.notify_all()
         except BaseException as exc:  # handed to the hashing thread
             self._error = exc
         finally:
             with self._cv:
                 self._finished = True
-                self._cv.notify()
+                self._cv.notify_all()
 
     def wait_beyond(self, pos: int) -> int:
-        """How far the copy has got, once that is beyond `pos` or the copy has ended."""
+        """How far the copy has got, once that is beyond `pos` (hashed so far) or the copy has ended."""
         with self._cv:
+            self._hashed = pos
+            self._cv.notify_all()
             while self._copied <= pos and not self._finished:
                 self._cv.wait()
             if self._error is not None:
@@ -125,7 +136,9 @@ class _Copier:
             return self._copied
 
     def stop(self) -> None:
-        self._stopping = True
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
         if self._thread.is_alive():
             self._thread.join()
 
@@ -136,6 +149,7 @@ def _hash_written(dst: int, copy: "_Done | _Copier", progress: Optional[Progress
     view = memoryview(buf)
     pos = 0
     while (end := copy.wait_beyond(pos)) > pos:
+        end = min(end, pos + _COPY_STEP)  # back often to say how far: the copy waits beyond _MAX_AHEAD
         while pos < end:
             n = os.preadv(dst, [view[:min(_HASH_STEP, end - pos)]], pos)
             if n == 0:

@@ -39,6 +39,16 @@ def test_the_copy_holds_the_bytes_and_its_hash_is_theirs(tmp_path, size):
     assert (got.sha256, got.size) == (hashlib.sha256(data).hexdigest(), size)
 
 
+def test_a_copy_held_back_by_the_hash_is_still_whole(tmp_path, monkeypatch):
+    # the copy runs at most _MAX_AHEAD beyond the hash (pages not yet hashed stay cached):
+    # with a bound of one step it waits for the hash at every step
+    monkeypatch.setattr(copyhash, "_MAX_AHEAD", STEP)
+    data = os.urandom(5 * STEP + 3)
+    got, written = _copy(tmp_path, data)
+    assert written == data
+    assert (got.sha256, got.size) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
 def test_where_copy_file_range_is_refused_the_bytes_go_through_a_buffer(tmp_path):
     # copy_file_range(2) refuses a destination opened O_APPEND (EBADF): the buffered path
     out = os.open(tmp_path / "probe", os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
