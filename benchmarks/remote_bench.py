@@ -2,7 +2,8 @@
 doing the same job on the same registry in the same run, and retries per registration
 with 6 concurrent writers through Apache smart HTTP.
 
-    python benchmarks/remote_bench.py --sizes 1000 10000 [100000] --repeat 3 --out benchmarks/remote_results.json
+    python benchmarks/remote_bench.py --sizes 1000 10000 100000 --repeat 3 --big-repeat 1 \
+        --out benchmarks/remote_results.json
 
 The remote is a bare repository reached by file:// URL (so neither side hard-links a
 local clone; the transfer is git's pack protocol, the same for both). Peers:
@@ -31,12 +32,26 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.fixtures import build_gitreg  # noqa: E402
 
 GITREG = [sys.executable, "-m", "gitreg"]
+BIG = 100_000  # sizes from here on run --big-repeat times (a first push of 200,000 refs takes minutes)
+_RSS: dict[str, int] = {}  # peak resident KiB of the last run of each gitreg command (GNU time)
 
 
 def sh(*cmd: str, cwd: Path | None = None) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+
+
+def gitreg(label: str, *args: str) -> None:
+    """A gitreg command as a process, its peak memory kept under `label` (GNU time -f %M)."""
+    rss = Path(os.environ.get("TMPDIR", "/tmp")) / f"gitreg-rss-{os.getpid()}"
+    sh("/usr/bin/time", "-f", "%M", "-o", str(rss), *GITREG, *args)
+    _RSS[label] = int(rss.read_text().split()[-1])
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 min) as uptime shows them: the machine is shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def timed(setup, action, repeat: int) -> float:
@@ -50,6 +65,10 @@ def timed(setup, action, repeat: int) -> float:
     return statistics.median(times)
 
 
+def loose(gitdir: Path) -> int:
+    return sum(1 for p in (gitdir / "refs").rglob("*") if p.is_file())
+
+
 def fresh(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -59,21 +78,22 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
     if not server.exists():
         build_gitreg(server, n, lean=True)
     url = f"file://{server}"
-    out: dict[str, float] = {}
+    out: dict[str, object] = {"load before": load()}
     c, m = work / "clone.git", work / "mirror.git"
 
-    out["clone"] = timed(lambda: fresh(c), lambda: sh(*GITREG, "clone", url, str(c)), repeat)
+    out["clone"] = timed(lambda: fresh(c), lambda: gitreg("clone", "clone", url, str(c)), repeat)
     out["git clone --mirror"] = timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url, str(m)),
                                       repeat)
-    out["clone loose refs"] = sum(1 for p in (c / "refs").rglob("*") if p.is_file())
+    out["clone loose refs"] = loose(c)
     from gitreg import ModelRegistry  # in-process: the same work without the CLI's start-up
     out["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), repeat)
     if clone_only:
+        out["peak RSS KiB"] = dict(_RSS)
         return out
     out["pull (API, up to date)"] = timed(lambda: None, lambda: ModelRegistry(c).pull(), repeat)
     out["gitreg start-up (--version)"] = timed(lambda: None, lambda: sh(*GITREG, "--version"), repeat)
 
-    out["pull (up to date)"] = timed(lambda: None, lambda: sh(*GITREG, "-R", str(c), "pull"), repeat)
+    out["pull (up to date)"] = timed(lambda: None, lambda: gitreg("pull (up to date)", "-R", str(c), "pull"), repeat)
     out["git fetch (up to date)"] = timed(lambda: None, lambda: sh("git", f"--git-dir={m}", "fetch", "-q", "--prune",
                                                                  "origin"), repeat)
 
@@ -83,11 +103,13 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
 
     def one_new_version() -> None:
         sh(*GITREG, "-R", str(writer), "add", "model-0001")
-    out["pull (1 new version)"] = timed(one_new_version, lambda: sh(*GITREG, "-R", str(c), "pull"), repeat)
+    out["pull (1 new version)"] = timed(one_new_version, lambda: gitreg("pull (1 new version)", "-R", str(c), "pull"),
+                                   repeat)
     out["git fetch (1 new version)"] = timed(one_new_version, lambda: sh("git", f"--git-dir={m}", "fetch", "-q",
                                                                          "--prune", "origin"), repeat)
 
-    out["synced add"] = timed(lambda: None, lambda: sh(*GITREG, "-R", str(c), "add", "model-0002"), repeat)
+    out["synced add"] = timed(lambda: None, lambda: gitreg("synced add", "-R", str(c), "add", "model-0002"),
+                              repeat)
     floor = work / "floor.git"
     fresh(floor)
     sh("git", "clone", "-q", "--bare", url, str(floor))
@@ -115,10 +137,15 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
         sh("git", "init", "-q", "--bare", str(r2))
         sh(*GITREG, "-R", str(src), "remote", "add", "--no-sync", "target", f"file://{r1}")
         sh("git", f"--git-dir={src}", "remote", "add", "plain", f"file://{r2}")
-    out["first push"] = timed(setup_push, lambda: sh(*GITREG, "-R", str(src), "push", "target"), repeat)
+    out["first push"] = timed(setup_push, lambda: gitreg("first push", "-R", str(src), "push", "target"),
+                              repeat)
+    out["first push: loose refs it added here"] = loose(src) - loose(server)  # the copy has the server's
     out["git push --atomic (first)"] = timed(setup_push, lambda: sh("git", f"--git-dir={src}", "push", "-q",
                                                                     "--atomic", "plain", "refs/heads/*:refs/heads/*",
                                                                     "refs/tags/*:refs/tags/*"), repeat)
+    out["peak RSS KiB"] = dict(_RSS)
+    out["load after"] = load()
+    out["repeat"] = repeat
     return out
 
 
@@ -149,23 +176,31 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--big-repeat", type=int, default=1, help=f"repeats at sizes >= {BIG:,}")
     ap.add_argument("--writers", type=int, default=6)
     ap.add_argument("--per-writer", type=int, default=20)
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
     ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, object] = {}
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    results: dict[str, object] = {"commit": commit, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for n in args.sizes:
-        results[str(n)] = bench_size(args.workdir, n, args.repeat, args.clone_only)
+        _RSS.clear()
+        results[str(n)] = bench_size(args.workdir, n, args.big_repeat if n >= BIG else args.repeat,
+                                     args.clone_only)
         print(n, json.dumps(results[str(n)], indent=1), flush=True)
-    if args.clone_only:
+    if args.clone_only or args.no_retries:
         if args.out:
             args.out.write_text(json.dumps(results, indent=1) + "\n")
         return
-    results["retries"] = bench_retries(args.workdir, args.writers, args.per_writer)
+    results["retries"] = {"load before": load(), **bench_retries(args.workdir, args.writers, args.per_writer),
+                          "load after": load()}
     print(json.dumps(results["retries"], indent=1))
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -46,6 +46,11 @@ def _to_record(store: Store, commit: pygit2.Commit, env: str, model: str) -> Dep
     )
 
 
+def read(store: Store, commit: pygit2.Commit, env: str, model: str) -> Deployment:
+    """One deployment commit of (env, model) as a record; raises on a bad one (READ_ERRORS)."""
+    return _to_record(store, commit, env, model)
+
+
 def history(store: Store, model: str, env: str) -> list[Deployment]:
     """Every deployment commit of (env, model), oldest first, along first parents."""
     tip = store.ref_target(layout.deploy_ref(env, model))

@@ -33,7 +33,7 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 @dataclass
 class Finding:
     kind: str  # stale-lock | live-lock | unowned-lock | temp-object | owner-record | cache-file |
-    #            unreachable-tag | untagged-version | registered-twice
+    #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending
     subject: str
     detail: str
     repair: str = ""  # what --repair does; "" when it does nothing
@@ -172,6 +172,40 @@ class _Doctor:
                                  f"{len(ids)} register commits on {layout.branch_ref(model)}: "
                                  + ", ".join(str(i)[:12] for i in ids)))
 
+    # -- pushes of unknown outcome (storage/pending.py) ---------------------------------
+    def pending(self) -> None:
+        from .storage import pending
+
+        good, bad = pending.records(self.store)
+        for record in good:
+            refs = ", ".join(r.ref for r in record.refs)
+            if pending.in_flight(self.store, record):
+                self.add(Finding("pending-push", record.name, f"{record.kind} being pushed to {record.remote} "
+                                 f"by process {record.writer.get('pid')} since {record.created_at}: {refs}"))
+                continue
+            cause = record.cause or "gitreg stopped before it learnt the outcome"
+            self.add(Finding("pending-push", record.name,
+                             f"{record.kind} pushed to {record.remote} at {record.created_at}, outcome unknown "
+                             f"({cause}): {refs}",
+                             f"ask {record.remote} and settle it (the next synced write to it does too)"),
+                     lambda record=record: self._settle(record))
+        for b in bad:
+            self.add(Finding("bad-pending", b.name, f"unreadable pending-push record: {b.problem}", "remove it"),
+                     lambda b=b: pending.drop(self.store, b.name, b.blob))
+
+    def _settle(self, record) -> bool:
+        from . import sync
+        from .errors import GitregError
+
+        try:
+            settled = sync.settle_now(self.store, record)
+        except GitregError as exc:
+            self.report.findings[-1].detail += f" (not settled: {exc})"
+            return False
+        self.report.findings[-1].detail += (" (it had reached the remote: taken in)" if settled.published
+                                            else " (it had not reached the remote: write it again)")
+        return True
+
     def _descends(self, commit: pygit2.Oid, tip: Optional[pygit2.Oid]) -> bool:
         return tip is not None and self.store.repo.descendant_of(commit, tip)
 
@@ -216,4 +250,5 @@ def examine(store: Optional[Store], path: Path, repair: bool = False) -> DoctorR
     doctor.locks()
     doctor.files()
     doctor.versions()
+    doctor.pending()
     return doctor.report

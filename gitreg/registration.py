@@ -230,6 +230,27 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
     retrying(attempt, f"create model {model}")
 
 
+def version_files(reg: Registration, version: str, created_at: str) -> dict[str, bytes]:
+    """The version commit's files ('a/b' in a subtree): the same registration always makes the
+    same files, given its version and creation time (gitreg.retries compares them)."""
+    manifest = mf.build_manifest(
+        model=reg.model, version=version, created_at=created_at, status=reg.status,
+        parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
+        base_model=reg.base_model, training=reg.training, scores=reg.scores,
+        files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
+        tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
+        extra_keys=reg.extra_keys,
+    )
+    files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+    if any(f.stored for f in reg.files):
+        from .store import tree as storing
+
+        files.update(storing.pointer_files(reg.files))
+    if reg.model_card is not None:
+        files[layout.CARD_FILE] = reg.model_card
+    return files
+
+
 def write(store: Store, reg: Registration) -> str:
     """Claim a version name and write it; returns the version. Retries lost races.
 
@@ -277,21 +298,7 @@ def write(store: Store, reg: Registration) -> str:
         first = parent_commit or root
         parents = [first] if first == tip else [first, tip]
 
-        manifest = mf.build_manifest(
-            model=reg.model, version=version, created_at=created_at, status=reg.status,
-            parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
-            base_model=reg.base_model, training=reg.training, scores=reg.scores,
-            files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
-            tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
-            extra_keys=reg.extra_keys,
-        )
-        files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
-        if any(f.stored for f in reg.files):
-            from .store import tree as storing
-
-            files.update(storing.pointer_files(reg.files))
-        if reg.model_card is not None:
-            files[layout.CARD_FILE] = reg.model_card
+        files = version_files(reg, version, created_at)
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
         commit = store.write_commit(
             store.write_tree(files), parents, f"register {reg.model} {version}{body}", when,

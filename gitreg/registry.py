@@ -40,9 +40,10 @@ from .snapshot import ModelSnapshot, model_names
 from .storage.repository import Store, data_dir, resolve_path
 
 if TYPE_CHECKING:
-    from . import ingest, query, sync
+    from . import ingest, query, retries, sync
     from .cards import ModelCard
     from .doctor import DoctorReport
+    from .storage.pending import PendingRecord
     from .verify import VerifyReport
 
 
@@ -55,7 +56,9 @@ def _writes(method: F) -> F:
     @functools.wraps(method)
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
         self._sync(_models_written(method.__name__, args, kwargs))
-        return method(self, *args, **kwargs)
+        result = method(self, *args, **kwargs)
+        self._settled_done()
+        return result
 
     return wrapper  # type: ignore[return-value]
 
@@ -100,6 +103,9 @@ class ModelRegistry:
         self.offline = offline
         self._store: Optional[Store] = None
         self._checked = False  # the repository was found to be a registry (storage/kind.py)
+        self._settled: list["sync.Settled"] = []  # published pushes of unknown outcome the last sync found
+        # Set by a write that found itself already done by an earlier attempt that reached the remote.
+        self.earlier_attempt: Optional["retries.EarlierAttempt"] = None
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.path)!r})"
@@ -131,10 +137,21 @@ class ModelRegistry:
             return
         name = None if self.offline else transport.sync_remote(store.repo)
         store.publisher = None
+        self._settled, self.earlier_attempt = [], None
         if name is not None:
             if models is None or models:
-                sync.sync_in(store, name, transport.Scope.of(models))
+                self._settled = sync.sync_in(store, name, transport.Scope.of(models))
             store.publisher = sync.publisher(store, name)
+
+    def _settled_done(self) -> None:
+        """The write is done: the earlier pushes it found published have served (sync.drop_settled)."""
+        if self._settled:
+            from . import sync
+            sync.drop_settled(self._writer(), self._settled)
+            self._settled = []
+
+    def _published_earlier(self) -> list["PendingRecord"]:
+        return [s.record for s in self._settled]
 
     def _snapshot(self, name: str) -> ModelSnapshot:
         return ModelSnapshot.load(self._reader(), name)
@@ -220,6 +237,10 @@ class ModelRegistry:
         writer = self._writer()
         if reg.planned:
             registration.describe_files(reg, writer, progress)
+        from . import retries
+        self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
+        if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
+            return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
         written = registration.write(writer, reg)
         return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
 
@@ -365,7 +386,7 @@ class ModelRegistry:
 
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
         _warn(found.problems)
-        return [found.snapshots[v["model"]].version(v["version"]) for v in found.views]
+        return [found.record(v) for v in found.views]
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
              maximize: Optional[bool] = None) -> ModelVersion:
@@ -429,8 +450,17 @@ class ModelRegistry:
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment)
         name, version = self.resolve(name, version)
+        if self._earlier_deployment(name, environment, "deploy", version):
+            return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
+
+    def _earlier_deployment(self, name: str, environment: str, action: str, version: Optional[str]) -> bool:
+        """Whether this deployment is a retry whose earlier attempt reached the remote (gitreg.retries)."""
+        from . import retries
+        self.earlier_attempt = retries.earlier_deployment(self._writer(), name, environment, action, version,
+                                                          self._published_earlier()) if self._settled else None
+        return self.earlier_attempt is not None
 
     @_writes
     def undeploy(self, name: str, version: Optional[str] = None, *,
@@ -440,6 +470,9 @@ class ModelRegistry:
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         name, version = self._optional(name, version)
+        if self._earlier_deployment(name, environment, "undeploy", version):
+            assert self.earlier_attempt is not None and self.earlier_attempt.deployment is not None
+            return self.earlier_attempt.deployment
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
@@ -455,6 +488,8 @@ class ModelRegistry:
         from . import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         name, version = self._optional(name, version)
+        if self._earlier_deployment(name, environment, "rollback", version):
+            return self.get_version(name, self.earlier_attempt.version)
         guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None

@@ -65,6 +65,15 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
     return out
 
 
+def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
+    """The current view of a stored record deployed in these environments (DESIGN.md 'Mutable state')."""
+    record.deployed = True
+    record.environments = environments
+    record.status = VersionStatus.DEPLOYED
+    record.deployed_at = deployed_at
+    return record
+
+
 class ModelSnapshot:
     def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
@@ -262,15 +271,24 @@ class ModelSnapshot:
     # -- records ---------------------------------------------------------------
     def stored(self, version: str) -> ModelVersion:
         """The version as registered plus its note: status as registered or last set."""
+        return self.record_of(version, *self.stored_parts(version))
+
+    def stored_parts(self, version: str) -> tuple[str, dict[str, Any], dict[str, Any], str]:
+        """(commit hex, manifest, note, tagger): what the stored record is made of."""
         commit, blob, tagger = self._facts(version)
         manifest = self._parsed(version, blob)
         if self.use_cache and (manifest.get("model_name"), str(manifest.get("version"))) != (self.model, version):
             # a cached fact naming another version's manifest is the cache's fault: ask the objects
             commit, blob, tagger = self._facts(version, cached=False)
             manifest = self._parsed(version, blob)
+        return commit, manifest, self.note(commit, f"{self.model}/{version}"), tagger
+
+    def record_of(self, version: str, commit: str, manifest: dict[str, Any], note: dict[str, Any],
+                  tagger: Optional[str]) -> ModelVersion:
+        """The stored record from its parts (read by stored_parts, or kept by a derived index)."""
         record = mf.read_version(
             manifest,
-            self.note(commit, f"{self.model}/{version}"),
+            note,
             model=self.model,
             version=version,
             where=f"{self.model}/{version}:{layout.MANIFEST_FILE}",
@@ -304,12 +322,9 @@ class ModelSnapshot:
         record = self.stored(version)
         envs = self.environments_of(version)
         if envs:
-            record.deployed = True
-            record.environments = envs
-            record.status = VersionStatus.DEPLOYED
-            record.deployed_at = max(
+            lay_deployment(record, envs, max(
                 str(self.deployments[e].record.get("deployed_at") or "") for e in envs
-            ) or None
+            ) or None)
         return record
 
     def try_version(self, version: str) -> Optional[ModelVersion]:

@@ -23,8 +23,8 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Seque
 import pygit2
 
 from . import yamlio
-from .errors import RemoteError, SyncConflictError
-from .storage import layout
+from .errors import GitregError, RemoteError, SyncConflictError
+from .storage import layout, pending
 from .storage import remote as transport
 from .storage.repository import Store
 from .storage.transaction import RefConflict, RefUpdate, retrying
@@ -59,6 +59,7 @@ class Integration:
     ahead: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     saved: dict[str, str] = field(default_factory=dict)  # ref -> where the local value was kept
+    settled: list["Settled"] = field(default_factory=list)  # earlier pushes of unknown outcome, now known
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class PushReport:
     pushed: list[str]
     behind: list[str]  # the remote has more: pull first
     conflicts: list[Conflict]
+    settled: list["Settled"] = field(default_factory=list)  # earlier pushes of unknown outcome, now known
 
 
 def _local_refs(store: Store, scope: transport.Scope = transport.Scope()) -> dict[str, pygit2.Oid]:
@@ -260,8 +262,12 @@ def describe_conflicts(integration: Integration) -> str:
 
 def pull(store: Store, remote: str, take_remote: bool = False,
          scope: transport.Scope = transport.Scope()) -> Integration:
-    transport.fetch(store.git_dir(), remote, scope)
+    waiting = pending_in(store, remote, scope)
+    _fetch_settling(store, remote, scope, waiting)
+    settled = settle(store, remote, waiting)
     result = retrying(lambda: integrate(store, remote, take_remote, scope), f"pull from {remote}")
+    result.settled = settled
+    drop_settled(store, settled)  # what came in is here now: nothing left to recognise
     store.pack_refs_if_needed()
     return result
 
@@ -278,23 +284,35 @@ def _scope_of(refs: Iterable[str]) -> transport.Scope:
 
 
 def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
-               exclude: Optional[Collection[str]] = None) -> None:
+               exclude: Optional[Collection[str]] = None, recorded: bool = False) -> Optional[pending.PendingRecord]:
     """Push `refs` in one atomic push; resolve a push whose outcome is unknown.
 
-    A broken conversation (not a refusal) is followed by a fetch of those refs: when
-    the remote holds exactly what was pushed, the push succeeded. Only when that
-    fetch fails too is the outcome unknown, and the error says so. `exclude`: local
-    refs that must not go (see transport.push).
+    A broken conversation (not a refusal) is followed by a fetch of those refs: when the
+    remote holds what was pushed, the push succeeded. Only when that fetch fails too is
+    the outcome unknown. `recorded` (a write's push, which a retry would build anew): the
+    push is recorded as pending first (storage/pending.py), so that the outcome unknown,
+    or a gitreg killed meanwhile, leaves the record for the next sync to settle; it is
+    returned on success, for deletion once the local refs have moved. Other pushes (local
+    work the remote lacks) are the same objects when retried: nothing to record.
+    `exclude`: local refs that must not go (see transport.push).
     """
     if not refs:
-        return
+        return None
     before_push(store, remote, refs)
+    record = None
+    if recorded:
+        old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
+        record = pending.write(store, remote, _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
     try:
         outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
     except transport.TransportError as broken:
-        _settle_unknown(store, remote, refs, broken)
-        return
+        _settle_unknown(store, remote, refs, broken, record)
+        return record
+    except GitregError:  # git could not even be run: nothing went
+        _drop(store, record)
+        raise
     if outcome.rejected:
+        _drop(store, record)  # refused: nothing was published
         final = [r for r in outcome.rejected if not r.retryable]
         if final:
             said = "; ".join(outcome.remote_said)
@@ -308,10 +326,33 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     if late:
         branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
         _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
+    return record
+
+
+def _drop(store: Store, record: Optional[pending.PendingRecord]) -> None:
+    if record is not None:
+        pending.drop_own(store, record)
+
+
+def _kind(refs: Iterable[str]) -> str:
+    """What a push of these refs was for (a pending record's `kind`)."""
+    refs = list(refs)
+    for prefix, kind in ((layout.TAGS, "register"), (layout.DEPLOYED, "deploy"), (layout.NOTES, "note")):
+        if any(r.startswith(prefix) for r in refs):
+            return kind
+    return "model"
+
+
+def _arrived(store: Store, theirs: Optional[pygit2.Oid], pushed: pygit2.Oid) -> bool:
+    """Whether the remote's value of a ref holds what was pushed: that value itself, or a
+    commit built on it (another clone wrote on top since; it could only have had it from there)."""
+    return theirs is not None and store.relation(pushed, theirs) in ("equal", "behind")
 
 
 def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
-                    broken: transport.TransportError) -> None:
+                    broken: transport.TransportError, record: Optional[pending.PendingRecord]) -> None:
+    """Returns when the broken-off push arrived; raises otherwise, keeping `record` (with
+    git's cause) only when the remote could not be asked."""
     scope = _scope_of(pushed)
     for attempt, pause in enumerate(_SETTLE_PAUSES):  # a blip may pass: a few looks, bounded
         try:
@@ -322,15 +363,91 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
             if attempt + 1 < len(_SETTLE_PAUSES):
                 time.sleep(pause)
     else:
+        lost = f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again " \
+            f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here"
+        if record is None:  # local work: pushing it again sends the same objects
+            raise RemoteError(f"{lost}; pushing it again is safe") from None
+        pending.write(store, remote, record.kind, {r.ref: (None if r.old is None else pygit2.Oid(hex=r.old),
+                                                         pygit2.Oid(hex=r.new)) for r in record.refs},
+                      broken.cause)  # the outcome is unknown now, not under way: anyone may settle it
+        pending.drop_own(store, record)
+        models = ", ".join(sorted({_model_of(r) for r in pushed}))
         raise RemoteError(
-            f"the connection to {remote} broke off while pushing ({broken.cause}) and fetching again "
-            f"failed ({again.cause}): {remote} may or may not have it. Nothing changed here; run "
-            "'gitreg pull' and look before writing it again"
+            f"{lost}; the next write to {models}, pull or push asks {remote} first, so running the "
+            "same command again never writes it twice"
         ) from None
     theirs = _remote_refs(store, remote, scope)
-    if all(theirs.get(ref) == oid for ref, oid in pushed.items()):
+    if all(_arrived(store, theirs.get(ref), oid) for ref, oid in pushed.items()):
         return  # it arrived: the server committed before the connection died
+    _drop(store, record)
     raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
+
+
+# -- pending records: pushes whose outcome is unknown (storage/pending.py) -------------------
+@dataclass(frozen=True)
+class Settled:
+    """A pending record, and what the remote said about it once it could be asked."""
+
+    record: pending.PendingRecord
+    published: bool
+
+
+def pending_in(store: Store, remote: str, scope: transport.Scope) -> list[pending.PendingRecord]:
+    """The readable pending records of `remote` touching a model in `scope`."""
+    found, _bad = pending.records(store, remote)  # the doctor reports bad ones
+    return [r for r in found if (scope.models is None or r.models & scope.models)
+            and not pending.in_flight(store, r)]  # another process's push under way: its own
+
+
+def _fetch_settling(store: Store, remote: str, scope: transport.Scope,
+                    waiting: Sequence[pending.PendingRecord]) -> None:
+    """Fetch `scope`, widened to every model of the records waiting; with records waiting, a
+    failure says so (nothing may be written before their outcome is known)."""
+    if waiting and scope.models is not None:
+        scope = transport.Scope.of(scope.models.union(*(r.models for r in waiting)))
+    try:
+        transport.fetch(store.git_dir(), remote, scope)
+    except transport.TransportError as exc:
+        if not waiting:
+            raise
+        raise RemoteError(
+            f"{remote} is unreachable ({exc.cause}), and an earlier write to "
+            f"{', '.join(sorted(set().union(*(r.models for r in waiting))))} may or may not have reached it: "
+            "nothing written; try again when it answers"
+        ) from None
+
+
+def settle(store: Store, remote: str, waiting: Sequence[pending.PendingRecord]) -> list[Settled]:
+    """After a fetch that covered them: which waiting pushes reached `remote`. One that did not
+    is dropped at once (it was never published: the retry writes it anew); one that did is
+    kept until the caller has used it (drop_settled), so a retry killed meanwhile still finds it."""
+    out = []
+    for record in waiting:
+        theirs = {r.ref: store.ref_target(transport.mirrored(remote, r.ref)) for r in record.refs}
+        # (an object missing here compares as diverged unless equal: not arrived)
+        published = all(_arrived(store, theirs[r.ref], pygit2.Oid(hex=r.new)) for r in record.refs)
+        out.append(Settled(record, published))
+        if not published:
+            pending.drop(store, record.name, record.blob)
+    return out
+
+
+def settle_now(store: Store, record: pending.PendingRecord) -> Settled:
+    """Ask the remote about one pending record now (`doctor --repair`): what reached it comes in
+    (as a pull of those models would take it), and the record goes."""
+    scope = transport.Scope.of(record.models)
+    _fetch_settling(store, record.remote, scope, [record])
+    settled = settle(store, record.remote, [record])
+    if settled[0].published:
+        retrying(lambda: integrate(store, record.remote, scope=scope), f"pull from {record.remote}")
+    drop_settled(store, settled)
+    return settled[0]
+
+
+def drop_settled(store: Store, settled: Iterable[Settled]) -> None:
+    for s in settled:
+        if s.published:
+            pending.drop(store, s.record.name, s.record.blob)
 
 
 @dataclass(frozen=True)
@@ -378,8 +495,12 @@ def _outgoing(store: Store, ours: Mapping[str, pygit2.Oid], theirs: Mapping[str,
 def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> PushReport:
     """Publish every local gitreg ref the remote lacks or is behind on, whole models at a time;
     a model whose refs diverged from the remote's is reported and left out entirely."""
+    waiting = pending_in(store, remote, scope)
+    settled: list[Settled] = []
     for attempt in range(_PUSH_ATTEMPTS):
-        transport.fetch(store.git_dir(), remote, scope)
+        _fetch_settling(store, remote, scope, waiting)
+        settled += settle(store, remote, waiting)  # a published one is kept: push takes nothing in,
+        waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
         plan = _outgoing(store, ours, theirs)
         # Namespace wildcards need every differing local ref excluded: known only for a full push.
@@ -391,18 +512,28 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
             time.sleep(0.05 * (attempt + 1))
             continue
         store.pack_refs_if_needed()
-        return PushReport(remote, sorted(plan.ahead), plan.behind, plan.conflicts)
+        return PushReport(remote, sorted(plan.ahead), plan.behind, plan.conflicts, settled)
     raise RemoteError(f"{remote} kept changing during {_PUSH_ATTEMPTS} push attempts; try again")
 
 
-def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> None:
+def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> list[Settled]:
     """Before a write: take the remote's latest state of the refs in `scope` (the models the
     write touches), and publish local work of theirs it lacks.
 
-    A conflict in scope stops the write (nothing written): it needs the user's choice.
+    Earlier pushes of unknown outcome to those models are settled first (a published one
+    comes in with the rest); the published ones are returned, still recorded, so that
+    the write can recognise a retry of itself (gitreg.retries) and then drop them
+    (drop_settled). A conflict in scope stops the write (nothing written): it needs the
+    user's choice.
     """
+    waiting = pending_in(store, remote, scope)
+    published: list[Settled] = []
+
     def attempt() -> None:
-        transport.fetch(store.git_dir(), remote, scope)
+        nonlocal waiting
+        _fetch_settling(store, remote, scope, waiting)
+        published.extend(s for s in settle(store, remote, waiting) if s.published)
+        waiting = []
         integration = integrate(store, remote, scope=scope)
         if integration.conflicts:
             raise SyncConflictError(describe_conflicts(integration) + "; or write with --offline")
@@ -410,18 +541,21 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
         _push_refs(store, remote, {ref: local[ref] for ref in integration.ahead + integration.merged})
 
     retrying(attempt, f"sync with {remote}")
+    return published
 
 
-def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], None]:
+def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]:
     """Store.publisher for sync-on-write: the remote takes a write before the local refs do.
 
-    A refusal because the remote moved on fetches and integrates the written models,
+    It returns what to call once the local refs have moved: the push's pending record goes
+    then, so a gitreg killed between the push and the local move leaves it to be settled
+    (and the retry recognised). A refusal because the remote moved on fetches and integrates the written models,
     then raises RefConflict so the write is rebuilt on the new state (the next free
     version number, a note re-applied on the new tip, a deploy on the new history).
     """
-    def publish(updates: Sequence[RefUpdate]) -> None:
+    def publish(updates: Sequence[RefUpdate]) -> Optional[Callable[[], None]]:
         try:
-            _push_refs(store, remote, {u.name: u.new for u in updates})
+            record = _push_refs(store, remote, {u.name: u.new for u in updates}, recorded=True)
         except RefConflict:
             scope = _scope_of(u.name for u in updates)
             transport.fetch(store.git_dir(), remote, scope)
@@ -429,5 +563,6 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], None
             if integration.conflicts:
                 raise SyncConflictError(describe_conflicts(integration)) from None
             raise
+        return None if record is None else (lambda: pending.drop_own(store, record))
 
     return publish

@@ -210,3 +210,16 @@ def verify_problems(report: "VerifyReport") -> list[str]:
     lines = [f"{c.subject}: {p}" for c in report.checks for p in c.problems]
     lines += [f"{c.subject}: skipped ({c.skipped})" for c in report.checks if c.skipped]
     return lines
+
+
+def settled_lines(settled: list, remote: str, taken_in: bool) -> list[str]:
+    """One line per earlier push of unknown outcome that pull/push asked the remote about (sync.Settled)."""
+    out = []
+    here = "now here too" if taken_in else "'gitreg pull' or the next write takes it in"
+    for s in settled:
+        r = s.record
+        what = f"{r.kind} of {', '.join(sorted(r.models))} ({r.created_at})"
+        out.append(clean(f"  earlier  {what}: " + (f"had reached {remote}, {here}" if s.published
+                                                    else f"had not reached {remote}; write it again"),
+                         one_line=True))
+    return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,20 @@ class MatchAll:
 
 
 Node = Union[Compare, InList, Between, Exists, And, Or, Not, MatchAll]
+
+
+def names_in(node: Node) -> list[str]:
+    """Names a query mentions, in order, once each (for result columns)."""
+    out: list[str] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, (Compare, InList, Between, Exists)):
+            if n.field.name not in out:
+                out.append(n.field.name)
+        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
+            walk(child)
+
+    walk(node)
+    return out
+
+

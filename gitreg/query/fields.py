@@ -114,6 +114,8 @@ def pack(view: dict[str, Any]) -> list[Any]:
 
 
 _UNPACKED = (*STORED_COLUMNS, "m", "commit", "environment", "deployed", "deployed_at", "deployed_at_ts")
+# Every key of a current view but its metrics ("m"): the columns of the registry-wide index.
+VIEW_KEYS = tuple(k for k in _UNPACKED if k != "m")
 
 
 def unpack(values: list[Any], metrics: dict[str, Any], commit: str) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..errors import QueryError, VersionNotFoundError
-from ..snapshot import ModelSnapshot, model_names
+from ..records import ModelVersion
+from ..snapshot import ModelSnapshot, lay_deployment, model_names
 from ..storage.repository import Store
-from . import index, sorting
-from .ast import Between, Compare, Exists, InList, Node
+from . import bulk, index, sorting
+from .ast import names_in  # noqa: F401  (the CLI names result columns with it)
 from .direction import lower_is_better
 from .evaluate import compile_query
 from .fields import field_name
@@ -21,32 +22,38 @@ class Found:
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
     problems: list[str] = field(default_factory=list)
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
 
-
-def names_in(node: Node) -> list[str]:
-    """Names a query mentions, in order, once each (for result columns)."""
-    out: list[str] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, (Compare, InList, Between, Exists)):
-            if n.field.name not in out:
-                out.append(n.field.name)
-        for child in getattr(n, "items", ()) or ((n.item,) if hasattr(n, "item") else ()):
-            walk(child)
-
-    walk(node)
-    return out
+    def record(self, view: dict[str, Any]) -> ModelVersion:
+        """The full record of a matched view: made while matching, or its stored record read
+        with the deployment state the view was matched on (no second scan of the deployment refs)."""
+        made = self.records.get((view["model"], view["version"]))
+        if made is not None:
+            return made
+        snap = self.snapshots[view["model"]]
+        record = snap.stored(view["version"])
+        snap.store.cache(snap.model).flush()
+        envs = view.get("environment")
+        return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
-           sort: sorting.SortSpec = None, limit: Optional[int] = None) -> Found:
-    """The views matching `query` (checked whole before anything is read), sorted, limited."""
+           sort: sorting.SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
+    """The views matching `query` (checked whole before anything is read), sorted, limited.
+
+    Every model is searched from the registry-wide index (bulk.py) unless `indexed` is
+    False (then model by model, as one model always is)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")
     keep = compile_query(tree)
     keys = sorting.sort_keys(sort)
     found = Found([], {})
+    if store is None and model is None:
+        return found
+    if model is None and indexed:
+        result = bulk.search_all(store, tree, keep)
+        return _ordered(Found(result.views, result.snapshots, result.problems, result.records), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
@@ -62,6 +69,10 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         if loaded.views:
             found.snapshots[name] = loaded.snapshot
             found.views += loaded.views
+    return _ordered(found, keys, limit)
+
+
+def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:
     found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]

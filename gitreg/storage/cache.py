@@ -26,46 +26,59 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, BinaryIO, Callable, Optional
 
 DIR_NAME = "gitreg-cache"
 FORMAT = "gitreg-cache/1"
 MAX_ROOTS = 8  # tips remembered per model: the newest few are the ones ever walked from
 
 
-def _plain(value: Any) -> bool:
+def plain(value: Any) -> bool:
     """True when JSON round-trips value to an equal value of the same types."""
     if value is None or isinstance(value, (str, bool, int)):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
-        return all(_plain(v) for v in value)
+        return all(plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+        return all(isinstance(k, str) and plain(v) for k, v in value.items())
     return False
 
 
 MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
 
 
-def _read_regular(path: Path) -> Optional[bytes]:
-    """The bytes of path if it is a regular file (not a FIFO, device or symlink) under
-    MAX_FILE; opened without following links or blocking, so it can never hang a read."""
+def open_regular(path: Path, limit: int) -> Optional[tuple[int, int]]:
+    """(fd, size) of path if it is a regular file (not a FIFO, device or symlink) of at most
+    `limit` bytes, opened without following links or blocking, so it can never hang a read;
+    the caller closes fd. None otherwise."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
-            return None
-        with os.fdopen(os.dup(fd), "rb") as fh:
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        os.close(fd)
+        return None
+    return fd, st.st_size
+
+
+def _read_regular(path: Path) -> Optional[bytes]:
+    """The bytes of path if open_regular opens it."""
+    opened = open_regular(path, MAX_FILE)
+    if opened is None:
+        return None
+    try:
+        with os.fdopen(os.dup(opened[0]), "rb") as fh:
             return fh.read(MAX_FILE + 1)
     except OSError:
         return None
     finally:
-        os.close(fd)
+        os.close(opened[0])
 
 
 def _read(path: Path) -> dict[str, str]:
@@ -85,21 +98,33 @@ def _read(path: Path) -> dict[str, str]:
 
 def _write(path: Path, entries: dict[str, Any], fmt: str = FORMAT) -> None:
     """Replace path atomically (temp file + rename); any failure leaves it as it was."""
+    def dump(out: BinaryIO) -> None:
+        text = json.dumps({"format": fmt, "entries": entries}, ensure_ascii=False, separators=(",", ":"))
+        out.write(text.encode("utf-8"))
+
+    replace(path, dump)
+
+
+def replace(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Write a new file with `write` and rename it over path; False (and path as it was)
+    on any failure: a cache that cannot be written is only slower."""
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError:
-        return
+        return False
     try:
         os.fchmod(fd, 0o644)  # readable like the registry's own files (mkstemp makes 0600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"format": fmt, "entries": entries}, out, ensure_ascii=False, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as out:
+            write(out)
         os.replace(tmp, path)
+        return True
     except (OSError, ValueError):
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
 
 
 class _File:
@@ -145,7 +170,7 @@ class ModelCache:
 
     def put_manifest(self, blob: str, value: dict[str, Any]) -> None:
         entries = self._manifests.entries
-        if blob not in entries and _plain(value):
+        if blob not in entries and plain(value):
             entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             self._manifests.dirty = True
 

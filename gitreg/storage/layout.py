@@ -6,6 +6,7 @@ TAGS = "refs/tags/"
 DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
 MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
+PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"

@@ -84,12 +84,8 @@ class Owner:
     created: float = 0.0
 
     def _payload(self) -> bytes:
-        pid = os.getpid()
-        return json.dumps({
-            "pid": pid, "host": socket.gethostname(), "boot": _boot_id(),
-            "started": _start_ticks(pid), "created": self.created, "locks": self.locks,
-            "pending": self.pending,
-        }).encode()
+        return json.dumps({**me(), "created": self.created, "locks": self.locks,
+                           "pending": self.pending}).encode()
 
     def _write(self) -> None:
         if self.fd is not None:
@@ -155,6 +151,17 @@ def _read(fd: int) -> Optional[dict]:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("locks"), dict) else None
+
+
+def me() -> dict:
+    """This process as owner records name it: pid, host, boot id and start time."""
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "boot": _boot_id(), "started": _start_ticks(pid)}
+
+
+def gone(record: dict) -> bool:
+    """Whether the process a record (with me()'s keys) names is provably gone."""
+    return _gone(record)
 
 
 def _gone(record: dict) -> bool:

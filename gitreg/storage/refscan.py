@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-_HEX = b"0123456789abcdef"
+HEX = b"0123456789abcdef"
 
 
 def oid_hex(raw: Optional[bytes]) -> Optional[str]:
@@ -23,7 +23,7 @@ def oid_hex(raw: Optional[bytes]) -> Optional[str]:
     raw = raw.strip()
     # translate deletes every hex digit at C speed: nothing left means all hex (a query
     # converts one target per version of every model it reads)
-    return raw.decode() if len(raw) in (40, 64) and not raw.translate(None, _HEX) else None
+    return raw.decode() if len(raw) in (40, 64) and not raw.translate(None, HEX) else None
 
 
 def _loose(gitdir: Path, prefix: str) -> dict[str, bytes]:
@@ -105,21 +105,42 @@ def _first_at_or_after(data, key: bytes) -> int:
     return size
 
 
+def _region(data, prefix: str) -> tuple[int, int]:
+    """Byte range of a sorted packed-refs holding the refs below prefix (their peel lines
+    included): two bisections, O(log refs)."""
+    key = prefix.encode()
+    start = _first_at_or_after(data, key)
+    if start >= len(data):
+        return start, start
+    # prefix ends in '/': names starting with it sort below prefix[:-1] + '0' ('/' + 1)
+    return start, _first_at_or_after(data, key[:-1] + bytes([key[-1] + 1])) if key else len(data)
+
+
 def _scan_sorted(data, prefix: str) -> dict[str, bytes]:
     """_scan for a packed-refs file whose header says `sorted` (git and libgit2 write
     that): two bisections bound the lines that start with prefix, and only that
     region is scanned. O(log refs + matches), not a pass over the whole file."""
     key = prefix.encode()
-    start = _first_at_or_after(data, key)
-    if start >= len(data):
-        return {}
-    # prefix ends in '/': names starting with it sort below prefix[:-1] + '0' ('/' + 1)
-    stop = _first_at_or_after(data, key[:-1] + bytes([key[-1] + 1])) if key else len(data)
+    start, stop = _region(data, prefix)
     out: dict[str, bytes] = {}
     for line in data[start:stop].split(b"\n"):  # every ref line here starts with prefix
         hexid, space, name = line.partition(b" ")
         if space and name.startswith(key):
             out[name.rstrip(b"\r").decode("utf-8", "replace")] = hexid
+    return out
+
+
+def _peel_lines(region, key: bytes) -> dict[str, tuple[bytes, bytes]]:
+    """{name: (raw target, raw peeled id)} of the refs below key that a `^<id>` line follows
+    (raw as in targets_under: check with oid_hex before use)."""
+    out: dict[str, tuple[bytes, bytes]] = {}
+    lines = region.split(b"\n")
+    for prev, line in zip(lines, lines[1:]):  # only a peel line costs more than a byte test
+        if line[:1] == b"^" and prev[:1] != b"^":
+            target, space, ref = prev.partition(b" ")
+            ref = ref.rstrip(b"\r")
+            if space and ref.startswith(key):
+                out[ref.decode("utf-8", "replace")] = (target, line[1:].rstrip(b"\r"))
     return out
 
 
@@ -157,6 +178,14 @@ class PackedRefs:
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         self._refresh()
         return _scan_sorted(self._data, prefix) if self._sorted else _scan(self._data, prefix)
+
+    def peeled_under(self, prefix: str) -> dict[str, tuple[bytes, bytes]]:
+        """{name: (raw target, raw id it peels to)} of the packed refs below prefix that carry a
+        peel line (git writes one per annotated tag): what a tag leads to without reading it.
+        Only valid while the ref's current target is that target (a loose ref hides it)."""
+        self._refresh()
+        start, stop = _region(self._data, prefix) if self._sorted else (0, len(self._data))
+        return _peel_lines(self._data[start:stop], prefix.encode())
 
 
 def targets_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> dict[str, bytes]:

@@ -26,7 +26,7 @@ import pygit2
 
 from ..errors import RemoteError
 from ..urls import redact
-from . import gitcli, layout, lockowner
+from . import gitcli, layout, lockowner, packwrite
 
 MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
@@ -91,13 +91,14 @@ def add_remote(repo: pygit2.Repository, name: str, url: str) -> None:
 
 
 def remove_remote(repo: pygit2.Repository, name: str) -> None:
-    """Drop the configuration and this remote's mirror refs (private to this registry)."""
+    """Drop the configuration and this remote's mirror refs and pending-push records (private
+    to this registry: a push to a remote that is gone can no longer be settled)."""
     _git(Path(repo.path), "config", "--remove-section", f"remote.{name}")
     if sync_remote(repo) == name:
         set_sync_remote(repo, None)
-    prefix = mirror_prefix(name)
+    prefixes = (mirror_prefix(name), f"{layout.PENDING}{name}/")
     for ref in list(repo.references):
-        if ref.startswith(prefix):
+        if ref.startswith(prefixes):
             repo.references.delete(ref)
 
 
@@ -271,16 +272,16 @@ def fetch(git_dir: Path, remote: str, scope: Scope = Scope()) -> None:
 
 def clone_into(target: Path, remote: str, url: str) -> None:
     """A new registry at `target` holding `url`'s gitreg refs both as its own and in the
-    mirror, written by git clone into packed-refs in one go (as fast as `git clone --mirror`).
+    mirror, in packed-refs (as fast as `git clone --mirror`).
 
-    The fetch refspecs clone needed are removed afterwards: a gitreg remote has none, so
-    plain `git fetch` leaves the registry alone.
+    git clone writes the registry's own refs into packed-refs in one go; the mirror is the
+    same refs under other names, added to that file (storage/packwrite: asking git clone for
+    both doubled its ref work). The fetch refspecs clone needed are removed afterwards: a
+    gitreg remote has none, so plain `git fetch` leaves the registry alone.
     """
     specs = []
     for ns in NAMESPACES[2:]:  # clone --bare already maps heads and tags onto themselves
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
-    for ns in NAMESPACES:
-        specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{mirrored(remote, ns)}*"]
     timeout = timeout_seconds(None)
     extra, env = transport_options(timeout, None)
     proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
@@ -289,6 +290,19 @@ def clone_into(target: Path, remote: str, url: str) -> None:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))
     gitcli.run(target, "config", "--unset-all", f"remote.{remote}.fetch")
+    if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
+        _mirror_with_git(target, remote)
+
+
+def _mirror_with_git(target: Path, remote: str) -> None:
+    """The mirror made by git from the local refs (when packed-refs is not a fresh clone's)."""
+    listed = gitcli.run(target, "for-each-ref", "--format=%(objectname) %(refname)", *NAMESPACES)
+    commands = "".join(f"create {mirrored(remote, ref)} {oid}\n" for oid, _, ref in
+                       (line.partition(" ") for line in listed.stdout.splitlines()))
+    made = gitcli.run(target, "update-ref", "--stdin", input=commands)
+    if listed.returncode != 0 or made.returncode != 0:
+        raise RemoteError(f"cannot record {remote}'s refs: {(listed.stderr or made.stderr).strip()[:200]}")
+    gitcli.run(target, "pack-refs", "--all")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every r
 
 # Called with a write's ref updates before they are made locally; raises
 # RefConflict to have the write rebuilt (see gitreg.sync: push to the sync remote).
-Publisher = Callable[[Sequence[RefUpdate]], None]
+# What it returns, if anything, is called once the local refs have moved.
+Publisher = Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]
 
 
 def data_dir() -> Path:
@@ -180,6 +181,10 @@ class Store:
         return {full[cut:]: raw for full, raw in
                 refscan.targets_under(Path(self.repo.path), prefix, self._packed).items()}
 
+    def peeled_under(self, prefix: str) -> dict[str, tuple[bytes, bytes]]:
+        """{full name: (raw target, raw peeled id)} from packed-refs' peel lines (see refscan)."""
+        return self._packed.peeled_under(prefix)
+
     @staticmethod
     def raw_target(raw: Optional[bytes]) -> Optional[pygit2.Oid]:
         """The id a raw target names; None when only libgit2 can resolve it (use ref_target)."""
@@ -205,7 +210,7 @@ class Store:
             return
         if check is not None:
             check()
-        self.publisher(updates)
+        moved = self.publisher(updates)
         published = {u.name: u.new for u in updates}
         # The remote has it now: this must not raise RefConflict, which would make the
         # caller rebuild and publish the change a second time.
@@ -213,6 +218,8 @@ class Store:
         while True:
             try:
                 self.advance_refs(published, message)
+                if moved is not None:
+                    moved()
                 return
             except RefConflict as conflict:
                 if conflict.lock_file is not None and time.monotonic() < deadline:
@@ -228,10 +235,14 @@ class Store:
         return advance_refs(self.repo, updates, message)
 
     def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
-        """{full ref name: target} for every ref below prefix (which ends in '/')."""
+        """{full ref name: target} for every ref below prefix (which ends in '/').
+
+        Targets come from the one scan that found the names (a pull reads 200,000 refs at
+        100,000 versions: a libgit2 lookup per name was most of its own time); only a
+        target that is not a plain id (symbolic, damaged) is asked of libgit2."""
         found = {}
-        for name in refscan.names_under(Path(self.repo.path), prefix, self._packed):
-            target = self.ref_target(name)
+        for name, raw in refscan.targets_under(Path(self.repo.path), prefix, self._packed).items():
+            target = self.raw_target(raw) or self.ref_target(name)
             if target is not None:
                 found[name] = target
         return found

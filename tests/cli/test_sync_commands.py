@@ -76,3 +76,19 @@ def test_pull_conflict_exits_nonzero_and_take_remote_resolves(cli, tmp_path, ori
     r = cli("pull", "--take-remote")
     assert r.code == 0 and "yours is kept at refs/gitreg/saved/" in r.out
     assert "theirs" in cli("show", "m", "v2").out
+
+
+def test_a_big_push_names_a_few_refs_and_counts_the_rest(cli, tmp_path, git, refs):
+    """A first push of a grown registry sends 100,000s of refs: the listing is capped."""
+    from gitreg.cli.commands.push import LISTED
+
+    for model in ("a", "b", "c"):
+        for _ in range(8):
+            assert cli("add", model).code == 0
+    remote = tmp_path / "remote.git"
+    git(remote, "init", "--bare", "--quiet")
+    assert cli("remote", "add", "--no-sync", "backup", str(remote)).code == 0
+    r = cli("push", "backup")
+    listed = [line for line in r.out.splitlines() if line.startswith("  refs/")]
+    assert r.code == 0 and len(listed) == LISTED and f"  ... and {27 - LISTED} more" in r.out
+    assert "Pushed 27 refs to backup" in r.out and len(refs(remote)) == 27

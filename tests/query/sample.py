@@ -51,3 +51,13 @@ def build_sample(reg: ModelRegistry) -> ModelRegistry:
     reg.update_evaluation_scores("majora", "v1", accuracy=0.86)  # a note overrides the manifest
     reg.add_tags("oracle", "v2", "candidate")
     return reg
+
+
+def add_unreadable_version(git, registry_path) -> None:
+    """oracle/v3: a version tag whose commit holds a manifest that is not YAML, written with plain git."""
+    blob = git(registry_path, "hash-object", "-w", "--stdin", input="key: [unclosed\n").strip()
+    tree = git(registry_path, "mktree", input=f"100644 blob {blob}\tmanifest.yaml\n").strip()
+    tip = git(registry_path, "rev-parse", "refs/heads/oracle").strip()
+    commit = git(registry_path, "commit-tree", tree, "-p", tip, "-m", "bad").strip()
+    git(registry_path, "tag", "-a", "-m", "bad", "oracle/v3", commit)
+    git(registry_path, "update-ref", "refs/heads/oracle", commit, tip)

@@ -9,6 +9,8 @@ import pytest
 from gitreg import ModelRegistry
 from gitreg.errors import ModelNotFoundError, QueryError, VersionNotFoundError
 
+from .sample import add_unreadable_version
+
 
 def names(records):
     return [f"{v.model_name}:{v.version}" for v in records]
@@ -154,13 +156,7 @@ def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
 
 
 def test_a_version_that_cannot_be_read_is_skipped_and_reported(sample, registry_path, git):
-    # a version tag whose commit holds a manifest that is not YAML, written with plain git
-    blob = git(registry_path, "hash-object", "-w", "--stdin", input="key: [unclosed\n").strip()
-    tree = git(registry_path, "mktree", input=f"100644 blob {blob}\tmanifest.yaml\n").strip()
-    tip = git(registry_path, "rev-parse", "refs/heads/oracle").strip()
-    commit = git(registry_path, "commit-tree", tree, "-p", tip, "-m", "bad").strip()
-    git(registry_path, "tag", "-a", "-m", "bad", "oracle/v3", commit)
-    git(registry_path, "update-ref", "refs/heads/oracle", commit, tip)
+    add_unreadable_version(git, registry_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         found = names(ModelRegistry(registry_path).search("", model="oracle"))

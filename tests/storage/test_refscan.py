@@ -91,3 +91,24 @@ def test_bisected_packed_refs_find_exactly_what_a_full_scan_finds(tmp_path_facto
     assert _scan(data, prefix) == expected
     assert _scan_sorted(data, prefix) == expected
     assert PackedRefs(gitdir).targets_under(prefix) == expected
+
+
+def test_refs_under_gives_what_git_gives_packed_and_loose(reg, registry_path, git, refs):
+    """Store.refs_under takes targets from its scan (no libgit2 lookup per ref): loose hides
+    packed, so a moved branch shows its new tip; a symbolic ref is left to libgit2."""
+    from gitreg.storage.repository import Store
+
+    for _ in range(3):
+        reg.register_model("majora")
+    git(registry_path, "pack-refs", "--all")
+    reg.register_model("majora")  # branch moves: loose beside its stale packed line
+    git(registry_path, "symbolic-ref", "refs/heads/alias", "refs/heads/majora")
+    store = Store.open(registry_path)
+    expected = {name: oid for name, oid in refs(registry_path).items()
+                if name.startswith("refs/heads/") and name != "refs/heads/alias"}
+    got = {name: str(oid) for name, oid in store.refs_under("refs/heads/").items()}
+    assert got.pop("refs/heads/alias") == "refs/heads/majora"  # what ref_target gives
+    assert got == expected
+    tags = {name: str(oid) for name, oid in store.refs_under("refs/tags/majora/").items()}
+    assert tags == {n: o for n, o in refs(registry_path).items() if n.startswith("refs/tags/majora/")}
+    assert len(tags) == 4

@@ -106,6 +106,8 @@ def run(
         context.emit_json(v.to_dict())
     elif quiet:
         context.say(v.version)
+    elif reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
+        context.say(reg.earlier_attempt.message)
     else:
         parent_note = f", from {v.parent_version}" if v.parent_version else ""
         new = "new model; " if new_model else ""

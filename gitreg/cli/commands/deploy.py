@@ -31,6 +31,9 @@ def run(
     reg = context.registry(ctx)
     record = reg.deploy(model, version, environment=env, reason=reason, sign=sign,
                         new_environment=new_env, force=force)
+    if reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
+        context.say(reg.earlier_attempt.message)
+        return
     if record is None:  # nothing written: resolving again names what is live there
         model, version = reg.resolve(model, version)
         context.say(f"{model} {version} is already deployed in {env}")

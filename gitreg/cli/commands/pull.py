@@ -20,10 +20,14 @@ def run(
     from gitreg.errors import SyncConflictError
     from gitreg.sync import describe_conflicts
 
+    from ..render import settled_lines  # imported here: --help loads no rich
+
     result = context.registry(ctx).pull(remote, take_remote=take_remote, model=model)
     for label, refs in (("new", result.created), ("updated", result.advanced), ("merged", result.merged)):
         for ref in refs:
             context.say(f"  {label:8} {ref}")
+    for line in settled_lines(result.settled, result.remote, taken_in=True):
+        context.say(line)
     for ref, kept in result.saved.items():
         context.say(f"  took     {ref} from {result.remote}; yours is kept at {kept}")
     context.say(

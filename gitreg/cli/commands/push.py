@@ -8,6 +8,8 @@ import typer
 from .. import context
 from ..terminal import plural, write
 
+LISTED = 20  # a first push of a big registry sends 100,000s of refs: name a few, count the rest
+
 
 def run(
     ctx: typer.Context,
@@ -17,9 +19,15 @@ def run(
     """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.errors import SyncConflictError
 
+    from ..render import settled_lines  # imported here: --help loads no rich
+
     report = context.registry(ctx).push(remote, model=model)
-    for ref in report.pushed:
+    for line in settled_lines(report.settled, report.remote, taken_in=False):
+        context.say(line)
+    for ref in report.pushed[:LISTED]:
         context.say(f"  {ref}")
+    if len(report.pushed) > LISTED:
+        context.say(f"  ... and {len(report.pushed) - LISTED:,} more")
     held = sorted({c.model for c in report.conflicts})
     if report.pushed:
         context.say(f"Pushed {plural(len(report.pushed), 'ref')} to {report.remote}")

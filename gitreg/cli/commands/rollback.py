@@ -26,6 +26,9 @@ def run(
     """
     reg = context.registry(ctx)
     v = reg.rollback(model, version, environment=env, reason=reason, sign=sign)
+    if reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
+        context.say(reg.earlier_attempt.message)
+        return
     model = v.model_name
     last = reg.deployment_history(model, env)[-1]
     context.say(f"Rolled back {model} in {env} to {v.version}" + _replaced(reg, model, last.previous_version)

@@ -22,4 +22,7 @@ def run(
     """Take a model out of an environment."""
     reg = context.registry(ctx)
     record = reg.undeploy(model, version, environment=env, reason=reason, sign=sign)
+    if reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
+        context.say(reg.earlier_attempt.message)
+        return
     context.say(f"Undeployed {record.model_name} {record.previous_version} from {env}" + signed(reg, record.commit))
