@@ -7,9 +7,10 @@ path; its size is the sum of its files' sizes; each file is also recorded in
 accepted: a FIFO, socket or device would block or hash as empty, and a directory
 with unreadable parts would be recorded without them, so both are refused.
 
-With an object sink (the registry's LFS store) every file is copied while it is
-hashed, one read per file (or reflinked where the file system can), never hard
-linked: a later in-place write to the user's file would change the stored bytes.
+With an object sink (the registry's LFS store) every file is copied in the kernel
+and the copy is hashed as it lands, one read per file (or reflinked where the file
+system can), never hard linked: a later in-place write to the user's file would
+change the stored bytes. A file whose stat changes while it is read is refused.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from .records import ArtifactFile, ContentFile
 from .urls import has_scheme
 
 _CHUNK = 1 << 20
-_COPY_CHUNK = 8 << 20  # reads while storing: large enough that hashing and writing overlap well
 
 
 class GitregWarning(UserWarning):
@@ -41,9 +41,9 @@ class HashProgress(Protocol):
 
 
 class ObjectWriter(Protocol):
-    """Where a copy made while hashing goes (storage.lfs.ObjectWriter)."""
-    def reflink(self, source_fd: int) -> bool: ...
-    def write(self, chunk: bytes | memoryview) -> None: ...
+    """A new stored object (store.ingest.NewObject): `store` copies the source in and returns
+    (sha256, size) of the bytes it then holds; `commit(oid)` puts it in place under that name."""
+    def store(self, source_fd: int, progress: Optional[HashProgress]) -> tuple[str, int]: ...
     def commit(self, oid: str) -> Path: ...
     def abort(self) -> None: ...
 
@@ -142,32 +142,43 @@ def _open_regular(role: str, path: Path) -> int:
     return fd
 
 
-def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optional[Sink]) -> tuple[str, int]:
-    """(sha256, size) in one read; with a sink the bytes are stored under that sha256 as well."""
-    fd = _open_regular(role, path)
-    writer = sink() if sink is not None else None
-    pool = None
-    try:
-        copying = writer is not None and not writer.reflink(fd)
-        digest, size = hashlib.sha256(), 0
-        pending = None
-        if copying:  # the copy is written while the next chunk is hashed (both release the GIL)
-            from concurrent.futures import ThreadPoolExecutor
+def _hash_fd(fd: int, progress: Optional[HashProgress]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
+    while n := os.readv(fd, [view]):
+        digest.update(view[:n])
+        size += n
+        if progress is not None:
+            progress.advance(n)
+    return digest.hexdigest(), size
 
-            pool = ThreadPoolExecutor(1, thread_name_prefix="gitreg-store")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            while chunk := fh.read(_COPY_CHUNK if copying else _CHUNK):
-                if pool is not None:
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(writer.write, chunk)
-                digest.update(chunk)
-                size += len(chunk)
-                if progress is not None:
-                    progress.advance(len(chunk))
-        if pending is not None:
-            pending.result()
-        oid = digest.hexdigest()
+
+def _unchanged(before: os.stat_result, after: os.stat_result, size: int) -> bool:
+    """The file was not written to while it was read (any write moves mtime or ctime)."""
+    return (before.st_size == after.st_size == size and before.st_mtime_ns == after.st_mtime_ns
+            and before.st_ctime_ns == after.st_ctime_ns)
+
+
+def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optional[Sink]) -> tuple[str, int]:
+    """(sha256, size) in one read; with a sink the bytes are stored under that sha256 as well.
+
+    A file written to meanwhile (a training run still saving it) is refused: its hash
+    would match no state of the file, and nothing is stored."""
+    fd = _open_regular(role, path)
+    writer = None
+    try:
+        before = os.fstat(fd)
+        if sink is not None:
+            writer = sink()
+            oid, size = writer.store(fd, progress)
+        else:
+            oid, size = _hash_fd(fd, progress)
+        if not _unchanged(before, os.fstat(fd), size):
+            raise InvalidValueError(
+                f"{role} path {path} changed while it was being {'stored' if writer else 'hashed'}: "
+                "register it again once it is complete"
+            )
         if writer is not None:
             writer.commit(oid)
             writer = None
@@ -175,8 +186,6 @@ def _sha256(role: str, path: Path, progress: Optional[HashProgress], sink: Optio
     except OSError as exc:
         raise InvalidValueError(f"{role} path {path} could not be read or stored: {exc.strerror}") from None
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
         os.close(fd)
         if writer is not None:
             writer.abort()

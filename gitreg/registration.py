@@ -156,9 +156,9 @@ def _file_list(paths: dict[str, Any], files: Any) -> list[tuple[str, Any]]:
 def describe_files(reg: Registration, store: Optional[Store],
                    progress: Optional[artifacts.HashProgress] = None) -> None:
     """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
-    from .store import tree as storing
+    from .store import ingest
 
-    sink = storing.sink(store) if reg.store_files and store is not None else None
+    sink = ingest.sink(store) if reg.store_files and store is not None else None
     if sink is not None:
         for p in reg.planned:
             if isinstance(p, ArtifactFile):

@@ -11,7 +11,6 @@ corrupt every version that shares it.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -29,7 +28,6 @@ INSTALL_HINT = ("git-lfs is needed to store and fetch artifact files and it is n
                 "install it (Debian/Ubuntu: apt-get install git-lfs; macOS: brew install git-lfs)")
 MAX_POINTER_BYTES = 1024  # git-lfs's own limit for what may be a pointer
 _OID_RE = re.compile(r"[0-9a-f]{64}")
-_FICLONE = 0x40049409  # Linux ioctl: reflink (btrfs, XFS, ...): shares blocks, copy-on-write
 _CHUNK = 1 << 20
 _OIDS_PER_CALL = 200  # bounded command lines
 
@@ -88,18 +86,11 @@ class ObjectWriter:
         self._fd: Optional[int] = fd
         self._name = Path(name)
 
-    def reflink(self, source_fd: int) -> bool:
-        """Share the source's blocks instead of copying (file systems that can); False: copy."""
-        try:
-            fcntl.ioctl(self._fd, _FICLONE, source_fd)
-            return True
-        except OSError:
-            return False
-
-    def write(self, chunk: bytes | memoryview) -> None:
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(self._fd, view):]
+    def fileno(self) -> int:
+        """The temporary file, open for reading and writing (the copy is hashed back from it)."""
+        if self._fd is None:
+            raise ValueError("object writer already committed or aborted")
+        return self._fd
 
     def commit(self, oid: str) -> Path:
         """Put the object in place as `oid` (which the caller hashed); an existing one is kept."""

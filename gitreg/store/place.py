@@ -7,17 +7,13 @@ final one, which replaces a symlink there rather than writing through it.
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
 import secrets
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from ..errors import GitregError
-
-_CHUNK = 1 << 20
-_FICLONE = 0x40049409  # Linux ioctl: reflink (btrfs, XFS, ...)
+from . import copyhash
 
 
 class UnsafeDestination(GitregError):
@@ -67,7 +63,7 @@ def _write_file(root: Path, parts: Sequence[str], fill: Callable[[int], None]) -
     target = root.joinpath(*parts)
     tmp = _temp_name()
     try:
-        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+        out = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
         try:
             fill(out)
         except BaseException:
@@ -82,19 +78,12 @@ def _write_file(root: Path, parts: Sequence[str], fill: Callable[[int], None]) -
 
 
 def copy_checked(source: Path, root: Path, parts: Sequence[str], sha256: str, progress=None) -> Path:
-    """Copy `source` to root/parts while hashing it; a content that is not `sha256` is not placed."""
+    """Copy `source` to root/parts and hash the copy; a content that is not `sha256` is not placed."""
     def fill(out: int) -> None:
-        digest = hashlib.sha256()
         with open(source, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(out, view):]
-                if progress is not None:
-                    progress.advance(len(chunk))
-        if digest.hexdigest() != sha256:
-            raise CorruptObject(source, sha256, digest.hexdigest())
+            got = copyhash.copy_hashing(fh.fileno(), out, progress).sha256
+        if got != sha256:
+            raise CorruptObject(source, sha256, got)
 
     return _write_file(root, parts, fill)
 
@@ -103,11 +92,8 @@ def copy_fast(source: Path, root: Path, parts: Sequence[str]) -> Path:
     """Copy `source` (an object already checked) to root/parts in the kernel: reflink, else copy_file_range."""
     def fill(out: int) -> None:
         with open(source, "rb") as fh:
-            try:
-                fcntl.ioctl(out, _FICLONE, fh.fileno())
+            if copyhash.reflink(fh.fileno(), out):
                 return
-            except OSError:
-                pass
             left = os.fstat(fh.fileno()).st_size
             while left > 0:
                 n = os.copy_file_range(fh.fileno(), out, left)

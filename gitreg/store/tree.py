@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from ..errors import CorruptRegistryError, InvalidValueError
 from ..records import ArtifactFile
 from ..storage import lfs
-
-if TYPE_CHECKING:
-    from ..artifacts import Sink
-    from ..storage.repository import Store
 
 ROOT = "artifacts"
 ATTRIBUTES_FILE = ".gitattributes"
@@ -88,13 +84,6 @@ def pointer_files(files: list[ArtifactFile]) -> dict[str, bytes]:
     if out:
         out[ATTRIBUTES_FILE] = lfs.ATTRIBUTES
     return out
-
-
-def sink(store: "Store") -> "Sink":
-    """Where bytes copied while hashing go: a new object in the registry's LFS store."""
-    lfs.require_git_lfs()
-    git_dir = store.git_dir()
-    return lambda: lfs.ObjectWriter(git_dir)
 
 
 def stored_entries(files: list[ArtifactFile], role: Optional[str] = None) -> list[ArtifactFile]:
