@@ -61,6 +61,20 @@ class Integration:
     saved: dict[str, str] = field(default_factory=dict)  # ref -> where the local value was kept
     settled: list["Settled"] = field(default_factory=list)  # earlier pushes of unknown outcome, now known
 
+    def describe(self) -> str:
+        """The conflicts in words: what differs, where the remote's side is, how to choose."""
+        lines = [f"local work conflicts with {self.remote}; both sides are kept:"]
+        for c in self.conflicts:
+            lines.append(f"  {c.ref}: here {c.local}, on {self.remote} {c.remote}: {c.why}")
+        models = sorted({c.model for c in self.conflicts})
+        only = f" --model {models[0]}" if len(models) == 1 else ""
+        lines.append(
+            f"  the remote's side is at {transport.mirror_prefix(self.remote)}<ref>; "
+            f"'gitreg pull --take-remote{only}' keeps yours under {SAVED}<time>/ and takes theirs, "
+            "then register or deploy again"
+        )
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class PushReport:
@@ -244,20 +258,6 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     store.advance_refs({r: oid for r, oid in forward.items() if _model_of(r) not in held},
                        f"gitreg: pull from {remote}")
     return result
-
-
-def describe_conflicts(integration: Integration) -> str:
-    lines = [f"local work conflicts with {integration.remote}; both sides are kept:"]
-    for c in integration.conflicts:
-        lines.append(f"  {c.ref}: here {c.local}, on {integration.remote} {c.remote}: {c.why}")
-    models = sorted({_model_of(c.ref) for c in integration.conflicts})
-    only = f" --model {models[0]}" if len(models) == 1 else ""
-    lines.append(
-        f"  the remote's side is at {transport.mirror_prefix(integration.remote)}<ref>; "
-        f"'gitreg pull --take-remote{only}' keeps yours under {SAVED}<time>/ and takes theirs, "
-        "then register or deploy again"
-    )
-    return "\n".join(lines)
 
 
 def pull(store: Store, remote: str, take_remote: bool = False,
@@ -536,7 +536,7 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
         waiting = []
         integration = integrate(store, remote, scope=scope)
         if integration.conflicts:
-            raise SyncConflictError(describe_conflicts(integration) + "; or write with --offline")
+            raise SyncConflictError(integration.describe() + "; or write with --offline")
         local = _local_refs(store, scope)
         _push_refs(store, remote, {ref: local[ref] for ref in integration.ahead + integration.merged})
 
@@ -561,7 +561,7 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Opti
             transport.fetch(store.git_dir(), remote, scope)
             integration = integrate(store, remote, scope=scope)
             if integration.conflicts:
-                raise SyncConflictError(describe_conflicts(integration)) from None
+                raise SyncConflictError(integration.describe()) from None
             raise
         return None if record is None else (lambda: pending.drop_own(store, record))
 

@@ -18,7 +18,6 @@ def run(
 ) -> None:
     """Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept."""
     from gitreg.errors import SyncConflictError
-    from gitreg.sync import describe_conflicts
 
     from ..render import settled_lines  # imported here: --help loads no rich
 
@@ -35,4 +34,4 @@ def run(
         f"{len(result.merged)} merged" + (f", {len(result.ahead)} to push" if result.ahead else "")
     )
     if result.conflicts:
-        raise SyncConflictError(describe_conflicts(result))
+        raise SyncConflictError(result.describe())
