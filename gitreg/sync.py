@@ -308,7 +308,7 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     except transport.TransportError as broken:
         _settle_unknown(store, remote, refs, broken, record)
         return record
-    except GitregError:  # git could not even be run: nothing went
+    except (GitregError, RefConflict):  # git could not run, or a ref moved after the plan: nothing went
         _drop(store, record)
         raise
     if outcome.rejected:
@@ -320,12 +320,6 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
         raise RefConflict(outcome.rejected[0].ref)
-    # A wildcard push sends refs as git read them: a version registered here meanwhile may
-    # have gone with them. Its branch goes right after, so it is whole on the remote.
-    late = {_model_of(r) for r in outcome.pushed if r not in refs}
-    if late:
-        branches = {layout.branch_ref(m): store.ref_target(layout.branch_ref(m)) for m in late}
-        _push_refs(store, remote, {ref: oid for ref, oid in branches.items() if oid is not None})
     return record
 
 

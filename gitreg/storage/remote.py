@@ -26,7 +26,8 @@ import pygit2
 
 from ..errors import RemoteError
 from ..urls import redact
-from . import gitcli, layout, lockowner, packwrite
+from . import gitcli, layout, lockowner, packwrite, pushplan
+from .transaction import RefConflict
 
 MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
@@ -207,10 +208,12 @@ class TransportError(RemoteError):
         self.cause = cause
 
 
-def _git(git_dir: Path, *args: str, transport: bool = False) -> subprocess.CompletedProcess[str]:
-    """git on the registry; a transport command gets the stall bounds and a hard ceiling."""
-    extra: list[str] = []
-    env: Optional[dict[str, str]] = None
+def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[str] = (),
+         env_extra: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """git on the registry; a transport command gets the stall bounds and a hard ceiling.
+    `options` go before the command (`-c name=value`), `env_extra` into its environment."""
+    extra: list[str] = list(options)
+    env: Optional[dict[str, str]] = dict(env_extra) if env_extra else None
     limit: Optional[float] = None
     if transport:
         try:
@@ -218,7 +221,9 @@ def _git(git_dir: Path, *args: str, transport: bool = False) -> subprocess.Compl
         except pygit2.GitError:
             config = None
         seconds = timeout_seconds(config)
-        extra, env = transport_options(seconds, _ssh_command(config))
+        bounds, bound_env = transport_options(seconds, _ssh_command(config))
+        extra += bounds
+        env = {**(env or {}), **(bound_env or {})}
         limit = seconds * HARD_LIMIT_FACTOR
     try:
         return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env)
@@ -340,14 +345,23 @@ def push(git_dir: Path, remote: str, updates: Sequence[tuple[pygit2.Oid, str]],
 
     Many updates go as namespace wildcards, with `exclude` (every other local ref of those
     namespaces that differs from the remote's) left out by negative refspecs; git then
-    sends the local refs as they are when it reads them, so a ref written meanwhile may go
-    too: PushResult.pushed says what went. Raises TransportError when the conversation
-    broke off (the caller finds out by fetching whether the remote took it).
+    picks the local refs as they are when it reads them, so a pre-push hook holds it to
+    `updates` (storage/pushplan.py): a ref written meanwhile makes it refuse the whole push,
+    raised as RefConflict (plan again). Raises TransportError when the conversation broke
+    off (the caller finds out by fetching whether the remote took it).
     """
     if not updates:
         return PushResult([], [], [])
     specs = _refspecs(updates, exclude)
-    proc = _git(git_dir, "push", "--atomic", "--porcelain", remote, *specs, transport=True)
+    if any("*" in spec for spec in specs):  # git picks the refs: hold it to the plan
+        with pushplan.held_to(updates) as (options, env):
+            proc = _git(git_dir, "push", "--atomic", "--porcelain", remote, *specs, transport=True,
+                        options=options, env_extra=env)
+        late = pushplan.refused(proc.stderr)
+        if proc.returncode != 0 and late:
+            raise RefConflict(late[0])  # written after the plan: plan again, with it
+    else:
+        proc = _git(git_dir, "push", "--atomic", "--porcelain", remote, *specs, transport=True)
     rejected, pushed = [], []
     for line in proc.stdout.splitlines():
         flag, _, rest = line.partition("\t")

@@ -121,3 +121,42 @@ def test_plain_git_and_git_lfs_materialise_the_same_bytes(reg, model_files, bare
     run("git", "lfs", "pull", cwd=work)
     assert sha256_of(work / "artifacts" / "gguf" / model_files["q8"].name) == sha256_of(model_files["q8"])
     assert subprocess.run(["git", "status", "--porcelain"], cwd=work, capture_output=True, text=True).stdout == ""
+
+
+def test_a_version_registered_during_a_wildcard_push_never_goes_ahead_of_its_files(
+        reg, model_files, bare_remote, refs, monkeypatch):
+    """A push of more than EXPLICIT_MAX refs names namespaces, so git picks the refs itself; a
+    version registered between the plan and git's push (here: by another ModelRegistry, right
+    after the planned uploads) must not reach the remote before its stored file does. Its file
+    is made unavailable, so an upload of it fails: the remote gets nothing of it."""
+    import shutil
+
+    from gitreg import sync
+    from gitreg.storage.remote import EXPLICIT_MAX
+
+    for _ in range(EXPLICIT_MAX + 2):
+        reg.register_model("bulk")
+    reg.add_remote("origin", str(bare_remote))
+    object_path = lfs_object(reg.path, sha256_of(model_files["q4"]))
+    kept = object_path.parent.parent.parent / "kept"
+    original, calls = sync.before_push, []
+
+    def meanwhile(store, remote, planned):
+        calls.append(sorted(planned))
+        original(store, remote, planned)
+        if len(calls) == 1:  # after the plan's uploads, before git pushes: another writer
+            ModelRegistry(reg.path, offline=True).register_model("late", gguf_path=str(model_files["q4"]), store=True)
+            shutil.move(object_path, kept)  # an upload of late's file will fail
+
+    monkeypatch.setattr(sync, "before_push", meanwhile)
+    with pytest.raises(RemoteError, match="not in this registry's LFS store"):
+        reg.push()
+    on_remote = refs(bare_remote)
+    assert not [ref for ref in on_remote if "/late" in ref], on_remote
+    assert len(calls) == 2 and "refs/tags/late/v1" in calls[1]  # planned again, with it
+
+    monkeypatch.setattr(sync, "before_push", original)
+    shutil.move(kept, object_path)
+    assert "refs/tags/late/v1" in reg.push().pushed
+    assert lfs_object(bare_remote, sha256_of(model_files["q4"])).is_file()
+    assert {"refs/tags/late/v1", f"refs/tags/bulk/v{EXPLICIT_MAX + 2}"} <= set(refs(bare_remote))
