@@ -1,8 +1,8 @@
 """Pending records: pushes whose outcome nobody could learn, kept until the remote can be asked.
 
 A synced write pushes before it moves the local refs. What it pushes is written down
-first (gitreg.sync: only a write's own push; local work pushed again is the same push), under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing
-process), and deleted once the outcome is known and the local refs have moved. So a
+first (gitreg.sync: only a write's own push; local work pushed again is the same push),
+under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing process), and deleted once the outcome is known and the local refs have moved. So a
 record outlives its push only when nobody learnt the outcome: the connection broke
 off and fetching again failed too, or gitreg was killed meanwhile. The next synced
 write to those models, `pull` or `push` then finds out first (gitreg.sync), and a
