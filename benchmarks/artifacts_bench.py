@@ -31,16 +31,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def median_time(fn: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None) -> float:
-    times = []
-    for _ in range(repeat):
-        before()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
+from benchmarks.timing import median_time  # noqa: E402
 
 Job = tuple[Callable[[], object], Callable[[], object]]  # (timed, untimed set-up before it)
 

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.fixtures import build_gitreg  # noqa: E402
+from benchmarks.timing import median_time  # noqa: E402
 
 GITREG = [sys.executable, "-m", "gitreg"]
 BIG = 100_000  # sizes from here on run --big-repeat times (a first push of 200,000 refs takes minutes)
@@ -56,13 +56,7 @@ def load() -> str:
 
 def timed(setup, action, repeat: int) -> float:
     """Median seconds of `action()` over `repeat` runs, `setup()` before each (not timed)."""
-    times = []
-    for _ in range(repeat):
-        setup()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(action, repeat, setup)
 
 
 def loose(gitdir: Path) -> int:
