@@ -63,13 +63,10 @@ def _flat(store: Store, tree: pygit2.Tree, base: str = "", budget: Optional[list
         if budget[0] < 0:
             raise GitregError("tree too large to compare")
         name = base + entry.name
-        obj = store.repo[entry.id]
-        if isinstance(obj, pygit2.Tree):
-            out.update(_flat(store, obj, name + "/", budget))
-        elif isinstance(obj, pygit2.Blob) and obj.size <= yamlio.MANIFEST_LIMIT:
-            out[name] = obj.data
-        else:
-            raise GitregError(f"{name} is not a small file")
+        if entry.type_str == "tree":
+            out.update(_flat(store, store.repo[entry.id], name + "/", budget))
+        else:  # a file: bounded and type-checked from its header (CorruptRegistryError otherwise)
+            out[name] = store.read_blob(entry.id, yamlio.MANIFEST_LIMIT, name)
     return out
 
 

@@ -2,9 +2,9 @@
 
 A synced write pushes before it moves the local refs. What it pushes is written down
 first (gitreg.sync: only a write's own push; local work pushed again is the same push),
-under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing process), and deleted once the outcome is known and the local refs have moved. So a
-record outlives its push only when nobody learnt the outcome: the connection broke
-off and fetching again failed too, or gitreg was killed meanwhile. The next synced
+under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing process),
+and deleted once the outcome is known and the local refs have moved. So a record
+outlives its push only when nobody learnt the outcome: the connection broke off and fetching again failed too, or gitreg was killed meanwhile. The next synced
 write to those models, `pull` or `push` then finds out first (gitreg.sync), and a
 retried command recognises its own earlier work (gitreg.retries). A record whose
 writer is another live process is a push under way, and is left alone.
@@ -105,12 +105,7 @@ def records(store: Store, remote: Optional[str] = None) -> tuple[list[PendingRec
     bad: list[BadRecord] = []
     for name, target in sorted(store.refs_under(PREFIX if remote is None else prefix(remote)).items()):
         try:
-            obj = store.repo.get(target)
-            if not isinstance(obj, pygit2.Blob):
-                raise GitregError("not a blob")
-            if obj.size > RECORD_LIMIT:
-                raise GitregError(f"{obj.size} bytes, over the {RECORD_LIMIT} byte limit")
-            record = _parse(name, str(target), obj.data)
+            record = _parse(name, str(target), store.read_blob(target, RECORD_LIMIT, "the record"))
             if remote is not None and record.remote != remote:
                 raise GitregError(f"names remote {record.remote!r}, not {remote!r}")
             good.append(record)

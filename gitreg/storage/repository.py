@@ -351,14 +351,13 @@ class Store:
             self._caches.pop(next(iter(self._caches))).flush()
         return cache
 
-    def object_size(self, oid: pygit2.Oid) -> int:
-        """An object's size from its header: nothing is inflated."""
-        return self.repo.odb.read_header(oid)[1]
-
     def read_blob(self, oid: pygit2.Oid, limit: int = READ_LIMIT, where: Optional[str] = None) -> bytes:
-        """A blob's bytes; over `limit` it is refused from its header, never read into memory
-        (a hostile collaborator can push a gigabyte where a manifest belongs)."""
-        size = self.object_size(oid)
+        """A blob's bytes. Another kind of object, or one over `limit`, is refused from its
+        header, never read into memory (a hostile collaborator can push a gigabyte, or a
+        commit, where a manifest belongs)."""
+        kind, size = self.repo.odb.read_header(oid)
+        if kind != ObjectType.BLOB:
+            raise CorruptRegistryError(f"{where or f'object {oid}'} is not a file")
         if size > limit:
             raise too_large(where or f"object {oid}", size, limit)
         return self.repo[oid].data
