@@ -1,19 +1,20 @@
-"""Pending records: pushes whose outcome nobody could learn, kept until the remote can be asked.
+"""Pending records: pushes whose outcome nobody could learn, kept until the remote answers.
 
-A synced write pushes before it moves the local refs. What it pushes is written down
-first (gitreg.sync: only a write's own push; local work pushed again is the same push),
-under `refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing process),
-and deleted once the outcome is known and the local refs have moved. So a record
-outlives its push only when nobody learnt the outcome: the connection broke off and fetching again failed too, or gitreg was killed meanwhile. The next synced
-write to those models, `pull` or `push` then finds out first (gitreg.sync), and a
-retried command recognises its own earlier work (gitreg.retries). A record whose
-writer is another live process is a push under way, and is left alone.
+A synced write pushes before it moves the local refs. What it pushes is written down first
+(gitreg.sync: only a write's own push; local work pushed again is the same push), under
+`refs/gitreg/pending/<remote>/<id>` (a blob of YAML naming the writing process), and deleted
+once the outcome is known and the local refs have moved. So a record outlives its push only
+when nobody learnt the outcome: the connection broke off and fetching again failed too, or
+gitreg was killed meanwhile. The next synced write to those models, `pull` or `push` then
+finds out first (gitreg.sync), and a retried command recognises its own earlier work
+(gitreg.retries). A record whose writer is another live process is a push under way, and is
+left alone.
 
 The ref is private to this registry: pushes name only gitreg's four namespaces
-(storage/remote.py), so it never reaches a remote, and no other clone can have it;
-that is why it may be deleted once settled (DESIGN.md forbids deleting only refs
-another clone may have). A record is read as untrusted input like everything else:
-bounded, validated, and one bad record never stops the others from being read.
+(storage/remote.py), so it never reaches a remote, and no other clone can have it; that is
+why it may be deleted once settled (DESIGN.md forbids deleting only refs another clone may
+have). A record is read as untrusted input like everything else: bounded, validated, and one
+bad record never stops the others from being read.
 """
 from __future__ import annotations
 
