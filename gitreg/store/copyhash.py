@@ -75,6 +75,23 @@ def copy_hashing(src: int, dst: int, progress: Optional[Progress] = None) -> Cop
         copier.stop()
 
 
+def copy(src: int, dst: int) -> None:
+    """Copy all of `src` into the empty file `dst` without hashing (an object already checked):
+    a reflink, else the kernel's copy, else through a buffer where the kernel refuses."""
+    if reflink(src, dst):
+        return
+    pos = 0
+    try:
+        while n := os.copy_file_range(src, dst, _COPY_STEP, pos, pos):
+            pos += n
+    except OSError as exc:
+        if exc.errno not in _UNSUPPORTED:
+            raise
+        pos = -1
+    if pos < os.fstat(src).st_size:  # refused, or copied nothing rather than refuse: offsets are explicit
+        _through_buffer(src, dst, None)
+
+
 class _Done:
     """A copy already complete (a reflink): everything up to `size` may be hashed."""
 

@@ -89,17 +89,10 @@ def copy_checked(source: Path, root: Path, parts: Sequence[str], sha256: str, pr
 
 
 def copy_fast(source: Path, root: Path, parts: Sequence[str]) -> Path:
-    """Copy `source` (an object already checked) to root/parts in the kernel: reflink, else copy_file_range."""
+    """Copy `source` (an object already checked) to root/parts: reflink, else in the kernel (copyhash.copy)."""
     def fill(out: int) -> None:
         with open(source, "rb") as fh:
-            if copyhash.reflink(fh.fileno(), out):
-                return
-            left = os.fstat(fh.fileno()).st_size
-            while left > 0:
-                n = os.copy_file_range(fh.fileno(), out, left)
-                if n == 0:
-                    break
-                left -= n
+            copyhash.copy(fh.fileno(), out)
 
     return _write_file(root, parts, fill)
 

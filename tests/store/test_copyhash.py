@@ -63,6 +63,21 @@ def test_where_copy_file_range_is_refused_the_bytes_go_through_a_buffer(tmp_path
     assert (got.sha256, got.size) == (hashlib.sha256(data).hexdigest(), len(data))
 
 
+@pytest.mark.parametrize("flags", [0, os.O_APPEND], ids=["kernel copy", "refused: buffer"])
+def test_a_checked_object_is_copied_whole_without_hashing(tmp_path, flags):
+    """copyhash.copy (get -o of an object already checked): the kernel's copy, or a buffer
+    where copy_file_range is refused (an O_APPEND destination)."""
+    data = os.urandom(2 * STEP + 99)
+    (tmp_path / "src").write_bytes(data)
+    out = os.open(tmp_path / "dst", os.O_RDWR | os.O_CREAT | os.O_EXCL | flags, 0o644)
+    try:
+        with open(tmp_path / "src", "rb") as fh:
+            copyhash.copy(fh.fileno(), out)
+    finally:
+        os.close(out)
+    assert (tmp_path / "dst").read_bytes() == data
+
+
 class _WriteWhileHashing:
     """A progress bar that, at its first step, writes to the file being registered."""
 
