@@ -21,9 +21,9 @@ import subprocess
 from pathlib import Path
 from typing import IO, Optional
 
-from gitreg import manifest as mf
-from gitreg import yamlio
-from gitreg.records import ArtifactFile
+from gitreg.core import yamlio
+from gitreg.core.records import ArtifactFile
+from gitreg.model import manifest as mf
 
 NAME, EMAIL = "Bench Writer", "bench@example.com"
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z: fixtures are byte-for-byte reproducible

@@ -102,7 +102,7 @@ def bench_gitreg(path: Path, repeat: int, cold: bool = True) -> dict[str, Any]:
 def export_rows(path: Path) -> list[list[Any]]:
     """The values MLflow gets, read through gitreg's own views."""
     from gitreg import ModelRegistry
-    from gitreg.query import search as find
+    from gitreg.features.query import search as find
 
     found = find(ModelRegistry(path)._reader(), "")
     return [[v["model"], v["version"], v["m"].get("accuracy"), v["framework"], v["tag"], v["cost_usd"]]

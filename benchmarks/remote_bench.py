@@ -145,7 +145,7 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
 
 def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
     """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
-    from tests.remote import concurrency
+    from tests.features.sync import concurrency
     from tests.servers import apache
 
     base = work / "retries"

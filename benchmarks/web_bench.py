@@ -71,7 +71,7 @@ def served_page(work: Path, depth: int, repeat: int) -> dict:
     each time as the server does) beside `gitreg versions` listing the same model (a process)."""
     from werkzeug.test import Client
 
-    from gitreg.web.server import WebApp
+    from gitreg.clients.web.server import WebApp
 
     path = work / "fixtures" / f"chain-{depth}.git"
     if not path.exists():

@@ -11,20 +11,20 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "ModelRegistry": "registry",
-    "LineageTracker": "lineage",
-    "GitregWarning": "artifacts",
-    **{name: "errors" for name in (
+    "ModelRegistry": "api.registry",
+    "LineageTracker": "api.lineage",
+    "GitregWarning": "model.files",
+    **{name: "core.errors" for name in (
         "GitregError", "InvalidNameError", "InvalidValueError", "ModelNotFoundError",
         "VersionNotFoundError", "VersionExistsError", "LineageError", "DeploymentError",
         "CorruptRegistryError", "ConcurrentUpdateError", "IdentityError", "RemoteError",
         "SyncConflictError",
     )},
-    "SigningError": "errors",
-    "VerifyReport": "verify",
-    "ReadProblem": "problems",
-    "DoctorReport": "doctor",
-    **{name: "records" for name in (
+    "SigningError": "core.errors",
+    "VerifyReport": "features.trust.verify",
+    "ReadProblem": "core.problems",
+    "DoctorReport": "features.trust.doctor",
+    **{name: "core.records" for name in (
         "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
         "ModelVersion", "TrainingInfo", "VersionStatus",
     )},

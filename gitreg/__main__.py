@@ -1,6 +1,6 @@
 """`python -m gitreg` is the gitreg command."""
 import sys
 
-from gitreg.cli.main import main
+from gitreg.clients.cli.main import main
 
 sys.exit(main())

@@ -18,7 +18,7 @@ def test_distribution_name_version_and_command():
     assert re.search(r'^name = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1) == DIST
     assert metadata.version(DIST) == gitreg.__version__  # installed under the new name
     scripts = [e for e in metadata.distribution(DIST).entry_points if e.group == "console_scripts"]
-    assert [(e.name, e.value) for e in scripts] == [("gitreg", "gitreg.cli.main:main")]
+    assert [(e.name, e.value) for e in scripts] == [("gitreg", "gitreg.clients.cli.main:main")]
     assert DIST in metadata.packages_distributions()["gitreg"]
     out = subprocess.run([sys.executable, "-m", "gitreg", "--version"], capture_output=True, text=True)
     assert out.stdout == f"gitreg {gitreg.__version__}\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.errors import RemoteError
+from gitreg.core.errors import RemoteError
 
 HOOK = Path(__file__).resolve().parents[1] / "examples" / "server" / "pre-receive"
 

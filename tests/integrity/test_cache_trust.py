@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.storage.cache import DIR_NAME, FORMAT
+from gitreg.git.cache.cache import DIR_NAME, FORMAT
 
 
 def _cache_file(path, model, kind):

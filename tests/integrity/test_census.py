@@ -1,10 +1,9 @@
-"""The clone summary's cheap check (gitreg/census.py): versions built by hand with plain git
+"""The clone summary's cheap check (gitreg/features/trust/census.py): versions built by hand with plain git
 that a reader would refuse are named, each once; the good ones are counted."""
 from __future__ import annotations
 
 from gitreg import ModelRegistry
-
-from .test_hostile import _git, _manifest, _version_by_hand
+from tests.integrity.test_hostile import _git, _manifest, _version_by_hand
 
 
 def test_census_names_oversized_treeless_and_aliased_manifests(tmp_path):

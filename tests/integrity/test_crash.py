@@ -13,17 +13,17 @@ import pytest
 
 from gitreg import ModelRegistry
 from tests.conftest import trials
-
-from .crashcheck import check_after_crash, fsck, half_versions
+from tests.integrity.crashcheck import check_after_crash, fsck, half_versions
 
 # A writer that dies after the first of its ref moves (the tag) and before the branch: the
 # steps of storage.transaction.update_refs, run by a real process that SIGKILLs itself there.
 _DIE_BETWEEN_TAG_AND_BRANCH = """
 import os, signal, sys, time
 from pathlib import Path
-from gitreg import manifest as mf, yamlio
-from gitreg.storage import layout, lockowner
-from gitreg.storage.repository import Store
+from gitreg.core import yamlio
+from gitreg.model import manifest as mf
+from gitreg.git.refs import layout, lockowner
+from gitreg.git.repository import Store
 store = Store.open(Path(sys.argv[1]))
 repo, gitdir, model = store.repo, Path(sys.argv[1]), "m"
 tip = store.ref_target(layout.branch_ref(model))
@@ -67,8 +67,8 @@ def test_a_writer_killed_between_tag_and_branch_is_completed_by_the_next(registr
 def test_a_lock_held_by_a_live_process_is_never_broken(registry_path):
     """A lock no owner record names (git's, or a live writer's) is left alone: the writer
     waits, then says which file to check."""
-    from gitreg.errors import ConcurrentUpdateError
-    from gitreg.storage import transaction
+    from gitreg.core.errors import ConcurrentUpdateError
+    from gitreg.git.refs import transaction
 
     reg = ModelRegistry(registry_path)
     reg.register_model("m")
@@ -135,7 +135,7 @@ _DIE_HOLDING = """
 import os, signal, sys
 from pathlib import Path
 import pygit2
-from gitreg.storage import lockowner
+from gitreg.git.refs import lockowner
 gitdir = Path(sys.argv[1])
 repo = pygit2.Repository(str(gitdir))
 refs = sys.argv[2:]
@@ -170,7 +170,7 @@ def test_a_dead_writers_locks_in_a_synced_clone_block_nothing(tmp_path):
 
 
 def test_a_stale_packed_refs_lock_is_cleared_when_packing_is_due(registry_path):
-    from gitreg.storage.repository import Store
+    from gitreg.git.repository import Store
 
     reg = ModelRegistry(registry_path)
     reg.register_model("m")

@@ -8,10 +8,9 @@ import sys
 import time
 
 from gitreg import ModelRegistry
-from gitreg.cli.main import main
-
-from .crashcheck import half_versions
-from .test_crash import _DIE_BETWEEN_TAG_AND_BRANCH
+from gitreg.clients.cli.main import main
+from tests.integrity.crashcheck import half_versions
+from tests.integrity.test_crash import _DIE_BETWEEN_TAG_AND_BRANCH
 
 
 def _doctor(capsys, path, *args):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.cli.main import main
+from gitreg.clients.cli.main import main
 
 BOMB = b"".join(
     [b"a0: &a0 [x, x, x, x, x, x, x, x, x]\n"]
@@ -139,7 +139,7 @@ def test_api_returns_good_records_plus_problems(hostile_clone):
 def test_clone_summary_counts_the_good_versions(hostile_clone, tmp_path, capsys):
     code, out, err = _run(capsys, "clone", str(hostile_clone), str(tmp_path / "again.git"))
     assert code == 1
-    # 11 versions; the cheap check (gitreg/census.py) names the bomb and the tag on a blob,
+    # 11 versions; the cheap check (gitreg/features/trust/census.py) names the bomb and the tag on a blob,
     # and leaves a manifest that disagrees with its tag (liar) to list/verify
     assert "7 models, 9 versions" in out, out
     for ref, why in (("refs/tags/bomb/v2", "anchor or alias"), ("refs/tags/blobtag/v2", "commit")):

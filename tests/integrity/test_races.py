@@ -11,7 +11,7 @@ from gitreg import ModelRegistry
 _CHILD = """
 import sys, time
 from gitreg import ModelRegistry
-from gitreg.errors import GitregError
+from gitreg.core.errors import GitregError
 path, name, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
 while time.time() < start:
     time.sleep(0.001)

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from gitreg.errors import InvalidNameError, InvalidValueError
+from gitreg.core.errors import InvalidNameError, InvalidValueError
 
 
 class Scalar:

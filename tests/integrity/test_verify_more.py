@@ -77,7 +77,7 @@ def test_unsigned_notes_commits_fail_when_signing_is_in_force(reg, registry_path
 def test_require_signed_refuses_unsigned_notes_writes(reg, registry_path, git, refs):
     import pytest
 
-    from gitreg.errors import SigningError
+    from gitreg.core.errors import SigningError
 
     reg.register_model("m")
     git(registry_path, "config", "gitreg.requireSigned", "true")

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from gitreg import yamlio
-from gitreg.errors import CorruptRegistryError
+from gitreg.core import yamlio
+from gitreg.core.errors import CorruptRegistryError
 
 
 @pytest.mark.parametrize("text,why", [

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 
-from . import bare_repo, free_port, need, served_root, signal_tree, wait_for_port
+from tests.servers import bare_repo, free_port, need, served_root, signal_tree, wait_for_port
 
 USER, PASSWORD = "alice", "alicepw"
 RUN_AS = "www-data"

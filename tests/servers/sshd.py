@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from . import bare_repo, free_port, need, served_root, signal_tree, stop_process, wait_for_port
+from tests.servers import bare_repo, free_port, need, served_root, signal_tree, stop_process, wait_for_port
 
 SSHD = "/usr/sbin/sshd"
 

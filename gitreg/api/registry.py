@@ -1,0 +1,880 @@
+"""ModelRegistry: the seed registry's Python API, on git storage (DESIGN.md)."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+
+from gitreg.api import report
+from gitreg.core import references, values
+from gitreg.core.errors import (
+    CorruptRegistryError,
+    DeploymentError,
+    GitregError,
+    InvalidNameError,
+    InvalidValueError,
+    ModelNotFoundError,
+    RemoteError,
+    VersionNotFoundError,
+)
+from gitreg.core.names import (
+    DEFAULT_ENVIRONMENT,
+    check_environment_name,
+    check_model_name,
+    check_remote_name,
+    check_role,
+)
+from gitreg.core.problems import ReadProblem
+from gitreg.core.records import (
+    RETIRED_STATUSES,
+    SETTABLE_STATUSES,
+    Deployment,
+    Event,
+    ModelMetadata,
+    ModelVersion,
+    VersionSignature,
+)
+from gitreg.features.deploy import deployments
+from gitreg.features.deploy.history import model_history
+from gitreg.features.notes import annotations
+from gitreg.features.registration import registration
+from gitreg.git.repository import Store, data_dir, resolve_path
+from gitreg.model import manifest
+from gitreg.model.files import HashProgress
+from gitreg.model.manifest import merge_scores
+from gitreg.model.snapshot import ModelSnapshot, model_names
+
+if TYPE_CHECKING:
+    from gitreg.features import ingest, query
+    from gitreg.features.sync import retries, sync
+    from gitreg.features.trust.doctor import DoctorReport
+    from gitreg.features.trust.verify import VerifyReport
+    from gitreg.git.transport.pending import PendingRecord
+    from gitreg.model.cards import ModelCard
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _writes(method: F) -> F:
+    """A write: with a sync remote, it first takes the remote's state of the models it
+    writes (O(model), see sync.sync_in), then publishes there first."""
+    @functools.wraps(method)
+    def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
+        self._sync(_models_written(method.__name__, args, kwargs))
+        result = method(self, *args, **kwargs)
+        self._settled_done()
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optional[set[str]]:
+    """The models a write method touches (None: any, as an import). A name that breaks the
+    rules is left out: the method refuses it before anything is written."""
+    if method == "import_json":
+        return None
+    names = [args[0] if args else kwargs.get("name", kwargs.get("model_name"))]
+    parent = kwargs.get("parent_version")
+    if isinstance(parent, str) and ":" in parent:
+        names.append(parent.split(":", 1)[0])
+    found: set[str] = set()
+    for name in names:
+        try:
+            name = references.parse(name).model if references.is_reference(name) else name
+            found |= {check_model_name(name), name.lower()}  # the case rule looks at the lower-case twin
+        except (InvalidNameError, TypeError, AttributeError):
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class RemoteInfo:
+    name: str
+    url: str
+    sync: bool  # writes are published here first
+
+
+class ModelRegistry:
+    """A model registry in a bare git repository.
+
+    `path` defaults to $GITREG_REGISTRY, else ~/.local/share/gitreg/registry.git.
+    Reads of a registry that does not exist see an empty one and create nothing;
+    the first write creates it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, offline: bool = False) -> None:
+        """`offline=True` writes locally only, even when a sync remote is configured."""
+        self.path = resolve_path(path)
+        self.offline = offline
+        self._store: Optional[Store] = None
+        self._checked = False  # the repository was found to be a registry (storage/kind.py)
+        self._settled: list["sync.Settled"] = []  # published pushes of unknown outcome the last sync found
+        # Set by a write that found itself already done by an earlier attempt that reached the remote.
+        self.earlier_attempt: Optional["retries.EarlierAttempt"] = None
+
+    def __repr__(self) -> str:
+        return f"ModelRegistry({str(self.path)!r})"
+
+    @property
+    def problems(self) -> list[ReadProblem]:
+        """Bad objects the reads so far skipped, each once, naming its ref (gitreg/core/problems.py)."""
+        return self._store.problems.items() if self._store is not None else []
+
+    # -- plumbing --------------------------------------------------------------
+    def _reader(self) -> Optional[Store]:
+        if self._store is None:
+            self._store = Store.open(self.path)
+        return self._store
+
+    def _writer(self) -> Store:
+        if self._store is None or not self._checked:
+            from gitreg.git.refs.kind import require_registry
+            store = self._store or Store.create(self.path)
+            require_registry(store)
+            self._store, self._checked = store, True
+        return self._store
+
+    def _sync(self, models: Optional[set[str]] = None) -> None:
+        from gitreg.features.sync import sync
+        from gitreg.git.transport import remote as transport
+        store = self._reader()
+        if store is None:
+            return
+        name = None if self.offline else transport.sync_remote(store.repo)
+        store.publisher = None
+        self._settled, self.earlier_attempt = [], None
+        if name is not None:
+            if models is None or models:
+                self._settled = sync.sync_in(store, name, transport.Scope.of(models))
+            store.publisher = sync.publisher(store, name)
+
+    def _settled_done(self) -> None:
+        """The write is done: the earlier pushes it found published have served (sync.drop_settled)."""
+        if self._settled:
+            from gitreg.features.sync import sync
+            sync.drop_settled(self._writer(), self._settled)
+            self._settled = []
+
+    def _published_earlier(self) -> list["PendingRecord"]:
+        return [s.record for s in self._settled]
+
+    def _snapshot(self, name: str) -> ModelSnapshot:
+        return ModelSnapshot.load(self._reader(), name)
+
+    def init(self) -> str:
+        """Create the registry if it does not exist; returns its path."""
+        return str(self._writer().path)
+
+    # -- registration ------------------------------------------------------------
+    @_writes
+    def register_model(
+        self,
+        model_name: str,
+        version: Optional[str] = None,
+        *,
+        base_model: Optional[str] = None,
+        framework: Optional[str] = None,
+        samples: Optional[int] = None,
+        epochs: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        learning_rate: Optional[float] = None,
+        training_data: Optional[Iterable[str]] = None,
+        lora_path: Optional[str] = None,
+        gguf_path: Optional[str] = None,
+        checkpoint_path: Optional[str] = None,
+        config_path: Optional[str] = None,
+        evaluation_scores: Optional[dict[str, Any]] = None,
+        duration_hours: Optional[float] = None,
+        cost_usd: Optional[float] = None,
+        hardware: Optional[str] = None,
+        notes: str = "",
+        git_commit: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None,
+        parent_version: Optional[str] = None,
+        status: str = "completed",
+        model_card: Optional[str | os.PathLike[str]] = None,
+        progress: Optional[HashProgress] = None,
+        training_repo: Optional[str] = None,
+        sign: Optional[bool] = None,
+        extra_keys: Optional[dict[str, Any]] = None,
+        files: Optional[Iterable[tuple[str, str]] | dict[str, Any]] = None,
+        store: Optional[bool] = None,
+    ) -> ModelVersion:
+        """Register a version (auto-numbered when `version` is None); creates the model on first use.
+
+        `files` adds artifacts of any role, several per role: [("gguf", "q4.gguf"),
+        ("gguf", "q8.gguf"), ("tokenizer", "tok/")] (or {role: path or [paths]}); the
+        *_path arguments are shorthands for one file of their role. `store=True` (default:
+        git config gitreg.store) puts the bytes in the registry's Git LFS store.
+
+        `parent_version` is 'v1' (same model) or 'other-model:v3'; it becomes the
+        version commit's first parent, so lineage is plain commit parentage.
+        `training_repo` (remote URL or path of the training code's repository) is
+        stored as the manifest's optional `training_repo:` key (`ModelVersion.extra`).
+        `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
+        `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
+        read back as `ModelVersion.extra`; gitreg's own key names are refused.
+        """
+        from gitreg.features.artifacts.get import store_default
+        from gitreg.git import lfs
+
+        reg = registration.prepare(
+            model_name, version, parent_version=parent_version, status=status,
+            base_model=base_model,
+            training={
+                "framework": framework, "samples": samples, "epochs": epochs,
+                "batch_size": batch_size, "learning_rate": learning_rate,
+                "duration_hours": duration_hours, "cost_usd": cost_usd, "hardware": hardware,
+            },
+            evaluation_scores=evaluation_scores,
+            paths={"lora": lora_path, "gguf": gguf_path, "checkpoint": checkpoint_path,
+                   "config": config_path},
+            training_data=training_data, git_commit=git_commit, tags=tags,
+            notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
+            extra_keys=extra_keys,
+            files=files, store_files=store_default(self._reader()) if store is None else bool(store),
+        )
+        reg.sign = sign
+        if reg.parent is not None:  # before the registry is created: nothing written on error
+            ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
+        if reg.store_files:
+            lfs.require_git_lfs()
+        writer = self._writer()
+        if reg.planned:
+            registration.describe_files(reg, writer, progress)
+        from gitreg.features.sync import retries
+        self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
+        if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
+            return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
+        written = registration.write(writer, reg)
+        return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
+
+    @_writes
+    def create_model(self, model_name: str, *, description: str = "", owner: str = "",
+                     tags: Optional[Iterable[str]] = None, sign: Optional[bool] = None) -> ModelMetadata:
+        """Create a model with no versions yet (its root commit, signed as git's configuration
+        or `sign` says); refuses one that exists."""
+        when = time.time()
+        model_file = manifest.build_model_file(
+            check_model_name(model_name), manifest.now_iso(when),
+            values.check_text("description", description) or "",
+            values.check_text("owner", owner) or "", values.check_str_list("tags", tags), "",
+        )
+        store = self._writer()
+        registration.create_model(store, model_name, model_file, when, store.signer("commit", sign))
+        return self.get_metadata(model_name)
+
+    # -- reads ---------------------------------------------------------------------
+    def list_models(self) -> list[str]:
+        return model_names(self._reader())
+
+    def census(self) -> Any:
+        """Counts of models and versions with a cheap check of each version (gitreg/features/trust/census.py);
+        the versions that fail it are added to `problems`."""
+        from gitreg.features.trust import census
+        return census.take(self._reader())
+
+    def similar_models(self, name: str) -> list[str]:
+        """Existing models whose names are close to `name` (a typo's likely intent)."""
+        from gitreg.core.suggest import similar_names
+        return similar_names(name, self.list_models())
+
+    def has_model(self, name: str) -> bool:
+        try:
+            self._snapshot(name)
+            return True
+        except ModelNotFoundError:
+            return False
+
+    def resolve(self, name: str, version: Optional[str] = None) -> tuple[str, str]:
+        """(model, version) that a reference names: 'majora:v3', 'majora@production',
+        'majora@latest', 'majora' (latest), or a model and a version ('v3', '@staging', 'latest')."""
+        ref = references.reference(name, version)
+        snap = self._snapshot(ref.model)
+        if ref.version is not None:
+            return ref.model, snap.require(ref.version)
+        if ref.environment is not None:
+            state = snap.deployments.get(ref.environment)
+            if state is None or state.version is None:
+                raise VersionNotFoundError(f"nothing of {ref.model} is deployed in {ref.environment}")
+            return ref.model, state.version
+        return ref.model, self.get_latest(ref.model).version
+
+    def _named(self, name: str, version: Optional[str]) -> tuple[str, str]:
+        """resolve() for a change to one version: a bare model does not mean the latest there
+        (name the version, or say MODEL@latest)."""
+        model, resolved = self._optional(name, version)
+        if resolved is None:
+            raise InvalidNameError(
+                f"name the version to change: {name} VERSION, {name}:VERSION, {name}@ENV or {name}@latest"
+            )
+        return model, resolved
+
+    def _optional(self, name: str, version: Optional[str]) -> tuple[str, Optional[str]]:
+        """resolve() where a bare model names no version (the command's own default)."""
+        if version is None and not references.is_reference(name):
+            self._snapshot(name)
+            return name, None
+        return self.resolve(name, version)
+
+    def get_version(self, name: str, version: Optional[str] = None) -> ModelVersion:
+        """One version, by model and version or by one reference ('majora@production')."""
+        model, version = self.resolve(name, version)
+        return self._snapshot(model).version(version)
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
+        return self._snapshot(name).all_versions()
+
+    def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
+        """The model card of a version (default: the latest): text and HF front matter."""
+        record = self.get_version(name, version)  # a reference, or the latest
+        if record.card is None:
+            raise VersionNotFoundError(f"{record.model_name} {record.version} has no model card (register with --card FILE)")
+        return record.card
+
+    def get_latest(self, name: str) -> ModelVersion:
+        """The highest version not deprecated or archived; if all are, the highest."""
+        snap = self._snapshot(name)
+        ordered = snap.versions_sorted()
+        if not ordered:
+            raise ModelNotFoundError(f"model {name!r} has no versions")
+        good = []
+        for version in reversed(ordered):
+            record = snap.try_version(version)  # a bad version is a problem, not the end
+            if record is not None and record.status not in RETIRED_STATUSES:
+                return record
+            good += [record] if record is not None else []
+        if not good:
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
+        return good[0]
+
+    def version_names(self, name: str) -> list[str]:
+        """Version names in natural order, reading no version object (for paging long lists)."""
+        return self._snapshot(name).versions_sorted()
+
+    def get_versions(self, name: str, versions: Iterable[str]) -> list[ModelVersion]:
+        """Several versions of one model read from one snapshot (one page of a long list)."""
+        snap = self._snapshot(name)
+        return snap.versions_named([snap.require(v) for v in versions])  # bad names: an error, not a skip
+
+    def get_metadata(self, name: str) -> ModelMetadata:
+        return self._snapshot(name).metadata()
+
+    def compare_versions(self, name: str, a: str, b: str, *more: str) -> dict[str, dict[str, Any]]:
+        """{key: {a: value_a, b: value_b, ...}} for every metric and training parameter set in any."""
+        return self.compare(name, a, b, *more).diff()
+
+    def compare(self, name: str, *versions: str) -> "query.Comparison":
+        """Any number of versions side by side: values, Δ against the first, the best per row."""
+        if not versions:
+            raise InvalidValueError("compare needs at least one version")
+        from gitreg.features.query import compare
+
+        return compare(name, [self._pick(name, v) for v in versions], labels=versions)
+
+    def _pick(self, name: str, x: str) -> ModelVersion:
+        """A version of `name`, or a reference ('@production', 'latest', 'other:v2')."""
+        whole = references.is_reference(x) and not x.startswith("@")
+        return self.get_version(x) if whole else self.get_version(name, x)
+
+    # -- queries (gitreg.features.query; the language is in docs/query.md) ---------------------------
+    def search(self, query: Optional[str] = None, model: Optional[str] = None,
+               sort: "query.sorting.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
+        """Versions whose current view matches `query`, across every model or one.
+
+        `sort` is a key or a list of keys ('accuracy', 'created:desc'); without it,
+        results come by model, then version. Finding is O(versions searched) from the
+        derived cache; each version returned is then read in full.
+        """
+        from gitreg.features import query as q
+
+        found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
+        _warn(found.problems)
+        return [found.record(v) for v in found.views]
+
+    def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
+             maximize: Optional[bool] = None) -> ModelVersion:
+        """The best version by a metric (default accuracy) among those matching `where`.
+
+        Higher is better except for losses, perplexity, error rates, latency, memory,
+        cost and duration (gitreg.features.query.direction); `maximize` overrides. Ties: the newest.
+        """
+        from gitreg.features import query as q
+
+        view, snap, _ = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
+        return snap.version(view["version"])
+
+    def history(self, name: str) -> list[Event]:
+        """Every event of a model, oldest first, with who and when, read from git."""
+        return model_history(self._snapshot(name))
+
+    def deployments(self, name: str) -> dict[str, Optional[str]]:
+        """{environment: deployed version or None (undeployed)}."""
+        return {env: d.version for env, d in self._snapshot(name).deployments.items()}
+
+    def deployment_history(self, name: str, environment: str = DEFAULT_ENVIRONMENT) -> list[Deployment]:
+        check_environment_name(environment)
+        snap = self._snapshot(name)
+        return deployments.history(snap.store, name, environment)
+
+    def summary(self, name: Optional[str] = None) -> str:
+        if name is None:
+            return report.registry_summary(self.path, {m: self.list_versions(m) for m in self.list_models()})
+        versions = self.list_versions(name)
+        return report.model_summary(name, self.get_metadata(name), versions, self.deployments(name),
+                                    self.get_latest(name).version if versions else None)
+
+    # -- deployment ------------------------------------------------------------------
+    def set_deployed(
+        self, name: str, version: Optional[str] = None, deployed: bool = True, *,
+        environment: str = DEFAULT_ENVIRONMENT, reason: str = "", sign: Optional[bool] = None,
+        new_environment: bool = False, force: bool = False,
+    ) -> ModelVersion:
+        """Deploy `version` to `environment`, or with deployed=False undeploy it if it is the live one."""
+        name, version = self._named(name, version)
+        if deployed:
+            self.deploy(name, version, environment=environment, reason=reason, sign=sign,
+                        new_environment=new_environment, force=force)
+        else:
+            self.undeploy(name, version, environment=environment, reason=reason, sign=sign)
+        return self.get_version(name, version)
+
+    @_writes
+    def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
+               reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
+               force: bool = False) -> Optional[Deployment]:
+        """Append a deployment commit; None when `version` is already live there.
+
+        The version is named by model and version or by one reference ('majora:v3';
+        'majora@staging' promotes what staging runs), resolved after the sync remote's
+        state is taken.
+
+        Deploying a newer version over an older one deprecates the older one,
+        unless it is still deployed in another environment. `sign` overrides git's
+        configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
+        An environment no model has used needs `new_environment=True` (except
+        'production'); a draft or training version needs `force=True` (gitreg.features.deploy.guards).
+        """
+        from gitreg.features.deploy import guards
+        guards.check_environment(self._reader(), environment, new_environment)
+        name, version = self.resolve(name, version)
+        if self._earlier_deployment(name, environment, "deploy", version):
+            return None
+        guards.check_deploy(self._snapshot(name), version, environment, force)
+        return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
+
+    def _earlier_deployment(self, name: str, environment: str, action: str, version: Optional[str]) -> bool:
+        """Whether this deployment is a retry whose earlier attempt reached the remote
+        (gitreg.features.sync.retries)."""
+        from gitreg.features.sync import retries
+        self.earlier_attempt = retries.earlier_deployment(self._writer(), name, environment, action, version,
+                                                          self._published_earlier()) if self._settled else None
+        return self.earlier_attempt is not None
+
+    @_writes
+    def undeploy(self, name: str, version: Optional[str] = None, *,
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> Deployment:
+        """Take `name` out of `environment`; a `version` (or a reference) must be the live one."""
+        from gitreg.features.deploy import guards
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
+        name, version = self._optional(name, version)
+        if self._earlier_deployment(name, environment, "undeploy", version):
+            assert self.earlier_attempt is not None and self.earlier_attempt.deployment is not None
+            return self.earlier_attempt.deployment
+        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
+        assert record is not None
+        return record
+
+    @_writes
+    def rollback(self, name: str, version: Optional[str] = None, *,
+                 environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
+                 sign: Optional[bool] = None) -> ModelVersion:
+        """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
+
+        An explicit `version` (or a reference: 'majora:v2', 'majora@staging') must have been
+        deployed in `environment` before."""
+        from gitreg.features.deploy import guards
+        guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
+        name, version = self._optional(name, version)
+        if self._earlier_deployment(name, environment, "rollback", version):
+            return self.get_version(name, self.earlier_attempt.version)
+        guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
+        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
+        assert record is not None and record.version is not None
+        return self.get_version(name, record.version)
+
+    # -- training outputs in (gitreg.features.ingest) ----------------------------------------------
+    @staticmethod
+    def read_metrics_file(path: str | os.PathLike[str], format: str = "auto", *,
+                          include: Iterable[str] = (), exclude: Iterable[str] = ()) -> "ingest.MetricsRead":
+        """Metrics of an lm-eval / HF Trainer / plain JSON or YAML file (or output directory):
+        `.scores` to pass as evaluation_scores, `.note()` what was skipped."""
+        from gitreg.features import ingest
+        return ingest.read_metrics_file(path, format, include, exclude)
+
+    @staticmethod
+    def read_params_file(path: str | os.PathLike[str]) -> "ingest.ParamsRead":
+        """Training parameters of a params file or HF training_args.json / trainer_state.json:
+        `.params` are register_model keywords, `.ignored` the keys not used."""
+        from gitreg.features import ingest
+        return ingest.read_params_file(path)
+
+    # -- stored files (gitreg/features/artifacts) ---------------------------------------------------
+    def get_files(self, ref: str, dest: Optional[str | os.PathLike[str]] = None, role: Optional[str] = None,
+                  *, progress: Optional[HashProgress] = None, transfer_progress: bool = False) -> list[Path]:
+        """The files of the version `ref` names ('majora@production'), every sha256 checked.
+
+        Stored files are downloaded when not here (only this version's, only `role`'s);
+        without `dest` they are links in a per-version snapshot directory of the cache
+        (${XDG_CACHE_HOME:-~/.cache}/gitreg/), with `dest` copies in dest/<role>/<name>.
+        """
+        from gitreg.features.artifacts import get
+
+        model, version = self.resolve(ref)
+        record = self._snapshot(model).version(version)
+        return get.get_files(self._reader(), record, Path(dest) if dest is not None else None,
+                             None if role is None else check_role(role),
+                             progress=progress, transfer_progress=transfer_progress)
+
+    def file_path(self, ref: str, role: Optional[str] = None, *, name: Optional[str] = None,
+             progress: Optional[HashProgress] = None, transfer_progress: bool = False) -> Path:
+        """The local path of one file of a version (fetched if needed): for serving scripts.
+
+        (The issue asked for `registry.path(ref, role)`; `path` is already the registry's own path.)"""
+        from gitreg.features.artifacts import get
+
+        model, version = self.resolve(ref)
+        return get.one_path(self._reader(), self._snapshot(model).version(version),
+                            None if role is None else check_role(role), name,
+                            progress=progress, transfer_progress=transfer_progress)
+
+    # -- verification ----------------------------------------------------------------
+    def doctor(self, *, repair: bool = False) -> "DoctorReport":
+        """What a crash or a plain-git mistake left; repair=True repairs it (see gitreg/features/trust/doctor.py)."""
+        from gitreg.features.trust.doctor import examine
+        return examine(self._writer() if repair else self._reader(), self.path, repair)
+
+    def is_signed(self, commit: str) -> bool:
+        """Whether a commit of a version or deployment is signed (what a write's confirmation says)."""
+        store = self._reader()
+        return store is not None and store.is_signed(commit)
+
+    def signature(self, model_name: str, version: str) -> VersionSignature:
+        """Whether a version's tag and commit carry signatures, of what kind, with which key as
+        recorded: read from the objects, NOT verified (that is `verify`, by git)."""
+        return self._snapshot(model_name).signature(version)
+
+    def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
+               files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
+        """Check signatures, names and (with files=True) artifact hashes; see gitreg.features.trust.verify."""
+        from gitreg.features.trust.verify import verify
+
+        if model_name is not None and "@" in model_name:
+            model_name, version = self.resolve(model_name, version)
+        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
+
+    # -- later changes (git notes) -------------------------------------------------------
+    @_writes
+    def update_evaluation_scores(self, name: str, version: Optional[str] = None, **scores: Any) -> ModelVersion:
+        """Known metric names update their field; any other keyword goes to custom_metrics.
+
+        The version is named by model and version or by one reference ('majora@production')."""
+        update = values.split_scores(scores)
+        if not update:
+            raise InvalidValueError("no scores given")
+        name, version = self._named(name, version)
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
+            return note
+
+        detail = ", ".join(f"{k}={v}" for k, v in _flat(update).items())
+        annotations.annotate_version(self._writer(), name, version, "score", detail, change)
+        return self.get_version(name, version)
+
+    @_writes
+    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None) -> ModelVersion:
+        """draft, training, completed, deprecated or archived; 'deployed' follows deployments.
+
+        With a reference, version is None: set_status('majora:v1', None, 'archived')."""
+        status = getattr(status, "value", status)
+        if status is None:
+            raise InvalidValueError(f"no status given: expected one of {', '.join(SETTABLE_STATUSES)}")
+        if status == "deployed":
+            raise InvalidValueError("status 'deployed' is derived from deployments: use deploy instead")
+        if status not in SETTABLE_STATUSES:
+            raise InvalidValueError(
+                f"unknown status {status!r}: expected one of {', '.join(SETTABLE_STATUSES)}"
+            )
+        name, version = self._named(name, version)
+
+        def check(snap: ModelSnapshot) -> None:
+            envs = snap.environments_of(version)
+            if envs and status in ("deprecated", "archived"):
+                raise DeploymentError(
+                    f"{name} {version} is deployed in {', '.join(envs)}: undeploy or roll back first"
+                )
+
+        annotations.annotate_version(
+            self._writer(), name, version, "status", f"status {status}",
+            lambda note: {**note, "status": status}, check,
+        )
+        return self.get_version(name, version)
+
+    def change_tags(self, name: str, version: Optional[str] = None, *, add: Iterable[str] = (),
+                    remove: Iterable[str] = ()) -> ModelVersion:
+        """Remove then add tags in one notes commit (atomic for readers)."""
+        return self._retag(name, version, values.check_str_list("tags", list(add)),
+                           values.check_str_list("tags", list(remove)))
+
+    def add_tags(self, name: str, version: Optional[str], *tags: str) -> ModelVersion:
+        """Add tags; with a reference, version is None: add_tags('majora@latest', None, 'x')."""
+        return self._retag(name, version, values.check_str_list("tags", list(tags)), [])
+
+    def remove_tags(self, name: str, version: Optional[str], *tags: str) -> ModelVersion:
+        return self._retag(name, version, [], values.check_str_list("tags", list(tags)))
+
+    @_writes
+    def _retag(self, name: str, version: Optional[str], add: list[str], remove: list[str]) -> ModelVersion:
+        name, version = self._named(name, version)
+        registered = self.get_version(name, version)
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            tags = [t for t in note.get("tags", registered.tags) if t not in remove]
+            tags += [t for t in add if t not in tags]
+            return {**note, "tags": tags}
+
+        detail = " ".join([f"+{t}" for t in add] + [f"-{t}" for t in remove])
+        annotations.annotate_version(self._writer(), name, version, "tags", detail, change)
+        return self.get_version(name, version)
+
+    @_writes
+    def update_notes(self, name: str, version: Optional[str] = None, notes: Optional[str] = None) -> ModelVersion:
+        """Replace a version's notes; with a reference, version is None."""
+        if notes is None:
+            raise InvalidValueError("no notes given")
+        values.check_text("notes", notes)
+        name, version = self._named(name, version)
+        annotations.annotate_version(
+            self._writer(), name, version, "notes", "notes updated",
+            lambda note: {**note, "notes": notes},
+        )
+        return self.get_version(name, version)
+
+    @_writes
+    def update_metadata(
+        self, model_name: str, *, description: Optional[str] = None, owner: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None, notes: Optional[str] = None,
+        add_tags: Optional[Iterable[str]] = None, remove_tags: Optional[Iterable[str]] = None,
+    ) -> ModelMetadata:
+        """Change the model's description, owner, tags or notes (given fields only).
+
+        `add_tags`/`remove_tags` change the tag list as it is when the note is written
+        (under the notes ref's compare-and-swap), so concurrent tag changes are not lost.
+        """
+        update: dict[str, Any] = {}
+        for key, value in (("description", description), ("owner", owner), ("notes", notes)):
+            if value is not None:
+                update[key] = values.check_text(key, value)
+        if tags is not None:
+            update["tags"] = values.check_str_list("tags", tags)
+        add = values.check_str_list("add_tags", add_tags)
+        remove = values.check_str_list("remove_tags", remove_tags)
+        if not update and not add and not remove:
+            raise InvalidValueError("nothing to update: give description, owner, tags or notes")
+        registered = self.get_metadata(model_name)
+        detail = ", ".join(sorted(set(update) | ({"tags"} if add or remove else set())))
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note = {**note, **update}
+            if add or remove:
+                current = [t for t in note.get("tags", registered.tags) if t not in remove]
+                note["tags"] = current + [t for t in add if t not in current]
+            return note
+
+        annotations.annotate_model(self._writer(), model_name, "metadata", f"metadata {detail}", change)
+        return self.get_metadata(model_name)
+
+    # -- remotes (git's own transport; see gitreg.features.sync.sync) ------------------------------------
+    def remotes(self) -> list[RemoteInfo]:
+        from gitreg.git.transport import remote as transport
+        store = self._reader()
+        if store is None:
+            return []
+        current = transport.sync_remote(store.repo)
+        return [RemoteInfo(n, u, n == current) for n, u in transport.remotes(store.repo).items()]
+
+    def add_remote(self, name: str, url: str, *, sync: Optional[bool] = None) -> RemoteInfo:
+        """Add a remote. It becomes the sync remote when sync=True, or when None and there is none yet."""
+        from gitreg.git.transport import remote as transport
+        check_remote_name(name)
+        if not url or url != url.strip() or "\n" in url:
+            raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
+        store = self._writer()
+        if name in transport.remotes(store.repo):
+            raise GitregError(f"remote {name!r} already exists")
+        transport.add_remote(store.repo, name, url)
+        current = transport.sync_remote(store.repo)
+        if sync or (sync is None and current is None):
+            transport.set_sync_remote(store.repo, name)
+        elif sync is False and current == name:
+            transport.set_sync_remote(store.repo, None)
+        return next(r for r in self.remotes() if r.name == name)
+
+    def remove_remote(self, name: str) -> None:
+        from gitreg.git.transport import remote as transport
+        self._remote(name)
+        transport.remove_remote(self._writer().repo, name)
+
+    def _remote(self, name: Optional[str]) -> str:
+        """The named remote, or the sync remote, or the only one."""
+        known = self.remotes()
+        if name is not None:
+            if name not in {r.name for r in known}:
+                raise RemoteError(f"no remote named {name!r} (see 'gitreg remote list')")
+            return name
+        chosen = [r.name for r in known if r.sync] or ([known[0].name] if len(known) == 1 else [])
+        if not chosen:
+            raise RemoteError("no remote given and no sync remote set: 'gitreg remote add NAME URL'")
+        return chosen[0]
+
+    def push(self, remote: Optional[str] = None, *, model: Optional[str] = None) -> "sync.PushReport":
+        """Publish every local version, deployment and note the remote lacks (atomic per
+        model, never forced); a model that diverged from the remote is left out whole."""
+        from gitreg.features.sync import sync
+        name = self._remote(remote)
+        return sync.push(self._writer(), name, _scope(model))
+
+    def pull(self, remote: Optional[str] = None, *, take_remote: bool = False,
+             model: Optional[str] = None) -> "sync.Integration":
+        """Fetch and integrate every gitreg ref (or one model's); conflicts are reported and
+        both sides kept, and never stop other models from coming in.
+
+        take_remote=True resolves conflicts in the remote's favour, keeping the local
+        side under refs/gitreg/saved/<time>/ (see Integration.saved).
+        """
+        from gitreg.features.sync import sync
+        name = self._remote(remote)
+        return sync.pull(self._writer(), name, take_remote, _scope(model))
+
+    @classmethod
+    def from_remote(cls, url: str) -> "ModelRegistry":
+        """A local registry tracking `url`: cloned on first use, pulled on later ones.
+
+        The clone lives under ${XDG_DATA_HOME:-~/.local/share}/gitreg/clones/; it syncs
+        every write to `url` (its origin), so writers on many machines can share it.
+        """
+        path = clone_cache(url)
+        if Store.open(path) is None:
+            staging = path.parent / f".{path.name}.{os.getpid()}"
+            shutil.rmtree(staging, ignore_errors=True)
+            cls.clone(url, staging)
+            try:
+                os.rename(staging, path)
+            except OSError:  # another process cloned it first: use theirs
+                shutil.rmtree(staging, ignore_errors=True)
+        registry = cls(path)
+        registry.pull()
+        return registry
+
+    @classmethod
+    def clone(cls, url: str, path: str | os.PathLike[str] | None = None, *,
+              remote: str = "origin") -> "ModelRegistry":
+        """A new local registry with every gitreg ref of `url`, which becomes its sync remote."""
+        target = resolve_path(path)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise GitregError(f"{target} already exists; clone needs a new or empty path")
+        from gitreg.git.transport import remote as transport
+
+        check_remote_name(remote)
+        if not url or url != url.strip() or "\n" in url:
+            raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
+        registry = cls(target)
+        existed = target.exists()
+        try:
+            transport.clone_into(target, remote, url)
+            store = registry._writer()
+            transport.set_sync_remote(store.repo, remote)
+        except BaseException:  # nothing half-made is left behind
+            shutil.rmtree(target, ignore_errors=True)
+            if existed:
+                target.mkdir()
+            raise
+        return registry
+
+    # -- the JSON registry's files (gitreg/features/interchange) -------------------------------------
+    @_writes
+    def import_json(
+        self, registry_json: Any, lineage_json: Any = None, *, dry_run: bool = False,
+        progress: Any = None,
+    ) -> Any:
+        """Import registry.json (and lineage.json): paths or parsed documents.
+
+        Everything is checked first; any problem raises ImportRefused listing them all
+        and nothing is written. Versions already here with the same content are skipped.
+        Returns an ImportReport (with dry_run, what would be written).
+        """
+        from gitreg.features.interchange import importer, schema
+
+        report = importer.plan(self._reader(), schema.read(registry_json, lineage_json))
+        report.dry_run = dry_run
+        if not dry_run and report.steps:
+            importer.apply(self._writer(), report, progress)
+        return report
+
+    def export_json(
+        self, path: Optional[str | os.PathLike[str]] = None,
+        lineage_path: Optional[str | os.PathLike[str]] = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(registry.json, lineage.json) documents of the current view; written to the paths given."""
+        from gitreg.features.interchange import exporter
+
+        registry_doc, lineage_doc = exporter.export(self._reader())
+        if path is not None:
+            exporter.write_file(path, registry_doc)
+        if lineage_path is not None:
+            exporter.write_file(lineage_path, lineage_doc)
+        return registry_doc, lineage_doc
+
+
+def _scope(model: Optional[str]) -> Any:
+    from gitreg.git.transport import remote as transport
+
+    return transport.Scope.of(None if model is None else {check_model_name(model)})
+
+
+def clone_cache(url: str) -> Path:
+    """Where from_remote keeps its clone of `url`: a readable name plus a hash of the URL."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url).strip("-.")[-60:] or "registry"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return data_dir() / "clones" / f"{slug}-{digest}.git"
+
+
+def _warn(problems: list[str]) -> None:
+    """What could not be read is reported (the CLI shows one line each), never fatal."""
+    import warnings
+
+    for problem in problems:
+        warnings.warn(problem, stacklevel=3)
+
+
+def _flat(scores: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in scores.items():
+        if isinstance(value, dict):
+            out.update(value)
+        else:
+            out[key] = value
+    return out
+
+
+__all__ = ["ModelRegistry"]

@@ -1,1 +1,0 @@
-"""One module per command; each exposes `run`, registered by gitreg.cli.main."""

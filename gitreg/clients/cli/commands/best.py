@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    by: Annotated[Optional[str], typer.Option(
+        "--by", metavar="METRIC", help="Metric or numeric field to rank by (default: accuracy).")] = None,
+    where: options.Where = None,
+    maximize: Annotated[Optional[bool], typer.Option(
+        "--max/--min", help="Highest or lowest wins (default: from the name; lower for losses, "
+                            "perplexity, error rates, latency, memory, cost_usd, duration_hours).",
+        show_default=False)] = None,
+    json_out: options.Json = False,
+) -> None:
+    """The best version of a model by a metric, among those matching --where."""
+    from gitreg.api.queries import lookup, maximizes, view_of
+
+    metric = by or "accuracy"
+    record = context.registry(ctx).best(model, by=metric, where=where, maximize=maximize)
+    if maximize is None:
+        maximize = maximizes(metric)
+    value = lookup(view_of(record), metric)
+    if json_out:
+        context.emit_json({"model_name": model, "by": metric, "direction": "max" if maximize else "min",
+                           "value": value, "version": record.version, "record": record.to_dict()})
+        return
+    from gitreg.clients.cli.render import fmt
+
+    rule = "highest" if maximize else "lowest"
+    context.say(f"{record.model_name} {record.version}: {metric} = {fmt(value)} ({rule} wins)")

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import context
+
+
+def run(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Git URL or path of the registry to clone.")],
+    path: Annotated[
+        Optional[str], typer.Argument(help="Where to put it (default: --registry, else the default registry).")
+    ] = None,
+) -> None:
+    """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
+    from gitreg.api.registry import ModelRegistry
+    from gitreg.core.urls import redact
+
+    target = path if path is not None else (ctx.obj or {}).get("registry")
+    registry = context.track(ModelRegistry.clone(url, target))
+    found = registry.census()  # O(refs) at git's speed; each bad version is reported on stderr
+    context.say(f"Cloned {redact(url)} into {registry.path}: {found.models} models, {found.versions} versions")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import context, options
+
+
+def run(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV, MODEL@latest or MODEL.")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="DIR",
+                                     help="Copy the files into DIR/<role>/<name> (default: links in the cache).")
+    ] = None,
+    role: Annotated[Optional[str], typer.Option("--role", "-r", help="Only the files of this role.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    json_out: options.Json = False,
+) -> None:
+    """Fetch a version's files (only those asked for), check every sha256, print their paths.
+
+    Without -o the files are links in a per-version snapshot directory under
+    ${XDG_CACHE_HOME:-~/.cache}/gitreg/, so a second get costs nothing.
+    """
+    from gitreg.clients.cli.progress import hash_progress, transfers_shown
+
+    with hash_progress() as progress:
+        paths = context.registry(ctx).get_files(
+            ref, output, role, progress=None if quiet else progress, transfer_progress=transfers_shown(quiet))
+    if json_out:
+        context.emit_json([str(p) for p in paths])
+        return
+    for p in paths:
+        context.say(str(p))

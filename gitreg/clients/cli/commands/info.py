@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import typer
+
+from gitreg.clients.cli import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: options.Model,
+    json_out: options.Json = False,
+    metrics: options.Metrics = None,
+) -> None:
+    """Show a model: metadata, deployments and versions."""
+    reg = context.registry(ctx)
+    meta = reg.get_metadata(model)
+    versions = reg.list_versions(model)
+    latest = reg.get_latest(model).version if versions else None
+    live = reg.deployments(model)
+    if json_out:
+        context.emit_json({
+            "metadata": meta.to_dict(), "latest": latest, "deployments": live,
+            "versions": [v.to_dict() for v in versions],
+        })
+        return
+    from gitreg.clients.cli import columns
+    from gitreg.clients.cli.render import versions_table
+
+    columns.warn_missing(versions, columns.parse(metrics))
+    console = context.out()
+    console.print(f"Model: {model}", style="bold", markup=False)
+    for label, value in (("Description", meta.description), ("Owner", meta.owner),
+                         ("Tags", ", ".join(meta.tags)), ("Notes", meta.notes),
+                         ("Created", meta.created_at), ("Latest", latest)):
+        if value:
+            console.print(f"  {label}: {value}", markup=False)
+    for env, version in live.items():
+        console.print(f"  Deployed in {env}: {version or '(nothing: undeployed)'}", markup=False)
+    console.print(f"  Versions: {len(versions)} ({sum(v.deployed for v in versions)} deployed)", markup=False)
+    console.print()
+    console.print(versions_table(versions, columns.parse(metrics), width=console.width))

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import context, options
+
+
+def run(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(
+        metavar="QUERY", help="A query, e.g. 'accuracy > 0.85 and tag:production' (\"\" matches every version).")],
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", metavar="MODEL", help="Search this model only.")] = None,
+    sort: options.Sort = None,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", min=0, metavar="N", help="At most N results.")] = None,
+    json_out: options.Json = False,
+) -> None:
+    """Find versions across every model (or one) with the query language (see docs/query.md)."""
+    from gitreg.api.queries import names_in, parse, parse_sort
+
+    reg = context.registry(ctx)
+    records = reg.search(query, model=model, sort=sort, limit=limit)
+    if json_out:
+        context.emit_json([v.to_dict() for v in records])
+        return
+    if not records:
+        context.say("No versions match.")
+        return
+    from gitreg.clients.cli.query_render import search_table
+
+    names = list(dict.fromkeys(names_in(parse(query)) + [parse_sort(s).name for s in sort or []]))
+    context.out().print(search_table(records, names))

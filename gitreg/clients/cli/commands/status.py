@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import complete, context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: options.Ref,
+    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    state: Annotated[
+        Optional[str], typer.Argument(metavar="STATE", help="draft, training, completed, deprecated or archived.")
+    ] = None,
+) -> None:
+    """Set a version's status.
+
+    'deployed' is not set by hand: it follows deploy, rollback and undeploy.
+    """
+    if state is None:  # REF STATE: the one word after a reference is the status
+        version, state = None, version
+    v = context.registry(ctx).set_status(model, version, state)
+    context.say(f"{v.model_name} {v.version} is now {v.status.value}")

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import typer
+
+from gitreg.clients.cli import context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: options.Model,
+    where: options.Where = None,
+    sort: options.Sort = None,
+    json_out: options.Json = False,
+    metrics: options.Metrics = None,
+) -> None:
+    """List the versions of a model, oldest first (natural order), or those matching --where."""
+    reg = context.registry(ctx)
+    if where is None and not sort:
+        versions = reg.list_versions(model)
+    else:
+        versions = reg.search(where, model=model, sort=sort)
+    if json_out:
+        context.emit_json([v.to_dict() for v in versions])
+        return
+    from gitreg.clients.cli import columns
+    from gitreg.clients.cli.render import versions_table
+
+    columns.warn_missing(versions, columns.parse(metrics))
+    console = context.out()
+    console.print(versions_table(versions, columns.parse(metrics), width=console.width))

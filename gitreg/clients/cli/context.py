@@ -1,0 +1,92 @@
+"""What every command needs: the registry from the global option, consoles, JSON out."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from gitreg.clients.cli.terminal import clean, write
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gitreg.api.lineage import LineageTracker
+    from gitreg.api.registry import ModelRegistry
+
+
+# Registries this command opened: their read problems are reported when it ends (see main).
+_opened: list["ModelRegistry"] = []
+PROBLEMS_EXIT = 1  # the output is shown, but some objects could not be read (docs/integrity.md)
+
+
+def track(reg: "ModelRegistry") -> "ModelRegistry":
+    _opened.append(reg)
+    return reg
+
+
+def registry(ctx: typer.Context) -> "ModelRegistry":
+    from gitreg.api.registry import ModelRegistry
+
+    obj = ctx.obj or {}
+    return track(ModelRegistry(obj.get("registry"), offline=bool(obj.get("offline"))))
+
+
+def report_problems() -> int:
+    """Each read problem once on stderr, as text; PROBLEMS_EXIT when there was one, else 0."""
+    seen: set[tuple[str, str]] = set()
+    for reg in _opened:
+        for p in reg.problems:
+            if (p.ref, p.problem) not in seen:
+                seen.add((p.ref, p.problem))
+                write(f"gitreg: problem: {clean(str(p), one_line=True)}", sys.stderr)
+    _opened.clear()
+    return PROBLEMS_EXIT if seen else 0
+
+
+def printable(text: str) -> str:
+    """No control characters reach the terminal (registry text is untrusted)."""
+    return clean(text, one_line=True)
+
+
+def tracker(ctx: typer.Context) -> "LineageTracker":
+    from gitreg.api.lineage import LineageTracker
+
+    tracker = LineageTracker(ctx.obj.get("registry") if ctx.obj else None)
+    track(tracker.registry)
+    return tracker
+
+
+def plain_stdout() -> bool:
+    """Whether stdout gets plain text: not a terminal, or NO_COLOR / TERM=dumb."""
+    from gitreg.clients.cli.terminal import plain
+
+    return plain(sys.stdout)
+
+
+def out() -> "Console":
+    """stdout: registry text escaped, never markup; no colour codes off a terminal or under NO_COLOR."""
+    from gitreg.clients.cli.terminal import console
+
+    return console(sys.stdout)
+
+
+def err() -> "Console":
+    from gitreg.clients.cli.terminal import console
+
+    return console(sys.stderr)
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout: the stable machine-readable form of a read command."""
+    from gitreg.clients.cli.terminal import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
+
+
+def say(message: str) -> None:
+    """A confirmation of a write, on stdout: plain text, never wrapped (paths and URLs stay whole)."""
+    from gitreg.clients.cli.terminal import write
+
+    write(message)

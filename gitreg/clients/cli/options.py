@@ -1,0 +1,112 @@
+"""Options shared by several commands (metric flags of add and score, --json, --env)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import complete
+from gitreg.clients.cli.coercion import parse_number
+from gitreg.clients.cli.terminal import write
+
+Model = Annotated[str, typer.Argument(help="Model name.", autocompletion=complete.models)]
+Ref = Annotated[str, typer.Argument(
+    metavar="REF", autocompletion=complete.models,
+    help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV, MODEL@latest.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+Env = Annotated[
+    str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
+                      autocompletion=complete.environments)
+]
+Sign = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--sign/--no-sign",
+        help="Sign (or not) with your git signing key, overriding gitreg.sign / tag.gpgSign / "
+             "commit.gpgSign.",
+        show_default=False,
+    ),
+]
+Metrics = Annotated[
+    Optional[str],
+    typer.Option("--metrics", metavar="A,B",
+                 help="Metrics to show, comma-separated (default: those the versions have)."),
+]
+Where = Annotated[
+    Optional[str],
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
+]
+Sort = Annotated[
+    Optional[list[str]],
+    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]",
+                 help="Order by a field or metric; repeatable (metrics default to best first)."),
+]
+Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
+
+Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]
+F1 = Annotated[Optional[float], typer.Option("--f1-score", help="F1 score.")]
+Perplexity = Annotated[Optional[float], typer.Option("--perplexity", help="Perplexity.")]
+Bleu = Annotated[Optional[float], typer.Option("--bleu", help="BLEU score.")]
+Speed = Annotated[
+    Optional[float], typer.Option("--speed", help="Inference speed, tokens per second.")
+]
+MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory use in MB.")]
+LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
+Metric = Annotated[
+    Optional[list[str]],
+    typer.Option("--metric", "-m", metavar="NAME=VALUE",
+                 help="A metric; repeatable. Unknown names are custom metrics."),
+]
+
+
+def collect_scores(
+    accuracy: Optional[float], f1_score: Optional[float], perplexity: Optional[float],
+    bleu: Optional[float], speed: Optional[float], memory_mb: Optional[float],
+    latency_ms: Optional[float], metric: Optional[list[str]],
+) -> dict[str, float]:
+    scores = {
+        "accuracy": accuracy, "f1_score": f1_score, "perplexity": perplexity, "bleu": bleu,
+        "inference_speed_tokens_per_sec": speed, "memory_mb": memory_mb, "latency_ms": latency_ms,
+    }
+    scores = {k: v for k, v in scores.items() if v is not None}
+    for item in metric or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--metric'")
+        try:
+            scores[name.strip()] = parse_number(raw)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{name.strip()}: {exc}", param_hint="'--metric'") from None
+    return scores
+
+
+MetricsFrom = Annotated[
+    Optional[Path],
+    typer.Option("--from", metavar="FILE",
+                 help="Read metrics from a file or output directory: lm-evaluation-harness results*.json, "
+                      "HF Trainer all_results.json / eval_results.json / trainer_state.json, or JSON/YAML."),
+]
+MetricsFormat = Annotated[
+    str, typer.Option("--format", metavar="FORMAT", help="Format of --from: auto, lm-eval, hf-trainer or flat.")
+]
+Include = Annotated[
+    Optional[list[str]], typer.Option("--include", metavar="GLOB", help="Record only metrics matching; repeatable.")
+]
+Exclude = Annotated[
+    Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Leave out metrics matching; repeatable.")
+]
+
+
+def metrics_from(path: Optional[Path], format: str, include: Optional[list[str]],
+                 exclude: Optional[list[str]]) -> dict[str, float]:
+    """The scores of a metrics file; what was skipped is one warning on stderr."""
+    if path is None:
+        return {}
+    from gitreg.api.registry import ModelRegistry
+
+    read = ModelRegistry.read_metrics_file(path, format, include=include or (), exclude=exclude or ())
+    if read.note():
+        write(f"gitreg: note: {read.note()}", sys.stderr)
+    return read.scores

@@ -1,0 +1,225 @@
+"""Human renderings with rich: the seed's list layout, tables, trees.
+
+Cells given as str are escaped by the console (cli/terminal.py); Text built here
+holds terminal.clean()'d text. Registry text is never markup.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from rich.table import Table
+from rich.text import Text
+
+from gitreg.clients.cli import columns
+from gitreg.clients.cli.terminal import clean, plural, size
+
+if TYPE_CHECKING:
+    from gitreg import VerifyReport
+    from gitreg.core.records import Event, ModelVersion
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def list_line(v: "ModelVersion", metrics: list[str]) -> str:
+    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics."""
+    mark = "●" if v.deployed else "○"
+    flat = v.evaluation_scores.flat()
+    shown = ""
+    for name in metrics:
+        value = flat.get(name)
+        if value is None:
+            continue
+        shown += f" acc={value:.3f}" if name == "accuracy" else f" {name}={fmt(value)}"
+    envs = f" [{', '.join(v.environments)}]" if v.environments else ""
+    return clean(f"{mark} {v.version:<8} ({v.status.value:<10}){shown}{envs}", one_line=True)
+
+
+def line_style(v: "ModelVersion") -> str:
+    retired = v.status.value in ("deprecated", "archived")
+    return "green" if v.deployed else ("dim" if retired else "")
+
+
+def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> Text:
+    return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
+
+
+def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                   width: Optional[int] = None) -> Table:
+    """Versions with the metrics they have (or `metrics`), fitted to `width`.
+
+    Version, status and environment names are never cut: to fit, the creation time
+    loses its hour, parents and tags wrap, and metric columns that still do not fit
+    are left out (the caption names them).
+    """
+    shown, left_out = columns.for_table(versions, metrics)
+    rows = [_version_row(v) for v in versions]
+    flats = [v.evaluation_scores.flat() for v in versions]
+
+    def natural(header: str, cells: list[str]) -> int:  # the longest line
+        return max([len(header), *(len(line) for cell in cells for line in cell.split("\n"))])
+
+    def total(metric_names: list[str], tags: int) -> int:
+        keys = ("Version", "Status", "Created", "Parent", "Deployed")
+        widths = [natural(k, [r[k] for r in rows]) for k in keys] + [tags]
+        widths += [natural(m, [fmt(f.get(m)) for f in flats]) for m in metric_names]
+        return sum(widths) + 3 * (len(widths) - 1)
+
+    widths: dict[str, Optional[int]] = {}
+    if width is not None and total(shown, natural("Tags", [r["Tags"] for r in rows])) > width:
+        # Squeezed: the hour goes, one environment and one tag per line, then the metric
+        # columns that still leave tags no room; every width is then set, none negotiated.
+        for r, v in zip(rows, versions):
+            r["Created"] = r["Created"][:10]
+            r["Deployed"] = "\n".join(clean(e, one_line=True) for e in v.environments) or "-"
+            r["Tags"] = "\n".join(clean(t, one_line=True) for t in v.tags) or "-"
+        while shown and width - total(shown, 0) < 6:
+            left_out.insert(0, shown.pop())
+        for key in ("Version", "Status", "Created", "Parent"):
+            widths[key] = natural(key, [r[key] for r in rows])
+        widths["Deployed"] = natural("Deployed", [r["Deployed"] for r in rows])
+        for m in shown:
+            widths[m] = natural(m, [fmt(f.get(m)) for f in flats])
+        widths["Tags"] = max(4, width - total(shown, 0))
+    caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
+               if left_out else None)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
+                  caption_justify="left")
+    table.add_column("Version", no_wrap=True, width=widths.get("Version"))
+    table.add_column("Status", no_wrap=True, width=widths.get("Status"))
+    table.add_column("Created", no_wrap=True, width=widths.get("Created"))
+    table.add_column("Parent", overflow="fold", width=widths.get("Parent"))
+    for name in shown:
+        table.add_column(name, justify="right", no_wrap=True, width=widths.get(name))
+    table.add_column("Deployed", overflow="fold", width=widths.get("Deployed"))
+    table.add_column("Tags", overflow="fold", width=widths.get("Tags"))
+    for v, row, flat in zip(versions, rows, flats):
+        table.add_row(
+            row["Version"], row["Status"], row["Created"],
+            row["Parent"], *(fmt(flat.get(name)) for name in shown), row["Deployed"], row["Tags"],
+            style="green" if v.deployed else None,
+        )
+    return table
+
+
+def _version_row(v: "ModelVersion") -> dict[str, str]:
+    return {
+        "Version": clean(v.version, one_line=True), "Status": v.status.value,
+        "Created": v.created_at[:16].replace("T", " "), "Parent": clean(v.parent_version or "-", one_line=True),
+        "Deployed": clean(", ".join(v.environments) or "-", one_line=True),
+        "Tags": clean(", ".join(v.tags) or "-", one_line=True),
+    }
+
+
+def version_detail(v: "ModelVersion") -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+
+    def row(label: str, value: Any) -> None:
+        if value not in (None, "", [], {}):
+            table.add_row(label, fmt(value))
+
+    row("Model", v.model_name)
+    row("Version", v.version)
+    row("Status", v.status.value)
+    row("Created", v.created_at)
+    row("Registered by", v.registered_by)
+    row("Commit", v.commit)
+    row("Parent", v.parent_version)
+    row("Base model", v.base_model)
+    since = f" (since {v.deployed_at})" if v.deployed_at else ""
+    row("Deployed", ", ".join(v.environments) + since if v.deployed else None)
+    if v.training:
+        for key, value in v.training.to_dict().items():
+            if key != "base_model":
+                row(f"training.{key}", value)
+    for key, value in v.evaluation_scores.flat().items():
+        row(f"score.{key}", value)
+    for f in v.files:
+        size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
+        count = f" in {plural(len(f.contents), 'file')}" if f.contents else ""
+        where = ", stored" if f.stored else (", not stored" if f.sha256 else "")
+        extra = f" ({size_note.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
+        row(f"file.{f.role}", f.path + extra)
+    row("Training data", v.training_data_sources)
+    row("Code commit", v.git_commit)
+    row("Training repo", v.extra.get("training_repo"))
+    row("Tags", v.tags)
+    row("Notes", v.notes)
+    return table
+
+
+def history_table(events: list["Event"]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    envs = [e.environment or "-" for e in events]
+    for col in ("When (UTC)", "Event", "Version", "Env", "Who", "Details"):
+        table.add_column(col, no_wrap=col in ("When (UTC)", "Event", "Version"), overflow="fold",
+                         min_width=max([3, *map(len, envs)]) if col == "Env" else None)
+    for e in events:
+        details = "; ".join(f"{k}={fmt(v)}" for k, v in e.details.items() if v not in (None, ""))
+        table.add_row(
+            _utc(e.timestamp), e.kind, e.version or "-", e.environment or "-",
+            e.actor.split(" <")[0], details,
+        )
+    return table
+
+
+def _utc(ts: str) -> str:
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(ts)
+    except ValueError:
+        return ts
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+
+def verify_table(report: "VerifyReport") -> Table:
+    """One row per object checked; the problems themselves are listed by verify_problems."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("Check", "Object", "Signature", "Signer", "Result"):
+        table.add_column(col, no_wrap=col in ("Check", "Signature", "Result"),
+                         overflow="fold")
+    for c in report.checks:
+        if c.signed is None:
+            signature = "-"
+        elif not c.signed:
+            signature = "unsigned"
+        else:
+            signature = "bad" if any("signature not valid" in p for p in c.problems) else "good"
+        result = "FAILED" if c.problems else ("skipped" if c.skipped else "ok")
+        table.add_row(
+            c.kind, c.subject, signature, c.signer or c.key or "-", result,
+            style="red" if c.problems else ("dim" if c.skipped else None),
+        )
+    return table
+
+
+def verify_problems(report: "VerifyReport") -> list[str]:
+    """'<object>: <problem>' per problem, and why skipped objects were skipped."""
+    lines = [f"{c.subject}: {p}" for c in report.checks for p in c.problems]
+    lines += [f"{c.subject}: skipped ({c.skipped})" for c in report.checks if c.skipped]
+    return lines
+
+
+def settled_lines(settled: list, remote: str, taken_in: bool) -> list[str]:
+    """One line per earlier push of unknown outcome that pull/push asked the remote about (sync.Settled)."""
+    out = []
+    here = "now here too" if taken_in else "'gitreg pull' or the next write takes it in"
+    for s in settled:
+        r = s.record
+        what = f"{r.kind} of {', '.join(sorted(r.models))} ({r.created_at})"
+        out.append(clean(f"  earlier  {what}: " + (f"had reached {remote}, {here}" if s.published
+                                                    else f"had not reached {remote}; write it again"),
+                         one_line=True))
+    return out

@@ -1,0 +1,139 @@
+"""The one place where text meets the terminal.
+
+Everything gitreg prints may come from a registry that anyone with push access
+wrote: model names, tags, notes, paths, error messages naming them. Such text is
+never parsed as rich markup or emoji codes, and its control characters are shown
+visibly (ESC as `\\x1b`) instead of being sent to the terminal, where they could
+recolour, retitle or clear it. gitreg's own styling is the only escape code it
+writes, and none at all under NO_COLOR or TERM=dumb.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from typing import IO, TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# C0 controls but tab and newline, DEL, C1 controls, bidirectional overrides and isolates
+# (they reorder what is shown: "Trojan Source"), lone surrogates.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_ONE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+# Our own SGR codes that end a line after padding spaces: the spaces go, the codes stay.
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)(?=\n)")
+
+
+def _escape(match: "re.Match[str]") -> str:
+    ch = match.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: Any, *, one_line: bool = False) -> str:
+    """`text` as str with every control character made visible (`\\x1b`, `\\u202e`)."""
+    s = text if isinstance(text, str) else str(text)
+    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
+    return pattern.sub(_escape, s) if pattern.search(s) else s
+
+
+def json_safe(doc: str) -> str:
+    """A JSON document with the characters JSON leaves raw written as \\uXXXX (still the same JSON)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
+
+
+def colour_allowed() -> bool:
+    """NO_COLOR (any non-empty value, no-color.org) and TERM=dumb turn every escape code off."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def plain(stream: IO[str]) -> bool:
+    """Whether `stream` gets text without any escape code: not a terminal, or colour is off."""
+    return not _isatty(stream) or not colour_allowed()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Trimmed:
+    """A file that drops the padding spaces rich leaves at the end of table lines."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, data: str) -> int:
+        return self._stream.write(_TRAILING.sub(r"\1", data))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return _isatty(self._stream)
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> Optional[str]:
+        return getattr(self._stream, "encoding", None)
+
+
+def console(stream: IO[str]) -> "Console":
+    """A rich Console on `stream` that renders every str as plain escaped text.
+
+    Width: the terminal's; through a pipe $COLUMNS, else 120 (lines are not padded).
+    """
+    tty = _isatty(stream)
+    width = None if tty else _columns(120)
+    return _safe_console_class()(
+        file=_Trimmed(stream), width=width, highlight=False, soft_wrap=False, markup=False, emoji=False,
+        color_system="auto" if tty and colour_allowed() else None,
+        force_terminal=tty, no_color=not colour_allowed(),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _safe_console_class() -> type:
+    """rich's Console, with every str it renders (printed or in a table cell) made safe first."""
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            kwargs.update(markup=False, emoji=False, highlight=False)
+            return super().render_str(clean(text), **kwargs)
+
+    return SafeConsole
+
+
+def _columns(default: int) -> int:
+    try:
+        return max(20, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return default
+
+
+def size(n: Optional[int]) -> str:
+    """Bytes in git's units: 512 B, 1.5 KiB, 3.2 GiB."""
+    from gitreg.core.units import human_size
+
+    return "-" if n is None else human_size(n)
+
+
+def plural(n: int, noun: str, nouns: Optional[str] = None) -> str:
+    """`1 ref`, `2 refs`."""
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def write(line: str, stream: Optional[IO[str]] = None) -> None:
+    """One line of untrusted plain text (newlines inside are kept, controls escaped)."""
+    (stream or sys.stdout).write(clean(line) + "\n")

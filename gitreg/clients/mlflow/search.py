@@ -1,0 +1,81 @@
+"""MLflow's own search semantics (its filter parser, sort keys and page tokens), plus
+`metrics.<name> <op> <number>` clauses on model versions, which MLflow's registry lacks.
+
+The metric clauses are split off here and rewritten as one query of gitreg's own
+language (gitreg/features/query/, docs/query.md), which `registry.search` evaluates; the rest of
+the filter goes to mlflow.utils.search_utils unchanged.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional, Sequence
+
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlflow.store.entities.paged_list import PagedList
+from mlflow.utils.search_utils import SearchUtils
+
+_METRIC = re.compile(
+    r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
+    r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
+)
+
+
+def _and_parts(filter_string: str) -> list[str]:
+    """Split on AND outside quotes and backticks (MLflow filters only join with AND)."""
+    parts, start, quote, i = [], 0, None, 0
+    text = filter_string
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif text[i:i + 3].upper() == "AND" and (i == 0 or text[i - 1].isspace()) \
+                and (i + 3 == len(text) or text[i + 3].isspace()):
+            parts.append(text[start:i])
+            start = i + 3
+            i += 3
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def metric_clauses(filter_string: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(the filter MLflow's parser gets, the gitreg query of its metric clauses, joined with and)."""
+    if not filter_string or "metric" not in filter_string:
+        return filter_string, None
+    rest, clauses = [], []
+    for part in _and_parts(filter_string):
+        match = _METRIC.match(part)
+        if match:
+            name = match.group("q") or match.group("n")
+            quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            clauses.append(f"{quoted} {match.group('op')} {match.group('v')}")
+        else:
+            rest.append(part.strip())
+    return " AND ".join(rest) or None, " and ".join(clauses) or None
+
+
+def check_max_results(max_results: Any, threshold: int) -> int:
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
+        raise MlflowException(
+            f"Invalid value for max_results. It must be a positive integer, but got {max_results}",
+            INVALID_PARAMETER_VALUE,
+        )
+    if max_results > threshold:
+        raise MlflowException(
+            f"Invalid value for request parameter max_results. It must be at most {threshold}, "
+            f"but got value {max_results}",
+            INVALID_PARAMETER_VALUE,
+        )
+    return max_results
+
+
+def page(items: Sequence[Any], max_results: int, page_token: Optional[str]) -> PagedList:
+    """One page of sorted results with MLflow's own offset tokens."""
+    start = SearchUtils.parse_start_offset_from_page_token(page_token)
+    end = start + max_results
+    token = SearchUtils.create_page_token(end) if end < len(items) else None
+    return PagedList(list(items[start:end]), token)

@@ -1,0 +1,301 @@
+"""GitregStore: MLflow's AbstractStore on a gitreg registry, through the facade only.
+
+MLflow's tracking server calls one store object from many threads; pygit2 objects are
+not shared between threads, so each thread gets its own ModelRegistry. Every write is a
+gitreg write (compare-and-swap on refs, version numbers claimed exclusively).
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Optional
+
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED
+from mlflow.exceptions import MlflowException
+from mlflow.prompt.registry_utils import add_prompt_filter_string
+from mlflow.protos.databricks_pb2 import BAD_REQUEST, NOT_IMPLEMENTED
+from mlflow.store.entities.paged_list import PagedList
+from mlflow.store.model_registry import (
+    SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
+    SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
+)
+from mlflow.store.model_registry.abstract_store import AbstractStore
+from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
+
+from gitreg import GitregError, ModelRegistry
+from gitreg import ModelVersion as GitregVersion
+from gitreg.clients.mlflow import files, mapping, search
+from gitreg.clients.mlflow.errors import not_found, refused, translated
+from gitreg.clients.mlflow.mapping import MLFLOW_KEY, STAGE_ENVIRONMENTS, ModelView
+from gitreg.clients.mlflow.uri import registry_path
+
+_log = logging.getLogger(__name__)
+_DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+
+
+class GitregStore(AbstractStore):
+    """`gitreg:///path/to/registry.git` (or `gitreg://`, the default registry)."""
+
+    def __init__(self, store_uri: Optional[str] = None, tracking_uri: Optional[str] = None) -> None:
+        super().__init__(store_uri, tracking_uri)
+        self.store_uri = store_uri
+        self.tracking_uri = tracking_uri
+        self.path = registry_path(store_uri)
+        self._threads = threading.local()
+        self._links_lock = threading.Lock()
+        self._links: Optional[Path] = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        for key in ("_threads", "_links_lock", "_links"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._threads = threading.local()
+        self._links_lock = threading.Lock()
+        self._links = None
+
+    # -- plumbing -----------------------------------------------------------------------
+    @property
+    def registry(self) -> ModelRegistry:
+        """This thread's registry object (pygit2 repositories are not shared across threads)."""
+        registry = getattr(self._threads, "registry", None)
+        if registry is None:
+            registry = self._threads.registry = ModelRegistry(self.path)
+        return registry
+
+    def _view(self, name: str, *, write: bool = False) -> ModelView:
+        with translated():
+            view = ModelView.load(self.registry, name)
+        if write and view.unnumbered:
+            raise MlflowException(
+                f"registered model {name!r} is read-only through MLflow: its versions "
+                f"{', '.join(view.unnumbered[:5])} are not MLflow version numbers (v<int>); "
+                "change it with gitreg",
+                BAD_REQUEST,
+            )
+        return view
+
+    def _version(self, name: str, version: Any, *, write: bool = False) -> tuple[ModelView, GitregVersion]:
+        wanted = mapping.gitreg_version(version)
+        view = self._view(name, write=write)
+        found = view.find(wanted)
+        if found is None:
+            raise not_found(f"Model Version (name={name}, version={version})")
+        return view, found
+
+    def _views(self) -> list[ModelView]:
+        """Every readable model; one that cannot be read is logged and skipped."""
+        views = []
+        with translated():
+            names = self.registry.list_models()
+        for name in names:
+            try:
+                views.append(ModelView.load(self.registry, name))
+            except GitregError as exc:
+                _log.warning("gitreg: skipping model %r: %s", name, exc)
+        return views
+
+    def _model_version(self, name: str, version: str) -> ModelVersion:
+        """The MLflow entity of a version just written (read back whole)."""
+        view = self._view(name)
+        return mapping.model_version(view, view.find(version))
+
+    # -- registered models ----------------------------------------------------------------
+    def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
+        with translated():
+            self.registry.create_model(
+                name, description=description or "",
+                tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
+            )
+        return mapping.registered_model(self._view(name))
+
+    def update_registered_model(self, name, description, deployment_job_id=None):
+        self._view(name, write=True)
+        with translated():
+            self.registry.update_metadata(name, description=description or "")
+        return mapping.registered_model(self._view(name))
+
+    def rename_registered_model(self, name, new_name):
+        raise refused("Renaming a registered model",
+                      f"Register new versions under {new_name!r}; {name!r} and its history stay.")
+
+    def delete_registered_model(self, name):
+        raise refused("Deleting a registered model",
+                      "Archive its versions (stage Archived) and delete its aliases instead.")
+
+    def search_registered_models(self, filter_string=None, max_results=None, order_by=None, page_token=None):
+        search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
+        models = [mapping.registered_model(view) for view in self._views()]
+        models = SearchModelUtils.filter(models, add_prompt_filter_string(filter_string, is_prompt=False))
+        return search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
+
+    def get_registered_model(self, name):
+        return mapping.registered_model(self._view(name))
+
+    def get_latest_versions(self, name, stages=None):
+        view = self._view(name)
+        return [mapping.model_version(view, v) for v in view.latest(mapping.stages(stages))]
+
+    def set_registered_model_tag(self, name, tag):
+        view = self._view(name, write=True)
+        text = mapping.tag_text(tag.key, tag.value)
+        with translated():
+            self.registry.update_metadata(
+                name, add_tags=[text], remove_tags=mapping.tags_with_key(view.metadata.tags, tag.key))
+
+    def delete_registered_model_tag(self, name, key):
+        view = self._view(name, write=True)
+        present = mapping.tags_with_key(view.metadata.tags, key)
+        if present:
+            with translated():
+                self.registry.update_metadata(name, remove_tags=present)
+
+    # -- model versions -------------------------------------------------------------------
+    def create_model_version(self, name, source, run_id=None, tags=None, run_link=None, description=None,
+                             local_model_path=None, model_id=None):
+        self._view(name, write=True)
+        keys = {"source": source, "run_id": run_id, "run_link": run_link, "model_id": model_id}
+        local = _local_dir(source) or _local_dir(local_model_path)
+        with translated():
+            created = self.registry.register_model(
+                name, checkpoint_path=None if local is None else str(local), notes=description or "",
+                tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
+                extra_keys={MLFLOW_KEY: {k: str(v) for k, v in keys.items() if v}},  # REST sends ""
+            )
+        return self._model_version(name, created.version)
+
+    def update_model_version(self, name, version, description):
+        _, found = self._version(name, version, write=True)
+        with translated():
+            self.registry.update_notes(name, found.version, description or "")
+        return self._model_version(name, found.version)
+
+    def transition_model_version_stage(self, name, version, stage, archive_existing_versions=False):
+        """Production/Staging deploy to environment production/staging; Archived undeploys
+        from those and sets status archived; None undeploys and restores a retired status."""
+        wanted = mapping.stages([stage]).pop()
+        view, found = self._version(name, version, write=True)
+        registry, reason = self.registry, f"MLflow stage {wanted}"
+        with translated():
+            if wanted in STAGE_ENVIRONMENTS:
+                env = STAGE_ENVIRONMENTS[wanted]
+                replaced = view.aliases.get(env)
+                registry.deploy(name, found.version, environment=env, reason=reason, new_environment=True)
+                if archive_existing_versions and replaced not in (None, found.version):
+                    _archive_if_undeployed(registry, name, replaced)
+            else:
+                for env in STAGE_ENVIRONMENTS.values():
+                    if view.aliases.get(env) == found.version:
+                        registry.undeploy(name, found.version, environment=env, reason=reason)
+                if wanted == STAGE_ARCHIVED:
+                    registry.set_status(name, found.version, "archived")
+                elif found.status in mapping.RETIRED:
+                    registry.set_status(name, found.version, "completed")
+        return self._model_version(name, found.version)
+
+    def delete_model_version(self, name, version):
+        raise refused("Deleting a model version",
+                      "Transition it to the Archived stage (gitreg status archived) instead.")
+
+    def get_model_version(self, name, version):
+        view, found = self._version(name, version)
+        return mapping.model_version(view, found)
+
+    def get_model_version_download_uri(self, name, version):
+        _, found = self._version(name, version)
+        source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
+        return files.download_uri(self.registry, found, source, self._links_root())
+
+    def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
+        search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
+        mlflow_filter, metric_query = search.metric_clauses(filter_string)
+        matched = None
+        if metric_query:  # gitreg's query language evaluates the metric clauses
+            with translated():
+                matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
+        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions
+                    if matched is None or (view.name, v.version) in matched]
+        versions = SearchModelVersionUtils.filter(versions, add_prompt_filter_string(mlflow_filter, is_prompt=False))
+        ordered = SearchModelVersionUtils.sort(versions, order_by or _DEFAULT_VERSION_ORDER)
+        return search.page(ordered, max_results, page_token)
+
+    def set_model_version_tag(self, name, version, tag):
+        _, found = self._version(name, version, write=True)
+        text = mapping.tag_text(tag.key, tag.value)
+        with translated():
+            self.registry.change_tags(name, found.version, add=[text],
+                                      remove=mapping.tags_with_key(found.tags, tag.key))
+
+    def delete_model_version_tag(self, name, version, key):
+        _, found = self._version(name, version, write=True)
+        present = mapping.tags_with_key(found.tags, key)
+        if present:
+            with translated():
+                self.registry.change_tags(name, found.version, remove=present)
+
+    # -- aliases = environments -------------------------------------------------------------
+    def set_registered_model_alias(self, name, alias, version):
+        _, found = self._version(name, version, write=True)
+        with translated():
+            self.registry.deploy(name, found.version, environment=alias, reason="MLflow alias", new_environment=True)
+
+    def delete_registered_model_alias(self, name, alias):
+        view = self._view(name, write=True)
+        if alias in view.aliases:
+            with translated():
+                self.registry.undeploy(name, environment=alias, reason="MLflow alias deleted")
+
+    def get_model_version_by_alias(self, name, alias):
+        view = self._view(name)
+        found = view.find(view.aliases.get(alias, ""))
+        if found is None:
+            raise not_found(f"Registered model alias {alias} (model {name})")
+        return mapping.model_version(view, found)
+
+    # -- webhooks: not kept in a git registry (the server asks for them on every write) -----
+    def list_webhooks(self, max_results=None, page_token=None):
+        return PagedList([], None)
+
+    def list_webhooks_by_event(self, event, max_results=None, page_token=None):
+        return PagedList([], None)
+
+    def create_webhook(self, *args, **kwargs):
+        raise MlflowException("webhooks are not kept in a gitreg registry; use git hooks on the "
+                              "registry or a CI job on its remote", NOT_IMPLEMENTED)
+
+    def _links_root(self) -> Path:
+        """A private directory (0700) for the per-version download directories (files.download_uri)."""
+        with self._links_lock:
+            if self._links is None:
+                self._links = Path(tempfile.mkdtemp(prefix="gitreg-mlflow-"))
+                atexit.register(shutil.rmtree, self._links, True)
+            return self._links
+
+
+def _archive_if_undeployed(registry: ModelRegistry, name: str, version: str) -> None:
+    """archive_existing_versions: the replaced version, unless another environment runs it."""
+    if not [env for env, v in registry.deployments(name).items() if v == version]:
+        registry.set_status(name, version, "archived")
+
+
+def _local_dir(location: Optional[str]) -> Optional[Path]:
+    """A source that is a local path (or file:// URI) that exists, made absolute."""
+    if not location:
+        return None
+    if location.startswith("file://"):
+        location = location[len("file://"):]
+    elif "://" in location or location.startswith(("runs:", "models:")):
+        return None
+    path = Path(location).expanduser()
+    return path.resolve() if path.exists() else None
+
+
+__all__ = ["GitregStore"]

@@ -1,0 +1,61 @@
+"""`gitreg web serve`: the same pages, live, through werkzeug (a WSGI stack, not a hand-made parser).
+
+Read-only: GET and HEAD only. Each request opens the registry afresh, so a version
+registered or deployed a second ago is on the next page load. Bound to 127.0.0.1
+unless told otherwise; every response forbids scripts and fetches from elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from typing import Iterable
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from gitreg.api.registry import ModelRegistry
+from gitreg.clients.web import pages, site
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class WebApp:
+    """The WSGI application: one fresh catalog per request, no writes."""
+
+    def __init__(self, registry_path: str | os.PathLike[str] | None) -> None:
+        self.registry_path = registry_path
+        self.env = site.environment()
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.method not in ("GET", "HEAD"):
+            response = Response("read-only: GET and HEAD only\n", status=405, headers={"Allow": "GET, HEAD"},
+                                content_type="text/plain; charset=utf-8")
+        else:
+            catalog = pages.Catalog(ModelRegistry(self.registry_path, offline=True))
+            args = {k: v for k, v in request.args.items() if k in ("a", "b")}
+            rendered = site.Site(catalog, self.env, served=True).render(request.path, args)
+            response = Response(rendered.body, status=rendered.status, content_type=rendered.content_type)
+        response.headers.update(SECURITY_HEADERS)
+        return response(environ, start_response)
+
+
+def server(registry_path: str | os.PathLike[str] | None, host: str = "127.0.0.1", port: int = 8765) -> BaseWSGIServer:
+    """A threaded werkzeug server for the registry (call serve_forever(); port 0 picks a free one).
+
+    The socket is bound here, so a port in use is an OSError for the caller to report
+    (werkzeug's own bind prints advice and exits the process).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family)
+    try:
+        httpd = make_server(host, sock.getsockname()[1], WebApp(registry_path), threaded=True, fd=sock.fileno())
+    finally:
+        sock.close()  # werkzeug holds its own duplicate of the descriptor
+    return httpd

@@ -1,0 +1,113 @@
+"""Inline SVG made by gitreg: a metric across versions and a lineage graph. No scripts, no fetches.
+
+Every label is escaped (and cleaned of control characters); every point and edge
+carries a <title> (a tooltip and what a screen reader says) and data- attributes
+naming its versions, which is what the browser tests count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from markupsafe import Markup, escape
+
+from gitreg.clients.web.text import clean, number
+
+CHART_W, CHART_H, PAD = 720, 220, 44
+
+
+def _e(text: str) -> str:
+    """Escaped text for SVG built with f-strings (Markup.format is ten times slower per point)."""
+    return str(escape(clean(text, 200)))
+
+
+def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Markup:
+    """One point per (version, value, href) in order, joined by a line; axes show the value range."""
+    if not points:
+        return Markup("")
+    values = [v for _, v, _ in points]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    step = (CHART_W - 2 * PAD) / max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return PAD + i * step, CHART_H - PAD - (v - lo) / span * (CHART_H - 2 * PAD)
+
+    coords = [xy(i, v) for i, (_, v, _) in enumerate(points)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    out = [(
+        '<svg class="chart" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'xmlns="http://www.w3.org/2000/svg" aria-labelledby="t-{id}"><title id="t-{id}">{m} across '
+        '{n} versions</title>'
+        '<line class="axis" x1="{p}" y1="{b}" x2="{r}" y2="{b}"/><line class="axis" x1="{p}" y1="{p2}" '
+        'x2="{p}" y2="{b}"/><text x="4" y="{p2}">{hi}</text><text x="4" y="{b}">{lo}</text>'
+        '<text x="{p}" y="{h}">{first}</text><text x="{r}" y="{h}" text-anchor="end">{last}</text>'
+        '<polyline class="series" points="{line}"/>'
+    ).format(w=CHART_W, h=CHART_H - 8, id=_e(metric), m=_e(metric), n=len(points), p=PAD, p2=PAD - 10,
+             b=CHART_H - PAD, r=CHART_W - PAD, hi=number(hi), lo=number(lo), first=_e(points[0][0]),
+             last=_e(points[-1][0]), line=line)]
+    for (version, value, href), (x, y) in zip(points, coords):
+        v = _e(version)
+        out.append(f'<a href="{_e(href)}"><circle class="point" data-version="{v}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                   f'<title>{v}: {number(value)}</title></circle></a>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+@dataclass
+class Node:
+    key: str  # 'v3' for this model's versions, 'other:v2' for another model's
+    label: str
+    href: Optional[str]
+    external: bool = False
+
+
+ROW, LANE, MAX_LANES, LEFT = 24, 18, 8, 16
+
+
+def lineage_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str]]) -> Markup:
+    """Nodes top to bottom in the given order; an edge (parent, child) is a path parent -> child.
+
+    A child takes its parent's lane when it is the parent's first child, else the next
+    lane (a branch), so a straight chain is a straight line; at most MAX_LANES lanes.
+    """
+    row = {n.key: i for i, n in enumerate(nodes)}
+    lane: dict[str, int] = {}
+    used_children: set[str] = set()
+    parent_of = {child: parent for parent, child in edges}
+    for n in nodes:
+        parent = parent_of.get(n.key)
+        if parent is None or parent not in lane:
+            lane[n.key] = 0
+        elif parent not in used_children:
+            lane[n.key] = lane[parent]
+            used_children.add(parent)
+        else:
+            lane[n.key] = min(lane[parent] + 1, MAX_LANES - 1)
+    height = ROW * len(nodes) + ROW
+    width = LEFT + LANE * MAX_LANES + 260
+
+    def at(key: str) -> tuple[int, int]:
+        return LEFT + lane[key] * LANE, ROW * row[key] + ROW // 2 + 4
+
+    out = [(
+        '<svg class="lineage" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'xmlns="http://www.w3.org/2000/svg" aria-label="lineage graph: {n} versions, {e} edges">'
+    ).format(w=width, h=height, n=len(nodes), e=len(edges))]
+    for parent, child in edges:
+        if parent not in row or child not in row:
+            continue
+        (x1, y1), (x2, y2) = at(parent), at(child)
+        p, c = _e(parent), _e(child)
+        out.append(f'<path class="edge" data-parent="{p}" data-child="{c}" '
+                   f'd="M{x1},{y1} C{x1},{(y1 + y2) // 2} {x2},{(y1 + y2) // 2} {x2},{y2}">'
+                   f'<title>{c} trained from {p}</title></path>')
+    text_x = LEFT + LANE * MAX_LANES
+    for n in nodes:
+        x, y = at(n.key)
+        label = _e(n.label)
+        node = (f'<circle class="node{" external" if n.external else ""}" data-key="{_e(n.key)}" cx="{x}" cy="{y}" '
+                f'r="5"><title>{label}</title></circle><text x="{text_x}" y="{y + 4}">{label}</text>')
+        out.append(f'<a href="{_e(n.href)}">{node}</a>' if n.href else node)
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -1,0 +1,122 @@
+"""Name grammar of DESIGN.md, natural version ordering and auto-increment."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from gitreg.core.errors import InvalidNameError
+
+MAX_NAME_LENGTH = 100
+DEFAULT_ENVIRONMENT = "production"
+
+_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_VERSION_RE = re.compile(r"v[0-9][A-Za-z0-9._-]*")
+_TOKEN_RE = re.compile(r"\d+|\D+")
+_LEADING_INTS_RE = re.compile(r"^v(\d+)", re.MULTILINE)
+
+
+def _check_common(kind: str, name: object, pattern: re.Pattern[str], grammar: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise InvalidNameError(f"{kind} name must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidNameError(
+            f"{kind} name {name[:20]!r}... is {len(name)} characters; at most {MAX_NAME_LENGTH} allowed"
+        )
+    if not pattern.fullmatch(name):
+        raise InvalidNameError(f"invalid {kind} name {name!r}: must match {grammar}")
+    if ".." in name:
+        raise InvalidNameError(f"invalid {kind} name {name!r}: must not contain '..'")
+    if name.endswith(".lock"):
+        raise InvalidNameError(f"invalid {kind} name {name!r}: must not end in '.lock'")
+    if name.endswith("."):
+        raise InvalidNameError(f"invalid {kind} name {name!r}: must not end in '.'")
+    return name
+
+
+# DESIGN.md 'Names': refused as model and environment names. `HEAD` is what git refuses as
+# a branch; `master`/`main` are ordinary branch names to git and stay allowed.
+RESERVED = ("HEAD", "latest")
+
+
+def _not_reserved(kind: str, name: str) -> str:
+    if name in RESERVED:
+        raise InvalidNameError(f"invalid {kind} name {name!r}: reserved ({', '.join(RESERVED)})")
+    return name
+
+
+def check_model_name(name: object) -> str:
+    return _not_reserved("model", _check_common("model", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
+
+
+def check_version_name(name: object) -> str:
+    return _check_common("version", name, _VERSION_RE, "v<digit>[A-Za-z0-9._-]* (e.g. v1, v2.1, v3-rc1)")
+
+
+# The whole of check_version_name's grammar as one regex, for filtering many names fast.
+_VERSION_OK = re.compile(r"(?!.*\.\.)(?!.*\.lock\Z)v[0-9][A-Za-z0-9._-]{0,%d}(?<!\.)\Z" % (MAX_NAME_LENGTH - 2))
+
+
+def is_version_name(name: str) -> bool:
+    """True exactly when check_version_name(name) would accept it (tested against it)."""
+    return _VERSION_OK.match(name) is not None
+
+
+def check_environment_name(name: object) -> str:
+    return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
+
+
+_ROLE_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def check_role(name: object) -> str:
+    """A file role (lora, gguf, tokenizer, ...): the model-name grammar in lower case."""
+    return _check_common("file role", name, _ROLE_RE, "[a-z0-9][a-z0-9._-]* (lower case)")
+
+
+def check_remote_name(name: object) -> str:
+    """Remote names follow the model-name grammar: they become config keys and ref paths."""
+    return _check_common("remote", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def version_key(version: str) -> tuple:
+    """Natural order: v2 < v2.1 < v2b < v3 < v10.
+
+    Versions alternate text and digit runs from the same start ("v", digits), so
+    tokens at the same position always have the same type; the raw string breaks
+    ties such as v01 / v1.
+    """
+    tokens = tuple(int(t) if t.isdigit() else t for t in _TOKEN_RE.findall(version))
+    return (tokens, version)
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    return sorted(versions, key=version_key)
+
+
+def next_version(existing: Iterable[str]) -> str:
+    """v{N+1} where N is the highest leading integer in use; v1 for none."""
+    # one C-speed pass over all names (a model may hold many thousands)
+    found = _LEADING_INTS_RE.findall("\n".join(v for v in existing if isinstance(v, str) and "\n" not in v))
+    return f"v{max(map(int, found), default=0) + 1}"
+
+
+def split_qualified(ref: str, default_model: str) -> tuple[str, str]:
+    """'v1' -> (default_model, 'v1'); 'other:v3' -> ('other', 'v3'), both validated."""
+    if not isinstance(ref, str):
+        raise InvalidNameError(f"parent version must be a string like 'v1' or 'model:v1', got {ref!r}")
+    if ":" in ref:
+        model, _, version = ref.partition(":")
+        return check_model_name(model), check_version_name(version)
+    return check_model_name(default_model), check_version_name(ref)
+
+
+def qualify(model: str, version: str, relative_to: str | None = None) -> str:
+    """The short form for the same model, 'model:version' otherwise."""
+    return version if model == relative_to else f"{model}:{version}"
+
+
+def relative(parent: object, model: str) -> object:
+    """'majora:v1' seen from majora is 'v1'; anything else is returned as it is."""
+    if isinstance(parent, str) and parent.startswith(f"{model}:"):
+        return parent[len(model) + 1:]
+    return parent

@@ -1,0 +1,237 @@
+"""Record types returned by the API (the seed registry's shapes)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+
+class VersionStatus(str, Enum):
+    DRAFT = "draft"
+    TRAINING = "training"
+    COMPLETED = "completed"
+    DEPLOYED = "deployed"
+    DEPRECATED = "deprecated"
+    ARCHIVED = "archived"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+REGISTRATION_STATUSES = ("draft", "training", "completed")
+SETTABLE_STATUSES = ("draft", "training", "completed", "deprecated", "archived")
+RETIRED_STATUSES = (VersionStatus.DEPRECATED, VersionStatus.ARCHIVED)
+
+TRAINING_FIELDS = (
+    "framework", "base_model", "samples", "epochs", "batch_size", "learning_rate",
+    "duration_hours", "cost_usd", "hardware",
+)
+METRIC_FIELDS = (
+    "accuracy", "f1_score", "perplexity", "bleu", "rouge",
+    "inference_speed_tokens_per_sec", "memory_mb", "latency_ms",
+)
+ROUGE_FIELDS = ("rouge1", "rouge2", "rougeL")
+FILE_ROLES = ("lora", "gguf", "checkpoint", "config", "other")
+
+
+@dataclass
+class TrainingInfo:
+    framework: Optional[str] = None
+    base_model: Optional[str] = None
+    samples: Optional[int] = None
+    epochs: Optional[int] = None
+    batch_size: Optional[int] = None
+    learning_rate: Optional[float] = None
+    duration_hours: Optional[float] = None
+    cost_usd: Optional[float] = None
+    hardware: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class EvaluationScores:
+    accuracy: Optional[float] = None
+    f1_score: Optional[float] = None
+    perplexity: Optional[float] = None
+    bleu: Optional[float] = None
+    rouge: Optional[dict[str, float]] = None
+    inference_speed_tokens_per_sec: Optional[float] = None
+    memory_mb: Optional[float] = None
+    latency_ms: Optional[float] = None
+    custom_metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def flat(self) -> dict[str, float]:
+        """Every metric that has a value, rouge parts as rouge.<part>."""
+        out: dict[str, float] = {}
+        for name in METRIC_FIELDS:
+            value = getattr(self, name)
+            if name == "rouge":
+                for part, v in (value or {}).items():
+                    out[f"rouge.{part}"] = v
+            elif value is not None:
+                out[name] = value
+        out.update(self.custom_metrics)
+        return out
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    """One regular file inside a directory artifact (manifest `contents:`)."""
+    path: str  # relative, '/'-separated
+    sha256: str
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "size_bytes": self.size_bytes}
+
+
+@dataclass
+class ArtifactFile:
+    role: str
+    path: str
+    sha256: Optional[str] = None
+    size_bytes: Optional[int] = None
+    contents: Optional[list[ContentFile]] = None  # a directory: each regular file, sorted by path
+    stored: Optional[str] = None  # "lfs" when the bytes are in the registry's LFS store
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"role": self.role, "path": self.path}
+        if self.sha256 is not None:
+            d["sha256"] = self.sha256
+        if self.size_bytes is not None:
+            d["size_bytes"] = self.size_bytes
+        if self.contents is not None:
+            d["contents"] = [c.to_dict() for c in self.contents]
+        if self.stored is not None:
+            d["stored"] = self.stored
+        return d
+
+
+@dataclass
+class ModelVersion:
+    model_name: str
+    version: str
+    created_at: str
+    status: VersionStatus
+    registered_status: VersionStatus = VersionStatus.COMPLETED
+    deployed: bool = False
+    deployed_at: Optional[str] = None
+    environments: list[str] = field(default_factory=list)
+    base_model: Optional[str] = None
+    training: Optional[TrainingInfo] = None
+    evaluation_scores: EvaluationScores = field(default_factory=EvaluationScores)
+    files: list[ArtifactFile] = field(default_factory=list)
+    lora_path: Optional[str] = None
+    gguf_path: Optional[str] = None
+    checkpoint_path: Optional[str] = None
+    config_path: Optional[str] = None
+    parent_version: Optional[str] = None
+    training_data_sources: list[str] = field(default_factory=list)
+    git_commit: Optional[str] = None
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+    commit: str = ""
+    registered_by: Optional[str] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
+
+    @property
+    def card(self) -> Any:
+        """The model card (gitreg.model.cards.ModelCard: text, front matter) or None; read when first asked."""
+        if callable(self._card):
+            self._card = self._card() or False
+        return self._card or None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The seed's JSON record shape, plus gitreg's additions."""
+        return {
+            "model_name": self.model_name,
+            "version": self.version,
+            "created_at": self.created_at,
+            "status": self.status.value,
+            "lora_path": self.lora_path,
+            "gguf_path": self.gguf_path,
+            "checkpoint_path": self.checkpoint_path,
+            "config_path": self.config_path,
+            "training": self.training.to_dict() if self.training else None,
+            "evaluation_scores": self.evaluation_scores.to_dict(),
+            "deployed": self.deployed,
+            "deployed_at": self.deployed_at,
+            "environments": list(self.environments),
+            "parent_version": self.parent_version,
+            "base_model": self.base_model,
+            "training_data_sources": list(self.training_data_sources),
+            "git_commit": self.git_commit,
+            "tags": list(self.tags),
+            "notes": self.notes,
+            "files": [f.to_dict() for f in self.files],
+            "commit": self.commit,
+            "registered_by": self.registered_by,
+        }
+
+
+@dataclass
+class ModelMetadata:
+    model_name: str
+    created_at: str
+    description: str = ""
+    owner: str = ""
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Deployment:
+    """One deployment commit: what an environment runs from then on."""
+    environment: str
+    model_name: str
+    version: Optional[str]
+    action: str
+    previous_version: Optional[str]
+    deployed_by: str
+    deployed_at: str
+    reason: str
+    commit: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Event:
+    """One entry of a model's history, read back from git."""
+    timestamp: str
+    kind: str
+    model_name: str
+    version: Optional[str]
+    actor: str
+    details: dict[str, Any] = field(default_factory=dict)
+    environment: Optional[str] = None
+    commit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """What a signature block says about itself: not a verification (`gitreg verify` is)."""
+
+    kind: str  # "ssh", "openpgp", "x509" (from the block's header) or "unknown"
+    key: Optional[str] = None  # as recorded in the block: SHA256:... (ssh), issuer (openpgp); else None
+
+
+@dataclass(frozen=True)
+class VersionSignature:
+    """Whether a version's tag and its commit carry signatures (None: unsigned), unverified."""
+
+    tag: Optional[SignatureBlock]
+    commit: Optional[SignatureBlock]

@@ -1,0 +1,200 @@
+"""Validation of metric values and training parameters, before anything is written."""
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import sys
+from typing import Any, Mapping, Optional
+
+from gitreg.core.errors import InvalidValueError
+from gitreg.core.records import METRIC_FIELDS, ROUGE_FIELDS
+
+_NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/@,:+")
+MAX_NESTING = 8  # nested metric mappings flattened with '/' (DESIGN.md 'Names')
+
+# Metrics that are fractions by definition: a value outside [0, 1] is a mistake (a
+# percentage, a loss), refused before it is written. BLEU is not here: sacrebleu reports 0-100.
+BOUNDED_METRICS = {"accuracy": (0.0, 1.0), "f1_score": (0.0, 1.0),
+                   "rouge1": (0.0, 1.0), "rouge2": (0.0, 1.0), "rougeL": (0.0, 1.0)}
+_EXTRA_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+_EXTRA_TEXT_MAX = 4096
+_EXTRA_ENTRIES_MAX = 64
+
+
+_FLOAT_MAX = sys.float_info.max
+
+
+def _plain(value: Any) -> float | int:
+    """A numbers.Real (numpy/torch scalars included) as a plain int or float."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        return float(value)
+    except OverflowError:  # a Fraction or Decimal beyond float
+        return math.inf
+
+
+def check_number(name: str, value: Any) -> float | int:
+    """A finite real number, stored as a plain int or float: anything numbers.Real says is
+    one (numpy.float64, torch scalars via float()/int()); bools and strings are refused
+    (True is not 1.0 here). A value that YAML would not give back equal is refused too:
+    integers beyond a float's range (10**400) and floats that underflow to 0 (1e-400 as a
+    Decimal) are not silently changed."""
+    item = getattr(value, "item", None)  # 0-d numpy arrays and torch tensors
+    if not isinstance(value, numbers.Real) and callable(item) and getattr(value, "ndim", 1) == 0:
+        value = item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or type(value).__name__ == "bool_":
+        raise InvalidValueError(f"{name} must be a number, got {value!r}")
+    plain = _plain(value)
+    if isinstance(plain, float) and not math.isfinite(plain):
+        raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
+    if isinstance(plain, int) and abs(plain) > _FLOAT_MAX:
+        raise InvalidValueError(f"{name} is too large to store ({str(plain)[:20]}...: beyond a float's range)")
+    if isinstance(plain, float) and plain == 0.0 and value != 0:
+        raise InvalidValueError(f"{name} is too small to store ({value!r} would be kept as 0)")
+    return plain
+
+
+def check_metric_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or not set(name) <= _NAME_OK or len(name) > 100:
+        raise InvalidValueError(
+            f"metric name {name!r} must be 1-100 characters of letters, digits and . _ - / @ , : +"
+        )
+    return name
+
+
+def check_bounded(name: str, value: float | int) -> float | int:
+    """A known fraction metric (BOUNDED_METRICS) must lie in its range."""
+    low, high = BOUNDED_METRICS.get(name, (None, None))
+    if low is not None and not low <= value <= high:
+        raise InvalidValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def flatten(prefix: str, value: Any, depth: int = 0) -> dict[str, Any]:
+    """{'mmlu': {'acc,none': 0.6}} -> {'mmlu/acc,none': 0.6}; leaves are left unchecked."""
+    if not isinstance(value, Mapping):
+        return {prefix: value}
+    if depth >= MAX_NESTING:
+        raise InvalidValueError(f"metric {prefix!r} is nested deeper than {MAX_NESTING} levels")
+    out: dict[str, Any] = {}
+    for key, inner in value.items():
+        out.update(flatten(f"{prefix}/{key}" if prefix else str(key), inner, depth + 1))
+    return out
+
+
+def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword scores -> evaluation_scores fields.
+
+    Known names go to their field; rouge1/rouge2/rougeL (or rouge={...}) into
+    `rouge`; `custom_metrics={...}` and every other name into custom_metrics.
+    """
+    out: dict[str, Any] = {}
+    rouge: dict[str, float] = {}
+    custom: dict[str, float] = {}
+    for key, value in scores.items():
+        if value is None:
+            continue
+        if key == "custom_metrics":
+            if not isinstance(value, Mapping):
+                raise InvalidValueError(f"custom_metrics must be a mapping, got {value!r}")
+            for k, v in flatten("", value).items():
+                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
+        elif key == "rouge":
+            if not isinstance(value, Mapping):
+                raise InvalidValueError(f"rouge must be a mapping like {{'rouge1': 0.4}}, got {value!r}")
+            for k, v in value.items():
+                rouge[check_metric_name(k)] = check_bounded(k, check_number(f"rouge {k}", v))
+        elif key in ROUGE_FIELDS:
+            rouge[key] = check_bounded(key, check_number(key, value))
+        elif key in METRIC_FIELDS:
+            out[key] = check_bounded(key, check_number(key, value))
+        else:
+            for k, v in flatten(str(key), value).items():
+                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
+    if rouge:
+        out["rouge"] = rouge
+    if custom:
+        out["custom_metrics"] = custom
+    return out
+
+
+def check_count(name: str, value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    return value
+
+
+def check_amount(name: str, value: Any) -> Optional[float]:
+    if value is None:
+        return None
+    value = check_number(name, value)
+    if value < 0:
+        raise InvalidValueError(f"{name} must not be negative, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def check_str_list(name: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise InvalidValueError(f"{name} must be a list of strings, got {value!r}")
+    value = list(value)
+    if not all(isinstance(v, str) and v for v in value):
+        raise InvalidValueError(f"{name} must be a list of non-empty strings, got {value!r}")
+    out: list[str] = []
+    for v in value:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _extra_scalar(where: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return check_number(where, value)
+    if isinstance(value, str) and len(value) <= _EXTRA_TEXT_MAX:
+        return value
+    raise InvalidValueError(
+        f"{where} must be text of at most {_EXTRA_TEXT_MAX} characters, a number, a boolean or null"
+    )
+
+
+def check_extra_keys(value: Any, reserved: set[str]) -> dict[str, Any]:
+    """Integration keys for the manifest (e.g. `mlflow: {run_id: ...}`): a name that is not
+    one of gitreg's own keys, holding a scalar or a flat mapping of scalars, bounded."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"extra_keys must be a mapping, got {value!r}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not _EXTRA_KEY.match(key) or key in reserved:
+            raise InvalidValueError(
+                f"manifest key {key!r} must be lower-case letters, digits and '_' (at most 64) "
+                "and not one of gitreg's own keys"
+            )
+        if isinstance(item, Mapping):
+            if len(item) > _EXTRA_ENTRIES_MAX:
+                raise InvalidValueError(f"manifest key {key!r} holds more than {_EXTRA_ENTRIES_MAX} entries")
+            for sub in item:
+                if not isinstance(sub, str) or not _EXTRA_KEY.match(sub):
+                    raise InvalidValueError(f"manifest key {key}.{sub!r}: names are lower-case letters, digits, '_'")
+            out[key] = {sub: _extra_scalar(f"{key}.{sub}", v) for sub, v in item.items()}
+        else:
+            out[key] = _extra_scalar(key, item)
+    return out

@@ -1,0 +1,1 @@
+"""Deployments: deploy, rollback, undeploy; the guards on them; deployment history."""

@@ -1,0 +1,1 @@
+"""Later changes to a version (status, tags, notes, late scores) recorded as git notes."""

@@ -1,0 +1,92 @@
+"""Later changes (scores, status, tags, notes, model metadata) as git notes.
+
+A note holds the *current* overrides for one version (or, on the model's root
+commit, for the model); each change is a commit on refs/notes/gitreg/<model>,
+so that ref's history is the change log. Commit messages end in trailers that
+`history` reads back (Gitreg-Action, Gitreg-Version, Gitreg-Time).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+import pygit2
+
+from gitreg.core import yamlio
+from gitreg.git.refs import layout
+from gitreg.git.refs.transaction import RefUpdate, retrying
+from gitreg.git.repository import Store
+from gitreg.model import manifest as mf
+from gitreg.model.snapshot import ModelSnapshot
+
+NoteChange = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def message(action: str, model: str, versions: Sequence[str], detail: str, when: float) -> str:
+    """Subject plus the trailers `history` reads (one Gitreg-Version per version touched)."""
+    subject = f"{action} {model}{' ' + ' '.join(versions) if len(versions) == 1 else ''}: {detail}"
+    trailers = [f"Gitreg-Action: {action}"] + [f"Gitreg-Version: {v}" for v in versions]
+    trailers.append(f"Gitreg-Time: {mf.now_iso(when)}")
+    return f"{subject}\n\n" + "\n".join(trailers) + "\n"
+
+
+def notes_update(
+    snap: ModelSnapshot,
+    changes: Mapping[pygit2.Oid, tuple[str, NoteChange]],
+    msg: str,
+    when: float,
+) -> Optional[RefUpdate]:
+    """The notes-ref move that applies `changes` ({target: (label, change)}), or None if a no-op."""
+    blobs: dict[str, bytes] = {}
+    for target, (label, change) in changes.items():
+        current = snap.note(target, label)
+        new = change(dict(current))
+        if new != current:
+            blobs[str(target)] = yamlio.dump(new)
+    if not blobs:
+        return None
+    commit = snap.store.write_notes_commit(snap.notes_tip, blobs, msg, when)
+    return RefUpdate(layout.notes_ref(snap.model), snap.notes_tip, commit)
+
+
+def annotate_version(
+    store: Store, model: str, version: str, action: str, detail: str, change: NoteChange,
+    check: Optional[Callable[[ModelSnapshot], None]] = None, when: Optional[float] = None,
+) -> bool:
+    """Apply `change` to one version's note; False when nothing changed.
+
+    `when` (epoch; default now) dates the notes commit: imports keep the original time.
+    """
+
+    def attempt() -> bool:
+        snap = ModelSnapshot.load(store, model)
+        target = snap.commit_of(version).id
+        if check is not None:
+            check(snap)
+        at = time.time() if when is None else when
+        update = notes_update(
+            snap, {target: (f"{model}/{version}", change)},
+            message(action, model, [version], detail, at), at,
+        )
+        if update is None:
+            return False
+        store.update_refs([update], f"gitreg: {action} {model} {version}")
+        return True
+
+    return retrying(attempt, f"{action} {model} {version}")
+
+
+def annotate_model(store: Store, model: str, action: str, detail: str, change: NoteChange) -> bool:
+    def attempt() -> bool:
+        snap = ModelSnapshot.load(store, model)
+        when = time.time()
+        update = notes_update(
+            snap, {snap.root_commit().id: (f"model {model}", change)},
+            message(action, model, [], detail, when), when,
+        )
+        if update is None:
+            return False
+        store.update_refs([update], f"gitreg: {action} {model}")
+        return True
+
+    return retrying(attempt, f"{action} {model}")

@@ -1,0 +1,308 @@
+"""A search of every model from the registry-wide view index (storage/viewindex.py).
+
+Warm, a query costs: one hash of the refs (storage/refstate.py), the columns the query
+names parsed from one file, the compiled predicate run over small rows of just those
+columns, and full views built only for the matches. When the refs moved, the models
+whose refs moved are read again (index.load, which has its own per-model cache) and
+the file is rewritten; the other models' blocks are copied as bytes.
+
+The index is untrusted like every cache (DESIGN.md 'Caches'): every value is checked
+for the type its field has before a predicate sees it, and a block that fails any
+check is read from the registry instead (and rebuilt), so a damaged, stale or hostile
+index costs time, never a wrong answer or an exception.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from gitreg.core.names import is_version_name
+from gitreg.core.records import ModelVersion
+from gitreg.features.query import index
+from gitreg.features.query.ast import And, Node, names_in
+from gitreg.features.query.evaluate import compile_query
+from gitreg.features.query.fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, numbers
+from gitreg.git.cache import viewindex
+from gitreg.git.cache.cache import plain
+from gitreg.git.refs import refstate
+from gitreg.git.repository import Store
+from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+
+def _refuse(text: str) -> Any:
+    raise ValueError(f"not a JSON number: {text}")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
+def _json(data: bytes) -> Any:
+    """JSON without NaN or Infinity (a UnicodeDecodeError is a ValueError too)."""
+    return _DECODER.decode(data.decode("utf-8"))
+
+
+@dataclass
+class Needs:
+    keys: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+
+
+def needs(node: Node) -> Needs:
+    """The view keys and metrics a predicate over this tree reads."""
+    out = Needs()
+    for name in names_in(node):
+        canonical = field_name(name)
+        if canonical is None:
+            wanted, into = [name], out.metrics
+        elif FIELDS[canonical] == DATE:
+            wanted, into = [canonical, f"{canonical}_ts"], out.keys
+        elif FIELDS[canonical] == PARENT:
+            wanted, into = ["parent", "model"], out.keys
+        else:
+            wanted, into = [canonical], out.keys
+        into.extend(n for n in wanted if n not in into)
+    return out
+
+
+@dataclass
+class Result:
+    views: list[dict[str, Any]]
+    snapshots: dict[str, ModelSnapshot]
+    problems: list[str]
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
+
+
+def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
+    """The full views of every model's versions that `keep` accepts, in no order."""
+    gitdir = Path(store.repo.path)
+    fingerprint = refstate.fingerprint(gitdir)
+    found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+    # the models are listed from the refs too (one short scan): a file that leaves one out
+    # is never current, whatever fingerprint it claims
+    if found is None or found.fingerprint != fingerprint or set(found.blocks) != set(model_names(store)):
+        found = _refresh(store, found, fingerprint, set())
+    result = Result([], {}, [])
+    damaged = _match(store, found, tree, keep, result)
+    if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
+        found = _refresh(store, found, fingerprint, damaged)
+        result = Result([], {}, [])
+        still = _match(store, found, tree, keep, result)
+        for model in still:  # even our own bytes failed: read this model directly
+            _slow(store, model, keep, result)
+    for model, block in found.blocks.items():
+        if not block.key:
+            _slow(store, model, keep, result)
+    for model in {v["model"] for v in result.views} - set(result.snapshots):
+        result.snapshots[model] = ModelSnapshot(store, model)
+    return result
+
+
+def _slow(store: Store, model: str, keep: Predicate, result: Result) -> None:
+    snap = ModelSnapshot(store, model)
+    if snap.tip is None:
+        return
+    loaded = index.load(snap, keep)
+    result.problems += loaded.problems
+    if loaded.views:
+        result.snapshots[model] = snap
+        result.views += loaded.views
+
+
+def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
+             damaged: set[str]) -> viewindex.ViewIndex:
+    """An index for the refs as they are now: blocks whose model key holds are kept."""
+    models = model_names(store)
+    live, tags = index.deployed_models(store), index.tags_by_model(store)
+    keys = refstate.model_keys(store, models, tags)
+    blocks = []
+    for model in models:
+        key = keys[model]
+        kept = old.blocks.get(model) if old is not None and model not in damaged else None
+        if key is not None and kept is not None and kept.key == key:
+            blocks.append(viewindex.reuse(old, kept))
+            continue
+        blocks.append(_build(store, model, key, tags.get(model, {}), model in live))
+    chunks = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
+    path = viewindex.path_of(Path(store.repo.path))
+    # written only when no write raced the rebuild; then read back mapped, else kept in memory
+    written = refstate.fingerprint(Path(store.repo.path)) == fingerprint and viewindex.write(path, chunks)
+    parsed = viewindex.read(path, VIEW_KEYS) if written else None
+    if parsed is None or parsed.fingerprint != fingerprint:
+        parsed = viewindex.parse(b"".join(chunks), VIEW_KEYS)
+    assert parsed is not None, "an index just encoded parses"
+    return parsed
+
+
+def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes], live: bool) -> viewindex.NewBlock:
+    """A model's block, or an unindexed entry when reading it reported any problem (then
+    it is read directly on every query, so its problems are told every time)."""
+    snap = ModelSnapshot(store, model)
+    if key is None or snap.tip is None:
+        return viewindex.unindexed(model)
+    snap.adopt_tags(tags)
+    before = len(store.problems.items())
+    loaded = index.load(snap, None, deployed_somewhere=live)
+    try:
+        rows = []
+        for view in loaded.views:  # what a record is made of (see _records)
+            commit, manifest, note, tagger = snap.stored_parts(view["version"])
+            if not (plain(manifest) and plain(note)):
+                return viewindex.unindexed(model)
+            rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
+        snap.store.cache(model).flush()
+        if loaded.problems or len(store.problems.items()) != before:
+            return viewindex.unindexed(model)
+        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views, rows)
+    except (*READ_ERRORS, ValueError, TypeError):
+        return viewindex.unindexed(model)
+
+
+def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
+            check: Callable[[list[Any]], bool], damaged: set[str]) -> list[Any]:
+    """One column over all blocks, in block order (None where `number` gives a block no
+    line), checked; a block whose line fails a check is added to `damaged`."""
+    numbered = [(block, number(block)) for block in blocks]
+    lines = [found.line(block, n) for block, n in numbered if n is not None]
+    try:  # one parse for the column; per block only to find what failed
+        parsed = _json(b"[" + b",".join(lines) + b"]")
+    except (ValueError, RecursionError):
+        parsed = None
+    if type(parsed) is not list or len(parsed) != len(lines):
+        parsed = []
+        for line in lines:
+            try:
+                parsed.append(_json(line))
+            except (ValueError, RecursionError):
+                parsed.append(None)
+    parts, got = [], iter(parsed)
+    for block, n in numbered:
+        values = next(got) if n is not None else [None] * block.count
+        if type(values) is not list or len(values) != block.count:
+            damaged.add(block.model)
+            values = [None] * block.count
+        parts.append(values)
+    column = list(chain.from_iterable(parts))
+    if not check(column):
+        for block, values in zip(blocks, parts):
+            if not check(values):
+                damaged.add(block.model)
+                values[:] = [None] * block.count
+        column = list(chain.from_iterable(parts))
+    return column
+
+
+def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result) -> set[str]:
+    """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
+    blocks = [b for b in found.blocks.values() if b.key]
+    damaged: set[str] = set()
+    want = needs(tree)
+    position = {key: i for i, key in enumerate(VIEW_KEYS)}
+    width = len(VIEW_KEYS)
+    columns: dict[str, list[Any]] = {}
+    for k in want.keys:
+        columns[k] = _column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
+    metrics: dict[str, list[Any]] = {}
+    for name in want.metrics:
+        def line(b: viewindex.Block, name: str = name) -> Optional[int]:
+            return width + b.metrics.index(name) if name in b.metrics else None
+        metrics[name] = _column(found, blocks, line, numbers, damaged)
+    if "model" in columns:  # a block's model column names its own model
+        _check_models(blocks, columns["model"], damaged)
+    # the conditions of a top-level `and` one after another, each over the rows still in
+    hits: Optional[list[int]] = None
+    total = sum(b.count for b in blocks)
+    for part in (tree.items if isinstance(tree, And) else [tree]):
+        part_needs = needs(part)
+        hits = _filter(compile_query(part), [(k, columns[k]) for k in part_needs.keys],
+                       [(n, metrics[n]) for n in part_needs.metrics], range(total) if hits is None else hits)
+    # hits are positions in the concatenated columns: map them back to (block, row)
+    starts, at = [], 0
+    for block in blocks:
+        starts.append(at)
+        at += block.count
+    rows_of: dict[int, list[int]] = {}
+    b = 0
+    for hit in hits or ():
+        while b + 1 < len(blocks) and starts[b + 1] <= hit:
+            b += 1
+        rows_of.setdefault(b, []).append(hit - starts[b])
+    for b, rows in rows_of.items():
+        block = blocks[b]
+        if block.model in damaged:
+            continue
+        pairs = _records(store, found, block, rows)
+        # the row lines must agree with the columns the predicate saw
+        if pairs is None or not all(keep(view) for view, _ in pairs):
+            damaged.add(block.model)
+            continue
+        for view, record in pairs:
+            result.views.append(view)
+            result.records[(block.model, view["version"])] = record
+    return damaged
+
+
+def _check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
+    at = 0
+    for block in blocks:
+        if any(m != block.model for m in models[at:at + block.count]):
+            damaged.add(block.model)
+        at += block.count
+
+
+def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[tuple[str, list[Any]]],
+            positions: Iterable[int]) -> list[int]:
+    """The positions whose row `keep` accepts. One row dict holds just the columns this
+    condition reads and is refilled for each position (a predicate keeps no view)."""
+    row: dict[str, Any] = {}
+    row["m"] = m = {}
+    slots = [(row, k, col) for k, col in fields] + [(m, n, col) for n, col in metrics]
+    out = []
+    if len(slots) == 1:  # the common case, and the hot loop of a query over many versions
+        ((target, name, col),) = slots
+        for i in positions:
+            target[name] = col[i]
+            if keep(row):
+                out.append(i)
+        return out
+    for i in positions:
+        for target, name, col in slots:
+            target[name] = col[i]
+        if keep(row):
+            out.append(i)
+    return out
+
+
+def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
+             rows: list[int]) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
+    """(view, record) of these rows of a block, each record made from the parts the row
+    keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
+    names this model and version); None if any part fails a check."""
+    lines = found.row_lines(block, rows)
+    if lines is None:
+        return None
+    snap = ModelSnapshot(store, block.model)
+    out = []
+    for line in lines:
+        try:
+            row = _json(line)
+            version, commit, manifest, note, tagger, envs, deployed_at = row
+        except (ValueError, TypeError, RecursionError):
+            return None
+        if not (is_version_name(version) if type(version) is str else False) or type(commit) is not str \
+                or type(manifest) is not dict or type(note) is not dict or not CHECKS["registered_by"]([tagger]) \
+                or not CHECKS["environment"]([envs]) or not CHECKS["deployed_at"]([deployed_at]):
+            return None
+        try:
+            record = snap.record_of(version, commit, manifest, note, tagger)
+        except READ_ERRORS:
+            return None
+        if envs:
+            lay_deployment(record, envs, deployed_at)
+        out.append((index.view_of(record), record))
+    return out

@@ -1,0 +1,107 @@
+"""Search, best: queries over the current views of versions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from gitreg.core.errors import QueryError, VersionNotFoundError
+from gitreg.core.records import ModelVersion
+from gitreg.features.query import bulk, index, sorting
+from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
+from gitreg.features.query.direction import lower_is_better
+from gitreg.features.query.evaluate import compile_query
+from gitreg.features.query.fields import field_name
+from gitreg.features.query.parser import parse
+from gitreg.git.repository import Store
+from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
+
+
+@dataclass
+class Found:
+    """Matched views in result order, with each model's snapshot (to read full records)."""
+    views: list[dict[str, Any]]
+    snapshots: dict[str, ModelSnapshot]
+    problems: list[str] = field(default_factory=list)
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
+
+    def record(self, view: dict[str, Any]) -> ModelVersion:
+        """The full record of a matched view: made while matching, or its stored record read
+        with the deployment state the view was matched on (no second scan of the deployment refs)."""
+        made = self.records.get((view["model"], view["version"]))
+        if made is not None:
+            return made
+        snap = self.snapshots[view["model"]]
+        record = snap.stored(view["version"])
+        snap.store.cache(snap.model).flush()
+        envs = view.get("environment")
+        return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
+
+
+def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
+           sort: sorting.SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
+    """The views matching `query` (checked whole before anything is read), sorted, limited.
+
+    Every model is searched from the registry-wide index (bulk.py) unless `indexed` is
+    False (then model by model, as one model always is)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
+    tree = parse(query or "")
+    keep = compile_query(tree)
+    keys = sorting.sort_keys(sort)
+    found = Found([], {})
+    if store is None and model is None:
+        return found
+    if model is None and indexed:
+        result = bulk.search_all(store, tree, keep)
+        return _ordered(Found(result.views, result.snapshots, result.problems, result.records), keys, limit)
+    # one model: O(its versions); an unknown model is an error, not an empty result
+    snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
+        ModelSnapshot.load(store, name) for name in model_names(store))
+    live = tags = None
+    if store is not None and model is None:  # every model: one scan of the tag and deployment refs
+        live, tags = index.deployed_models(store), index.tags_by_model(store)
+    for snap in snapshots:
+        name = snap.model
+        if tags is not None:
+            snap.adopt_tags(tags.get(name, {}))
+        loaded = index.load(snap, keep, deployed_somewhere=live is None or name in live)
+        found.problems += loaded.problems
+        if loaded.views:
+            found.snapshots[name] = loaded.snapshot
+            found.views += loaded.views
+    return _ordered(found, keys, limit)
+
+
+def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:
+    found.views = sorting.apply(sorting.default_order(found.views), keys)
+    if limit is not None:
+        found.views = found.views[:limit]
+    return found
+
+
+def maximizes(metric: str) -> bool:
+    """Whether `best --by metric` takes the highest value when not told (dates: the newest)."""
+    return sorting.kind_of(metric) == "date" or not lower_is_better(field_name(metric) or metric)
+
+
+def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Optional[str] = None,
+         maximize: Optional[bool] = None) -> tuple[dict[str, Any], ModelSnapshot, str]:
+    """(view, snapshot, metric) of the best version by a number; ties go to the newest."""
+    metric = (by or "accuracy").strip()
+    if not metric:
+        raise QueryError("--by needs a metric or numeric field name")
+    kind = sorting.kind_of(metric)
+    if kind not in ("number", "date"):
+        raise QueryError(f"{metric} is not a number: 'best' ranks by a metric or a numeric field")
+    if maximize is None:
+        maximize = maximizes(metric)
+    found = search(store, where, model=model,
+                   sort=sorting.SortKey(metric, maximize))
+    get = sorting.value_getter(metric)
+    ranked = [v for v in found.views if get(v) is not None]
+    if not ranked:
+        what = f" matching {where!r}" if where else ""
+        raise VersionNotFoundError(f"no version of {model!r}{what} has a value for {metric}")
+    top = get(ranked[0])
+    newest = [v for v in ranked if get(v) == top][-1]  # sorted stably in version order
+    return newest, found.snapshots[model], metric

@@ -1,0 +1,1 @@
+"""Registering a version: manifest, commit, annotated tag, in one ref transaction."""

@@ -1,0 +1,334 @@
+"""Registering a version: validate everything, then claim the version with one CAS.
+
+The version commit's first parent is the commit it was trained from (or the
+model's root commit); when the branch tip is something else it becomes the
+second parent, so the branch always fast-forwards (DESIGN.md 'Commits').
+"""
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+import pygit2
+
+from gitreg.core import values, yamlio
+from gitreg.core.errors import InvalidNameError, InvalidValueError, VersionExistsError
+from gitreg.core.names import (
+    check_model_name,
+    check_role,
+    check_version_name,
+    is_version_name,
+    next_version,
+    split_qualified,
+)
+from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
+from gitreg.git.refs import layout
+from gitreg.git.refs.transaction import RefUpdate, retrying
+from gitreg.git.repository import Store
+from gitreg.model import files as artifacts
+from gitreg.model import manifest as mf
+from gitreg.model.snapshot import ModelSnapshot, model_names
+
+if TYPE_CHECKING:
+    from gitreg.git.signing.signing import Signer
+
+
+@dataclass
+class Registration:
+    """A validated registration, ready to be written (everything but the version name)."""
+    model: str
+    version: Optional[str]
+    parent: Optional[tuple[str, str]]
+    status: str
+    base_model: Optional[str]
+    training: Optional[dict[str, Any]]
+    scores: dict[str, Any]
+    files: list
+    training_data: list[str]
+    git_commit: Optional[str]
+    tags: list[str]
+    notes: str
+    model_card: Optional[bytes]
+    training_repo: Optional[str] = None
+    extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
+    planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
+    store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
+    sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
+    when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
+
+
+def prepare(
+    model_name: str,
+    version: Optional[str],
+    *,
+    parent_version: Optional[str],
+    status: str,
+    base_model: Optional[str],
+    training: dict[str, Any],
+    evaluation_scores: Optional[dict[str, Any]],
+    paths: dict[str, Any],
+    training_data: Any,
+    files: Any = None,
+    store_files: bool = False,
+    git_commit: Optional[str],
+    tags: Any,
+    notes: Any,
+    model_card: Any,
+    progress: Optional[artifacts.HashProgress] = None,
+    training_repo: Optional[str] = None,
+    extra_keys: Optional[dict[str, Any]] = None,
+) -> Registration:
+    """Check every input (and hash local files) before anything is written."""
+    model = check_model_name(model_name)
+    if version is not None:
+        check_version_name(version)
+    parent = split_qualified(parent_version, model) if parent_version is not None else None
+    if status not in REGISTRATION_STATUSES:
+        raise InvalidValueError(
+            f"status at registration must be one of {', '.join(REGISTRATION_STATUSES)}, got {status!r}"
+        )
+    if evaluation_scores is not None and not isinstance(evaluation_scores, dict):
+        raise InvalidValueError(f"evaluation_scores must be a mapping, got {evaluation_scores!r}")
+    scores = values.split_scores(evaluation_scores or {})
+    git_commit = values.check_text("git_commit", git_commit)
+    training_repo = values.check_text("training_repo", training_repo)
+    extra = values.check_extra_keys(extra_keys, mf.RESERVED_KEYS)
+    if notes is None:
+        notes = ""
+    values.check_text("notes", notes)
+    card: Optional[bytes] = None
+    if model_card is not None:
+        if isinstance(model_card, os.PathLike):
+            card = artifacts.read_card(model_card)
+        elif isinstance(model_card, (str, bytes)):
+            card = model_card.encode() if isinstance(model_card, str) else model_card
+        else:
+            raise InvalidValueError(f"model_card must be text or a path, got {type(model_card).__name__}")
+    if card is not None:  # an HF-style card's front matter fills what was not given
+        from gitreg.model.cards import parse_card
+        meta = parse_card(card).metadata
+        base_model = base_model if base_model is not None else meta.get("base_model")
+        training_data = training_data if training_data else meta.get("datasets")
+    base_model = values.check_text("base_model", base_model)
+    training_data = values.check_str_list("training_data", training_data)
+    checked_training = {
+        "framework": values.check_text("framework", training.get("framework")),
+        "base_model": base_model,
+        "samples": values.check_count("samples", training.get("samples")),
+        "epochs": values.check_count("epochs", training.get("epochs")),
+        "batch_size": values.check_count("batch_size", training.get("batch_size")),
+        "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
+        "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
+        "cost_usd": values.check_amount("cost_usd", training.get("cost_usd")),
+        "hardware": values.check_text("hardware", training.get("hardware")),
+    }
+    tags = values.check_str_list("tags", tags)
+    planned = [artifacts.plan(role, loc) for role, loc in _file_list(paths, files)]
+    if store_files:
+        from gitreg.features.artifacts import tree as storing
+
+        storing.check_stored_names(planned)
+    reg = Registration(
+        model=model, version=version, parent=parent, status=status, base_model=base_model,
+        training=checked_training if any(v is not None for v in checked_training.values()) else None,
+        scores=scores, files=[], training_data=training_data, git_commit=git_commit,
+        tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
+        extra_keys=extra,
+        planned=planned, store_files=store_files,
+    )
+    if not store_files:  # hashed now; stored files are hashed as they are copied, once the registry exists
+        describe_files(reg, None, progress)
+    return reg
+
+
+def _file_list(paths: dict[str, Any], files: Any) -> list[tuple[str, Any]]:
+    """(role, location) pairs: the role shorthands first, then `files` in the order given."""
+    out = [(role, loc) for role, loc in paths.items() if loc is not None]
+    if files is None:
+        return out
+    if isinstance(files, dict):
+        files = [(role, loc) for role, locs in files.items()
+                 for loc in (locs if isinstance(locs, (list, tuple)) else [locs])]
+    if isinstance(files, (str, bytes)) or not hasattr(files, "__iter__"):
+        raise InvalidValueError(f"files must be a list of (role, path) pairs, got {files!r}")
+    for item in files:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise InvalidValueError(f"files must be (role, path) pairs, got {item!r}")
+        out.append((check_role(item[0]), item[1]))
+    return out
+
+
+def describe_files(reg: Registration, store: Optional[Store],
+                   progress: Optional[artifacts.HashProgress] = None) -> None:
+    """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
+    from gitreg.features.artifacts import ingest
+
+    sink = ingest.sink(store) if reg.store_files and store is not None else None
+    if sink is not None:
+        for p in reg.planned:
+            if isinstance(p, ArtifactFile):
+                warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",
+                              artifacts.GitregWarning, stacklevel=4)
+    reg.files = [p if isinstance(p, ArtifactFile) else artifacts.describe_planned(p, progress, sink)
+                 for p in reg.planned]
+    reg.planned = []
+
+
+def _case_clash(name: str, existing: list[str], what: str) -> None:
+    lower = name.lower()
+    for other in existing:
+        if other != name and other.lower() == lower:
+            raise InvalidNameError(
+                f"{what} {name!r} differs only in case from existing {other!r} "
+                "(refused: refs would collide on case-insensitive file systems)"
+            )
+
+
+def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid]) -> set[str]:
+    """The version a register commit at the branch tip claims when it has no tag (a registration
+    interrupted by an older gitreg, or plain git): its number is never given out again
+    (`gitreg doctor --repair` tags it). One commit read."""
+    if tip is None:
+        return set()
+    subject = store.commit(tip).message.split("\n", 1)[0].strip()
+    words = subject.split(" ")
+    if len(words) == 3 and words[:2] == ["register", model] and is_version_name(words[2]):
+        if store.ref_target(layout.tag_ref(model, words[2])) is None:
+            return {words[2]}
+    return set()
+
+
+def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> None:
+    """The case rule again, under the locks of the case-folded guard refs: writers of case
+    twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
+    if new_model:
+        _case_clash(model, model_names(store), "model")
+    if version[1:].lower() != version[1:].upper():  # v1, v2.1: no letters past the v, no case twins
+        _case_clash(version, list(store.ref_names_under(layout.tag_prefix(model))), f"{model} version")
+
+
+def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
+                 signer: Optional[Signer] = None) -> pygit2.Oid:
+    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
+    return store.write_commit(tree, [], f"create model {model}\n", when, signer)
+
+
+def create_model(store: Store, model: str, model_file: dict[str, Any], when: float,
+                 signer: Optional[Signer] = None) -> None:
+    """Create a model with no versions yet: its root commit holding `model_file` (used by imports,
+    which carry the model's metadata and creation time, and by ModelRegistry.create_model).
+    Refuses a model that exists."""
+    check_model_name(model)
+
+    def attempt() -> None:
+        if store.ref_target(layout.branch_ref(model)) is not None:
+            raise VersionExistsError(f"model {model} already exists")
+        _case_clash(model, model_names(store), "model")
+        guards: dict[str, Optional[pygit2.Oid]] = {}
+        if not store.ignores_case() and model.lower() != model:
+            guards[layout.branch_ref(model.lower())] = None
+        root = _root_commit(store, model, model_file, when, signer or store.signer("commit"))
+        store.update_refs([RefUpdate(layout.branch_ref(model), None, root)],
+                          f"gitreg: create model {model}", guards,
+                          check=lambda: _case_clash(model, model_names(store), "model"))
+
+    retrying(attempt, f"create model {model}")
+
+
+def version_files(reg: Registration, version: str, created_at: str) -> dict[str, bytes]:
+    """The version commit's files ('a/b' in a subtree): the same registration always makes the
+    same files, given its version and creation time (gitreg.features.sync.retries compares them)."""
+    manifest = mf.build_manifest(
+        model=reg.model, version=version, created_at=created_at, status=reg.status,
+        parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
+        base_model=reg.base_model, training=reg.training, scores=reg.scores,
+        files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
+        tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
+        extra_keys=reg.extra_keys,
+    )
+    files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+    if any(f.stored for f in reg.files):
+        from gitreg.features.artifacts import tree as storing
+
+        files.update(storing.pointer_files(reg.files))
+    if reg.model_card is not None:
+        files[layout.CARD_FILE] = reg.model_card
+    return files
+
+
+def write(store: Store, reg: Registration) -> str:
+    """Claim a version name and write it; returns the version. Retries lost races.
+
+    A signed version is signed as a pair, tag and version commit with the same key:
+    the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
+    or by another key) no longer matches it (see verify.py).
+    """
+    tag_signer = store.signer("tag", reg.sign)
+    commit_signer = tag_signer or store.signer("commit", reg.sign)
+
+    def attempt() -> str:
+        snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
+        guards: dict[str, Optional[pygit2.Oid]] = {}
+        if snap.tip is None:
+            _case_clash(reg.model, model_names(store), "model")
+        claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
+        if reg.version is not None:
+            if reg.version in claimed:
+                raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
+            version = reg.version
+        else:
+            version = next_version(claimed)
+        _case_clash(version, list(snap.versions), f"{reg.model} version")
+        if not store.ignores_case():
+            if snap.tip is None and reg.model.lower() != reg.model:
+                guards[layout.branch_ref(reg.model.lower())] = None
+            if version.lower() != version:
+                guards[layout.tag_ref(reg.model, version.lower())] = None
+
+        parent_commit = None
+        if reg.parent is not None:
+            pmodel, pversion = reg.parent
+            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False)
+            if psnap.tip is None:
+                psnap = ModelSnapshot.load(store, pmodel)  # raises: no such model
+            parent_commit = psnap.commit_of(pversion).id
+
+        when = time.time() if reg.when is None else reg.when
+        created_at = mf.now_iso(when)
+        if snap.tip is None:
+            model_file = mf.build_model_file(reg.model, created_at, "", "", [], "")
+            tip = root = _root_commit(store, reg.model, model_file, when, commit_signer)
+        else:
+            tip, root = snap.tip, snap.root_commit().id
+        first = parent_commit or root
+        parents = [first] if first == tip else [first, tip]
+
+        files = version_files(reg, version, created_at)
+        body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
+        commit = store.write_commit(
+            store.write_tree(files), parents, f"register {reg.model} {version}{body}", when,
+            commit_signer,
+        )
+        tag = store.write_tag(
+            f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
+        )
+        store.update_refs(
+            [  # the tag first: a registration killed between the two is completed, not lost
+                RefUpdate(layout.tag_ref(reg.model, version), None, tag),
+                RefUpdate(layout.branch_ref(reg.model), snap.tip, commit),
+            ],
+            f"gitreg: register {reg.model} {version}",
+            guards,
+            check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
+        )
+        cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
+        cache.put_root(str(commit), str(root))
+        cache.flush()
+        return version
+
+    version = retrying(attempt, f"register a version of {reg.model}")
+    store.pack_refs_if_needed()
+    return version

@@ -1,0 +1,1 @@
+"""Sharing a registry: fetch/integrate/push with remotes, and retrying a write that raced."""

@@ -1,0 +1,1 @@
+"""Trust: verify (signatures, hashes, contract), doctor (diagnose and repair), census."""

@@ -1,0 +1,1 @@
+"""The git layer: the only code that touches refs, objects, locks, transport, signing, LFS and caches."""

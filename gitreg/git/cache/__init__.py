@@ -1,0 +1,1 @@
+"""Caches and indexes kept beside the repository (trusted only after a check)."""

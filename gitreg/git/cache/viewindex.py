@@ -1,0 +1,201 @@
+"""The registry-wide index of query views: one file, `gitreg-cache/views.index`.
+
+So that a search of every model reads one file, and of it only the columns the query
+names (plus the rows it matched), instead of one cache file per model.
+
+Layout (text, one JSON document per line, so every part is parsed by json alone):
+
+    gitreg-views-index/1
+    {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
+      [length of each column line], [metric names], length of the rows], ...]}
+    <one block per model: a JSON list per column, then per metric (`count` values each);
+     then `count` row lines, each what the reader makes a match's record of>
+
+`fingerprint` names the refs the whole file was made from (storage/refstate.py), `key`
+those of one model, so a stale file is rebuilt model by model: blocks of models whose
+key is unchanged are copied as bytes. A model that cannot be indexed (a ref that is not
+a plain id, a version that does not read) has key "" and no block.
+
+Rules as in cache.py: never the source of truth; a missing, unreadable, oversized,
+foreign or non-regular file reads as None; every offset is checked against the file
+size here and every value by the reader (gitreg/features/query/bulk.py) before use; writes are
+atomic (temp file + rename) and failures are ignored.
+"""
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from gitreg.git.cache.cache import DIR_NAME, open_regular, replace
+
+FILE_NAME = "views.index"
+FORMAT = b"gitreg-views-index/1"
+MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
+MAX_HEADER = 256 << 20
+
+
+def path_of(gitdir: Path) -> Path:
+    return gitdir / DIR_NAME / FILE_NAME
+
+
+@dataclass
+class Block:
+    """Where one model's data lies in the file; `key` "" for a model not indexed."""
+    model: str
+    key: str
+    count: int
+    metrics: list[str]
+    lines: list[tuple[int, int]]  # (start, end) of each column line, then each metric line
+    rows: tuple[int, int]
+
+
+class ViewIndex:
+    def __init__(self, data: bytes | mmap.mmap, fingerprint: str, columns: list[str], blocks: dict[str, Block]):
+        self.data = data
+        self.fingerprint = fingerprint
+        self.columns = columns
+        self.blocks = blocks
+
+    def line(self, block: Block, number: int) -> bytes:
+        start, end = block.lines[number]
+        return self.data[start:end]
+
+    def row_lines(self, block: Block, numbers: list[int]) -> Optional[list[bytes]]:
+        """Row lines by number (ascending), found in place; None if the block has fewer."""
+        data, (at, end) = self.data, block.rows
+        out, line = [], 0
+        for want in numbers:
+            while line < want and at < end:
+                at = data.find(b"\n", at, end) + 1 or end
+                line += 1
+            stop = data.find(b"\n", at, end)
+            if line != want or stop == -1:
+                return None
+            out.append(data[at:stop])
+        return out
+
+    def raw(self, block: Block) -> memoryview:
+        """The block's bytes as written (copied into a rewritten file when its key holds)."""
+        start = block.lines[0][0] if block.lines else block.rows[0]
+        return memoryview(self.data)[start:block.rows[1]]
+
+
+def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
+    """The index at path, mapped and its structure checked; None when it is not one gitreg
+    wrote for these columns."""
+    opened = open_regular(path, MAX_FILE)
+    if opened is None:
+        return None
+    fd, size = opened
+    try:
+        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
+    except (OSError, ValueError):
+        data = None
+    finally:
+        os.close(fd)
+    return parse(data, columns) if data is not None else None
+
+
+def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
+    first = data.find(b"\n", 0, len(FORMAT) + 1)
+    if first != len(FORMAT) or data[:first] != FORMAT:
+        return None
+    end = data.find(b"\n", first + 1, first + 1 + MAX_HEADER)
+    if end == -1:
+        return None
+    try:
+        header = json.loads(data[first + 1:end])
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(header, dict) or header.get("columns") != list(columns):
+        return None
+    fingerprint, entries = header.get("fingerprint"), header.get("models")
+    if not isinstance(fingerprint, str) or not isinstance(entries, list):
+        return None
+    base, size = end + 1, len(data)
+    blocks: dict[str, Block] = {}
+    for entry in entries:
+        block = _block(entry, base, size, len(columns))
+        if block is None or block.model in blocks:
+            return None
+        blocks[block.model] = block
+    return ViewIndex(data, fingerprint, list(columns), blocks)
+
+
+def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
+    if not (isinstance(entry, list) and len(entry) == 7):
+        return None
+    model, key, count, offset, lengths, metrics, rows = entry
+    if not (isinstance(model, str) and isinstance(key, str) and isinstance(metrics, list)
+            and all(isinstance(m, str) for m in metrics) and len(set(metrics)) == len(metrics)
+            and isinstance(lengths, list) and len(lengths) == (width + len(metrics) if key else 0)
+            and all(_count(n) for n in (count, offset, rows))
+            and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0):
+        return None
+    spans, at = [], base + offset
+    for n in lengths:
+        spans.append((at, at + n))
+        at += n
+    if at + rows > size:
+        return None
+    return Block(model, key, count, metrics, spans, (at, at + rows))
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+@dataclass
+class NewBlock:
+    """A block to write: reused bytes (with their metrics and line lengths) or fresh ones."""
+    model: str
+    key: str
+    count: int
+    metrics: list[str]
+    lengths: list[int]
+    data: bytes | memoryview
+    rows: int
+
+
+def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]],
+                 rows: list[list[Any]]) -> NewBlock:
+    """A model's views as a block, with one row per view (what the reader needs of a match);
+    raises ValueError for a value JSON cannot hold exactly."""
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+
+    metrics = sorted({name for v in views for name in v["m"]})
+    lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
+    lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
+    data = b"".join(dumps(row) + b"\n" for row in rows)
+    return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data))
+
+
+def reuse(index: ViewIndex, block: Block) -> NewBlock:
+    lengths = [end - start for start, end in block.lines]
+    return NewBlock(block.model, block.key, block.count, block.metrics, lengths, index.raw(block),
+                    block.rows[1] - block.rows[0])
+
+
+def unindexed(model: str) -> NewBlock:
+    return NewBlock(model, "", 0, [], [], b"", 0)
+
+
+def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> list[bytes | memoryview]:
+    """The file as chunks (reused blocks are views of the old file: nothing is copied twice)."""
+    entries, offset = [], 0
+    for b in blocks:
+        entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows])
+        offset += len(b.data)
+    header = json.dumps({"fingerprint": fingerprint, "columns": list(columns), "models": entries},
+                        separators=(",", ":")).encode()
+    return [FORMAT, b"\n", header, b"\n", *(b.data for b in blocks)]
+
+
+def write(path: Path, chunks: list[bytes | memoryview]) -> bool:
+    """Replace path atomically; False (path as it was) on any failure."""
+    return replace(path, lambda out: out.writelines(chunks))

@@ -1,0 +1,138 @@
+"""Git configuration and identity exactly as the git command sees them, at the time of the call.
+
+libgit2 fixes its global/system search paths when it is loaded and ignores GIT_CONFIG_GLOBAL,
+GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM and GIT_CONFIG_COUNT/KEY/VALUE, so identity and signing
+key would not be the ones `git commit` and `git tag -s` use. Here `git config --list --includes`
+and `git var GIT_<ROLE>_IDENT` answer instead, in the current environment (a long-lived process
+whose environment changes sees the change). A snapshot is reused for at most TTL seconds with
+an unchanged environment and config files: one write asks a few questions, and pays for one
+`git config`.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Optional
+
+from gitreg.git import gitcli
+
+TTL = 1.0
+_cache: dict[tuple, tuple[float, object]] = {}
+
+
+def _norm(key: str) -> str:
+    """git's key form: section and variable lower case, a subsection as it is."""
+    section, _, rest = key.partition(".")
+    sub, _, var = rest.rpartition(".")
+    return ".".join(p for p in (section.lower(), sub, var.lower()) if p)
+
+
+class GitConfig:
+    """The effective values (last one wins), read like a pygit2.Config: `[key]` and get_bool."""
+
+    def __init__(self, values: dict[str, Optional[str]]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> str:
+        value = self._values[_norm(key)]  # KeyError when unset, as pygit2
+        return "" if value is None else value
+
+    def __contains__(self, key: str) -> bool:
+        return _norm(key) in self._values
+
+    def get_bool(self, key: str) -> bool:
+        value = self._values[_norm(key)]
+        if value is None:
+            return True  # `[section] key` with no value means true in git
+        low = value.strip().lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0", ""):
+            return False
+        raise ValueError(f"{key} is not a boolean: {value!r}")
+
+
+def _parse(out: str) -> dict[str, Optional[str]]:
+    values: dict[str, Optional[str]] = {}
+    for item in out.split("\0"):
+        if not item:
+            continue
+        key, newline, value = item.partition("\n")
+        values[_norm(key)] = value if newline else None
+    return values
+
+
+def _files(gitdir: Path) -> tuple:
+    """(path, mtime) of the config files git reads, so an edit is seen at once."""
+    env = os.environ
+    home = Path(env.get("HOME", "~")).expanduser()
+    xdg = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    paths = [gitdir / "config", env.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig", xdg / "git" / "config",
+             env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"]
+    out = []
+    for p in paths:
+        try:
+            out.append((str(p), os.stat(p).st_mtime_ns))
+        except OSError:
+            out.append((str(p), None))
+    return tuple(out)
+
+
+def read(gitdir: Path) -> Optional[GitConfig]:
+    """The registry's effective configuration as git reads it now; None when git cannot run.
+
+    Reused only while the environment and the config files' mtimes are unchanged, and for
+    at most TTL seconds (a file reached through an include is not watched otherwise)."""
+    key = _key(gitdir, "config")
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        return hit[1]  # type: ignore[return-value]
+    try:
+        proc = gitcli.run(gitdir, "config", "--list", "--includes", "-z", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    config = GitConfig(_parse(proc.stdout))
+    _remember(key, config)
+    return config
+
+
+def _key(gitdir: Path, what: str) -> tuple:
+    return (what, str(gitdir), tuple(sorted(os.environ.items())), _files(gitdir))
+
+
+def _remember(key: tuple, value: object) -> None:
+    now = time.monotonic()
+    for old in [k for k, (t, _) in _cache.items() if now - t >= TTL]:
+        del _cache[old]
+    _cache[key] = (now, value)
+
+
+class IdentUnknown(Exception):
+    """git itself has no identity (user.useConfigOnly, or nothing it can guess)."""
+
+
+def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
+    """(name, email) git would use for role 'author' or 'committer' (`git var`), or None when
+    git cannot run; IdentUnknown when git refuses (its message is the exception's text)."""
+    key = _key(gitdir, role)
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        return hit[1]  # type: ignore[return-value]
+    try:
+        proc = gitcli.run(gitdir, "var", f"GIT_{role.upper()}_IDENT", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        raise IdentUnknown(lines[-1] if lines else "git has no identity")
+    line = proc.stdout.strip()
+    name, lt, rest = line.partition(" <")
+    email, gt, _ = rest.partition(">")
+    if not (lt and gt):
+        return None
+    _remember(key, (name, email))
+    return name, email

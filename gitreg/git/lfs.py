@@ -1,0 +1,239 @@
+"""The registry's Git LFS store and its transport (DESIGN.md 'Stored artifacts (Git LFS)').
+
+Objects live where git-lfs keeps them in a bare repository,
+`<registry>/lfs/objects/<aa>/<bb>/<oid>` (oid = sha256 of the content), so the
+real `git lfs` CLI, run inside the registry, uploads and downloads them with the
+user's remotes and credentials (`git lfs push --object-id`, `git lfs fetch`). An
+object is written to `<registry>/lfs/tmp/` and renamed into place, so a reader never
+sees half an object; identical content is stored once. Objects are made read-only:
+links to them are handed out (see gitreg.features.artifacts), and a write through one would
+corrupt every version that shares it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from gitreg.core.errors import GitregError, RemoteError
+from gitreg.git import gitcli
+
+POINTER_VERSION = "https://git-lfs.github.com/spec/v1"
+ATTRIBUTES = b"artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
+INSTALL_HINT = ("git-lfs is needed to store and fetch artifact files and it is not installed: "
+                "install it (Debian/Ubuntu: apt-get install git-lfs; macOS: brew install git-lfs)")
+MAX_POINTER_BYTES = 1024  # git-lfs's own limit for what may be a pointer
+_OID_RE = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+_OIDS_PER_CALL = 200  # bounded command lines
+
+
+class LfsMissing(GitregError):
+    """The git-lfs command is not installed."""
+
+
+def is_oid(text: object) -> bool:
+    return isinstance(text, str) and _OID_RE.fullmatch(text) is not None
+
+
+def pointer(oid: str, size: int) -> bytes:
+    """The LFS pointer file text for an object (git-lfs spec v1)."""
+    return f"version {POINTER_VERSION}\noid sha256:{oid}\nsize {size}\n".encode()
+
+
+def parse_pointer(data: bytes) -> Optional[tuple[str, int]]:
+    """(oid, size) of a pointer file, or None when `data` is not one."""
+    if len(data) > MAX_POINTER_BYTES:
+        return None
+    fields = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        fields[key] = value
+    oid = fields.get("oid", "").removeprefix("sha256:")
+    size = fields.get("size", "")
+    if fields.get("version") != POINTER_VERSION or not is_oid(oid) or not size.isdigit():
+        return None
+    return oid, int(size)
+
+
+def object_path(git_dir: Path, oid: str) -> Path:
+    if not is_oid(oid):
+        raise ValueError(f"not an LFS object id: {oid!r}")
+    return git_dir / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+
+
+def has_object(git_dir: Path, oid: str, size: Optional[int] = None) -> bool:
+    """An object file of the right size is there (its content is checked by whoever reads it)."""
+    try:
+        st = object_path(git_dir, oid).stat()
+    except OSError:
+        return False
+    return st.st_size == size if size is not None else True
+
+
+class ObjectWriter:
+    """One object being written: bytes go to a temporary file, `commit(oid)` renames it into place."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        tmp = git_dir / "lfs" / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="gitreg-", dir=tmp)
+        self._fd: Optional[int] = fd
+        self._name = Path(name)
+
+    def fileno(self) -> int:
+        """The temporary file, open for reading and writing (the copy is hashed back from it)."""
+        if self._fd is None:
+            raise ValueError("object writer already committed or aborted")
+        return self._fd
+
+    def commit(self, oid: str) -> Path:
+        """Put the object in place as `oid` (which the caller hashed); an existing one is kept."""
+        os.close(self._fd)
+        self._fd = None
+        target = object_path(self.git_dir, oid)
+        if target.exists():  # stored once: identical content from another version or model
+            self._name.unlink(missing_ok=True)
+            return target
+        os.chmod(self._name, 0o444)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._name, target)
+        mark_checked(self.git_dir, oid)  # its bytes were hashed as they were written
+        return target
+
+    def abort(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._name.unlink(missing_ok=True)
+
+
+# -- objects already checked ------------------------------------------------------------
+# A full sha256 of an object is recorded with the object file's stat (size, inode,
+# mtime, ctime) in the derived cache; while that stat is unchanged the object is the
+# one that was checked (any write or chmod moves ctime), so `get` need not hash it
+# again. `verify --files` never reads this: it always hashes.
+def _mark_file(git_dir: Path, oid: str) -> Path:
+    return git_dir / "gitreg-cache" / "lfs-checked" / oid
+
+
+def _stamp(path: Path) -> Optional[str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+
+
+def mark_checked(git_dir: Path, oid: str) -> None:
+    """Record that the object's content was just hashed and is `oid` (best effort)."""
+    stamp = _stamp(object_path(git_dir, oid))
+    if stamp is None:
+        return
+    mark = _mark_file(git_dir, oid)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        tmp = mark.with_name(f".{oid}.{os.getpid()}")
+        tmp.write_text(stamp)
+        os.replace(tmp, mark)
+    except OSError:
+        pass
+
+
+def is_checked(git_dir: Path, oid: str) -> bool:
+    """Whether the object is unchanged since it was hashed (a mark that is not a regular file is ignored)."""
+    mark = _mark_file(git_dir, oid)
+    try:
+        if not mark.is_file() or mark.is_symlink() or mark.stat().st_size > 100:
+            return False
+        recorded = mark.read_text()
+    except OSError:
+        return False
+    return recorded == _stamp(object_path(git_dir, oid))
+
+
+def object_sha256(git_dir: Path, oid: str, progress=None) -> Optional[str]:
+    """The sha256 of the stored object's content (None when absent); progress: HashProgress."""
+    try:
+        fh = open(object_path(git_dir, oid), "rb")
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    with fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            if progress is not None:
+                progress.advance(len(chunk))
+    return digest.hexdigest()
+
+
+# -- the git-lfs command ------------------------------------------------------------
+_checked: dict[str, bool] = {}
+
+
+def require_git_lfs() -> None:
+    """Raise LfsMissing with the install line when `git lfs` cannot run (checked once per PATH)."""
+    key = os.environ.get("PATH", "")
+    if key not in _checked:
+        try:
+            proc = subprocess.run(["git", "lfs", "version"], capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL, timeout=30)
+            _checked[key] = proc.returncode == 0 and proc.stdout.startswith("git-lfs/")
+        except (OSError, subprocess.SubprocessError):
+            _checked[key] = False
+    if not _checked[key]:
+        raise LfsMissing(INSTALL_HINT)
+
+
+def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.CompletedProcess[str]:
+    require_git_lfs()
+    # git-lfs asks a file:// remote "which locks?" before a push; the registry has none
+    config = ("-c", "lfs.locksverify=false")
+    if stream:  # on a terminal: git-lfs draws its own progress on stderr
+        proc = subprocess.run(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
+                              text=True, errors="replace", stdin=subprocess.DEVNULL,
+                              env={k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES})
+        return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, "")
+    return gitcli.run(git_dir, *config, "lfs", *args)
+
+
+def _why(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("Uploading LFS", "Downloading LFS", "fetch:"))]
+    return (useful or lines or [f"git lfs exited {proc.returncode}"])[0][:300]
+
+
+def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _OIDS_PER_CALL):
+        yield items[start:start + _OIDS_PER_CALL]
+
+
+def push_objects(git_dir: Path, remote: str, oids: Iterable[str], progress: bool = False) -> None:
+    """Upload objects to the remote's LFS endpoint; the server skips what it already has.
+
+    Raises RemoteError when any upload fails: the caller then pushes no ref.
+    """
+    wanted = sorted(set(oids))
+    missing = [oid for oid in wanted if not has_object(git_dir, oid)]
+    if missing:
+        raise RemoteError(
+            f"{len(missing)} stored file(s) are not in this registry's LFS store (first: {missing[0][:16]}…): "
+            "'gitreg get' the versions first, or push from the registry that stored them"
+        )
+    for batch in _batches(wanted):
+        proc = _lfs(git_dir, "push", "--object-id", remote, *batch, stream=progress)
+        if proc.returncode != 0:
+            raise RemoteError(f"cannot upload stored files to {remote}'s LFS endpoint: {_why(proc)}")
+
+
+def fetch_objects(git_dir: Path, remote: str, commit: str, include: Sequence[str], progress: bool = False) -> None:
+    """Download the objects of `commit`'s pointer files under the `include` paths (only those)."""
+    proc = _lfs(git_dir, "fetch", remote, commit, f"--include={','.join(include)}", "--exclude=",
+                stream=progress)
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot download stored files from {remote}: {_why(proc)}")

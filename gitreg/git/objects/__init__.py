@@ -1,0 +1,1 @@
+"""Objects: notes, object scans and pack writing."""

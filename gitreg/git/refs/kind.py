@@ -1,0 +1,63 @@
+"""Is this repository a registry? (DESIGN.md: empty, or every branch's root commit is a
+model root commit holding model.yaml.) Checked before the first write, so that gitreg
+never commits onto a code repository's `main`."""
+from __future__ import annotations
+
+from typing import Optional
+
+import pygit2
+
+from gitreg.git.refs import layout
+from gitreg.git.repository import Store
+
+MAX_WALK = 100_000  # first parents followed to find a root; a longer branch is not a model's
+
+
+def _root(commit: pygit2.Commit) -> Optional[pygit2.Commit]:
+    for _ in range(MAX_WALK):
+        if not commit.parents:
+            return commit
+        commit = commit.parents[0]
+    return None
+
+
+def _looks_like_model_tip(name: str, commit: pygit2.Commit) -> bool:
+    if not commit.parents:
+        return layout.MODEL_FILE in commit.tree
+    message = commit.raw_message[:300]
+    written = message.startswith(f"register {name} ".encode()) or \
+        message.startswith(f"gitreg: merge {name} ".encode())
+    return written and layout.MANIFEST_FILE in commit.tree
+
+
+def foreign_branch(store: Store) -> Optional[str]:
+    """The first branch that is not a model's, with why; None when the repository is a registry.
+
+    A model branch's tip is a model root commit, or a version or merge commit that gitreg
+    wrote (`register <model> ...` / `gitreg: merge <model> ...`, tree with manifest.yaml --
+    a Kubernetes repository's manifest.yaml alone is not that): checked first, from the tip
+    commit and its tree only. Other tips are walked to their root. A tip that is not a
+    commit is left to verify.
+    """
+    for name in sorted(store.ref_names_under(layout.HEADS)):
+        tip = store.ref_target(layout.branch_ref(name))
+        obj = store.repo.get(tip) if tip is not None else None
+        if not isinstance(obj, pygit2.Commit):
+            continue
+        if _looks_like_model_tip(name, obj):
+            continue
+        root = _root(obj)
+        if root is None or layout.MODEL_FILE not in root.tree:
+            return f"branch {name!r} does not start with a model root commit (model.yaml)"
+    return None
+
+
+def require_registry(store: Store) -> None:
+    from gitreg.core.errors import NotARegistryError
+
+    why = foreign_branch(store)
+    if why is not None:
+        raise NotARegistryError(
+            f"{store.path} is not a gitreg registry: {why}; gitreg writes only into an empty "
+            "repository or one made by gitreg (for a new registry give a new path)"
+        )

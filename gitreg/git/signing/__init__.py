@@ -1,0 +1,1 @@
+"""Signing: committer identity, signing and signature checks for commits and tags."""

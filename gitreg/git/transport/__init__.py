@@ -1,0 +1,1 @@
+"""Transport: remotes, the pending-push records, push plans."""

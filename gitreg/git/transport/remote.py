@@ -1,0 +1,381 @@
+"""Remotes: their configuration, and git's own transport for fetch, push and clone.
+
+libgit2 has no atomic push and does not use the user's ssh config, credential
+helpers or proxies the way `git push` does, so transport runs the git CLI.
+A remote's gitreg refs are fetched into a private mirror,
+`refs/gitreg/remotes/<remote>/...`, never over the registry's own refs: what to
+do with them is decided by the caller (gitreg.features.sync.sync), ref by ref.
+
+A fetch names only the refs it needs (a Scope: one model's refs, or all): with
+protocol v2 git sends them as ref prefixes, so the server advertises and sends
+O(that model). Every transport command has a stall bound (`gitreg.timeout`,
+see transport_options); what git prints about a failure keeps its cause line
+(ssh's, curl's), with credentials in URLs masked.
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection, Iterable, Optional, Sequence
+
+import pygit2
+
+from gitreg.core.errors import RemoteError
+from gitreg.core.urls import redact
+from gitreg.git import gitcli
+from gitreg.git.objects import packwrite
+from gitreg.git.refs import layout, lockowner
+from gitreg.git.refs.transaction import RefConflict
+from gitreg.git.transport import pushplan
+
+MIRROR = layout.MIRROR
+SYNC_KEY = "gitreg.remote"
+_FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
+NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
+TIMEOUT_KEY = "gitreg.timeout"
+DEFAULT_TIMEOUT = 30  # seconds without progress before a transfer is given up
+HARD_LIMIT_FACTOR = 20  # any one git transport command: at most this many timeouts in all
+
+# Rejections that mean "the remote moved on": fetch, rebuild and try again.
+# Anything else (a hook or a protected ref declining) is final.
+_RETRYABLE = ("non-fast-forward", "already exists", "fetch first", "stale info",
+              "atomic", "failed to update ref", "cannot lock ref", "failed to lock")
+
+
+def mirror_prefix(remote: str) -> str:
+    return f"{MIRROR}{remote}/"
+
+
+def mirrored(remote: str, ref: str) -> str:
+    """The mirror of `ref` (e.g. refs/tags/m/v1 -> refs/gitreg/remotes/origin/tags/m/v1)."""
+    return mirror_prefix(remote) + ref[len("refs/"):]
+
+
+def _config_entries(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
+    """Config entries of the registry's own file (a remote in ~/.gitconfig is not the registry's)."""
+    own = pygit2.Config(str(Path(repo.path) / "config"))
+    return {e.name: e.value for e in own if e.name.startswith(prefix)}
+
+
+def remotes(repo: pygit2.Repository) -> dict[str, str]:
+    """{name: url} of the registry's remotes, in name order."""
+    found = {}
+    for key, value in _config_entries(repo, "remote.").items():
+        name, _, field = key[len("remote."):].rpartition(".")
+        if field == "url" and name:
+            found[name] = value
+    return dict(sorted(found.items()))
+
+
+def sync_remote(repo: pygit2.Repository) -> Optional[str]:
+    try:
+        name = repo.config[SYNC_KEY]
+    except KeyError:
+        return None
+    return name or None
+
+
+def set_sync_remote(repo: pygit2.Repository, name: Optional[str]) -> None:
+    if name is None:
+        try:
+            del repo.config[SYNC_KEY]
+        except KeyError:
+            pass
+    else:
+        repo.config[SYNC_KEY] = name
+
+
+def add_remote(repo: pygit2.Repository, name: str, url: str) -> None:
+    """Only `remote.<name>.url`: no fetch refspec, so plain `git fetch` leaves the registry alone."""
+    repo.config[f"remote.{name}.url"] = url
+
+
+def remove_remote(repo: pygit2.Repository, name: str) -> None:
+    """Drop the configuration and this remote's mirror refs and pending-push records (private
+    to this registry: a push to a remote that is gone can no longer be settled)."""
+    _git(Path(repo.path), "config", "--remove-section", f"remote.{name}")
+    if sync_remote(repo) == name:
+        set_sync_remote(repo, None)
+    prefixes = (mirror_prefix(name), f"{layout.PENDING}{name}/")
+    for ref in list(repo.references):
+        if ref.startswith(prefixes):
+            repo.references.delete(ref)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The gitreg refs one fetch or integration covers: the whole registry, or some models.
+
+    A synced write needs only its model's refs, so it fetches and integrates
+    O(that model), whatever the size of the registry.
+    """
+
+    models: Optional[frozenset[str]] = None  # None: every gitreg ref
+
+    @classmethod
+    def of(cls, models: Optional[Iterable[str]]) -> "Scope":
+        return cls(None if models is None else frozenset(models))
+
+    def patterns(self) -> list[str]:
+        """Source refspec patterns. A branch or notes ref is `<name>*` (an exact name that
+        the remote lacks would fail the fetch); integration picks the exact ref."""
+        if self.models is None:
+            return [f"{ns}*" for ns in NAMESPACES]
+        out = []
+        for m in sorted(self.models):
+            out += [f"{layout.HEADS}{m}*", f"{layout.TAGS}{m}/*", f"{layout.DEPLOYED}*/{m}",
+                    f"{layout.NOTES}{m}*"]
+        return out
+
+    def covers(self, ref: str) -> bool:
+        return self.models is None or model_of(ref) in self.models
+
+
+def model_of(ref: str) -> str:
+    """The model a gitreg ref belongs to (refs/tags/<m>/<v>, refs/deployed/<env>/<m>, ...)."""
+    if ref.startswith(layout.TAGS):
+        return ref[len(layout.TAGS):].split("/", 1)[0]
+    if ref.startswith(layout.DEPLOYED):
+        return ref[len(layout.DEPLOYED):].split("/", 1)[-1]
+    return ref.rsplit("/", 1)[-1]
+
+
+# -- timeouts -------------------------------------------------------------------------
+def timeout_seconds(repo_config: Optional[pygit2.Config]) -> int:
+    """`gitreg.timeout` (seconds, as git config reads it; None: the user's global config),
+    else DEFAULT_TIMEOUT."""
+    if repo_config is None:
+        try:
+            repo_config = pygit2.Config.get_global_config()
+        except (OSError, pygit2.GitError):
+            repo_config = None
+    if repo_config is not None:
+        try:
+            value = int(repo_config["gitreg.timeout"])
+            if value > 0:
+                return value
+        except (KeyError, ValueError, pygit2.GitError):
+            pass
+    return DEFAULT_TIMEOUT
+
+
+def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[str], dict[str, str]]:
+    """(git -c options, environment) bounding a stalled transfer to about `timeout` seconds.
+
+    HTTP(S): curl gives up when fewer than 1 byte/s move for `timeout` s. SSH: the
+    connection (and banner exchange) must complete within `timeout`, and a silent
+    server is dropped after 3 unanswered keep-alives `timeout/3` s apart. The
+    user's own ssh command (core.sshCommand / GIT_SSH_COMMAND) is kept and
+    extended; a GIT_SSH program is left alone.
+    """
+    args = ["-c", "http.lowSpeedLimit=1", "-c", f"http.lowSpeedTime={timeout}"]
+    env: dict[str, str] = {}
+    if not os.environ.get("GIT_SSH"):
+        base = os.environ.get("GIT_SSH_COMMAND") or ssh_command or "ssh"
+        env["GIT_SSH_COMMAND"] = (f"{base} -o ConnectTimeout={timeout} "
+                                  f"-o ServerAliveInterval={max(1, timeout // 3)} -o ServerAliveCountMax=3")
+    return args, env
+
+
+def _ssh_command(config: Optional[pygit2.Config]) -> Optional[str]:
+    try:
+        return None if config is None else str(config["core.sshCommand"])
+    except (KeyError, pygit2.GitError):
+        return None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    ref: str
+    reason: str
+
+    @property
+    def retryable(self) -> bool:
+        return any(word in self.reason for word in _RETRYABLE) and "declined" not in self.reason
+
+    @property
+    def unknown(self) -> bool:
+        """The pack went out but the remote never said what it did with it."""
+        return "failed to report status" in self.reason
+
+
+class TransportError(RemoteError):
+    """The conversation with the remote broke off (network, server, auth): not a refusal."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[str] = (),
+         env_extra: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """git on the registry; a transport command gets the stall bounds and a hard ceiling.
+    `options` go before the command (`-c name=value`), `env_extra` into its environment."""
+    extra: list[str] = list(options)
+    env: Optional[dict[str, str]] = dict(env_extra) if env_extra else None
+    limit: Optional[float] = None
+    if transport:
+        try:
+            config: Optional[pygit2.Config] = pygit2.Repository(str(git_dir)).config
+        except pygit2.GitError:
+            config = None
+        seconds = timeout_seconds(config)
+        bounds, bound_env = transport_options(seconds, _ssh_command(config))
+        extra += bounds
+        env = {**(env or {}), **(bound_env or {})}
+        limit = seconds * HARD_LIMIT_FACTOR
+    try:
+        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env)
+    except gitcli.GitMissing:
+        raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"fatal: git did not finish within {limit:.0f} s")
+
+
+_BOILERPLATE = ("Please make sure you have the correct access rights", "and the repository exists.")
+
+
+def why(stderr: str, returncode: int = 1) -> str:
+    """The line that says why git failed: the transport's own cause (ssh's
+    `Permission denied (publickey).`, `Host key verification failed.`, curl's
+    `Could not resolve host`) before git's generic `fatal:` line; credentials masked."""
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and not any(b in line for b in _BOILERPLATE)]
+    git_says = ("fatal:", "error:", "warning:", "Warning:", "hint:", "remote:", "To ", "From ")
+    causes = [line for line in lines if not line.startswith(git_says)]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    generic = ("Could not read from remote repository", "hung up", "protocol error")
+    if causes and (not fatal or any(g in fatal[0] for g in generic)):
+        line = " ".join(causes[:3])  # ssh: "No ... host key is known ..." + "Host key verification failed."
+    elif causes and fatal[0].endswith(":"):  # git:// "unable to connect to HOST:" + "...errno=Connection refused"
+        line = f"{fatal[0]} {causes[0]}"
+    else:
+        line = (fatal or lines or [f"git exited {returncode}"])[0]
+    return redact(line)
+
+
+def _specs(remote: str, scope: Scope) -> list[str]:
+    return [f"+{src}:{mirrored(remote, src)}" for src in scope.patterns()]
+
+
+def fetch(git_dir: Path, remote: str, scope: Scope = Scope()) -> None:
+    """Mirror `remote`'s gitreg refs in `scope` (the mirror is ours alone, so it may be moved freely)."""
+    for attempt in range(_FETCH_ATTEMPTS):
+        proc = _git(git_dir, "-c", "protocol.version=2", "fetch", "--quiet", "--prune", "--no-tags",
+                    "--no-write-fetch-head", "--no-auto-gc", remote, *_specs(remote, scope), transport=True)
+        if proc.returncode == 0:
+            return
+        if "cannot lock ref" not in proc.stderr:  # only a concurrent fetch into the mirror is retried
+            break
+        if lockowner.break_stale_under(git_dir, mirror_prefix(remote)):
+            continue  # a dead gitreg's lock on the mirror (ours alone: nothing to complete)
+        time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+    raise TransportError(f"cannot fetch from {remote}: {why(proc.stderr, proc.returncode)}",
+                         why(proc.stderr, proc.returncode))
+
+
+def clone_into(target: Path, remote: str, url: str) -> None:
+    """A new registry at `target` holding `url`'s gitreg refs both as its own and in the
+    mirror, in packed-refs (as fast as `git clone --mirror`).
+
+    git clone writes the registry's own refs into packed-refs in one go; the mirror is the
+    same refs under other names, added to that file (storage/packwrite: asking git clone for
+    both doubled its ref work). The fetch refspecs clone needed are removed afterwards: a
+    gitreg remote has none, so plain `git fetch` leaves the registry alone.
+    """
+    specs = []
+    for ns in NAMESPACES[2:]:  # clone --bare already maps heads and tags onto themselves
+        specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
+    timeout = timeout_seconds(None)
+    extra, env = transport_options(timeout, None)
+    proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
+                      str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env)
+    if proc.returncode != 0:
+        raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
+                             why(proc.stderr, proc.returncode))
+    gitcli.run(target, "config", "--unset-all", f"remote.{remote}.fetch")
+    if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
+        _mirror_with_git(target, remote)
+
+
+def _mirror_with_git(target: Path, remote: str) -> None:
+    """The mirror made by git from the local refs (when packed-refs is not a fresh clone's)."""
+    listed = gitcli.run(target, "for-each-ref", "--format=%(objectname) %(refname)", *NAMESPACES)
+    commands = "".join(f"create {mirrored(remote, ref)} {oid}\n" for oid, _, ref in
+                       (line.partition(" ") for line in listed.stdout.splitlines()))
+    made = gitcli.run(target, "update-ref", "--stdin", input=commands)
+    if listed.returncode != 0 or made.returncode != 0:
+        raise RemoteError(f"cannot record {remote}'s refs: {(listed.stderr or made.stderr).strip()[:200]}")
+    gitcli.run(target, "pack-refs", "--all")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    rejected: list[Rejection]
+    remote_said: list[str]  # the remote's own `remote: ...` lines (its hooks' reasons)
+    pushed: list[str]  # refs the remote took
+
+
+# `git push` matches each explicit refspec against every local and remote ref
+# (O(specs x refs): 1,000 specs at 20,000 refs cost ~9 s of CPU), so big pushes name
+# namespaces with wildcards and exclude what must not go with negative refspecs.
+EXPLICIT_MAX = 64
+
+
+def _refspecs(updates: Sequence[tuple[pygit2.Oid, str]], exclude: Optional[Collection[str]]) -> list[str]:
+    """Explicit `oid:ref` specs for a few refs. For many: with `exclude` known (every other local
+    ref that differs from the remote's), namespace wildcards minus negative refspecs; without
+    it, a wildcard per model's tags (all of that model's new tags are going) and explicit specs
+    for the rest."""
+    if len(updates) <= EXPLICIT_MAX or (exclude is not None and len(exclude) > EXPLICIT_MAX):
+        return [f"{oid}:{ref}" for oid, ref in updates]
+    if exclude is not None:
+        used = [ns for ns in NAMESPACES if any(ref.startswith(ns) for _oid, ref in updates)]
+        return [f"{ns}*:{ns}*" for ns in used] + \
+            [f"^{ref}" for ref in sorted(exclude) if any(ref.startswith(ns) for ns in used)]
+    tagged = sorted({model_of(ref) for _oid, ref in updates if ref.startswith(layout.TAGS)})
+    return [f"{layout.tag_prefix(m)}*:{layout.tag_prefix(m)}*" for m in tagged] + \
+        [f"{oid}:{ref}" for oid, ref in updates if not ref.startswith(layout.TAGS)]
+
+
+def push(git_dir: Path, remote: str, updates: Sequence[tuple[pygit2.Oid, str]],
+         exclude: Optional[Collection[str]] = None) -> PushResult:
+    """Push `object:ref` pairs atomically and never forced; when any ref is refused, all are.
+
+    Many updates go as namespace wildcards, with `exclude` (every other local ref of those
+    namespaces that differs from the remote's) left out by negative refspecs; git then
+    picks the local refs as they are when it reads them, so a pre-push hook holds it to
+    `updates` (storage/pushplan.py): a ref written meanwhile makes it refuse the whole push,
+    raised as RefConflict (plan again). Raises TransportError when the conversation broke
+    off (the caller finds out by fetching whether the remote took it).
+    """
+    if not updates:
+        return PushResult([], [], [])
+    specs = _refspecs(updates, exclude)
+    if any("*" in spec for spec in specs):  # git picks the refs: hold it to the plan
+        with pushplan.held_to(updates) as (options, env):
+            proc = _git(git_dir, "push", "--atomic", "--porcelain", remote, *specs, transport=True,
+                        options=options, env_extra=env)
+        late = pushplan.refused(proc.stderr)
+        if proc.returncode != 0 and late:
+            raise RefConflict(late[0])  # written after the plan: plan again, with it
+    else:
+        proc = _git(git_dir, "push", "--atomic", "--porcelain", remote, *specs, transport=True)
+    rejected, pushed = [], []
+    for line in proc.stdout.splitlines():
+        flag, _, rest = line.partition("\t")
+        spec, _, reason = rest.partition("\t")
+        if flag == "!":
+            rejected.append(Rejection(spec.rpartition(":")[2], reason.strip()))
+        elif flag in ("*", " "):
+            pushed.append(spec.rpartition(":")[2])
+    cause = why(proc.stderr, proc.returncode)
+    if proc.returncode != 0 and (not rejected or any(r.unknown for r in rejected)):
+        raise TransportError(f"cannot push to {remote}: {cause}", cause)
+    said = [line[len("remote:"):].strip() for line in proc.stderr.splitlines()
+            if line.startswith("remote:") and line[len("remote:"):].strip()]
+    return PushResult(rejected, said, pushed)

@@ -1,0 +1,264 @@
+"""manifest.yaml (schema gitreg/1) and model.yaml: building them, and reading them back
+into records with the note overrides of DESIGN.md 'Mutable state' applied."""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any, Optional
+
+from gitreg.core.errors import CorruptRegistryError
+from gitreg.core.names import relative
+from gitreg.core.records import (
+    METRIC_FIELDS,
+    TRAINING_FIELDS,
+    ArtifactFile,
+    ContentFile,
+    EvaluationScores,
+    ModelMetadata,
+    ModelVersion,
+    TrainingInfo,
+    VersionStatus,
+)
+
+SCHEMA = "gitreg/1"
+_KNOWN_KEYS = {
+    "schema", "model_name", "version", "created_at", "status", "parent_version", "base_model",
+    "training", "evaluation_scores", "files", "lora_path", "gguf_path", "training_data_sources",
+    "git_commit", "tags", "notes",
+}
+# Keys gitreg itself writes or has reserved beyond gitreg/1's first set: integrations'
+# `extra_keys` may not take them (DESIGN.md 'manifest.yaml').
+RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts"}
+
+
+def now_iso(when: float) -> str:
+    return _dt.datetime.fromtimestamp(when, _dt.timezone.utc).isoformat()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def empty_scores() -> dict[str, Any]:
+    scores: dict[str, Any] = {name: None for name in METRIC_FIELDS}
+    scores["custom_metrics"] = {}
+    return scores
+
+
+def _is_metric(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+    )
+
+
+def check_scores(scores: Any, where: str) -> dict[str, Any]:
+    """evaluation_scores as read from the registry: a mapping of finite numbers (rouge and
+    custom_metrics: mappings of them). Anything else is CorruptRegistryError naming the key,
+    so one bad value is one problem, not a crash of whatever formats it."""
+    if scores is None:
+        return {}
+    if not isinstance(scores, dict):
+        raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
+    for key, value in scores.items():
+        inner = value.items() if key in ("rouge", "custom_metrics") and isinstance(value, dict) else [(None, value)]
+        for sub, v in inner:
+            if not _is_metric(v):
+                name = key if sub is None else f"{key}.{sub}"
+                raise CorruptRegistryError(
+                    f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
+    return scores
+
+
+def merge_scores(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Scores with `update` laid over `base`; rouge parts and custom metrics merge by name."""
+    out = dict(base)
+    for key, value in update.items():
+        if key in ("rouge", "custom_metrics") and isinstance(value, dict):
+            out[key] = {**(out.get(key) or {}), **value}
+        else:
+            out[key] = value
+    return out
+
+
+def build_manifest(
+    *,
+    model: str,
+    version: str,
+    created_at: str,
+    status: str,
+    parent: Optional[str],
+    base_model: Optional[str],
+    training: Optional[dict[str, Any]],
+    scores: dict[str, Any],
+    files: list[ArtifactFile],
+    training_data: list[str],
+    git_commit: Optional[str],
+    tags: list[str],
+    notes: str,
+    training_repo: Optional[str] = None,
+    extra_keys: Optional[dict[str, Any]] = None,
+) -> dict[str, Any]:
+    """The manifest; `training_repo` (optional, written only when known) is an addition
+    to gitreg/1 that older readers keep as an unknown key."""
+    by_role = _first_of_role(files)
+    manifest = {
+        "schema": SCHEMA,
+        "model_name": model,
+        "version": version,
+        "created_at": created_at,
+        "status": status,
+        "parent_version": parent,
+        "base_model": base_model,
+        "training": training,
+        "evaluation_scores": merge_scores(empty_scores(), scores),
+        "files": [f.to_dict() for f in files],
+        "lora_path": by_role.get("lora"),
+        "gguf_path": by_role.get("gguf"),
+        "training_data_sources": training_data,
+        "git_commit": git_commit,
+        "tags": tags,
+        "notes": notes,
+    }
+    if training_repo is not None:
+        manifest["training_repo"] = training_repo
+    for key, value in (extra_keys or {}).items():  # checked against RESERVED_KEYS by prepare
+        manifest[key] = value
+    return manifest
+
+
+def _first_of_role(files: list[ArtifactFile]) -> dict[str, str]:
+    """{role: path of its first file} (lora_path / gguf_path name the first of their role)."""
+    out: dict[str, str] = {}
+    for f in files:
+        out.setdefault(f.role, f.path)
+    return out
+
+
+def _content(c: Any) -> ContentFile:
+    """One `contents:` entry as read; a malformed one keeps what it has, so a reader that needs
+    it (get, verify) reports it, while listing versions never stops on it."""
+    if not isinstance(c, dict):
+        return ContentFile(str(c)[:200], "", -1)
+    size = c.get("size_bytes")
+    return ContentFile(str(c.get("path", "")), str(c.get("sha256") or ""),
+                       size if isinstance(size, int) and not isinstance(size, bool) else -1)
+
+
+def _file(f: dict[str, Any]) -> ArtifactFile:
+    contents = f.get("contents")
+    stored = f.get("stored")
+    return ArtifactFile(
+        role=str(f.get("role", "other")), path=str(f.get("path", "")),
+        sha256=f.get("sha256"), size_bytes=f.get("size_bytes"),
+        contents=[_content(c) for c in contents] if isinstance(contents, list) else None,
+        stored=str(stored) if stored is not None else None,
+    )
+
+
+def files_of(manifest: dict[str, Any]) -> list[ArtifactFile]:
+    """The files: entries of a manifest as records (entries that are not mappings are left out)."""
+    return [_file(f) for f in _list(manifest.get("files")) if isinstance(f, dict)]
+
+
+def _status(value: Any, where: str) -> VersionStatus:
+    try:
+        return VersionStatus(value)
+    except ValueError:
+        raise CorruptRegistryError(f"{where}: unknown status {value!r}") from None
+
+
+def _list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def read_version(
+    manifest: dict[str, Any],
+    note: dict[str, Any],
+    *,
+    model: str,
+    version: str,
+    where: str,
+    commit: str,
+    registered_by: Optional[str],
+) -> ModelVersion:
+    """The current view of a version, before deployment state is laid on."""
+    schema = manifest.get("schema")
+    if schema != SCHEMA:
+        raise CorruptRegistryError(
+            f"{where}: schema is {schema!r}, this gitreg reads {SCHEMA!r}"
+            + (" (written by a newer gitreg?)" if schema else "")
+        )
+    if manifest.get("model_name") != model or str(manifest.get("version")) != version:
+        raise CorruptRegistryError(
+            f"{where}: manifest names {manifest.get('model_name')}:{manifest.get('version')}, "
+            f"but the tag is {model}/{version}"
+        )
+    registered = _status(manifest.get("status", "completed"), where)
+    status = _status(note["status"], where) if "status" in note else registered
+
+    scores = merge_scores(empty_scores(), check_scores(manifest.get("evaluation_scores"), where))
+    scores = merge_scores(scores, check_scores(note.get("evaluation_scores"), f"{where} (note)"))
+    known = {k: scores.get(k) for k in METRIC_FIELDS}
+    evaluation = EvaluationScores(**known, custom_metrics=dict(scores.get("custom_metrics") or {}))
+
+    training_raw = manifest.get("training")
+    training = (
+        TrainingInfo(**{k: training_raw.get(k) for k in TRAINING_FIELDS})
+        if isinstance(training_raw, dict)
+        else None
+    )
+    files = files_of(manifest)
+    by_role = _first_of_role(files)
+    parent = relative(manifest.get("parent_version"), model)
+    return ModelVersion(
+        model_name=model,
+        version=version,
+        created_at=_iso(manifest.get("created_at")),
+        status=status,
+        registered_status=registered,
+        base_model=manifest.get("base_model"),
+        training=training,
+        evaluation_scores=evaluation,
+        files=files,
+        lora_path=manifest.get("lora_path") or by_role.get("lora"),
+        gguf_path=manifest.get("gguf_path") or by_role.get("gguf"),
+        checkpoint_path=by_role.get("checkpoint"),
+        config_path=by_role.get("config"),
+        parent_version=parent,
+        training_data_sources=[str(s) for s in _list(manifest.get("training_data_sources"))],
+        git_commit=manifest.get("git_commit"),
+        tags=[str(t) for t in _list(note.get("tags", manifest.get("tags")))],
+        notes=str(note.get("notes", manifest.get("notes") or "")),
+        commit=commit,
+        registered_by=registered_by,
+        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS},
+    )
+
+
+def build_model_file(model: str, created_at: str, description: str, owner: str,
+                     tags: list[str], notes: str) -> dict[str, Any]:
+    return {
+        "model_name": model,
+        "created_at": created_at,
+        "description": description,
+        "owner": owner,
+        "tags": tags,
+        "notes": notes,
+    }
+
+
+def read_model(data: dict[str, Any], note: dict[str, Any], model: str) -> ModelMetadata:
+    merged = {**data, **{k: v for k, v in note.items() if k in ("description", "owner", "tags", "notes")}}
+    return ModelMetadata(
+        model_name=model,
+        created_at=_iso(merged.get("created_at")),
+        description=str(merged.get("description") or ""),
+        owner=str(merged.get("owner") or ""),
+        tags=[str(t) for t in _list(merged.get("tags"))],
+        notes=str(merged.get("notes") or ""),
+    )

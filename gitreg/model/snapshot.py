@@ -1,0 +1,395 @@
+"""One consistent read of a model: its refs once, then objects on demand.
+
+Reads cost O(this model): the model's tags, its notes tree and its deployment
+refs, never the whole registry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Optional
+
+import pygit2
+
+from gitreg.core import yamlio
+from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
+from gitreg.core.names import check_model_name, check_version_name, is_version_name, sort_versions
+from gitreg.core.records import ModelMetadata, ModelVersion, VersionSignature, VersionStatus
+from gitreg.core.suggest import did_you_mean
+from gitreg.git.refs import layout, refscan
+from gitreg.git.repository import Store
+from gitreg.model import manifest as mf
+
+if TYPE_CHECKING:
+    from gitreg.model.cards import ModelCard
+
+# What reading one untrusted object can raise: each is one problem (gitreg/core/problems.py).
+READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
+
+
+@dataclass
+class DeploymentState:
+    """What the tip of refs/deployed/<env>/<model> says."""
+    environment: str
+    tip: pygit2.Oid
+    record: dict[str, Any]
+
+    @property
+    def version(self) -> Optional[str]:
+        v = self.record.get("version")
+        return None if v is None else str(v)
+
+
+def _valid(check, name: str) -> bool:
+    try:
+        check(name)
+        return True
+    except InvalidNameError:
+        return False
+
+
+def model_names(store: Optional[Store]) -> list[str]:
+    if store is None:
+        return []
+    return sorted(n for n in store.ref_names_under(layout.HEADS) if _valid(check_model_name, n))
+
+
+def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
+    """{environment: tip} of refs/deployed/*/<model>; only this model's targets are read."""
+    out = {}
+    for rest in store.ref_names_under(layout.DEPLOYED):
+        env, _, name = rest.partition("/")
+        target = store.ref_target(layout.deploy_ref(env, model)) if name == model else None
+        if target is not None:
+            out[env] = target
+    return out
+
+
+def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
+    """The current view of a stored record deployed in these environments (DESIGN.md 'Mutable state')."""
+    record.deployed = True
+    record.environments = environments
+    record.status = VersionStatus.DEPLOYED
+    record.deployed_at = deployed_at
+    return record
+
+
+class ModelSnapshot:
+    def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
+        self.store = store
+        self.model = model
+        # False for writes and verify, which never read the derived cache (DESIGN.md 'Caches')
+        self.use_cache = use_cache
+        self.tip = store.ref_target(layout.branch_ref(model))
+        self.notes_tip = store.ref_target(layout.notes_ref(model))
+        # Tags never move and are only added: the model's tag list is read when first
+        # needed (a one-version read needs only its own tag), and targets read with the
+        # names stay true; each is parsed once.
+        self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
+        self._tag_targets: dict[str, pygit2.Oid] = {}
+
+    def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
+        if self._listed is None:
+            raw = self.store.targets_under(layout.tag_prefix(self.model))
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+        return self._listed
+
+    def adopt_tags(self, raw: dict[str, bytes]) -> None:
+        """Use a listing of refs/tags/<model>/ ({version: raw target}) the caller read in one
+        scan for many models, instead of a scan per model; a listing already read is kept."""
+        if self._listed is None:
+            self._listed = (raw, {v for v in raw if is_version_name(v)})
+
+    @property
+    def versions(self) -> set[str]:
+        """Every version of the model (names under refs/tags/<model>/ that are valid)."""
+        return self._list_tags()[1]
+
+    @classmethod
+    def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":
+        check_model_name(model)
+        snap = cls(store, model) if store is not None else None
+        if snap is None or snap.tip is None:
+            hint = did_you_mean(model, model_names(store)) if store is not None else ""
+            raise ModelNotFoundError(f"no model named {model!r} in the registry{hint}")
+        return snap
+
+    # -- versions -------------------------------------------------------------
+    def tag_ids(self) -> dict[str, str]:
+        """{version: id of its tag object (hex)} from the one ref scan: no object is read."""
+        raw, valid = self._list_tags()
+        out = {}
+        for version in valid:
+            hexid = refscan.oid_hex(raw.get(version))
+            out[version] = hexid if hexid is not None else str(self.tag_target(version))
+        return out
+
+    def versions_sorted(self) -> list[str]:
+        return sort_versions(self.versions)
+
+    def require(self, version: str) -> str:
+        if self._listed is not None and isinstance(version, str) and version in self._listed[1]:
+            return version  # names in the list were checked when read
+        check_version_name(version)
+        if version in self._tag_targets:
+            return version
+        if self._listed is None and not self.store.ignores_case():
+            # one ref read instead of listing the model (case-insensitive file systems
+            # would find v1's file for V1, so they take the list)
+            target = self.store.ref_target(layout.tag_ref(self.model, version))
+            if target is not None:
+                self._tag_targets[version] = target
+                return version
+        if version not in self.versions:
+            known = ", ".join(self.versions_sorted()[-5:]) or "none yet"
+            raise VersionNotFoundError(
+                f"model {self.model!r} has no version {version!r} (newest: {known})"
+            )
+        return version
+
+    def tag_target(self, version: str) -> pygit2.Oid:
+        """The object refs/tags/<model>/<version> points at (read on demand, once)."""
+        target = self._tag_targets.get(version)
+        if target is not None:
+            return target
+        raw = self._listed[0].get(version) if self._listed is not None else None
+        target = self.store.raw_target(raw) or self.store.ref_target(layout.tag_ref(self.model, version))
+        if target is None:
+            raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)} vanished while reading")
+        self._tag_targets[version] = target
+        return target
+
+    def commit_of(self, version: str) -> pygit2.Commit:
+        target = self.tag_target(self.require(version))
+        try:
+            return self.store.commit(target)
+        except CorruptRegistryError as exc:  # name the ref: the object id alone says nothing
+            raise CorruptRegistryError(f"{layout.tag_ref(self.model, version)}: {exc}") from None
+
+    def try_commit(self, version: str) -> Optional[pygit2.Commit]:
+        """The version's commit, or None with its problem noted (for reads of many versions)."""
+        try:
+            return self.commit_of(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
+    def signature(self, version: str) -> VersionSignature:
+        """Whether the version's tag and commit are signed, and how (two object reads, no git run)."""
+        target = self.tag_target(self.require(version))
+        return VersionSignature(self.store.tag_signature(target),
+                                self.store.commit_signature(self.commit_of(version)))
+
+    def registered_by(self, version: str, commit: pygit2.Commit) -> str:
+        """The tagger of the version tag (the commit's author for a lightweight tag)."""
+        tag = self.store.tag(self.tag_target(version))
+        who = tag.tagger if tag is not None and tag.tagger is not None else commit.author
+        return f"{who.name} <{who.email}>"
+
+    def manifest(self, version: str, commit: Optional[pygit2.Commit] = None) -> dict[str, Any]:
+        """The parsed manifest; from the derived cache when its blob id is there."""
+        commit = commit or self.commit_of(version)
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        if blob is None:
+            raise CorruptRegistryError(
+                f"{self.model}/{version}:{layout.MANIFEST_FILE} is missing (tag {layout.tag_ref(self.model, version)})"
+            )
+        return self._parsed(version, blob)
+
+    def _parsed(self, version: str, blob: pygit2.Oid) -> dict[str, Any]:
+        where = f"{self.model}/{version}:{layout.MANIFEST_FILE}"
+        if not self.use_cache:
+            return yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
+        cache = self.store.cache(self.model)
+        value = cache.manifest(str(blob))
+        if value is not None and (value.get("model_name"), str(value.get("version"))) != (self.model, version):
+            value = None  # a swapped or foreign entry: recomputed (the cache is never the truth)
+        if value is None:
+            value = yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
+            cache.put_manifest(str(blob), value)
+        return value
+
+    def _facts(self, version: str, cached: bool = True) -> tuple[str, pygit2.Oid, str]:
+        """(commit hex, manifest blob, tagger) of a version: from the cache by tag id, so a
+        warm `list` reads no object of the version at all; else (or cached=False) from the objects."""
+        target = self.tag_target(self.require(version))
+        cache = self.store.cache(self.model) if self.use_cache else None
+        known = cache.version_facts(str(target)) if cache is not None and cached else None
+        if known is not None:
+            return known[0], pygit2.Oid(hex=known[1]), known[2]
+        commit = self.commit_of(version)
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        if blob is None:
+            raise CorruptRegistryError(
+                f"{self.model}/{version}:{layout.MANIFEST_FILE} is missing (tag {layout.tag_ref(self.model, version)})"
+            )
+        tagger = self.registered_by(version, commit)
+        if cache is not None:
+            cache.put_version_facts(str(target), str(commit.id), str(blob), tagger, replace=not cached)
+        return str(commit.id), blob, tagger
+
+    # -- notes ---------------------------------------------------------------
+    @cached_property
+    def notes(self) -> dict[str, pygit2.Oid]:
+        return self.store.notes_map(layout.notes_ref(self.model))
+
+    def note(self, target: pygit2.Oid | str, label: str) -> dict[str, Any]:
+        blob = self.notes.get(str(target))
+        if blob is None:
+            return {}
+        where = f"note on {label}"
+        try:
+            note = yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
+            mf.check_scores(note.get("evaluation_scores"), where)
+        except READ_ERRORS as exc:  # the version still reads, as registered
+            self.store.problems.add(layout.notes_ref(self.model), exc)
+            return {}
+        return note
+
+    # -- deployments -----------------------------------------------------------
+    @cached_property
+    def deployments(self) -> dict[str, DeploymentState]:
+        out = {}
+        for env, tip in sorted(deployment_envs(self.store, self.model).items()):
+            ref = layout.deploy_ref(env, self.model)
+            try:
+                commit = self.store.commit(tip)
+                where = f"{ref}:{layout.DEPLOYMENT_FILE}"
+                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
+                if data is None:
+                    raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+                record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+            except READ_ERRORS as exc:
+                self.store.problems.add(ref, exc)
+                continue
+            out[env] = DeploymentState(env, commit.id, record)
+        return out
+
+    def environments_of(self, version: str) -> list[str]:
+        return [env for env, d in self.deployments.items() if d.version == version]
+
+    # -- records ---------------------------------------------------------------
+    def stored(self, version: str) -> ModelVersion:
+        """The version as registered plus its note: status as registered or last set."""
+        return self.record_of(version, *self.stored_parts(version))
+
+    def stored_parts(self, version: str) -> tuple[str, dict[str, Any], dict[str, Any], str]:
+        """(commit hex, manifest, note, tagger): what the stored record is made of."""
+        commit, blob, tagger = self._facts(version)
+        manifest = self._parsed(version, blob)
+        if self.use_cache and (manifest.get("model_name"), str(manifest.get("version"))) != (self.model, version):
+            # a cached fact naming another version's manifest is the cache's fault: ask the objects
+            commit, blob, tagger = self._facts(version, cached=False)
+            manifest = self._parsed(version, blob)
+        return commit, manifest, self.note(commit, f"{self.model}/{version}"), tagger
+
+    def record_of(self, version: str, commit: str, manifest: dict[str, Any], note: dict[str, Any],
+                  tagger: Optional[str]) -> ModelVersion:
+        """The stored record from its parts (read by stored_parts, or kept by a derived index)."""
+        record = mf.read_version(
+            manifest,
+            note,
+            model=self.model,
+            version=version,
+            where=f"{self.model}/{version}:{layout.MANIFEST_FILE}",
+            commit=commit,
+            registered_by=tagger,
+        )
+        record._card = lambda: self.card(version)  # read only when asked (a list reads no card)
+        return record
+
+    def card(self, version: str) -> Optional["ModelCard"]:
+        """The version's README.md, parsed (gitreg.model.cards); None when it has none."""
+        from gitreg.model.cards import MAX_CARD_BYTES, ModelCard, parse_card
+
+        try:
+            data = self.store.read_file(self.commit_of(version), layout.CARD_FILE, MAX_CARD_BYTES,
+                                        f"{self.model}/{version}:{layout.CARD_FILE}")
+        except CorruptRegistryError as exc:  # the version still reads; its card is not shown
+            return ModelCard(text="", problem=str(exc))
+        return parse_card(data) if data is not None else None
+
+    def stored_status(self, version: str) -> VersionStatus:
+        return self.stored(version).status
+
+    def version(self, version: str) -> ModelVersion:
+        """The current view: stored record plus the deployment refs that name it."""
+        record = self._version(version)
+        self.store.cache(self.model).flush()
+        return record
+
+    def _version(self, version: str) -> ModelVersion:
+        record = self.stored(version)
+        envs = self.environments_of(version)
+        if envs:
+            lay_deployment(record, envs, max(
+                str(self.deployments[e].record.get("deployed_at") or "") for e in envs
+            ) or None)
+        return record
+
+    def try_version(self, version: str) -> Optional[ModelVersion]:
+        """The version, or None with its problem noted (a read of many must not stop at one)."""
+        try:
+            return self._version(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
+    def all_versions(self) -> list[ModelVersion]:
+        """Every good version; each bad one is a problem in store.problems."""
+        return self.versions_named(self.versions_sorted())
+
+    def versions_named(self, names: list[str]) -> list[ModelVersion]:
+        """These versions (the good ones; each bad one a problem), the derived cache written once."""
+        records = [r for r in map(self.try_version, names) if r is not None]
+        self.store.cache(self.model).flush()
+        return records
+
+    def root_commit(self) -> pygit2.Commit:
+        """The model's root commit (tree: model.yaml).
+
+        The last parent of a version commit is always this model's previous tip
+        (DESIGN.md 'Commits'), so following last parents stays on the branch. A
+        root never changes (branches only fast-forward): remembered per store,
+        and across processes in the derived cache keyed by tip, so a walk stops
+        at the newest tip seen before (O(versions since), not O(versions)).
+        """
+        known = self.store.roots.get(self.model)
+        if known is not None:
+            return self.store.commit(known)
+        cache = self.store.cache(self.model)
+        commit = self.store.commit(self.tip)
+        while commit.parents:
+            hit = cache.root(str(commit.id))
+            root = self._cached_root(hit) if hit is not None else None
+            # a write (use_cache False) takes a cached answer only once proven: C-speed ancestry
+            if root is not None and (self.use_cache or self.store.repo.descendant_of(self.tip, root.id)):
+                commit = root
+                break
+            commit = commit.parents[-1]
+        self.store.roots[self.model] = commit.id
+        cache.put_root(str(self.tip), str(commit.id))
+        cache.flush()
+        return commit
+
+    def _cached_root(self, hexid: str) -> Optional[pygit2.Commit]:
+        """A root commit named by the cache, if it is one (a damaged entry is a miss)."""
+        commit = self.store.commit_named(hexid)
+        if commit is None or commit.parents:
+            return None
+        try:  # another model's root is a well-formed but wrong entry
+            data = self.store.read_file(commit, layout.MODEL_FILE)
+            named = yamlio.load_mapping(data or b"", "cached root").get("model_name")
+        except CorruptRegistryError:
+            return None
+        return commit if named == self.model else None
+
+    def metadata(self) -> ModelMetadata:
+        root = self.root_commit()
+        data = self.store.read_file(root, layout.MODEL_FILE)
+        where = f"{self.model}:{layout.MODEL_FILE} (root commit {str(root.id)[:12]})"
+        if data is None:
+            raise CorruptRegistryError(f"{where} is missing")
+        return mf.read_model(
+            yamlio.load_mapping(data, where), self.note(root.id, f"model {self.model}"), self.model
+        )

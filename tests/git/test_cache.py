@@ -1,0 +1,189 @@
+"""The derived cache (gitreg-cache/ in the registry): it never changes a result, a
+corrupt, stale or unwritable cache is ignored, and concurrent writers leave it valid."""
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitreg import ModelRegistry
+from gitreg.git.cache.cache import DIR_NAME, ModelCache
+
+
+def _cache_dir(path: Path) -> Path:
+    return path / DIR_NAME
+
+
+def _view(path: Path) -> dict:
+    """Everything the read API says about the registry, from a fresh process-level state."""
+    reg = ModelRegistry(path)
+    out = {}
+    for model in reg.list_models():
+        out[model] = {
+            "versions": [v.to_dict() for v in reg.list_versions(model)],
+            "metadata": reg.get_metadata(model).to_dict(),
+        }
+    return out
+
+
+def _populate(reg: ModelRegistry) -> None:
+    reg.register_model("majora", evaluation_scores={"accuracy": 0.8, "pass_at_1": 0.3}, tags=["a"])
+    reg.register_model("majora", parent_version="v1", training_data=["oracle"], notes="second")
+    reg.register_model("oracle", parent_version="majora:v2")
+    reg.update_evaluation_scores("majora", "v1", accuracy=0.9)
+    reg.update_metadata("majora", description="code model")
+    reg.deploy("majora", "v2")
+
+
+def test_cache_is_written_by_reads_and_never_changes_results(reg, registry_path):
+    _populate(reg)
+    cold = _view(registry_path)
+    files = sorted(p.name for p in _cache_dir(registry_path).iterdir())
+    assert "majora.manifests.json" in files and "majora.roots.json" in files
+    warm = _view(registry_path)
+    assert warm == cold
+    data = json.loads((_cache_dir(registry_path) / "majora.manifests.json").read_text())
+    assert data["format"] == "gitreg-cache/1"
+    assert len(data["entries"]) == 4  # two manifests, and the facts of the two version tags
+
+
+def test_damaged_version_facts_are_misses_and_a_replaced_tag_is_read_afresh(reg, registry_path, git,
+                                                                           monkeypatch):
+    _populate(reg)
+    expected = _view(registry_path)
+    path = _cache_dir(registry_path) / "majora.manifests.json"
+    data = json.loads(path.read_text())
+    for i, key in enumerate(k for k in data["entries"] if k.startswith("tag:")):
+        data["entries"][key] = ['"not a list"', '["short", "x", "y"]'][i % 2]
+    path.write_text(json.dumps(data))
+    assert _view(registry_path) == expected
+    # someone else re-points majora/v1 at a new tag object with plain git: facts are keyed
+    # by tag id, so the new tagger shows (and verify reports the swap, see test_verify)
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Mallory")
+    git(registry_path, "tag", "-f", "-a", "-m", "replaced", "majora/v1", "majora/v1^{commit}")
+    listed = ModelRegistry(registry_path).list_versions("majora")
+    assert listed[0].registered_by.startswith("Mallory <")
+    assert {**listed[0].to_dict(), "registered_by": None} == \
+        {**expected["majora"]["versions"][0], "registered_by": None}
+
+
+def test_corrupt_or_foreign_cache_files_are_ignored_and_rebuilt(reg, registry_path):
+    _populate(reg)
+    expected = _view(registry_path)
+    cache = _cache_dir(registry_path)
+    for content in (b"\x00garbage", b"[]", b'{"format": "other/9", "entries": {}}',
+                    b'{"format": "gitreg-cache/1", "entries": []}', b""):
+        for f in cache.iterdir():
+            f.write_bytes(content)
+        assert _view(registry_path) == expected
+    # entries that do not parse, or parse to the wrong shape, are misses
+    manifests = cache / "majora.manifests.json"
+    blobs = list(json.loads(manifests.read_text())["entries"])
+    manifests.write_text(json.dumps({"format": "gitreg-cache/1",
+                                     "entries": {blobs[0]: "{not json", blobs[1]: "[1, 2]"}}))
+    assert _view(registry_path) == expected
+
+
+def test_stale_root_entries_are_checked_not_trusted(reg, registry_path, git):
+    _populate(reg)
+    roots = _cache_dir(registry_path) / "majora.roots.json"
+    ModelRegistry(registry_path).get_metadata("majora")
+    tip = git(registry_path, "rev-parse", "refs/heads/majora").strip()
+    v1 = git(registry_path, "rev-parse", "refs/tags/majora/v1^{commit}").strip()
+    for bogus in (v1, "0" * 40, "not-an-id"):  # a non-root commit, a missing object, junk
+        roots.write_text(json.dumps({"format": "gitreg-cache/1", "entries": {tip: bogus}}))
+        meta = ModelRegistry(registry_path).get_metadata("majora")
+        assert meta.description == "code model" and meta.model_name == "majora"
+    # a newer tip walks back only to the tip it knows, and remembers the new one
+    reg.register_model("majora")
+    ModelRegistry(registry_path).get_metadata("majora")
+    new_tip = git(registry_path, "rev-parse", "refs/heads/majora").strip()
+    entries = json.loads(roots.read_text())["entries"]
+    root = git(registry_path, "rev-list", "--max-parents=0", "refs/heads/majora").strip()
+    assert entries[new_tip] == root
+
+
+def test_unwritable_cache_location_is_harmless(reg, registry_path):
+    reg.register_model("majora")
+    shutil.rmtree(_cache_dir(registry_path), ignore_errors=True)
+    _cache_dir(registry_path).write_text("a file where the cache directory would be")
+    fresh = ModelRegistry(registry_path)
+    assert [v.version for v in fresh.list_versions("majora")] == ["v1"]
+    fresh.register_model("majora")
+    assert [v.version for v in ModelRegistry(registry_path).list_versions("majora")] == ["v1", "v2"]
+    assert ModelRegistry(registry_path).get_metadata("majora").model_name == "majora"
+
+
+def test_values_yaml_gives_that_json_cannot_hold_are_not_cached(tmp_path):
+    cache = ModelCache(tmp_path, "m")
+    cache.put_manifest("a" * 40, {"when": datetime.date(2026, 1, 1)})
+    cache.put_manifest("b" * 40, {"x": float("nan")})
+    cache.put_manifest("c" * 40, {1: "int key"})
+    cache.put_manifest("d" * 40, {"ok": [1, 2.5, None, True, "s", {"k": "v"}]})
+    cache.flush()
+    entries = json.loads((tmp_path / DIR_NAME / "m.manifests.json").read_text())["entries"]
+    assert list(entries) == ["d" * 40]
+    got = ModelCache(tmp_path, "m").manifest("d" * 40)
+    assert got == {"ok": [1, 2.5, None, True, "s", {"k": "v"}]}
+    assert type(got["ok"][0]) is int and type(got["ok"][3]) is bool
+    got["ok"].append("changed")  # every hit is a fresh object
+    assert ModelCache(tmp_path, "m").manifest("d" * 40)["ok"][-1] == {"k": "v"}
+
+
+READER = r"""
+import sys
+from gitreg import ModelRegistry
+reg = ModelRegistry(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    for m in reg.list_models():
+        ModelRegistry(sys.argv[1]).list_versions(m)
+    if sys.argv[3] == "write":
+        reg.register_model("majora")
+"""
+
+
+def test_concurrent_readers_and_writers_leave_a_valid_cache(reg, registry_path):
+    for _ in range(5):
+        reg.register_model("majora")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", READER, str(registry_path), "6", mode],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for mode in ("read", "read", "write", "write")
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    cache = _cache_dir(registry_path)
+    assert not [f for f in cache.iterdir() if f.name.startswith(".")], "temporary files left behind"
+    for f in cache.iterdir():
+        assert json.loads(f.read_text())["format"] == "gitreg-cache/1"
+    warm = _view(registry_path)
+    assert len(warm["majora"]["versions"]) == 5 + 2 * 6
+    for f in cache.iterdir():
+        f.unlink()
+    assert _view(registry_path) == warm
+
+
+@settings(max_examples=12)
+@given(
+    scores=st.dictionaries(st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True),
+                           st.floats(0, 1, allow_nan=False), max_size=4),
+    tags=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8),
+                  max_size=3),
+    notes=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+    data=st.lists(st.from_regex(r"[a-z0-9 ./:-]{1,12}", fullmatch=True), max_size=3),
+)
+def test_property_cache_never_changes_what_is_read(tmp_path_factory, scores, tags, notes, data):
+    path = tmp_path_factory.mktemp("prop") / "registry.git"
+    reg = ModelRegistry(path)
+    reg.register_model("majora", evaluation_scores=scores, tags=tags, notes=notes, training_data=data)
+    reg.register_model("majora", parent_version="v1", evaluation_scores=scores, notes=notes)
+    cold = _view(path)  # parses YAML, writes the cache
+    assert (_cache_dir(path) / "majora.manifests.json").exists()
+    assert _view(path) == cold  # served from the cache
