@@ -38,6 +38,7 @@ from gitreg.clients.cli.commands import (
     rollback,
     score,
     search,
+    server,
     show,
     status,
     tag,
@@ -61,7 +62,8 @@ COMMANDS = [
     ("get", get.run), ("path", path.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app)]  # commands with subcommands (Typer sub-apps)
+# commands with subcommands (Typer sub-apps)
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,25 @@
+"""What the installed hooks run. pre-receive judges the push as a whole (exit non-zero refuses
+all of it, one line per reason); post-receive announces what was accepted and never fails."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Optional
+
+from gitreg.clients.server.updates import PushedRef, parse, pusher
+
+
+def pre_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:
+    """The reasons to refuse this push (empty: accept). No policy and no checks yet: open."""
+    updates: list[PushedRef] = parse(lines)
+    del updates, user  # the policy checks (issue 22) judge these
+    return []
+
+
+def post_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:
+    """Lines to show the pusher (git prints them as `remote: ...`). No events yet (issue 25)."""
+    updates: list[PushedRef] = parse(lines)
+    del updates, user
+    return []
+
+
+__all__ = ["pre_receive", "post_receive", "pusher"]
