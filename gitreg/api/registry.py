@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
+    from gitreg.features.events.derive import RegistryEvent
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -844,6 +845,22 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+    # -- events and webhooks (issue 25: gitreg/features/events, docs/events.md) -----------------
+    def events(self, *, since: Optional[str] = None, lines: Optional[Iterable[str]] = None,
+               push_payload: Optional[bytes] = None) -> list["RegistryEvent"]:
+        """The registry events of ref updates given as hook lines (`OLD NEW REF`), of a
+        GitHub/GitLab push payload, or every one at or after `since` (ISO 8601)."""
+        from gitreg.features.events import derive, sources
+
+        store = self._reader()
+        if store is None:
+            return []
+        if since is not None:
+            return sources.since(store, since)
+        if push_payload is not None:
+            return derive.derive(store, sources.push_payload(store, push_payload))
+        return derive.derive(store, sources.parse_lines(lines or []))
 
 
 def _scope(model: Optional[str]) -> Any:

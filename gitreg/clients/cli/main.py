@@ -22,6 +22,7 @@ from gitreg.clients.cli.commands import (
     compare,
     deploy,
     doctor,
+    events,
     export_json,
     get,
     history,
@@ -63,7 +64,8 @@ COMMANDS = [
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("events", events.app)]
 
 
 def _version(value: bool) -> None:
