@@ -57,7 +57,9 @@ if TYPE_CHECKING:
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
+    from gitreg.features.events.delivery import Attempt
     from gitreg.features.events.derive import RegistryEvent
+    from gitreg.features.events.webhooks import Webhook
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -861,6 +863,48 @@ class ModelRegistry:
         if push_payload is not None:
             return derive.derive(store, sources.push_payload(store, push_payload))
         return derive.derive(store, sources.parse_lines(lines or []))
+
+    def deliver_events(self) -> int:
+        """Derive the spooled pushes into the outbox and send them to the webhooks, until
+        nothing is left to send (what the server's post-receive starts, detached)."""
+        from gitreg.features.events import delivery
+
+        return delivery.run(self._writer())
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every recorded delivery attempt, oldest first (outcome: delivered, retrying, failed)."""
+        from gitreg.features.events import delivery
+
+        return delivery.history(self.path)
+
+    def redeliver(self, event_id: str, webhook: Optional[str] = None) -> list["Attempt"]:
+        """Send one outbox event (id or unique prefix) again now; each attempt is recorded."""
+        from gitreg.features.events import delivery
+
+        return delivery.redeliver(self._writer(), event_id, webhook)
+
+    def webhooks(self) -> list["Webhook"]:
+        from gitreg.features.events import webhooks
+
+        return webhooks.webhooks(self._writer().path)
+
+    def add_webhook(self, url: str, *, events: Iterable[str] = (), secret_env: Optional[str] = None,
+                    name: Optional[str] = None) -> "Webhook":
+        """A webhook in the registry's git config (events: fnmatch patterns of event types)."""
+        from gitreg.features.events import webhooks
+
+        return webhooks.add(self._writer().path, url, list(events), secret_env, name)
+
+    def remove_webhook(self, which: str) -> None:
+        from gitreg.features.events import webhooks
+
+        webhooks.remove(self._writer().path, which)
+
+    def test_webhook(self, which: str) -> "Attempt":
+        """Send a `webhook.test` event to one webhook once (not recorded in deliveries)."""
+        from gitreg.features.events import delivery
+
+        return delivery.test(self._writer(), which)
 
 
 def _scope(model: Optional[str]) -> Any:

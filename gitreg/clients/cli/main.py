@@ -48,6 +48,7 @@ from gitreg.clients.cli.commands import (
     verify,
     versions,
     web,
+    webhook,
 )
 from gitreg.clients.cli.commands import list as list_cmd
 from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
@@ -65,7 +66,7 @@ COMMANDS = [
 ]
 # commands with subcommands (Typer sub-apps)
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
-          ("events", events.app)]
+          ("events", events.app), ("webhook", webhook.app)]
 
 
 def _version(value: bool) -> None:

@@ -23,9 +23,27 @@ class Installed:
 
 
 def script(hook: str, python: str = sys.executable) -> str:
-    """The hook file: exec gitreg with the Python that installed it; stdin passes through."""
+    """The hook file: exec gitreg (the Python and the gitreg that installed it); stdin passes through.
+
+    post-receive does its work in sh (docs/events.md): it keeps the pushed updates in the
+    events outbox (fsynced) and starts the deliverer detached, so a push waits for no Python."""
+    import gitreg
+
+    path = shlex.quote(str(Path(gitreg.__file__).resolve().parent.parent))
+    env = f'PYTHONPATH={path}${{PYTHONPATH:+:$PYTHONPATH}} '
+    if hook == "post-receive":
+        return (f"#!/bin/sh\n{MARK}\n"
+                "# what `gitreg server post-receive` does, in sh: spool the updates, deliver detached\n"
+                'git_dir=$(cd "${GIT_DIR:-.}" && pwd) || exit 0\n'
+                'spool="$git_dir/gitreg-events/incoming"\n'
+                'f="$spool/$(date +%s%N)-$$"\n'
+                'mkdir -p "$spool" && { printf \'# pusher: %s\\n\' "${GL_USER:-$REMOTE_USER}"; cat; } > "$f.tmp" '
+                '&& sync "$f.tmp" && mv "$f.tmp" "$f.updates" || { echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
+                f"{env}setsid {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver "
+                "</dev/null >/dev/null 2>&1 &\n"
+                "exit 0\n")
     return (f"#!/bin/sh\n{MARK}\n"
-            f"exec {shlex.quote(python)} -m gitreg server {hook} \"$@\"\n")
+            f"{env}exec {shlex.quote(python)} -m gitreg server {hook} \"$@\"\n")
 
 
 def install(repo: Path, force: bool = False) -> Installed:

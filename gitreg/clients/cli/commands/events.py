@@ -61,3 +61,49 @@ def events(
         emit_lines(reg.events(lines=sys.stdin))
     else:
         emit_lines(reg.events(since=since))
+
+
+@app.command("deliver", cls=GitregCommand, hidden=True)
+def deliver(ctx: typer.Context) -> None:
+    """Derive spooled pushes and send their events to the webhooks (what post-receive starts)."""
+    context.registry(ctx).deliver_events()
+
+
+@app.command("deliveries", cls=GitregCommand)
+def deliveries(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Every attempt as JSON lines.")] = False,
+) -> None:
+    """What was sent to each webhook, what failed and why (the last attempt per event and webhook)."""
+    attempts = context.registry(ctx).deliveries()
+    if json_out:
+        for a in attempts:
+            sys.stdout.write(json.dumps(a) + "\n")
+        return
+    last: dict[tuple, dict] = {}
+    for a in attempts:
+        key = (a.get("event"), a.get("webhook"))
+        last.pop(key, None)
+        last[key] = a  # most recent last, in the order they were last tried
+    for a in last.values():
+        status = a.get("status") if a.get("status") is not None else "-"
+        why = f"  {a.get('error')}" if a.get("error") else ""
+        context.say(context.printable(
+            f"{str(a.get('event'))[:12]}  {a.get('type')}  {a.get('webhook')}  {a.get('outcome')}"
+            f"  attempts={a.get('attempt')}  status={status}  {a.get('time')}{why}"))
+
+
+@app.command("redeliver", cls=GitregCommand)
+def redeliver(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(metavar="ID", help="The event's id (or a unique prefix).")],
+    webhook: Annotated[Optional[str], typer.Option("--webhook", help="Only this webhook (name or URL).")] = None,
+) -> None:
+    """Send one event again now, to every webhook that wants it."""
+    from gitreg.core.errors import GitregError
+
+    results = context.registry(ctx).redeliver(event_id, webhook)
+    for r in results:
+        context.say(context.printable(f"{r.webhook}: {r.outcome}" + (f" ({r.error})" if r.error else "")))
+    if any(r.outcome != "delivered" for r in results):
+        raise GitregError("redelivery failed (see gitreg events deliveries)")
