@@ -27,9 +27,7 @@ def script(hook: str, python: str = sys.executable) -> str:
 
     post-receive does its work in sh (docs/events.md): it keeps the pushed updates in the
     events outbox (fsynced) and starts the deliverer detached, so a push waits for no Python."""
-    import gitreg
-
-    path = shlex.quote(str(Path(gitreg.__file__).resolve().parent.parent))
+    path = shlex.quote(str(Path(__file__).resolve().parents[3]))
     env = f'PYTHONPATH={path}${{PYTHONPATH:+:$PYTHONPATH}} '
     if hook == "post-receive":
         return (f"#!/bin/sh\n{MARK}\n"

@@ -193,10 +193,8 @@ def spawn(git_dir: Path) -> None:
     import subprocess
     import sys
 
-    import gitreg
-
     env = dict(os.environ)
-    here = str(Path(gitreg.__file__).resolve().parent.parent)
+    here = str(Path(__file__).resolve().parents[3])  # the gitreg running now, whatever the PATH
     env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     subprocess.Popen([sys.executable, "-m", "gitreg", "-R", str(Path(git_dir).resolve()), "events", "deliver"],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
