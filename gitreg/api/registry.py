@@ -869,7 +869,10 @@ class ModelRegistry:
         nothing is left to send (what the server's post-receive starts, detached)."""
         from gitreg.features.events import delivery
 
-        return delivery.run(self._writer())
+        store = self._reader()
+        if store is None:
+            raise GitregError(f"no registry at {self.path}")
+        return delivery.run(store)
 
     def deliveries(self) -> list[dict[str, Any]]:
         """Every recorded delivery attempt, oldest first (outcome: delivered, retrying, failed)."""
@@ -881,30 +884,32 @@ class ModelRegistry:
         """Send one outbox event (id or unique prefix) again now; each attempt is recorded."""
         from gitreg.features.events import delivery
 
-        return delivery.redeliver(self._writer(), event_id, webhook)
+        return delivery.redeliver(self.path, event_id, webhook)
 
+    # webhooks and the outbox are files of the registry's own (its git config, gitreg-events/):
+    # no registry store is opened for them, so a server's repository is never written as another user
     def webhooks(self) -> list["Webhook"]:
         from gitreg.features.events import webhooks
 
-        return webhooks.webhooks(self._writer().path)
+        return webhooks.webhooks(self.path)
 
     def add_webhook(self, url: str, *, events: Iterable[str] = (), secret_env: Optional[str] = None,
                     name: Optional[str] = None) -> "Webhook":
         """A webhook in the registry's git config (events: fnmatch patterns of event types)."""
         from gitreg.features.events import webhooks
 
-        return webhooks.add(self._writer().path, url, list(events), secret_env, name)
+        return webhooks.add(self.path, url, list(events), secret_env, name)
 
     def remove_webhook(self, which: str) -> None:
         from gitreg.features.events import webhooks
 
-        webhooks.remove(self._writer().path, which)
+        webhooks.remove(self.path, which)
 
     def test_webhook(self, which: str) -> "Attempt":
         """Send a `webhook.test` event to one webhook once (not recorded in deliveries)."""
         from gitreg.features.events import delivery
 
-        return delivery.test(self._writer(), which)
+        return delivery.test(self.path, which)
 
 
 def _scope(model: Optional[str]) -> Any:

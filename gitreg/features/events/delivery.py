@@ -76,9 +76,9 @@ def post(hook: Webhook, event: dict[str, Any], attempt: int, timeout: float) -> 
         status, error = exc.code, f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         error = str(getattr(exc, "reason", exc))
-    if hook.secret_env and not secret:
-        error = f"${hook.secret_env} is not set: sent unsigned" if error is None else error
     ok = status is not None and 200 <= status < 300
+    if hook.secret_env and not secret:
+        error = f"${hook.secret_env} is not set: sent unsigned" + (f" ({error})" if error else "")
     return Attempt(str(event.get("id")), str(event.get("type")), str(event.get("ref")), hook.name, hook.url,
                    attempt, DELIVERED if ok else RETRYING, status, None if ok else (error or f"HTTP {status}"),
                    _dt.datetime.now(_dt.timezone.utc).isoformat(), delivery_id)
@@ -152,9 +152,8 @@ def _deliver_all(store: Store, conf: Settings, sleep: Callable[[float], None]) -
                               if result.outcome == RETRYING else 0)
 
 
-def redeliver(store: Store, event_id: str, webhook: Optional[str] = None) -> list[Attempt]:
+def redeliver(git_dir: Path, event_id: str, webhook: Optional[str] = None) -> list[Attempt]:
     """Send one outbox event again, now, to every webhook that wants it (or the one named)."""
-    git_dir = store.path
     matches = [e for e in outbox.events(git_dir) if e["id"] == event_id or e["id"].startswith(event_id)]
     if len(matches) != 1:
         raise GitregError(f"{'no' if not matches else 'more than one'} event {event_id!r} in the outbox"
@@ -173,16 +172,16 @@ def redeliver(store: Store, event_id: str, webhook: Optional[str] = None) -> lis
     return out
 
 
-def test(store: Store, which: str) -> Attempt:
+def test(git_dir: Path, which: str) -> Attempt:
     """A `webhook.test` event (not from any ref) sent once to one webhook, not recorded."""
     from gitreg.features.events.webhooks import find
 
-    hook = find(store.path, which)
+    hook = find(git_dir, which)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat()
     event = {"schema": "gitreg.events/1", "id": uuid.uuid4().hex, "type": "webhook.test", "entity": "webhook",
              "action": "test", "model": None, "version": None, "environment": None, "actor": None, "time": now,
              "ref": None, "old": None, "new": None, "object": None, "data": {"webhook": hook.name}}
-    result = post(hook, event, 1, settings(store.path).timeout)
+    result = post(hook, event, 1, settings(git_dir).timeout)
     result.outcome = DELIVERED if result.outcome == DELIVERED else FAILED
     return result
 
