@@ -3,8 +3,10 @@ the real git CLI says the refs were before and after each write."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from gitreg import ModelRegistry
+from gitreg.features.events import derive
 from gitreg.features.events.derive import TYPES
 from tests.features.events.approvals import approve, lines, ref_state
 
@@ -113,3 +115,27 @@ def test_a_deleted_ref_and_foreign_refs_announce_nothing(reg, refs):
     zero = "0" * 40
     tag = refs(reg.path)["refs/tags/m/v1"]
     assert reg.events(lines=[f"{tag} {zero} refs/tags/m/v1\n", f"{zero} {tag} refs/heads/other\n"]) == []
+
+
+def test_every_event_fits_the_published_schema(reg):
+    import jsonschema
+
+    schema = json.loads((Path(derive.__file__).parent / "schema" / "event-1.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    reg.register_model("m", evaluation_scores={"accuracy": 0.5})
+    reg.register_model("m")
+    reg.update_evaluation_scores("m", "v1", accuracy=0.6)
+    reg.add_tags("m", "v1", "x")
+    reg.update_metadata("m", owner="ada")
+    reg.deploy("m", "v1")
+    reg.deploy("m", "v2")
+    reg.rollback("m")
+    reg.undeploy("m")
+    approve(reg.path, "m", "v1", None, "ada@example.com")
+    got = [e.as_dict() for e in reg.events(since="2000-01-01")]
+    assert {e["type"] for e in got} == set(derive.TYPES)
+    validator = jsonschema.Draft202012Validator(schema)
+    for e in got:
+        assert list(validator.iter_errors(e)) == [], e
+    broken = dict(got[0], id="not-an-id")
+    assert list(validator.iter_errors(broken))
