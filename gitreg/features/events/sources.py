@@ -67,6 +67,11 @@ def push_payload(store: Store, data: bytes) -> list[RefChange]:
     if not (isinstance(ref, str) and isinstance(before, str) and isinstance(after, str)
             and _is_oid(before) and _is_oid(after) and len(ref) < MAX_LINE):
         raise GitregError("push payload lacks 'ref', 'before' and 'after'")
+    if ref.startswith(layout.TAGS) and after != ZERO:
+        # a forge may name the tag's commit rather than the tag object: the event names the object
+        tag = store.ref_target(ref)
+        if tag is not None and str(store.commit(tag).id) == after:
+            after = str(tag)
     change = RefChange(before, after, ref)
     if not ref.startswith(layout.HEADS) or after == ZERO:
         return [change]
