@@ -9,7 +9,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 from gitreg.api import report
 from gitreg.core import references, values
@@ -863,6 +863,21 @@ class ModelRegistry:
         if push_payload is not None:
             return derive.derive(store, sources.push_payload(store, push_payload))
         return derive.derive(store, sources.parse_lines(lines or []))
+
+    def watch_events(self, remote: Optional[str] = None, *, interval: float = 30.0,
+                     polls: Optional[int] = None) -> Iterator[list["RegistryEvent"]]:
+        """Poll a remote (for registries on hosted forges, with no server hook): each poll pulls
+        it and yields the events of the refs that moved, as the pushes' own events would be."""
+        from gitreg.features.events import derive
+
+        done = 0
+        while polls is None or done < polls:
+            if done:
+                time.sleep(interval)
+            before = derive.current_refs(self._writer())
+            self.pull(remote)
+            yield derive.derive(self._writer(), derive.changes_between(before, derive.current_refs(self._writer())))
+            done += 1
 
     def deliver_events(self) -> int:
         """Derive the spooled pushes into the outbox and send them to the webhooks, until

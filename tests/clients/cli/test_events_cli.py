@@ -145,3 +145,24 @@ def test_webhook_add_list_test_remove(reg, cli, registry_path, monkeypatch):
         assert cli("webhook", "remove", "ci").code == 1
     finally:
         receiver.stop()
+
+
+def test_watch_polls_a_remote_and_prints_what_moved_there(tmp_path, bare_remote):
+    from gitreg import ModelRegistry
+
+    writer = ModelRegistry(tmp_path / "writer.git")
+    writer.add_remote("origin", str(bare_remote))
+    writer.register_model("m")
+    ModelRegistry.clone(str(bare_remote), tmp_path / "watcher.git")
+    watch = subprocess.Popen([sys.executable, "-m", "gitreg", "-R", str(tmp_path / "watcher.git"), "events", "watch",
+                              "--interval", "0.2", "--polls", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    before = ref_state(writer.path)
+    writer.deploy("m", "v1")
+    writer.register_model("m")
+    out, err = watch.communicate(timeout=120)
+    assert watch.returncode == 0, err
+    seen = jsonl(out)
+    assert sorted((e["type"], e["version"]) for e in seen) == [("deployment.deployed", "v1"),
+                                                               ("version.registered", "v2")]
+    assert sorted(e["id"] for e in seen) == sorted(e.id for e in writer.events(lines=lines(before, ref_state(writer.path))))

@@ -107,3 +107,15 @@ def redeliver(
         context.say(context.printable(f"{r.webhook}: {r.outcome}" + (f" ({r.error})" if r.error else "")))
     if any(r.outcome != "delivered" for r in results):
         raise GitregError("redelivery failed (see gitreg events deliveries)")
+
+
+@app.command("watch", cls=GitregCommand)
+def watch(
+    ctx: typer.Context,
+    remote: Annotated[Optional[str], typer.Argument(help="The remote to poll (default: the sync remote).")] = None,
+    interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between polls.")] = 30.0,
+    polls: Annotated[Optional[int], typer.Option("--polls", min=1, help="Stop after this many polls (default: never).")] = None,
+) -> None:
+    """Poll a remote and print the events of what moved there, as JSON lines (no server hook needed)."""
+    for events in context.registry(ctx).watch_events(remote, interval=interval, polls=polls):
+        emit_lines(events)
