@@ -89,7 +89,8 @@ def history(git_dir: Path) -> list[dict[str, Any]]:
 
 
 def _record(git_dir: Path, attempt: Attempt) -> None:
-    outbox.append_jsonl(outbox.root(git_dir) / "deliveries.jsonl", [attempt.as_dict()])
+    """Not fsynced: a record lost in a crash only means that event is sent again (at least once)."""
+    outbox.append_jsonl(outbox.root(git_dir) / "deliveries.jsonl", [attempt.as_dict()], sync=False)
 
 
 def _settled(git_dir: Path) -> dict[tuple[str, str], int]:
@@ -120,20 +121,26 @@ def run(store: Store, sleep: Callable[[float], None] = time.sleep) -> int:
 
 
 def _deliver_all(store: Store, conf: Settings, sleep: Callable[[float], None]) -> int:
+    """Deliver in outbox order per webhook: a webhook's next event waits behind its first
+    unfinished one (so events of a ref arrive in order); the state is read once, then kept."""
     git_dir = store.path
-    attempts = 0
+    outbox.ingest(store)
+    events, state, hooks = outbox.events(git_dir), _settled(git_dir), webhooks(git_dir)
+    cursor: dict[str, int] = {}
     due: dict[str, float] = {}  # webhook -> when its waiting event may be tried again
+    attempts = 0
     while True:
-        outbox.ingest(store)
-        state = _settled(git_dir)
-        events = outbox.events(git_dir)
-        # each webhook's first unfinished event: later ones wait behind it (order per ref)
+        if outbox.pending_pushes(git_dir) and outbox.ingest(store):
+            events = outbox.events(git_dir)
         first = {}
-        for hook in webhooks(git_dir):
-            for event in events:
-                if hook.wants(str(event.get("type"))) and state.get((event["id"], hook.name), 0) != -1:
-                    first[hook.name] = (hook, event)
-                    break
+        for hook in hooks:
+            i = cursor.get(hook.name, 0)
+            while i < len(events) and (not hook.wants(str(events[i].get("type")))
+                                       or state.get((events[i]["id"], hook.name), 0) == -1):
+                i += 1
+            cursor[hook.name] = i
+            if i < len(events):
+                first[hook.name] = (hook, events[i])
         if not first:
             return attempts
         now = time.monotonic()
@@ -142,12 +149,14 @@ def _deliver_all(store: Store, conf: Settings, sleep: Callable[[float], None]) -
             sleep(max(0.0, min(due[name] for name in first) - now))
             continue
         for hook, event in ready:
-            tried = state.get((event["id"], hook.name), 0)
+            key = (event["id"], hook.name)
+            tried = state.get(key, 0)
             result = post(hook, event, tried + 1, conf.timeout)
             attempts += 1
             if result.outcome == RETRYING and tried + 1 >= conf.retries:
                 result.outcome = FAILED
             _record(git_dir, result)
+            state[key] = tried + 1 if result.outcome == RETRYING else -1
             due[hook.name] = (time.monotonic() + min(conf.backoff * 2 ** tried, BACKOFF_CAP)
                               if result.outcome == RETRYING else 0)
 

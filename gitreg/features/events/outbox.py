@@ -97,14 +97,15 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def append_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
+def append_jsonl(path: Path, items: list[dict[str, Any]], sync: bool = True) -> None:
     if not items:
         return
     data = "".join(json.dumps(i, sort_keys=False) + "\n" for i in items).encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, data)
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 
