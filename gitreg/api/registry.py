@@ -52,14 +52,14 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
+    from gitreg.features.events.delivery import Attempt
+    from gitreg.features.events.derive import RegistryEvent
+    from gitreg.features.events.webhooks import Webhook
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
-    from gitreg.features.events.delivery import Attempt
-    from gitreg.features.events.derive import RegistryEvent
-    from gitreg.features.events.webhooks import Webhook
 
 
 F = TypeVar("F", bound=Callable[..., Any])

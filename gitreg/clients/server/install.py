@@ -43,8 +43,10 @@ def script(hook: str, python: Optional[str] = None) -> str:
                 'git_dir=$(cd "${GIT_DIR:-.}" && pwd) || exit 0\n'
                 'spool="$git_dir/gitreg-events/incoming"\n'
                 'f="$spool/$(date +%s%N)-$$"\n'
-                '{ [ -d "$spool" ] || mkdir -p "$spool"; } && { printf \'# pusher: %s\\n\' "${GL_USER:-$REMOTE_USER}"; cat; } > "$f.tmp" '
-                '&& sync "$f.tmp" && mv "$f.tmp" "$f.updates" || { echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
+                '{ [ -d "$spool" ] || mkdir -p "$spool"; } && '
+                '{ printf \'# pusher: %s\\n\' "${GL_USER:-$REMOTE_USER}"; cat; } > "$f.tmp" && '
+                'sync "$f.tmp" && mv "$f.tmp" "$f.updates" || '
+                '{ echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
                 f"{env}setsid {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver "
                 "</dev/null >/dev/null 2>&1 &\n"
                 "exit 0\n")

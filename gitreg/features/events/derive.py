@@ -262,7 +262,8 @@ def _notes(store: Store, change: RefChange) -> Iterator[RegistryEvent]:
             continue  # free-text notes, or a note gitreg did not write: no event
         time = _iso((trailers.get("Gitreg-Time") or [""])[0], _git_time(commit.commit_time, commit.commit_time_offset))
         before = commit.parents[0].tree if commit.parents else None
-        versions: list[Optional[str]] = [None] if kind == "model.metadata_changed" else trailers.get("Gitreg-Version", [])
+        versions: list[Optional[str]] = (
+            [None] if kind == "model.metadata_changed" else list(trailers.get("Gitreg-Version", [])))
         for index, version in enumerate(versions):
             try:
                 facts = _note_facts(store, model, version, kind, before, commit, change.ref)

@@ -59,8 +59,8 @@ def hook_python() -> list[str]:
         return []
     system = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin")
     if system is None:
-        pytest.fail(f"{RUN_AS} cannot run {sys.executable} and there is no system python"
-                    f"{sys.version_info.major}.{sys.version_info.minor}: install the Debian package python3", pytrace=False)
+        pytest.fail(f"{RUN_AS} cannot run {sys.executable} and there is no system python{sys.version_info.major}."
+                    f"{sys.version_info.minor}: install the Debian package python3", pytrace=False)
     return ["--python", system]
 
 

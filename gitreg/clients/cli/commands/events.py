@@ -39,9 +39,10 @@ def events(
     ctx: typer.Context,
     since: Annotated[Optional[str], typer.Option("--since", metavar="DATE",
                                                  help="Every event at or after DATE (ISO 8601).")] = None,
-    stdin: Annotated[bool, typer.Option("--stdin", help="Ref updates on stdin: 'OLD NEW REF' lines, as post-receive gets them.")] = False,
-    github_push: Annotated[Optional[Path], typer.Option("--github-push", metavar="FILE",
-                                                        help="A GitHub push event payload ($GITHUB_EVENT_PATH).")] = None,
+    stdin: Annotated[bool, typer.Option(
+        "--stdin", help="Ref updates on stdin: 'OLD NEW REF' lines, as post-receive gets them.")] = False,
+    github_push: Annotated[Optional[Path], typer.Option(
+        "--github-push", metavar="FILE", help="A GitHub push event payload ($GITHUB_EVENT_PATH).")] = None,
     gitlab_push: Annotated[Optional[Path], typer.Option("--gitlab-push", metavar="FILE",
                                                         help="A GitLab push event payload.")] = None,
 ) -> None:
@@ -114,7 +115,8 @@ def watch(
     ctx: typer.Context,
     remote: Annotated[Optional[str], typer.Argument(help="The remote to poll (default: the sync remote).")] = None,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between polls.")] = 30.0,
-    polls: Annotated[Optional[int], typer.Option("--polls", min=1, help="Stop after this many polls (default: never).")] = None,
+    polls: Annotated[Optional[int], typer.Option(
+        "--polls", min=1, help="Stop after this many polls (default: never).")] = None,
 ) -> None:
     """Poll a remote and print the events of what moved there, as JSON lines (no server hook needed)."""
     for events in context.registry(ctx).watch_events(remote, interval=interval, polls=polls):

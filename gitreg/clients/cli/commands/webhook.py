@@ -20,9 +20,11 @@ def add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="http:// or https:// URL to POST events to.")],
     events: Annotated[Optional[list[str]], typer.Option(
-        "--events", help="Event types to send, fnmatch patterns (e.g. 'deployment.*'); repeatable, or comma-separated. Default: all.")] = None,
+        "--events", help="Event types to send, fnmatch patterns (e.g. 'deployment.*'); repeatable, "
+                         "or comma-separated. Default: all.")] = None,
     secret_env: Annotated[Optional[str], typer.Option(
-        "--secret-env", metavar="NAME", help="Environment variable holding the HMAC secret (where delivery runs).")] = None,
+        "--secret-env", metavar="NAME",
+        help="Environment variable holding the HMAC secret (where delivery runs).")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="A name for it (default: from the URL).")] = None,
 ) -> None:
     """Add (or replace) a webhook."""
