@@ -89,9 +89,9 @@ def bench_post_receive(work: Path, repeat: int) -> dict[str, float]:
             commit = git(local.path, "rev-parse", f"{tag}^{{commit}}").strip()
             git(local.path, "push", "-q", str(server), f"{commit}:refs/heads/m0", f"{tag}:{tag}")
 
-        # pushes 0.5 s apart in both series: the detached deliverer of one push has finished
-        # before the next (on 2 shared cores it would otherwise compete with the next push)
-        out[label] = median_time(push, repeat, before=lambda: time.sleep(0.5))
+        # pushes 3 s apart in both series: the deliverer a push starts (1 s after it) is done
+        # before the next push, which measures the push alone
+        out[label] = median_time(push, repeat, before=lambda: time.sleep(3))
     out["post-receive added latency"] = out["push with gitreg's post-receive"] - out["push without post-receive"]
     return out
 

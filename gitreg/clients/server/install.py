@@ -30,8 +30,8 @@ def script(hook: str, python: Optional[str] = None) -> str:
 
     Another `python` (one the server's user may run, the same minor version) gets the installing
     one's site-packages too. post-receive does its work in sh (docs/events.md): it keeps the
-    pushed updates in the events outbox (fsynced) and starts the deliverer detached, so a push
-    waits for no Python."""
+    pushed updates in the events outbox (fsynced) and starts the deliverer detached a second
+    later, so a push neither waits for Python nor shares the CPU with its start-up."""
     paths = [str(Path(__file__).resolve().parents[3])]
     if python is not None:
         paths += list(dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")))
@@ -47,7 +47,8 @@ def script(hook: str, python: Optional[str] = None) -> str:
                 '{ printf \'# pusher: %s\\n\' "${GL_USER:-$REMOTE_USER}"; cat; } > "$f.tmp" && '
                 'sync "$f.tmp" && mv "$f.tmp" "$f.updates" || '
                 '{ echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
-                f"{env}setsid {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver "
+                # a second later and at low priority: the deliverer's start-up never competes with the push
+                f"( sleep 1; {env}exec setsid nice -n 10 {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver ) "
                 "</dev/null >/dev/null 2>&1 &\n"
                 "exit 0\n")
     return (f"#!/bin/sh\n{MARK}\n"
