@@ -167,3 +167,14 @@ def test_watch_polls_a_remote_and_prints_what_moved_there(tmp_path, bare_remote)
                                                                ("version.registered", "v2")]
     pushed = writer.events(lines=lines(before, ref_state(writer.path)))
     assert sorted(e["id"] for e in seen) == sorted(e.id for e in pushed)
+
+
+def test_a_bad_object_is_a_problem_line_and_the_rest_is_printed(reg, gitreg_proc):
+    from tests.features.events.approvals import approve
+
+    reg.register_model("m")
+    approve(reg.path, "m", "v1", None, "eve@example.com", text="model: m\nversion: [not, a, name]\n")
+    r = gitreg_proc("events", "--since", "2000-01-01")
+    assert r.code == 1 and "Traceback" not in r.err
+    assert [e["type"] for e in jsonl(r.out)] == ["version.registered"]
+    assert len(r.err.strip().splitlines()) == 1 and "problem" in r.err and "approvals/m" in r.err

@@ -2,6 +2,7 @@
 clones, and a real receiver (WSGI under werkzeug on 127.0.0.1) checking every signature."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -180,6 +181,10 @@ def test_a_receiver_that_always_fails_never_fails_the_push(server, receiver, tmp
     wait_until(lambda: any(d["outcome"] == "failed" for d in deliveries(server)))
     listed = gitreg("-R", str(server.path()), "events", "deliveries")
     assert "failed" in listed.stdout and "attempts=3" in listed.stdout and "HTTP 503" in listed.stdout
+    as_json = gitreg("-R", str(server.path()), "events", "deliveries", "--json").stdout
+    every = [json.loads(line) for line in as_json.splitlines()]
+    assert [(d["attempt"], d["outcome"], d["status"]) for d in every] == [(1, "retrying", 503), (2, "retrying", 503),
+                                                                         (3, "failed", 503)]
     event_id = deliveries(server)[-1]["event"]
     receiver.fail = False
     unsigned = gitreg("-R", str(server.path()), "events", "redeliver", event_id[:10])
