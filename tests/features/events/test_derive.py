@@ -139,3 +139,19 @@ def test_every_event_fits_the_published_schema(reg):
         assert list(validator.iter_errors(e)) == [], e
     broken = dict(got[0], id="not-an-id")
     assert list(validator.iter_errors(broken))
+
+
+def test_events_name_the_signed_objects_they_come_from(reg, registry_path, git, ssh_key):
+    reg.register_model("m")  # before signing is in force: unsigned
+    ssh_key.apply(registry_path)
+    git(registry_path, "config", "gitreg.sign", "true")
+    reg.register_model("m")
+    reg.deploy("m", "v2")
+    reg.update_evaluation_scores("m", "v2", accuracy=0.5)
+    got = {(e.type, e.version): e for e in reg.events(since="2000-01-01")}
+    assert got[("version.registered", "v1")].data["signed"] is False
+    for key in (("version.registered", "v2"), ("deployment.deployed", "v2"), ("version.scored", "v2")):
+        event = got[key]
+        assert event.data["signed"] is True
+        kind = "tag" if key[0] == "version.registered" else "commit"
+        assert "BEGIN SSH SIGNATURE" in git(registry_path, "cat-file", kind, event.object)
