@@ -40,6 +40,7 @@ from gitreg.clients.cli.commands import (
     search,
     server,
     show,
+    sign,
     status,
     tag,
     tree,
@@ -59,7 +60,7 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run),
+    ("get", get.run), ("path", path.run), ("sign", sign.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
