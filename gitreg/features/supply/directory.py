@@ -3,7 +3,7 @@
 `gitreg` is the layout `get -o DIR` always wrote; `hf` puts every file at the top (a stored
 directory's files at their own paths) plus a README.md model card, so that
 `from_pretrained(DIR)`, `PeftModel.from_pretrained(base, DIR)` and `llama-cli -m DIR/x.gguf`
-take it. Without a destination the hf layout is a snapshot of links in the cache,
+take it (the card is left out when an imported signature does not skip README.md). Without a destination the hf layout is a snapshot of links in the cache,
 `<cache>/snapshots-hf/<commit>/`, beside the `snapshots/<commit>/` of the gitreg layout.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def write(store: Optional[Store], v: ModelVersion, dest: Optional[Path], layout:
             place.copy_fast(s.path, root, parts)
         else:
             place.copy_checked(s.path, root, parts, s.sha256, progress)
-    if layout == "hf" and layouts.CARD not in files:
+    if layout == "hf" and layouts.CARD not in files and oms.card_allowed(store, v):
         place.write_bytes(root, (layouts.CARD,), hf.card(v))
     if dest is not None and role is None:  # a signature covers the whole version
         oms.write_signature(store, v, layout, root)

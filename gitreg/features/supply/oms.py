@@ -236,6 +236,19 @@ def _read(sign_sigstore_pb: Any, text: str) -> Any:
         return sign_sigstore_pb.Signature.read(Path(tmp.name))
 
 
+def card_allowed(store: Optional[Store], v: ModelVersion) -> bool:
+    """Whether the hf layout may add its generated README.md: not when the version's hf
+    signature (one imported from a pipeline) does not skip it, or the directory would not verify."""
+    bundle = stored(store, v).get("hf")
+    if bundle is None:
+        return True
+    try:
+        ignore = statement(bundle)["predicate"]["serialization"].get("ignore_paths") or []
+    except (InvalidValueError, KeyError, TypeError, AttributeError):
+        return True
+    return isinstance(ignore, list) and layouts.CARD in ignore
+
+
 def write_signature(store: Optional[Store], v: ModelVersion, layout: str, dest: Path) -> Optional[Path]:
     """DIR/model.sig for a directory just written in `layout`, when the version has one."""
     from gitreg.features.artifacts import place
