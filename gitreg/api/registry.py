@@ -52,6 +52,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
+    from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
@@ -895,6 +896,42 @@ class ModelRegistry:
         from gitreg.features.supply import oms
 
         return oms.add(self._writer(), self.get_version(ref), Path(path))
+
+    def export_oci(self, ref: str, target: Optional[str] = None, *, layout_dir: Optional[str | os.PathLike[str]] = None,
+                   plain_http: bool = False, progress: Optional[HashProgress] = None,
+                   transfer_progress: bool = False) -> "oci.PushReport | Path":
+        """Push a version as a CNCF ModelPack artifact to `target` (REGISTRY/REPO:TAG), or write it
+        as an OCI image layout into `layout_dir` (tagged with `target`'s tag, else the version)."""
+        from gitreg.features.supply import oci
+
+        record = self.get_version(ref)
+        tag_id = self._snapshot(record.model_name).tag_ids().get(record.version)
+        art = oci.build(self._reader(), record, tag_id, progress=progress, transfer_progress=transfer_progress)
+        if layout_dir is not None:
+            return oci.write_layout(art, Path(layout_dir), target or record.version)
+        if target is None:
+            raise InvalidValueError("export oci needs REGISTRY/REPOSITORY:TAG or --layout DIR")
+        return oci.push(art, target, plain_http)
+
+    @_writes
+    def import_oci(self, source: str, model_name: str, version: Optional[str] = None, *,
+                   plain_http: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
+        """Register a version from a ModelPack (or Docker Model Runner) artifact: its layers go into
+        the LFS store by digest (those already there are not downloaded), its OMS signature kept
+        when it lists exactly the files."""
+        from gitreg.features.supply import oci, oms
+
+        check_model_name(model_name)
+        writer = self._writer()
+        pulled = oci.pull(writer, source, plain_http)
+        written = oci.register(writer, pulled, model_name, version)
+        record = ModelSnapshot(writer, model_name, use_cache=False).version(written)
+        if pulled.signature is not None:
+            try:
+                oms.add_bundle(writer, record, pulled.signature.decode("utf-8", "replace"))
+            except InvalidValueError as exc:
+                _warn([f"the artifact's OMS signature was not kept: {exc}"])
+        return record, pulled
 
 
 def _scope(model: Optional[str]) -> Any:

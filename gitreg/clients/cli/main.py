@@ -23,6 +23,7 @@ from gitreg.clients.cli.commands import (
     deploy,
     doctor,
     export_json,
+    export_oci,
     get,
     history,
     hook,
@@ -64,7 +65,8 @@ COMMANDS = [
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("export", export_oci.export_app), ("import", export_oci.import_app)]
 
 
 def _version(value: bool) -> None:

@@ -183,7 +183,11 @@ def add(store: Store, v: ModelVersion, path: Path) -> str:
             data = fh.read(MAX_SIGNATURE + 1)
     except OSError as exc:
         raise InvalidValueError(f"cannot read {path}: {exc.strerror}") from None
-    bundle = data.decode("utf-8", "replace")
+    return add_bundle(store, v, data.decode("utf-8", "replace"))
+
+
+def add_bundle(store: Store, v: ModelVersion, bundle: str) -> str:
+    """Keep a signature once it lists exactly the version's files; returns its layout."""
     layout = layout_of(v, bundle)
     _store(store, v, {layout: bundle}, f"OMS signature imported ({layout} layout)")
     return layout
