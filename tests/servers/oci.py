@@ -32,6 +32,7 @@ http:
 class OciRegistry:
     def __init__(self, root: Path) -> None:
         exe = need("docker-registry", "docker-registry")
+        root.mkdir(parents=True, exist_ok=True)
         self.root = root / "storage"
         self.port = free_port()
         config = root / "registry.yml"

@@ -331,6 +331,15 @@ class _Remote:
         self.client = _client(plain_http)
         self.container = self.client.get_container(f"{self.host}/{self.repo}")
         self.base = f"{self.client.prefix}://{self.host}/v2/{self.repo}"
+        self._reachable()
+
+    def _reachable(self) -> None:
+        """One quick probe of /v2/ first: oras retries a refused connection for minutes."""
+        import requests
+        try:
+            self.client.session.get(f"{self.client.prefix}://{self.host}/v2/", timeout=15)
+        except requests.RequestException as exc:
+            raise RemoteError(f"cannot reach {self.host}: {str(exc)[:200]}") from None
 
     def _ok(self, response: Any, what: str) -> Any:
         if response.status_code not in (200, 201, 202):

@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,16 @@ from tests.features.artifacts.conftest import cli_main  # noqa: F401  (the fixtu
 TINY_CONFIG = {"model_type": "gpt2", "n_layer": 1, "n_head": 2, "n_embd": 8, "vocab_size": 16, "n_positions": 32}
 
 
+def safetensors(shapes: dict[str, tuple[int, int]]) -> bytes:
+    """A valid safetensors file (BF16 tensors of random bytes): 8-byte header length, JSON header, data."""
+    header, offset = {}, 0
+    for name, (a, b) in shapes.items():
+        header[name] = {"dtype": "BF16", "shape": [a, b], "data_offsets": [offset, offset + 2 * a * b]}
+        offset += 2 * a * b
+    head = json.dumps(header).encode()
+    return struct.pack("<Q", len(head)) + head + os.urandom(offset)
+
+
 @pytest.fixture
 def run_dir(tmp_path) -> dict[str, Path]:
     """What a fine-tuning run leaves: config.json, a LoRA adapter directory (PEFT's files), a GGUF."""
@@ -25,7 +36,7 @@ def run_dir(tmp_path) -> dict[str, Path]:
     (root / "config.json").write_text(json.dumps(TINY_CONFIG))
     (lora / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 8,
                                                           "base_model_name_or_path": "Qwen/Qwen2.5-0.5B"}))
-    (lora / "adapter_model.safetensors").write_bytes(os.urandom(40_000))
+    (lora / "adapter_model.safetensors").write_bytes(safetensors({"lora_A": (8, 64), "lora_B": (64, 8)}))
     (root / "tiny-Q4_K_M.gguf").write_bytes(b"GGUF" + os.urandom(30_000))
     return {"config": root / "config.json", "lora": lora, "gguf": root / "tiny-Q4_K_M.gguf"}
 
