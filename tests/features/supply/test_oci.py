@@ -160,16 +160,20 @@ def test_a_corrupt_blob_or_a_foreign_artifact_registers_nothing(reg, registered,
         second.import_oci(f"{oci_registry.host}/other/thing:v1", "thing", plain_http=True)
 
 
-def test_cli_export_and_import(cli_main, registered, oci_registry, tmp_path, capsys):
-    code, err = cli_main("export", "oci", "majora:v1", f"{oci_registry.host}/m/majora:v1", "--plain-http", "-q")
-    assert code == 0, err
-    assert "6 blob(s) uploaded, 0 already there" in capsys.readouterr().out
-    from gitreg.clients.cli.main import main
-    code = main(["-R", str(tmp_path / "b.git"), "import", "oci", f"{oci_registry.host}/m/majora:v1",
-                 "--plain-http", "-m", "majora"])
-    assert code == 0
-    assert "Registered majora v1" in capsys.readouterr().out
-    code, err = cli_main("export", "oci", "majora:v1", "not a reference", "--plain-http")
-    assert code != 0 and "is not an OCI reference" in err and err.count("\n") == 1
-    code, err = cli_main("export", "oci", "majora:v1", "127.0.0.1:1/m/x:v1", "--plain-http")
-    assert code != 0 and "cannot reach 127.0.0.1:1" in err and err.count("\n") == 1
+def test_a_docker_model_runner_style_artifact_is_imported_as_one_directory(reg, oci_registry, tmp_path, monkeypatch):
+    """Per-file layers with a title and Docker's config type (what `docker model package` pushes)."""
+    import oras.client
+    work = tmp_path / "dmr"
+    work.mkdir()
+    (work / "model.gguf").write_bytes(b"GGUF" + b"\7" * 3000)
+    (work / "config.json").write_text('{"format": "gguf"}')
+    monkeypatch.chdir(work)  # oras names a layer by the path it was given
+    oras.client.OrasClient(insecure=True).push(
+        target=f"{oci_registry.host}/ai/tiny:latest", files=["model.gguf:application/vnd.docker.ai.gguf.v3"],
+        manifest_config="config.json:application/vnd.docker.ai.model.config.v0.1+json")
+    v, pulled = reg.import_oci(f"{oci_registry.host}/ai/tiny:latest", "tiny", plain_http=True)
+    [entry] = v.files
+    assert entry.role == "model" and [c.path for c in entry.contents] == ["model.gguf"]
+    assert entry.contents[0].sha256 == sha256_of(work / "model.gguf")
+    out = reg.write_layout("tiny:v1", tmp_path / "out", layout="hf")
+    assert (out / "model.gguf").read_bytes() == (work / "model.gguf").read_bytes()

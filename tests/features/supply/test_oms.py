@@ -49,30 +49,6 @@ def test_signing_reads_no_weight_bytes(reg, registered, registry_path, ec_key, t
     assert all(c.ok for c in reg.verify_oms("majora:v1", public_key=pub))
 
 
-def test_gitreg_cli_sign_get_verify(cli_main, registered, ec_key, tmp_path, capsys):
-    key, pub = ec_key
-    code, err = cli_main("sign", "majora:v1", "--oms", "--key", str(key))
-    assert code == 0, err
-    code, err = cli_main("get", "majora:v1", "-o", str(tmp_path / "d"), "-q")
-    assert code == 0, err
-    assert model_signing("verify", "key", tmp_path / "d", "--signature", tmp_path / "d" / "model.sig",
-                         "--public_key", pub).returncode == 0
-    code, err = cli_main("verify", "--oms", "--public-key", str(pub), "majora:v1")
-    assert code == 0, err
-    assert "OMS signature (gitreg layout): OK" in capsys.readouterr().out
-    # a different key: both gitreg and model_signing say no
-    from cryptography.hazmat.primitives import serialization
-    other = ec.generate_private_key(ec.SECP256R1()).public_key()
-    (tmp_path / "other.pub").write_bytes(other.public_bytes(serialization.Encoding.PEM,
-                                                            serialization.PublicFormat.SubjectPublicKeyInfo))
-    code, err = cli_main("verify", "--oms", "--public-key", str(tmp_path / "other.pub"), "majora:v1")
-    assert code == 1 and "FAILED" in capsys.readouterr().out
-    assert model_signing("verify", "key", tmp_path / "d", "--signature", tmp_path / "d" / "model.sig",
-                         "--public_key", tmp_path / "other.pub").returncode != 0
-    code, err = cli_main("sign", "majora:v1", "--oms")
-    assert code != 0 and "--key" in err and "Traceback" not in err
-
-
 def test_p384_key_and_a_certificate_chain(reg, registered, make_key, cert_chain, tmp_path):
     key, pub = make_key("p384", ec.SECP384R1())
     reg.sign_oms("majora:v1", key)
@@ -100,14 +76,13 @@ def test_stored_in_the_versions_note_readable_with_plain_git(reg, registered, re
     assert git(registry_path, "log", "--format=%s", "refs/notes/gitreg/majora").endswith(log)
 
 
-def test_add_imports_a_pipeline_signature_that_matches_and_refuses_one_that_does_not(
-        cli_main, reg, run_dir, ec_key, tmp_path):
+def test_a_pipeline_signature_that_matches_is_kept_and_one_that_does_not_is_refused(reg, run_dir, ec_key, tmp_path):
     key, pub = ec_key
     outside = tmp_path / "pipeline.sig"
     made = model_signing("sign", "key", run_dir["lora"], "--private_key", key, "--signature", outside)
     assert made.returncode == 0, made.stderr
-    code, err = cli_main("add", "majora", "-f", f"lora={run_dir['lora']}", "--store", "--oms-signature", str(outside))
-    assert code == 0, err
+    reg.register_model("majora", files=[("lora", str(run_dir["lora"]))], store=True)
+    assert reg.add_oms_signature("majora:v1", outside) == "hf"  # the pipeline signed the adapter directory
     out = reg.write_layout("majora:v1", tmp_path / "hf", layout="hf")
     assert (out / "model.sig").read_bytes() == outside.read_bytes()
     assert model_signing("verify", "key", out, "--signature", out / "model.sig", "--public_key", pub).returncode == 0
@@ -117,8 +92,8 @@ def test_add_imports_a_pipeline_signature_that_matches_and_refuses_one_that_does
         reg.register_model("majora", files=[("gguf", str(run_dir["gguf"]))], store=True)
         reg.add_oms_signature("majora:v2", outside)
     (tmp_path / "junk.sig").write_text("{not json")
-    code, err = cli_main("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--oms-signature", str(tmp_path / "junk.sig"))
-    assert code != 0 and "not an OpenSSF model signing v1.0 signature" in err and err.count("\n") == 1
+    with pytest.raises(InvalidValueError, match="not an OpenSSF model signing v1.0 signature"):
+        reg.add_oms_signature("majora:v2", tmp_path / "junk.sig")
 
 
 def test_verify_without_a_signature_is_a_clear_error(reg, registered, ec_key):
