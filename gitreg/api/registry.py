@@ -914,9 +914,10 @@ class ModelRegistry:
         return oci.push(art, target, plain_http)
 
     @_writes
-    def import_oci(self, source: str, model_name: str, version: Optional[str] = None, *,
+    def import_oci(self, model_name: str, source: str, version: Optional[str] = None, *,
                    plain_http: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
-        """Register a version from a ModelPack (or Docker Model Runner) artifact: its layers go into
+        """Register a version of `model_name` from the ModelPack (or Docker Model Runner) artifact
+        `source` (REGISTRY/REPO:TAG): its layers go into
         the LFS store by digest (those already there are not downloaded), its OMS signature kept
         when it lists exactly the files."""
         from gitreg.features.supply import oci, oms

@@ -189,17 +189,24 @@ def _snapshot(store: Store, v: ModelVersion, entry: ArtifactFile, items: list[It
     return result
 
 
+def _fetched(store: Store, v: ModelVersion, entries: list[ArtifactFile],
+             transfer_progress: bool) -> list[tuple[ArtifactFile, Optional[list[Item]]]]:
+    """[(entry, its stored objects or None when not stored)], the objects downloaded when not here."""
+    plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
+    stored = [(e, items) for e, items in plan if items is not None]
+    if stored:  # git-lfs is needed only when something must be downloaded
+        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
+                       transfer_progress)
+    return plan
+
+
 def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = None, role: Optional[str] = None,
               *, name: Optional[str] = None, progress=None, transfer_progress: bool = False) -> list[Path]:
     """The local paths of a version's files (of one role, of one name), fetched and checked (module doc)."""
     if store is None:
         raise NotAvailable("the registry does not exist")
     entries = _select(v, role, name)
-    plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
-    stored = [(e, items) for e, items in plan if items is not None]
-    if stored:  # git-lfs is needed only when something must be downloaded
-        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
-                       transfer_progress)
+    plan = _fetched(store, v, entries, transfer_progress)
     out: list[Path] = []
     for entry, items in plan:
         if items is None:
@@ -259,13 +266,8 @@ def sources(store: Optional[Store], v: ModelVersion, role: Optional[str] = None,
     if store is None:
         raise NotAvailable("the registry does not exist")
     entries = _select(v, role)
-    plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
-    stored = [(e, items) for e, items in plan if items is not None]
-    if stored:
-        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
-                       transfer_progress)
     out: list[Source] = []
-    for entry, items in plan:
+    for entry, items in _fetched(store, v, entries, transfer_progress):
         if items is not None:
             _check_objects(store.git_dir(), items, progress)
             out += [Source(entry, i.parts[2:], lfs.object_path(store.git_dir(), i.oid), i.oid, True) for i in items]

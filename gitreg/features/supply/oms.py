@@ -38,7 +38,6 @@ MAX_SIGNATURE = 1 << 20  # a bundle read from a registry or a file: bounded like
 
 def _lib() -> Any:
     try:
-        import model_signing  # noqa: F401
         from model_signing import manifest
         from model_signing._hashing import hashing
         from model_signing._signing import sign_certificate, sign_ec_key, sign_sigstore_pb, signing

@@ -112,7 +112,7 @@ def test_import_into_a_second_registry_gives_the_same_files_and_keeps_the_signat
     reg.export_oci("majora:v1", target, plain_http=True)
     second_path = tmp_path / "second.git"
     second = ModelRegistry(second_path)
-    v, pulled = second.import_oci(target, "majora", plain_http=True)
+    v, pulled = second.import_oci("majora", target, plain_http=True)
     assert _recorded(v) == _recorded(registered)
     assert sorted((f.role, f.sha256, f.size_bytes) for f in v.files) == \
         sorted((f.role, f.sha256, f.size_bytes) for f in registered.files)
@@ -124,7 +124,7 @@ def test_import_into_a_second_registry_gives_the_same_files_and_keeps_the_signat
     done = model_signing("verify", "key", out, "--signature", out / "model.sig", "--public_key", pub)
     assert done.returncode == 0, done.stderr
     # the same artifact again: every layer is already stored, nothing is downloaded
-    _, again = second.import_oci(target, "majora", plain_http=True)
+    _, again = second.import_oci("majora", target, plain_http=True)
     assert again.downloaded == [] and len(again.present) == 4
 
 
@@ -148,7 +148,7 @@ def test_a_corrupt_blob_or_a_foreign_artifact_registers_nothing(reg, registered,
     blob.write_bytes(b"X" + blob.read_bytes()[1:])
     second = ModelRegistry(tmp_path / "second.git")
     with pytest.raises(RemoteError, match="arrived with other content"):
-        second.import_oci(target, "majora", plain_http=True)
+        second.import_oci("majora", target, plain_http=True)
     assert second.list_models() == []
     assert not lfs_object(tmp_path / "second.git", gguf[7:]).exists()
 
@@ -157,7 +157,7 @@ def test_a_corrupt_blob_or_a_foreign_artifact_registers_nothing(reg, registered,
     oras.client.OrasClient(insecure=True).push(target=f"{oci_registry.host}/other/thing:v1",
                                                files=[str(tmp_path / "f.txt")], disable_path_validation=True)
     with pytest.raises(InvalidValueError, match="is not a ModelPack model"):
-        second.import_oci(f"{oci_registry.host}/other/thing:v1", "thing", plain_http=True)
+        second.import_oci("thing", f"{oci_registry.host}/other/thing:v1", plain_http=True)
 
 
 def test_a_docker_model_runner_style_artifact_is_imported_as_one_directory(reg, oci_registry, tmp_path, monkeypatch):
@@ -171,7 +171,7 @@ def test_a_docker_model_runner_style_artifact_is_imported_as_one_directory(reg, 
     oras.client.OrasClient(insecure=True).push(
         target=f"{oci_registry.host}/ai/tiny:latest", files=["model.gguf:application/vnd.docker.ai.gguf.v3"],
         manifest_config="config.json:application/vnd.docker.ai.model.config.v0.1+json")
-    v, pulled = reg.import_oci(f"{oci_registry.host}/ai/tiny:latest", "tiny", plain_http=True)
+    v, pulled = reg.import_oci("tiny", f"{oci_registry.host}/ai/tiny:latest", plain_http=True)
     [entry] = v.files
     assert entry.role == "model" and [c.path for c in entry.contents] == ["model.gguf"]
     assert entry.contents[0].sha256 == sha256_of(work / "model.gguf")

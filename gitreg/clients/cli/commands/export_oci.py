@@ -53,7 +53,7 @@ def import_oci(
 ) -> None:
     """Register a version from a ModelPack (or Docker Model Runner) artifact, its files stored
     through LFS by digest; an attached OMS signature is kept when it lists exactly these files."""
-    v, pulled = context.registry(ctx).import_oci(source, model, version, plain_http=plain_http)
+    v, pulled = context.registry(ctx).import_oci(model, source, version, plain_http=plain_http)
     context.say(f"Registered {v.model_name} {v.version} from {source} ({len(pulled.downloaded)} blob(s) "
                 f"downloaded, {len(pulled.present)} already stored"
                 f"{', OMS signature kept' if pulled.signature else ''})")
