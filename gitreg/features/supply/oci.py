@@ -279,8 +279,9 @@ def write_layout(art: Artifact, root: Path, tag: str) -> Path:
             place.write_bytes(root, ("blobs", "sha256", hexd), blob.data or b"")
     index_path = root / "index.json"
     index = _small_json(index_path) if index_path.exists() else {}
-    entries = [m for m in index.get("manifests", []) if isinstance(m, dict)
-               and m.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag]
+    listed = index.get("manifests") if isinstance(index.get("manifests"), list) else []
+    entries = [m for m in listed if isinstance(m, dict) and not (
+        isinstance(m.get("annotations"), dict) and m["annotations"].get("org.opencontainers.image.ref.name") == tag)]
     for data, annotations, artifact_type in manifests:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         place.write_bytes(root, ("blobs", "sha256", digest.split(":", 1)[1]), data)
