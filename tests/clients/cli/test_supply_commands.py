@@ -80,3 +80,14 @@ def test_export_and_import_oci(cli, registered, oci_registry, tmp_path):
     assert _one_line_error(r := cli("import", "oci", f"{oci_registry.host}/m/nothing:v1", "--plain-http",
                                     "-m", "x"))
     assert "no such manifest" in r.err
+
+
+def test_help_of_the_new_commands(cli):
+    for command in (["sign"], ["export"], ["export", "oci"], ["import"], ["import", "oci"], ["get"], ["verify"]):
+        r = cli(*command, "--help")
+        assert r.code == 0 and r.out.startswith("Usage: gitreg"), command
+        for leak in ("<str>", "<path>", "list[", "<bool>"):
+            assert leak not in r.out, (command, leak)
+    assert "--layout gitreg|hf" in cli("get", "--help").out
+    assert "--oms-signature FILE" in cli("add", "--help").out
+    assert "import-json" in cli("--help").out and "export-json" in cli("--help").out  # the old names stay
