@@ -62,6 +62,7 @@ def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path):
     (tmp_path / "junk.sig").write_text("{not json")
     r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--oms-signature", str(tmp_path / "junk.sig"))
     assert _one_line_error(r) and "not an OpenSSF model signing v1.0 signature" in r.err
+    assert "registered majora v2, but its OMS signature was not kept" in r.err  # the version is there
 
 
 def test_export_and_import_oci(cli, registered, oci_registry, tmp_path):

@@ -99,3 +99,26 @@ def test_a_pipeline_signature_that_matches_is_kept_and_one_that_does_not_is_refu
 def test_verify_without_a_signature_is_a_clear_error(reg, registered, ec_key):
     with pytest.raises(SigningError, match="has no OMS signature"):
         reg.verify_oms("majora:v1", public_key=ec_key[1])
+
+
+def test_a_hostile_or_swapped_signature_in_the_note_is_never_trusted(reg, registered, registry_path, run_dir,
+                                                                     ec_key, tmp_path, git):
+    key, pub = ec_key
+    # junk values (plain git can write anything into the note): ignored, nothing written as model.sig
+    git(registry_path, "notes", "--ref=gitreg/majora", "add", "-f", "-m",
+        "oms_signature: {gitreg: 12, hf: [1], other: x}", registered.commit)
+    out = reg.write_layout("majora:v1", tmp_path / "junk")
+    assert not (out / "model.sig").exists()
+    with pytest.raises(SigningError, match="has no OMS signature"):
+        reg.verify_oms("majora:v1", public_key=pub)
+    # a real signature of another version put in v1's note: well signed, but not of these files
+    v2 = reg.register_model("majora", files=[("gguf", str(run_dir["gguf"]))], store=True)
+    reg.sign_oms("majora:v2", key)
+    other = yaml.safe_load(git(registry_path, "notes", "--ref=gitreg/majora", "show", v2.commit))["oms_signature"]
+    git(registry_path, "notes", "--ref=gitreg/majora", "add", "-f", "-m",
+        yaml.safe_dump({"oms_signature": {"gitreg": other["gitreg"]}}), registered.commit)
+    [check] = reg.verify_oms("majora:v1", public_key=pub)
+    assert not check.ok and "differ from the manifest" in check.problem
+    out = reg.write_layout("majora:v1", tmp_path / "swapped")
+    done = model_signing("verify", "key", out, "--signature", out / "model.sig", "--public_key", pub)
+    assert done.returncode != 0  # the real verifier agrees: the directory is not what was signed

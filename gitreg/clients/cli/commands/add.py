@@ -108,7 +108,13 @@ def run(
             sign=sign, files=_role_files(file), store=store,
         )
     if oms_signature is not None:
-        reg.add_oms_signature(f"{v.model_name}:{v.version}", oms_signature)
+        from gitreg.core.errors import GitregError
+
+        try:
+            reg.add_oms_signature(f"{v.model_name}:{v.version}", oms_signature)
+        except GitregError as exc:  # the version is written: say so, then why the signature is not
+            raise type(exc)(f"registered {v.model_name} {v.version}, but its OMS signature was not kept: {exc}") \
+                from None
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:
