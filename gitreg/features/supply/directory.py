@@ -3,7 +3,8 @@
 `gitreg` is the layout `get -o DIR` always wrote; `hf` puts every file at the top (a stored
 directory's files at their own paths) plus a README.md model card, so that
 `from_pretrained(DIR)`, `PeftModel.from_pretrained(base, DIR)` and `llama-cli -m DIR/x.gguf`
-take it (the card is left out when an imported signature does not skip README.md). Without a destination the hf layout is a snapshot of links in the cache,
+take it (the card is left out when an imported signature does not skip README.md).
+Without a destination the hf layout is a snapshot of links in the cache,
 `<cache>/snapshots-hf/<commit>/`, beside the `snapshots/<commit>/` of the gitreg layout.
 """
 from __future__ import annotations

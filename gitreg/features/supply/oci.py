@@ -282,13 +282,13 @@ def write_layout(art: Artifact, root: Path, tag: str) -> Path:
     listed = index.get("manifests") if isinstance(index.get("manifests"), list) else []
     entries = [m for m in listed if isinstance(m, dict) and not (
         isinstance(m.get("annotations"), dict) and m["annotations"].get("org.opencontainers.image.ref.name") == tag)]
-    for data, annotations, artifact_type in manifests:
+    for data, notes, artifact_type in manifests:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         place.write_bytes(root, ("blobs", "sha256", digest.split(":", 1)[1]), data)
         entry = {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(data), "artifactType": artifact_type}
-        if annotations:
-            entry["annotations"] = annotations
-        if all(e.get("digest") != digest for e in entries) or annotations:
+        if notes:
+            entry["annotations"] = notes
+        if all(e.get("digest") != digest for e in entries) or notes:
             entries.append(entry)
     place.write_bytes(root, ("oci-layout",), _json({"imageLayoutVersion": "1.0.0"}))
     place.write_bytes(root, ("index.json",), _json({"schemaVersion": 2, "mediaType": OCI_INDEX,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
-from gitreg.core.errors import GitregError, InvalidValueError, SigningError
+from gitreg.core.errors import InvalidValueError, SigningError
 from gitreg.core.records import ModelVersion
 from gitreg.features.notes.annotations import annotate_version
 from gitreg.features.supply import layouts

@@ -13,7 +13,7 @@ def _one_line_error(r) -> bool:
     return r.code != 0 and r.err.count("\n") == 1 and "Traceback" not in r.err
 
 
-def test_get_layout_hf(cli, registered, tmp_path):
+def test_get_layout_hf(cli, registered, tmp_path):  # noqa: F811
     r = cli("get", "majora@latest", "--layout", "hf", "-o", str(tmp_path / "d"), "-q")
     assert r.code == 0, r.err
     assert r.out.strip() == str(tmp_path / "d") and (tmp_path / "d" / "config.json").is_file()
@@ -21,7 +21,7 @@ def test_get_layout_hf(cli, registered, tmp_path):
     assert _one_line_error(r) and "unknown layout 'onnx'" in r.err
 
 
-def test_sign_get_verify(cli, registered, ec_key, tmp_path):
+def test_sign_get_verify(cli, registered, ec_key, tmp_path):  # noqa: F811
     key, pub = ec_key
     r = cli("sign", "majora:v1", "--oms", "--key", str(key))
     assert r.code == 0 and "layouts: gitreg, hf" in r.out, r.err
@@ -43,7 +43,7 @@ def test_sign_get_verify(cli, registered, ec_key, tmp_path):
     assert not (tmp_path / "r" / "model.sig").exists()  # a part of the version: the signature would not fit
 
 
-def test_sign_and_verify_mistakes(cli, registered, tmp_path):
+def test_sign_and_verify_mistakes(cli, registered, tmp_path):  # noqa: F811
     assert _one_line_error(r := cli("sign", "majora:v1", "--oms")) and "--key" in r.err
     assert _one_line_error(r := cli("sign", "majora:v1", "--key", "k.pem")) and "--oms" in r.err
     (tmp_path / "rsa.pem").write_text("not a key")
@@ -53,7 +53,7 @@ def test_sign_and_verify_mistakes(cli, registered, tmp_path):
     assert "has no OMS signature" in r.err
 
 
-def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path):
+def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path):  # noqa: F811
     key, _ = ec_key
     made = model_signing("sign", "key", run_dir["lora"], "--private_key", key, "--signature", tmp_path / "p.sig")
     assert made.returncode == 0, made.stderr
@@ -65,7 +65,7 @@ def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path):
     assert "registered majora v2, but its OMS signature was not kept" in r.err  # the version is there
 
 
-def test_export_and_import_oci(cli, registered, oci_registry, tmp_path):
+def test_export_and_import_oci(cli, registered, oci_registry, tmp_path):  # noqa: F811
     from gitreg.clients.cli.main import main
 
     r = cli("export", "oci", "majora:v1", f"{oci_registry.host}/m/majora:v1", "--plain-http", "-q")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.oci import oci_registry  # noqa: F401  (the fixture)
+
 TINY_CONFIG = {"model_type": "gpt2", "n_layer": 1, "n_head": 2, "n_embd": 8, "vocab_size": 16, "n_positions": 32}
 
 

@@ -13,7 +13,6 @@ from gitreg.features.supply import oci
 from tests.features.artifacts.conftest import lfs_object, run, sha256_of
 from tests.features.supply.conftest import model_signing
 from tests.servers import need
-from tests.servers.oci import oci_registry  # noqa: F401  (the fixture)
 
 
 def _manifest(registry, repo: str, ref: str, accept: str = oci.OCI_MANIFEST) -> tuple[bytes, dict]:

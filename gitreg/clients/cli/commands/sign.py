@@ -11,7 +11,9 @@ from gitreg.clients.cli import context
 def run(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
-    oms: Annotated[bool, typer.Option("--oms", help="An OpenSSF model signing (model_signing v1.0) signature.")] = False,
+    oms: Annotated[
+        bool, typer.Option("--oms", help="An OpenSSF model signing (model_signing v1.0) signature.")
+    ] = False,
     key: Annotated[Optional[Path], typer.Option("--key", metavar="KEY.pem",
                                                 help="ECDSA P-256/384/521 private key (PEM).")] = None,
     certificate: Annotated[Optional[Path], typer.Option("--certificate", metavar="CERT.pem",

@@ -61,6 +61,7 @@ def _oms(reg, target: Optional[str], public_key: Optional[Path], chain: list[Pat
         context.emit_json([{"layout": c.layout, "ok": c.ok, "problem": c.problem} for c in checks])
     else:
         for c in checks:
-            context.say(f"OMS signature ({c.layout} layout): " + ("OK" if c.ok else f"FAILED: {context.printable(c.problem)}"))
+            verdict = "OK" if c.ok else f"FAILED: {context.printable(c.problem)}"
+            context.say(f"OMS signature ({c.layout} layout): {verdict}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
