@@ -847,7 +847,6 @@ class ModelRegistry:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
 
-
     # -- supply chain: Hugging Face layout, OpenSSF model signing, OCI / ModelPack ------------------
     # (gitreg/features/supply; docs/supply-chain.md)
     def write_layout(self, ref: str, dest: Optional[str | os.PathLike[str]] = None, *, layout: str = "gitreg",
@@ -917,9 +916,8 @@ class ModelRegistry:
     def import_oci(self, model_name: str, source: str, version: Optional[str] = None, *,
                    plain_http: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
         """Register a version of `model_name` from the ModelPack (or Docker Model Runner) artifact
-        `source` (REGISTRY/REPO:TAG): its layers go into
-        the LFS store by digest (those already there are not downloaded), its OMS signature kept
-        when it lists exactly the files."""
+        `source` (REGISTRY/REPO:TAG): its layers go into the LFS store by digest (those already
+        there are not downloaded), its OMS signature kept when it lists exactly the files."""
         from gitreg.features.supply import oci, oms
 
         check_model_name(model_name)
