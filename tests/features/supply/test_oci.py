@@ -176,3 +176,21 @@ def test_a_docker_model_runner_style_artifact_is_imported_as_one_directory(reg, 
     assert entry.contents[0].sha256 == sha256_of(work / "model.gguf")
     out = reg.write_layout("tiny:v1", tmp_path / "out", layout="hf")
     assert (out / "model.gguf").read_bytes() == (work / "model.gguf").read_bytes()
+
+
+def test_a_version_whose_files_clash_in_the_hf_layout_travels_in_the_gitreg_layout(
+        reg, run_dir, oci_registry, tmp_path):
+    tok = tmp_path / "tok"
+    (tok / "sub").mkdir(parents=True)
+    (tok / "config.json").write_text('{"tokenizer": true}')
+    (tok / "sub" / "merges.txt").write_text("a b\n")
+    v = reg.register_model("majora", files=[("config", str(run_dir["config"])), ("tokenizer", str(tok))], store=True)
+    target = f"{oci_registry.host}/models/majora:v1"
+    reg.export_oci("majora:v1", target, plain_http=True)
+    _, manifest = _manifest(oci_registry, "models/majora", "v1")
+    assert manifest["annotations"]["org.gitreg.layout"] == "gitreg"
+    paths = sorted(la["annotations"]["org.cncf.model.filepath"] for la in manifest["layers"])
+    assert paths == ["config/config.json", "tokenizer/tok/config.json", "tokenizer/tok/sub/merges.txt"]
+    second, _ = ModelRegistry(tmp_path / "second.git").import_oci("majora", target, plain_http=True)
+    assert _recorded(second) == _recorded(v)
+    assert sorted((f.role, f.sha256) for f in second.files) == sorted((f.role, f.sha256) for f in v.files)
