@@ -24,6 +24,7 @@ from gitreg.clients.cli.commands import (
     doctor,
     events,
     export_json,
+    export_oci,
     get,
     history,
     hook,
@@ -41,6 +42,7 @@ from gitreg.clients.cli.commands import (
     search,
     server,
     show,
+    sign,
     status,
     tag,
     tree,
@@ -61,11 +63,12 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run),
+    ("get", get.run), ("path", path.run), ("sign", sign.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("export", export_oci.export_app), ("import", export_oci.import_app),
           ("events", events.app), ("webhook", webhook.app)]
 
 
