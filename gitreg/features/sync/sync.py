@@ -13,6 +13,12 @@ appends). Ref by ref:
 - diverged deployment histories are a conflict: their order matters.
 A conflict leaves the local ref as it is and the remote's in the mirror, so
 nothing is lost until the user chooses (`pull --take-remote`).
+
+A remote that went backwards is not a conflict: a ref of the mirror (the remote as last
+fetched, or as last pushed to) that the remote rewound, deleted or, for a tag, moved is
+rewritten history. Every fetch that takes something in checks for it first (`fetch`):
+nothing is integrated, the mirror keeps the last state seen (the alarm stands on the next
+pull too), and the error names each ref with its old and new value.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Seque
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import GitregError, RemoteError, SyncConflictError
+from gitreg.core.errors import GitregError, RemoteError, RemoteWentBackwardsError, SyncConflictError
 from gitreg.features.artifacts import upload
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefConflict, RefUpdate, retrying
@@ -140,6 +146,72 @@ _model_of = transport.model_of
 
 def _short(oid: Optional[pygit2.Oid]) -> str:
     return str(oid)[:12] if oid is not None else "-"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A ref the remote moved backwards since it was last seen: rewound, deleted or moved."""
+
+    ref: str
+    old: pygit2.Oid
+    new: Optional[pygit2.Oid]
+    what: str
+
+
+def rewrites(store: Store, before: Mapping[str, pygit2.Oid], after: Mapping[str, pygit2.Oid]) -> list[Rewrite]:
+    """The refs of `before` that `after` does not hold or build on (a tag: does not hold)."""
+    found = []
+    for ref, old in sorted(before.items()):
+        new = after.get(ref)
+        if new == old:
+            continue
+        if new is None:
+            found.append(Rewrite(ref, old, None, "deleted"))
+        elif ref.startswith(layout.TAGS):
+            found.append(Rewrite(ref, old, new, "moved (a version tag never moves)"))
+        elif store.relation(old, new) != "behind":
+            rewound = store.relation(old, new) == "ahead"
+            found.append(Rewrite(ref, old, new, "rewound" if rewound else "replaced by unrelated history"))
+    return found
+
+
+def describe_rewrites(remote: str, found: Sequence[Rewrite]) -> str:
+    lines = [f"ALARM: {remote} went backwards: its history was rewritten since it was last seen here. "
+             "Nothing was taken in; the local history is kept:"]
+    lines += [f"  {r.ref}: was {_short(r.old)}, now {_short(r.new)}: {r.what}" for r in found]
+    if any(r.new is None or not r.ref.startswith(layout.TAGS) for r in found):
+        lines.append(f"  'gitreg push {remote}' puts rewound or deleted refs back from this registry's history")
+    if any(r.new is not None and r.ref.startswith(layout.TAGS) for r in found):
+        lines.append(f"  a moved tag is not put back by gitreg: whoever administers {remote} must restore it "
+                     "(its old value is here)")
+    return "\n".join(lines)
+
+
+def fetch(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> None:
+    """Fetch `scope` into the mirror, refusing a remote that went backwards (module docstring).
+
+    The refs it rewrote are set back in the mirror (ours alone) before the alarm is raised."""
+    before = _remote_refs(store, remote, scope)
+    transport.fetch(store.git_dir(), remote, scope)
+    found = rewrites(store, before, _remote_refs(store, remote, scope))
+    if not found:
+        return
+    back = [RefUpdate(transport.mirrored(remote, r.ref), r.new, r.old) for r in found]
+    try:
+        store.update_refs(back, f"gitreg: keep {remote}'s history as last seen", publish=False)
+    except RefConflict:  # another process fetched meanwhile: it raises the same alarm
+        pass
+    raise RemoteWentBackwardsError(describe_rewrites(remote, found))
+
+
+def _seen_pushed(store: Store, remote: str, refs: Mapping[str, pygit2.Oid]) -> None:
+    """The mirror learns what `remote` took from a push (as git's remote-tracking refs do), so
+    that a later rewrite of it is seen as one. Best effort: a fetch meanwhile knows better."""
+    try:
+        store.advance_refs({transport.mirrored(remote, ref): oid for ref, oid in refs.items()},
+                           f"gitreg: pushed to {remote}")
+    except RefConflict:
+        pass
 
 
 def merge_mappings(base: Any, ours: Any, theirs: Any) -> Any:
@@ -321,6 +393,7 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
         raise RefConflict(outcome.rejected[0].ref)
+    _seen_pushed(store, remote, refs)
     return record
 
 
@@ -395,13 +468,17 @@ def pending_in(store: Store, remote: str, scope: transport.Scope) -> list[pendin
 
 
 def _fetch_settling(store: Store, remote: str, scope: transport.Scope,
-                    waiting: Sequence[pending.PendingRecord]) -> None:
+                    waiting: Sequence[pending.PendingRecord], checked: bool = True) -> None:
     """Fetch `scope`, widened to every model of the records waiting; with records waiting, a
-    failure says so (nothing may be written before their outcome is known)."""
+    failure says so (nothing may be written before their outcome is known). `checked`: a
+    remote that went backwards is an alarm (push alone takes nothing in, and may put back)."""
     if waiting and scope.models is not None:
         scope = transport.Scope.of(scope.models.union(*(r.models for r in waiting)))
     try:
-        transport.fetch(store.git_dir(), remote, scope)
+        if checked:
+            fetch(store, remote, scope)
+        else:
+            transport.fetch(store.git_dir(), remote, scope)
     except transport.TransportError as exc:
         if not waiting:
             raise
@@ -493,7 +570,7 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
     waiting = pending_in(store, remote, scope)
     settled: list[Settled] = []
     for attempt in range(_PUSH_ATTEMPTS):
-        _fetch_settling(store, remote, scope, waiting)
+        _fetch_settling(store, remote, scope, waiting, checked=False)
         settled += settle(store, remote, waiting)  # a published one is kept: push takes nothing in,
         waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
@@ -553,7 +630,7 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Opti
             record = _push_refs(store, remote, {u.name: u.new for u in updates}, recorded=True)
         except RefConflict:
             scope = _scope_of(u.name for u in updates)
-            transport.fetch(store.git_dir(), remote, scope)
+            fetch(store, remote, scope)
             integration = integrate(store, remote, scope=scope)
             if integration.conflicts:
                 raise SyncConflictError(integration.describe()) from None
