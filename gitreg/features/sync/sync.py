@@ -36,6 +36,7 @@ from gitreg.git.refs.transaction import RefConflict, RefUpdate, retrying
 from gitreg.git.repository import Store
 from gitreg.git.transport import pending
 from gitreg.git.transport import remote as transport
+from gitreg.model import hostile
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
@@ -66,6 +67,7 @@ class Integration:
     ahead: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     saved: dict[str, str] = field(default_factory=dict)  # ref -> where the local value was kept
+    hostile: list[hostile.HostileRef] = field(default_factory=list)  # the remote's refs not taken in
     settled: list["Settled"] = field(default_factory=list)  # earlier pushes of unknown outcome, now known
 
     def describe(self) -> str:
@@ -271,6 +273,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     """
     ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
     result = Integration(remote)
+    result.hostile = _hostile(store, ours, theirs)
+    refused = {h.ref for h in result.hostile}
     forward: dict[str, pygit2.Oid] = {}
     clashing_models: set[str] = set()
     conflicts: list[tuple[str, str]] = []
@@ -280,6 +284,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
 
     for ref in sorted(set(ours) | set(theirs), key=lambda r: (order(r), r)):
         mine, other = ours.get(ref), theirs.get(ref)
+        if ref in refused:
+            continue
         if other is None:
             result.ahead.append(ref)
             continue
@@ -333,6 +339,15 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     return result
 
 
+def _hostile(store: Store, ours: Mapping[str, pygit2.Oid], theirs: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
+    """The remote's refs that no gitreg write makes (gitreg/model/hostile.py): never taken in.
+    A version tag is looked at (is it a commit?) only when it would come in."""
+    found = {h.ref: h for h in hostile.scan(store, theirs, known=ours)}
+    coming = {r: oid for r, oid in theirs.items() if r.startswith(layout.TAGS) and ours.get(r) != oid}
+    found.update({h.ref: h for h in hostile.scan(store, coming, known=set(ours) | set(theirs), deep=True)})
+    return [found[r] for r in sorted(found)]
+
+
 def pull(store: Store, remote: str, take_remote: bool = False,
          scope: transport.Scope = transport.Scope()) -> Integration:
     waiting = pending_in(store, remote, scope)
@@ -340,6 +355,8 @@ def pull(store: Store, remote: str, take_remote: bool = False,
     settled = settle(store, remote, waiting)
     result = retrying(lambda: integrate(store, remote, take_remote, scope), f"pull from {remote}")
     result.settled = settled
+    hostile.note_problems(store, [hostile.HostileRef(h.ref, f"on {remote}, not taken in: {h.why}")
+                                  for h in result.hostile])
     drop_settled(store, settled)  # what came in is here now: nothing left to recognise
     store.pack_refs_if_needed()
     return result
