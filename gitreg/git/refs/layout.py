@@ -7,6 +7,7 @@ DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
 MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
 PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
+ENV_GUARD = "refs/gitreg/guards/environments/"  # private, only ever locked: new environments' case rule
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"
@@ -28,6 +29,12 @@ def tag_ref(model: str, version: str) -> str:
 
 def deploy_ref(environment: str, model: str) -> str:
     return f"{DEPLOYED}{environment}/{model}"
+
+
+def environment_guard(environment: str) -> str:
+    """The ref (never created) whose lock every writer of a new environment spelled like
+    `environment` in any case takes: the second sees the first (DESIGN.md 'Names')."""
+    return ENV_GUARD + environment.lower()
 
 
 def notes_ref(model: str) -> str:
