@@ -199,7 +199,8 @@ def apply(
             "reason": reason,
         }
         base = snap.commit_of(target).tree.id if target is not None else None
-        tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump(record)}, base=base)
+        tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump_within(record, layout.DEPLOYMENT_FILE,
+                                                                                 yamlio.DEPLOYMENT_LIMIT)}, base=base)
         subject = (
             f"undeploy {model} {current} from {env}" if action == "undeploy"
             else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")

@@ -246,7 +246,7 @@ def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> No
 
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
                  signer: Optional[Signer] = None) -> pygit2.Oid:
-    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
+    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump_within(model_file, f'{model}:{layout.MODEL_FILE}')})
     return store.write_commit(tree, [], f"create model {model}\n", when, signer)
 
 
@@ -283,7 +283,7 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         extra_keys=reg.extra_keys,
     )
-    files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+    files = {layout.MANIFEST_FILE: yamlio.dump_within(manifest, f'{reg.model}:{layout.MANIFEST_FILE}')}
     if any(f.stored for f in reg.files):
         from gitreg.features.artifacts import tree as storing
 
