@@ -254,6 +254,17 @@ def _merge_notes(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, r
     return store.write_notes_commit(ours, changes, message, time.time(), merged=theirs)
 
 
+def _on_branch(store: Store, tip: Optional[pygit2.Oid], tag: pygit2.Oid) -> bool:
+    """Whether the version commit of `tag` is on the branch at `tip` (the remote had it)."""
+    if tip is None:
+        return False
+    try:
+        commit = store.commit(tag).id
+    except GitregError:
+        return False
+    return tip == commit or store.repo.descendant_of(tip, commit)
+
+
 def _merge_branch(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, remote: str) -> pygit2.Oid:
     message = (f"gitreg: merge {_model_of(ref)} from {remote}\n\n"
                "Versions were registered on both sides; this commit keeps all of them reachable.\n")
@@ -278,6 +289,7 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     forward: dict[str, pygit2.Oid] = {}
     clashing_models: set[str] = set()
     conflicts: list[tuple[str, str]] = []
+    moved: list[Rewrite] = []  # a tag whose version commit the remote's branch holds, moved there
 
     def order(ref: str) -> int:  # tags first: they decide whether a branch may be merged
         return 0 if ref.startswith(layout.TAGS) else 1
@@ -301,9 +313,11 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
             result.advanced.append(ref)
         elif relation == "ahead":
             result.ahead.append(ref)
+        elif ref.startswith(layout.TAGS) and _on_branch(store, theirs.get(layout.branch_ref(_model_of(ref))), mine):
+            moved.append(Rewrite(ref, mine, other, "moved (a version tag never moves)"))
         elif ref.startswith(layout.TAGS):
             clashing_models.add(_model_of(ref))
-            conflicts.append((ref, "the same version was registered here and on the remote"))
+            conflicts.append((ref, "the same version was registered here and, separately, on the remote"))
         elif ref.startswith(layout.NOTES):
             forward[ref] = _merge_notes(store, ref, mine, other, remote)
             result.merged.append(ref)
@@ -318,6 +332,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
         else:
             conflicts.append((ref, "both sides deployed since they last synced"))
 
+    if moved:  # published here before the mirror learned it (fetch() catches the rest)
+        raise RemoteWentBackwardsError(describe_rewrites(remote, moved))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     replace: list[RefUpdate] = []
     for ref, why in conflicts:

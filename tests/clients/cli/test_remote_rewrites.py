@@ -113,3 +113,18 @@ def test_honest_history_never_alarms(cli, tmp_path, bare_remote, registry_path):
         assert run_gitreg("-R", str(other), *args).code == 0, args
     r = cli("pull")
     assert r.code == 0 and "ALARM" not in r.err
+
+
+def test_moved_tag_the_mirror_never_saw_is_still_a_rewrite(cli, tmp_path, bare_remote, git, refs, registry_path):
+    """A version pushed by an older gitreg (its mirror never learned the tag): the remote's
+    branch holds the version commit, so a different tag there was moved, not registered twice."""
+    published(cli, str(bare_remote), git, registry_path)
+    git(registry_path, "update-ref", "-d", "refs/gitreg/remotes/origin/tags/m/v2")
+    attack(attacker_clone(tmp_path, str(bare_remote)), git, "move")
+    own = lambda: {r: v for r, v in refs(registry_path).items() if not r.startswith("refs/gitreg/")}  # noqa: E731
+    before = own()
+    for _ in range(2):
+        r = cli("pull")
+        assert r.code != 0 and "refs/tags/m/v2" in r.err and "moved (a version tag never moves)" in r.err
+        assert "--take-remote" not in r.err and "registered here" not in r.err
+        assert own() == before
