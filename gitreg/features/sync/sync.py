@@ -206,16 +206,6 @@ def fetch(store: Store, remote: str, scope: transport.Scope = transport.Scope())
     raise RemoteWentBackwardsError(describe_rewrites(remote, found))
 
 
-def _seen_pushed(store: Store, remote: str, refs: Mapping[str, pygit2.Oid]) -> None:
-    """The mirror learns what `remote` took from a push (as git's remote-tracking refs do), so
-    that a later rewrite of it is seen as one. Best effort: a fetch meanwhile knows better."""
-    try:
-        store.advance_refs({transport.mirrored(remote, ref): oid for ref, oid in refs.items()},
-                           f"gitreg: pushed to {remote}")
-    except RefConflict:
-        pass
-
-
 def merge_mappings(base: Any, ours: Any, theirs: Any) -> Any:
     """Three-way merge of YAML values: a side's change wins over no change; both → theirs."""
     if ours == theirs:
@@ -405,10 +395,10 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     if not refs:
         return None
     before_push(store, remote, refs)
+    seen = _as_last_seen(store, remote, refs)
     record = None
     if recorded:
-        old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
-        record = pending.write(store, remote, _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
+        record = pending.write(store, remote, _kind(refs), {r: (seen[r], oid) for r, oid in refs.items()}, "")
     try:
         outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
     except transport.TransportError as broken:
@@ -426,8 +416,17 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
         raise RefConflict(outcome.rejected[0].ref)
-    _seen_pushed(store, remote, refs)
+    # the mirror learns what the remote took, so that a later rewrite of it is seen as one
+    transport.record_pushed(store.git_dir(), remote, {r: (seen[r], oid) for r, oid in refs.items()})
     return record
+
+
+def _as_last_seen(store: Store, remote: str, refs: Collection[str]) -> dict[str, Optional[pygit2.Oid]]:
+    """{ref: the mirror's value} (None: not there): a lookup each for a few, one scan for many."""
+    if len(refs) <= transport.EXPLICIT_MAX:
+        return {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}
+    mirror = _remote_refs(store, remote)
+    return {ref: mirror.get(ref) for ref in refs}
 
 
 def _drop(store: Store, record: Optional[pending.PendingRecord]) -> None:
