@@ -222,7 +222,8 @@ class Store:
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
             return
-        with guarded(self.repo, guards) if guards else contextlib.nullcontext():  # held until it is local
+        held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}
+        with guarded(self.repo, held) if held else contextlib.nullcontext():  # until it is local too
             if check is not None:
                 check()
             moved = self.publisher(updates)

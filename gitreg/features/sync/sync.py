@@ -171,9 +171,10 @@ def rewrites(store: Store, before: Mapping[str, pygit2.Oid], after: Mapping[str,
             found.append(Rewrite(ref, old, None, "deleted"))
         elif ref.startswith(layout.TAGS):
             found.append(Rewrite(ref, old, new, "moved (a version tag never moves)"))
-        elif store.relation(old, new) != "behind":
-            rewound = store.relation(old, new) == "ahead"
-            found.append(Rewrite(ref, old, new, "rewound" if rewound else "replaced by unrelated history"))
+        else:
+            relation = store.relation(old, new)
+            if relation != "behind":
+                found.append(Rewrite(ref, old, new, "rewound" if relation == "ahead" else "replaced by unrelated history"))
     return found
 
 

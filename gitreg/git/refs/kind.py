@@ -68,7 +68,7 @@ def require_registry(store: Store) -> None:
     if not foreign or len(foreign) < len(store.ref_names_under(layout.HEADS)) \
             or store.ref_names_under(layout.MIRROR):
         return
-    name, why = next(iter(foreign.items()))
+    why = next(iter(foreign.values()))
     raise NotARegistryError(
         f"{store.path} is not a gitreg registry: {why}; gitreg writes only into an empty "
         "repository or one made by gitreg (for a new registry give a new path)"
