@@ -347,12 +347,10 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
 
 
 def _hostile(store: Store, ours: Mapping[str, pygit2.Oid], theirs: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
-    """The remote's refs that no gitreg write makes (gitreg/model/hostile.py): never taken in.
-    A version tag is looked at (is it a commit?) only when it would come in."""
-    found = {h.ref: h for h in hostile.scan(store, theirs, known=ours)}
-    coming = {r: oid for r, oid in theirs.items() if r.startswith(layout.TAGS) and ours.get(r) != oid}
-    found.update({h.ref: h for h in hostile.scan(store, coming, known=set(ours) | set(theirs), deep=True)})
-    return [found[r] for r in sorted(found)]
+    """The remote's refs, among those that would come in, that no gitreg write makes
+    (gitreg/model/hostile.py): never taken in. O(refs that differ), plus one pass over names."""
+    differ = {ref: oid for ref, oid in theirs.items() if ours.get(ref) != oid}
+    return hostile.scan(store, differ, known=set(ours) | set(theirs), deep=True)
 
 
 def pull(store: Store, remote: str, take_remote: bool = False,
