@@ -59,12 +59,15 @@ def _twins(names: Collection[str], weight: Callable[[str], int]) -> dict[str, st
     return out
 
 
-def _is_commit(store: Store, oid: pygit2.Oid) -> bool:
+def _not_a_commit(store: Store, oid: pygit2.Oid) -> Optional[str]:
     obj = store.repo.get(oid)
+    if obj is None:
+        return "a version tag on a missing object"
     try:
-        return obj is not None and obj.peel(pygit2.Commit) is not None
+        obj.peel(pygit2.Commit)
     except (pygit2.GitError, ValueError, TypeError):
-        return False
+        return f"a version tag on a {obj.type_str}, not a commit"
+    return None
 
 
 def scan(store: Store, refs: Mapping[str, pygit2.Oid], known: Collection[str] = (),
@@ -113,9 +116,8 @@ def _judge(store: Store, ref: str, target: pygit2.Oid, models: set[str], model_t
         if len(parts) != 2:
             return None  # not a version tag: gitreg neither reads nor counts it
         bad = _name_problem(check_model_name, parts[0]) or _name_problem(check_version_name, parts[1])
-        if bad is None and deep and not _is_commit(store, target):
-            kind_name = store.repo.get(target).type_str if store.repo.get(target) is not None else "missing object"
-            bad = f"a version tag on a {kind_name}, not a commit"
+        if bad is None and deep:
+            bad = _not_a_commit(store, target)
         return bad
     return None
 
