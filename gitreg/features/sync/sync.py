@@ -275,7 +275,7 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     """
     ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
     result = Integration(remote)
-    result.hostile = _hostile(store, ours, theirs)
+    result.hostile = _hostile(store, theirs, ours)
     refused = {h.ref for h in result.hostile}
     forward: dict[str, pygit2.Oid] = {}
     clashing_models: set[str] = set()
@@ -346,11 +346,12 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     return result
 
 
-def _hostile(store: Store, ours: Mapping[str, pygit2.Oid], theirs: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
-    """The remote's refs, among those that would come in, that no gitreg write makes
-    (gitreg/model/hostile.py): never taken in. O(refs that differ), plus one pass over names."""
-    differ = {ref: oid for ref, oid in theirs.items() if ours.get(ref) != oid}
-    return hostile.scan(store, differ, known=set(ours) | set(theirs), deep=True)
+def _hostile(store: Store, going: Mapping[str, pygit2.Oid], other: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
+    """The refs of `going` that would move `other`'s and that no gitreg write makes
+    (gitreg/model/hostile.py): a pull never takes them in, a push never spreads them.
+    O(refs that differ), plus one pass over names."""
+    differ = {ref: oid for ref, oid in going.items() if other.get(ref) != oid}
+    return hostile.scan(store, differ, known=set(going) | set(other), deep=True)
 
 
 def pull(store: Store, remote: str, take_remote: bool = False,
@@ -605,7 +606,9 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
         settled += settle(store, remote, waiting)  # a published one is kept: push takes nothing in,
         waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
-        plan = _outgoing(store, ours, theirs)
+        kept = {h.ref: h for h in _hostile(store, ours, theirs)}  # a clone has its remote's: never spread
+        hostile.note_problems(store, [hostile.HostileRef(r, f"not pushed to {remote}: {h.why}") for r, h in kept.items()])
+        plan = _outgoing(store, {r: oid for r, oid in ours.items() if r not in kept}, theirs)
         # Namespace wildcards need every differing local ref excluded: known only for a full push.
         others = None if scope.models is not None else \
             [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]

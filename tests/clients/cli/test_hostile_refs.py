@@ -78,6 +78,16 @@ def test_hostile_refs_are_named_and_never_block(cli, tmp_path, bare_remote, refs
     r = run_gitreg("-R", str(other), "deploy", "m", "v3", "--env", "PRODUCTION", "--new-env")
     assert r.code == 1 and "differs only in case" in r.err
 
+    # a push to another remote never spreads them: each is named, the rest goes
+    second = tmp_path / "second.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(second)], check=True)
+    assert run_gitreg("-R", str(other), "remote", "add", "second", str(second), "--no-sync").code == 0
+    r = run_gitreg("-R", str(other), "push", "second")
+    assert r.code == 1 and "refs/tags/m/v3" in r.out, r.err
+    for ref in HOSTILE:
+        assert f"gitreg: problem: {ref}: not pushed to second: " in r.err, ref
+    assert not set(HOSTILE) & set(refs(second))
+
     # pull: names each one, takes none of them in, takes the good work in
     r = cli("pull")
     assert r.code == 1 and "new      refs/tags/m/v3" in r.out and "new      refs/heads/fresh" in r.out
