@@ -42,19 +42,16 @@ def _name_problem(check: Callable[[object], str], name: str) -> Optional[str]:
     return None
 
 
-def _kept(names: Collection[str], weight: Callable[[str], int]) -> str:
-    return sorted(names, key=lambda n: (-weight(n), n != n.lower(), n))[0]
-
-
 def _twins(names: Collection[str], weight: Callable[[str], int]) -> dict[str, str]:
-    """{twin: the name it differs from only in case} for every name that is not kept."""
+    """{twin: the name kept} for every name of a case group that is not kept (the heaviest,
+    then the lower-case spelling, then the first in sort order)."""
     groups: dict[str, set[str]] = {}
     for name in names:
         groups.setdefault(name.lower(), set()).add(name)
     out = {}
     for group in groups.values():
         if len(group) > 1:
-            kept = _kept(group, weight)
+            kept = sorted(group, key=lambda n: (-weight(n), n != n.lower(), n))[0]
             out.update({n: kept for n in group if n != kept})
     return out
 

@@ -174,7 +174,8 @@ def rewrites(store: Store, before: Mapping[str, pygit2.Oid], after: Mapping[str,
         else:
             relation = store.relation(old, new)
             if relation != "behind":
-                found.append(Rewrite(ref, old, new, "rewound" if relation == "ahead" else "replaced by unrelated history"))
+                what = "rewound" if relation == "ahead" else "replaced by unrelated history"
+                found.append(Rewrite(ref, old, new, what))
     return found
 
 
@@ -346,7 +347,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     return result
 
 
-def _hostile(store: Store, going: Mapping[str, pygit2.Oid], other: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
+def _hostile(store: Store, going: Mapping[str, pygit2.Oid],
+             other: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
     """The refs of `going` that would move `other`'s and that no gitreg write makes
     (gitreg/model/hostile.py): a pull never takes them in, a push never spreads them.
     O(refs that differ), plus one pass over names."""
@@ -607,7 +609,8 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
         waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
         kept = {h.ref: h for h in _hostile(store, ours, theirs)}  # a clone has its remote's: never spread
-        hostile.note_problems(store, [hostile.HostileRef(r, f"not pushed to {remote}: {h.why}") for r, h in kept.items()])
+        hostile.note_problems(store, [hostile.HostileRef(r, f"not pushed to {remote}: {h.why}")
+                                      for r, h in kept.items()])
         plan = _outgoing(store, {r: oid for r, oid in ours.items() if r not in kept}, theirs)
         # Namespace wildcards need every differing local ref excluded: known only for a full push.
         others = None if scope.models is not None else \

@@ -28,9 +28,9 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import check_version_name, split_qualified
+from gitreg.features.trust import forgery
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
-from gitreg.features.trust import forgery
 from gitreg.git.signing import sigcheck, signing
 from gitreg.model import manifest as mf
 from gitreg.model.files import HashProgress

@@ -29,7 +29,7 @@ def attacker_clone(tmp_path, url: str, server=None):
     return path
 
 
-def published(cli, url: str, git, registry_path):
+def published(cli, url: str) -> None:
     """m v1, v2 registered, v1 then v2 deployed to production, all on `url`."""
     assert cli("remote", "add", "origin", url).code == 0
     assert cli("add", "m").code == 0
@@ -39,7 +39,7 @@ def published(cli, url: str, git, registry_path):
     assert cli("add", "other").code == 0
 
 
-def attack(attacker, git, kind: str) -> list[str]:
+def attack(attacker, kind: str) -> list[str]:
     """One plain-git rewrite pushed with --force; returns the refs it touched."""
     if kind == "rewind":
         ref = "refs/deployed/production/m"
@@ -73,9 +73,9 @@ def check_alarm(cli, registry_path, refs, touched, before):
 
 @pytest.mark.parametrize("kind", ["rewind", "delete", "move"])
 def test_force_pushed_rewrite_on_a_bare_remote_alarms(cli, tmp_path, bare_remote, git, refs, registry_path, kind):
-    published(cli, str(bare_remote), git, registry_path)
+    published(cli, str(bare_remote))
     attacker = attacker_clone(tmp_path, str(bare_remote))
-    touched = attack(attacker, git, kind)
+    touched = attack(attacker, kind)
     before = refs(registry_path)
     check_alarm(cli, registry_path, refs, touched, before)
     if kind != "move":  # push puts a rewound or deleted ref back from the local history
@@ -86,10 +86,11 @@ def test_force_pushed_rewrite_on_a_bare_remote_alarms(cli, tmp_path, bare_remote
 
 def test_rewrites_through_apache_smart_http(cli, tmp_path, apache, git, refs, registry_path):  # noqa: F811
     url = apache.repo()
-    apache.credentials(registry_path if registry_path.exists() else _init(cli, registry_path))
-    published(cli, url, git, registry_path)
+    assert cli("init").code == 0
+    apache.credentials(registry_path)
+    published(cli, url)
     attacker = attacker_clone(tmp_path, url, apache)
-    touched = attack(attacker, git, "rewind") + attack(attacker, git, "move") + attack(attacker, git, "delete")
+    touched = attack(attacker, "rewind") + attack(attacker, "move") + attack(attacker, "delete")
     before = refs(registry_path)
     r = cli("pull")
     assert r.code != 0 and all(ref in r.err for ref in touched)
@@ -99,14 +100,9 @@ def test_rewrites_through_apache_smart_http(cli, tmp_path, apache, git, refs, re
     assert run_gitreg("clone", url, str(fresh)).code == 0
 
 
-def _init(cli, registry_path):
-    assert cli("init").code == 0
-    return registry_path
-
-
 def test_honest_history_never_alarms(cli, tmp_path, bare_remote, registry_path):
     """Fast-forwards by another clone (deploys, notes, new versions) come in as before."""
-    published(cli, str(bare_remote), None, registry_path)
+    published(cli, str(bare_remote))
     other = tmp_path / "other.git"
     assert run_gitreg("clone", str(bare_remote), str(other)).code == 0
     for args in (("add", "m"), ("deploy", "m", "v3"), ("status", "m", "v1", "deprecated"), ("rollback", "m")):
@@ -118,9 +114,9 @@ def test_honest_history_never_alarms(cli, tmp_path, bare_remote, registry_path):
 def test_moved_tag_the_mirror_never_saw_is_still_a_rewrite(cli, tmp_path, bare_remote, git, refs, registry_path):
     """A version pushed by an older gitreg (its mirror never learned the tag): the remote's
     branch holds the version commit, so a different tag there was moved, not registered twice."""
-    published(cli, str(bare_remote), git, registry_path)
+    published(cli, str(bare_remote))
     git(registry_path, "update-ref", "-d", "refs/gitreg/remotes/origin/tags/m/v2")
-    attack(attacker_clone(tmp_path, str(bare_remote)), git, "move")
+    attack(attacker_clone(tmp_path, str(bare_remote)), "move")
     own = lambda: {r: v for r, v in refs(registry_path).items() if not r.startswith("refs/gitreg/")}  # noqa: E731
     before = own()
     for _ in range(2):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.clients.cli.conftest import cli, run_gitreg  # noqa: F401  (cli: fixture)
+from tests.clients.cli.conftest import run_gitreg
 from tests.conftest import ACTOR
 
 MALLORY = {"GIT_AUTHOR_NAME": "Mallory", "GIT_AUTHOR_EMAIL": "mallory@example.com",
