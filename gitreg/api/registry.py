@@ -278,7 +278,21 @@ class ModelRegistry:
 
     # -- reads ---------------------------------------------------------------------
     def list_models(self) -> list[str]:
-        return model_names(self._reader())
+        """Every model; a branch that is not a model's is left out (see check_refs)."""
+        from gitreg.model import hostile
+        store = self._reader()
+        left_out = {h.ref[len("refs/heads/"):] for h in hostile.local(store) if h.ref.startswith("refs/heads/")}
+        return [n for n in model_names(store) if n not in left_out]
+
+    def check_refs(self) -> list[ReadProblem]:
+        """The refs no gitreg write makes (a branch that is not a model's, a case twin, a
+        name the rules refuse, notes of no model), each added to `problems` and returned:
+        they are never read as models or deployments (gitreg/model/hostile.py)."""
+        from gitreg.model import hostile
+        store = self._reader()
+        if store is None:
+            return []
+        return [ReadProblem(h.ref, h.why) for h in hostile.note_problems(store, hostile.local(store))]
 
     def census(self) -> Any:
         """Counts of models and versions with a cheap check of each version (gitreg/features/trust/census.py);

@@ -61,6 +61,11 @@ class RemoteError(GitregError):
     """A remote could not be reached, or refused a push for a reason retrying cannot fix."""
 
 
+class RemoteWentBackwardsError(RemoteError):
+    """A remote's gitreg refs were rewound, deleted or moved since they were last fetched:
+    history was rewritten there. Nothing is taken in; the local history is kept."""
+
+
 class SyncConflictError(GitregError):
     """Local work and a remote's disagree on a ref; both are kept until the user chooses."""
 

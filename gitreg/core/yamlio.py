@@ -32,6 +32,16 @@ def dump(data: Any) -> bytes:
     ).encode("utf-8")
 
 
+def dump_within(data: Any, what: str, limit: int = MANIFEST_LIMIT) -> bytes:
+    """`dump`, refused when the read path would refuse the result (over `limit`): a write
+    never makes an object that every later read skips as a problem."""
+    out = dump(data)
+    if len(out) > limit:
+        raise InvalidValueError(f"{what} would be {len(out)} bytes, over the {limit}-byte limit every read "
+                                "enforces: refused, nothing written (keep long text in a file)")
+    return out
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc)
     return text.splitlines()[0] if text else type(exc).__name__

@@ -1,6 +1,7 @@
 """The registry's bare repository: the only place that reads or writes git objects and refs."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from gitreg.git.refs.transaction import (
     RefConflict,
     RefUpdate,
     advance_refs,
+    guarded,
     is_commit,
     update_refs,
 )
@@ -213,33 +215,36 @@ class Store:
         """Compare-and-swap locally; with a publisher, the remote accepts the change first.
 
         Once the remote has it, it is the truth: the local refs then only move
-        forward to it (another local process may already have brought it in).
+        forward to it (another local process may already have brought it in). `guards`
+        stay locked from `check` until then, so the case rule holds with a remote too.
         """
         leftovers.sweep_if_due(Path(self.repo.path))
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
             return
-        if check is not None:
-            check()
-        moved = self.publisher(updates)
-        published = {u.name: u.new for u in updates}
-        # The remote has it now: this must not raise RefConflict, which would make the
-        # caller rebuild and publish the change a second time.
-        deadline = time.monotonic() + STALE_LOCK_SECONDS
-        while True:
-            try:
-                self.advance_refs(published, message)
-                if moved is not None:
-                    moved()
-                return
-            except RefConflict as conflict:
-                if conflict.lock_file is not None and time.monotonic() < deadline:
-                    time.sleep(0.005)  # another local writer holds the lock for a moment
-                    continue
-                raise SyncConflictError(
-                    f"the change was published, but the local {conflict.ref} has diverged from it "
-                    "(local writes made offline meanwhile?): run 'gitreg pull'"
-                ) from None
+        held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}
+        with guarded(self.repo, held) if held else contextlib.nullcontext():  # until it is local too
+            if check is not None:
+                check()
+            moved = self.publisher(updates)
+            published = {u.name: u.new for u in updates}
+            # The remote has it now: this must not raise RefConflict, which would make the
+            # caller rebuild and publish the change a second time.
+            deadline = time.monotonic() + STALE_LOCK_SECONDS
+            while True:
+                try:
+                    self.advance_refs(published, message)
+                    if moved is not None:
+                        moved()
+                    return
+                except RefConflict as conflict:
+                    if conflict.lock_file is not None and time.monotonic() < deadline:
+                        time.sleep(0.005)  # another local writer holds the lock for a moment
+                        continue
+                    raise SyncConflictError(
+                        f"the change was published, but the local {conflict.ref} has diverged from it "
+                        "(local writes made offline meanwhile?): run 'gitreg pull'"
+                    ) from None
 
     def advance_refs(self, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
         """Create or fast-forward refs (never backwards, never sideways); see transaction."""

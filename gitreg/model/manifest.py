@@ -172,6 +172,15 @@ def _status(value: Any, where: str) -> VersionStatus:
         raise CorruptRegistryError(f"{where}: unknown status {value!r}") from None
 
 
+def check_note(note: dict[str, Any], where: str) -> dict[str, Any]:
+    """A version's note as the read path takes it: scores that are numbers and a known status,
+    or CorruptRegistryError (the caller drops the note; the version reads as registered)."""
+    check_scores(note.get("evaluation_scores"), where)
+    if "status" in note:
+        _status(note["status"], where)
+    return note
+
+
 def _list(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 

@@ -239,8 +239,7 @@ class ModelSnapshot:
             return {}
         where = f"note on {label}"
         try:
-            note = yamlio.load_mapping(self.store.read_blob(blob, where=where), where)
-            mf.check_scores(note.get("evaluation_scores"), where)
+            note = mf.check_note(yamlio.load_mapping(self.store.read_blob(blob, where=where), where), where)
         except READ_ERRORS as exc:  # the version still reads, as registered
             self.store.problems.add(layout.notes_ref(self.model), exc)
             return {}

@@ -7,12 +7,12 @@ version that was live before the current one was deployed.
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError, DeploymentError
+from gitreg.core.errors import CorruptRegistryError, DeploymentError, InvalidNameError
 from gitreg.core.names import check_environment_name, version_key
 from gitreg.core.records import RETIRED_STATUSES, Deployment, VersionStatus
 from gitreg.features.notes.annotations import NoteChange, message, notes_update
@@ -139,6 +139,29 @@ def _status_changes(snap: ModelSnapshot, action: str, env: str, current: Optiona
     return out
 
 
+def _environments(store: Store) -> set[str]:
+    return {rest.partition("/")[0] for rest in store.ref_names_under(layout.DEPLOYED)}
+
+
+def _new_environment_guard(store: Store, env: str) -> tuple[dict[str, Optional[pygit2.Oid]],
+                                                               Optional[Callable[[], None]]]:
+    """For a write that creates environment `env`: the guard every creator of its case
+    twins locks too, and the case rule checked again under it (the second writer sees the
+    first). A write to an environment in use needs neither."""
+    if env in _environments(store):
+        return {}, None
+
+    def check() -> None:
+        for other in _environments(store):
+            if other != env and other.lower() == env.lower():
+                raise InvalidNameError(
+                    f"environment {env!r} differs only in case from existing {other!r} "
+                    "(refused: refs would collide on case-insensitive file systems)"
+                )
+
+    return {layout.environment_guard(env): None}, check
+
+
 def apply(
     store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = "",
     sign: Optional[bool] = None,
@@ -176,7 +199,8 @@ def apply(
             "reason": reason,
         }
         base = snap.commit_of(target).tree.id if target is not None else None
-        tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump(record)}, base=base)
+        tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump_within(record, layout.DEPLOYMENT_FILE,
+                                                                                 yamlio.DEPLOYMENT_LIMIT)}, base=base)
         subject = (
             f"undeploy {model} {current} from {env}" if action == "undeploy"
             else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
@@ -194,7 +218,8 @@ def apply(
             note = notes_update(snap, changes, message("status", model, list(statuses), f"status {detail}", at), at)
             if note is not None:
                 updates.append(note)
-        store.update_refs(updates, f"gitreg: {subject}")
+        guards, check = _new_environment_guard(store, env)
+        store.update_refs(updates, f"gitreg: {subject}", guards, check=check)
         return _to_record(store, store.commit(commit), env, model)
 
     return retrying(attempt, f"{action} {model} in {env}")

@@ -34,8 +34,8 @@ def environments(store: Optional[Store]) -> list[str]:
 def check_environment(store: Optional[Store], env: str, new_environment: bool) -> None:
     check_environment_name(env)
     known = environments(store)
-    for other in known:
-        if other != env and other.lower() == env.lower():
+    for other in known:  # an environment in use is used, even beside a pushed twin of it
+        if env not in known and other.lower() == env.lower():
             raise InvalidNameError(
                 f"environment {env!r} differs only in case from existing {other!r} "
                 "(refused: refs would collide on case-insensitive file systems)"

@@ -42,7 +42,7 @@ def notes_update(
         current = snap.note(target, label)
         new = change(dict(current))
         if new != current:
-            blobs[str(target)] = yamlio.dump(new)
+            blobs[str(target)] = yamlio.dump_within(new, f"the note on {label}")
     if not blobs:
         return None
     commit = snap.store.write_notes_commit(snap.notes_tip, blobs, msg, when)

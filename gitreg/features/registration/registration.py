@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pygit2
 
 from gitreg.core import values, yamlio
-from gitreg.core.errors import InvalidNameError, InvalidValueError, VersionExistsError
+from gitreg.core.errors import InvalidNameError, InvalidValueError, NotARegistryError, VersionExistsError
 from gitreg.core.names import (
     check_model_name,
     check_role,
@@ -25,12 +25,12 @@ from gitreg.core.names import (
     split_qualified,
 )
 from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
-from gitreg.git.refs import layout
+from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
 from gitreg.model import files as artifacts
 from gitreg.model import manifest as mf
-from gitreg.model.snapshot import ModelSnapshot, model_names
+from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.git.signing.signing import Signer
@@ -201,6 +201,40 @@ def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid]) -> set[st
     return set()
 
 
+def _require_model_branch(store: Store, model: str, tip: pygit2.Oid) -> None:
+    """A branch someone pushed with plain git that is not a model's is never written onto."""
+    why = kind.branch_problem(store, model, tip)
+    if why is not None:
+        raise NotARegistryError(f"{layout.branch_ref(model)} is not a model's branch: {why}; "
+                                "gitreg does not write onto it (give the model another name)")
+
+
+def _next_free(snap: ModelSnapshot, claimed: set[str]) -> str:
+    """The next version number. A tag on something that is not a commit (pushed with plain
+    git) never counts; checked from the highest number down, so usually one object read.
+    The number given out is never one a ref already has."""
+    counted = set(claimed)
+    while counted:
+        top = next_version(counted)
+        holders = [v for v in counted if next_version([v]) == top]
+        bad = [v for v in holders if v in snap.versions and not _leads_to_commit(snap, v)]
+        if not bad:
+            break
+        counted -= set(bad)
+    version = next_version(counted)
+    while version in claimed:
+        version = next_version(counted | {version})
+    return version
+
+
+def _leads_to_commit(snap: ModelSnapshot, version: str) -> bool:
+    try:
+        snap.commit_of(version)
+    except READ_ERRORS:
+        return False
+    return True
+
+
 def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> None:
     """The case rule again, under the locks of the case-folded guard refs: writers of case
     twins serialise on those, so the second one sees the first (DESIGN.md 'Names')."""
@@ -212,7 +246,7 @@ def _recheck_case(store: Store, model: str, version: str, new_model: bool) -> No
 
 def _root_commit(store: Store, model: str, model_file: dict[str, Any], when: float,
                  signer: Optional[Signer] = None) -> pygit2.Oid:
-    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump(model_file)})
+    tree = store.write_tree({layout.MODEL_FILE: yamlio.dump_within(model_file, f'{model}:{layout.MODEL_FILE}')})
     return store.write_commit(tree, [], f"create model {model}\n", when, signer)
 
 
@@ -249,7 +283,7 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         extra_keys=reg.extra_keys,
     )
-    files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
+    files = {layout.MANIFEST_FILE: yamlio.dump_within(manifest, f'{reg.model}:{layout.MANIFEST_FILE}')}
     if any(f.stored for f in reg.files):
         from gitreg.features.artifacts import tree as storing
 
@@ -274,13 +308,15 @@ def write(store: Store, reg: Registration) -> str:
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
+        else:
+            _require_model_branch(store, reg.model, snap.tip)
         claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
         if reg.version is not None:
             if reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = next_version(claimed)
+            version = _next_free(snap, claimed)
         _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:

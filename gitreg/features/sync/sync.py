@@ -13,6 +13,12 @@ appends). Ref by ref:
 - diverged deployment histories are a conflict: their order matters.
 A conflict leaves the local ref as it is and the remote's in the mirror, so
 nothing is lost until the user chooses (`pull --take-remote`).
+
+A remote that went backwards is not a conflict: a ref of the mirror (the remote as last
+fetched, or as last pushed to) that the remote rewound, deleted or, for a tag, moved is
+rewritten history. Every fetch that takes something in checks for it first (`fetch`):
+nothing is integrated, the mirror keeps the last state seen (the alarm stands on the next
+pull too), and the error names each ref with its old and new value.
 """
 from __future__ import annotations
 
@@ -23,13 +29,14 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Seque
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import GitregError, RemoteError, SyncConflictError
+from gitreg.core.errors import GitregError, RemoteError, RemoteWentBackwardsError, SyncConflictError
 from gitreg.features.artifacts import upload
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefConflict, RefUpdate, retrying
 from gitreg.git.repository import Store
 from gitreg.git.transport import pending
 from gitreg.git.transport import remote as transport
+from gitreg.model import hostile
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
@@ -60,6 +67,7 @@ class Integration:
     ahead: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     saved: dict[str, str] = field(default_factory=dict)  # ref -> where the local value was kept
+    hostile: list[hostile.HostileRef] = field(default_factory=list)  # the remote's refs not taken in
     settled: list["Settled"] = field(default_factory=list)  # earlier pushes of unknown outcome, now known
 
     def describe(self) -> str:
@@ -142,6 +150,64 @@ def _short(oid: Optional[pygit2.Oid]) -> str:
     return str(oid)[:12] if oid is not None else "-"
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """A ref the remote moved backwards since it was last seen: rewound, deleted or moved."""
+
+    ref: str
+    old: pygit2.Oid
+    new: Optional[pygit2.Oid]
+    what: str
+
+
+def rewrites(store: Store, before: Mapping[str, pygit2.Oid], after: Mapping[str, pygit2.Oid]) -> list[Rewrite]:
+    """The refs of `before` that `after` does not hold or build on (a tag: does not hold)."""
+    found = []
+    for ref, old in sorted(before.items()):
+        new = after.get(ref)
+        if new == old:
+            continue
+        if new is None:
+            found.append(Rewrite(ref, old, None, "deleted"))
+        elif ref.startswith(layout.TAGS):
+            found.append(Rewrite(ref, old, new, "moved (a version tag never moves)"))
+        else:
+            relation = store.relation(old, new)
+            if relation != "behind":
+                what = "rewound" if relation == "ahead" else "replaced by unrelated history"
+                found.append(Rewrite(ref, old, new, what))
+    return found
+
+
+def describe_rewrites(remote: str, found: Sequence[Rewrite]) -> str:
+    lines = [f"ALARM: {remote} went backwards: its history was rewritten since it was last seen here. "
+             "Nothing was taken in; the local history is kept:"]
+    lines += [f"  {r.ref}: was {_short(r.old)}, now {_short(r.new)}: {r.what}" for r in found]
+    if any(r.new is None or not r.ref.startswith(layout.TAGS) for r in found):
+        lines.append(f"  'gitreg push {remote}' puts rewound or deleted refs back from this registry's history")
+    if any(r.new is not None and r.ref.startswith(layout.TAGS) for r in found):
+        lines.append(f"  a moved tag is not put back by gitreg: whoever administers {remote} must restore it "
+                     "(its old value is here)")
+    return "\n".join(lines)
+
+
+def fetch(store: Store, remote: str, scope: transport.Scope = transport.Scope()) -> None:
+    """Fetch `scope` into the mirror, refusing a remote that went backwards (module docstring).
+
+    The refs it rewrote are set back in the mirror (ours alone) before the alarm is raised."""
+    before = _remote_refs(store, remote, scope)
+    transport.fetch(store.git_dir(), remote, scope)
+    found = rewrites(store, before, _remote_refs(store, remote, scope))
+    if not found:
+        return
+    back = [RefUpdate(transport.mirrored(remote, r.ref), r.new, r.old) for r in found]
+    try:
+        store.update_refs(back, f"gitreg: keep {remote}'s history as last seen", publish=False)
+    except RefConflict:  # another process fetched meanwhile: it raises the same alarm
+        pass
+    raise RemoteWentBackwardsError(describe_rewrites(remote, found))
+
+
 def merge_mappings(base: Any, ours: Any, theirs: Any) -> Any:
     """Three-way merge of YAML values: a side's change wins over no change; both → theirs."""
     if ours == theirs:
@@ -180,6 +246,17 @@ def _merge_notes(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, r
     return store.write_notes_commit(ours, changes, message, time.time(), merged=theirs)
 
 
+def _on_branch(store: Store, tip: Optional[pygit2.Oid], tag: pygit2.Oid) -> bool:
+    """Whether the version commit of `tag` is on the branch at `tip` (the remote had it)."""
+    if tip is None:
+        return False
+    try:
+        commit = store.commit(tag).id
+    except GitregError:
+        return False
+    return tip == commit or store.repo.descendant_of(tip, commit)
+
+
 def _merge_branch(store: Store, ref: str, ours: pygit2.Oid, theirs: pygit2.Oid, remote: str) -> pygit2.Oid:
     message = (f"gitreg: merge {_model_of(ref)} from {remote}\n\n"
                "Versions were registered on both sides; this commit keeps all of them reachable.\n")
@@ -199,15 +276,20 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     """
     ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
     result = Integration(remote)
+    result.hostile = _hostile(store, theirs, ours)
+    refused = {h.ref for h in result.hostile}
     forward: dict[str, pygit2.Oid] = {}
     clashing_models: set[str] = set()
     conflicts: list[tuple[str, str]] = []
+    moved: list[Rewrite] = []  # a tag whose version commit the remote's branch holds, moved there
 
     def order(ref: str) -> int:  # tags first: they decide whether a branch may be merged
         return 0 if ref.startswith(layout.TAGS) else 1
 
     for ref in sorted(set(ours) | set(theirs), key=lambda r: (order(r), r)):
         mine, other = ours.get(ref), theirs.get(ref)
+        if ref in refused:
+            continue
         if other is None:
             result.ahead.append(ref)
             continue
@@ -223,9 +305,11 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
             result.advanced.append(ref)
         elif relation == "ahead":
             result.ahead.append(ref)
+        elif ref.startswith(layout.TAGS) and _on_branch(store, theirs.get(layout.branch_ref(_model_of(ref))), mine):
+            moved.append(Rewrite(ref, mine, other, "moved (a version tag never moves)"))
         elif ref.startswith(layout.TAGS):
             clashing_models.add(_model_of(ref))
-            conflicts.append((ref, "the same version was registered here and on the remote"))
+            conflicts.append((ref, "the same version was registered here and, separately, on the remote"))
         elif ref.startswith(layout.NOTES):
             forward[ref] = _merge_notes(store, ref, mine, other, remote)
             result.merged.append(ref)
@@ -240,6 +324,8 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
         else:
             conflicts.append((ref, "both sides deployed since they last synced"))
 
+    if moved:  # published here before the mirror learned it (fetch() catches the rest)
+        raise RemoteWentBackwardsError(describe_rewrites(remote, moved))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     replace: list[RefUpdate] = []
     for ref, why in conflicts:
@@ -261,6 +347,15 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
     return result
 
 
+def _hostile(store: Store, going: Mapping[str, pygit2.Oid],
+             other: Mapping[str, pygit2.Oid]) -> list[hostile.HostileRef]:
+    """The refs of `going` that would move `other`'s and that no gitreg write makes
+    (gitreg/model/hostile.py): a pull never takes them in, a push never spreads them.
+    O(refs that differ), plus one pass over names."""
+    differ = {ref: oid for ref, oid in going.items() if other.get(ref) != oid}
+    return hostile.scan(store, differ, known=set(going) | set(other), deep=True)
+
+
 def pull(store: Store, remote: str, take_remote: bool = False,
          scope: transport.Scope = transport.Scope()) -> Integration:
     waiting = pending_in(store, remote, scope)
@@ -268,6 +363,8 @@ def pull(store: Store, remote: str, take_remote: bool = False,
     settled = settle(store, remote, waiting)
     result = retrying(lambda: integrate(store, remote, take_remote, scope), f"pull from {remote}")
     result.settled = settled
+    hostile.note_problems(store, [hostile.HostileRef(h.ref, f"on {remote}, not taken in: {h.why}")
+                                  for h in result.hostile])
     drop_settled(store, settled)  # what came in is here now: nothing left to recognise
     store.pack_refs_if_needed()
     return result
@@ -300,10 +397,10 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     if not refs:
         return None
     before_push(store, remote, refs)
+    seen = _as_last_seen(store, remote, refs)
     record = None
     if recorded:
-        old = {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}  # as last fetched
-        record = pending.write(store, remote, _kind(refs), {r: (old[r], oid) for r, oid in refs.items()}, "")
+        record = pending.write(store, remote, _kind(refs), {r: (seen[r], oid) for r, oid in refs.items()}, "")
     try:
         outcome = transport.push(store.git_dir(), remote, sorted((oid, ref) for ref, oid in refs.items()), exclude)
     except transport.TransportError as broken:
@@ -321,7 +418,17 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
         raise RefConflict(outcome.rejected[0].ref)
+    # the mirror learns what the remote took, so that a later rewrite of it is seen as one
+    transport.record_pushed(store.git_dir(), remote, {r: (seen[r], oid) for r, oid in refs.items()})
     return record
+
+
+def _as_last_seen(store: Store, remote: str, refs: Collection[str]) -> dict[str, Optional[pygit2.Oid]]:
+    """{ref: the mirror's value} (None: not there): a lookup each for a few, one scan for many."""
+    if len(refs) <= transport.EXPLICIT_MAX:
+        return {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}
+    mirror = _remote_refs(store, remote)
+    return {ref: mirror.get(ref) for ref in refs}
 
 
 def _drop(store: Store, record: Optional[pending.PendingRecord]) -> None:
@@ -395,13 +502,17 @@ def pending_in(store: Store, remote: str, scope: transport.Scope) -> list[pendin
 
 
 def _fetch_settling(store: Store, remote: str, scope: transport.Scope,
-                    waiting: Sequence[pending.PendingRecord]) -> None:
+                    waiting: Sequence[pending.PendingRecord], checked: bool = True) -> None:
     """Fetch `scope`, widened to every model of the records waiting; with records waiting, a
-    failure says so (nothing may be written before their outcome is known)."""
+    failure says so (nothing may be written before their outcome is known). `checked`: a
+    remote that went backwards is an alarm (push alone takes nothing in, and may put back)."""
     if waiting and scope.models is not None:
         scope = transport.Scope.of(scope.models.union(*(r.models for r in waiting)))
     try:
-        transport.fetch(store.git_dir(), remote, scope)
+        if checked:
+            fetch(store, remote, scope)
+        else:
+            transport.fetch(store.git_dir(), remote, scope)
     except transport.TransportError as exc:
         if not waiting:
             raise
@@ -493,11 +604,14 @@ def push(store: Store, remote: str, scope: transport.Scope = transport.Scope()) 
     waiting = pending_in(store, remote, scope)
     settled: list[Settled] = []
     for attempt in range(_PUSH_ATTEMPTS):
-        _fetch_settling(store, remote, scope, waiting)
+        _fetch_settling(store, remote, scope, waiting, checked=False)
         settled += settle(store, remote, waiting)  # a published one is kept: push takes nothing in,
         waiting = []  # so the next write (which may be a retry of it) or pull still finds it
         ours, theirs = _local_refs(store, scope), _remote_refs(store, remote, scope)
-        plan = _outgoing(store, ours, theirs)
+        kept = {h.ref: h for h in _hostile(store, ours, theirs)}  # a clone has its remote's: never spread
+        hostile.note_problems(store, [hostile.HostileRef(r, f"not pushed to {remote}: {h.why}")
+                                      for r, h in kept.items()])
+        plan = _outgoing(store, {r: oid for r, oid in ours.items() if r not in kept}, theirs)
         # Namespace wildcards need every differing local ref excluded: known only for a full push.
         others = None if scope.models is not None else \
             [r for r, oid in ours.items() if r not in plan.ahead and theirs.get(r) != oid]
@@ -553,7 +667,7 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Opti
             record = _push_refs(store, remote, {u.name: u.new for u in updates}, recorded=True)
         except RefConflict:
             scope = _scope_of(u.name for u in updates)
-            transport.fetch(store.git_dir(), remote, scope)
+            fetch(store, remote, scope)
             integration = integrate(store, remote, scope=scope)
             if integration.conflicts:
                 raise SyncConflictError(integration.describe()) from None

@@ -18,6 +18,7 @@ from gitreg.core.names import is_version_name
 from gitreg.git.objects import objscan
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
+from gitreg.model import hostile
 from gitreg.model.snapshot import model_names
 
 
@@ -31,7 +32,9 @@ class Census:
 def take(store: Store | None) -> Census:
     if store is None:
         return Census(0, 0, 0)
-    models = model_names(store)
+    found = hostile.note_problems(store, hostile.local(store))  # tags are checked below
+    foreign = {h.ref[len(layout.HEADS):] for h in found if h.ref.startswith(layout.HEADS)}
+    models = [m for m in model_names(store) if m not in foreign]
     targets = {layout.tag_ref(m, v): raw for m in models
                for v, raw in store.targets_under(layout.tag_prefix(m)).items() if is_version_name(v)}
     refs = list(targets)

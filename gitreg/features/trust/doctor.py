@@ -24,6 +24,7 @@ from gitreg.git.cache.cache import DIR_NAME as CACHE_DIR
 from gitreg.git.refs import layout, leftovers, lockowner
 from gitreg.git.refs.transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, finish_interrupted
 from gitreg.git.repository import Store
+from gitreg.model import hostile
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, model_names
 
 _REGISTER = re.compile(r"^register (\S+) (\S+)$")
@@ -33,7 +34,8 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 @dataclass
 class Finding:
     kind: str  # stale-lock | live-lock | unowned-lock | temp-object | owner-record | cache-file |
-    #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending
+    #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending |
+    #            hostile-ref
     subject: str
     detail: str
     repair: str = ""  # what --repair does; "" when it does nothing
@@ -100,6 +102,12 @@ class _Doctor:
                 finding.repaired = bool(fix())
             except (OSError, RefConflict, pygit2.GitError) as exc:
                 finding.detail += f" (repair failed: {exc})"
+
+    # -- refs a collaborator pushed that no gitreg write makes --------------------------------
+    def hostile(self) -> None:
+        """Named, never repaired: deleting them would rewrite what other clones have."""
+        for h in hostile.local(self.store, deep=True, tags=True):
+            self.add(Finding("hostile-ref", h.ref, h.why))
 
     # -- locks ---------------------------------------------------------------------
     def locks(self) -> None:
@@ -251,4 +259,5 @@ def examine(store: Optional[Store], path: Path, repair: bool = False) -> DoctorR
     doctor.files()
     doctor.versions()
     doctor.pending()
+    doctor.hostile()
     return doctor.report

@@ -12,8 +12,9 @@ manifest.yaml being the deployed version's. With files=True every local artifact
 is re-hashed and compared with the sha256/size recorded at registration.
 
 When signing is in force (gitreg.sign / tag.gpgSign for tags, gitreg.sign /
-commit.gpgSign for commits, or gitreg.requireSigned for both), an unsigned
-version tag or deployment commit is a failure.
+commit.gpgSign for commits, gitreg.requireSigned for both, or a shared policy that
+lists signers), an unsigned version tag or deployment commit is a failure. What can be
+said about unsigned deployment and notes commits forged with plain git is in forgery.py.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import check_version_name, split_qualified
+from gitreg.features.trust import forgery
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
 from gitreg.git.signing import sigcheck, signing
@@ -205,10 +207,13 @@ class _Verifier:
         if snap.notes_tip is None:
             return
         ref = layout.notes_ref(snap.model)
-        for commit in self.store.walk(snap.notes_tip):
+        signed_before: Optional[str] = None
+        for commit in self.store.walk(snap.notes_tip):  # oldest first
             check = Check("notes", snap.model, None, f"{ref}@{str(commit.id)[:12]}", signed=False)
             self.report.checks.append(check)
             self._commit_signature(check, commit)
+            check.problems += forgery.notes(commit) + forgery.unsigned_after_signed(bool(check.signed), signed_before)
+            signed_before = str(commit.id)[:12] if check.signed else signed_before
 
     def mirrors(self) -> None:
         """A local ref behind what its remote had when last fetched was rewound (or never taken in)."""
@@ -230,8 +235,12 @@ class _Verifier:
             while chain[-1].parents:
                 chain.append(chain[-1].parents[0])
             before: Optional[dict[str, Any]] = None
+            signed_before: Optional[str] = None
             for commit in reversed(chain):  # oldest first, as `history` shows them
                 before = self.deployment(snap, env, commit, before)
+                check = self.report.checks[-1]
+                check.problems += forgery.unsigned_after_signed(bool(check.signed), signed_before)
+                signed_before = str(commit.id)[:12] if check.signed else signed_before
 
     def deployment(self, snap: ModelSnapshot, env: str, commit: pygit2.Commit,
                    before: Optional[dict[str, Any]] = None) -> dict[str, Any]:
@@ -254,6 +263,7 @@ class _Verifier:
         if data is None or not record:
             check.problems.append(f"{layout.DEPLOYMENT_FILE} is missing or unreadable")
             return record
+        check.problems += forgery.deployment(commit, record)
         if before is not None and record.get("previous_version") != before.get("version"):
             check.problems.append(
                 f"previous_version is {record.get('previous_version')!r}, but the parent deployment "
@@ -291,7 +301,7 @@ def verify(
     if version is not None:
         check_version_name(version)
     config = store.repo.config if store is not None else None
-    required = config is not None and signing.required(config)
+    required = config is not None and (signing.required(config) or forgery.policy_lists_signers(store))
     report = VerifyReport(
         registry=str(path),
         tags_must_be_signed=required or (config is not None and signing.configured(config, signing.TAG)),

@@ -9,6 +9,7 @@ MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (stora
 PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
 APPROVALS = "refs/gitreg/approvals/"  # shared: one commit per approval (issue 22's record format)
 APPROVAL_FILE = "approval.yaml"
+ENV_GUARD = "refs/gitreg/guards/environments/"  # private, only ever locked: new environments' case rule
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"
@@ -30,6 +31,12 @@ def tag_ref(model: str, version: str) -> str:
 
 def deploy_ref(environment: str, model: str) -> str:
     return f"{DEPLOYED}{environment}/{model}"
+
+
+def environment_guard(environment: str) -> str:
+    """The ref (never created) whose lock every writer of a new environment spelled like
+    `environment` in any case takes: the second sees the first (DESIGN.md 'Names')."""
+    return ENV_GUARD + environment.lower()
 
 
 def notes_ref(model: str) -> str:

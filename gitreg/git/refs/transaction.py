@@ -14,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence, TypeVar
+from typing import Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 
 import pygit2
 import pygit2.enums
@@ -167,6 +167,24 @@ def update_refs(
                 raise RefConflict(name)
         if check is not None:
             check()
+
+
+@contextlib.contextmanager
+def guarded(repo: pygit2.Repository, guards: Mapping[str, Optional[pygit2.Oid]]) -> Iterator[None]:
+    """Hold `guards` locked (compared, never moved) around a write made elsewhere first (a
+    push to the sync remote), as update_refs holds them: writers that must not both succeed
+    serialise on them. Raises RefConflict when a guard is not at its expected value."""
+    order = sorted(guards)
+    gitdir = Path(repo.path)
+    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order]) as owner, \
+            contextlib.ExitStack() as stack:
+        owner.intend(_intent([]))
+        for name in order:
+            _lock(repo, stack.enter_context(repo.transaction()), name, owner)
+        for name, expected in guards.items():
+            if _target(repo, name) != expected:
+                raise RefConflict(name)
+        yield
 
 
 def advance_refs(

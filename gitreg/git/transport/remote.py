@@ -212,7 +212,7 @@ class TransportError(RemoteError):
 
 
 def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[str] = (),
-         env_extra: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+         env_extra: Optional[dict[str, str]] = None, input: Optional[str] = None) -> subprocess.CompletedProcess[str]:
     """git on the registry; a transport command gets the stall bounds and a hard ceiling.
     `options` go before the command (`-c name=value`), `env_extra` into its environment."""
     extra: list[str] = list(options)
@@ -229,7 +229,7 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
         env = {**(env or {}), **(bound_env or {})}
         limit = seconds * HARD_LIMIT_FACTOR
     try:
-        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env)
+        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env, input=input)
     except gitcli.GitMissing:
         raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
     except subprocess.TimeoutExpired:
@@ -276,6 +276,17 @@ def fetch(git_dir: Path, remote: str, scope: Scope = Scope()) -> None:
         time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise TransportError(f"cannot fetch from {remote}: {why(proc.stderr, proc.returncode)}",
                          why(proc.stderr, proc.returncode))
+
+
+def record_pushed(git_dir: Path, remote: str, moves: dict[str, tuple[Optional[pygit2.Oid], pygit2.Oid]]) -> None:
+    """After `remote` took a push: its mirror refs move to what was pushed ({ref: (mirror value
+    read before the push, pushed value)}), in one git transaction, each only if the mirror still
+    holds what was read (a fetch meanwhile knows better). Best effort: a failure changes nothing."""
+    zero = "0" * 40
+    lines = "".join(f"update {mirrored(remote, ref)} {new} {old if old is not None else zero}\n"
+                    for ref, (old, new) in sorted(moves.items()) if old != new)
+    if lines:
+        _git(git_dir, "update-ref", "--stdin", "-m", f"gitreg: pushed to {remote}", input=lines)
 
 
 def clone_into(target: Path, remote: str, url: str) -> None:

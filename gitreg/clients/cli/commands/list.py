@@ -15,6 +15,7 @@ def run(ctx: typer.Context, json_out: options.Json = False, metrics: options.Met
     from gitreg.clients.cli.terminal import clean
 
     reg = context.registry(ctx)
+    reg.check_refs()  # each reported as a problem when the command ends
     names = reg.list_models()
     if json_out:
         context.emit_json({
