@@ -52,6 +52,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
+    from gitreg.features.bundle import bundle
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
@@ -844,6 +845,36 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+    # -- offline bundles (gitreg/features/bundle; format in docs/storage.md) -------------------------
+    def bundle_create(self, path: str | os.PathLike[str], refs: Iterable[str] = (), *,
+                      since: Optional[str | os.PathLike[str]] = None) -> "bundle.Manifest":
+        """Write one file with the chosen models (MODEL, or MODEL:VERSION / MODEL@ENV for
+        versions; none: every model), their deployments, notes and stored files. `since`:
+        an earlier bundle; only what is new since it goes in."""
+        from gitreg.features.bundle import bundle
+        store = self._reader()
+        if store is None:
+            raise ModelNotFoundError("the registry is empty: nothing to bundle")
+        selection: dict[str, Optional[frozenset[str]]] = {}
+        for text in refs:
+            model, version = self._optional(text, None)
+            if version is None or selection.get(model, frozenset()) is None:
+                selection[model] = None
+            else:
+                selection[model] = frozenset({*(selection.get(model) or ()), version})
+        return bundle.create(store, Path(path), selection, Path(since) if since is not None else None)
+
+    def bundle_verify(self, path: str | os.PathLike[str]) -> "bundle.Checked":
+        """Check every byte and sha256 of a bundle, and whether this registry has what it builds on."""
+        from gitreg.features.bundle import bundle
+        return bundle.verify(self._reader(), Path(path))
+
+    def unbundle(self, path: str | os.PathLike[str]) -> "bundle.Unbundled":
+        """Import a bundle, checked whole before anything is written, integrated ref by ref as
+        `pull` integrates a remote (conflicts per model, reported; nothing rewritten)."""
+        from gitreg.features.bundle import bundle
+        return bundle.unbundle(self._writer, self._reader(), Path(path))
 
 
 def _scope(model: Optional[str]) -> Any:
