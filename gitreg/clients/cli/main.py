@@ -17,6 +17,7 @@ from gitreg.clients.cli import coercion, complete, context, globalopts
 from gitreg.clients.cli.commands import (
     add,
     best,
+    bundle,
     card,
     clone,
     compare,
@@ -63,7 +64,7 @@ COMMANDS = [
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("bundle", bundle.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
 
 
 def _version(value: bool) -> None:

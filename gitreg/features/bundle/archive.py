@@ -129,6 +129,10 @@ def _copy(fh: BinaryIO, size: int, *sinks: Callable[[bytes], object]) -> None:
             sink(chunk)
 
 
+def _round(n: int, unit: int) -> int:
+    return -(-n // unit) * unit
+
+
 def scan(path: Path, keep: Callable[[str], Optional[BinaryIO]] = lambda name: None) -> Scanned:
     """Read the whole file once: check the seal and hash every member; the data of a member
     for which `keep(name)` gives a file is also written there (staged: the caller uses
@@ -161,10 +165,12 @@ def scan(path: Path, keep: Callable[[str], Optional[BinaryIO]] = lambda name: No
         fh.seek(seal_info.offset_data)
         seal = fh.read(65)
         rest = fh.read(_CHUNK)
-        while rest:
-            if rest.strip(b"\0"):
-                raise BundleError("the bundle has bytes after its seal: altered")
-            rest = fh.read(_CHUNK)
+        if rest.strip(b"\0") or fh.read(1):
+            raise BundleError("the bundle has bytes after its seal: altered")
+        end = _round(_round(seal_info.offset_data + 65, tarfile.BLOCKSIZE) + 2 * tarfile.BLOCKSIZE,
+                     tarfile.RECORDSIZE)  # the zero blocks that end the archive, as tarfile writes them
+        if seal_info.offset_data + 65 + len(rest) != end:
+            raise BundleError("the bundle is truncated at its end (or padded)")
     if seal != f"{whole.hexdigest()}\n".encode():
         raise BundleError("the bundle's sha256 does not match its content: corrupted or altered in transit")
     found.manifest = bytes(manifest)

@@ -129,7 +129,8 @@ def _matches(manifest: Manifest, scanned: archive.Scanned) -> None:
 
 
 # -- create ------------------------------------------------------------------------------
-def _chosen_refs(store: Store, model: str, versions: Optional[frozenset[str]]) -> tuple[dict[str, pygit2.Oid], set[str]]:
+def _chosen_refs(store: Store, model: str,
+                 versions: Optional[frozenset[str]]) -> tuple[dict[str, pygit2.Oid], set[str]]:
     """(refs to carry, versions whose stored files go) for one selection.
 
     A whole model: all its refs. Some versions: the branch as it was when the newest of
@@ -279,6 +280,15 @@ class Unbundled:
     objects_added: int
     name: str
 
+    def describe(self) -> str:
+        """The conflicts in words (as `pull` reports them), and where the bundle's side is kept."""
+        lines = [f"the bundle {self.name} conflicts with local work; both sides are kept:"]
+        for c in self.integration.conflicts:
+            lines.append(f"  {c.ref}: here {c.local}, in the bundle {c.remote}: {c.why}")
+        lines.append(f"  the bundle's side is at {transport.mirror_prefix(MIRROR_NAME)}<ref> until the next "
+                     "unbundle; the other models came in")
+        return "\n".join(lines)
+
 
 def unbundle(open_store: Callable[[], Store], existing: Optional[Store], path: Path) -> Unbundled:
     """Import a bundle: checked whole first, before anything is written (`open_store` makes
@@ -326,12 +336,3 @@ def unbundle(open_store: Callable[[], Store], existing: Optional[Store], path: P
     store.pack_refs_if_needed()
     return Unbundled(manifest, result, added, path.name)
 
-
-def describe_conflicts(done: Unbundled) -> str:
-    """The conflicts in words (as `pull` reports them), with where the bundle's side is kept."""
-    lines = [f"the bundle {done.name} conflicts with local work; both sides are kept:"]
-    for c in done.integration.conflicts:
-        lines.append(f"  {c.ref}: here {c.local}, in the bundle {c.remote}: {c.why}")
-    lines.append(f"  the bundle's side is at {transport.mirror_prefix(MIRROR_NAME)}<ref> until the next "
-                 "unbundle; models without conflicts came in")
-    return "\n".join(lines)
