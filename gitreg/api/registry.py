@@ -53,6 +53,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
+    from gitreg.features.retention import du, gc
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
@@ -875,6 +876,26 @@ class ModelRegistry:
         `pull` integrates a remote (conflicts per model, reported; nothing rewritten)."""
         from gitreg.features.bundle import bundle
         return bundle.unbundle(self._writer, self._reader(), Path(path))
+
+    # -- retention (gitreg/features/retention; docs/operations.md) ----------------------------------
+    def gc(self, *, keep_deployed_days: float = 30, keep_last: int = 3, purge_older_than_days: float = 90,
+           dry_run: bool = False) -> "gc.Plan":
+        """Purge the local stored bytes of archived/deprecated versions older than the policy allows,
+        keeping what ran recently, the last versions and everything tagged `keep`; each purge is
+        recorded in the version's note first. dry_run: the same plan, nothing done."""
+        from gitreg.features.retention import gc
+        policy = gc.Policy(keep_deployed_days, keep_last, purge_older_than_days)
+        store = self._reader()
+        if store is None:
+            return gc.Plan(policy)
+        return gc.run(self._writer(), policy, dry_run)
+
+    def du(self, model: Optional[str] = None) -> "du.Usage":
+        """Bytes of stored files per model / version / role; shared objects counted once in totals."""
+        from gitreg.features.retention import du
+        if model is not None:
+            self._snapshot(model)  # a missing model is an error, not zero bytes
+        return du.usage(self._reader(), model)
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -118,6 +118,18 @@ def adopt(git_dir: Path, staged: Path, oid: str) -> None:
     mark_checked(git_dir, oid)
 
 
+def delete_object(git_dir: Path, oid: str) -> int:
+    """Remove an object from the store (retention); returns the bytes freed (0: it was not here)."""
+    path = object_path(git_dir, oid)
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    _mark_file(git_dir, oid).unlink(missing_ok=True)
+    return size
+
+
 def tmp_dir(git_dir: Path) -> Path:
     """Where objects are staged before they are renamed into place (same file system)."""
     tmp = git_dir / "lfs" / "tmp"

@@ -23,7 +23,9 @@ from gitreg.clients.cli.commands import (
     compare,
     deploy,
     doctor,
+    du,
     export_json,
+    gc,
     get,
     history,
     hook,
@@ -60,7 +62,7 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run),
+    ("get", get.run), ("path", path.run), ("gc", gc.run), ("du", du.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
