@@ -17,7 +17,7 @@ from typing import Optional
 
 import pytest
 
-from tests.servers import free_port, stop_process, wait_for_port
+from tests.servers import free_port, wait_for_port
 from tests.servers.lfs import LfsServer
 
 BUCKET = "gitreg-lfs"
@@ -108,8 +108,14 @@ class SeaweedFS:
         return out
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 3 s (weed's own shutdown can take 10 s and more)."""
         if self.proc is not None and self.proc.poll() is None:
-            stop_process(self.proc)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
 
 
 class S3LfsServer(LfsServer):
