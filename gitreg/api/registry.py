@@ -879,16 +879,20 @@ class ModelRegistry:
 
     # -- retention (gitreg/features/retention; docs/operations.md) ----------------------------------
     def gc(self, *, keep_deployed_days: float = 30, keep_last: int = 3, purge_older_than_days: float = 90,
-           dry_run: bool = False) -> "gc.Plan":
+           dry_run: bool = False, server_store: Optional[str] = None,
+           s3_endpoint: Optional[str] = None) -> "gc.Plan":
         """Purge the local stored bytes of archived/deprecated versions older than the policy allows,
         keeping what ran recently, the last versions and everything tagged `keep`; each purge is
-        recorded in the version's note first. dry_run: the same plan, nothing done."""
+        recorded in the version's note first. dry_run: the same plan, nothing done.
+        server_store: the LFS server's S3 store (s3://BUCKET/PREFIX/ORG/REPO) to delete from too."""
         from gitreg.features.retention import gc
+        from gitreg.features.retention.serverstore import S3Store
         policy = gc.Policy(keep_deployed_days, keep_last, purge_older_than_days)
+        server = None if server_store is None else S3Store.parse(server_store, s3_endpoint)
         store = self._reader()
         if store is None:
             return gc.Plan(policy)
-        return gc.run(self._writer(), policy, dry_run)
+        return gc.run(self._writer(), policy, dry_run, server=server)
 
     def du(self, model: Optional[str] = None) -> "du.Usage":
         """Bytes of stored files per model / version / role; shared objects counted once in totals."""

@@ -10,7 +10,8 @@ Nothing is rewritten: each purge is appended to the version's note (`purged:`, o
 per file: sha256, path, size, when, who, why) in a notes commit, signed when signing is
 in force, *before* the bytes go, so a gc killed half-way leaves a record of bytes that
 may still be here (the next gc deletes them), never bytes gone without a record.
-The remote's LFS store is not touched: the Git LFS API has no delete (docs/operations.md).
+A Git LFS server cannot be asked to delete (the API has none); where it keeps its objects in
+an S3 bucket, gc deletes them there itself when told where (serverstore.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from gitreg.core.records import Deployment, ModelVersion
 from gitreg.features.artifacts import tree
 from gitreg.features.deploy import deployments
 from gitreg.features.notes.annotations import annotate_version
+from gitreg.features.retention.serverstore import S3Store
 from gitreg.git import lfs
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
@@ -57,6 +59,7 @@ class Planned:
     path: str  # below artifacts/
     sha256: str
     size_bytes: int
+    here: bool = True  # in the local store now (False: only the server's store may still have it)
 
 
 @dataclass
@@ -65,11 +68,13 @@ class Plan:
     purges: list[Planned] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)  # "model:version" -> why its bytes stay
     done: bool = False  # False: a dry run
+    server: Optional[str] = None  # the LFS server's store deleted from too (None: only the local store)
+    server_deleted: list[str] = field(default_factory=list)  # oids that were there and are gone
 
     @property
     def freed_bytes(self) -> int:
-        """Bytes freed, each object once (a file shared by two purged versions is one object)."""
-        return sum({p.sha256: p.size_bytes for p in self.purges}.values())
+        """Local bytes freed, each object once (a file shared by two purged versions is one object)."""
+        return sum({p.sha256: p.size_bytes for p in self.purges if p.here}.values())
 
 
 def _parse(ts: str) -> Optional[_dt.datetime]:
@@ -97,8 +102,9 @@ def stored_items(record: ModelVersion) -> list[tuple[str, str, int]]:
             for parts, oid, size in tree.layout(entry, where)]
 
 
-def plan(store: Store, policy: Policy, now: Optional[float] = None) -> Plan:
-    """What `gc` with this policy purges now (the dry run shows exactly this)."""
+def plan(store: Store, policy: Policy, now: Optional[float] = None, everywhere: bool = False) -> Plan:
+    """What `gc` with this policy purges now (the dry run shows exactly this). `everywhere`: also
+    objects no longer here (purged before), for a server store that may still hold them."""
     at = _dt.datetime.fromtimestamp(time.time() if now is None else now, _dt.timezone.utc)
     deployed_since = at - _dt.timedelta(days=policy.keep_deployed_days)
     old_before = at - _dt.timedelta(days=policy.purge_older_than_days)
@@ -131,8 +137,9 @@ def plan(store: Store, policy: Policy, now: Optional[float] = None) -> Plan:
     git_dir = store.git_dir()
     for record, items in candidates:
         for path, oid, size in items:
-            if oid not in kept_oids and lfs.has_object(git_dir, oid):
-                result.purges.append(Planned(record.model_name, record.version, path, oid, size))
+            here = lfs.has_object(git_dir, oid)
+            if oid not in kept_oids and (here or everywhere):
+                result.purges.append(Planned(record.model_name, record.version, path, oid, size, here))
     return result
 
 
@@ -143,9 +150,12 @@ def _by_version(purges: Iterable[Planned]) -> dict[tuple[str, str], list[Planned
     return out
 
 
-def run(store: Store, policy: Policy, dry_run: bool = False, now: Optional[float] = None) -> Plan:
-    """Plan, then (unless dry_run) record each purge in its version's note and delete the bytes."""
-    result = plan(store, policy, now)
+def run(store: Store, policy: Policy, dry_run: bool = False, now: Optional[float] = None,
+        server: Optional[S3Store] = None) -> Plan:
+    """Plan, then (unless dry_run) record each purge in its version's note and delete the bytes,
+    from the local store and, given `server`, from the LFS server's S3 store."""
+    result = plan(store, policy, now, everywhere=server is not None)
+    result.server = None if server is None else str(server)
     if dry_run or not result.purges:
         return result
     when = time.time() if now is None else now
@@ -166,9 +176,11 @@ def run(store: Store, policy: Policy, dry_run: bool = False, now: Optional[float
                          change, when=when)
     # Registered meanwhile with an identical file? Ask again which objects are still used.
     still_used = {oid for oid in {p.sha256 for p in result.purges}
-                  if oid not in {q.sha256 for q in plan(store, policy, now).purges}}
+                  if oid not in {q.sha256 for q in plan(store, policy, now, everywhere=True).purges}}
     result.purges = [p for p in result.purges if p.sha256 not in still_used]
     for oid in {p.sha256 for p in result.purges}:
         lfs.delete_object(store.git_dir(), oid)
     result.done = True
+    if server is not None:
+        result.server_deleted = server.delete(p.sha256 for p in result.purges)
     return result

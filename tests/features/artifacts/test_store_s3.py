@@ -108,3 +108,43 @@ def test_object_store_restarted_midway_fails_bounded_then_retry_works(reg, tmp_p
     clone = ModelRegistry.clone(str(bare_remote), os.environ["GITREG_REGISTRY"])
     _config(clone, s3_lfs_server.url("s3-restart"))
     assert sha256_of(clone.file_path("majora:v1", "checkpoint")) == sha256_of(weights)
+
+
+def test_gc_deletes_from_the_servers_s3_store_when_told_where(reg, tmp_path, bare_remote, seaweedfs, s3_lfs_server,
+                                                              second_machine, monkeypatch):
+    from gitreg.features.artifacts.get import NotAvailable
+
+    old, new = tmp_path / "old.bin", tmp_path / "new.bin"
+    old.write_bytes(os.urandom(50_000))
+    new.write_bytes(os.urandom(50_000))
+    reg.init()
+    _config(reg, s3_lfs_server.url("s3-gc"))
+    reg.add_remote("origin", str(bare_remote), sync=True)
+    reg.register_model("majora", files={"checkpoint": str(old)}, store=True)
+    reg.register_model("majora", files={"checkpoint": str(new)}, store=True)
+    reg.set_status("majora", "v1", "archived")
+    assert set(seaweedfs.objects("s3-gc")) == {sha256_of(old), sha256_of(new)}
+    where = "s3://gitreg-lfs/lfs/gitreg/s3-gc"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    policy = dict(keep_deployed_days=0, keep_last=1, purge_older_than_days=0, server_store=where,
+                  s3_endpoint=seaweedfs.endpoint)
+    dry = reg.gc(dry_run=True, **policy)
+    assert [p.sha256 for p in dry.purges] == [sha256_of(old)] and dry.server == f"{where} at {seaweedfs.endpoint}"
+    assert len(seaweedfs.objects("s3-gc")) == 2  # a dry run deletes nothing anywhere
+    with pytest.raises(RemoteError, match=r"cannot delete from s3://gitreg-lfs/lfs/gitreg/s3-gc"):
+        reg.gc(**policy)  # wrong credentials: refused (the local purge is done and recorded)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_key)
+    again = reg.gc(**policy)  # the local bytes are gone, the record is there: the server's copy goes now
+    assert [(p.sha256, p.here) for p in again.purges] == [(sha256_of(old), False)]
+    assert again.server_deleted == [sha256_of(old)] and again.freed_bytes == 0
+    assert set(seaweedfs.objects("s3-gc")) == {sha256_of(new)}
+    assert len(reg.get_version("majora", "v1").purged) == 1  # recorded once
+    reg.push()  # the purge record travels like every note
+    second_machine()
+    clone = ModelRegistry.clone(str(bare_remote), os.environ["GITREG_REGISTRY"])
+    _config(clone, s3_lfs_server.url("s3-gc"))
+    with pytest.raises(NotAvailable, match="bytes purged on"):
+        clone.file_path("majora:v1", "checkpoint")
+    assert sha256_of(clone.file_path("majora:v2", "checkpoint")) == sha256_of(new)
