@@ -63,7 +63,8 @@ class Writer:
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._fh = open(self.tmp, "wb")
         self._out = _Hashing(self._fh)
-        self._tar = tarfile.open(fileobj=self._out, mode="w", format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
+        self._tar = tarfile.open(fileobj=self._out, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
+                                 copybufsize=_CHUNK)  # tarfile copies 16 KiB at a time by default
         self._now = int(time.time())
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:
