@@ -235,13 +235,16 @@ def create(store: Store, path: Path, selection: Selection, since: Optional[Path]
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             sorted(selection), {r: str(o) for r, o in sorted(moved.items())},
             header.prerequisites if header else [], git_bundle, dict(sorted(new_objects.items())),
-            {r: str(o) for r, o in sorted({**{r: pygit2.Oid(hex=h) for r, h in old_refs.items()}, **refs}.items())},
+            dict(sorted({**old_refs, **{r: str(o) for r, o in refs.items()}}.items())),
             sorted(old_lfs | set(objects)),
         )
         writer.add_bytes(archive.MANIFEST, manifest.to_yaml())
         if git_bundle is not None:
             writer.add_file(archive.REFS, scratch / archive.REFS)
-        for oid in manifest.lfs:
+        for oid in manifest.lfs:  # a damaged local object would only be refused at the far end
+            if not lfs.is_checked(store.git_dir(), oid) and lfs.object_sha256(store.git_dir(), oid) != oid:
+                raise GitregError(f"stored object {oid[:16]}… is damaged in this registry's LFS store "
+                                  "(gitreg verify --files names its versions): no bundle written")
             writer.add_file(archive.LFS + oid, lfs.object_path(store.git_dir(), oid))
         writer.finish()
     except BaseException:

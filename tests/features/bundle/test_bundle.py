@@ -240,3 +240,14 @@ def test_a_sealed_but_lying_bundle_is_refused(source, tmp_path):
             target.unbundle(bad)
         assert not target.path.exists(), why
     assert hashlib.sha256(members[f"lfs/{oid}"]).hexdigest() == oid
+
+
+def test_a_damaged_local_object_is_not_bundled(source, tmp_path):
+    oid = source.get_version("majora", "v2").files[0].sha256
+    obj = source.path / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+    obj.chmod(0o644)
+    with open(obj, "r+b") as fh:
+        fh.write(b"rot")
+    with pytest.raises(GitregError, match="damaged"):
+        source.bundle_create(tmp_path / "x.grb")
+    assert not (tmp_path / "x.grb").exists()
