@@ -46,7 +46,8 @@ def bench_get(work: Path, mb: int, repeat: int) -> dict:
     (work / "disk").mkdir()
     (work / "s3").mkdir()
     weed = SeaweedFS(work / "weed")
-    servers = {"giftless local disk": LfsServer(work / "disk"), "giftless + SeaweedFS (S3)": S3LfsServer(work / "s3", weed)}
+    servers = {"giftless local disk": LfsServer(work / "disk"),
+               "giftless + SeaweedFS (S3)": S3LfsServer(work / "s3", weed)}
     try:
         source = ModelRegistry(work / "source.git")
         big = work / "big.bin"
