@@ -154,3 +154,18 @@ def test_nothing_deployed_is_ever_purged(tmp_path_factory, ops, keep_last, deplo
             assert oids(reg, model, version) <= here
     for p in done.purges:
         assert p.sha256 in {x.sha256 for x in reg.get_version(p.model, p.version).purged}
+
+
+def test_a_hostile_purge_record_is_shown_as_text_and_a_bad_one_skipped(fixture_reg, capsys):
+    from gitreg.clients.cli.main import main
+
+    reg = fixture_reg
+    oid = next(iter(oids(reg, "majora", "v5")))
+    note = {"purged": [{"sha256": oid, "path": "checkpoint/e.bin", "size_bytes": 1,
+                        "purged_at": "[bold red]1999[/]\x1b[2J", "purged_by": "x", "reason": "y"},
+                       {"sha256": oid, "size_bytes": "not a number"}, "junk"]}
+    git(reg.path, "notes", "--ref=gitreg/majora", "add", "-f", "-m", yaml.safe_dump(note), "majora/v5^{commit}")
+    assert [p.purged_by for p in reg.get_version("majora", "v5").purged] == ["x"]
+    assert main(["-R", str(reg.path), "show", "majora:v5"]) == 0
+    out = capsys.readouterr().out
+    assert "bytes purged on" in out and "[bold red]" in out and "\x1b" not in out  # markup as text
