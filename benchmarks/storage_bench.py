@@ -45,7 +45,7 @@ def bench_get(work: Path, mb: int, repeat: int) -> dict:
 
     (work / "disk").mkdir()
     (work / "s3").mkdir()
-    weed = SeaweedFS(work / "weed")
+    weed = SeaweedFS(work / "weed", volumes=max(20, 4 * mb // 64))  # room for the file, several times
     servers = {"giftless local disk": LfsServer(work / "disk"),
                "giftless + SeaweedFS (S3)": S3LfsServer(work / "s3", weed)}
     try:

