@@ -11,8 +11,9 @@ from typing import Optional
 
 from gitreg.features.retention.gc import stored_items
 from gitreg.git import lfs
+from gitreg.git.refs import layout
 from gitreg.git.repository import Store
-from gitreg.model.snapshot import ModelSnapshot, model_names
+from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, model_names
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,12 @@ def usage(store: Optional[Store], model: Optional[str] = None) -> Usage:
         objects: dict[str, int] = {}
         for version in snap.versions_sorted():
             by_role: dict[str, dict[str, int]] = {}
-            for path, oid, size in stored_items(snap.stored(version)):
+            try:
+                items = stored_items(snap.stored(version))
+            except READ_ERRORS as exc:  # one bad version is a problem, the rest is counted
+                store.problems.add(layout.tag_ref(name, version), exc)
+                continue
+            for path, oid, size in items:
                 by_role.setdefault(path.split("/", 1)[0], {})[oid] = size
             for role, found in sorted(by_role.items()):
                 here = sum(s for o, s in found.items() if lfs.has_object(git_dir, o, s))

@@ -169,3 +169,25 @@ def test_a_hostile_purge_record_is_shown_as_text_and_a_bad_one_skipped(fixture_r
     assert main(["-R", str(reg.path), "show", "majora:v5"]) == 0
     out = capsys.readouterr().out
     assert "bytes purged on" in out and "[bold red]" in out and "\x1b" not in out  # markup as text
+
+
+def test_a_bad_version_is_one_problem_for_du_and_stops_gc(fixture_reg):
+    from gitreg.core.errors import GitregError
+
+    reg = fixture_reg
+    manifest = yaml.safe_dump({"schema": "gitreg/1", "model_name": "majora", "version": "v9",
+                               "created_at": "2026-01-01T00:00:00+00:00", "status": "archived",
+                               "files": [{"role": "gguf", "path": "/x", "sha256": "not-a-hash", "size_bytes": 1,
+                                          "stored": "lfs"}]})
+    blob = git(reg.path, "hash-object", "-w", "--stdin", input=manifest).strip()
+    tree = git(reg.path, "mktree", input=f"100644 blob {blob}\tmanifest.yaml\n").strip()
+    tip = refs(reg.path)["refs/heads/majora"]
+    commit = git(reg.path, "commit-tree", tree, "-p", tip, "-m", "register majora v9").strip()
+    git(reg.path, "tag", "-a", "-m", "v9", "majora/v9", commit)
+    git(reg.path, "update-ref", "refs/heads/majora", commit, tip)
+    usage = reg.du("majora")
+    assert [r.version for r in usage.rows] == ["v1", "v2", "v3", "v4", "v5"]
+    assert any("majora/v9" in p.ref for p in reg.problems)
+    with pytest.raises(GitregError, match="gc stopped: majora cannot be read"):
+        reg.gc(keep_last=0, keep_deployed_days=0, purge_older_than_days=0)
+    assert len(objects(reg.path)) == 6  # nothing purged
