@@ -83,8 +83,8 @@ def test_wrong_object_store_credentials_are_refused_with_one_line(tmp_path, seaw
         wrong.stop()
 
 
-def test_object_store_restarted_midway_fails_bounded_then_retry_works(reg, tmp_path, bare_remote, seaweedfs,
-                                                                      s3_lfs_server, second_machine):
+def test_object_store_down_during_a_push_fails_bounded_then_retry_works(reg, tmp_path, bare_remote, seaweedfs,
+                                                                        s3_lfs_server, second_machine):
     weights = tmp_path / "w.bin"
     weights.write_bytes(os.urandom(1 << 20))
     reg.init()
@@ -108,6 +108,61 @@ def test_object_store_restarted_midway_fails_bounded_then_retry_works(reg, tmp_p
     clone = ModelRegistry.clone(str(bare_remote), os.environ["GITREG_REGISTRY"])
     _config(clone, s3_lfs_server.url("s3-restart"))
     assert sha256_of(clone.file_path("majora:v1", "checkpoint")) == sha256_of(weights)
+
+
+def _partial_download(clone: ModelRegistry) -> bool:
+    """git-lfs has started writing a download (lfs/incomplete/<oid>.part, or lfs/tmp)."""
+    for sub in ("incomplete", "tmp"):
+        folder = clone.path / "lfs" / sub
+        if folder.exists() and any(f.is_file() and f.stat().st_size > 0 for f in folder.rglob("*")):
+            return True
+    return False
+
+
+def test_object_store_killed_in_the_middle_of_a_download_then_restarted(reg, tmp_path, bare_remote, seaweedfs,
+                                                                        s3_lfs_server, second_machine):
+    import threading
+
+    weights = tmp_path / "w.bin"
+    with open(weights, "wb") as fh:
+        for _ in range(64):
+            fh.write(os.urandom(1 << 20))
+    reg.init()
+    _config(reg, s3_lfs_server.url("s3-midway"))
+    reg.add_remote("origin", str(bare_remote), sync=True)
+    reg.register_model("majora", files={"checkpoint": str(weights)}, store=True)
+    second_machine()
+    clone = ModelRegistry.clone(str(bare_remote), os.environ["GITREG_REGISTRY"])
+    _config(clone, s3_lfs_server.url("s3-midway"))
+    run("git", f"--git-dir={clone.path}", "config", "lfs.activitytimeout", "10")
+    outcome: list[BaseException] = []
+
+    def get() -> None:
+        try:
+            clone.file_path("majora:v1", "checkpoint")
+        except BaseException as exc:  # noqa: BLE001  (handed to the test thread)
+            outcome.append(exc)
+
+    worker = threading.Thread(target=get)
+    started = time.monotonic()
+    worker.start()
+    try:
+        while not _partial_download(clone) and worker.is_alive():
+            time.sleep(0.001)
+        midway = worker.is_alive()  # bytes were flowing and the get was not done
+        seaweedfs.proc.kill()  # the object store dies in the middle of the transfer
+        seaweedfs.proc.wait()
+        worker.join(timeout=180)
+        assert not worker.is_alive(), "get hung after the object store died"
+    finally:
+        seaweedfs.start()  # same data, same ports
+    assert midway, "the download finished before the object store could be killed"
+    assert len(outcome) == 1 and isinstance(outcome[0], RemoteError), outcome
+    assert "cannot download stored files from origin" in str(outcome[0])
+    assert time.monotonic() - started < 180  # bounded
+    assert not (clone.path / "lfs" / "objects").exists() or not any(
+        f.is_file() for f in (clone.path / "lfs" / "objects").rglob("*"))  # nothing half-written kept
+    assert sha256_of(clone.file_path("majora:v1", "checkpoint")) == sha256_of(weights)  # the retry
 
 
 def test_gc_deletes_from_the_servers_s3_store_when_told_where(reg, tmp_path, bare_remote, seaweedfs, s3_lfs_server,
