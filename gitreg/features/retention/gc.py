@@ -102,6 +102,23 @@ def stored_items(record: ModelVersion) -> list[tuple[str, str, int]]:
             for parts, oid, size in tree.layout(entry, where)]
 
 
+def _kept_because(record: ModelVersion, ran: bool, last: bool, old_before: _dt.datetime,
+                  policy: Policy) -> Optional[str]:
+    """Why the policy keeps a version's bytes; None: they may be purged."""
+    if ran:
+        return "deployed recently"
+    if last:
+        return f"among the last {policy.keep_last}"
+    if KEEP_TAG in record.tags:
+        return f"tagged {KEEP_TAG}"
+    if record.status.value not in RETIRED:
+        return "not archived or deprecated"
+    created = _parse(record.created_at)
+    if created is None or created >= old_before:  # an unreadable date: keep
+        return "registered recently"
+    return None
+
+
 def plan(store: Store, policy: Policy, now: Optional[float] = None, everywhere: bool = False) -> Plan:
     """What `gc` with this policy purges now (the dry run shows exactly this). `everywhere`: also
     objects no longer here (purged before), for a server store that may still hold them."""
@@ -122,10 +139,7 @@ def plan(store: Store, policy: Policy, now: Optional[float] = None, everywhere: 
             for version in names:
                 record = snap.stored(version)
                 items = stored_items(record)
-                why = ("deployed recently" if version in ran else f"among the last {policy.keep_last}"
-                       if version in last else f"tagged {KEEP_TAG}" if KEEP_TAG in record.tags else
-                       "not archived or deprecated" if record.status.value not in RETIRED else
-                       "registered recently" if (_parse(record.created_at) or at) >= old_before else None)
+                why = _kept_because(record, version in ran, version in last, old_before, policy)
                 if why is None:
                     candidates.append((record, items))
                 else:
@@ -175,9 +189,8 @@ def run(store: Store, policy: Policy, dry_run: bool = False, now: Optional[float
         annotate_version(store, model, version, "purge", f"bytes of {len(files)} stored file(s) purged",
                          change, when=when)
     # Registered meanwhile with an identical file? Ask again which objects are still used.
-    still_used = {oid for oid in {p.sha256 for p in result.purges}
-                  if oid not in {q.sha256 for q in plan(store, policy, now, everywhere=True).purges}}
-    result.purges = [p for p in result.purges if p.sha256 not in still_used]
+    still_free = {q.sha256 for q in plan(store, policy, now, everywhere=True).purges}
+    result.purges = [p for p in result.purges if p.sha256 in still_free]
     for oid in {p.sha256 for p in result.purges}:
         lfs.delete_object(store.git_dir(), oid)
     result.done = True
