@@ -24,7 +24,9 @@ from gitreg.clients.cli.commands import (
     deploy,
     doctor,
     du,
+    events,
     export_json,
+    export_oci,
     gc,
     get,
     history,
@@ -43,6 +45,7 @@ from gitreg.clients.cli.commands import (
     search,
     server,
     show,
+    sign,
     status,
     tag,
     tree,
@@ -50,6 +53,7 @@ from gitreg.clients.cli.commands import (
     verify,
     versions,
     web,
+    webhook,
 )
 from gitreg.clients.cli.commands import list as list_cmd
 from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
@@ -62,11 +66,13 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run), ("gc", gc.run), ("du", du.run),
+    ("get", get.run), ("path", path.run), ("sign", sign.run), ("gc", gc.run), ("du", du.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("bundle", bundle.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("export", export_oci.export_app), ("import", export_oci.import_app),
+          ("events", events.app), ("webhook", webhook.app), ("bundle", bundle.app)]
 
 
 def _version(value: bool) -> None:

@@ -16,9 +16,18 @@ def pre_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) ->
 
 
 def post_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:
-    """Lines to show the pusher (git prints them as `remote: ...`). No events yet (issue 25)."""
-    updates: list[PushedRef] = parse(lines)
-    del updates, user
+    """Keep the accepted updates in the events outbox and start the deliverer detached; lines
+    to show the pusher (git prints them as `remote: ...`). Never fails the push (docs/events.md).
+
+    The hook `gitreg server install` writes does the same in sh, without Python's start-up."""
+    from gitreg.features.events import delivery, outbox
+
+    try:
+        updates: list[PushedRef] = parse(lines)
+        outbox.spool(repo, (f"{u.old} {u.new} {u.ref}" for u in updates), user)
+        delivery.spawn(repo)
+    except Exception as exc:  # noqa: BLE001 -- the push is accepted already; say why, never fail it
+        return [f"gitreg: events of this push not queued: {exc}"]
     return []
 
 

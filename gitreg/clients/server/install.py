@@ -1,10 +1,13 @@
 """`gitreg server install REPO`: gitreg's pre-receive and post-receive hooks in a bare repository."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from gitreg.core.errors import GitregError
 
@@ -22,13 +25,37 @@ class Installed:
         return f"Installed {', '.join(h.name for h in self.hooks)} in {self.repo / 'hooks'}"
 
 
-def script(hook: str, python: str = sys.executable) -> str:
-    """The hook file: exec gitreg with the Python that installed it; stdin passes through."""
+def script(hook: str, python: Optional[str] = None) -> str:
+    """The hook file: exec gitreg (the Python and the gitreg that installed it); stdin passes through.
+
+    Another `python` (one the server's user may run, the same minor version) gets the installing
+    one's site-packages too. post-receive does its work in sh (docs/events.md): it keeps the
+    pushed updates in the events outbox (fsynced) and starts the deliverer detached a second
+    later, so a push neither waits for Python nor shares the CPU with its start-up."""
+    paths = [str(Path(__file__).resolve().parents[3])]
+    if python is not None:
+        paths += list(dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")))
+    python = python or sys.executable
+    env = f'PYTHONPATH={shlex.quote(os.pathsep.join(paths))}${{PYTHONPATH:+:$PYTHONPATH}} '
+    if hook == "post-receive":
+        return (f"#!/bin/sh\n{MARK}\n"
+                "# what `gitreg server post-receive` does, in sh: spool the updates, deliver detached\n"
+                'git_dir=$(cd "${GIT_DIR:-.}" && pwd) || exit 0\n'
+                'spool="$git_dir/gitreg-events/incoming"\n'
+                'f="$spool/$(date +%s%N)-$$"\n'
+                '{ [ -d "$spool" ] || mkdir -p "$spool"; } && '
+                '{ printf \'# pusher: %s\\n\' "${GL_USER:-$REMOTE_USER}"; cat; } > "$f.tmp" && '
+                'sync "$f.tmp" && mv "$f.tmp" "$f.updates" || '
+                '{ echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
+                # a second later and at low priority: the deliverer's start-up never competes with the push
+                f"( sleep 1; {env}exec setsid nice -n 10 {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver ) "
+                "</dev/null >/dev/null 2>&1 &\n"
+                "exit 0\n")
     return (f"#!/bin/sh\n{MARK}\n"
-            f"exec {shlex.quote(python)} -m gitreg server {hook} \"$@\"\n")
+            f"{env}exec {shlex.quote(python)} -m gitreg server {hook} \"$@\"\n")
 
 
-def install(repo: Path, force: bool = False) -> Installed:
+def install(repo: Path, force: bool = False, python: Optional[str] = None) -> Installed:
     """Write both hooks; a hook that is not gitreg's is kept unless `force` (never silently replaced)."""
     repo = Path(repo)
     if not (repo / "HEAD").is_file() or not (repo / "objects").is_dir():
@@ -43,7 +70,7 @@ def install(repo: Path, force: bool = False) -> Installed:
     for hook in HOOKS:
         path = hooks_dir / hook
         tmp = path.with_name(f".{hook}.gitreg-tmp")
-        tmp.write_text(script(hook))
+        tmp.write_text(script(hook, python))
         tmp.chmod(0o755)
         tmp.replace(path)
         done.hooks.append(path)

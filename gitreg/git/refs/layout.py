@@ -7,6 +7,8 @@ DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
 MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
 PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
+APPROVALS = "refs/gitreg/approvals/"  # shared: one commit per approval (issue 22's record format)
+APPROVAL_FILE = "approval.yaml"
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -24,11 +24,14 @@ Repo = Annotated[Path, typer.Option("--repo", help="The bare repository (default
 def install(
     repo: Annotated[Path, typer.Argument(help="The bare repository the server serves.")],
     force: Annotated[bool, typer.Option("--force", help="Replace hooks that are not gitreg's.")] = False,
+    python: Annotated[Optional[str], typer.Option(
+        "--python", metavar="PATH",
+        help="The Python the hooks run (default: this one); for a server user that cannot run this one.")] = None,
 ) -> None:
     """Install gitreg's pre-receive (checks every push) and post-receive (events) hooks."""
     from gitreg.clients.server.install import install as do_install
 
-    say(do_install(repo, force=force).message)
+    say(do_install(repo, force=force, python=python).message)
 
 
 def _hook(name: str, repo: Path) -> None:
