@@ -61,7 +61,10 @@ class Writer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        self._fh = open(self.tmp, "wb")
+        try:
+            self._fh = open(self.tmp, "wb")
+        except OSError as exc:
+            raise GitregError(f"cannot write {path}: {exc.strerror}") from None
         self._out = _Hashing(self._fh)
         self._tar = tarfile.open(fileobj=self._out, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
                                  copybufsize=_CHUNK)  # tarfile copies 16 KiB at a time by default

@@ -38,6 +38,8 @@ def test_a_damaged_bundle_is_one_line_and_nothing_written(cli, tmp_path):
         assert r.code == 1 and len(r.err.strip().splitlines()) == 1 and "sha256" in r.err, r.err
         assert "Traceback" not in r.err
     assert not target.exists()
+    r = cli("bundle", "create", str(tmp_path / "no" / "such" / "dir.grb"))
+    assert r.code == 1 and "cannot write" in r.err and "internal error" not in r.err
 
 
 def test_conflicts_are_reported_per_model_with_a_nonzero_exit(cli, registry_path, tmp_path):
