@@ -90,6 +90,10 @@ def test_get_show_and_web_say_bytes_purged(fixture_reg, tmp_path, capsys):
     assert "bytes purged on" in capsys.readouterr().out
     [row] = _files(reg.get_version("majora", "v1"))
     assert row.purged.startswith("bytes purged on") and "Gitreg Tester" in row.purged
+    from gitreg.clients.web.build import build
+    build(reg, tmp_path / "site")
+    page = (tmp_path / "site" / "m" / "majora" / "v1.html").read_text()
+    assert 'class="purged">bytes purged on' in page and "Gitreg Tester &lt;tester@example.com&gt;" in page
     assert reg.get_version("majora", "v1").to_dict()["purged"][0]["path"] == "checkpoint/a.bin"
     assert "purged" not in reg.get_version("majora", "v2").to_dict()  # other records unchanged
 
