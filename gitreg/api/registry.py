@@ -52,9 +52,11 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
+    from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
     from gitreg.features.events.derive import RegistryEvent
     from gitreg.features.events.webhooks import Webhook
+    from gitreg.features.retention import du, gc
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
     from gitreg.features.sync import retries, sync
@@ -1026,6 +1028,60 @@ class ModelRegistry:
         from gitreg.features.events import delivery
 
         return delivery.test(self.path, which)
+
+    # -- offline bundles (gitreg/features/bundle; format in docs/storage.md) -------------------------
+    def bundle_create(self, path: str | os.PathLike[str], refs: Iterable[str] = (), *,
+                      since: Optional[str | os.PathLike[str]] = None) -> "bundle.Manifest":
+        """Write one file with the chosen models (MODEL, or MODEL:VERSION / MODEL@ENV for
+        versions; none: every model), their deployments, notes and stored files. `since`:
+        an earlier bundle; only what is new since it goes in."""
+        from gitreg.features.bundle import bundle
+        store = self._reader()
+        if store is None:
+            raise ModelNotFoundError("the registry is empty: nothing to bundle")
+        selection: dict[str, Optional[frozenset[str]]] = {}
+        for text in refs:
+            model, version = self._optional(text, None)
+            if version is None or selection.get(model, frozenset()) is None:
+                selection[model] = None
+            else:
+                selection[model] = frozenset({*(selection.get(model) or ()), version})
+        return bundle.create(store, Path(path), selection, Path(since) if since is not None else None)
+
+    def bundle_verify(self, path: str | os.PathLike[str]) -> "bundle.Checked":
+        """Check every byte and sha256 of a bundle, and whether this registry has what it builds on."""
+        from gitreg.features.bundle import bundle
+        return bundle.verify(self._reader(), Path(path))
+
+    def unbundle(self, path: str | os.PathLike[str]) -> "bundle.Unbundled":
+        """Import a bundle, checked whole before anything is written, integrated ref by ref as
+        `pull` integrates a remote (conflicts per model, reported; nothing rewritten)."""
+        from gitreg.features.bundle import bundle
+        return bundle.unbundle(self._writer, self._reader(), Path(path))
+
+    # -- retention (gitreg/features/retention; docs/operations.md) ----------------------------------
+    def gc(self, *, keep_deployed_days: float = 30, keep_last: int = 3, purge_older_than_days: float = 90,
+           dry_run: bool = False, server_store: Optional[str] = None,
+           s3_endpoint: Optional[str] = None) -> "gc.Plan":
+        """Purge the local stored bytes of archived/deprecated versions older than the policy allows,
+        keeping what ran recently, the last versions and everything tagged `keep`; each purge is
+        recorded in the version's note first. dry_run: the same plan, nothing done.
+        server_store: the LFS server's S3 store (s3://BUCKET/PREFIX/ORG/REPO) to delete from too."""
+        from gitreg.features.retention import gc
+        from gitreg.features.retention.serverstore import S3Store
+        policy = gc.Policy(keep_deployed_days, keep_last, purge_older_than_days)
+        server = None if server_store is None else S3Store.parse(server_store, s3_endpoint)
+        store = self._reader()
+        if store is None:
+            return gc.Plan(policy)
+        return gc.run(self._writer(), policy, dry_run, server=server)
+
+    def du(self, model: Optional[str] = None) -> "du.Usage":
+        """Bytes of stored files per model / version / role; shared objects counted once in totals."""
+        from gitreg.features.retention import du
+        if model is not None:
+            self._snapshot(model)  # a missing model is an error, not zero bytes
+        return du.usage(self._reader(), model)
 
 
 def _scope(model: Optional[str]) -> Any:

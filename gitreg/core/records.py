@@ -112,6 +112,20 @@ class ArtifactFile:
         return d
 
 
+@dataclass(frozen=True)
+class Purge:
+    """A stored file whose bytes retention (`gitreg gc`) deleted: who, when and why (a note's `purged:`)."""
+    sha256: str
+    path: str  # below artifacts/
+    size_bytes: int
+    purged_at: str
+    purged_by: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class ModelVersion:
     model_name: str
@@ -138,6 +152,7 @@ class ModelVersion:
     commit: str = ""
     registered_by: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    purged: list[Purge] = field(default_factory=list)  # stored files whose bytes were purged (gc)
     _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
 
     @property
@@ -172,6 +187,7 @@ class ModelVersion:
             "files": [f.to_dict() for f in self.files],
             "commit": self.commit,
             "registered_by": self.registered_by,
+            **({"purged": [p.to_dict() for p in self.purged]} if self.purged else {}),
         }
 
 

@@ -80,9 +80,7 @@ class ObjectWriter:
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
-        tmp = git_dir / "lfs" / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="gitreg-", dir=tmp)
+        fd, name = tempfile.mkstemp(prefix="gitreg-", dir=tmp_dir(git_dir))
         self._fd: Optional[int] = fd
         self._name = Path(name)
 
@@ -96,21 +94,47 @@ class ObjectWriter:
         """Put the object in place as `oid` (which the caller hashed); an existing one is kept."""
         os.close(self._fd)
         self._fd = None
-        target = object_path(self.git_dir, oid)
-        if target.exists():  # stored once: identical content from another version or model
-            self._name.unlink(missing_ok=True)
-            return target
-        os.chmod(self._name, 0o444)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._name, target)
-        mark_checked(self.git_dir, oid)  # its bytes were hashed as they were written
-        return target
+        adopt(self.git_dir, self._name, oid)  # its bytes were hashed as they were written
+        return object_path(self.git_dir, oid)
 
     def abort(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
         self._name.unlink(missing_ok=True)
+
+
+def adopt(git_dir: Path, staged: Path, oid: str) -> None:
+    """Put a file whose content was just hashed to `oid` into the store (it is moved, so it
+    must be on the registry's file system, e.g. under lfs/tmp/); stored once: an existing
+    object (identical content from another version or model) is kept."""
+    target = object_path(git_dir, oid)
+    if target.exists():
+        staged.unlink(missing_ok=True)
+        return
+    os.chmod(staged, 0o444)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)
+    mark_checked(git_dir, oid)
+
+
+def delete_object(git_dir: Path, oid: str) -> int:
+    """Remove an object from the store (retention); returns the bytes freed (0: it was not here)."""
+    path = object_path(git_dir, oid)
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    _mark_file(git_dir, oid).unlink(missing_ok=True)
+    return size
+
+
+def tmp_dir(git_dir: Path) -> Path:
+    """Where objects are staged before they are renamed into place (same file system)."""
+    tmp = git_dir / "lfs" / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return tmp
 
 
 # -- objects already checked ------------------------------------------------------------

@@ -16,6 +16,7 @@ from gitreg.core.records import (
     EvaluationScores,
     ModelMetadata,
     ModelVersion,
+    Purge,
     TrainingInfo,
     VersionStatus,
 )
@@ -246,7 +247,24 @@ def read_version(
         commit=commit,
         registered_by=registered_by,
         extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS},
+        purged=purges_of(note),
     )
+
+
+MAX_PURGES = 100_000
+
+
+def purges_of(note: dict[str, Any]) -> list[Purge]:
+    """The note's `purged:` entries (docs/storage.md 'Retention'); a malformed entry is skipped."""
+    out = []
+    for entry in _list(note.get("purged"))[:MAX_PURGES]:
+        if not isinstance(entry, dict):
+            continue
+        text = {k: entry.get(k) for k in ("sha256", "path", "purged_at", "purged_by", "reason")}
+        size = entry.get("size_bytes")
+        if all(isinstance(v, str) and len(v) <= 1024 for v in text.values()) and type(size) is int:
+            out.append(Purge(size_bytes=size, **text))
+    return out
 
 
 def build_model_file(model: str, created_at: str, description: str, owner: str,

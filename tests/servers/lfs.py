@@ -39,7 +39,10 @@ START_SECONDS = 30
 
 
 class LfsServer:
-    def __init__(self, root: Path) -> None:
+    """giftless on 127.0.0.1; `transfer` replaces the local-storage TRANSFER_ADAPTERS block (e.g.
+    tests/servers/seaweedfs.py's S3 one), `env` is added to its environment (credentials)."""
+
+    def __init__(self, root: Path, transfer: str | None = None, env: dict[str, str] | None = None) -> None:
         try:
             import giftless  # noqa: F401
         except ImportError:
@@ -49,12 +52,15 @@ class LfsServer:
         config = root / "giftless.yaml"
         # giftless signs its upload/download tokens with this key (its default, "change-me",
         # is shorter than PyJWT wants for HS256)
-        config.write_text(CONFIG.format(storage=self.storage, key=secrets.token_hex(32)))
+        text = CONFIG.format(storage=self.storage, key=secrets.token_hex(32))
+        if transfer is not None:
+            text = transfer + text[text.index("AUTH_PROVIDERS:"):]
+        config.write_text(text)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log = root / "giftless.log"
-        env = {**os.environ, "GIFTLESS_CONFIG_FILE": str(config), "PYTHONWARNINGS": "ignore"}
+        env = {**os.environ, **(env or {}), "GIFTLESS_CONFIG_FILE": str(config), "PYTHONWARNINGS": "ignore"}
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "giftless.wsgi_entrypoint", "run",

@@ -17,14 +17,17 @@ from gitreg.clients.cli import coercion, complete, context, globalopts
 from gitreg.clients.cli.commands import (
     add,
     best,
+    bundle,
     card,
     clone,
     compare,
     deploy,
     doctor,
+    du,
     events,
     export_json,
     export_oci,
+    gc,
     get,
     history,
     hook,
@@ -63,13 +66,13 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run), ("sign", sign.run),
+    ("get", get.run), ("path", path.run), ("sign", sign.run), ("gc", gc.run), ("du", du.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
           ("export", export_oci.export_app), ("import", export_oci.import_app),
-          ("events", events.app), ("webhook", webhook.app)]
+          ("events", events.app), ("webhook", webhook.app), ("bundle", bundle.app)]
 
 
 def _version(value: bool) -> None:

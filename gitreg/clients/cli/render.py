@@ -142,10 +142,13 @@ def version_detail(v: "ModelVersion") -> Table:
                 row(f"training.{key}", value)
     for key, value in v.evaluation_scores.flat().items():
         row(f"score.{key}", value)
+    purged = {p.sha256: p for p in v.purged}
     for f in v.files:
         size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
         count = f" in {plural(len(f.contents), 'file')}" if f.contents else ""
-        where = ", stored" if f.stored else (", not stored" if f.sha256 else "")
+        gone = [purged[c] for c in ([f.sha256] + [c.sha256 for c in f.contents or []]) if c in purged]
+        where = (f", stored, bytes purged on {gone[0].purged_at[:10]}" if gone and f.stored
+                 else ", stored" if f.stored else (", not stored" if f.sha256 else ""))
         extra = f" ({size_note.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
     row("Training data", v.training_data_sources)

@@ -123,6 +123,7 @@ class FileRow:
     sha256: str
     stored: Optional[str]  # 'lfs' when the bytes are in the registry (DESIGN.md Stored artifacts)
     contents: list["FileRow"] = field(default_factory=list)
+    purged: Optional[str] = None  # "bytes purged on <date> by <who>: <why>" (gitreg gc)
 
 
 @dataclass
@@ -435,7 +436,12 @@ def _files(record: ModelVersion) -> list[FileRow]:
         for key in ("stored", "contents"):  # attributes of newer records not yet in to_dict
             if key not in d and getattr(f, key, None) is not None:
                 d[key] = getattr(f, key)
-        rows.append(_file_row(d, d.get("role", "")))
+        row = _file_row(d, d.get("role", ""))
+        gone = [p for p in getattr(record, "purged", []) if p.sha256 in
+                {f.sha256, *(c.sha256 for c in f.contents or [])}]
+        if gone:
+            row.purged = f"bytes purged on {gone[0].purged_at[:10]} by {gone[0].purged_by}: {gone[0].reason}"
+        rows.append(row)
     return rows
 
 

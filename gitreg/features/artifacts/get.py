@@ -195,8 +195,12 @@ def _fetched(store: Store, v: ModelVersion, entries: list[ArtifactFile],
     plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
     stored = [(e, items) for e, items in plan if items is not None]
     if stored:  # git-lfs is needed only when something must be downloaded
-        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
-                       transfer_progress)
+        items = [i for _, items in stored for i in items]
+        try:
+            ensure_objects(store, v, [e for e, _ in stored], items, transfer_progress)
+        except GitregError:
+            _say_purged(store, v, items)
+            raise
     return plan
 
 
@@ -220,6 +224,16 @@ def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = No
                 place.copy_fast(lfs.object_path(store.git_dir(), item.oid), dest, item.parts)
             out.append(dest / entry.role / tree.basename(entry, _where(v)))
     return out
+
+
+def _say_purged(store: Store, v: ModelVersion, items: list[Item]) -> None:
+    """Raise NotAvailable naming the purge when a missing object's bytes were purged (gitreg gc)."""
+    purged = {p.sha256: p for p in v.purged}
+    for item in items:
+        p = purged.get(item.oid)
+        if p is not None and not lfs.has_object(store.git_dir(), item.oid, item.size):
+            raise NotAvailable(f"{v.model_name} {v.version} {'/'.join(item.parts)}: bytes purged on "
+                               f"{p.purged_at[:10]} by {p.purged_by} ({p.reason})")
 
 
 def _copy_local(source: Path, dest: Path, entry: ArtifactFile, v: ModelVersion, progress) -> Path:

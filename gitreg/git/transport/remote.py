@@ -262,11 +262,13 @@ def _specs(remote: str, scope: Scope) -> list[str]:
     return [f"+{src}:{mirrored(remote, src)}" for src in scope.patterns()]
 
 
-def fetch(git_dir: Path, remote: str, scope: Scope = Scope()) -> None:
-    """Mirror `remote`'s gitreg refs in `scope` (the mirror is ours alone, so it may be moved freely)."""
+def fetch(git_dir: Path, remote: str, scope: Scope = Scope(), source: Optional[str] = None) -> None:
+    """Mirror `remote`'s gitreg refs in `scope` (the mirror is ours alone, so it may be moved freely).
+    `source`: where to fetch from when it is not the remote's name (a bundle file)."""
     for attempt in range(_FETCH_ATTEMPTS):
         proc = _git(git_dir, "-c", "protocol.version=2", "fetch", "--quiet", "--prune", "--no-tags",
-                    "--no-write-fetch-head", "--no-auto-gc", remote, *_specs(remote, scope), transport=True)
+                    "--no-write-fetch-head", "--no-auto-gc", source or remote, *_specs(remote, scope),
+                    transport=True)
         if proc.returncode == 0:
             return
         if "cannot lock ref" not in proc.stderr:  # only a concurrent fetch into the mirror is retried

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.lfs import lfs_server  # noqa: F401  (the fixture)
+from tests.servers.seaweedfs import s3_lfs_server, seaweedfs  # noqa: F401  (fixtures)
 
 
 def sha256_of(path: Path) -> str:

@@ -1,0 +1,1 @@
+"""Offline bundles: models, deployments, notes and their weights in one checked file."""
