@@ -7,11 +7,15 @@ DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
 MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
 PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
+POLICY = "refs/gitreg/policy"  # shared: the policy's append-only chain (features/policy)
+APPROVALS = "refs/gitreg/approvals/"  # shared: one append-only chain of approvals per model
 
 MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"
 CARD_FILE = "README.md"
 DEPLOYMENT_FILE = "deployment.yaml"
+POLICY_FILE = "policy.yaml"
+APPROVAL_FILE = "approval.yaml"
 
 
 def branch_ref(model: str) -> str:
@@ -32,3 +36,7 @@ def deploy_ref(environment: str, model: str) -> str:
 
 def notes_ref(model: str) -> str:
     return NOTES + model
+
+
+def approvals_ref(model: str) -> str:
+    return APPROVALS + model
