@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from gitreg.features import ingest, query
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
+    from gitreg.features.policy.approvals import Approval
+    from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
@@ -469,6 +471,7 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "deploy", version):
             return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
+        self._check_policy(name, version, environment, "deploy", sign)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     def _earlier_deployment(self, name: str, environment: str, action: str, version: Optional[str]) -> bool:
@@ -490,6 +493,7 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "undeploy", version):
             assert self.earlier_attempt is not None and self.earlier_attempt.deployment is not None
             return self.earlier_attempt.deployment
+        self._check_policy(name, version, environment, "undeploy", sign)
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
@@ -508,6 +512,8 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "rollback", version):
             return self.get_version(name, self.earlier_attempt.version)
         guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
+        target = version or deployments.rollback_target(deployments.history(self._reader(), name, environment))
+        self._check_policy(name, target, environment, "rollback", sign)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
@@ -844,6 +850,44 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+
+    # -- policy and approvals (gitreg.features.policy; docs/policy.md) ---------------------------
+    def policy(self) -> Optional["PolicyVersion"]:
+        """The policy in force (refs/gitreg/policy's tip), or None: the registry is open."""
+        from gitreg.features.policy import chain
+        return chain.current(self._reader())
+
+    def set_policy(self, text: str | bytes, *, sign: Optional[bool] = None) -> "PolicyVersion":
+        """Install a new policy (validated; only an admin of the one in force may; the first is free)."""
+        from gitreg.features.policy import chain
+        self._sync(set())
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return chain.set_policy(self._writer(), data, sign)
+
+    @_writes
+    def approve(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
+                reason: Optional[str] = None, sign: Optional[bool] = None) -> "Approval":
+        """Record that the configured identity approves `name` `version` ('m:v3') for `environment`."""
+        from gitreg.features.policy import approvals
+        name, version = self.resolve(name, version)
+        return approvals.approve(self._writer(), name, version, environment, reason, sign)
+
+    def approvals(self, name: str) -> list["Approval"]:
+        """Every approval of a model, oldest first (a bad record is a problem, the rest read)."""
+        from gitreg.features.policy import approvals
+        check_model_name(name)
+        return approvals.read(self._reader(), name)
+
+    def verify_policy(self) -> list[str]:
+        """Every deployment and approval re-judged by the policy in force at its time: the violations."""
+        from gitreg.features.policy import replay
+        return replay.replay(self._reader())
+
+    def _check_policy(self, name: str, version: Optional[str], environment: str, action: str,
+                      sign: Optional[bool]) -> None:
+        from gitreg.features.policy import rules
+        rules.check_promotion(self._reader(), name, version, environment, action, sign)
 
 
 def _scope(model: Optional[str]) -> Any:

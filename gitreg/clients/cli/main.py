@@ -16,6 +16,7 @@ import typer.main
 from gitreg.clients.cli import coercion, complete, context, globalopts
 from gitreg.clients.cli.commands import (
     add,
+    approve,
     best,
     card,
     clone,
@@ -32,6 +33,7 @@ from gitreg.clients.cli.commands import (
     lineage,
     meta,
     path,
+    policy,
     pull,
     push,
     remote,
@@ -60,10 +62,11 @@ COMMANDS = [
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
     ("get", get.run), ("path", path.run),
-    ("import-json", import_json.run), ("export-json", export_json.run),
+    ("import-json", import_json.run), ("export-json", export_json.run), ("approve", approve.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("policy", policy.app)]
 
 
 def _version(value: bool) -> None:
