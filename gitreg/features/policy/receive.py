@@ -188,7 +188,10 @@ class _Push:
             if not commit.parents:
                 if not created or commit is not fresh[0]:
                     raise _Refused("model root", "a root commit in the middle of a model branch")
-                named = self._manifest(commit, layout.MODEL_FILE).get("model_name")
+                try:
+                    named = self._manifest(commit, layout.MODEL_FILE).get("model_name")
+                except _Refused:
+                    named = None
                 if named != model:
                     raise _Refused("model root", f"the branch's root is not {model}'s model root (model.yaml)")
             else:
@@ -248,12 +251,21 @@ class _Push:
                 raise _Refused("well-formed", f"note {path[:60]!r} does not annotate a commit")
             data = self.store.read_blob(delta.new_file.id, yamlio.MANIFEST_LIMIT, f"note {path[:45]}")
             note = yamlio.load_mapping(data, f"note on {path.replace('/', '')[:12]}")
-            file = layout.MODEL_FILE if not target.parents else layout.MANIFEST_FILE
-            if self._manifest(target, file).get("model_name") != model:
-                raise _Refused("well-formed", f"note on {str(target.id)[:12]}, which is not a version of {model}")
+            if not self._annotatable(model, target):
+                raise _Refused("well-formed", f"note on {str(target.id)[:12]}, which is not {model}'s root "
+                                              "or one of its version commits")
             status = note.get("status")
             if status is not None and status not in STATUSES:
                 raise _Refused("well-formed", f"note on {str(target.id)[:12]} has an unknown status {str(status)[:30]!r}")
+
+    def _annotatable(self, model: str, target: pygit2.Commit) -> bool:
+        """A note belongs on the model's root commit or on a commit a version tag names."""
+        if not target.parents:
+            return self._manifest(target, layout.MODEL_FILE).get("model_name") == model
+        manifest = self._manifest(target)
+        tag = self.tip(layout.tag_ref(model, str(manifest.get("version"))))
+        obj = self.repo.get(tag) if tag is not None and manifest.get("model_name") == model else None
+        return isinstance(obj, pygit2.Tag) and obj.target == target.id
 
     def _approvals(self, model: str, _part: str, fresh: list[pygit2.Commit], _created: bool) -> None:
         for commit in fresh:
