@@ -1,0 +1,133 @@
+"""Policy as code: the schema, `policy set` by admins only, approvals, deploy checked on the
+client and on the server, and `verify --policy` judging each event by the policy of its time."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gitreg import ModelRegistry
+from gitreg.core.errors import DeploymentError, RemoteError
+from gitreg.features.policy import PolicyError, parse
+from tests.features.policy.conftest import as_person
+
+EXAMPLE = b'''admins: [release@example.com]     # who may change the policy
+signers:                          # git's allowed_signers lines
+  - "release@example.com ssh-ed25519 AAAA..."
+  - "alice@example.com ssh-ed25519 AAAA..."
+environments:
+  production:
+    deployers: [release@example.com]          # who may deploy / roll back / undeploy
+    approvals: {count: 2, from: [alice@example.com, bob@example.com, carol@example.com]}
+    requires: [staging]                       # deployed there before
+    gate: "accuracy >= 0.8"                   # gitreg's query language
+  staging:
+    deployers: ["*"]
+'''
+
+
+def test_the_issues_example_is_accepted_as_written():
+    policy = parse(EXAMPLE)
+    rule = policy.rule("production")
+    assert rule.deployers == ("release@example.com",) and rule.approvals == 2
+    assert rule.requires == ("staging",) and rule.gate == "accuracy >= 0.8"
+    assert policy.rule("anything-else").deployers == ("*",)  # an environment not named is open
+
+
+def test_each_problem_is_one_line():
+    with pytest.raises(PolicyError) as err:
+        parse(b"admins: 3\nsigners: [nonsense]\nenvironments: {prod: {approvals: {count: 4, from: [a@x]}, "
+              b"gate: 'accuracy >>'}, Prod: {}}\n")
+    lines = str(err.value).splitlines()
+    assert len(lines) == 5
+    for fragment in ("admins", "signers[0]", "approvals.count", "gate", "only in case"):
+        assert sum(fragment in ln for ln in lines) == 1, fragment
+
+
+def _policy(*people, **envs) -> str:
+    signers = "".join(f'  - "{p.signer_line}"\n' for p in people)
+    return f"admins: [release@example.com]\nsigners:\n{signers}environments:\n" + "".join(
+        f"  {env}: {rule}\n" for env, rule in envs.items())
+
+
+def test_two_approvals_and_staging_on_the_client_and_on_the_server(client, served, person, monkeypatch):
+    release, alice, bob = person("release"), person("alice"), person("bob")
+    reg = client()
+    as_person(monkeypatch, reg, release)
+    text = _policy(release, alice, bob,
+                   production="{deployers: [release@example.com], approvals: {count: 2, "
+                              "from: [alice@example.com, bob@example.com]}, requires: [staging], "
+                              "gate: 'accuracy >= 0.8'}",
+                   staging="{deployers: ['*']}")
+    reg.set_policy(text)
+    assert subprocess.run(["git", f"--git-dir={served}", "show", "refs/gitreg/policy:policy.yaml"],
+                          capture_output=True, text=True).stdout == text
+    reg.register_model("m", evaluation_scores={"accuracy": 0.9}, status="completed")
+    with pytest.raises(DeploymentError) as err:
+        reg.deploy("m", "v1")
+    assert "needs 2 approvals" in str(err.value) and "not been deployed to staging" in str(err.value)
+    assert "\n" not in str(err.value)
+    reg.deploy("m", "v1", environment="staging", new_environment=True)
+    as_person(monkeypatch, reg, alice)
+    reg.approve("m:v1", environment="production", reason="looks good")
+    with pytest.raises(DeploymentError, match="release@example.com may|alice@example.com may not deploy"):
+        reg.deploy("m", "v1")  # alice is not a deployer
+    as_person(monkeypatch, reg, release)
+    with pytest.raises(DeploymentError, match="has 1"):
+        reg.deploy("m", "v1")
+    as_person(monkeypatch, reg, bob)
+    reg.approve("m", "v1", environment="production")
+    as_person(monkeypatch, reg, release)
+    assert reg.deploy("m", "v1").version == "v1"
+    assert [(a.approver, a.reason) for a in reg.approvals("m")] == [
+        ("alice@example.com", "looks good"), ("bob@example.com", None)]
+
+    # The server judges too: alice's clone has no policy (the client check is not the defence).
+    other = ModelRegistry(served.parent / "alice.git")
+    other.add_remote("origin", str(served), sync=True)
+    monkeypatch.setattr("gitreg.features.policy.chain.in_force", lambda store: None)
+    as_person(monkeypatch, other, alice)
+    other.register_model("m", evaluation_scores={"accuracy": 0.95}, status="completed")  # alice may register
+    with pytest.raises(RemoteError, match=r"refs/deployed/production/m.*deployers"):
+        other.deploy("m", "v2")
+    as_person(monkeypatch, other, None, email="mallory@example.com")  # unsigned
+    with pytest.raises(RemoteError, match=r"refs/deployed/staging/m.*unsigned.*\[signature\]"):
+        other.deploy("m", "v2", environment="staging")
+
+
+def test_policy_set_only_by_admins_and_show(reg, monkeypatch, tmp_path):
+    as_person(monkeypatch, reg, None, email="release@example.com")
+    (tmp_path / "p.yaml").write_text("admins: [release@example.com]\n")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gitreg", "-R", str(reg.path), *a],  # noqa: E731
+                                    capture_output=True, text=True)
+    assert run("policy", "show").stdout.startswith("No policy")
+    assert run("policy", "set", str(tmp_path / "p.yaml")).returncode == 0
+    as_person(monkeypatch, reg, None, email="mallory@example.com")
+    proc = run("policy", "set", str(tmp_path / "p.yaml"))
+    assert proc.returncode == 1 and "not an admin" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "bad.yaml").write_text("admins: 3\n")
+    assert "admins must be a list" in run("policy", "set", str(tmp_path / "bad.yaml")).stderr
+    assert "admins: [release@example.com]" in run("policy", "show").stdout
+
+
+def test_verify_policy_judges_each_event_by_the_policy_of_its_time(reg, monkeypatch, tmp_path):
+    as_person(monkeypatch, reg, None, email="tester@example.com")
+    reg.register_model("m", status="completed")
+    reg.register_model("m", status="completed")
+    reg.deploy("m", "v1")  # before any policy: fine then
+    time.sleep(1.1)
+    copy = tmp_path / "copy.git"
+    shutil.copytree(reg.path, copy)
+    reg.set_policy("admins: [tester@example.com]\nenvironments:\n  production: {deployers: [release@example.com]}\n")
+    time.sleep(1.1)
+    ModelRegistry(copy).deploy("m", "v2")  # a clone that never saw the policy
+    subprocess.run(["git", f"--git-dir={reg.path}", "fetch", "-q", str(copy),
+                    "refs/deployed/production/m:refs/deployed/production/m"], check=True)
+    violations = reg.verify_policy()
+    assert len(violations) == 1 and "deploy m v2" in violations[0] and "deployers" in violations[0]
+    proc = subprocess.run([sys.executable, "-m", "gitreg", "-R", str(reg.path), "verify", "--policy"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "1 policy violations" in proc.stdout
