@@ -131,3 +131,20 @@ def test_verify_policy_judges_each_event_by_the_policy_of_its_time(reg, monkeypa
     proc = subprocess.run([sys.executable, "-m", "gitreg", "-R", str(reg.path), "verify", "--policy"],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "1 policy violations" in proc.stdout
+
+
+def test_sync_carries_the_policy_and_approvals(client, served, monkeypatch):
+    a = client("a")
+    as_person(monkeypatch, a, None, email="release@example.com")
+    a.register_model("m", evaluation_scores={"accuracy": 0.9}, status="completed")
+    a.set_policy("admins: [release@example.com]\nenvironments:\n  production: {approvals: 1}\n")
+    a.approve("m:v1", environment="staging")  # not the one production needs
+    b = ModelRegistry.clone(str(served), served.parent / "b.git")
+    assert b.policy() is not None and [x.environment for x in b.approvals("m")] == ["staging"]
+    with pytest.raises(DeploymentError, match="needs 1 approvals"):
+        b.deploy("m", "v1")
+    a.approve("m:v1", environment="production")
+    assert b.deploy("m", "v1").version == "v1"  # the write's sync brought a's approval in
+    b.set_policy("admins: [release@example.com]\n")
+    a.pull()
+    assert a.policy().text == "admins: [release@example.com]\n"
