@@ -415,8 +415,9 @@ class ModelRegistry:
         return snap.version(view["version"])
 
     def history(self, name: str) -> list[Event]:
-        """Every event of a model, oldest first, with who and when, read from git."""
-        return model_history(self._snapshot(name))
+        """Every event of a model, oldest first, with who and when, read from git (approvals too)."""
+        from gitreg.features.policy import approvals
+        return approvals.in_history(model_history(self._snapshot(name)), self.approvals(name))
 
     def deployments(self, name: str) -> dict[str, Optional[str]]:
         """{environment: deployed version or None (undeployed)}."""

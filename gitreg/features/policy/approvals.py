@@ -12,6 +12,7 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, DeploymentError, GitregError, SigningError
 from gitreg.core.names import check_environment_name, check_version_name
+from gitreg.core.records import Event
 from gitreg.features.policy import chain
 from gitreg.features.policy.schema import allows
 from gitreg.git.refs import layout
@@ -124,3 +125,19 @@ def approve(store: Store, model: str, version: str, environment: str, reason: Op
         return parse(store, store.commit(commit), model)
 
     return retrying(attempt, f"approve {model} {version}")
+
+
+def in_history(events: list[Event], records: list[Approval]) -> list[Event]:
+    """A model's history with its approvals as `approve` events, in time order."""
+    import datetime as dt
+
+    def key(e: Event) -> float:
+        try:
+            when = dt.datetime.fromisoformat(e.timestamp)
+        except ValueError:
+            return 0.0
+        return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+    approved = [Event(a.time, "approve", a.model, a.version, a.approver, {"reason": a.reason},
+                      a.environment, a.commit) for a in records]
+    return sorted(events + approved, key=key) if approved else events

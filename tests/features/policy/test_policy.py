@@ -148,3 +148,18 @@ def test_sync_carries_the_policy_and_approvals(client, served, monkeypatch):
     b.set_policy("admins: [release@example.com]\n")
     a.pull()
     assert a.policy().text == "admins: [release@example.com]\n"
+
+
+def test_show_and_history_show_approvals(reg, monkeypatch):
+    as_person(monkeypatch, reg, None, email="alice@example.com")
+    reg.register_model("m", status="completed")
+    reg.approve("m:v1", environment="production", reason="eval \x1b[31mok")
+    reg.deploy("m", "v1")
+    assert [e.kind for e in reg.history("m")][-2:] == ["approve", "deployed"]
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gitreg", "-R", str(reg.path), *a],  # noqa: E731
+                                    capture_output=True, text=True)
+    shown = run("show", "m:v1").stdout
+    assert "Approved for production by alice@example.com" in shown and "\x1b[31m" not in shown
+    assert "approve" in run("history", "m").stdout
+    with pytest.raises(DeploymentError, match="already approved"):
+        reg.approve("m:v1", environment="production")
