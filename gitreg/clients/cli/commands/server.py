@@ -24,11 +24,13 @@ Repo = Annotated[Path, typer.Option("--repo", help="The bare repository (default
 def install(
     repo: Annotated[Path, typer.Argument(help="The bare repository the server serves.")],
     force: Annotated[bool, typer.Option("--force", help="Replace hooks that are not gitreg's.")] = False,
+    python: Annotated[str, typer.Option("--python", help="Interpreter the hooks run (default: this one; "
+                                        "the same Python version, reachable by the server's user).")] = sys.executable,
 ) -> None:
     """Install gitreg's pre-receive (checks every push) and post-receive (events) hooks."""
     from gitreg.clients.server.install import install as do_install
 
-    say(do_install(repo, force=force).message)
+    say(do_install(repo, force=force, python=python).message)
 
 
 def _hook(name: str, repo: Path) -> None:
