@@ -229,7 +229,8 @@ class _Push:
                 if self.tip(layout.approvals_ref(model)) is not None else [],
                 passed=lambda e: rules.deployed_versions(self.store, model, e, self.tip(layout.deploy_ref(e, model)))
                 if self.tip(layout.deploy_ref(e, model)) is not None else set(),
-                view=lambda: rules.version_view(self.store, model, str(version)),
+                view=lambda: rules.pushed_view(self.store, model, str(version), self.tip(layout.tag_ref(model, str(version))),
+                                               self.tip(layout.notes_ref(model))),
                 pusher=self.pusher)
             if problems:
                 raise _Refused("policy", "; ".join(problems))

@@ -112,3 +112,28 @@ def check_promotion(store: Optional[Store], model: str, version: Optional[str], 
     if policy.signed and store.signer("commit", sign) is None:
         raise SigningError("refused by the policy: it has signers, so a deployment must be signed "
                            "(git config gitreg.sign true)")
+
+
+def pushed_view(store: Store, model: str, version: str, tag: Optional[pygit2.Oid],
+                notes_tip: Optional[pygit2.Oid]) -> dict:
+    """The query view of a version as a push would leave it (its tag and notes tips given:
+    a version registered, or scored, in the same push as its deployment is judged as pushed)."""
+    from gitreg.features.query import view_of
+    from gitreg.git.objects import notes as git_notes
+    from gitreg.model import manifest as mf
+
+    obj = store.repo.get(tag) if tag is not None else None
+    if not isinstance(obj, pygit2.Tag):
+        raise GitregError(f"{model} {version} is not registered")
+    commit = store.commit(obj.target)
+    where = f"{model}/{version}:{layout.MANIFEST_FILE}"
+    manifest = yamlio.load_mapping(store.read_file(commit, layout.MANIFEST_FILE, yamlio.MANIFEST_LIMIT, where)
+                                   or b"", where)
+    note: dict = {}
+    if notes_tip is not None:
+        blob = git_notes.read_all(store.repo, store.commit(notes_tip).tree).get(str(commit.id))
+        if blob is not None:
+            note = yamlio.load_mapping(store.read_blob(blob, where=f"note on {model}/{version}"), "note")
+    tagger = f"{obj.tagger.name} <{obj.tagger.email}>" if obj.tagger is not None else None
+    return view_of(mf.read_version(manifest, note, model=model, version=version, where=where,
+                                   commit=str(commit.id), registered_by=tagger))
