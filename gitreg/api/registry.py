@@ -255,6 +255,8 @@ class ModelRegistry:
         self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
             return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
+        from gitreg.features.policy import rules
+        rules.check_registrant(writer, reg.model)
         written = registration.write(writer, reg)
         return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
 

@@ -137,3 +137,18 @@ def pushed_view(store: Store, model: str, version: str, tag: Optional[pygit2.Oid
     tagger = f"{obj.tagger.name} <{obj.tagger.email}>" if obj.tagger is not None else None
     return view_of(mf.read_version(manifest, note, model=model, version=version, where=where,
                                    commit=str(commit.id), registered_by=tagger))
+
+
+def check_registrant(store: Store, model: str) -> None:
+    """Refuse a registration the policy in force does not allow to the configured identity."""
+    import time
+
+    from gitreg.core.errors import DeploymentError
+    from gitreg.features.policy import chain
+
+    policy = chain.in_force(store)
+    if policy is None:
+        return
+    me = store.signature("committer", time.time()).email
+    if not policy.may_register(model, me):
+        raise DeploymentError(f"refused by the policy: {me} may not register {model} (policy models)")

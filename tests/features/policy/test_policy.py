@@ -163,3 +163,30 @@ def test_show_and_history_show_approvals(reg, monkeypatch):
     assert "approve" in run("history", "m").stdout
     with pytest.raises(DeploymentError, match="already approved"):
         reg.approve("m:v1", environment="production")
+
+
+def test_gate_and_registrants_on_the_client_and_the_server(client, served, monkeypatch):
+    reg = client()
+    as_person(monkeypatch, reg, None, email="release@example.com")
+    reg.set_policy("admins: [release@example.com]\nmodels: {'fraud-*': {registrants: [release@example.com]}}\n"
+                   "environments:\n  production: {gate: 'accuracy >= 0.8 and status = completed'}\n")
+    reg.register_model("m", evaluation_scores={"accuracy": 0.5}, status="completed")
+    with pytest.raises(DeploymentError, match=r"does not pass the gate .*\(policy environments.production.gate\)"):
+        reg.deploy("m", "v1")
+    reg.update_evaluation_scores("m", "v1", accuracy=0.85)
+    assert reg.deploy("m", "v1").version == "v1"
+    as_person(monkeypatch, reg, None, email="mallory@example.com")
+    with pytest.raises(DeploymentError, match="may not register fraud-x"):
+        reg.register_model("fraud-x")
+    # offline, a version and its deployment pushed together are judged as pushed (gate included)
+    off = ModelRegistry(reg.path, offline=True)
+    off.register_model("m", evaluation_scores={"accuracy": 0.3}, status="completed")
+    monkeypatch.setattr("gitreg.features.policy.chain.in_force", lambda store: None)  # skip the client check
+    off.deploy("m", "v2")
+    proc = subprocess.run(["git", f"--git-dir={reg.path}", "push", "origin", "refs/tags/m/v2", "refs/heads/m",
+                           "refs/deployed/production/m"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "refs/deployed/production/m: m v2 does not pass the gate" in proc.stderr
+    off.update_evaluation_scores("m", "v2", accuracy=0.9)
+    proc = subprocess.run(["git", f"--git-dir={reg.path}", "push", "origin", "refs/tags/m/v2", "refs/heads/m",
+                           "refs/deployed/production/m", "refs/notes/gitreg/m"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
