@@ -54,14 +54,17 @@ def replay(store: Optional[Store]) -> list[str]:
     for v in versions:
         if v.policy is None:
             out.append(f"{layout.POLICY}@{v.commit[:12]}: {v.problem}")
-    for before, after in zip(versions, versions[1:]):
-        if before.policy is not None and not before.policy.is_admin(after.author):
-            out.append(f"{layout.POLICY}@{after.commit[:12]}: policy changed by {after.author}, "
-                       "not an admin of the policy before (policy admins)")
     if not versions:
         return out
     signers = _Signers(store)
     try:
+        for before, after in zip(versions, versions[1:]):
+            if before.policy is None:
+                continue
+            who, problem = signers.who(before, store.commit(pygit2.Oid(hex=after.commit)))
+            if problem or not before.policy.is_admin(who):
+                out.append(f"{layout.POLICY}@{after.commit[:12]}: policy changed by {who or after.author}"
+                           f"{': ' + problem if problem else ''}, not an admin of the policy before (policy admins)")
         for model in model_names(store):
             out += _model(store, model, versions, signers)
     finally:

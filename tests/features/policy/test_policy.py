@@ -190,3 +190,32 @@ def test_gate_and_registrants_on_the_client_and_the_server(client, served, monke
     proc = subprocess.run(["git", f"--git-dir={reg.path}", "push", "origin", "refs/tags/m/v2", "refs/heads/m",
                            "refs/deployed/production/m", "refs/notes/gitreg/m"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_verify_policy_flags_what_a_forge_would_let_through(reg, monkeypatch, tmp_path):
+    """Written in a clone that ignores the policy and fetched in with plain git (a forge has no
+    hook): an approval by someone not allowed, a deploy without approvals, a policy changed by
+    a non-admin. Each is one violation naming its rule."""
+    as_person(monkeypatch, reg, None, email="release@example.com")
+    reg.register_model("m", status="completed")
+    reg.set_policy("admins: [release@example.com]\nenvironments:\n  production: "
+                   "{approvals: {count: 1, from: [alice@example.com]}}\n")
+    time.sleep(1.1)
+    rogue = tmp_path / "rogue.git"
+    shutil.copytree(reg.path, rogue)
+    monkeypatch.setattr("gitreg.features.policy.chain.in_force", lambda store: None)
+    as_person(monkeypatch, ModelRegistry(rogue), None, email="mallory@example.com")
+    ModelRegistry(rogue).approve("m:v1", environment="production")
+    ModelRegistry(rogue).deploy("m", "v1")
+    time.sleep(1.1)  # the next policy is later than those events (the policy of an event's time judges it)
+    g = lambda *a, **k: subprocess.run(["git", f"--git-dir={rogue}", *a], capture_output=True, text=True,  # noqa: E731
+                                       check=True, **k).stdout.strip()
+    blob = g("hash-object", "-w", "--stdin", input="admins: [mallory@example.com]\n")
+    tree = g("mktree", input=f"100644 blob {blob}\tpolicy.yaml\n")
+    g("update-ref", "refs/gitreg/policy", g("commit-tree", tree, "-p", "refs/gitreg/policy", "-m", "policy: change"))
+    subprocess.run(["git", f"--git-dir={reg.path}", "fetch", "-q", str(rogue), "+refs/*:refs/*"], check=True)
+    found = ModelRegistry(reg.path).verify_policy()
+    assert len(found) == 3, found
+    assert any("approvals/m" in v and "approvals.from" in v for v in found)
+    assert any("deployed/production/m" in v and "needs 1 approvals" in v for v in found)
+    assert any("refs/gitreg/policy" in v and "policy admins" in v for v in found)
