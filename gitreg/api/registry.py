@@ -52,10 +52,10 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
-    from gitreg.features.sync import retries, sync
-    from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.policy.approvals import Approval
     from gitreg.features.policy.chain import PolicyVersion
+    from gitreg.features.sync import retries, sync
+    from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
@@ -853,7 +853,6 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
-
 
     # -- policy and approvals (gitreg.features.policy; docs/policy.md) ---------------------------
     def policy(self) -> Optional["PolicyVersion"]:

@@ -20,6 +20,7 @@ from gitreg.core import yamlio
 from gitreg.core.errors import GitregError
 from gitreg.core.names import check_environment_name, check_model_name, check_version_name
 from gitreg.core.records import VersionStatus
+from gitreg.features.deploy.deployments import ACTIONS
 from gitreg.features.policy import approvals as approvals_mod
 from gitreg.features.policy import chain, rules
 from gitreg.features.policy.schema import Policy
@@ -29,7 +30,6 @@ from gitreg.git.signing.allowed import AllowedSigners, add_objects
 
 ZERO = "0" * 40
 MAX_NEW = 100_000  # commits one pushed ref may add (a first push of a big model fits)
-ACTIONS = ("deploy", "rollback", "undeploy")
 STATUSES = {s.value for s in VersionStatus}
 
 
@@ -208,7 +208,8 @@ class _Push:
             d = self._manifest(commit, layout.DEPLOYMENT_FILE)
             action, version = d.get("action"), d.get("version")
             if d.get("model_name") != model or d.get("environment") != env or action not in ACTIONS:
-                raise _Refused("well-formed", f"deployment {str(commit.id)[:12]} is not a deployment of {model} in {env}")
+                raise _Refused("well-formed",
+                               f"deployment {str(commit.id)[:12]} is not a deployment of {model} in {env}")
             if (version is None) != (action == "undeploy"):
                 raise _Refused("well-formed", f"deployment {str(commit.id)[:12]}: {action} with version {version!r}")
             if version is not None and self.tip(layout.tag_ref(model, str(version))) is None:
@@ -225,11 +226,10 @@ class _Push:
                 continue
             problems = rules.judge(
                 self.policy, model, None if version is None else str(version), env, str(action), who,
-                approvals=approvals_mod.read(self.store, model, self.tip(layout.approvals_ref(model)))
-                if self.tip(layout.approvals_ref(model)) is not None else [],
-                passed=lambda e: rules.deployed_versions(self.store, model, e, self.tip(layout.deploy_ref(e, model)))
-                if self.tip(layout.deploy_ref(e, model)) is not None else set(),
-                view=lambda: rules.pushed_view(self.store, model, str(version), self.tip(layout.tag_ref(model, str(version))),
+                approvals=approvals_mod.read(self.store, model, self.tip(layout.approvals_ref(model))),
+                passed=lambda e: rules.deployed_versions(self.store, model, e, self.tip(layout.deploy_ref(e, model))),
+                view=lambda: rules.pushed_view(self.store, model, str(version),
+                                               self.tip(layout.tag_ref(model, str(version))),
                                                self.tip(layout.notes_ref(model))),
                 pusher=self.pusher)
             if problems:
@@ -257,7 +257,8 @@ class _Push:
                                               "or one of its version commits")
             status = note.get("status")
             if status is not None and status not in STATUSES:
-                raise _Refused("well-formed", f"note on {str(target.id)[:12]} has an unknown status {str(status)[:30]!r}")
+                raise _Refused("well-formed",
+                               f"note on {str(target.id)[:12]} has an unknown status {str(status)[:30]!r}")
 
     def _annotatable(self, model: str, target: pygit2.Commit) -> bool:
         """A note belongs on the model's root commit or on a commit a version tag names."""
@@ -295,7 +296,8 @@ class _Push:
                 if not previous.is_admin(who):
                     raise _Refused("policy admins", f"{who} is not an admin of the policy in force")
                 if self.pusher is not None and not previous.is_admin(previous.principal(self.pusher)):
-                    raise _Refused("policy admins", f"pushed by {self.pusher}, who is not an admin of the policy in force")
+                    raise _Refused("policy admins",
+                                   f"pushed by {self.pusher}, who is not an admin of the policy in force")
             previous = version.policy
             if previous.signed:  # the next change is judged by this one's signers
                 if self.signers is not None and self.signers is not signers:

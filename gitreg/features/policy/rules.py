@@ -7,12 +7,15 @@ as of the moment judged. Each problem is one line naming the rule.
 """
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterable, Optional
 
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import GitregError
+from gitreg.core.errors import DeploymentError, GitregError, SigningError
+from gitreg.features.policy import approvals as approvals_mod
+from gitreg.features.policy import chain
 from gitreg.features.policy.approvals import Approval
 from gitreg.features.policy.schema import Policy, allows
 from gitreg.git.refs import layout
@@ -49,7 +52,8 @@ def judge(policy: Policy, model: str, version: Optional[str], environment: str, 
         if version not in passed(earlier):
             out.append(f"{model} {version} has not been deployed to {earlier} first ({key}.requires)")
     if rule.gate:
-        from gitreg.features.query import compile_query, parse as parse_query
+        from gitreg.features.query import compile_query
+        from gitreg.features.query import parse as parse_query
         try:
             ok = compile_query(parse_query(rule.gate))(view())
         except GitregError as exc:
@@ -94,17 +98,12 @@ def check_promotion(store: Optional[Store], model: str, version: Optional[str], 
                     action: str, sign: Optional[bool] = None) -> None:
     """Refuse (DeploymentError, one line naming the rule) a deploy, rollback or undeploy the
     policy in force does not allow to the configured identity; nothing without a policy."""
-    import time
-
-    from gitreg.core.errors import DeploymentError, SigningError
-    from gitreg.features.policy import approvals, chain
-
     policy = chain.in_force(store)
     if policy is None or store is None:
         return
     me = store.signature("committer", time.time()).email
     problems = judge(policy, model, version, environment, action, me,
-                     approvals=approvals.read(store, model),
+                     approvals=approvals_mod.read(store, model),
                      passed=lambda env: deployed_versions(store, model, env),
                      view=lambda: version_view(store, model, version or ""))
     if problems:
@@ -141,11 +140,6 @@ def pushed_view(store: Store, model: str, version: str, tag: Optional[pygit2.Oid
 
 def check_registrant(store: Store, model: str) -> None:
     """Refuse a registration the policy in force does not allow to the configured identity."""
-    import time
-
-    from gitreg.core.errors import DeploymentError
-    from gitreg.features.policy import chain
-
     policy = chain.in_force(store)
     if policy is None:
         return

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError, InvalidValueError, QueryError
+from gitreg.core.errors import CorruptRegistryError, InvalidNameError, InvalidValueError, QueryError
 from gitreg.core.names import check_environment_name
-from gitreg.core.errors import InvalidNameError
 
 POLICY_LIMIT = 256 << 10  # a policy of thousands of signers fits well below this
 ANYONE = "*"

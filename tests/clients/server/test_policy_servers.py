@@ -16,7 +16,6 @@ from tests.servers.apache import apache  # noqa: F401
 from tests.servers.sshd import sshd  # noqa: F401
 
 
-
 def python_for(user: str) -> str:
     """An interpreter `user` can run, of this Python's version: this one when reachable, else
     the system's (this machine's venv lives under /root, which www-data cannot enter)."""

@@ -7,10 +7,11 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitreg.core import yamlio
-from tests.features.policy.conftest import as_person, push
+from tests.features.policy.conftest import push
 
 ZERO = "0" * 40
 
@@ -30,6 +31,14 @@ def commit(path, files: dict[str, bytes], *parents: str, message: str = "forged"
         entries.append(f"100644 blob {blob}\t{name}")
     tree = git(path, "mktree", input="\n".join(entries) + "\n")
     return git(path, "commit-tree", tree, *sum((["-p", p] for p in parents), []), "-m", message)
+
+
+def rev(path, ref: str) -> str:
+    return git(path, "rev-parse", ref)
+
+
+PROD = "refs/deployed/production/m"
+NOTES = "refs/notes/gitreg/m"
 
 
 def deployment(path, parent: str, version, previous, env="production", action="deploy") -> str:
@@ -89,39 +98,43 @@ def _notes_on(path, target: str, text: bytes) -> str:
     return git(path, "commit-tree", tree, "-p", tip, "-m", "forged note")
 
 
+def _renamed_tag(p) -> str:
+    """v1's tag object copied under the name m/v8 (a valid tag, naming another version)."""
+    return git(p, "mktag", input=git(p, "cat-file", "tag", "refs/tags/m/v1").replace("tag m/v1", "tag m/v8"))
+
+
+V1 = "refs/tags/m/v1^{commit}"
+
 # Each attack: (name, rule named in the refusal, fn(local path) -> refspecs to push)
 ATTACKS = [
     ("delete a version tag", "append-only", lambda p: [":refs/tags/m/v1"]),
-    ("delete a deployment history", "append-only", lambda p: [":refs/deployed/production/m"]),
+    ("delete a deployment history", "append-only", lambda p: [f":{PROD}"]),
     ("delete a model branch", "append-only", lambda p: [":refs/heads/m"]),
     ("move a version tag", "tags never move", lambda p: ["+refs/tags/m/v1:refs/tags/m/v2"]),
-    ("rewind a deployment", "fast-forward", lambda p: [f"+{git(p, 'rev-parse', 'refs/deployed/production/m~1')}:refs/deployed/production/m"]),
-    ("rewind a model branch", "fast-forward", lambda p: ["+refs/tags/m/v1^{commit}:refs/heads/m"]),
-    ("rewind the notes", "fast-forward", lambda p: [f"+{git(p, 'rev-parse', 'refs/notes/gitreg/m~1')}:refs/notes/gitreg/m"]),
+    ("rewind a deployment", "fast-forward", lambda p: [f"+{rev(p, PROD + '~1')}:{PROD}"]),
+    ("rewind a model branch", "fast-forward", lambda p: [f"+{V1}:refs/heads/m"]),
+    ("rewind the notes", "fast-forward", lambda p: [f"+{rev(p, NOTES + '~1')}:{NOTES}"]),
     ("a branch that is not a model's", "model root",
      lambda p: [f"{commit(p, {'README.md': b'code'})}:refs/heads/code"]),
     ("a tag on a blob", "well-formed",
      lambda p: [f"{git(p, 'hash-object', '-w', '--stdin', input='x')}:refs/tags/m/v9"]),
-    ("a lightweight tag", "well-formed", lambda p: ["refs/tags/m/v1^{commit}:refs/tags/m/v7"]),
-    ("an annotated tag naming another version", "well-formed",
-     lambda p: [f"{git(p, 'mktag', input=git(p, 'cat-file', 'tag', 'refs/tags/m/v1').replace('tag m/v1', 'tag m/v8') )}:refs/tags/m/v8"]),
-    ("a case twin of an environment", "case twin",
-     lambda p: ["refs/deployed/production/m:refs/deployed/Production/m"]),
+    ("a lightweight tag", "well-formed", lambda p: [f"{V1}:refs/tags/m/v7"]),
+    ("an annotated tag naming another version", "well-formed", lambda p: [f"{_renamed_tag(p)}:refs/tags/m/v8"]),
+    ("a case twin of an environment", "case twin", lambda p: [f"{PROD}:refs/deployed/Production/m"]),
     ("a case twin of a model", "case twin", lambda p: ["refs/heads/m:refs/heads/M"]),
     ("a deployment of a version that does not exist", "well-formed",
-     lambda p: [f"{deployment(p, git(p, 'rev-parse', 'refs/deployed/production/m'), 'v99', 'v2')}:refs/deployed/production/m"]),
+     lambda p: [f"{deployment(p, rev(p, PROD), 'v99', 'v2')}:{PROD}"]),
     ("a deployment whose previous_version lies", "well-formed",
-     lambda p: [f"{deployment(p, git(p, 'rev-parse', 'refs/deployed/production/m'), 'v1', 'v1')}:refs/deployed/production/m"]),
+     lambda p: [f"{deployment(p, rev(p, PROD), 'v1', 'v1')}:{PROD}"]),
     ("a deployment commit without deployment.yaml", "well-formed",
-     lambda p: [f"{commit(p, {'x': b'y'}, git(p, 'rev-parse', 'refs/deployed/production/m'))}:refs/deployed/production/m"]),
+     lambda p: [f"{commit(p, {'x': b'y'}, rev(p, PROD))}:{PROD}"]),
     ("a note on something that is not a version", "well-formed",
-     lambda p: [f"{_notes_on(p, git(p, 'rev-parse', 'refs/deployed/production/m'), b'status: completed')}:refs/notes/gitreg/m"]),
+     lambda p: [f"{_notes_on(p, rev(p, PROD), b'status: completed')}:{NOTES}"]),
     ("a note with an unknown status", "well-formed",
-     lambda p: [f"{_notes_on(p, git(p, 'rev-parse', 'refs/tags/m/v1^{commit}'), b'status: hacked')}:refs/notes/gitreg/m"]),
+     lambda p: [f"{_notes_on(p, rev(p, V1), b'status: hacked')}:{NOTES}"]),
     ("a ref outside gitreg's namespaces", "namespace", lambda p: ["refs/heads/m:refs/other/m"]),
     ("a private gitreg ref", "namespace", lambda p: ["refs/heads/m:refs/gitreg/pending/origin/x"]),
-    ("refs for a model that does not exist", "well-formed",
-     lambda p: ["refs/deployed/production/m:refs/deployed/production/ghost"]),
+    ("refs for a model that does not exist", "well-formed", lambda p: [f"{PROD}:refs/deployed/production/ghost"]),
 ]
 
 
