@@ -12,6 +12,7 @@ command -v htpasswd >/dev/null || need+=(apache2-utils)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v gpg >/dev/null || need+=(gnupg)
+command -v gitolite >/dev/null || need+=(gitolite3)
 [ -x /usr/bin/python3 ] || need+=(python3)  # the hook under Apache (www-data) when it cannot reach the tests' Python
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)

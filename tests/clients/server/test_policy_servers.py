@@ -1,8 +1,9 @@
 """gitreg's hooks behind real servers: Apache smart HTTP with basic auth (two users, the hook
-reads REMOTE_USER) and sshd with two keys (forced commands setting GL_USER, as gitolite does),
-ssh signing keys made here. Honest pushes go through; each user is held to the policy."""
+reads REMOTE_USER), sshd with two keys (forced commands setting GL_USER, as gitolite does) and
+gitolite3 itself; ssh signing keys made here. Honest pushes go through; each user is held to the policy."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -109,3 +110,48 @@ environments:
     as_person(monkeypatch, b, None, email="bob@example.com")  # unsigned
     with pytest.raises(RemoteError, match=r"refs/tags/m/v3: .*unsigned.*\[signature\]"):
         b.register_model("m", status="completed")
+
+
+def test_gitolite_user_is_held_to_the_policy(sshd, tmp_path, monkeypatch):  # noqa: F811
+    """gitolite3 as the multi-user server: per-user keys, gitolite-shell setting GL_USER, which
+    gitreg's pre-receive (installed beside gitolite's own update hook) reads as the pusher."""
+    from tests.servers import need, served_root
+
+    gitolite = need("gitolite", "gitolite3")
+    home = served_root("gitreg-gitolite-")
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    admin = home / "admin"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(admin)], check=True)
+    subprocess.run([gitolite, "setup", "-pk", f"{admin}.pub"], env=env, check=True, capture_output=True)
+    conf = home / ".gitolite" / "conf" / "gitolite.conf"
+    conf.write_text(conf.read_text() + "\nrepo registry\n    RW+     =   alice bob\n")
+    subprocess.run([gitolite, "setup"], env=env, check=True, capture_output=True)  # compiles, creates the repo
+    served = home / "repositories" / "registry.git"
+    install(served)
+    shell = "/usr/share/gitolite3/gitolite-shell"
+    keys = {}
+    for user in ("alice", "bob"):
+        keys[user] = sshd.client(user, authorized=False)
+        public = keys[user].key.with_suffix(".pub").read_text().strip()
+        with open(sshd.authorized, "a") as fh:
+            fh.write(f'command="HOME={home} exec {shell} {user}",no-port-forwarding,no-pty {public}\n')
+    url = f"ssh://{sshd.user}@127.0.0.1:{sshd.port}/registry"
+    try:
+        alice = ModelRegistry(tmp_path / "alice.git")
+        as_person(monkeypatch, alice, None, email="alice@example.com")
+        keys["alice"].apply(alice.path)
+        alice.add_remote("origin", url, sync=True)
+        alice.set_policy(POLICY)
+        alice.register_model("m", status="completed")
+        alice.deploy("m", "v1")  # GL_USER alice is a deployer
+
+        bob = ModelRegistry(tmp_path / "bob.git")
+        as_person(monkeypatch, bob, None, email="alice@example.com")  # bob claims to be alice
+        keys["bob"].apply(bob.path)
+        bob.add_remote("origin", url, sync=True)
+        bob.pull()
+        bob.register_model("m", status="completed")
+        with pytest.raises(RemoteError, match=r"refs/deployed/production/m: pushed by bob, who may not deploy"):
+            bob.deploy("m", "v2")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
