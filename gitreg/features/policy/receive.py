@@ -58,6 +58,7 @@ class _Push:
         self.pusher, self.environ = pusher, dict(environ)
         self.policy: Optional[Policy] = None
         self.signers: Optional[AllowedSigners] = None
+        self._added: dict[str, set[pygit2.Oid]] = {}  # model -> commits this push adds to its branch
 
     # -- the push as a whole ---------------------------------------------------------------
     def run(self) -> list[str]:
@@ -141,6 +142,21 @@ class _Push:
             commit = (commit.parents[-1] if last else commit.parents[0]) if commit.parents else None
         return out[::-1]
 
+    def _on_branch(self, model: str, commit: pygit2.Oid) -> bool:
+        """Whether a commit is on the model's branch as pushed: among the commits this push adds
+        to it (walked once per model, so a first push of N versions costs O(N)), or an
+        ancestor of the branch the server already has."""
+        if model not in self._added:
+            tip, before = self.tip(layout.branch_ref(model)), self.store.ref_target(layout.branch_ref(model))
+            added: set[pygit2.Oid] = set()
+            if tip is not None and tip != before:
+                added = {c.id for c in self._new_commits(self.repo[tip], before, last=True)}
+            self._added[model] = added
+        if commit in self._added[model]:
+            return True
+        before = self.store.ref_target(layout.branch_ref(model))
+        return before is not None and (before == commit or self.repo.descendant_of(before, commit))
+
     def _who(self, obj: pygit2.Object, kind: str, fallback: str) -> Optional[str]:
         """Who made a commit or tag: the principal git verifies against the policy's signers,
         or (a policy without signers, or none) the author's / tagger's email."""
@@ -175,8 +191,7 @@ class _Push:
         manifest = self._manifest(target)
         if manifest.get("model_name") != model or str(manifest.get("version")) != version:
             raise _Refused("well-formed", f"the tagged commit's manifest does not name {model} {version}")
-        branch = self.tip(layout.branch_ref(model))
-        if branch is None or (branch != target.id and not self.repo.descendant_of(branch, target.id)):
+        if not self._on_branch(model, target.id):
             raise _Refused("well-formed", f"the tagged commit is not on {layout.branch_ref(model)}")
         tagger = tag.tagger.email if tag.tagger is not None else ""
         who = self._who(tag, "tag", tagger)

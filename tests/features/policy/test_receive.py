@@ -192,3 +192,30 @@ def test_honest_write_sequences_pass_the_hook(tmp_path_factory, ops):
             except Exception as exc:  # nothing to roll back to is the API's refusal, not the hook's
                 assert "roll back" in str(exc) or "already deployed" in str(exc)
     assert git(served, "rev-parse", "refs/heads/m") == git(reg.path, "rev-parse", "refs/heads/m")
+
+
+def test_a_whole_registry_written_offline_passes_in_one_push(tmp_path):
+    """Everything at once (gitreg push to an empty served registry): several models, lineage
+    across models, deployments, notes, approvals and a policy, judged as one push."""
+    from gitreg import ModelRegistry
+    from gitreg.clients.server.install import install
+
+    served = tmp_path / "served.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(served)], check=True)
+    install(served)
+    reg = ModelRegistry(tmp_path / "local.git")
+    for _ in range(3):
+        reg.register_model("base", evaluation_scores={"accuracy": 0.9}, status="completed")
+    reg.register_model("tuned", parent_version="base:v2", status="completed")
+    reg.register_model("tuned", parent_version="base:v3", status="completed")
+    reg.deploy("base", "v3", environment="staging", new_environment=True)
+    reg.set_policy("admins: [tester@example.com]\nenvironments:\n  production: {requires: [staging], approvals: 1}\n")
+    reg.approve("base:v3", environment="production")
+    reg.deploy("base", "v3")
+    reg.update_evaluation_scores("tuned", "v1", accuracy=0.7)
+    reg.add_remote("origin", str(served))
+    reg.push("origin")
+    assert git(served, "rev-parse", "refs/deployed/production/base") == git(reg.path, "rev-parse",
+                                                                             "refs/deployed/production/base")
+    assert git(served, "rev-parse", "refs/gitreg/approvals/base") == git(reg.path, "rev-parse",
+                                                                          "refs/gitreg/approvals/base")
