@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitreg.core import yamlio
+from gitreg.core.errors import DeploymentError
 from tests.features.policy.conftest import push
 
 ZERO = "0" * 40
@@ -159,9 +160,10 @@ def test_honest_rollback_undeploy_and_new_models_pass(honest, served, refs):
     assert refs(served)["refs/deployed/production/m"] == git(honest.path, "rev-parse", "refs/deployed/production/m")
 
 
-@settings(max_examples=4)
-@given(st.lists(st.sampled_from(["register", "deploy-staging", "deploy-prod", "score", "status", "rollback"]),
-                min_size=1, max_size=6))
+@pytest.mark.scale
+@settings(max_examples=trials(ci=3, full=60))
+@given(st.lists(st.sampled_from(["register", "deploy-staging", "deploy-prod", "score", "status", "rollback",
+                                 "approve"]), min_size=1, max_size=6))
 def test_honest_write_sequences_pass_the_hook(tmp_path_factory, ops):
     """Any sequence of gitreg writes, each published through the hook, is accepted."""
     from gitreg import ModelRegistry
@@ -174,14 +176,20 @@ def test_honest_write_sequences_pass_the_hook(tmp_path_factory, ops):
     reg = ModelRegistry(root / "local.git")
     reg.add_remote("origin", str(served), sync=True)
     reg.register_model("m", status="completed")
-    for op in ops:  # a refused push raises: the test fails
+    reg.set_policy("admins: [tester@example.com]\nenvironments:\n  production: {approvals: 1}\n")
+    for op in ops:  # a refused push raises RemoteError: the test fails
         latest = reg.get_latest("m").version
         if op == "register":
             reg.register_model("m", status="completed")
         elif op == "deploy-staging":
             reg.deploy("m", latest, environment="staging", new_environment=True)
         elif op == "deploy-prod":
-            reg.deploy("m", latest)
+            try:
+                reg.deploy("m", latest)
+            except DeploymentError as exc:  # the client's own check, before anything is pushed
+                assert str(exc).startswith("refused by the policy") and "approvals" in str(exc)
+        elif op == "approve" and latest not in {a.version for a in reg.approvals("m")}:
+            reg.approve("m", latest, environment="production")
         elif op == "score":
             reg.update_evaluation_scores("m", latest, accuracy=0.7)
         elif op == "status":
@@ -189,8 +197,8 @@ def test_honest_write_sequences_pass_the_hook(tmp_path_factory, ops):
         elif op == "rollback" and len(reg.deployment_history("m")) > 1:
             try:
                 reg.rollback("m")
-            except Exception as exc:  # nothing to roll back to is the API's refusal, not the hook's
-                assert "roll back" in str(exc) or "already deployed" in str(exc)
+            except DeploymentError as exc:  # the API's refusal (nothing to roll back to), not the hook's
+                assert "roll back" in str(exc) or "already deployed" in str(exc) or "policy" in str(exc)
     assert git(served, "rev-parse", "refs/heads/m") == git(reg.path, "rev-parse", "refs/heads/m")
 
 
