@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gitreg.core import yamlio
 from gitreg.core.errors import DeploymentError
+from tests.conftest import trials
 from tests.features.policy.conftest import push
 
 ZERO = "0" * 40
