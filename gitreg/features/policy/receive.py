@@ -106,7 +106,7 @@ class _Push:
             for name in names:
                 twin = known.setdefault(name.lower(), name)
                 if twin != name:
-                    ref = next(r for r in created if (r.startswith(layout.HEADS + name) if kind == "model"
+                    ref = next(r for r in created if (r == layout.HEADS + name if kind == "model"
                                                        else r.startswith(f"{layout.DEPLOYED}{name}/")))
                     out.append(f"{ref}: {kind} {name!r} differs from {twin!r} only in case [case twin]")
         return out
