@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from gitreg.features.retention import du, gc
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
+    from gitreg.features.policy.approvals import Approval
+    from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
@@ -260,6 +262,8 @@ class ModelRegistry:
         self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
             return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
+        from gitreg.features.policy import rules
+        rules.check_registrant(writer, reg.model)
         written = registration.write(writer, reg)
         return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
 
@@ -434,8 +438,9 @@ class ModelRegistry:
         return snap.version(view["version"])
 
     def history(self, name: str) -> list[Event]:
-        """Every event of a model, oldest first, with who and when, read from git."""
-        return model_history(self._snapshot(name))
+        """Every event of a model, oldest first, with who and when, read from git (approvals too)."""
+        from gitreg.features.policy import approvals
+        return approvals.in_history(model_history(self._snapshot(name)), self.approvals(name))
 
     def deployments(self, name: str) -> dict[str, Optional[str]]:
         """{environment: deployed version or None (undeployed)}."""
@@ -490,6 +495,7 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "deploy", version):
             return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
+        self._check_policy(name, version, environment, "deploy", sign)
         return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     def _earlier_deployment(self, name: str, environment: str, action: str, version: Optional[str]) -> bool:
@@ -511,6 +517,7 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "undeploy", version):
             assert self.earlier_attempt is not None and self.earlier_attempt.deployment is not None
             return self.earlier_attempt.deployment
+        self._check_policy(name, version, environment, "undeploy", sign)
         record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
@@ -529,6 +536,8 @@ class ModelRegistry:
         if self._earlier_deployment(name, environment, "rollback", version):
             return self.get_version(name, self.earlier_attempt.version)
         guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
+        target = version or deployments.rollback_target(deployments.history(self._reader(), name, environment))
+        self._check_policy(name, target, environment, "rollback", sign)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
@@ -1082,6 +1091,42 @@ class ModelRegistry:
         if model is not None:
             self._snapshot(model)  # a missing model is an error, not zero bytes
         return du.usage(self._reader(), model)
+    # -- policy and approvals (gitreg.features.policy; docs/policy.md) ---------------------------
+    def policy(self) -> Optional["PolicyVersion"]:
+        """The policy in force (refs/gitreg/policy's tip), or None: the registry is open."""
+        from gitreg.features.policy import chain
+        return chain.current(self._reader())
+
+    def set_policy(self, text: str | bytes, *, sign: Optional[bool] = None) -> "PolicyVersion":
+        """Install a new policy (validated; only an admin of the one in force may; the first is free)."""
+        from gitreg.features.policy import chain
+        self._sync(set())
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return chain.set_policy(self._writer(), data, sign)
+
+    @_writes
+    def approve(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
+                reason: Optional[str] = None, sign: Optional[bool] = None) -> "Approval":
+        """Record that the configured identity approves `name` `version` ('m:v3') for `environment`."""
+        from gitreg.features.policy import approvals
+        name, version = self.resolve(name, version)
+        return approvals.approve(self._writer(), name, version, environment, reason, sign)
+
+    def approvals(self, name: str) -> list["Approval"]:
+        """Every approval of a model, oldest first (a bad record is a problem, the rest read)."""
+        from gitreg.features.policy import approvals
+        check_model_name(name)
+        return approvals.read(self._reader(), name)
+
+    def verify_policy(self) -> list[str]:
+        """Every deployment and approval re-judged by the policy in force at its time: the violations."""
+        from gitreg.features.policy import replay
+        return replay.replay(self._reader())
+
+    def _check_policy(self, name: str, version: Optional[str], environment: str, action: str,
+                      sign: Optional[bool]) -> None:
+        from gitreg.features.policy import rules
+        rules.check_promotion(self._reader(), name, version, environment, action, sign)
 
 
 def _scope(model: Optional[str]) -> Any:

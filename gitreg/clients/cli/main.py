@@ -16,6 +16,7 @@ import typer.main
 from gitreg.clients.cli import coercion, complete, context, globalopts
 from gitreg.clients.cli.commands import (
     add,
+    approve,
     best,
     bundle,
     card,
@@ -37,6 +38,7 @@ from gitreg.clients.cli.commands import (
     lineage,
     meta,
     path,
+    policy,
     pull,
     push,
     remote,
@@ -67,12 +69,12 @@ COMMANDS = [
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
     ("get", get.run), ("path", path.run), ("sign", sign.run), ("gc", gc.run), ("du", du.run),
-    ("import-json", import_json.run), ("export-json", export_json.run),
+    ("import-json", import_json.run), ("export-json", export_json.run), ("approve", approve.run),
 ]
 # commands with subcommands (Typer sub-apps)
 GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
           ("export", export_oci.export_app), ("import", export_oci.import_app),
-          ("events", events.app), ("webhook", webhook.app), ("bundle", bundle.app)]
+          ("events", events.app), ("webhook", webhook.app), ("bundle", bundle.app), ("policy", policy.app)]
 
 
 def _version(value: bool) -> None:

@@ -9,10 +9,13 @@ from gitreg.clients.server.updates import PushedRef, parse, pusher
 
 
 def pre_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:
-    """The reasons to refuse this push (empty: accept). No policy and no checks yet: open."""
+    """The reasons to refuse this push (empty: accept), judged by gitreg.features.policy.receive."""
+    from gitreg.features.policy import receive
+    from gitreg.git.signing.allowed import quarantine
+
     updates: list[PushedRef] = parse(lines)
-    del updates, user  # the policy checks (issue 22) judge these
-    return []
+    return [f"gitreg: refused {line}" for line in
+            receive.judge(repo, [(u.old, u.new, u.ref) for u in updates], user, quarantine())]
 
 
 def post_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:

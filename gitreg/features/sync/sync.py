@@ -97,12 +97,16 @@ class PushReport:
 def _local_refs(store: Store, scope: transport.Scope = transport.Scope()) -> dict[str, pygit2.Oid]:
     """The registry's own gitreg refs in scope: a model's are read by name, never by listing all."""
     found: dict[str, pygit2.Oid] = {}
+    for ref in transport.SINGLE:
+        target = store.ref_target(ref)
+        if target is not None:
+            found[ref] = target
     if scope.models is None:
         for namespace in transport.NAMESPACES:
             found.update(store.refs_under(namespace))
         return found
     for model in scope.models:
-        for ref in (layout.branch_ref(model), layout.notes_ref(model)):
+        for ref in (layout.branch_ref(model), layout.notes_ref(model), layout.approvals_ref(model)):
             target = store.ref_target(ref)
             if target is not None:
                 found[ref] = target
@@ -131,8 +135,12 @@ def _remote_refs(store: Store, remote: str, scope: transport.Scope = transport.S
     if scope.models is None:
         return {"refs/" + name[len(prefix):]: oid for name, oid in store.refs_under(prefix).items()}
     found: dict[str, pygit2.Oid] = {}
+    for ref in transport.SINGLE:
+        target = store.ref_target(transport.mirrored(remote, ref))
+        if target is not None:
+            found[ref] = target
     for model in scope.models:
-        for ref in (layout.branch_ref(model), layout.notes_ref(model)):
+        for ref in (layout.branch_ref(model), layout.notes_ref(model), layout.approvals_ref(model)):
             target = store.ref_target(transport.mirrored(remote, ref))
             if target is not None:
                 found[ref] = target
@@ -321,8 +329,10 @@ def integrate(store: Store, remote: str, take_remote: bool = False,
             why = ("its versions clash (see the version conflicts)" if _model_of(ref) in clashing_models
                    else "the model was created separately here and on the remote")
             conflicts.append((ref, why))
-        else:
+        elif ref.startswith(layout.DEPLOYED):
             conflicts.append((ref, "both sides deployed since they last synced"))
+        else:
+            conflicts.append((ref, "both sides changed it since they last synced"))
 
     if moved:  # published here before the mirror learned it (fetch() catches the rest)
         raise RemoteWentBackwardsError(describe_rewrites(remote, moved))

@@ -7,6 +7,7 @@ DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
 MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
 PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
+POLICY = "refs/gitreg/policy"  # shared: the policy's append-only chain (features/policy)
 APPROVALS = "refs/gitreg/approvals/"  # shared: one commit per approval (issue 22's record format)
 APPROVAL_FILE = "approval.yaml"
 ENV_GUARD = "refs/gitreg/guards/environments/"  # private, only ever locked: new environments' case rule
@@ -15,6 +16,8 @@ MODEL_FILE = "model.yaml"
 MANIFEST_FILE = "manifest.yaml"
 CARD_FILE = "README.md"
 DEPLOYMENT_FILE = "deployment.yaml"
+POLICY_FILE = "policy.yaml"
+APPROVAL_FILE = "approval.yaml"
 
 
 def branch_ref(model: str) -> str:
@@ -41,3 +44,7 @@ def environment_guard(environment: str) -> str:
 
 def notes_ref(model: str) -> str:
     return NOTES + model
+
+
+def approvals_ref(model: str) -> str:
+    return APPROVALS + model

@@ -39,7 +39,7 @@ PREFIX = layout.PENDING
 SCHEMA = "gitreg-pending/1"
 RECORD_LIMIT = 256 << 10  # a record lists the refs of one push: small
 _HEX = re.compile(r"^[0-9a-f]{40}$")  # object ids as pygit2.Oid takes them
-_GITREG_REF = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
+_GITREG_REF = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.POLICY, layout.APPROVALS)
 
 
 @dataclass(frozen=True)

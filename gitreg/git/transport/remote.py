@@ -35,7 +35,8 @@ from gitreg.git.transport import pushplan
 MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
 _FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
-NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
+NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
+SINGLE = (layout.POLICY,)  # shared refs that are not a namespace: in every scope
 TIMEOUT_KEY = "gitreg.timeout"
 DEFAULT_TIMEOUT = 30  # seconds without progress before a transfer is given up
 HARD_LIMIT_FACTOR = 20  # any one git transport command: at most this many timeouts in all
@@ -124,15 +125,15 @@ class Scope:
         """Source refspec patterns. A branch or notes ref is `<name>*` (an exact name that
         the remote lacks would fail the fetch); integration picks the exact ref."""
         if self.models is None:
-            return [f"{ns}*" for ns in NAMESPACES]
-        out = []
+            return [f"{ns}*" for ns in NAMESPACES + SINGLE]
+        out = [f"{ref}*" for ref in SINGLE]
         for m in sorted(self.models):
             out += [f"{layout.HEADS}{m}*", f"{layout.TAGS}{m}/*", f"{layout.DEPLOYED}*/{m}",
-                    f"{layout.NOTES}{m}*"]
+                    f"{layout.NOTES}{m}*", f"{layout.APPROVALS}{m}*"]
         return out
 
     def covers(self, ref: str) -> bool:
-        return self.models is None or model_of(ref) in self.models
+        return self.models is None or ref in SINGLE or model_of(ref) in self.models
 
 
 def model_of(ref: str) -> str:
@@ -301,7 +302,7 @@ def clone_into(target: Path, remote: str, url: str) -> None:
     gitreg remote has none, so plain `git fetch` leaves the registry alone.
     """
     specs = []
-    for ns in NAMESPACES[2:]:  # clone --bare already maps heads and tags onto themselves
+    for ns in NAMESPACES[2:] + SINGLE:  # clone --bare already maps heads and tags onto themselves
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
     timeout = timeout_seconds(None)
     extra, env = transport_options(timeout, None)
@@ -313,6 +314,10 @@ def clone_into(target: Path, remote: str, url: str) -> None:
     gitcli.run(target, "config", "--unset-all", f"remote.{remote}.fetch")
     if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
         _mirror_with_git(target, remote)
+    for ref in SINGLE:  # not a namespace: mirrored one by one
+        oid = gitcli.run(target, "rev-parse", "--verify", "--quiet", ref).stdout.strip()
+        if oid:
+            gitcli.run(target, "update-ref", mirrored(remote, ref), oid)
 
 
 def _mirror_with_git(target: Path, remote: str) -> None:

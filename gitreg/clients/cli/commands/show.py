@@ -17,11 +17,18 @@ def run(
     json_out: options.Json = False,
 ) -> None:
     """Show everything about one version."""
-    v = context.registry(ctx).get_version(model, version)
+    reg = context.registry(ctx)
+    v = reg.get_version(model, version)
+    approvals = [a for a in reg.approvals(v.model_name) if a.version == v.version]
     if json_out:
         card = v.card
-        context.emit_json({**v.to_dict(), "card": card.to_dict() if card is not None else None})
+        context.emit_json({**v.to_dict(), "card": card.to_dict() if card is not None else None,
+                           "approvals": [{"environment": a.environment, "approver": a.approver,
+                                          "reason": a.reason, "time": a.time} for a in approvals]})
         return
     from gitreg.clients.cli.render import version_detail
 
     context.out().print(version_detail(v))
+    for a in approvals:  # untrusted text: printed plainly
+        line = f"Approved for {a.environment} by {a.approver} at {a.time}" + (f": {a.reason}" if a.reason else "")
+        context.out().print(context.printable(line), markup=False, highlight=False, soft_wrap=True)

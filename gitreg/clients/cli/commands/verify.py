@@ -22,6 +22,9 @@ def run(
     chain: Annotated[Optional[list[Path]], typer.Option("--certificate-chain", metavar="PEM",
                                                         help="--oms: certificates up to the root; repeatable.")] = None,
     json_out: options.Json = False,
+    policy: Annotated[
+        bool, typer.Option("--policy", help="Re-judge every deployment and approval by the policy in force at its time.")
+    ] = False,
 ) -> None:
     """Check version tags, deployment commits and (with --files) artifacts.
 
@@ -33,6 +36,8 @@ def run(
     reg = context.registry(ctx)
     if oms:
         return _oms(reg, target, public_key, chain or [], json_out)
+    if policy:
+        return _policy(reg, json_out)
     with hash_progress() as progress:
         report = reg.verify(target, files=files, progress=progress)
     if json_out:
@@ -64,4 +69,19 @@ def _oms(reg, target: Optional[str], public_key: Optional[Path], chain: list[Pat
             verdict = "OK" if c.ok else f"FAILED: {context.printable(c.problem)}"
             context.say(f"OMS signature ({c.layout} layout): {verdict}")
     if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def _policy(reg, json_out: bool) -> None:
+    """`verify --policy`: each violation one line; exit 1 when there is any."""
+    violations = reg.verify_policy()
+    if json_out:
+        context.emit_json({"ok": not violations, "violations": violations})
+    else:
+        console = context.out()
+        for line in violations:
+            console.print(context.printable(line), markup=False, soft_wrap=True, style="red")
+        console.print(f"{len(violations)} policy violations", markup=False,
+                      style="bold red" if violations else "bold green")
+    if violations:
         raise typer.Exit(1)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import complete, context, options
+
+
+def run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(metavar="REF", autocompletion=complete.models,
+                                         help="MODEL VERSION, or one reference: MODEL:VERSION.")],
+    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    env: options.Env = "production",
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (kept with the approval).")] = None,
+    sign: options.Sign = None,
+) -> None:
+    """Approve a version for an environment: a signed, append-only record (refs/gitreg/approvals/MODEL)."""
+    reg = context.registry(ctx)
+    record = reg.approve(model, version, environment=env, reason=reason, sign=sign)
+    context.say(f"Approved {record.model} {record.version} for {record.environment} as {record.approver}"
+                + (" (signed)" if reg.is_signed(record.commit) else ""))
