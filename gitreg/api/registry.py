@@ -497,17 +497,18 @@ class ModelRegistry:
     @_writes
     def rollback(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
-                 sign: Optional[bool] = None) -> ModelVersion:
+                 sign: Optional[bool] = None, earlier_only: bool = False) -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
 
-        An explicit `version` (or a reference: 'majora:v2', 'majora@staging') must have been
-        deployed in `environment` before."""
+        As in the seed registry, an explicit `version` (or a reference: 'majora:v2') becomes the
+        deployment even if it was never live there; `earlier_only=True` (the CLI) refuses that."""
         from gitreg.features.deploy import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         name, version = self._optional(name, version)
         if self._earlier_deployment(name, environment, "rollback", version):
             return self.get_version(name, self.earlier_attempt.version)
-        guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
+        if earlier_only:
+            guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)

@@ -39,7 +39,7 @@ class TrainingInfo:
     framework: Optional[str] = None
     base_model: Optional[str] = None
     samples: Optional[int] = None
-    epochs: Optional[int] = None
+    epochs: Optional[float] = None  # fractional epochs (2.5) are numbers; whole ones ints
     batch_size: Optional[int] = None
     learning_rate: Optional[float] = None
     duration_hours: Optional[float] = None

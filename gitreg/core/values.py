@@ -23,6 +23,9 @@ _EXTRA_ENTRIES_MAX = 64
 
 
 _FLOAT_MAX = sys.float_info.max
+# The largest integer stored: what YAML/JSON readers of other languages (int64) and the query
+# layer (which compares numbers as floats) carry; 10**400 would be written and then break them.
+INT_MAX = 2**63 - 1
 
 
 def _plain(value: Any) -> float | int:
@@ -49,8 +52,10 @@ def check_number(name: str, value: Any) -> float | int:
     plain = _plain(value)
     if isinstance(plain, float) and not math.isfinite(plain):
         raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
-    if isinstance(plain, int) and abs(plain) > _FLOAT_MAX:
-        raise InvalidValueError(f"{name} is too large to store ({str(plain)[:20]}...: beyond a float's range)")
+    if isinstance(plain, int) and abs(plain) > INT_MAX:
+        raise InvalidValueError(
+            f"{name} is too large to store ({str(plain)[:20]}...: integers are at most 2**63-1, "
+            "what YAML, JSON and queries carry)")
     if isinstance(plain, float) and plain == 0.0 and value != 0:
         raise InvalidValueError(f"{name} is too small to store ({value!r} would be kept as 0)")
     return plain
@@ -72,16 +77,32 @@ def check_bounded(name: str, value: float | int) -> float | int:
     return value
 
 
-def flatten(prefix: str, value: Any, depth: int = 0) -> dict[str, Any]:
-    """{'mmlu': {'acc,none': 0.6}} -> {'mmlu/acc,none': 0.6}; leaves are left unchecked."""
+def flatten(prefix: str, value: Any, depth: int = 0, what: str = "metric") -> dict[str, Any]:
+    """{'mmlu': {'acc,none': 0.6}} -> {'mmlu/acc,none': 0.6}; leaves are left unchecked.
+    Two keys that flatten to one name ({'a/b': 1, 'a': {'b': 2}}) are an error naming both."""
+    return {name: v for name, (v, _) in _flatten(prefix, value, depth, what, prefix).items()}
+
+
+def _flatten(prefix: str, value: Any, depth: int, what: str, path: str) -> dict[str, tuple[Any, str]]:
+    """{flat name: (value, the key path it came from, as written)}."""
     if not isinstance(value, Mapping):
-        return {prefix: value}
+        return {prefix: (value, path)}
     if depth >= MAX_NESTING:
-        raise InvalidValueError(f"metric {prefix!r} is nested deeper than {MAX_NESTING} levels")
-    out: dict[str, Any] = {}
+        raise InvalidValueError(f"{what} {prefix!r} is nested deeper than {MAX_NESTING} levels")
+    out: dict[str, tuple[Any, str]] = {}
     for key, inner in value.items():
-        out.update(flatten(f"{prefix}/{key}" if prefix else str(key), inner, depth + 1))
+        name = f"{prefix}/{key}" if prefix else str(key)
+        for flat, found in _flatten(name, inner, depth + 1, what, f"{path} > {key}" if path else str(key)).items():
+            put(out, flat, found, what)
     return out
+
+
+def put(out: dict[str, tuple[Any, str]], name: str, found: tuple[Any, str], what: str = "metric") -> None:
+    """out[name] = found, unless another key already flattened to `name` (then an error naming both)."""
+    if name in out:
+        raise InvalidValueError(
+            f"{what}s {out[name][1]!r} and {found[1]!r} both flatten to {name!r}: rename one")
+    out[name] = found
 
 
 def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,15 +113,15 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     rouge: dict[str, float] = {}
-    custom: dict[str, float] = {}
+    custom_from: dict[str, tuple[Any, str]] = {}
     for key, value in scores.items():
         if value is None:
             continue
         if key == "custom_metrics":
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"custom_metrics must be a mapping, got {value!r}")
-            for k, v in flatten("", value).items():
-                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
+            for k, found in _flatten("", value, 0, "metric", "").items():
+                put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
         elif key == "rouge":
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"rouge must be a mapping like {{'rouge1': 0.4}}, got {value!r}")
@@ -111,8 +132,9 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
         elif key in METRIC_FIELDS:
             out[key] = check_bounded(key, check_number(key, value))
         else:
-            for k, v in flatten(str(key), value).items():
-                custom[check_metric_name(k)] = check_number(f"metric {k}", v)
+            for k, found in _flatten(str(key), value, 0, "metric", str(key)).items():
+                put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
+    custom = {name: v for name, (v, _) in custom_from.items()}
     if rouge:
         out["rouge"] = rouge
     if custom:
@@ -121,13 +143,26 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_count(name: str, value: Any) -> Optional[int]:
+    """A non-negative whole number; numpy/torch integers and whole floats (3.0) count."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    try:
+        plain = check_number(name, value)
+    except InvalidValueError as exc:
+        if "too large" in str(exc):
+            raise
+        plain = None
+    if isinstance(plain, float) and plain.is_integer():
+        plain = int(plain)
+    if not isinstance(plain, int) or plain < 0:
         raise InvalidValueError(f"{name} must be a non-negative whole number, got {value!r}")
-    return value
+    return plain
+
+
+def check_epochs(value: Any) -> Optional[float | int]:
+    """Epochs may be fractional (HF's num_train_epochs 2.5); a whole number is kept an int."""
+    plain = check_amount("epochs", value)
+    return int(plain) if isinstance(plain, float) and plain.is_integer() else plain
 
 
 def check_amount(name: str, value: Any) -> Optional[float]:

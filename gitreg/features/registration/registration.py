@@ -118,7 +118,7 @@ def prepare(
         "framework": values.check_text("framework", training.get("framework")),
         "base_model": base_model,
         "samples": values.check_count("samples", training.get("samples")),
-        "epochs": values.check_count("epochs", training.get("epochs")),
+        "epochs": values.check_epochs(training.get("epochs")),
         "batch_size": values.check_count("batch_size", training.get("batch_size")),
         "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
         "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),

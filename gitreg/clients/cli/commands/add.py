@@ -17,7 +17,7 @@ def run(
     base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
     framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
     samples: Annotated[Optional[int], typer.Option(help="Training samples.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs.")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Epochs (fractional allowed: 2.5).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Batch size.")] = None,
     learning_rate: Annotated[Optional[float], typer.Option(help="Learning rate.")] = None,
     training_data: Annotated[
