@@ -206,6 +206,8 @@ class ModelRegistry:
         extra_keys: Optional[dict[str, Any]] = None,
         files: Optional[Iterable[tuple[str, str]] | dict[str, Any]] = None,
         store: Optional[bool] = None,
+        params: Optional[dict[str, Any]] = None,
+        metric_info: Optional[dict[str, dict[str, Any]]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -221,6 +223,9 @@ class ModelRegistry:
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
         read back as `ModelVersion.extra`; gitreg's own key names are refused.
+        `params` records every training parameter as given ({"lora_r": 16, "optim": "adamw"};
+        nesting flattened with '/'); `metric_info` each metric's meaning
+        ({"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01, "source": "lm-eval"}}).
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
@@ -238,7 +243,7 @@ class ModelRegistry:
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
-            extra_keys=extra_keys,
+            extra_keys=extra_keys, params=params, metric_info=metric_info,
             files=files, store_files=store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
@@ -404,13 +409,13 @@ class ModelRegistry:
              maximize: Optional[bool] = None) -> ModelVersion:
         """The best version by a metric (default accuracy) among those matching `where`.
 
-        Higher is better except for losses, perplexity, error rates, latency, memory,
-        cost and duration (gitreg.features.query.direction); `maximize` overrides. Ties: the newest.
+        The direction is the one recorded with the metric (lm-eval's higher_is_better), else
+        the table of known names, else the name (gitreg.features.query.direction);
+        `maximize` overrides. Ties: the newest.
         """
         from gitreg.features import query as q
 
-        view, snap, _ = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
-        return snap.version(view["version"])
+        return self.rank(model, by, where, maximize=maximize)[0]
 
     def history(self, name: str) -> list[Event]:
         """Every event of a model, oldest first, with who and when, read from git."""
@@ -845,6 +850,15 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+    # -- how a version was made: params, metric meaning, curves (issue 23; gitreg/features/ingest) --
+    def rank(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
+             maximize: Optional[bool] = None) -> tuple[ModelVersion, "query.direction.Direction"]:
+        """best() and the direction it used, with the rule that gave it (recorded, table, name, given)."""
+        from gitreg.features import query as q
+
+        view, snap, _, direction = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
+        return snap.version(view["version"]), direction
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -138,6 +138,10 @@ class ModelVersion:
     commit: str = ""
     registered_by: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # DESIGN.md 'Additions of this round': every training parameter as recorded ({name: value}),
+    # and per metric its meaning ({name: {direction, stderr, source, group, n_shot}}).
+    params: dict[str, Any] = field(default_factory=dict)
+    metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
 
     @property
@@ -172,6 +176,8 @@ class ModelVersion:
             "files": [f.to_dict() for f in self.files],
             "commit": self.commit,
             "registered_by": self.registered_by,
+            "params": dict(self.params),
+            "metric_info": {k: dict(v) for k, v in self.metric_info.items()},
         }
 
 

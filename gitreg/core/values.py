@@ -233,3 +233,86 @@ def check_extra_keys(value: Any, reserved: set[str]) -> dict[str, Any]:
         else:
             out[key] = _extra_scalar(key, item)
     return out
+
+
+# -- params and metric meaning (DESIGN.md 'Additions of this round') ---------------------------
+PARAM_TEXT_MAX = 1024      # bytes of UTF-8 per string value
+PARAM_LIST_MAX = 256       # strings in one list value
+PARAMS_MAX = 1000          # entries in one version's params
+DIRECTIONS = ("max", "min")
+_INFO_TEXT_MAX = 100
+
+
+def check_param_value(name: str, value: Any) -> Any:
+    """A finite number (numpy's too), a string of at most 1 KiB, a boolean or a list of such
+    strings; anything else is refused naming the param."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, str):
+        if len(value.encode("utf-8", "surrogatepass")) > PARAM_TEXT_MAX:
+            raise InvalidValueError(f"param {name} is longer than {PARAM_TEXT_MAX} bytes")
+        return value
+    if isinstance(value, (list, tuple)):
+        if len(value) > PARAM_LIST_MAX:
+            raise InvalidValueError(f"param {name} holds more than {PARAM_LIST_MAX} items")
+        return [check_param_value(name, v) if isinstance(v, str) else _not_a_param(name, value) for v in value]
+    if isinstance(value, numbers.Real) or callable(getattr(value, "item", None)):
+        return check_number(f"param {name}", value)
+    return _not_a_param(name, value)
+
+
+def _not_a_param(name: str, value: Any) -> Any:
+    raise InvalidValueError(
+        f"param {name} must be a number, a string, a boolean or a list of strings, got {str(value)[:60]!r}")
+
+
+def check_params(value: Any) -> dict[str, Any]:
+    """`params=`: a flat or nested mapping (nesting flattened with '/', like metrics), names
+    of the metric grammar, None values left out; sorted by name so the manifest is stable."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"params must be a mapping of names to values, got {str(value)[:60]!r}")
+    flat = flatten("", value, what="param")
+    if len(flat) > PARAMS_MAX:
+        raise InvalidValueError(f"params holds {len(flat)} entries; at most {PARAMS_MAX}")
+    out = {}
+    for name, v in sorted(flat.items()):
+        if v is not None:
+            out[check_metric_name(name)] = check_param_value(name, v)
+    return out
+
+
+def check_metric_info(value: Any) -> dict[str, dict[str, Any]]:
+    """Per metric name: direction (max/min), stderr (a number >= 0), source, group (texts) and
+    n_shot (a count); every key optional, unknown keys refused, empty entries left out."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"metric_info must be a mapping of metric names, got {str(value)[:60]!r}")
+    out: dict[str, dict[str, Any]] = {}
+    for name, info in value.items():
+        check_metric_name(name)
+        if not isinstance(info, Mapping):
+            raise InvalidValueError(f"metric_info for {name} must be a mapping, got {str(info)[:60]!r}")
+        entry: dict[str, Any] = {}
+        for key, v in info.items():
+            if v is None:
+                continue
+            if key == "direction":
+                if v not in DIRECTIONS:
+                    raise InvalidValueError(f"direction of {name} must be 'max' or 'min', got {v!r}")
+            elif key == "stderr":
+                v = check_amount(f"stderr of {name}", v)
+            elif key == "n_shot":
+                v = check_count(f"n_shot of {name}", v)
+            elif key in ("source", "group"):
+                if not isinstance(v, str) or not v or len(v) > _INFO_TEXT_MAX:
+                    raise InvalidValueError(f"{key} of {name} must be text of 1-{_INFO_TEXT_MAX} characters")
+            else:
+                raise InvalidValueError(
+                    f"metric_info for {name}: unknown key {key!r} (direction, stderr, source, group, n_shot)")
+            entry[key] = v
+        if entry:
+            out[name] = entry
+    return out

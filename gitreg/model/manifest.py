@@ -6,7 +6,8 @@ import datetime as _dt
 import math
 from typing import Any, Optional
 
-from gitreg.core.errors import CorruptRegistryError
+from gitreg.core import values
+from gitreg.core.errors import CorruptRegistryError, InvalidValueError
 from gitreg.core.names import relative
 from gitreg.core.records import (
     METRIC_FIELDS,
@@ -28,7 +29,10 @@ _KNOWN_KEYS = {
 }
 # Keys gitreg itself writes or has reserved beyond gitreg/1's first set: integrations'
 # `extra_keys` may not take them (DESIGN.md 'manifest.yaml').
-RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts"}
+RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts", "params", "metric_info",
+                               "curves"}
+# Read into their own record fields, not ModelVersion.extra (DESIGN.md 'Additions of this round').
+_OWN_ADDITIONS = {"params", "metric_info"}
 
 
 def now_iso(when: float) -> str:
@@ -102,6 +106,8 @@ def build_manifest(
     notes: str,
     training_repo: Optional[str] = None,
     extra_keys: Optional[dict[str, Any]] = None,
+    params: Optional[dict[str, Any]] = None,
+    metric_info: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     """The manifest; `training_repo` (optional, written only when known) is an addition
     to gitreg/1 that older readers keep as an unknown key."""
@@ -126,6 +132,10 @@ def build_manifest(
     }
     if training_repo is not None:
         manifest["training_repo"] = training_repo
+    if params:  # checked by values.check_params; written only when given (older readers keep it)
+        manifest["params"] = params
+    if metric_info:  # beside evaluation_scores, so the seed's shape is unchanged
+        manifest["metric_info"] = metric_info
     for key, value in (extra_keys or {}).items():  # checked against RESERVED_KEYS by prepare
         manifest[key] = value
     return manifest
@@ -236,8 +246,41 @@ def read_version(
         notes=str(note.get("notes", manifest.get("notes") or "")),
         commit=commit,
         registered_by=registered_by,
-        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS},
+        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
+        params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
+        metric_info=_merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
     )
+
+
+def stored_params(raw: Any) -> dict[str, Any]:
+    """`params:` as read: the entries that pass values.check_params' rules; a bad entry is left
+    out (bounded, never fatal), so one odd value does not hide the version."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for name, value in list(raw.items())[:values.PARAMS_MAX]:
+        try:
+            out[values.check_metric_name(name)] = values.check_param_value(name, value)
+        except InvalidValueError:
+            continue
+    return out
+
+
+def stored_info(raw: Any) -> dict[str, dict[str, Any]]:
+    """`metric_info:` as read, entry by entry under values.check_metric_info's rules."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, info in list(raw.items())[:10000]:
+        try:
+            out.update(values.check_metric_info({name: info}))
+        except (InvalidValueError, TypeError):
+            continue
+    return out
+
+
+def _merge_info(base: dict[str, dict[str, Any]], update: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {**base, **{k: {**base.get(k, {}), **v} for k, v in update.items()}}
 
 
 def build_model_file(model: str, created_at: str, description: str, owner: str,

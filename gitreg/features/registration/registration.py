@@ -54,6 +54,8 @@ class Registration:
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
     extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
+    params: dict[str, Any] = field(default_factory=dict)  # every training parameter, checked
+    metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)  # direction/stderr/source
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
@@ -80,6 +82,8 @@ def prepare(
     progress: Optional[artifacts.HashProgress] = None,
     training_repo: Optional[str] = None,
     extra_keys: Optional[dict[str, Any]] = None,
+    params: Any = None,
+    metric_info: Any = None,
 ) -> Registration:
     """Check every input (and hash local files) before anything is written."""
     model = check_model_name(model_name)
@@ -96,6 +100,8 @@ def prepare(
     git_commit = values.check_text("git_commit", git_commit)
     training_repo = values.check_text("training_repo", training_repo)
     extra = values.check_extra_keys(extra_keys, mf.RESERVED_KEYS)
+    checked_params = values.check_params(params)
+    checked_info = values.check_metric_info(metric_info)
     if notes is None:
         notes = ""
     values.check_text("notes", notes)
@@ -136,7 +142,7 @@ def prepare(
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
         scores=scores, files=[], training_data=training_data, git_commit=git_commit,
         tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
-        extra_keys=extra,
+        extra_keys=extra, params=checked_params, metric_info=checked_info,
         planned=planned, store_files=store_files,
     )
     if not store_files:  # hashed now; stored files are hashed as they are copied, once the registry exists
@@ -247,7 +253,7 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         base_model=reg.base_model, training=reg.training, scores=reg.scores,
         files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
-        extra_keys=reg.extra_keys,
+        extra_keys=reg.extra_keys, params=reg.params, metric_info=reg.metric_info,
     )
     files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
     if any(f.stored for f in reg.files):
