@@ -141,7 +141,9 @@ def version_detail(v: "ModelVersion") -> Table:
             if key != "base_model":
                 row(f"training.{key}", value)
     for key, value in v.evaluation_scores.flat().items():
-        row(f"score.{key}", value)
+        row(f"score.{key}", _with_meaning(value, v.metric_info.get(key, {})))
+    for key, value in v.params.items():
+        row(f"params.{key}", value)
     for f in v.files:
         size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
         count = f" in {plural(len(f.contents), 'file')}" if f.contents else ""
@@ -154,6 +156,16 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Tags", v.tags)
     row("Notes", v.notes)
     return table
+
+
+def _with_meaning(value: Any, info: dict[str, Any]) -> str:
+    """'0.47 ± 0.0041 (higher is better, lm-eval, mmlu, 5-shot)': a metric with what it means."""
+    text = fmt(value) + (f" ± {fmt(info['stderr'])}" if "stderr" in info else "")
+    said = [{"max": "higher is better", "min": "lower is better"}.get(info.get("direction", ""), "")]
+    said += [str(info.get("source") or ""), str(info.get("group") or "")]
+    said += [f"{info['n_shot']}-shot"] if "n_shot" in info else []
+    said = [clean(x, one_line=True) for x in said if x]
+    return text + (f" ({', '.join(said)})" if said else "")
 
 
 def history_table(events: list["Event"]) -> Table:

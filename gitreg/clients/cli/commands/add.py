@@ -54,9 +54,11 @@ def run(
         str, typer.Option("--metrics-format", metavar="FORMAT", help="auto, lm-eval, hf-trainer or flat.")
     ] = "auto",
     params_from: Annotated[
-        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file: "
-                                     "gitreg's names, or HF training_args.json / trainer_state.json.")
+        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file or "
+                                     "output directory: gitreg's names, HF training_args.json / trainer_state.json, "
+                                     "PEFT adapter_config.json, axolotl / mlx-lm configs; every key is recorded.")
     ] = None,
+    param: options.Param = None,
     duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
     cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
     hardware: Annotated[Optional[str], typer.Option(help="Hardware trained on.")] = None,
@@ -77,13 +79,14 @@ def run(
     """Register a new version of MODEL (alias: register)."""
     from gitreg.clients.cli.progress import hash_progress
 
-    scores = options.metrics_from(metrics_from, metrics_format, None, None)
+    scores, metric_info = options.metrics_read(metrics_from, metrics_format, None, None)
     scores.update(options.collect_scores(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
     ))
     given = {"base_model": base_model, "framework": framework, "samples": samples, "epochs": epochs,
              "batch_size": batch_size, "learning_rate": learning_rate, "duration_hours": duration_hours,
              "cost_usd": cost_usd, "hardware": hardware}
+    params = options.collect_params(param)
     if params_from is not None:
         from gitreg.api.registry import ModelRegistry
 
@@ -91,6 +94,7 @@ def run(
         if read.note():
             write(f"gitreg: note: {read.note()}", sys.stderr)
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
+        params = {**read.recorded, **params}
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
     with hash_progress() as progress:
@@ -101,6 +105,7 @@ def run(
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign, files=_role_files(file), store=store,
+            params=params or None, metric_info=metric_info or None,
         )
     if json_out:
         context.emit_json(v.to_dict())
