@@ -23,9 +23,10 @@ _EXTRA_ENTRIES_MAX = 64
 
 
 _FLOAT_MAX = sys.float_info.max
-# The largest integer stored: what YAML/JSON readers of other languages (int64) and the query
-# layer (which compares numbers as floats) carry; 10**400 would be written and then break them.
-INT_MAX = 2**63 - 1
+# The largest integer stored: JSON's interoperable range (RFC 7493: what every JSON and YAML
+# reader carries exactly) and what the query layer, which compares numbers as floats, holds
+# exactly; 10**400 would be written and then break them.
+INT_MAX = 2**53 - 1
 
 
 def _plain(value: Any) -> float | int:
@@ -54,8 +55,8 @@ def check_number(name: str, value: Any) -> float | int:
         raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
     if isinstance(plain, int) and abs(plain) > INT_MAX:
         raise InvalidValueError(
-            f"{name} is too large to store ({str(plain)[:20]}...: integers are at most 2**63-1, "
-            "what YAML, JSON and queries carry)")
+            f"{name} is too large to store ({str(plain)[:20]}...: integers are at most 2**53-1, "
+            "what JSON, YAML and queries carry exactly)")
     if isinstance(plain, float) and plain == 0.0 and value != 0:
         raise InvalidValueError(f"{name} is too small to store ({value!r} would be kept as 0)")
     return plain

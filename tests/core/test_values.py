@@ -32,7 +32,7 @@ def test_fractional_epochs_are_numbers(reg):
 
 
 @pytest.mark.parametrize("kwargs", [{"samples": 10**400}, {"samples": INT_MAX + 1},
-                                    {"evaluation_scores": {"tokens": 2**64}}, {"epochs": 10**400}])
+                                    {"evaluation_scores": {"tokens": 2**63}}, {"epochs": 10**400}])
 def test_integers_beyond_what_yaml_json_and_queries_carry_are_refused(reg, kwargs):
     with pytest.raises(InvalidValueError, match="too large"):
         reg.register_model("m", **kwargs)

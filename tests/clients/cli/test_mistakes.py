@@ -160,7 +160,9 @@ def test_add_with_metrics_and_params_from_hf_outputs(cli):
     assert v["evaluation_scores"]["custom_metrics"] == {
         "eval_accuracy": 0.8412, "eval_loss": 0.4127, "train_loss": 0.5218}
     assert v["evaluation_scores"]["perplexity"] == 1.5109
-    assert "ignored 21 key(s)" in r.err and "batch_size 32 = per_device_train_batch_size 8" in r.err
+    assert "batch_size 32 = per-device batch 8 x gradient_accumulation_steps 4" in r.err
+    assert v["params"]["lr_scheduler_type"] == "linear" and v["params"]["warmup_ratio"] == 0.03
+    assert v["metric_info"]["eval_loss"] == {"source": "hf-trainer"}
 
 
 def test_card_command_show_json_and_front_matter(cli, tmp_path):
