@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
+    from gitreg.model.curves import Curves
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -208,6 +209,7 @@ class ModelRegistry:
         store: Optional[bool] = None,
         params: Optional[dict[str, Any]] = None,
         metric_info: Optional[dict[str, dict[str, Any]]] = None,
+        curves: Optional[Iterable[dict[str, Any]]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -225,7 +227,9 @@ class ModelRegistry:
         read back as `ModelVersion.extra`; gitreg's own key names are refused.
         `params` records every training parameter as given ({"lora_r": 16, "optim": "adamw"};
         nesting flattened with '/'); `metric_info` each metric's meaning
-        ({"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01, "source": "lm-eval"}}).
+        ({"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01, "source": "lm-eval"}});
+        `curves` the training history as step entries ([{"step": 10, "loss": 2.1}, ...], or
+        `read_curves_file(...)`), stored as curves/history.csv in the version's tree.
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
@@ -243,7 +247,7 @@ class ModelRegistry:
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
-            extra_keys=extra_keys, params=params, metric_info=metric_info,
+            extra_keys=extra_keys, params=params, metric_info=metric_info, curves=curves,
             files=files, store_files=store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
@@ -859,6 +863,13 @@ class ModelRegistry:
 
         view, snap, _, direction = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
         return snap.version(view["version"]), direction
+
+    @staticmethod
+    def read_curves_file(path: str | os.PathLike[str]) -> "Curves":
+        """Training curves of a trainer_state.json (log_history), a CSV or JSONL of step -> metrics,
+        or an output directory's trainer_state.json: pass as register_model(curves=...)."""
+        from gitreg.features import ingest
+        return ingest.read_curves_file(path)
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -143,6 +143,7 @@ class ModelVersion:
     params: dict[str, Any] = field(default_factory=dict)
     metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
+    _curves: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.curves)
 
     @property
     def card(self) -> Any:
@@ -150,6 +151,13 @@ class ModelVersion:
         if callable(self._card):
             self._card = self._card() or False
         return self._card or None
+
+    @property
+    def curves(self) -> Any:
+        """The training curves (gitreg.model.curves.Curves) or None; read when first asked."""
+        if callable(self._curves):
+            self._curves = self._curves() or False
+        return self._curves or None
 
     def to_dict(self) -> dict[str, Any]:
         """The seed's JSON record shape, plus gitreg's additions."""

@@ -144,6 +144,8 @@ def version_detail(v: "ModelVersion") -> Table:
         row(f"score.{key}", _with_meaning(value, v.metric_info.get(key, {})))
     for key, value in v.params.items():
         row(f"params.{key}", value)
+    for key, text in (v.curves.summary() if v.curves else []):
+        row(f"curve.{key}", text)
     for f in v.files:
         size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
         count = f" in {plural(len(f.contents), 'file')}" if f.contents else ""

@@ -28,6 +28,7 @@ from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
+from gitreg.model import curves as curve_store
 from gitreg.model import files as artifacts
 from gitreg.model import manifest as mf
 from gitreg.model.snapshot import ModelSnapshot, model_names
@@ -56,6 +57,7 @@ class Registration:
     extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
     params: dict[str, Any] = field(default_factory=dict)  # every training parameter, checked
     metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)  # direction/stderr/source
+    curves: Optional[Any] = None  # gitreg.model.curves.Curves: curves/history.csv in the version's tree
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
@@ -84,6 +86,7 @@ def prepare(
     extra_keys: Optional[dict[str, Any]] = None,
     params: Any = None,
     metric_info: Any = None,
+    curves: Any = None,
 ) -> Registration:
     """Check every input (and hash local files) before anything is written."""
     model = check_model_name(model_name)
@@ -102,6 +105,7 @@ def prepare(
     extra = values.check_extra_keys(extra_keys, mf.RESERVED_KEYS)
     checked_params = values.check_params(params)
     checked_info = values.check_metric_info(metric_info)
+    checked_curves = _curves(curves)
     if notes is None:
         notes = ""
     values.check_text("notes", notes)
@@ -142,7 +146,7 @@ def prepare(
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
         scores=scores, files=[], training_data=training_data, git_commit=git_commit,
         tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
-        extra_keys=extra, params=checked_params, metric_info=checked_info,
+        extra_keys=extra, params=checked_params, metric_info=checked_info, curves=checked_curves,
         planned=planned, store_files=store_files,
     )
     if not store_files:  # hashed now; stored files are hashed as they are copied, once the registry exists
@@ -262,7 +266,22 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         files.update(storing.pointer_files(reg.files))
     if reg.model_card is not None:
         files[layout.CARD_FILE] = reg.model_card
+    if reg.curves is not None:
+        files[curve_store.FILE] = curve_store.encode(reg.curves)
     return files
+
+
+def _curves(value: Any) -> Optional[Any]:
+    """Curves as given (a Curves, or step entries like [{"step": 10, "loss": 2.1}]), checked."""
+    if value is None:
+        return None
+    if isinstance(value, curve_store.Curves):
+        return curve_store.make({"step": s, **dict(zip(value.columns, v))} for s, v in value.rows) \
+            if value.rows else None
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InvalidValueError(f"curves must be a list of step entries, got {str(value)[:60]!r}")
+    made = curve_store.make(value)
+    return made if made.rows else None
 
 
 def write(store: Store, reg: Registration) -> str:

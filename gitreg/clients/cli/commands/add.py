@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from gitreg.clients.cli import context, options
+from gitreg.core.errors import GitregError
 from gitreg.clients.cli.terminal import plural, write
 
 
@@ -59,6 +60,11 @@ def run(
                                      "PEFT adapter_config.json, axolotl / mlx-lm configs; every key is recorded.")
     ] = None,
     param: options.Param = None,
+    curves_from: Annotated[
+        Optional[Path], typer.Option("--curves-from", metavar="FILE", help="Training curves: trainer_state.json "
+                                     "(log_history) or a CSV / JSONL of step -> metrics; default: the "
+                                     "trainer_state.json of --metrics-from / --params-from, if any.")
+    ] = None,
     duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
     cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
     hardware: Annotated[Optional[str], typer.Option(help="Hardware trained on.")] = None,
@@ -95,6 +101,7 @@ def run(
             write(f"gitreg: note: {read.note()}", sys.stderr)
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
         params = {**read.recorded, **params}
+    curves = _curves(curves_from, metrics_from, params_from)
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
     with hash_progress() as progress:
@@ -105,7 +112,7 @@ def run(
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign, files=_role_files(file), store=store,
-            params=params or None, metric_info=metric_info or None,
+            params=params or None, metric_info=metric_info or None, curves=curves,
         )
     if json_out:
         context.emit_json(v.to_dict())
@@ -124,6 +131,24 @@ def run(
     close = reg.similar_models(model) if new_model else []
     if close:  # a typo creates a permanent model: say which existing ones were likely meant
         write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}", sys.stderr)
+
+
+def _curves(given: Optional[Path], *outputs: Optional[Path]) -> object:
+    """Curves of --curves-from, else of the trainer_state.json the other files came from."""
+    from gitreg.api.registry import ModelRegistry
+
+    if given is not None:
+        return ModelRegistry.read_curves_file(given)
+    for path in outputs:
+        if path is None:
+            continue
+        state = path / "trainer_state.json" if path.is_dir() else path
+        if state.name == "trainer_state.json" and state.is_file():
+            try:
+                return ModelRegistry.read_curves_file(state)
+            except GitregError:  # a state without step entries: no curves, said by nothing else
+                return None
+    return None
 
 
 def _role_files(items: Optional[list[str]]) -> list[tuple[str, str]]:
