@@ -865,6 +865,13 @@ class ModelRegistry:
         return snap.version(view["version"]), direction
 
     @staticmethod
+    def data_source(spec: str, progress: Optional[HashProgress] = None) -> str | dict[str, str]:
+        """A training-data entry from 'NAME', 'NAME@REV' or a local path (hashed: name, sha256,
+        uri), for register_model(training_data=[...]); see gitreg.features.ingest.provenance."""
+        from gitreg.features.ingest.provenance import data_source
+        return data_source(spec, progress)
+
+    @staticmethod
     def read_curves_file(path: str | os.PathLike[str]) -> "Curves":
         """Training curves of a trainer_state.json (log_history), a CSV or JSONL of step -> metrics,
         or an output directory's trainer_state.json: pass as register_model(curves=...)."""

@@ -112,6 +112,23 @@ class ArtifactFile:
         return d
 
 
+@dataclass(frozen=True)
+class DataSource:
+    """A training-data entry or the base model, as recorded: a name, and what pins it down
+    (an HF repo commit, a DVC/git revision; a file's or directory's sha256; where it is)."""
+    name: str
+    revision: Optional[str] = None
+    sha256: Optional[str] = None
+    uri: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __str__(self) -> str:
+        return self.name + (f"@{self.revision}" if self.revision else "") + \
+            (f" (sha256 {self.sha256[:12]})" if self.sha256 else "")
+
+
 @dataclass
 class ModelVersion:
     model_name: str
@@ -142,6 +159,10 @@ class ModelVersion:
     # and per metric its meaning ({name: {direction, stderr, source, group, n_shot}}).
     params: dict[str, Any] = field(default_factory=dict)
     metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # provenance: each training-data entry and the base model with revision / sha256 / uri when
+    # recorded (training_data_sources and base_model keep the seed's names)
+    training_data: list[DataSource] = field(default_factory=list)
+    base_model_source: Optional[DataSource] = None
     _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
     _curves: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.curves)
 
@@ -186,6 +207,8 @@ class ModelVersion:
             "registered_by": self.registered_by,
             "params": dict(self.params),
             "metric_info": {k: dict(v) for k, v in self.metric_info.items()},
+            "training_data": [d.to_dict() for d in self.training_data],
+            "base_model_source": self.base_model_source.to_dict() if self.base_model_source else None,
         }
 
 

@@ -317,3 +317,59 @@ def check_metric_info(value: Any) -> dict[str, dict[str, Any]]:
         if entry:
             out[name] = entry
     return out
+
+
+# -- provenance: training data and base model entries --------------------------------------
+SOURCE_KEYS = ("name", "revision", "sha256", "uri")
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+_SOURCE_TEXT_MAX = {"name": 200, "revision": 200, "uri": 2048}
+
+
+def check_source(what: str, value: Any) -> str | dict[str, str]:
+    """A bare name, or a mapping of name (required), revision, sha256 (64 hex), uri; a mapping
+    holding only a name is stored as the bare name, so the seed's shape stays where it can."""
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"{what} must be a name or a mapping of {', '.join(SOURCE_KEYS)}, got {value!r}")
+    unknown = set(value) - set(SOURCE_KEYS)
+    if unknown:
+        raise InvalidValueError(f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))} "
+                                f"(allowed: {', '.join(SOURCE_KEYS)})")
+    out: dict[str, str] = {}
+    for key in SOURCE_KEYS:
+        v = value.get(key)
+        if v is None:
+            continue
+        if key == "sha256":
+            if not isinstance(v, str) or not _SHA256.match(v.lower()):
+                raise InvalidValueError(f"{what}: sha256 must be 64 hexadecimal digits, got {str(v)[:80]!r}")
+            v = v.lower()
+        elif not isinstance(v, str) or not v.strip() or len(v) > _SOURCE_TEXT_MAX[key] or "\n" in v:
+            raise InvalidValueError(f"{what}: {key} must be one line of 1-{_SOURCE_TEXT_MAX[key]} characters")
+        out[key] = v
+    if "name" not in out:
+        raise InvalidValueError(f"{what}: a name is required")
+    return out["name"] if set(out) == {"name"} else out
+
+
+def check_sources(what: str, value: Any) -> list[str | dict[str, str]]:
+    """Training data: names or source mappings (check_source), each name once."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise InvalidValueError(f"{what} must be a list of names or source mappings, got {value!r}")
+    out: list[str | dict[str, str]] = []
+    seen: set[str] = set()
+    for item in value:
+        checked = check_source(what, item)
+        name = checked if isinstance(checked, str) else checked["name"]
+        if name not in seen:
+            seen.add(name)
+            out.append(checked)
+    return out
+
+
+def source_name(entry: Any) -> str:
+    """The name of a stored entry (a bare string or a mapping), as text."""
+    return str(entry.get("name", "")) if isinstance(entry, Mapping) else str(entry)

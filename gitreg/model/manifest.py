@@ -14,6 +14,7 @@ from gitreg.core.records import (
     TRAINING_FIELDS,
     ArtifactFile,
     ContentFile,
+    DataSource,
     EvaluationScores,
     ModelMetadata,
     ModelVersion,
@@ -96,11 +97,11 @@ def build_manifest(
     created_at: str,
     status: str,
     parent: Optional[str],
-    base_model: Optional[str],
+    base_model: Any,
     training: Optional[dict[str, Any]],
     scores: dict[str, Any],
     files: list[ArtifactFile],
-    training_data: list[str],
+    training_data: list[Any],
     git_commit: Optional[str],
     tags: list[str],
     notes: str,
@@ -231,7 +232,7 @@ def read_version(
         created_at=_iso(manifest.get("created_at")),
         status=status,
         registered_status=registered,
-        base_model=manifest.get("base_model"),
+        base_model=_base_name(manifest.get("base_model")),
         training=training,
         evaluation_scores=evaluation,
         files=files,
@@ -240,7 +241,7 @@ def read_version(
         checkpoint_path=by_role.get("checkpoint"),
         config_path=by_role.get("config"),
         parent_version=parent,
-        training_data_sources=[str(s) for s in _list(manifest.get("training_data_sources"))],
+        training_data_sources=[values.source_name(s) for s in _list(manifest.get("training_data_sources"))],
         git_commit=manifest.get("git_commit"),
         tags=[str(t) for t in _list(note.get("tags", manifest.get("tags")))],
         notes=str(note.get("notes", manifest.get("notes") or "")),
@@ -249,7 +250,27 @@ def read_version(
         extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
         params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
         metric_info=_merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
+        training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
+        base_model_source=stored_source(manifest.get("base_model")),
     )
+
+
+def _base_name(raw: Any) -> Optional[str]:
+    """The base model's name (the seed's `base_model`), whether stored bare or as a mapping."""
+    if raw is None:
+        return None
+    return values.source_name(raw) if isinstance(raw, dict) else raw
+
+
+def stored_source(raw: Any) -> Optional[DataSource]:
+    """A training-data entry or base model as read: None when it breaks check_source's rules."""
+    if raw is None:
+        return None
+    try:
+        checked = values.check_source("source", raw if isinstance(raw, (str, dict)) else str(raw))
+    except InvalidValueError:
+        return None
+    return DataSource(checked) if isinstance(checked, str) else DataSource(**checked)
 
 
 def stored_params(raw: Any) -> dict[str, Any]:

@@ -133,7 +133,7 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Registered by", v.registered_by)
     row("Commit", v.commit)
     row("Parent", v.parent_version)
-    row("Base model", v.base_model)
+    row("Base model", str(v.base_model_source) if v.base_model_source else v.base_model)
     since = f" (since {v.deployed_at})" if v.deployed_at else ""
     row("Deployed", ", ".join(v.environments) + since if v.deployed else None)
     if v.training:
@@ -152,7 +152,7 @@ def version_detail(v: "ModelVersion") -> Table:
         where = ", stored" if f.stored else (", not stored" if f.sha256 else "")
         extra = f" ({size_note.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
-    row("Training data", v.training_data_sources)
+    row("Training data", [str(d) for d in v.training_data] or v.training_data_sources)
     row("Code commit", v.git_commit)
     row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)

@@ -11,7 +11,8 @@ tools use (docs/training-records.md holds the tables):
   (seconds) -> duration_hours, train_samples -> samples, model_name_or_path -> base_model;
 - PEFT `adapter_config.json` (`peft_type`): r -> lora_r, lora_alpha, lora_dropout,
   target_modules -> lora_target_modules, base_model_name_or_path -> base_model,
-  revision -> base_model_revision; the rest under their own names;
+  revision -> base_model_revision (and the base model's provenance {name, revision});
+  the rest under their own names;
 - axolotl (`base_model`, `num_epochs`, `micro_batch_size`) and mlx-lm (`model`,
   `lora_parameters: {rank, alpha, dropout}`) configs: their keys, and the mapped fields.
 
@@ -167,6 +168,9 @@ def read_params(data: bytes, name: str) -> ParamsRead:
     for key in ("model_name_or_path", "model"):
         if "base_model" not in params and isinstance(doc.get(key), str):
             params["base_model"] = doc[key]
+    revision = doc.get("base_model_revision")
+    if isinstance(params.get("base_model"), str) and isinstance(revision, str) and revision:
+        params["base_model"] = {"name": params["base_model"], "revision": revision}  # provenance
     return read
 
 

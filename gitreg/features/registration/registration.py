@@ -44,11 +44,11 @@ class Registration:
     version: Optional[str]
     parent: Optional[tuple[str, str]]
     status: str
-    base_model: Optional[str]
+    base_model: Any  # a name, or a provenance mapping (values.check_source)
     training: Optional[dict[str, Any]]
     scores: dict[str, Any]
     files: list
-    training_data: list[str]
+    training_data: list[Any]  # names or provenance mappings
     git_commit: Optional[str]
     tags: list[str]
     notes: str
@@ -122,11 +122,11 @@ def prepare(
         meta = parse_card(card).metadata
         base_model = base_model if base_model is not None else meta.get("base_model")
         training_data = training_data if training_data else meta.get("datasets")
-    base_model = values.check_text("base_model", base_model)
-    training_data = values.check_str_list("training_data", training_data)
+    base_model = values.check_source("base_model", base_model) if base_model not in (None, "") else None
+    training_data = values.check_sources("training_data", training_data)
     checked_training = {
         "framework": values.check_text("framework", training.get("framework")),
-        "base_model": base_model,
+        "base_model": values.source_name(base_model) if base_model is not None else None,
         "samples": values.check_count("samples", training.get("samples")),
         "epochs": values.check_epochs(training.get("epochs")),
         "batch_size": values.check_count("batch_size", training.get("batch_size")),

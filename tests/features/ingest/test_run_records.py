@@ -31,7 +31,8 @@ def run_dir(tmp_path):
 
 def test_peft_config_gives_lora_params_and_the_base_model_revision():
     read = read_params_file(FIXTURES / "peft-run" / "adapter_config.json")
-    assert read.params == {"base_model": "sshleifer/tiny-gpt2"}
+    assert read.params == {"base_model": {"name": "sshleifer/tiny-gpt2",
+                                          "revision": "5f91d94bd9cd7190a9f3216ff93cd1dd95f2c7be"}}
     r = read.recorded
     assert (r["lora_r"], r["lora_alpha"], r["lora_dropout"]) == (16, 32, 0.05)
     assert r["lora_target_modules"] == ["c_attn", "c_proj"]

@@ -24,6 +24,12 @@ def run(
     training_data: Annotated[
         Optional[list[str]], typer.Option("--training-data", "-d", help="Data source; repeatable.")
     ] = None,
+    data: Annotated[
+        Optional[list[str]], typer.Option("--data", metavar="NAME[@REV]|PATH",
+                                          help="Training data with its provenance: NAME@REVISION (HF dataset "
+                                               "commit, DVC/git revision) or a local file/directory (its sha256 "
+                                               "is recorded for verify --files); repeatable.")
+    ] = None,
     lora_path: Annotated[Optional[str], typer.Option(help="LoRA weights (file, dir or URI).")] = None,
     gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
     checkpoint_path: Annotated[Optional[str], typer.Option(help="Checkpoint (path or URI).")] = None,
@@ -102,6 +108,10 @@ def run(
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
         params = {**read.recorded, **params}
     curves = _curves(curves_from, metrics_from, params_from)
+    if data:
+        from gitreg.api.registry import ModelRegistry
+
+        training_data = [*(training_data or []), *(ModelRegistry.data_source(spec) for spec in data)]
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
     with hash_progress() as progress:
