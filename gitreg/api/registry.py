@@ -594,17 +594,23 @@ class ModelRegistry:
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes
-    def update_evaluation_scores(self, name: str, version: Optional[str] = None, **scores: Any) -> ModelVersion:
+    def update_evaluation_scores(self, name: str, version: Optional[str] = None, *,
+                                 metric_info: Optional[dict[str, dict[str, Any]]] = None,
+                                 **scores: Any) -> ModelVersion:
         """Known metric names update their field; any other keyword goes to custom_metrics.
 
-        The version is named by model and version or by one reference ('majora@production')."""
+        The version is named by model and version or by one reference ('majora@production').
+        `metric_info` records the scores' meaning (direction, stderr, source) in the same note."""
         update = values.split_scores(scores)
         if not update:
             raise InvalidValueError("no scores given")
+        info = values.check_metric_info(metric_info)
         name, version = self._named(name, version)
 
         def change(note: dict[str, Any]) -> dict[str, Any]:
             note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
+            if info:
+                note["metric_info"] = manifest.merge_info(manifest.stored_info(note.get("metric_info")), info)
             return note
 
         detail = ", ".join(f"{k}={v}" for k, v in _flat(update).items())
@@ -877,6 +883,23 @@ class ModelRegistry:
         or an output directory's trainer_state.json: pass as register_model(curves=...)."""
         from gitreg.features import ingest
         return ingest.read_curves_file(path)
+
+    @_writes
+    def update_params(self, name: str, version: Optional[str] = None, **params: Any) -> ModelVersion:
+        """Record or correct training parameters after registration (a note, like scores);
+        a name given as None is left as it was."""
+        update = values.check_params(params)
+        if not update:
+            raise InvalidValueError("no params given")
+        name, version = self._named(name, version)
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note["params"] = {**manifest.stored_params(note.get("params")), **update}
+            return note
+
+        detail = ", ".join(f"{k}={v}" for k, v in update.items())
+        annotations.annotate_version(self._writer(), name, version, "params", detail, change)
+        return self.get_version(name, version)
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -249,7 +249,7 @@ def read_version(
         registered_by=registered_by,
         extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
         params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
-        metric_info=_merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
+        metric_info=merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
         training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
         base_model_source=stored_source(manifest.get("base_model")),
     )
@@ -300,7 +300,7 @@ def stored_info(raw: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _merge_info(base: dict[str, dict[str, Any]], update: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def merge_info(base: dict[str, dict[str, Any]], update: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {**base, **{k: {**base.get(k, {}), **v} for k, v in update.items()}}
 
 

@@ -107,3 +107,21 @@ def test_params_from_the_cli_are_queryable_and_compared(tmp_path, capsys):
     assert main(["-R", r, "show", "m", "v2"]) == 0
     out = capsys.readouterr().out
     assert "params.lora_r" in out and "q_proj, v_proj" in out
+
+
+def test_params_and_metric_meaning_change_later_as_notes(tmp_path):
+    from gitreg.features.ingest import read_metrics_file
+    from tests.features.ingest.test_readers import LM_EVAL
+
+    reg = ModelRegistry(tmp_path / "r.git")
+    reg.register_model("m", params={"lora_r": 8, "optim": "adamw"})
+    v = reg.update_params("m", "v1", lora_r=16, seed=3)
+    assert v.params == {"lora_r": 16, "optim": "adamw", "seed": 3}
+    assert [x.version for x in reg.search("params.lora_r = 16")] == ["v1"]
+    assert reg.history("m")[-1].kind == "params_changed"
+    read = read_metrics_file(LM_EVAL)
+    v = reg.update_evaluation_scores("m", "v1", metric_info=read.info, **read.scores)
+    assert v.metric_info["mmlu/acc,none"] == {"source": "lm-eval", "direction": "max", "stderr": 0.0041}
+    manifest = subprocess.run(["git", f"--git-dir={reg.path}", "show", "m/v1:manifest.yaml"],
+                              capture_output=True, check=True).stdout
+    assert b"metric_info" not in manifest  # a note, never a rewrite of the version commit
