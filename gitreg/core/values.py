@@ -284,6 +284,14 @@ def check_params(value: Any) -> dict[str, Any]:
     return out
 
 
+def describe_metric_info(info: Mapping[str, Any]) -> str:
+    """'higher is better, lm-eval, mmlu, 5-shot': what a metric_info entry says, for display."""
+    said = [{"max": "higher is better", "min": "lower is better"}.get(str(info.get("direction")), "")]
+    said += [str(info.get(k)) for k in ("source", "group") if info.get(k)]
+    said += [f"{info['n_shot']}-shot"] if "n_shot" in info else []
+    return ", ".join(x for x in said if x)
+
+
 def check_metric_info(value: Any) -> dict[str, dict[str, Any]]:
     """Per metric name: direction (max/min), stderr (a number >= 0), source, group (texts) and
     n_shot (a count); every key optional, unknown keys refused, empty entries left out."""

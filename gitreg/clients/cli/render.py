@@ -162,12 +162,10 @@ def version_detail(v: "ModelVersion") -> Table:
 
 def _with_meaning(value: Any, info: dict[str, Any]) -> str:
     """'0.47 ± 0.0041 (higher is better, lm-eval, mmlu, 5-shot)': a metric with what it means."""
-    text = fmt(value) + (f" ± {fmt(info['stderr'])}" if "stderr" in info else "")
-    said = [{"max": "higher is better", "min": "lower is better"}.get(info.get("direction", ""), "")]
-    said += [str(info.get("source") or ""), str(info.get("group") or "")]
-    said += [f"{info['n_shot']}-shot"] if "n_shot" in info else []
-    said = [clean(x, one_line=True) for x in said if x]
-    return text + (f" ({', '.join(said)})" if said else "")
+    from gitreg.core.values import describe_metric_info
+
+    said = clean(describe_metric_info(info), one_line=True)
+    return fmt(value) + (f" ± {fmt(info['stderr'])}" if "stderr" in info else "") + (f" ({said})" if said else "")
 
 
 def history_table(events: list["Event"]) -> Table:

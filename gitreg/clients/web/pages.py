@@ -17,6 +17,7 @@ from gitreg.api.lineage import LineageTracker
 from gitreg.api.registry import ModelRegistry
 from gitreg.clients.web import svg, text, urls
 from gitreg.core.errors import GitregError
+from gitreg.core.values import describe_metric_info
 from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
 
 PAGE_SIZE = 100  # versions per page of a model's table
@@ -556,7 +557,7 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
     return VersionPage(
         model, version, record.status.value, [b for b in _badges(catalog, model) if b.version == version],
         summary=[(k, v) for k, v in summary if v],
-        metrics=[(k, text.number(v)) for k, v in scores.items()],
+        metrics=[(k, _metric_text(v, record.metric_info.get(k, {}))) for k, v in scores.items()],
         training=[(k.replace("_", " "), text.number(v)) for k, v in training.items() if v is not None]
         + [(f"params.{k}", _param_text(v)) for k, v in record.params.items()],
         curves=curve_charts([(version, record)]),
@@ -655,6 +656,13 @@ def curve_charts(records: list[tuple[str, ModelVersion]]) -> list[Chart]:
         series = [(label, c.series(name)) for label, c in loaded if c and name in c.columns]
         charts.append(Chart(name, svg.curve_chart(name, series), sum(len(p) for _, p in series)))
     return charts
+
+
+def _metric_text(value: Any, info: dict[str, Any]) -> str:
+    """'0.4712 ± 0.0041 (higher is better, lm-eval)': a metric with its recorded meaning."""
+    out = text.number(value) + (f" ± {text.number(info['stderr'])}" if "stderr" in info else "")
+    said = describe_metric_info(info)
+    return out + (f" ({said})" if said else "")
 
 
 def _param_text(value: Any) -> str:

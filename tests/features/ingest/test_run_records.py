@@ -76,11 +76,14 @@ def test_add_an_output_directory_records_everything(run_dir, tmp_path, capsys):
 
 def test_web_view_charts_curves_and_overlays_two_versions(tmp_path):
     reg = ModelRegistry(tmp_path / "r.git")
-    reg.register_model("m", curves=[{"step": s, "loss": 3 - s / 10} for s in range(10)], params={"lora_r": 8})
+    reg.register_model("m", curves=[{"step": s, "loss": 3 - s / 10} for s in range(10)], params={"lora_r": 8},
+                       evaluation_scores={"wikitext/bits_per_byte,none": 0.5},
+                       metric_info={"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01}})
     reg.register_model("m", curves=[{"step": s, "loss": 2 - s / 10, "acc,none": s / 10} for s in range(10)])
     site = Site(pages.Catalog(reg))
     page = site.render("m/m/v1.html").body.decode()
     assert 'data-curve="loss"' in page and "params.lora_r" in page
+    assert "0.5 ± 0.01 (lower is better)" in page
     diff = site.render("m/m/diff.html", {"a": "v1", "b": "v2"}).body.decode()
     loss = diff[diff.index('data-curve="loss"'):]
     loss = loss[:loss.index("</svg>")]
