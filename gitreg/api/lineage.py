@@ -6,9 +6,9 @@ from typing import Optional
 
 from gitreg.api.registry import ModelRegistry
 from gitreg.core.errors import LineageError
-from gitreg.core.values import source_name
 from gitreg.core.names import qualify, split_qualified
 from gitreg.core.records import DataSource, ModelVersion
+from gitreg.core.values import source_name
 from gitreg.model.ancestry import ancestry, descendants, parents_within
 from gitreg.model.manifest import stored_source
 

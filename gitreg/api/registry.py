@@ -417,8 +417,6 @@ class ModelRegistry:
         the table of known names, else the name (gitreg.features.query.direction);
         `maximize` overrides. Ties: the newest.
         """
-        from gitreg.features import query as q
-
         return self.rank(model, by, where, maximize=maximize)[0]
 
     def history(self, name: str) -> list[Event]:

@@ -21,8 +21,8 @@ from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 
 if TYPE_CHECKING:
-    from gitreg.model.curves import Curves
     from gitreg.model.cards import ModelCard
+    from gitreg.model.curves import Curves
 
 # What reading one untrusted object can raise: each is one problem (gitreg/core/problems.py).
 READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)

@@ -41,7 +41,8 @@ def read_curves(data: bytes, name: str) -> Curves:
     """Curves of one file's bytes; `name` (its path) says the format and names it in messages."""
     text = data.decode("utf-8", "replace")
     if name.endswith(".csv"):
-        raws: list[Any] = [{k: _num(v) for k, v in row.items() if k is not None} for row in csv.DictReader(io.StringIO(text))]
+        rows = csv.DictReader(io.StringIO(text))
+        raws: list[Any] = [{k: _num(v) for k, v in row.items() if k is not None} for row in rows]
     elif name.endswith(".jsonl"):
         try:
             raws = [json.loads(line) for line in text.splitlines() if line.strip()]

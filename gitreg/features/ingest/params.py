@@ -64,7 +64,8 @@ class ParamsRead:
     def note(self) -> Optional[str]:
         parts = list(self.derived)
         if self.ignored:
-            shown = ", ".join(self.ignored[:8]) + (f", ... {len(self.ignored) - 8} more" if len(self.ignored) > 8 else "")
+            more = len(self.ignored) - 8
+            shown = ", ".join(self.ignored[:8]) + (f", ... {more} more" if more > 0 else "")
             parts.append(f"not recorded {len(self.ignored)} key(s): {shown}")
         return f"{self.source}: " + "; ".join(parts) if parts else None
 

@@ -20,7 +20,7 @@ LOWER_IS_BETTER_WORDS = frozenset({
     "latency", "memory", "mem", "cost", "duration", "runtime", "seconds", "ms", "mb", "gb",
 })
 LOWER_IS_BETTER_NAMES = frozenset({"memory_mb", "latency_ms", "cost_usd", "duration_hours", "perplexity"})
-# The documented table of known names (docs/metrics.md): base name -> "max" or "min".
+# The documented table of known names (docs/training-records.md): base name -> "max" or "min".
 KNOWN: dict[str, str] = {
     **dict.fromkeys((
         "accuracy", "acc", "acc_norm", "exact_match", "em", "f1", "f1_score", "mcc", "bleu", "chrf",

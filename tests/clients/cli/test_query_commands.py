@@ -61,7 +61,8 @@ def test_versions_where_and_sort(sampled):
 def test_best(sampled):
     assert sampled("best", "majora").out == "majora v3: accuracy = 0.91 (highest wins, table)\n"
     assert sampled("best", "majora", "--by", "cost_usd").out == "majora v2: cost_usd = 0.9 (lowest wins, table)\n"
-    assert sampled("best", "majora", "--by", "cost_usd", "--max").out == "majora v1: cost_usd = 2.5 (highest wins, given)\n"
+    assert sampled("best", "majora", "--by", "cost_usd", "--max").out == \
+        "majora v1: cost_usd = 2.5 (highest wins, given)\n"
     doc = json.loads(sampled("best", "majora", "--by", "eval_loss", "--where", "not tag:production", "--json").out)
     assert {k: doc[k] for k in ("model_name", "by", "direction", "value", "version")} == {
         "model_name": "majora", "by": "eval_loss", "direction": "min", "value": 1.2, "version": "v2b"}

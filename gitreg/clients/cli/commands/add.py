@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from gitreg.clients.cli import context, options
-from gitreg.core.errors import GitregError
 from gitreg.clients.cli.terminal import plural, write
+from gitreg.core.errors import GitregError
 
 
 def run(
