@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 import numbers
 import re
-import sys
 from typing import Any, Mapping, Optional
 
 from gitreg.core.errors import InvalidValueError
@@ -22,7 +21,6 @@ _EXTRA_TEXT_MAX = 4096
 _EXTRA_ENTRIES_MAX = 64
 
 
-_FLOAT_MAX = sys.float_info.max
 # The largest integer stored: JSON's interoperable range (RFC 7493: what every JSON and YAML
 # reader carries exactly) and what the query layer, which compares numbers as floats, holds
 # exactly; 10**400 would be written and then break them.
@@ -94,11 +92,11 @@ def _flatten(prefix: str, value: Any, depth: int, what: str, path: str) -> dict[
     for key, inner in value.items():
         name = f"{prefix}/{key}" if prefix else str(key)
         for flat, found in _flatten(name, inner, depth + 1, what, f"{path} > {key}" if path else str(key)).items():
-            put(out, flat, found, what)
+            _put(out, flat, found, what)
     return out
 
 
-def put(out: dict[str, tuple[Any, str]], name: str, found: tuple[Any, str], what: str = "metric") -> None:
+def _put(out: dict[str, tuple[Any, str]], name: str, found: tuple[Any, str], what: str = "metric") -> None:
     """out[name] = found, unless another key already flattened to `name` (then an error naming both)."""
     if name in out:
         raise InvalidValueError(
@@ -122,7 +120,7 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"custom_metrics must be a mapping, got {value!r}")
             for k, found in _flatten("", value, 0, "metric", "").items():
-                put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
+                _put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
         elif key == "rouge":
             if not isinstance(value, Mapping):
                 raise InvalidValueError(f"rouge must be a mapping like {{'rouge1': 0.4}}, got {value!r}")
@@ -134,7 +132,7 @@ def split_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = check_bounded(key, check_number(key, value))
         else:
             for k, found in _flatten(str(key), value, 0, "metric", str(key)).items():
-                put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
+                _put(custom_from, check_metric_name(k), (check_number(f"metric {k}", found[0]), found[1]))
     custom = {name: v for name, (v, _) in custom_from.items()}
     if rouge:
         out["rouge"] = rouge
@@ -147,16 +145,14 @@ def check_count(name: str, value: Any) -> Optional[int]:
     """A non-negative whole number; numpy/torch integers and whole floats (3.0) count."""
     if value is None:
         return None
-    try:
-        plain = check_number(name, value)
-    except InvalidValueError as exc:
-        if "too large" in str(exc):
-            raise
-        plain = None
+    whole = f"{name} must be a non-negative whole number, got {value!r}"
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) or callable(getattr(value, "item", None))):
+        raise InvalidValueError(whole)
+    plain = check_number(name, value)
     if isinstance(plain, float) and plain.is_integer():
         plain = int(plain)
     if not isinstance(plain, int) or plain < 0:
-        raise InvalidValueError(f"{name} must be a non-negative whole number, got {value!r}")
+        raise InvalidValueError(whole)
     return plain
 
 
