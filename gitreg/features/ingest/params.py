@@ -37,7 +37,6 @@ from gitreg.core.errors import InvalidValueError
 from gitreg.core.records import TRAINING_FIELDS
 from gitreg.features.ingest import source
 
-# Keys that are where the run was, not how: never recorded.
 # Keys that are where the run was or how far it got (trainer_state.json), not how: never recorded.
 _LOCAL = {"output_dir", "logging_dir", "log_history", "stateful_callbacks", "best_model_checkpoint",
           "trial_name", "trial_params", "is_local_process_zero", "is_world_process_zero",
@@ -72,6 +71,9 @@ class ParamsRead:
     def merge(self, other: "ParamsRead") -> "ParamsRead":
         """Another file's values where this one has none."""
         self.source += f" + {other.source}"
+        mine, theirs = self.params.get("base_model"), other.params.get("base_model")
+        if isinstance(theirs, dict) and mine == theirs.get("name"):  # the same model, pinned to a revision
+            self.params["base_model"] = theirs
         self.params = {**other.params, **self.params}
         self.recorded = {**other.recorded, **self.recorded}
         self.ignored += [k for k in other.ignored if k not in self.ignored]

@@ -54,6 +54,8 @@ def test_axolotl_and_mlx_lm_configs_map_their_names():
 
 
 def test_add_an_output_directory_records_everything(run_dir, tmp_path, capsys):
+    args = json.loads((run_dir / "training_args.json").read_text())
+    (run_dir / "training_args.json").write_text(json.dumps({**args, "model_name_or_path": "sshleifer/tiny-gpt2"}))
     r = str(tmp_path / "r.git")
     assert main(["-R", r, "add", "m", "--metrics-from", str(run_dir), "--params-from", str(run_dir)]) == 0
     v = ModelRegistry(r).get_version("m", "v1")
@@ -61,6 +63,7 @@ def test_add_an_output_directory_records_everything(run_dir, tmp_path, capsys):
     expected = {k: val for k, val in args.items() if k != "output_dir"}
     assert {k: v.params[k] for k in expected} == expected  # every hyperparameter present
     assert v.params["lora_r"] == 16 and v.params["base_model_revision"].startswith("5f91d94")
+    assert v.base_model == "sshleifer/tiny-gpt2" and v.base_model_source.revision.startswith("5f91d94")
     assert v.training.batch_size == 32 and v.training.epochs == 3
     assert v.curves.columns == ["epoch", "eval_accuracy", "eval_loss", "grad_norm", "learning_rate", "loss",
                                 "train_loss"]
