@@ -45,9 +45,6 @@ class Curves:
                               f"(min {_n(lo[1])} at {_n(lo[0])}, max {_n(hi[1])} at {_n(hi[0])})"))
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"columns": list(self.columns), "rows": [[s, *v] for s, v in self.rows]}
-
 
 def _n(value: float) -> str:
     return f"{value:.6g}"

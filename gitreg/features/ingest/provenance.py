@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from gitreg.core import values
 from gitreg.core.errors import GitregError, InvalidValueError
@@ -45,7 +45,3 @@ def check_source(source: DataSource, progress: Optional[HashProgress] = None) ->
         return "", [f"unreadable: {getattr(exc, 'strerror', None) or exc}"]
     return "", [] if got == source.sha256 else [f"sha256 {got[:16]}…, recorded {source.sha256[:16]}…"]
 
-
-def describe(sources: list[Any]) -> list[str]:
-    """Text lines for a list of recorded sources (DataSource's str)."""
-    return [str(s) for s in sources]
