@@ -257,7 +257,7 @@ LATER_CHANGES = {
     "deploy to a new environment": lambda r: r.deploy("majora", "v2", environment="prodution"),
     "deploy to a case twin": lambda r: r.deploy("majora", "v2", environment="Production", new_environment=True),
     "set_deployed to a new environment": lambda r: r.set_deployed("majora", "v2", environment="staging"),
-    "rollback to a version never deployed there": lambda r: r.rollback("majora", "v2b"),
+    "rollback to a version never deployed there": lambda r: r.rollback("majora", "v2b", earlier_only=True),
     "score accuracy above 1": lambda r: r.update_evaluation_scores("majora", "v1", accuracy=1.5),
     "undeploy nothing deployed": lambda r: r.undeploy("majora", environment="staging"),
     "undeploy not the live version": lambda r: r.undeploy("majora", "v2"),

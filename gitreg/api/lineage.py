@@ -7,8 +7,10 @@ from typing import Optional
 from gitreg.api.registry import ModelRegistry
 from gitreg.core.errors import LineageError
 from gitreg.core.names import qualify, split_qualified
-from gitreg.core.records import ModelVersion
+from gitreg.core.records import DataSource, ModelVersion
+from gitreg.core.values import source_name
 from gitreg.model.ancestry import ancestry, descendants, parents_within
+from gitreg.model.manifest import stored_source
 
 
 class LineageTracker:
@@ -81,7 +83,18 @@ class LineageTracker:
         out = {version: snap.stored(version).training_data_sources}
         for model, v, manifest in ancestry(snap, version):
             sources = manifest.get("training_data_sources") or []
-            out[qualify(model, v, relative_to=model_name)] = [str(s) for s in sources]
+            out[qualify(model, v, relative_to=model_name)] = [source_name(s) for s in sources]
+        return out
+
+    def get_data_provenance(self, model_name: str, version: Optional[str] = None) -> dict[str, list[DataSource]]:
+        """get_data_lineage with each entry as recorded: name, revision, sha256, uri (DataSource)."""
+        model_name, version = self.registry.resolve(model_name, version)
+        snap = self.registry._snapshot(model_name)
+        out: dict[str, list[DataSource]] = {version: list(snap.stored(version).training_data)}
+        for model, v, manifest in ancestry(snap, version):
+            sources = manifest.get("training_data_sources")
+            out[qualify(model, v, relative_to=model_name)] = [
+                d for d in map(stored_source, sources if isinstance(sources, list) else []) if d]
         return out
 
     def build_tree(self, model_name: str) -> str:

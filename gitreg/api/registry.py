@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from gitreg.features.trust.verify import VerifyReport
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
+    from gitreg.model.curves import Curves
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -215,6 +216,9 @@ class ModelRegistry:
         extra_keys: Optional[dict[str, Any]] = None,
         files: Optional[Iterable[tuple[str, str]] | dict[str, Any]] = None,
         store: Optional[bool] = None,
+        params: Optional[dict[str, Any]] = None,
+        metric_info: Optional[dict[str, dict[str, Any]]] = None,
+        curves: Optional[Iterable[dict[str, Any]]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -230,6 +234,11 @@ class ModelRegistry:
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
         read back as `ModelVersion.extra`; gitreg's own key names are refused.
+        `params` records every training parameter as given ({"lora_r": 16, "optim": "adamw"};
+        nesting flattened with '/'); `metric_info` each metric's meaning
+        ({"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01, "source": "lm-eval"}});
+        `curves` the training history as step entries ([{"step": 10, "loss": 2.1}, ...], or
+        `read_curves_file(...)`), stored as curves/history.csv in the version's tree.
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
@@ -247,7 +256,7 @@ class ModelRegistry:
                    "config": config_path},
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
-            extra_keys=extra_keys,
+            extra_keys=extra_keys, params=params, metric_info=metric_info, curves=curves,
             files=files, store_files=store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
@@ -429,13 +438,11 @@ class ModelRegistry:
              maximize: Optional[bool] = None) -> ModelVersion:
         """The best version by a metric (default accuracy) among those matching `where`.
 
-        Higher is better except for losses, perplexity, error rates, latency, memory,
-        cost and duration (gitreg.features.query.direction); `maximize` overrides. Ties: the newest.
+        The direction is the one recorded with the metric (lm-eval's higher_is_better), else
+        the table of known names, else the name (gitreg.features.query.direction);
+        `maximize` overrides. Ties: the newest.
         """
-        from gitreg.features import query as q
-
-        view, snap, _ = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
-        return snap.version(view["version"])
+        return self.rank(model, by, where, maximize=maximize)[0]
 
     def history(self, name: str) -> list[Event]:
         """Every event of a model, oldest first, with who and when, read from git (approvals too)."""
@@ -525,17 +532,18 @@ class ModelRegistry:
     @_writes
     def rollback(self, name: str, version: Optional[str] = None, *,
                  environment: str = DEFAULT_ENVIRONMENT, reason: str = "",
-                 sign: Optional[bool] = None) -> ModelVersion:
+                 sign: Optional[bool] = None, earlier_only: bool = False) -> ModelVersion:
         """Make `version` (default: the one live before the current) deployed; the replaced one is deprecated.
 
-        An explicit `version` (or a reference: 'majora:v2', 'majora@staging') must have been
-        deployed in `environment` before."""
+        As in the seed registry, an explicit `version` (or a reference: 'majora:v2') becomes the
+        deployment even if it was never live there; `earlier_only=True` (the CLI) refuses that."""
         from gitreg.features.deploy import guards
         guards.check_environment(self._reader(), environment, new_environment=True)  # case twins
         name, version = self._optional(name, version)
         if self._earlier_deployment(name, environment, "rollback", version):
             return self.get_version(name, self.earlier_attempt.version)
-        guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
+        if earlier_only:
+            guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
         target = version or deployments.rollback_target(deployments.history(self._reader(), name, environment))
         self._check_policy(name, target, environment, "rollback", sign)
         record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
@@ -614,17 +622,23 @@ class ModelRegistry:
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes
-    def update_evaluation_scores(self, name: str, version: Optional[str] = None, **scores: Any) -> ModelVersion:
+    def update_evaluation_scores(self, name: str, version: Optional[str] = None, *,
+                                 metric_info: Optional[dict[str, dict[str, Any]]] = None,
+                                 **scores: Any) -> ModelVersion:
         """Known metric names update their field; any other keyword goes to custom_metrics.
 
-        The version is named by model and version or by one reference ('majora@production')."""
+        The version is named by model and version or by one reference ('majora@production').
+        `metric_info` records the scores' meaning (direction, stderr, source) in the same note."""
         update = values.split_scores(scores)
         if not update:
             raise InvalidValueError("no scores given")
+        info = values.check_metric_info(metric_info)
         name, version = self._named(name, version)
 
         def change(note: dict[str, Any]) -> dict[str, Any]:
             note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
+            if info:
+                note["metric_info"] = manifest.merge_info(manifest.stored_info(note.get("metric_info")), info)
             return note
 
         detail = ", ".join(f"{k}={v}" for k, v in _flat(update).items())
@@ -1127,6 +1141,45 @@ class ModelRegistry:
                       sign: Optional[bool]) -> None:
         from gitreg.features.policy import rules
         rules.check_promotion(self._reader(), name, version, environment, action, sign)
+    # -- how a version was made: params, metric meaning, curves (issue 23; gitreg/features/ingest) --
+    def rank(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
+             maximize: Optional[bool] = None) -> tuple[ModelVersion, "query.direction.Direction"]:
+        """best() and the direction it used, with the rule that gave it (recorded, table, name, given)."""
+        from gitreg.features import query as q
+
+        view, snap, _, direction = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
+        return snap.version(view["version"]), direction
+
+    @staticmethod
+    def data_source(spec: str, progress: Optional[HashProgress] = None) -> str | dict[str, str]:
+        """A training-data entry from 'NAME', 'NAME@REV' or a local path (hashed: name, sha256,
+        uri), for register_model(training_data=[...]); see gitreg.features.ingest.provenance."""
+        from gitreg.features.ingest.provenance import data_source
+        return data_source(spec, progress)
+
+    @staticmethod
+    def read_curves_file(path: str | os.PathLike[str]) -> "Curves":
+        """Training curves of a trainer_state.json (log_history), a CSV or JSONL of step -> metrics,
+        or an output directory's trainer_state.json: pass as register_model(curves=...)."""
+        from gitreg.features import ingest
+        return ingest.read_curves_file(path)
+
+    @_writes
+    def update_params(self, name: str, version: Optional[str] = None, **params: Any) -> ModelVersion:
+        """Record or correct training parameters after registration (a note, like scores);
+        a name given as None is left as it was."""
+        update = values.check_params(params)
+        if not update:
+            raise InvalidValueError("no params given")
+        name, version = self._named(name, version)
+
+        def change(note: dict[str, Any]) -> dict[str, Any]:
+            note["params"] = {**manifest.stored_params(note.get("params")), **update}
+            return note
+
+        detail = ", ".join(f"{k}={v}" for k, v in update.items())
+        annotations.annotate_version(self._writer(), name, version, "params", detail, change)
+        return self.get_version(name, version)
 
 
 def _scope(model: Optional[str]) -> Any:

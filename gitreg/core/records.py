@@ -39,7 +39,7 @@ class TrainingInfo:
     framework: Optional[str] = None
     base_model: Optional[str] = None
     samples: Optional[int] = None
-    epochs: Optional[int] = None
+    epochs: Optional[float] = None  # fractional epochs (2.5) are numbers; whole ones ints
     batch_size: Optional[int] = None
     learning_rate: Optional[float] = None
     duration_hours: Optional[float] = None
@@ -126,6 +126,23 @@ class Purge:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class DataSource:
+    """A training-data entry or the base model, as recorded: a name, and what pins it down
+    (an HF repo commit, a DVC/git revision; a file's or directory's sha256; where it is)."""
+    name: str
+    revision: Optional[str] = None
+    sha256: Optional[str] = None
+    uri: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __str__(self) -> str:
+        return self.name + (f"@{self.revision}" if self.revision else "") + \
+            (f" (sha256 {self.sha256[:12]})" if self.sha256 else "")
+
+
 @dataclass
 class ModelVersion:
     model_name: str
@@ -153,7 +170,16 @@ class ModelVersion:
     registered_by: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
     purged: list[Purge] = field(default_factory=list)  # stored files whose bytes were purged (gc)
+    # DESIGN.md 'Additions of this round': every training parameter as recorded ({name: value}),
+    # and per metric its meaning ({name: {direction, stderr, source, group, n_shot}}).
+    params: dict[str, Any] = field(default_factory=dict)
+    metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # provenance: each training-data entry and the base model with revision / sha256 / uri when
+    # recorded (training_data_sources and base_model keep the seed's names)
+    training_data: list[DataSource] = field(default_factory=list)
+    base_model_source: Optional[DataSource] = None
     _card: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.cards)
+    _curves: Any = field(default=None, repr=False, compare=False)  # a loader until read (gitreg.model.curves)
 
     @property
     def card(self) -> Any:
@@ -161,6 +187,13 @@ class ModelVersion:
         if callable(self._card):
             self._card = self._card() or False
         return self._card or None
+
+    @property
+    def curves(self) -> Any:
+        """The training curves (gitreg.model.curves.Curves) or None; read when first asked."""
+        if callable(self._curves):
+            self._curves = self._curves() or False
+        return self._curves or None
 
     def to_dict(self) -> dict[str, Any]:
         """The seed's JSON record shape, plus gitreg's additions."""
@@ -188,6 +221,10 @@ class ModelVersion:
             "commit": self.commit,
             "registered_by": self.registered_by,
             **({"purged": [p.to_dict() for p in self.purged]} if self.purged else {}),
+            "params": dict(self.params),
+            "metric_info": {k: dict(v) for k, v in self.metric_info.items()},
+            "training_data": [d.to_dict() for d in self.training_data],
+            "base_model_source": self.base_model_source.to_dict() if self.base_model_source else None,
         }
 
 

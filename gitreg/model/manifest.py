@@ -6,13 +6,15 @@ import datetime as _dt
 import math
 from typing import Any, Optional
 
-from gitreg.core.errors import CorruptRegistryError
+from gitreg.core import values
+from gitreg.core.errors import CorruptRegistryError, InvalidValueError
 from gitreg.core.names import relative
 from gitreg.core.records import (
     METRIC_FIELDS,
     TRAINING_FIELDS,
     ArtifactFile,
     ContentFile,
+    DataSource,
     EvaluationScores,
     ModelMetadata,
     ModelVersion,
@@ -29,7 +31,10 @@ _KNOWN_KEYS = {
 }
 # Keys gitreg itself writes or has reserved beyond gitreg/1's first set: integrations'
 # `extra_keys` may not take them (DESIGN.md 'manifest.yaml').
-RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts"}
+RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts", "params", "metric_info",
+                               "curves"}
+# Read into their own record fields, not ModelVersion.extra (DESIGN.md 'Additions of this round').
+_OWN_ADDITIONS = {"params", "metric_info"}
 
 
 def now_iso(when: float) -> str:
@@ -93,16 +98,18 @@ def build_manifest(
     created_at: str,
     status: str,
     parent: Optional[str],
-    base_model: Optional[str],
+    base_model: Any,
     training: Optional[dict[str, Any]],
     scores: dict[str, Any],
     files: list[ArtifactFile],
-    training_data: list[str],
+    training_data: list[Any],
     git_commit: Optional[str],
     tags: list[str],
     notes: str,
     training_repo: Optional[str] = None,
     extra_keys: Optional[dict[str, Any]] = None,
+    params: Optional[dict[str, Any]] = None,
+    metric_info: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     """The manifest; `training_repo` (optional, written only when known) is an addition
     to gitreg/1 that older readers keep as an unknown key."""
@@ -127,6 +134,10 @@ def build_manifest(
     }
     if training_repo is not None:
         manifest["training_repo"] = training_repo
+    if params:  # checked by values.check_params; written only when given (older readers keep it)
+        manifest["params"] = params
+    if metric_info:  # beside evaluation_scores, so the seed's shape is unchanged
+        manifest["metric_info"] = metric_info
     for key, value in (extra_keys or {}).items():  # checked against RESERVED_KEYS by prepare
         manifest[key] = value
     return manifest
@@ -231,7 +242,7 @@ def read_version(
         created_at=_iso(manifest.get("created_at")),
         status=status,
         registered_status=registered,
-        base_model=manifest.get("base_model"),
+        base_model=_base_name(manifest.get("base_model")),
         training=training,
         evaluation_scores=evaluation,
         files=files,
@@ -240,13 +251,17 @@ def read_version(
         checkpoint_path=by_role.get("checkpoint"),
         config_path=by_role.get("config"),
         parent_version=parent,
-        training_data_sources=[str(s) for s in _list(manifest.get("training_data_sources"))],
+        training_data_sources=[values.source_name(s) for s in _list(manifest.get("training_data_sources"))],
         git_commit=manifest.get("git_commit"),
         tags=[str(t) for t in _list(note.get("tags", manifest.get("tags")))],
         notes=str(note.get("notes", manifest.get("notes") or "")),
         commit=commit,
         registered_by=registered_by,
-        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS},
+        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
+        params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
+        metric_info=merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
+        training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
+        base_model_source=stored_source(manifest.get("base_model")),
         purged=purges_of(note),
     )
 
@@ -265,6 +280,55 @@ def purges_of(note: dict[str, Any]) -> list[Purge]:
         if all(isinstance(v, str) and len(v) <= 1024 for v in text.values()) and type(size) is int:
             out.append(Purge(size_bytes=size, **text))
     return out
+
+
+def _base_name(raw: Any) -> Optional[str]:
+    """The base model's name (the seed's `base_model`), whether stored bare or as a mapping."""
+    if raw is None:
+        return None
+    return values.source_name(raw) if isinstance(raw, dict) else raw
+
+
+def stored_source(raw: Any) -> Optional[DataSource]:
+    """A training-data entry or base model as read: None when it breaks check_source's rules."""
+    if raw is None:
+        return None
+    try:
+        checked = values.check_source("source", raw if isinstance(raw, (str, dict)) else str(raw))
+    except InvalidValueError:
+        return None
+    return DataSource(checked) if isinstance(checked, str) else DataSource(**checked)
+
+
+def stored_params(raw: Any) -> dict[str, Any]:
+    """`params:` as read: the entries that pass values.check_params' rules; a bad entry is left
+    out (bounded, never fatal), so one odd value does not hide the version."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for name, value in list(raw.items())[:values.PARAMS_MAX]:
+        try:
+            out[values.check_metric_name(name)] = values.check_param_value(name, value)
+        except InvalidValueError:
+            continue
+    return out
+
+
+def stored_info(raw: Any) -> dict[str, dict[str, Any]]:
+    """`metric_info:` as read, entry by entry under values.check_metric_info's rules."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, info in list(raw.items())[:10000]:
+        try:
+            out.update(values.check_metric_info({name: info}))
+        except (InvalidValueError, TypeError):
+            continue
+    return out
+
+
+def merge_info(base: dict[str, dict[str, Any]], update: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {**base, **{k: {**base.get(k, {}), **v} for k, v in update.items()}}
 
 
 def build_model_file(model: str, created_at: str, description: str, owner: str,

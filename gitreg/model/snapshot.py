@@ -22,6 +22,7 @@ from gitreg.model import manifest as mf
 
 if TYPE_CHECKING:
     from gitreg.model.cards import ModelCard
+    from gitreg.model.curves import Curves
 
 # What reading one untrusted object can raise: each is one problem (gitreg/core/problems.py).
 READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
@@ -295,7 +296,21 @@ class ModelSnapshot:
             registered_by=tagger,
         )
         record._card = lambda: self.card(version)  # read only when asked (a list reads no card)
+        record._curves = lambda: self.curves(version)
         return record
+
+    def curves(self, version: str) -> Optional["Curves"]:
+        """The version's curves/history.csv (gitreg.model.curves); None when it has none. A damaged
+        file is one problem, reported under the version's tag; the version still reads."""
+        from gitreg.model import curves
+
+        where = f"{self.model}/{version}:{curves.FILE}"
+        try:
+            data = self.store.read_file(self.commit_of(version), curves.FILE, curves.MAX_BYTES, where)
+            return curves.decode(data, where) if data is not None else None
+        except CorruptRegistryError as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
 
     def card(self, version: str) -> Optional["ModelCard"]:
         """The version's README.md, parsed (gitreg.model.cards); None when it has none."""

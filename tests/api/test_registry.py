@@ -575,6 +575,8 @@ def test_archived_version_cannot_be_deployed(reg):
         reg.deploy("majora", "v1")
     reg.deploy("majora", "v2")
     with pytest.raises(DeploymentError, match="never deployed in production"):
+        reg.rollback("majora", "v1", earlier_only=True)
+    with pytest.raises(DeploymentError, match="archived"):
         reg.rollback("majora", "v1")
     assert reg.deployments("majora") == {"production": "v2"}
     reg.set_status("majora", "v1", "completed")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -102,11 +102,45 @@ Exclude = Annotated[
 def metrics_from(path: Optional[Path], format: str, include: Optional[list[str]],
                  exclude: Optional[list[str]]) -> dict[str, float]:
     """The scores of a metrics file; what was skipped is one warning on stderr."""
+    return metrics_read(path, format, include, exclude)[0]
+
+
+def metrics_read(path: Optional[Path], format: str, include: Optional[list[str]],
+                 exclude: Optional[list[str]]) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """(scores, metric_info) of a metrics file; what was skipped is one warning on stderr."""
     if path is None:
-        return {}
+        return {}, {}
     from gitreg.api.registry import ModelRegistry
 
     read = ModelRegistry.read_metrics_file(path, format, include=include or (), exclude=exclude or ())
     if read.note():
         write(f"gitreg: note: {read.note()}", sys.stderr)
-    return read.scores
+    return read.scores, read.info
+
+
+Param = Annotated[
+    Optional[list[str]],
+    typer.Option("--param", "-p", metavar="NAME=VALUE",
+                 help="A training parameter recorded under params (lora_r=16, optim=adamw_torch, bf16=true, "
+                      "target_modules=[q_proj,v_proj]); repeatable."),
+]
+
+
+def collect_params(items: Optional[list[str]]) -> dict[str, Any]:
+    """--param NAME=VALUE: the value read as YAML 1.2 (numbers, true/false, [a, b]), else text."""
+    from gitreg.core import yamlio
+    from gitreg.core.errors import InvalidValueError
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--param'")
+        try:
+            value = yamlio.load_user(raw.encode(), "--param") if raw.strip() else raw
+        except InvalidValueError:
+            value = raw
+        if isinstance(value, dict) or value is None:  # 'a: b' or '~' were meant as text
+            value = raw
+        out[name.strip()] = value
+    return out

@@ -50,11 +50,13 @@ def compare_table(comparison: "Comparison") -> Table:
         cells = [cell(row.key)]
         for i, version in enumerate(comparison.versions):
             text = fmt(row.values[version])
+            if version in row.stderr:
+                text += f" ± {fmt(row.stderr[version])}"
             delta = row.delta.get(version)
             if i and delta is not None:
-                text += f" ({delta:+.6g})"
+                text += f" ({delta:+.6g}" + (", within error)" if version in row.within_error else ")")
             best = version in row.best
             cells.append(cell(text + (" *" if best else ""), "bold green" if best else ""))
-        cells.append(cell(", ".join(row.best)))
+        cells.append(cell(", ".join(row.best) + (f" ({row.direction})" if row.best else "")))
         table.add_row(*cells)
     return table

@@ -133,7 +133,7 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Registered by", v.registered_by)
     row("Commit", v.commit)
     row("Parent", v.parent_version)
-    row("Base model", v.base_model)
+    row("Base model", str(v.base_model_source) if v.base_model_source else v.base_model)
     since = f" (since {v.deployed_at})" if v.deployed_at else ""
     row("Deployed", ", ".join(v.environments) + since if v.deployed else None)
     if v.training:
@@ -141,7 +141,11 @@ def version_detail(v: "ModelVersion") -> Table:
             if key != "base_model":
                 row(f"training.{key}", value)
     for key, value in v.evaluation_scores.flat().items():
-        row(f"score.{key}", value)
+        row(f"score.{key}", _with_meaning(value, v.metric_info.get(key, {})))
+    for key, value in v.params.items():
+        row(f"params.{key}", value)
+    for key, text in (v.curves.summary() if v.curves else []):
+        row(f"curve.{key}", text)
     purged = {p.sha256: p for p in v.purged}
     for f in v.files:
         size_note = f" {size(f.size_bytes)}" if isinstance(f.size_bytes, int) else ""
@@ -151,12 +155,20 @@ def version_detail(v: "ModelVersion") -> Table:
                  else ", stored" if f.stored else (", not stored" if f.sha256 else ""))
         extra = f" ({size_note.strip()}{count}{where}, sha256 {f.sha256[:16]}…)" if f.sha256 else ""
         row(f"file.{f.role}", f.path + extra)
-    row("Training data", v.training_data_sources)
+    row("Training data", [str(d) for d in v.training_data] or v.training_data_sources)
     row("Code commit", v.git_commit)
     row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)
     row("Notes", v.notes)
     return table
+
+
+def _with_meaning(value: Any, info: dict[str, Any]) -> str:
+    """'0.47 ± 0.0041 (higher is better, lm-eval, mmlu, 5-shot)': a metric with what it means."""
+    from gitreg.core.values import describe_metric_info
+
+    said = clean(describe_metric_info(info), one_line=True)
+    return fmt(value) + (f" ± {fmt(info['stderr'])}" if "stderr" in info else "") + (f" ({said})" if said else "")
 
 
 def history_table(events: list["Event"]) -> Table:

@@ -8,10 +8,14 @@
   with the empty value. If one key appears twice (two writers at once), the later wins.
 - Stage: Production / Staging = deployed in environment `production` / `staging`;
   Archived = gitreg status deprecated or archived; None otherwise.
+- Each recorded training parameter (`params:`) is a version tag `params.<name>` whose value
+  is the JSON of the value (`16`, `"adamw_torch"`, `true`, `["q_proj","v_proj"]`), so it
+  reads back as recorded (param_tag / param_value); a gitreg tag of the same key wins.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -149,6 +153,19 @@ def mlflow_keys(v: GitregVersion) -> dict[str, Any]:
     return keys if isinstance(keys, dict) else {}
 
 
+PARAM_TAG = "params."
+
+
+def param_tags(params: dict[str, Any]) -> dict[str, str]:
+    """{params.<name>: JSON of the value}: MLflow tags are text, JSON keeps the type."""
+    return {f"{PARAM_TAG}{k}": json.dumps(v, ensure_ascii=False, allow_nan=False) for k, v in params.items()}
+
+
+def param_value(tag_value: str) -> Any:
+    """A `params.*` tag's value as recorded (param_tags' inverse)."""
+    return json.loads(tag_value)
+
+
 def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
     keys = mlflow_keys(v)
     created = millis(v.created_at)
@@ -167,7 +184,7 @@ def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
         run_link=optional_text(keys.get("run_link")),
         model_id=optional_text(keys.get("model_id")),
         status_message=f"gitreg {v.model_name}:{v.version} ({v.status.value}), commit {v.commit[:12]}",
-        tags=[ModelVersionTag(k, val) for k, val in tag_dict(v.tags).items()],
+        tags=[ModelVersionTag(k, val) for k, val in {**param_tags(v.params), **tag_dict(v.tags)}.items()],
         aliases=sorted(env for env, ver in view.aliases.items() if ver == v.version),
         metrics=[Metric(k, float(val), created or 0, 0) for k, val in v.evaluation_scores.flat().items()
                  if isinstance(val, (int, float)) and not isinstance(val, bool)],  # registry data is untrusted

@@ -24,6 +24,7 @@ from gitreg.core import yamlio
 from gitreg.core.errors import GitregError, InvalidValueError
 from gitreg.core.names import check_model_name, check_role, split_qualified
 from gitreg.core.urls import is_url
+from gitreg.core.values import check_source
 from gitreg.features.ingest import FORMATS as METRICS_FORMATS
 
 CONFIG_FILE = ".gitreg.yaml"
@@ -47,7 +48,7 @@ class TrainingConfig:
     metrics_exclude: list[str] = field(default_factory=list)
     params: Optional[str] = None
     files: dict[str, str | list[str]] = field(default_factory=dict)  # role -> path or paths
-    training_data: list[str] = field(default_factory=list)
+    training_data: list[Any] = field(default_factory=list)  # names or provenance mappings
     parent: Optional[str] = LATEST     # 'latest', 'v3', 'model:v3', or None
     when: str = "outputs-changed"
 
@@ -79,6 +80,13 @@ def _globs(where: str, key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
         raise TrainingConfigError(f"{where}: {key} must be a list of glob patterns, e.g. ['mmlu/*']")
     return list(value)
+
+
+def _pinned(entry: Any) -> Any:
+    if isinstance(entry, str) and "@" in entry.strip("@"):
+        name, _, revision = entry.rpartition("@")
+        return {"name": name, "revision": revision}
+    return entry
 
 
 def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
@@ -120,8 +128,13 @@ def parse(data: bytes, where: str = CONFIG_FILE) -> TrainingConfig:
     data_sources = raw.get("training_data")
     if data_sources is None:
         data_sources = []
-    if not isinstance(data_sources, list) or not all(isinstance(s, str) and s.strip() for s in data_sources):
-        raise TrainingConfigError(f"{where}: training_data must be a list of names, e.g. [oracle, toolbench]")
+    if not isinstance(data_sources, list) or not all(isinstance(s, (str, dict)) and s for s in data_sources):
+        raise TrainingConfigError(f"{where}: training_data must be a list of names, e.g. [oracle, toolbench], "
+                                  "NAME@REVISION, or mappings of name, revision, sha256, uri")
+    try:  # NAME@REV pins a revision (values.check_source says what a mapping may hold)
+        data_sources = [check_source("training_data", _pinned(s)) for s in data_sources]
+    except InvalidValueError as exc:
+        raise TrainingConfigError(f"{where}: {exc}") from None
 
     parent = raw.get("parent", LATEST)
     if parent is None or (isinstance(parent, str) and parent.strip().lower() == "none"):

@@ -103,9 +103,10 @@ def _metrics_location(repo: TrainingRepo, location: str) -> str:
 
 
 def _scores(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig,
-            notes: list[str]) -> Optional[dict[str, Any]]:
+            notes: list[str]) -> tuple[Optional[dict[str, Any]], dict[str, Any]]:
+    """(scores, metric_info) of the declared metrics file."""
     if not config.metrics:
-        return None
+        return None, {}
     data, name, where = _file(repo, sha, _metrics_location(repo, config.metrics), "metrics")
     try:
         read = read_metrics(data, name, config.metrics_format, config.metrics_include, config.metrics_exclude)
@@ -114,13 +115,14 @@ def _scores(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig,
         raise _refused("metrics", name, where, exc) from None
     if read.note():
         notes.append(read.note())
-    return read.scores
+    return read.scores, read.info
 
 
-def _params(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig, notes: list[str]) -> dict[str, Any]:
-    """The training parameters (gitreg's names or HF TrainingArguments'); other keys are said."""
+def _params(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig,
+            notes: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the seed's training fields, every parameter as recorded) of the declared params file."""
     if not config.params:
-        return {}
+        return {}, {}
     data, name, where = _file(repo, sha, config.params, "params")
     try:
         read = read_params(data, name)
@@ -128,7 +130,7 @@ def _params(repo: TrainingRepo, sha: str, config: cfg.TrainingConfig, notes: lis
         raise _refused("params", name, where, exc) from None
     if read.note():
         notes.append(read.note())
-    return read.params
+    return read.params, read.recorded
 
 
 def _parent(registry: ModelRegistry, config: cfg.TrainingConfig) -> Optional[str]:
@@ -172,8 +174,8 @@ def register_commit(
         outcome.reason = f"commit {commit.sha[:12]} is already registered as {config.model} {existing}"
         return outcome
     notes: list[str] = []
-    scores = _scores(repo, commit.sha, config, notes)
-    params = _params(repo, commit.sha, config, notes)
+    scores, metric_info = _scores(repo, commit.sha, config, notes)
+    params, recorded = _params(repo, commit.sha, config, notes)
     files = [(role, str(repo.top / Path(loc).expanduser()) if not cfg.is_url(loc) else loc)
              for role, loc in config.file_list()]
     outcome.new_model = not reg.has_model(config.model)
@@ -183,6 +185,7 @@ def register_commit(
             config.model, **params, files=files, evaluation_scores=scores,
             training_data=config.training_data, parent_version=_parent(reg, config),
             git_commit=commit.sha, notes=commit.subject, training_repo=repo.reference(),
+            params=recorded or None, metric_info=metric_info or None,
         )
     outcome.warnings = notes + [str(w.message) for w in caught]
     return outcome

@@ -18,6 +18,7 @@ from gitreg.api.registry import ModelRegistry
 from gitreg.clients.web import svg, text, urls
 from gitreg.core.errors import GitregError
 from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
+from gitreg.core.values import describe_metric_info
 
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)
@@ -174,6 +175,7 @@ class VersionPage:
     signatures: list[SignatureRow] = field(default_factory=list)
     verify: list[str] = field(default_factory=list)  # the commands that do check the signatures
     title: str = ""
+    curves: list[Chart] = field(default_factory=list)  # the training history, one chart per series
 
 
 @dataclass
@@ -239,6 +241,7 @@ class DiffPage:
     version_names: list[str]
     nav: ModelNav
     title: str = ""
+    curves: list[Chart] = field(default_factory=list)  # both versions' curves overlaid, per series
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -560,8 +563,10 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
     return VersionPage(
         model, version, record.status.value, [b for b in _badges(catalog, model) if b.version == version],
         summary=[(k, v) for k, v in summary if v],
-        metrics=[(k, text.number(v)) for k, v in scores.items()],
-        training=[(k.replace("_", " "), text.number(v)) for k, v in training.items() if v is not None],
+        metrics=[(k, _metric_text(v, record.metric_info.get(k, {}))) for k, v in scores.items()],
+        training=[(k.replace("_", " "), text.number(v)) for k, v in training.items() if v is not None]
+        + [(f"params.{k}", _param_text(v)) for k, v in record.params.items()],
+        curves=curve_charts([(version, record)]),
         files=_files(record), tags=list(record.tags), notes=record.notes,
         data_sources=list(record.training_data_sources), card=card, card_problem=card_problem,
         card_metadata=card_metadata,
@@ -639,4 +644,34 @@ def diff_page(catalog: Catalog, model: str, a: str, b: str) -> DiffPage:
     names = catalog.names(model)
     rows = diff_rows(catalog, catalog.record(model, a), catalog.record(model, b), only_changed=False)
     return DiffPage(model, a, b, rows, list(names) if len(names) <= 2000 else [], _nav(model, "diff"),
-                    title=f"{model}: {a} vs {b}")
+                    title=f"{model}: {a} vs {b}",
+                    curves=curve_charts([(a, catalog.record(model, a)), (b, catalog.record(model, b))]))
+
+
+MAX_CURVE_CHARTS = 12
+
+
+def curve_charts(records: list[tuple[str, ModelVersion]]) -> list[Chart]:
+    """One chart per curve series any of the records has, their lines laid over each other."""
+    loaded = [(label, r.curves) for label, r in records]
+    names: list[str] = []
+    for _, curves in loaded:
+        names += [c for c in (curves.columns if curves else []) if c not in names]
+    charts = []
+    for name in names[:MAX_CURVE_CHARTS]:
+        series = [(label, c.series(name)) for label, c in loaded if c and name in c.columns]
+        charts.append(Chart(name, svg.curve_chart(name, series), sum(len(p) for _, p in series)))
+    return charts
+
+
+def _metric_text(value: Any, info: dict[str, Any]) -> str:
+    """'0.4712 ± 0.0041 (higher is better, lm-eval)': a metric with its recorded meaning."""
+    out = text.number(value) + (f" ± {text.number(info['stderr'])}" if "stderr" in info else "")
+    said = describe_metric_info(info)
+    return out + (f" ({said})" if said else "")
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return text.number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)

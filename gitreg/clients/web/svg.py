@@ -54,6 +54,52 @@ def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Marku
     return Markup("".join(out))
 
 
+MAX_CURVE_POINTS = 400  # per series drawn: a long history is thinned evenly (first and last kept)
+
+
+def _thin(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    if len(points) <= MAX_CURVE_POINTS:
+        return list(points)
+    step = (len(points) - 1) / (MAX_CURVE_POINTS - 1)
+    return [points[round(i * step)] for i in range(MAX_CURVE_POINTS)]
+
+
+def curve_chart(name: str, series: Sequence[tuple[str, Sequence[tuple[float, float]]]]) -> Markup:
+    """A training curve: step on x, value on y, one polyline per (label, points) laid over each
+    other on shared axes (a version's curve, or two versions' in the diff view)."""
+    drawn = [(label, _thin(points)) for label, points in series if points]
+    if not drawn:
+        return Markup("")
+    xs = [x for _, pts in drawn for x, _ in pts]
+    ys = [y for _, pts in drawn for _, y in pts]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    xspan, yspan = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+
+    def xy(x: float, y: float) -> str:
+        return (f"{PAD + (x - x0) / xspan * (CHART_W - 2 * PAD):.1f},"
+                f"{CHART_H - PAD - (y - y0) / yspan * (CHART_H - 2 * PAD):.1f}")
+
+    labels = " vs ".join(_e(label) for label, _ in drawn)
+    out = [(
+        f'<svg class="chart curve" role="img" viewBox="0 0 {CHART_W} {CHART_H - 8}" width="{CHART_W}" '
+        f'height="{CHART_H - 8}" xmlns="http://www.w3.org/2000/svg" data-curve="{_e(name)}">'
+        f'<title>{_e(name)} by step: {labels}</title>'
+        f'<line class="axis" x1="{PAD}" y1="{CHART_H - PAD}" x2="{CHART_W - PAD}" y2="{CHART_H - PAD}"/>'
+        f'<line class="axis" x1="{PAD}" y1="{PAD - 10}" x2="{PAD}" y2="{CHART_H - PAD}"/>'
+        f'<text x="4" y="{PAD - 10}">{number(y1)}</text><text x="4" y="{CHART_H - PAD}">{number(y0)}</text>'
+        f'<text x="{PAD}" y="{CHART_H - 8}">step {number(x0)}</text>'
+        f'<text x="{CHART_W - PAD}" y="{CHART_H - 8}" text-anchor="end">{number(x1)}</text>'
+    )]
+    for i, (label, pts) in enumerate(drawn):
+        line = " ".join(xy(x, y) for x, y in pts)
+        out.append(f'<polyline class="series s{i}" data-version="{_e(label)}" points="{line}">'
+                   f'<title>{_e(label)}: {len(pts)} points</title></polyline>')
+        lx, ly = xy(*pts[-1]).split(",")
+        out.append(f'<text class="legend s{i}" x="{lx}" y="{ly}">{_e(label)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 @dataclass
 class Node:
     key: str  # 'v3' for this model's versions, 'other:v2' for another model's

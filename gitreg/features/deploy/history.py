@@ -19,6 +19,7 @@ _NOTE_KINDS = {
     "tags": "tags_changed",
     "notes": "notes_changed",
     "metadata": "metadata_changed",
+    "params": "params_changed",
 }
 _DEPLOY_KINDS = {"deploy": "deployed", "rollback": "rolled_back", "undeploy": "undeployed"}
 

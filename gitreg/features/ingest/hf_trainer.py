@@ -14,8 +14,10 @@ from typing import Any, Optional
 FILES = ("all_results.json", "eval_results.json", "trainer_state.json", "test_results.json",
          "train_results.json")
 # What the Trainer logs beside metrics: time, throughput, progress.
-_BOOKKEEPING = re.compile(r"(^|_)(runtime|samples_per_second|steps_per_second|samples|total_flos)$"
-                          r"|^(epoch|step|total_flos|global_step)$")
+_BOOKKEEPING = re.compile(r"(^|_)(runtime|samples_per_second|steps_per_second|samples|total_flos|num_tokens"
+                          r"|gen_len|num_input_tokens_seen|grad_norm)$"
+                          r"|^(epoch|step|total_flos|global_step|learning_rate)$")
+SOURCE = "hf-trainer"
 _CHECKPOINT_STEP = re.compile(r"checkpoint-(\d+)/?$")
 
 
@@ -44,8 +46,9 @@ def metrics(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if not isinstance(history, list):
         return _split(data)
     evals = [e for e in history if isinstance(e, dict) and any(str(k).startswith("eval_") for k in e)]
-    if not evals:
-        return {}, []
+    if not evals:  # a plain fine-tune: the run's summary entry (train_loss, train_runtime, ...)
+        summary = [e for e in history if isinstance(e, dict) and "train_loss" in e]
+        return _split(summary[-1]) if summary else ({}, [])
     last, bookkeeping = _split(evals[-1])
     out = dict(last)
     step = _best_step(data)

@@ -31,6 +31,8 @@ class MetricsRead:
     skipped: list[str] = field(default_factory=list)    # not a finite number, or a bad name
     excluded: list[str] = field(default_factory=list)   # by the include/exclude globs
     bookkeeping: list[str] = field(default_factory=list)  # runtimes, throughput, epoch: not metrics
+    # what the file says each kept metric means: direction, stderr, source, group, n_shot
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def note(self) -> Optional[str]:
         """One line naming what was left out, or None."""
@@ -111,13 +113,16 @@ def read_metrics(data: bytes, name: str, format: str = "auto", include: Iterable
     doc = source.mapping(data, name)
     chosen = detect(doc, name) if format == "auto" else format
     read = MetricsRead(source=name, format=chosen)
+    info: dict[str, dict[str, Any]] = {}
     if chosen == "lm-eval":
-        raw = lm_eval.metrics(doc, name)
+        raw, info, read.bookkeeping = lm_eval.read(doc, name)
     elif chosen == "hf-trainer":
         raw, read.bookkeeping = hf_trainer.metrics(doc)
+        info = {k: {"source": hf_trainer.SOURCE} for k in raw}
     else:
         raw = _flat(doc)
     select(read, raw, include, exclude)
+    read.info = {k: v for k, v in info.items() if k in read.scores}
     if not read.scores:
         raise InvalidValueError(
             f"{name}: no metrics found (read as {chosen}" + (f"; {read.note()}" if read.note() else "") + ")"

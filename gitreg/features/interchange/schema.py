@@ -31,7 +31,7 @@ VERSION_KEYS = (
     "deployed_at", "parent_version", "training_data_sources", "git_commit", "tags", "notes",
 )
 LINEAGE_KEYS = ("created_at", "parent_version", "training_data", "git_commit", "base_model", "notes")
-_COUNTS = ("samples", "epochs", "batch_size")
+_COUNTS = ("samples", "batch_size")
 _AMOUNTS = ("learning_rate", "duration_hours", "cost_usd")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -262,7 +262,9 @@ def _training(chk: _Checker, value: Any, path: str) -> dict[str, Any]:
         if obj.get(key) is None:
             continue
         where = child(path, key)
-        if key in _COUNTS:
+        if key == "epochs":
+            got = chk.run(lambda: values.check_epochs(obj["epochs"]), where)
+        elif key in _COUNTS:
             got = chk.run(lambda k=key: values.check_count(k, obj[k]), where)
         elif key in _AMOUNTS:
             got = chk.run(lambda k=key: values.check_amount(k, obj[k]), where)

@@ -33,6 +33,7 @@ ALIASES = {
 }
 # `deployed:staging` names an environment; every other `field:value` is `field = value`.
 SHORTHAND = {"deployed": "environment"}
+PARAMS_PREFIX = "params."
 _TRAINING_NUMBERS = ("samples", "epochs", "batch_size", "learning_rate", "duration_hours", "cost_usd")
 
 
@@ -98,6 +99,8 @@ def stored_view(v: ModelVersion) -> dict[str, Any]:
         out[key] = _number(getattr(t, key)) if t else None
     out["m"] = {k: n for k, raw in v.evaluation_scores.flat().items()
                 if isinstance(k, str) and (n := _number(raw)) is not None}
+    # numeric params are queried like metrics under `params.NAME` (`params.lora_r >= 16`)
+    out["m"].update({f"{PARAMS_PREFIX}{k}": n for k, raw in v.params.items() if (n := _number(raw)) is not None})
     return out
 
 

@@ -28,6 +28,7 @@ from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
 from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
+from gitreg.model import curves as curve_store
 from gitreg.model import files as artifacts
 from gitreg.model import manifest as mf
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, model_names
@@ -43,17 +44,20 @@ class Registration:
     version: Optional[str]
     parent: Optional[tuple[str, str]]
     status: str
-    base_model: Optional[str]
+    base_model: Any  # a name, or a provenance mapping (values.check_source)
     training: Optional[dict[str, Any]]
     scores: dict[str, Any]
     files: list
-    training_data: list[str]
+    training_data: list[Any]  # names or provenance mappings
     git_commit: Optional[str]
     tags: list[str]
     notes: str
     model_card: Optional[bytes]
     training_repo: Optional[str] = None
     extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
+    params: dict[str, Any] = field(default_factory=dict)  # every training parameter, checked
+    metric_info: dict[str, dict[str, Any]] = field(default_factory=dict)  # direction/stderr/source
+    curves: Optional[Any] = None  # gitreg.model.curves.Curves: curves/history.csv in the version's tree
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
@@ -80,6 +84,9 @@ def prepare(
     progress: Optional[artifacts.HashProgress] = None,
     training_repo: Optional[str] = None,
     extra_keys: Optional[dict[str, Any]] = None,
+    params: Any = None,
+    metric_info: Any = None,
+    curves: Any = None,
 ) -> Registration:
     """Check every input (and hash local files) before anything is written."""
     model = check_model_name(model_name)
@@ -96,6 +103,9 @@ def prepare(
     git_commit = values.check_text("git_commit", git_commit)
     training_repo = values.check_text("training_repo", training_repo)
     extra = values.check_extra_keys(extra_keys, mf.RESERVED_KEYS)
+    checked_params = values.check_params(params)
+    checked_info = values.check_metric_info(metric_info)
+    checked_curves = _curves(curves)
     if notes is None:
         notes = ""
     values.check_text("notes", notes)
@@ -112,13 +122,13 @@ def prepare(
         meta = parse_card(card).metadata
         base_model = base_model if base_model is not None else meta.get("base_model")
         training_data = training_data if training_data else meta.get("datasets")
-    base_model = values.check_text("base_model", base_model)
-    training_data = values.check_str_list("training_data", training_data)
+    base_model = values.check_source("base_model", base_model) if base_model not in (None, "") else None
+    training_data = values.check_sources("training_data", training_data)
     checked_training = {
         "framework": values.check_text("framework", training.get("framework")),
-        "base_model": base_model,
+        "base_model": values.source_name(base_model) if base_model is not None else None,
         "samples": values.check_count("samples", training.get("samples")),
-        "epochs": values.check_count("epochs", training.get("epochs")),
+        "epochs": values.check_epochs(training.get("epochs")),
         "batch_size": values.check_count("batch_size", training.get("batch_size")),
         "learning_rate": values.check_amount("learning_rate", training.get("learning_rate")),
         "duration_hours": values.check_amount("duration_hours", training.get("duration_hours")),
@@ -136,7 +146,7 @@ def prepare(
         training=checked_training if any(v is not None for v in checked_training.values()) else None,
         scores=scores, files=[], training_data=training_data, git_commit=git_commit,
         tags=tags, notes=notes, model_card=card, training_repo=training_repo or None,
-        extra_keys=extra,
+        extra_keys=extra, params=checked_params, metric_info=checked_info, curves=checked_curves,
         planned=planned, store_files=store_files,
     )
     if not store_files:  # hashed now; stored files are hashed as they are copied, once the registry exists
@@ -281,7 +291,7 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         base_model=reg.base_model, training=reg.training, scores=reg.scores,
         files=reg.files, training_data=reg.training_data, git_commit=reg.git_commit,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
-        extra_keys=reg.extra_keys,
+        extra_keys=reg.extra_keys, params=reg.params, metric_info=reg.metric_info,
     )
     files = {layout.MANIFEST_FILE: yamlio.dump_within(manifest, f'{reg.model}:{layout.MANIFEST_FILE}')}
     if any(f.stored for f in reg.files):
@@ -290,7 +300,22 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         files.update(storing.pointer_files(reg.files))
     if reg.model_card is not None:
         files[layout.CARD_FILE] = reg.model_card
+    if reg.curves is not None:
+        files[curve_store.FILE] = curve_store.encode(reg.curves)
     return files
+
+
+def _curves(value: Any) -> Optional[Any]:
+    """Curves as given (a Curves, or step entries like [{"step": 10, "loss": 2.1}]), checked."""
+    if value is None:
+        return None
+    if isinstance(value, curve_store.Curves):
+        return curve_store.make({"step": s, **dict(zip(value.columns, v))} for s, v in value.rows) \
+            if value.rows else None
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InvalidValueError(f"curves must be a list of step entries, got {str(value)[:60]!r}")
+    made = curve_store.make(value)
+    return made if made.rows else None
 
 
 def write(store: Store, reg: Registration) -> str:

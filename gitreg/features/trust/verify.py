@@ -42,7 +42,7 @@ _TAGGER_RE = re.compile(rb"^tagger [^<>\n]* <[^<>\n]*> \d+ [+-]\d{4}$", re.M)
 @dataclass
 class Check:
     """One thing checked: a version tag, a deployment commit or an artifact file."""
-    kind: str  # "version" | "deployment" | "notes" | "ref" | "file"
+    kind: str  # "version" | "deployment" | "notes" | "ref" | "file" | "data" (training data, base model)
     model: str
     version: Optional[str]
     subject: str  # tag ref, `refs/deployed/<env>/<model>@<commit>`, or file path
@@ -185,6 +185,18 @@ class _Verifier:
             self.report.checks.append(check)
             check.skipped, check.problems = check_entry(
                 self.store, commit, entry, f"{model}/{version}:{layout.MANIFEST_FILE}", self.progress)
+        self._sources(model, version, manifest)
+
+    def _sources(self, model: str, version: str, manifest: dict[str, Any]) -> None:
+        """Training data and base model recorded with a sha256 and a local path: hashed again."""
+        from gitreg.features.ingest.provenance import check_source
+
+        raw = [*mf._list(manifest.get("training_data_sources")), manifest.get("base_model")]
+        for source in filter(None, map(mf.stored_source, raw)):
+            if source.sha256:
+                check = Check("data", model, version, source.uri or source.name)
+                self.report.checks.append(check)
+                check.skipped, check.problems = check_source(source, self.progress)
 
     # -- the branch as a whole, notes, mirrors ------------------------------------------
     def branch(self, snap: ModelSnapshot) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from gitreg.git.cache.cache import DIR_NAME, _write
 
-FORMAT = "gitreg-views/1"
+FORMAT = "gitreg-views/2"  # 2: params.* among the metrics
 MAX_FILE = 256 * 1024 * 1024  # bytes: a cache file larger than this is not ours
 
 

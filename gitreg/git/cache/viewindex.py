@@ -33,7 +33,7 @@ from typing import Any, Optional, Sequence
 from gitreg.git.cache.cache import DIR_NAME, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/1"
+FORMAT = b"gitreg-views-index/2"  # 2: params.* among the metrics
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
 

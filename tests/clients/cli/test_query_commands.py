@@ -59,9 +59,10 @@ def test_versions_where_and_sort(sampled):
 
 
 def test_best(sampled):
-    assert sampled("best", "majora").out == "majora v3: accuracy = 0.91 (highest wins)\n"
-    assert sampled("best", "majora", "--by", "cost_usd").out == "majora v2: cost_usd = 0.9 (lowest wins)\n"
-    assert sampled("best", "majora", "--by", "cost_usd", "--max").out == "majora v1: cost_usd = 2.5 (highest wins)\n"
+    assert sampled("best", "majora").out == "majora v3: accuracy = 0.91 (highest wins, table)\n"
+    assert sampled("best", "majora", "--by", "cost_usd").out == "majora v2: cost_usd = 0.9 (lowest wins, table)\n"
+    assert sampled("best", "majora", "--by", "cost_usd", "--max").out == \
+        "majora v1: cost_usd = 2.5 (highest wins, given)\n"
     doc = json.loads(sampled("best", "majora", "--by", "eval_loss", "--where", "not tag:production", "--json").out)
     assert {k: doc[k] for k in ("model_name", "by", "direction", "value", "version")} == {
         "model_name": "majora", "by": "eval_loss", "direction": "min", "value": 1.2, "version": "v2b"}
@@ -75,7 +76,7 @@ def test_compare_many_versions_marks_the_best_and_deltas(sampled):
     assert lines[0] == "majora: v1 vs v2 vs v3"
     assert lines[1].split()[::2] == ["Key", "v1", "v2", "v3", "Best"]
     rows = {line.split()[0]: line for line in lines[3:]}
-    assert "0.91 (+0.05) *" in rows["accuracy"] and rows["accuracy"].rstrip().endswith("v3")
+    assert "0.91 (+0.05) *" in rows["accuracy"] and rows["accuracy"].rstrip().endswith("v3 (table)")
     assert "0.9 (-1.6) *" in rows["cost_usd"]
     assert "framework" in rows
     only = sampled("compare", "majora", "v1", "v2", "v3", "--only-diff").out

@@ -71,7 +71,7 @@ def test_compare_table_and_json(populated):
     assert diff["diff"]["loss"] == {"v1": None, "v2": 0.3}
     table = populated("compare", "majora", "v1", "v2").out
     rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
-    assert "+0.02" in rows["accuracy"] and rows["accuracy"].rstrip().endswith("v2")
+    assert "+0.02" in rows["accuracy"] and rows["accuracy"].rstrip().endswith("v2 (table)")
 
 
 def test_tree_draws_branches_from_parentage(populated):

@@ -26,7 +26,8 @@ def test_hook_registers_lm_eval_results_and_hf_training_args(training_repo, reg)
     }
     assert (v.training.epochs, v.training.batch_size, v.training.learning_rate) == (3, 32, 2e-05)
     log = training_repo.hook_log()
-    assert "non-numeric field(s) skipped (alias" in log and "ignored 21 key(s): output_dir" in log
+    assert "non-numeric field(s) skipped (alias" in log and "batch_size 32 = per-device batch 8" in log
+    assert v.params["lr_scheduler_type"] == "linear" and v.metric_info["mmlu/acc,none"]["stderr"] == 0.0041
 
 
 def test_params_yaml_with_2e_5_registers(training_repo, reg):

@@ -36,7 +36,7 @@ def split(path):
 
 
 def join(path, header, blocks):
-    path.write_bytes(b"gitreg-views-index/1\n" + json.dumps(header).encode() + b"\n" + blocks)
+    path.write_bytes(b"gitreg-views-index/2\n" + json.dumps(header).encode() + b"\n" + blocks)
 
 
 def entries(path):
@@ -123,7 +123,7 @@ def _damage(path, damage):
     header, blocks = split(path)
     cols = _columns(header)
     if damage == "garbage":
-        path.write_bytes(b"\x00\xffgitreg-views-index/1\n{not json")
+        path.write_bytes(b"\x00\xffgitreg-views-index/2\n{not json")
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:-200])
     elif damage == "empty":

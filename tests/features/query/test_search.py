@@ -105,7 +105,8 @@ def test_compare_many_versions(sample):
     doc = json.loads(json.dumps(c.to_dict()))
     assert doc["versions"] == ["v1", "v2", "v3"] and doc["diff"]["accuracy"]["v3"] == 0.91
     assert doc["rows"][0] == {"key": "accuracy", "values": {"v1": 0.86, "v2": 0.87, "v3": 0.91},
-                              "delta": {"v2": pytest.approx(0.01), "v3": pytest.approx(0.05)}, "best": ["v3"]}
+                              "delta": {"v2": pytest.approx(0.01), "v3": pytest.approx(0.05)}, "best": ["v3"],
+                              "direction": "table", "stderr": {}, "within_error": []}
     # the seed's two-version API keeps its shape
     assert sample.compare_versions("majora", "v1", "v2")["accuracy"] == {"v1": 0.86, "v2": 0.87}
     with pytest.raises(VersionNotFoundError):

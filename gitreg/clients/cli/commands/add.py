@@ -8,6 +8,7 @@ import typer
 
 from gitreg.clients.cli import context, options
 from gitreg.clients.cli.terminal import plural, write
+from gitreg.core.errors import GitregError
 
 
 def run(
@@ -17,11 +18,17 @@ def run(
     base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
     framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
     samples: Annotated[Optional[int], typer.Option(help="Training samples.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs.")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Epochs (fractional allowed: 2.5).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Batch size.")] = None,
     learning_rate: Annotated[Optional[float], typer.Option(help="Learning rate.")] = None,
     training_data: Annotated[
         Optional[list[str]], typer.Option("--training-data", "-d", help="Data source; repeatable.")
+    ] = None,
+    data: Annotated[
+        Optional[list[str]], typer.Option("--data", metavar="NAME[@REV]|PATH",
+                                          help="Training data with its provenance: NAME@REVISION (HF dataset "
+                                               "commit, DVC/git revision) or a local file/directory (its sha256 "
+                                               "is recorded for verify --files); repeatable.")
     ] = None,
     lora_path: Annotated[Optional[str], typer.Option(help="LoRA weights (file, dir or URI).")] = None,
     gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
@@ -54,8 +61,15 @@ def run(
         str, typer.Option("--metrics-format", metavar="FORMAT", help="auto, lm-eval, hf-trainer or flat.")
     ] = "auto",
     params_from: Annotated[
-        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file: "
-                                     "gitreg's names, or HF training_args.json / trainer_state.json.")
+        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file or "
+                                     "output directory: gitreg's names, HF training_args.json / trainer_state.json, "
+                                     "PEFT adapter_config.json, axolotl / mlx-lm configs; every key is recorded.")
+    ] = None,
+    param: options.Param = None,
+    curves_from: Annotated[
+        Optional[Path], typer.Option("--curves-from", metavar="FILE", help="Training curves: trainer_state.json "
+                                     "(log_history) or a CSV / JSONL of step -> metrics; default: the "
+                                     "trainer_state.json of --metrics-from / --params-from, if any.")
     ] = None,
     duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
     cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
@@ -82,13 +96,14 @@ def run(
     """Register a new version of MODEL (alias: register)."""
     from gitreg.clients.cli.progress import hash_progress
 
-    scores = options.metrics_from(metrics_from, metrics_format, None, None)
+    scores, metric_info = options.metrics_read(metrics_from, metrics_format, None, None)
     scores.update(options.collect_scores(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
     ))
     given = {"base_model": base_model, "framework": framework, "samples": samples, "epochs": epochs,
              "batch_size": batch_size, "learning_rate": learning_rate, "duration_hours": duration_hours,
              "cost_usd": cost_usd, "hardware": hardware}
+    params = options.collect_params(param)
     if params_from is not None:
         from gitreg.api.registry import ModelRegistry
 
@@ -96,6 +111,12 @@ def run(
         if read.note():
             write(f"gitreg: note: {read.note()}", sys.stderr)
         given = {k: v if v is not None else read.params.get(k) for k, v in given.items()}
+        params = {**read.recorded, **params}
+    curves = _curves(curves_from, metrics_from, params_from)
+    if data:
+        from gitreg.api.registry import ModelRegistry
+
+        training_data = [*(training_data or []), *(ModelRegistry.data_source(spec) for spec in data)]
     reg = context.registry(ctx)
     new_model = not reg.has_model(model)
     with hash_progress() as progress:
@@ -106,6 +127,7 @@ def run(
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign, files=_role_files(file), store=store,
+            params=params or None, metric_info=metric_info or None, curves=curves,
         )
     if oms_signature is not None:
         from gitreg.core.errors import GitregError
@@ -132,6 +154,24 @@ def run(
     close = reg.similar_models(model) if new_model else []
     if close:  # a typo creates a permanent model: say which existing ones were likely meant
         write(f"gitreg: warning: {model!r} is a new model; existing close names: {', '.join(close)}", sys.stderr)
+
+
+def _curves(given: Optional[Path], *outputs: Optional[Path]) -> object:
+    """Curves of --curves-from, else of the trainer_state.json the other files came from."""
+    from gitreg.api.registry import ModelRegistry
+
+    if given is not None:
+        return ModelRegistry.read_curves_file(given)
+    for path in outputs:
+        if path is None:
+            continue
+        state = path / "trainer_state.json" if path.is_dir() else path
+        if state.name == "trainer_state.json" and state.is_file():
+            try:
+                return ModelRegistry.read_curves_file(state)
+            except GitregError:  # a state without step entries: no curves, said by nothing else
+                return None
+    return None
 
 
 def _role_files(items: Optional[list[str]]) -> list[tuple[str, str]]:

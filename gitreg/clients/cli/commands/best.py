@@ -14,24 +14,25 @@ def run(
         "--by", metavar="METRIC", help="Metric or numeric field to rank by (default: accuracy).")] = None,
     where: options.Where = None,
     maximize: Annotated[Optional[bool], typer.Option(
-        "--max/--min", help="Highest or lowest wins (default: from the name; lower for losses, "
-                            "perplexity, error rates, latency, memory, cost_usd, duration_hours).",
+        "--max/--min", help="Highest or lowest wins (default: the direction recorded with the metric, "
+                            "else the table of known names, else the name: lower for losses, perplexity, "
+                            "error rates, latency, memory, cost; see docs/metrics.md).",
         show_default=False)] = None,
     json_out: options.Json = False,
 ) -> None:
     """The best version of a model by a metric, among those matching --where."""
-    from gitreg.api.queries import lookup, maximizes, view_of
+    from gitreg.api.queries import lookup, view_of
 
     metric = by or "accuracy"
-    record = context.registry(ctx).best(model, by=metric, where=where, maximize=maximize)
-    if maximize is None:
-        maximize = maximizes(metric)
+    record, direction = context.registry(ctx).rank(model, by=metric, where=where, maximize=maximize)
     value = lookup(view_of(record), metric)
     if json_out:
-        context.emit_json({"model_name": model, "by": metric, "direction": "max" if maximize else "min",
-                           "value": value, "version": record.version, "record": record.to_dict()})
+        context.emit_json({"model_name": model, "by": metric, "direction": "max" if direction.maximize else "min",
+                           "direction_from": direction.how, "value": value, "version": record.version,
+                           "record": record.to_dict()})
         return
     from gitreg.clients.cli.render import fmt
 
-    rule = "highest" if maximize else "lowest"
-    context.say(f"{record.model_name} {record.version}: {metric} = {fmt(value)} ({rule} wins)")
+    stderr = record.metric_info.get(metric, {}).get("stderr")
+    error = f" ± {fmt(stderr)}" if stderr is not None else ""
+    context.say(f"{record.model_name} {record.version}: {metric} = {fmt(value)}{error} ({direction.describe()})")

@@ -29,14 +29,16 @@ def run(
         if json_out:
             context.emit_json({"model_name": model, "versions": {
                 name: {"parent": parents[name], "training_data": v.training_data_sources,
-                       "git_commit": v.git_commit, "base_model": v.base_model}
+                       "git_commit": v.git_commit, "base_model": v.base_model,
+                       "data_provenance": [d.to_dict() for d in v.training_data],
+                       "base_model_source": v.base_model_source.to_dict() if v.base_model_source else None}
                 for name, v in versions.items()
             }})
             return
         for name, v in versions.items():
             console.print(
                 f"{name:<10} ← {parents[name] or '(root)':<14} data: "
-                f"{', '.join(v.training_data_sources) or '-'}"
+                f"{', '.join(map(str, v.training_data)) or '-'}"
                 + (f"  code: {v.git_commit}" if v.git_commit else ""),
                 markup=False,
             )
@@ -45,13 +47,15 @@ def run(
     ancestors = tracker.get_ancestors(model, version)
     descendants = tracker.get_descendants(model, version)
     data = tracker.get_data_lineage(model, version)
+    provenance = tracker.get_data_provenance(model, version)
     if json_out:
         context.emit_json({"model_name": model, "version": version, "ancestors": ancestors,
-                           "descendants": descendants, "data_lineage": data})
+                           "descendants": descendants, "data_lineage": data,
+                           "data_provenance": {v: [d.to_dict() for d in ds] for v, ds in provenance.items()}})
         return
     console.print(f"{model} {version}", style="bold", markup=False)
     console.print(f"  ancestors:   {' ← '.join(ancestors) or '(none)'}", markup=False)
     console.print(f"  descendants: {', '.join(descendants) or '(none)'}", markup=False)
     console.print("  training data:", markup=False)
-    for v, sources in data.items():
-        console.print(f"    {v:<12} {', '.join(sources) or '-'}", markup=False)
+    for v, sources in provenance.items():
+        console.print(f"    {v:<12} {', '.join(map(str, sources)) or '-'}", markup=False)

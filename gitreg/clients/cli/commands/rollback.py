@@ -25,7 +25,7 @@ def run(
     replaced version becomes deprecated.
     """
     reg = context.registry(ctx)
-    v = reg.rollback(model, version, environment=env, reason=reason, sign=sign)
+    v = reg.rollback(model, version, environment=env, reason=reason, sign=sign, earlier_only=True)
     if reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
         context.say(reg.earlier_attempt.message)
         return

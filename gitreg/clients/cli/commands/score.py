@@ -28,13 +28,13 @@ def run(
 
     Stored as a git note; earlier scores stay in the notes history.
     """
-    scores = options.metrics_from(from_file, format, include, exclude)
+    scores, metric_info = options.metrics_read(from_file, format, include, exclude)
     scores.update(options.collect_scores(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
     ))
     if not scores:
         raise typer.BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
-    v = context.registry(ctx).update_evaluation_scores(model, version, **scores)
+    v = context.registry(ctx).update_evaluation_scores(model, version, metric_info=metric_info or None, **scores)
     shown = ", ".join(f"{k}={v:g}" for k, v in list(scores.items())[:8])
     if len(scores) > 8:
         shown += f", ... ({len(scores)} metrics)"
