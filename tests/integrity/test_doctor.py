@@ -90,3 +90,27 @@ def test_a_version_registered_twice_is_reported(reg, registry_path, git, capsys)
     code, out = _doctor(capsys, registry_path, "--repair", "--yes")
     assert code == 1
     assert "registered-twice: refs/tags/m/v2" in out and "no automatic repair" in out
+
+
+def test_doctor_repairs_a_version_published_in_part_and_writes_work_again(tmp_path, git, capsys):
+    """The captured state of the half-written synced add: the remote holds the branch without
+    the tag (git's lock left in its place) and this clone already took that branch in, with
+    no pending record left (what gitreg before this change did). The repair completes the
+    remote's tag from the lock, takes it here, and the next synced add and push work at once."""
+    from tests.integrity.test_crash import cut_between_branch_and_tag
+
+    remote, path, left = cut_between_branch_and_tag(tmp_path, git)
+    for ref in git(path, "for-each-ref", "--format=%(refname)", "refs/gitreg/pending/").split():
+        git(path, "update-ref", "-d", ref)
+    git(path, "update-ref", "refs/heads/m", git(remote, "rev-parse", "refs/heads/m").strip())
+    _old(remote / "refs/tags/m/v2.lock")  # found hours later, as in the captured state
+    code, out = _doctor(capsys, path)
+    assert code == 1 and "remote-lock: origin:refs/tags/m/v2.lock" in out and "untagged-version" in out
+    code, out = _doctor(capsys, path, "--repair", "--yes")
+    assert code == 0, out
+    assert git(remote, "rev-parse", "refs/tags/m/v2").strip() == left == git(path, "rev-parse", "refs/tags/m/v2").strip()
+    started = time.monotonic()
+    assert main(["-R", str(path), "add", "m"]) == 0
+    assert main(["-R", str(path), "push"]) == 0
+    assert time.monotonic() - started < 20
+    assert half_versions(remote) == [] == half_versions(path)

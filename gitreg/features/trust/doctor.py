@@ -133,6 +133,21 @@ class _Doctor:
                              "lock-owner record of a gitreg process that is gone", "remove it"),
                      lambda record=record: record in lockowner.sweep(self.gitdir) or not record.exists())
 
+    def remote_locks(self) -> None:
+        """Locks a killed receive-pack left in a remote on this machine (transport/remotelocks.py):
+        every later push of that ref is refused until someone removes it."""
+        from gitreg.git.transport import remote as transport, remotelocks
+
+        for name, url in transport.remotes(self.store.repo).items():
+            gitdir = remotelocks.local_gitdir(url)
+            for lock in remotelocks.stale_locks(gitdir) if gitdir is not None else []:
+                fix = ("complete it (the rest of a version that reached it in part)"
+                       if remotelocks.completes_a_version(lock) else "remove it (make sure no git is running there)")
+                self.add(Finding("remote-lock", f"{name}:{lock.ref}.lock",
+                                 f"lock file on {name} left by a killed git, {lock.age:.0f} s old: "
+                                 f"every push of {lock.ref} is refused", fix),
+                         lambda lock=lock: bool(remotelocks.resolve(lock)))
+
     # -- files ---------------------------------------------------------------------
     def files(self) -> None:
         for tmp in leftovers.temp_objects(self.gitdir, DOCTOR_TEMP_AGE):
@@ -224,11 +239,31 @@ class _Doctor:
         named = yamlio.load_mapping(data or b"", f"{model}@{str(commit)[:12]}:{layout.MANIFEST_FILE}")
         if (named.get("model_name"), str(named.get("version"))) != (model, version) or version in manifest.versions:
             return False
+        if self._tag_from_remote(model, version):
+            self.report.findings[-1].detail += " (its tag taken from the remote)"
+            return True
         tag = self.store.write_tag(f"{model}/{version}", commit, f"{model} {version}\n", time.time(),
                                    self.store.signer("tag"))
         self.store.update_refs([RefUpdate(layout.tag_ref(model, version), None, tag)],
                                f"gitreg doctor: tag {model} {version}", publish=False)
         return True
+
+
+    def _tag_from_remote(self, model: str, version: str) -> bool:
+        """A version published in part has its own tag on the sync remote once that is whole:
+        take it (as a pull would) rather than make a second tag object for the same version."""
+        from gitreg.core.errors import GitregError
+        from gitreg.features.sync import sync
+        from gitreg.git.transport import remote as transport
+
+        name = transport.sync_remote(self.store.repo)
+        if name is None:
+            return False
+        try:
+            sync.pull(self.store, name, scope=transport.Scope.of([model]))
+        except GitregError:
+            return False
+        return self.store.ref_target(layout.tag_ref(model, version)) is not None
 
 
 def _remove_any(path: Path) -> bool:
@@ -248,6 +283,7 @@ def examine(store: Optional[Store], path: Path, repair: bool = False) -> DoctorR
         return DoctorReport(str(path))
     doctor = _Doctor(store, repair)
     doctor.locks()
+    doctor.remote_locks()
     doctor.files()
     doctor.versions()
     doctor.pending()
