@@ -16,11 +16,13 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from gitreg.core.errors import GitregError, RemoteError
 from gitreg.git import gitcli
+from gitreg.git.refs import lockowner
 
 POINTER_VERSION = "https://git-lfs.github.com/spec/v1"
 ATTRIBUTES = b"artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
@@ -82,7 +84,10 @@ class ObjectWriter:
         self.git_dir = git_dir
         tmp = git_dir / "lfs" / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="gitreg-", dir=tmp)
+        for leftover in leftover_copies(git_dir):  # a killed writer's partial copy (cheap: one listing)
+            leftover.unlink(missing_ok=True)
+        me = lockowner.me()
+        fd, name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{me['pid']}.{me['started']}.", dir=tmp)
         self._fd: Optional[int] = fd
         self._name = Path(name)
 
@@ -113,13 +118,45 @@ class ObjectWriter:
         self._name.unlink(missing_ok=True)
 
 
+_TMP_PREFIX = "gitreg-"  # then <pid>.<process start ticks>.<random>: whose copy it is
+_OLD_TMP_AGE = 3600.0  # a copy whose name says no writer: no copy takes an hour
+
+
+def leftover_copies(git_dir: Path) -> list[Path]:
+    """gitreg's partial copies in `<registry>/lfs/tmp/` whose writer is gone (killed mid-copy);
+    git-lfs's own temporary files there are left to it."""
+    tmp = git_dir / "lfs" / "tmp"
+    try:
+        entries = [e for e in os.scandir(tmp) if e.name.startswith(_TMP_PREFIX) and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
+    here = lockowner.me()
+    found = []
+    for e in entries:
+        pid, _, rest = e.name[len(_TMP_PREFIX):].partition(".")
+        started = rest.partition(".")[0]
+        if pid.isdigit() and rest:
+            gone = lockowner.gone({**here, "pid": int(pid), "started": None if started == "None" else started})
+        else:
+            try:
+                gone = time.time() - e.stat(follow_symlinks=False).st_mtime > _OLD_TMP_AGE
+            except OSError:
+                continue
+        if gone:
+            found.append(Path(e.path))
+    return found
+
+
 # -- objects already checked ------------------------------------------------------------
 # A full sha256 of an object is recorded with the object file's stat (size, inode,
 # mtime, ctime) in the derived cache; while that stat is unchanged the object is the
 # one that was checked (any write or chmod moves ctime), so `get` need not hash it
 # again. `verify --files` never reads this: it always hashes.
+CHECKED_DIR = "lfs-checked"  # under gitreg-cache/: one mark file per object
+
+
 def _mark_file(git_dir: Path, oid: str) -> Path:
-    return git_dir / "gitreg-cache" / "lfs-checked" / oid
+    return git_dir / "gitreg-cache" / CHECKED_DIR / oid
 
 
 def _stamp(path: Path) -> Optional[str]:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 import pygit2
 
 from gitreg.core.names import is_version_name
+from gitreg.git import lfs
 from gitreg.git.cache.cache import DIR_NAME as CACHE_DIR
 from gitreg.git.refs import layout, leftovers, lockowner
 from gitreg.git.refs.transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, finish_interrupted
@@ -32,7 +33,7 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 
 @dataclass
 class Finding:
-    kind: str  # stale-lock | live-lock | unowned-lock | temp-object | owner-record | cache-file |
+    kind: str  # stale-lock | live-lock | unowned-lock | remote-lock | temp-object | lfs-temp | owner-record | cache-file |
     #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending
     subject: str
     detail: str
@@ -128,6 +129,7 @@ class _Doctor:
                                  f"no gitreg owner (git's, or a crash of an older gitreg); {age:.0f} s old",
                                  "" if young else "remove it (make sure no git process is running)"),
                          lambda lock=lock: leftovers.remove([lock]))
+        lockowner.sweep(self.gitdir)  # dead writers' records with no lock left: routine, as writers do
         for record in lockowner.dead_records(self.gitdir):
             self.add(Finding("owner-record", record.relative_to(self.gitdir).as_posix(),
                              "lock-owner record of a gitreg process that is gone", "remove it"),
@@ -154,14 +156,16 @@ class _Doctor:
             self.add(Finding("temp-object", tmp.relative_to(self.gitdir).as_posix(),
                              "temporary object file left by a killed writer", "remove it"),
                      lambda tmp=tmp: leftovers.remove([tmp]))
-        cache = self.gitdir / CACHE_DIR
-        if cache.is_dir():
-            for entry in sorted(cache.iterdir()):
-                mode = entry.lstat().st_mode
-                if not stat.S_ISREG(mode):
-                    self.add(Finding("cache-file", entry.relative_to(self.gitdir).as_posix(),
-                                     "not a regular file (ignored by reads)", "remove it"),
-                             lambda entry=entry: _remove_any(entry))
+        for copy in lfs.leftover_copies(self.gitdir):
+            self.add(Finding("lfs-temp", copy.relative_to(self.gitdir).as_posix(),
+                             "partial copy of a stored file left by a killed writer "
+                             "(the next 'add --store' removes it too)", "remove it"),
+                     lambda copy=copy: bool(leftovers.remove([copy])))
+        for entry in _cache_entries(self.gitdir / CACHE_DIR):
+            if not stat.S_ISREG(entry.lstat().st_mode):
+                self.add(Finding("cache-file", entry.relative_to(self.gitdir).as_posix(),
+                                 "not a regular file (ignored by reads)", "remove it"),
+                         lambda entry=entry: _remove_any(entry))
 
     # -- versions ------------------------------------------------------------------
     def versions(self) -> None:
@@ -264,6 +268,24 @@ class _Doctor:
         except GitregError:
             return False
         return self.store.ref_target(layout.tag_ref(model, version)) is not None
+
+
+_CACHE_DIRS = (lfs.CHECKED_DIR,)  # gitreg's own directories in gitreg-cache/: their entries are files
+
+
+def _cache_entries(cache: Path) -> list[Path]:
+    """The cache's entries, and those of its own directories (which are not entries themselves)."""
+    try:
+        top = sorted(cache.iterdir())
+    except OSError:
+        return []
+    out = []
+    for entry in top:
+        if entry.name in _CACHE_DIRS and entry.is_dir() and not entry.is_symlink():
+            out += sorted(entry.iterdir())
+        else:
+            out.append(entry)
+    return out
 
 
 def _remove_any(path: Path) -> bool:
