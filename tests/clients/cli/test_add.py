@@ -62,8 +62,19 @@ def test_missing_artifact_path_warns_in_one_line_and_registers(cli):
     assert r.code == 0
     assert r.err == (
         "gitreg: warning: lora path /does/not/exist does not exist here; "
-        "recorded as given, without a hash\n"
+        "recorded as given, without a hash, in a version that cannot be changed later\n"
     )
+
+
+def test_store_of_a_missing_path_is_refused_and_nothing_written(cli, registry_path, tmp_path):
+    """The user asked for the bytes to be kept: a version without them is not what was asked."""
+    here = tmp_path / "adapter.bin"
+    here.write_bytes(b"w")
+    r = cli("add", "majora", "-f", f"lora={here}", "--gguf-path", "/does/not/exist.gguf", "--store")
+    assert r.code != 0 and r.out == ""
+    assert r.err == ("gitreg: error: gguf path /does/not/exist.gguf does not exist here, so its bytes cannot "
+                     "be stored (--store); nothing was registered\n")
+    assert not registry_path.exists()
 
 
 def test_bad_metric_syntax_is_a_usage_error(cli, registry_path):
