@@ -11,9 +11,11 @@ corrupt every version that shares it.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -23,6 +25,7 @@ from typing import Iterable, Optional, Sequence
 from gitreg.core.errors import GitregError, RemoteError
 from gitreg.git import gitcli
 from gitreg.git.refs import lockowner
+from gitreg.git.transport.remote import timeout_seconds
 
 POINTER_VERSION = "https://git-lfs.github.com/spec/v1"
 ATTRIBUTES = b"artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
@@ -227,16 +230,59 @@ def require_git_lfs() -> None:
         raise LfsMissing(INSTALL_HINT)
 
 
+STALL_MARGIN = 5  # seconds beyond gitreg.timeout before a silent git-lfs is stopped
+
+
 def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.CompletedProcess[str]:
+    """`git lfs <args>` in the registry, stopped (with its children) once nothing has moved for
+    gitreg.timeout (+ STALL_MARGIN) seconds: git-lfs's own retries and back-off would wait on a
+    stalled server for many minutes. Progress is what git-lfs reports (GIT_LFS_PROGRESS) and the
+    bytes of downloads under way; a stopped call is exit 124, and git-lfs only ever renames
+    whole objects into place, so nothing half-written is left to read."""
     require_git_lfs()
+    seconds = timeout_seconds(git_dir)
     # git-lfs asks a file:// remote "which locks?" before a push; the registry has none
-    config = ("-c", "lfs.locksverify=false")
-    if stream:  # on a terminal: git-lfs draws its own progress on stderr
-        proc = subprocess.run(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
-                              text=True, errors="replace", stdin=subprocess.DEVNULL,
-                              env={k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES})
-        return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, "")
-    return gitcli.run(git_dir, *config, "lfs", *args)
+    config = ("-c", "lfs.locksverify=false", "-c", f"lfs.activitytimeout={seconds}",
+              "-c", f"lfs.dialtimeout={seconds}")
+    with tempfile.TemporaryDirectory(prefix="gitreg-lfs-") as tmp:
+        log = Path(tmp) / "progress"
+        env = {**gitcli.environment(), "GIT_LFS_PROGRESS": str(log)}
+        proc = subprocess.Popen(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
+                                stderr=None if stream else subprocess.PIPE,  # stream: git-lfs draws its own progress
+                                stdin=subprocess.DEVNULL, text=True, errors="replace", env=env,
+                                start_new_session=True)
+        watched = (log, git_dir / "lfs" / "incomplete", git_dir / "lfs" / "tmp")
+        moved, last = time.monotonic(), _activity(watched)
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.25)
+                return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
+            except subprocess.TimeoutExpired:
+                now = _activity(watched)
+                if now != last:
+                    moved, last = time.monotonic(), now
+                elif time.monotonic() - moved > seconds + STALL_MARGIN:
+                    break
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    return subprocess.CompletedProcess(proc.args, 124, "", f"no progress for {seconds} s (gitreg.timeout): "
+                                       "the LFS server stopped answering; stopped")
+
+
+def _activity(paths: Sequence[Path]) -> tuple:
+    """What changes while git-lfs moves bytes: its progress log, and files being downloaded."""
+    out = []
+    for path in paths:
+        try:
+            if path.is_dir():
+                out += sorted((e.name, e.stat().st_size) for e in os.scandir(path) if e.is_file())
+            else:
+                st = path.stat()
+                out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 def _why(proc: subprocess.CompletedProcess[str]) -> str:

@@ -25,10 +25,9 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import GitregError, RemoteError, SyncConflictError
 from gitreg.features.artifacts import upload
-from gitreg.git.refs import layout
+from gitreg.git.refs import layout, lockowner
 from gitreg.git.refs.transaction import RefConflict, RefUpdate, retrying
 from gitreg.git.repository import Store
-from gitreg.git.refs import lockowner
 from gitreg.git.transport import pending, remotelocks
 from gitreg.git.transport import remote as transport
 

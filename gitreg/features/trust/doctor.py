@@ -33,7 +33,8 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 
 @dataclass
 class Finding:
-    kind: str  # stale-lock | live-lock | unowned-lock | remote-lock | temp-object | lfs-temp | owner-record | cache-file |
+    kind: str  # stale-lock | live-lock | unowned-lock | remote-lock | temp-object | lfs-temp | owner-record |
+    #            cache-file |
     #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending
     subject: str
     detail: str
@@ -138,7 +139,8 @@ class _Doctor:
     def remote_locks(self) -> None:
         """Locks a killed receive-pack left in a remote on this machine (transport/remotelocks.py):
         every later push of that ref is refused until someone removes it."""
-        from gitreg.git.transport import remote as transport, remotelocks
+        from gitreg.git.transport import remote as transport
+        from gitreg.git.transport import remotelocks
 
         for name, url in transport.remotes(self.store.repo).items():
             gitdir = remotelocks.local_gitdir(url)

@@ -290,7 +290,7 @@ def verify(
         model, version = split_qualified(model, model)
     if version is not None:
         check_version_name(version)
-    config = store.repo.config if store is not None else None
+    config = store.config() if store is not None else None  # as git reads it (GIT_CONFIG_*)
     required = config is not None and signing.required(config)
     report = VerifyReport(
         registry=str(path),

@@ -26,6 +26,7 @@ import pygit2
 
 from gitreg.core.errors import RemoteError
 from gitreg.core.urls import redact
+from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
 from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout, lockowner
@@ -145,22 +146,15 @@ def model_of(ref: str) -> str:
 
 
 # -- timeouts -------------------------------------------------------------------------
-def timeout_seconds(repo_config: Optional[pygit2.Config]) -> int:
-    """`gitreg.timeout` (seconds, as git config reads it; None: the user's global config),
-    else DEFAULT_TIMEOUT."""
-    if repo_config is None:
-        try:
-            repo_config = pygit2.Config.get_global_config()
-        except (OSError, pygit2.GitError):
-            repo_config = None
-    if repo_config is not None:
-        try:
-            value = int(repo_config["gitreg.timeout"])
-            if value > 0:
-                return value
-        except (KeyError, ValueError, pygit2.GitError):
-            pass
-    return DEFAULT_TIMEOUT
+def timeout_seconds(git_dir: Optional[Path]) -> int:
+    """`gitreg.timeout` (seconds) as git reads it now: the registry's config, GIT_CONFIG_GLOBAL,
+    GIT_CONFIG_COUNT/KEY/VALUE, includes (None: no registry yet); else DEFAULT_TIMEOUT."""
+    found = gitconfig.read(git_dir) if git_dir is not None else gitconfig.read_user()
+    try:
+        value = int(found[TIMEOUT_KEY]) if found is not None else 0
+    except (KeyError, ValueError):
+        value = 0
+    return value if value > 0 else DEFAULT_TIMEOUT
 
 
 def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[str], dict[str, str]]:
@@ -181,10 +175,11 @@ def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[st
     return args, env
 
 
-def _ssh_command(config: Optional[pygit2.Config]) -> Optional[str]:
+def _ssh_command(git_dir: Path) -> Optional[str]:
+    found = gitconfig.read(git_dir)
     try:
-        return None if config is None else str(config["core.sshCommand"])
-    except (KeyError, pygit2.GitError):
+        return None if found is None else found["core.sshCommand"]
+    except KeyError:
         return None
 
 
@@ -219,12 +214,8 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
     env: Optional[dict[str, str]] = dict(env_extra) if env_extra else None
     limit: Optional[float] = None
     if transport:
-        try:
-            config: Optional[pygit2.Config] = pygit2.Repository(str(git_dir)).config
-        except pygit2.GitError:
-            config = None
-        seconds = timeout_seconds(config)
-        bounds, bound_env = transport_options(seconds, _ssh_command(config))
+        seconds = timeout_seconds(git_dir)
+        bounds, bound_env = transport_options(seconds, _ssh_command(git_dir))
         extra += bounds
         env = {**(env or {}), **(bound_env or {})}
         limit = seconds * HARD_LIMIT_FACTOR
