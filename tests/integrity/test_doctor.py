@@ -108,7 +108,8 @@ def test_doctor_repairs_a_version_published_in_part_and_writes_work_again(tmp_pa
     assert code == 1 and "remote-lock: origin:refs/tags/m/v2.lock" in out and "untagged-version" in out
     code, out = _doctor(capsys, path, "--repair", "--yes")
     assert code == 0, out
-    assert git(remote, "rev-parse", "refs/tags/m/v2").strip() == left == git(path, "rev-parse", "refs/tags/m/v2").strip()
+    here = git(path, "rev-parse", "refs/tags/m/v2").strip()
+    assert git(remote, "rev-parse", "refs/tags/m/v2").strip() == left == here
     started = time.monotonic()
     assert main(["-R", str(path), "add", "m"]) == 0
     assert main(["-R", str(path), "push"]) == 0
