@@ -137,6 +137,7 @@ class ModelRegistry:
         if self._store is None or not self._checked:
             from gitreg.git.refs.kind import require_registry
             store = self._store or Store.create(self.path)
+            store.require_writable()
             require_registry(store)
             self._store, self._checked = store, True
         return self._store
