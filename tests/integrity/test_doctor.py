@@ -164,3 +164,21 @@ def test_a_killed_add_store_leaves_a_partial_copy_that_doctor_reports_and_the_ne
     assert not list((path / "lfs/tmp").glob("gitreg-*"))
     code, out = _doctor(capsys, path)
     assert code == 0, out
+
+
+def test_a_branch_deleted_with_plain_git_is_a_named_problem_that_repair_restores(reg, registry_path, git, capsys):
+    for _ in range(3):
+        reg.register_model("m")
+    reg.register_model("other")
+    tip = git(registry_path, "rev-parse", "refs/heads/m").strip()
+    git(registry_path, "update-ref", "-d", "refs/heads/m")
+    assert main(["-R", str(registry_path), "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "refs/heads/m" in out and "3 version tag(s) of m remain" in out
+    code, out = _doctor(capsys, registry_path)
+    assert code == 1 and "orphaned-tags: refs/heads/m: missing, while 3 version tag(s) of m remain" in out
+    code, out = _doctor(capsys, registry_path, "--repair", "--yes")
+    assert code == 0, out
+    assert git(registry_path, "rev-parse", "refs/heads/m").strip() == tip
+    assert [v.version for v in ModelRegistry(registry_path).list_versions("m")] == ["v1", "v2", "v3"]
+    assert main(["-R", str(registry_path), "verify"]) == 0

@@ -193,6 +193,40 @@ class _Doctor:
                                  f"{len(ids)} register commits on {layout.branch_ref(model)}: "
                                  + ", ".join(str(i)[:12] for i in ids)))
 
+    def orphans(self) -> None:
+        """Version tags whose branch was deleted with plain git: the branch is created again
+        at the version that holds all the others (append-only: a ref comes back, none moves)."""
+        from gitreg.features.trust.verify import orphaned_tags
+
+        for model, versions in orphaned_tags(self.store).items():
+            tip = self._orphan_tip(model, versions)
+            self.add(Finding("orphaned-tags", layout.branch_ref(model),
+                             f"missing, while {len(versions)} version tag(s) of {model} remain "
+                             f"(newest {versions[-1]}): {model} is invisible to list, show and verify",
+                             "" if tip is None else f"restore it at {str(tip)[:12]}"),
+                     lambda m=model, t=tip: self._restore(m, t))
+
+    def _orphan_tip(self, model: str, versions: list[str]) -> Optional[pygit2.Oid]:
+        """The tagged commit every other tagged commit of `model` is reachable from, if any."""
+        commits = []
+        for version in versions:
+            try:
+                commits.append(self.store.commit(self.store.ref_target(layout.tag_ref(model, version))).id)
+            except READ_ERRORS:
+                continue
+        repo = self.store.repo
+        for tip in commits:
+            if all(c == tip or repo.descendant_of(tip, c) for c in commits):
+                return tip
+        return None
+
+    def _restore(self, model: str, tip: Optional[pygit2.Oid]) -> bool:
+        if tip is None:
+            return False
+        self.store.update_refs([RefUpdate(layout.branch_ref(model), None, tip)],
+                               f"gitreg doctor: restore {model}", publish=False)
+        return True
+
     # -- pushes of unknown outcome (storage/pending.py) ---------------------------------
     def pending(self) -> None:
         from gitreg.git.transport import pending
@@ -310,5 +344,6 @@ def examine(store: Optional[Store], path: Path, repair: bool = False) -> DoctorR
     doctor.remote_locks()
     doctor.files()
     doctor.versions()
+    doctor.orphans()
     doctor.pending()
     return doctor.report

@@ -26,7 +26,8 @@ import pygit2
 
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
-from gitreg.core.names import check_version_name, split_qualified
+from gitreg.core.errors import InvalidNameError
+from gitreg.core.names import check_model_name, check_version_name, is_version_name, split_qualified
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
 from gitreg.git.signing import sigcheck, signing
@@ -277,6 +278,25 @@ class _Verifier:
         return record
 
 
+def _model_name(name: str) -> bool:
+    try:
+        return bool(check_model_name(name))
+    except InvalidNameError:
+        return False
+
+
+def orphaned_tags(store: Store) -> dict[str, list[str]]:
+    """{model: its versions} of version tags whose model branch is gone (deleted with plain git):
+    such a model is invisible to every read that starts from the branches."""
+    branches = set(model_names(store))
+    out: dict[str, list[str]] = {}
+    for name in sorted(store.ref_names_under(layout.TAGS)):
+        model, _, version = name.partition("/")
+        if model not in branches and is_version_name(version) and _model_name(model):
+            out.setdefault(model, []).append(version)
+    return out
+
+
 def verify(
     store: Optional[Store], path: Path, model: Optional[str] = None, version: Optional[str] = None,
     *, files: bool = False, progress: Optional[HashProgress] = None,
@@ -314,4 +334,10 @@ def verify(
             verifier.deployments(snap)
     if model is None:
         verifier.mirrors()
+        for name, versions in orphaned_tags(store).items():
+            check = Check("ref", name, None, layout.branch_ref(name))
+            check.problems.append(f"missing, while {len(versions)} version tag(s) of {name} remain "
+                                  f"({', '.join(versions[:5])}{', ...' if len(versions) > 5 else ''}): "
+                                  "deleted with plain git? 'gitreg doctor --repair' restores it")
+            report.checks.append(check)
     return report
