@@ -25,8 +25,7 @@ from typing import Any, Optional
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError
-from gitreg.core.errors import InvalidNameError
+from gitreg.core.errors import CorruptRegistryError, InvalidNameError
 from gitreg.core.names import check_model_name, check_version_name, is_version_name, split_qualified
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
