@@ -19,7 +19,8 @@ from typing import Any, Optional
 
 import pygit2
 
-from gitreg.core.names import is_version_name
+from gitreg.core.errors import InvalidNameError
+from gitreg.core.names import check_model_name, is_version_name
 from gitreg.git import lfs
 from gitreg.git.cache.cache import DIR_NAME as CACHE_DIR
 from gitreg.git.refs import layout, leftovers, lockowner
@@ -87,6 +88,25 @@ def scan_branch(store: Store, snap: ModelSnapshot) -> BranchScan:
     twice = [(v, ids) for v, ids in commits.items() if len(ids) > 1]
     unreachable = [(v, c) for v, c in tagged.items() if c not in on_branch]
     return BranchScan(untagged, twice, unreachable)
+
+
+def _model_name(name: str) -> bool:
+    try:
+        return bool(check_model_name(name))
+    except InvalidNameError:
+        return False
+
+
+def orphaned_tags(store: Store) -> dict[str, list[str]]:
+    """{model: its versions} of version tags whose model branch is gone (deleted with plain git):
+    such a model is invisible to every read that starts from the branches."""
+    branches = set(model_names(store))
+    out: dict[str, list[str]] = {}
+    for name in sorted(store.ref_names_under(layout.TAGS)):
+        model, _, version = name.partition("/")
+        if model not in branches and is_version_name(version) and _model_name(model):
+            out.setdefault(model, []).append(version)
+    return out
 
 
 class _Doctor:
@@ -196,8 +216,6 @@ class _Doctor:
     def orphans(self) -> None:
         """Version tags whose branch was deleted with plain git: the branch is created again
         at the version that holds all the others (append-only: a ref comes back, none moves)."""
-        from gitreg.features.trust.verify import orphaned_tags
-
         for model, versions in orphaned_tags(self.store).items():
             tip = self._orphan_tip(model, versions)
             self.add(Finding("orphaned-tags", layout.branch_ref(model),

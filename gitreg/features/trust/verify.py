@@ -25,8 +25,10 @@ from typing import Any, Optional
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError, InvalidNameError
-from gitreg.core.names import check_model_name, check_version_name, is_version_name, split_qualified
+from gitreg.core.errors import CorruptRegistryError
+from gitreg.core.names import check_version_name, split_qualified
+from gitreg.git.cache.cache import DIR_NAME
+from gitreg.git.cache.cache import disabled as cache_disabled
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
 from gitreg.git.signing import sigcheck, signing
@@ -135,8 +137,29 @@ class _Verifier:
                 f"manifest.yaml names {named[0]}:{named[1]}, not {snap.model}:{version}"
             )
         self._pair(check, commit)
+        self._cache(check, snap, version, target, commit, manifest)
         if self.files:
             self._files(snap.model, version, manifest, commit)
+
+    def _cache(self, check: Check, snap: ModelSnapshot, version: str, target: pygit2.Oid,
+               commit: pygit2.Commit, manifest: dict[str, Any]) -> None:
+        """The derived cache reads would use for this version (sealed, so taken as this user's
+        gitreg computed it) against the objects just read: a wrong entry would change answers."""
+        if cache_disabled():
+            return
+        cache = self.store.cache(snap.model)
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        facts = cache.version_facts(str(target))
+        wrong = []
+        if facts is not None and facts != (str(commit.id), str(blob), snap.registered_by(version, commit)):
+            wrong.append("the version's commit, manifest or tagger")
+        cached = cache.manifest(str(blob)) if blob is not None else None
+        if cached is not None and cached != manifest:
+            wrong.append("its manifest")
+        if wrong:
+            check.problems.append(f"the derived cache ({DIR_NAME}/{snap.model}.manifests.json) holds other "
+                                  f"values than the objects for {' and '.join(wrong)}: remove {DIR_NAME}/ "
+                                  "(it is rebuilt) and find out who wrote it")
 
     def _commit_signature(self, check: Check, commit: pygit2.Commit) -> None:
         """A commit's signature judged by git; unsigned is a failure when signing is in force."""
@@ -277,25 +300,6 @@ class _Verifier:
         return record
 
 
-def _model_name(name: str) -> bool:
-    try:
-        return bool(check_model_name(name))
-    except InvalidNameError:
-        return False
-
-
-def orphaned_tags(store: Store) -> dict[str, list[str]]:
-    """{model: its versions} of version tags whose model branch is gone (deleted with plain git):
-    such a model is invisible to every read that starts from the branches."""
-    branches = set(model_names(store))
-    out: dict[str, list[str]] = {}
-    for name in sorted(store.ref_names_under(layout.TAGS)):
-        model, _, version = name.partition("/")
-        if model not in branches and is_version_name(version) and _model_name(model):
-            out.setdefault(model, []).append(version)
-    return out
-
-
 def verify(
     store: Optional[Store], path: Path, model: Optional[str] = None, version: Optional[str] = None,
     *, files: bool = False, progress: Optional[HashProgress] = None,
@@ -333,6 +337,8 @@ def verify(
             verifier.deployments(snap)
     if model is None:
         verifier.mirrors()
+        from gitreg.features.trust.doctor import orphaned_tags
+
         for name, versions in orphaned_tags(store).items():
             check = Check("ref", name, None, layout.branch_ref(name))
             check.problems.append(f"missing, while {len(versions)} version tag(s) of {name} remain "

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from gitreg.git.cache.cache import DIR_NAME, open_regular, replace
+from gitreg.git.cache.cache import DIR_NAME, disabled, open_regular, replace, sealed_length
 
 FILE_NAME = "views.index"
 FORMAT = b"gitreg-views-index/1"
@@ -87,7 +87,7 @@ class ViewIndex:
 def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
     """The index at path, mapped and its structure checked; None when it is not one gitreg
     wrote for these columns."""
-    opened = open_regular(path, MAX_FILE)
+    opened = None if disabled() else open_regular(path, MAX_FILE)
     if opened is None:
         return None
     fd, size = opened
@@ -97,7 +97,9 @@ def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
         data = None
     finally:
         os.close(fd)
-    return parse(data, columns) if data is not None else None
+    if data is None or sealed_length(data) is None:  # not sealed by this user's gitreg
+        return None
+    return parse(data, columns)
 
 
 def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
