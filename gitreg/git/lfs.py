@@ -11,11 +11,9 @@ corrupt every version that shares it.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from gitreg.core.errors import GitregError, RemoteError
-from gitreg.git import gitcli
+from gitreg.git import gitcli, tempdirs
 from gitreg.git.refs import lockowner
 from gitreg.git.transport.remote import timeout_seconds
 
@@ -244,7 +242,7 @@ def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.Complete
     # git-lfs asks a file:// remote "which locks?" before a push; the registry has none
     config = ("-c", "lfs.locksverify=false", "-c", f"lfs.activitytimeout={seconds}",
               "-c", f"lfs.dialtimeout={seconds}")
-    with tempfile.TemporaryDirectory(prefix="gitreg-lfs-") as tmp:
+    with tempdirs.make("gitreg-lfs-") as tmp:
         log = Path(tmp) / "progress"
         env = {**gitcli.environment(), "GIT_LFS_PROGRESS": str(log)}
         proc = subprocess.Popen(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
@@ -253,19 +251,17 @@ def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.Complete
                                 start_new_session=True)
         watched = (log, git_dir / "lfs" / "incomplete", git_dir / "lfs" / "tmp")
         moved, last = time.monotonic(), _activity(watched)
-        while True:
-            try:
-                out, err = proc.communicate(timeout=0.25)
-                return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
-            except subprocess.TimeoutExpired:
-                now = _activity(watched)
-                if now != last:
-                    moved, last = time.monotonic(), now
-                elif time.monotonic() - moved > seconds + STALL_MARGIN:
-                    break
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+        with gitcli.group_guard(proc):  # stalled, or gitreg stopped: the group is killed
+            while True:
+                try:
+                    out, err = proc.communicate(timeout=0.25)
+                    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
+                except subprocess.TimeoutExpired:
+                    now = _activity(watched)
+                    if now != last:
+                        moved, last = time.monotonic(), now
+                    elif time.monotonic() - moved > seconds + STALL_MARGIN:
+                        break
     return subprocess.CompletedProcess(proc.args, 124, "", f"no progress for {seconds} s (gitreg.timeout): "
                                        "the LFS server stopped answering; stopped")
 

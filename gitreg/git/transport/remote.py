@@ -220,7 +220,7 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
         env = {**(env or {}), **(bound_env or {})}
         limit = seconds * HARD_LIMIT_FACTOR
     try:
-        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env)
+        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env, group=transport)
     except gitcli.GitMissing:
         raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
     except subprocess.TimeoutExpired:
@@ -283,8 +283,12 @@ def clone_into(target: Path, remote: str, url: str) -> None:
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
     timeout = timeout_seconds(None)
     extra, env = transport_options(timeout, None)
-    proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
-                      str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env)
+    try:
+        proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
+                          str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env, group=True)
+    except subprocess.TimeoutExpired:
+        proc = subprocess.CompletedProcess([], 124, "", f"fatal: git did not finish within "
+                                                       f"{timeout * HARD_LIMIT_FACTOR} s")
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))
