@@ -86,6 +86,25 @@ class VerifyReport:
         }
 
 
+def _checked_subject(entry: Any, where: str) -> str:
+    """What `verify --files` checked: a stored file's LFS object in the registry (its pointer
+    path and object id), not the path it was registered from; else the recorded path."""
+    if entry.stored != "lfs":
+        return entry.path
+    from gitreg.core.errors import GitregError
+    from gitreg.features.artifacts import tree
+
+    try:
+        items = tree.layout(entry, where)
+    except GitregError:
+        return entry.path
+    if len(items) == 1:
+        parts, oid, _size = items[0]
+        return f"{tree.ROOT}/{'/'.join(parts)} (LFS object {oid[:12]})"
+    first = items[0][0] if items else (entry.role,)
+    return f"{tree.ROOT}/{'/'.join(first[:2])}/ ({len(items)} LFS objects)"
+
+
 class _Verifier:
     def __init__(self, store: Store, report: VerifyReport,
                  files: bool, progress: Optional[HashProgress]) -> None:
@@ -202,7 +221,7 @@ class _Verifier:
         for entry in mf.files_of(manifest):
             if not entry.path:
                 continue
-            check = Check("file", model, version, entry.path)
+            check = Check("file", model, version, _checked_subject(entry, f"{model}/{version}"))
             self.report.checks.append(check)
             check.skipped, check.problems = check_entry(
                 self.store, commit, entry, f"{model}/{version}:{layout.MANIFEST_FILE}", self.progress)

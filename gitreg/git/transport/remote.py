@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -227,6 +228,7 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
         return subprocess.CompletedProcess(args, 124, "", f"fatal: git did not finish within {limit:.0f} s")
 
 
+_HOST_KEY = re.compile(r"^(Host key for .* has changed|No .* host key is known|Host key verification failed)")
 _BOILERPLATE = ("Please make sure you have the correct access rights", "and the repository exists.")
 
 
@@ -235,9 +237,11 @@ def why(stderr: str, returncode: int = 1) -> str:
     `Permission denied (publickey).`, `Host key verification failed.`, curl's
     `Could not resolve host`) before git's generic `fatal:` line; credentials masked."""
     lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not any(b in line for b in _BOILERPLATE)]
+             if line.strip() and not any(b in line for b in _BOILERPLATE) and not line.strip().startswith("@")]
     git_says = ("fatal:", "error:", "warning:", "Warning:", "hint:", "remote:", "To ", "From ")
     causes = [line for line in lines if not line.startswith(git_says)]
+    if any("Host key verification failed" in line for line in causes):  # ssh's verdict, after its warning
+        causes = [line for line in causes if _HOST_KEY.search(line)]
     fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
     generic = ("Could not read from remote repository", "hung up", "protocol error")
     if causes and (not fatal or any(g in fatal[0] for g in generic)):
