@@ -846,6 +846,13 @@ class ModelRegistry:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
 
+    # -- faults and wrong answers (issue 24 A) ----------------------------------------
+    @property
+    def wrote(self) -> bool:
+        """Whether a write ran through this object: its read problems (a bad note beside the
+        version written) are then warnings, not a failed command a script would retry."""
+        return self._checked
+
 
 def _scope(model: Optional[str]) -> Any:
     from gitreg.git.transport import remote as transport
