@@ -20,7 +20,7 @@ from typing import Any, Optional
 import pygit2
 
 from gitreg.core.errors import InvalidNameError
-from gitreg.core.names import check_model_name, is_version_name
+from gitreg.core.names import check_model_name, is_version_name, version_key
 from gitreg.git import lfs
 from gitreg.git.cache.cache import DIR_NAME as CACHE_DIR
 from gitreg.git.refs import layout, leftovers, lockowner
@@ -35,8 +35,8 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 @dataclass
 class Finding:
     kind: str  # stale-lock | live-lock | unowned-lock | remote-lock | temp-object | lfs-temp | owner-record |
-    #            cache-file |
-    #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending
+    #            cache-file | unreachable-tag | untagged-version | orphaned-tags | registered-twice |
+    #            pending-push | bad-pending
     subject: str
     detail: str
     repair: str = ""  # what --repair does; "" when it does nothing
@@ -106,7 +106,7 @@ def orphaned_tags(store: Store) -> dict[str, list[str]]:
         model, _, version = name.partition("/")
         if model not in branches and is_version_name(version) and _model_name(model):
             out.setdefault(model, []).append(version)
-    return out
+    return {model: sorted(versions, key=version_key) for model, versions in out.items()}
 
 
 class _Doctor:
@@ -233,7 +233,7 @@ class _Doctor:
             except READ_ERRORS:
                 continue
         repo = self.store.repo
-        for tip in commits:
+        for tip in reversed(commits):  # the newest version's commit, as a rule
             if all(c == tip or repo.descendant_of(tip, c) for c in commits):
                 return tip
         return None
@@ -305,7 +305,6 @@ class _Doctor:
         self.store.update_refs([RefUpdate(layout.tag_ref(model, version), None, tag)],
                                f"gitreg doctor: tag {model} {version}", publish=False)
         return True
-
 
     def _tag_from_remote(self, model: str, version: str) -> bool:
         """A version published in part has its own tag on the sync remote once that is whole:
