@@ -87,8 +87,7 @@ class ObjectWriter:
         tmp.mkdir(parents=True, exist_ok=True)
         for leftover in leftover_copies(git_dir):  # a killed writer's partial copy (cheap: one listing)
             leftover.unlink(missing_ok=True)
-        me = lockowner.me()
-        fd, name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{me['pid']}.{me['started']}.", dir=tmp)
+        fd, name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{lockowner.tag()}.", dir=tmp)
         self._fd: Optional[int] = fd
         self._name = Path(name)
 
@@ -131,14 +130,10 @@ def leftover_copies(git_dir: Path) -> list[Path]:
         entries = [e for e in os.scandir(tmp) if e.name.startswith(_TMP_PREFIX) and e.is_file(follow_symlinks=False)]
     except OSError:
         return []
-    here = lockowner.me()
     found = []
     for e in entries:
-        pid, _, rest = e.name[len(_TMP_PREFIX):].partition(".")
-        started = rest.partition(".")[0]
-        if pid.isdigit() and rest:
-            gone = lockowner.gone({**here, "pid": int(pid), "started": None if started == "None" else started})
-        else:
+        gone = lockowner.tagged_gone(e.name[len(_TMP_PREFIX):])
+        if gone is None:
             try:
                 gone = time.time() - e.stat(follow_symlinks=False).st_mtime > _OLD_TMP_AGE
             except OSError:

@@ -5,28 +5,34 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from gitreg.git.refs import lockowner
 
+_UNTAGGED_AGE = 3600.0
+
 
 def sweep(prefix: str) -> None:
     """Remove `prefix` directories whose process is provably gone."""
-    here = lockowner.me()
     try:
         found = list(Path(tempfile.gettempdir()).glob(f"{prefix}*"))
     except OSError:
         return
     for path in found:
-        pid, _, rest = path.name[len(prefix):].partition(".")
-        started = rest.partition(".")[0]
-        if pid.isdigit() and rest and int(pid) != here["pid"] and path.is_dir() and not path.is_symlink():
-            if lockowner.gone({**here, "pid": int(pid), "started": None if started == "None" else started}):
-                shutil.rmtree(path, ignore_errors=True)
+        try:
+            if not path.is_dir() or path.is_symlink():
+                continue
+            gone = lockowner.tagged_gone(path.name[len(prefix):])
+            if gone is None:  # an older gitreg's, untagged: no command takes an hour
+                gone = time.time() - path.stat().st_mtime > _UNTAGGED_AGE
+        except OSError:
+            continue
+        if gone:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def make(prefix: str) -> tempfile.TemporaryDirectory:
     """A temporary directory of this process (removed when the context ends), after a sweep."""
     sweep(prefix)
-    me = lockowner.me()
-    return tempfile.TemporaryDirectory(prefix=f"{prefix}{me['pid']}.{me['started']}.")
+    return tempfile.TemporaryDirectory(prefix=f"{prefix}{lockowner.tag()}.")
