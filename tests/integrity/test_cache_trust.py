@@ -161,3 +161,19 @@ def test_verify_checks_the_cache_reads_would_use(two_models, capsys):
     assert main(["-R", str(path), "--no-cache", "versions", "a", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert truth in [v["evaluation_scores"]["accuracy"] for v in listed] and "0.99" not in str(listed)
+
+
+def test_a_crafted_view_index_line_is_not_believed(reg, registry_path):
+    """The registry-wide view index is sealed line by line: a model's column line and rows
+    rewritten to agree (well-formed, every length kept) fail their MACs, and the model is read
+    from its objects."""
+    from gitreg.git.cache.viewindex import path_of
+
+    reg.register_model("a", evaluation_scores={"accuracy": 0.5})
+    reg.register_model("b", evaluation_scores={"accuracy": 0.6})
+    assert [v.model_name for v in reg.search("accuracy > 0.55")] == ["b"]
+    index = path_of(registry_path)
+    data = index.read_bytes()
+    assert data.count(b"[0.5]") == 1
+    index.write_bytes(data.replace(b"0.5", b"0.9"))  # column and rows agree, same lengths: only MACs tell
+    assert [v.model_name for v in ModelRegistry(registry_path).search("accuracy > 0.55")] == ["b"]

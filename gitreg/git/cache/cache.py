@@ -95,6 +95,11 @@ def seal(content: bytes | memoryview) -> bytes:
     return _SEAL + hmac.new(_seal_key(), content, hashlib.sha256).hexdigest().encode() + b"\n"
 
 
+def mac(content: bytes | memoryview) -> str:
+    """A short seal of one piece (a line of the view index): 128 bits of the HMAC, as hex."""
+    return hmac.new(_seal_key(), content, hashlib.sha256).hexdigest()[:32]
+
+
 def sealed_length(data: Any) -> Optional[int]:
     """The length of the content before a valid seal (bytes or mmap), or None: not ours."""
     n = len(data) - SEAL_LENGTH
@@ -162,9 +167,10 @@ def _write(path: Path, entries: dict[str, Any], fmt: str = FORMAT) -> None:
     replace(path, dump)
 
 
-def replace(path: Path, write: Callable[[BinaryIO], None]) -> bool:
-    """Write a new file with `write`, sealed, and rename it over path; False (and path as it
-    was) on any failure, or under GITREG_NO_CACHE: a cache that cannot be written is only slower."""
+def replace(path: Path, write: Callable[[BinaryIO], None], sealed: bool = True) -> bool:
+    """Write a new file with `write`, sealed (unless it seals its own parts), and rename it over
+    path; False (and path as it was) on any failure, or under GITREG_NO_CACHE: a cache that
+    cannot be written is only slower."""
     if disabled():
         return False
     try:
@@ -179,7 +185,8 @@ def replace(path: Path, write: Callable[[BinaryIO], None]) -> bool:
         content = buffer.getbuffer()
         with os.fdopen(fd, "wb") as out:
             out.write(content)
-            out.write(seal(content))
+            if sealed:
+                out.write(seal(content))
         os.replace(tmp, path)
         return True
     except (OSError, ValueError):
