@@ -34,6 +34,7 @@ from gitreg.git.transport import remote as transport
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
 _SETTLE_PAUSES = (1.0, 0.0)  # fetches (and the pause after each) to learn a lost push's outcome
+_COMPLETE_ATTEMPTS = 4  # pushes of the rest of a push that arrived in part
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,19 @@ def _complete(store: Store, remote: str, record: pending.PendingRecord, missing:
             f"has changed there since; run 'gitreg doctor' on {remote}"
         )
     rest = {r.ref: pygit2.Oid(hex=r.new) for r in missing}
-    retrying(lambda: _push_refs(store, remote, rest), f"complete a push to {remote}")
+    for attempt in range(_COMPLETE_ATTEMPTS):  # a few: a refusal that lasts is a lock left there
+        try:
+            _push_refs(store, remote, rest)
+            break
+        except RefConflict:
+            time.sleep(0.2 * (attempt + 1))
+    else:
+        first = sorted(rest)[0]
+        raise RemoteError(
+            f"a {record.kind} pushed to {remote} at {record.created_at} arrived only in part, and {remote} "
+            f"keeps refusing the rest ({first}): a lock file left there ({first}.lock) by a killed push? "
+            "Whoever runs it can remove that file; then run the command again (it completes the push)"
+        )
     transport.fetch(store.git_dir(), remote, scope)
 
 
