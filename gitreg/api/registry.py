@@ -849,9 +849,9 @@ class ModelRegistry:
     # -- faults and wrong answers (issue 24 A) ----------------------------------------
     @property
     def wrote(self) -> bool:
-        """Whether a write ran through this object: its read problems (a bad note beside the
-        version written) are then warnings, not a failed command a script would retry."""
-        return self._checked
+        """Whether a write moved refs through this object: its read problems (a bad note beside
+        the version written) are then warnings, not a failed command a script would retry."""
+        return self._store is not None and self._store.wrote
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -125,6 +125,7 @@ class Store:
         self._caches: dict[str, ModelCache] = {}
         self._packed = refscan.PackedRefs(Path(repo.path))
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
+        self.wrote = False  # a ref update was made through this store (update_refs)
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -275,6 +276,7 @@ class Store:
         leftovers.sweep_if_due(Path(self.repo.path))
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
+            self.wrote = True
             return
         if check is not None:
             check()
@@ -286,6 +288,7 @@ class Store:
         while True:
             try:
                 self.advance_refs(published, message)
+                self.wrote = True
                 if moved is not None:
                     moved()
                 return
