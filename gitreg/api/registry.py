@@ -147,6 +147,7 @@ class ModelRegistry:
         if self._store is None or not self._checked:
             from gitreg.git.refs.kind import require_registry
             store = self._store or Store.create(self.path)
+            store.require_writable()
             require_registry(store)
             self._store, self._checked = store, True
         return self._store
@@ -1180,6 +1181,13 @@ class ModelRegistry:
         detail = ", ".join(f"{k}={v}" for k, v in update.items())
         annotations.annotate_version(self._writer(), name, version, "params", detail, change)
         return self.get_version(name, version)
+
+    # -- faults and wrong answers (issue 24 A) ----------------------------------------
+    @property
+    def wrote(self) -> bool:
+        """Whether a write moved refs through this object: its read problems (a bad note beside
+        the version written) are then warnings, not a failed command a script would retry."""
+        return self._store is not None and self._store.wrote
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -44,6 +44,10 @@ class CorruptRegistryError(GitregError):
     """The repository holds something gitreg did not write and cannot read."""
 
 
+class RegistryAccessError(GitregError):
+    """The registry is there, but this user may not read it, or write to it, or git does not trust it."""
+
+
 def too_large(where: str, size: int, limit: int) -> CorruptRegistryError:
     """The one wording for an object over its size cap, refused before it is read or parsed."""
     return CorruptRegistryError(f"{where} is {size} bytes, over the {limit}-byte limit (refused)")

@@ -100,6 +100,14 @@ def read(gitdir: Path) -> Optional[GitConfig]:
     return config
 
 
+NO_REGISTRY = Path("/nonexistent-gitreg-registry")  # git then reads system, global and command config
+
+
+def read_user() -> Optional[GitConfig]:
+    """The configuration as git reads it outside any repository (before a registry exists)."""
+    return read(NO_REGISTRY)
+
+
 def _key(gitdir: Path, what: str) -> tuple:
     return (what, str(gitdir), tuple(sorted(os.environ.items())), _files(gitdir))
 

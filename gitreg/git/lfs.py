@@ -16,11 +16,14 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from gitreg.core.errors import GitregError, RemoteError
-from gitreg.git import gitcli
+from gitreg.git import gitcli, tempdirs
+from gitreg.git.refs import lockowner
+from gitreg.git.transport.remote import timeout_seconds
 
 POINTER_VERSION = "https://git-lfs.github.com/spec/v1"
 ATTRIBUTES = b"artifacts/** filter=lfs diff=lfs merge=lfs -text\n"
@@ -80,7 +83,10 @@ class ObjectWriter:
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
-        fd, name = tempfile.mkstemp(prefix="gitreg-", dir=tmp_dir(git_dir))
+        tmp = tmp_dir(git_dir)
+        for leftover in leftover_copies(git_dir):  # a killed writer's partial copy (cheap: one listing)
+            leftover.unlink(missing_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{lockowner.tag()}.", dir=tmp)
         self._fd: Optional[int] = fd
         self._name = Path(name)
 
@@ -137,13 +143,41 @@ def tmp_dir(git_dir: Path) -> Path:
     return tmp
 
 
+_TMP_PREFIX = "gitreg-"  # then <pid>.<process start ticks>.<random>: whose copy it is
+_OLD_TMP_AGE = 3600.0  # a copy whose name says no writer: no copy takes an hour
+
+
+def leftover_copies(git_dir: Path) -> list[Path]:
+    """gitreg's partial copies in `<registry>/lfs/tmp/` whose writer is gone (killed mid-copy);
+    git-lfs's own temporary files there are left to it."""
+    tmp = git_dir / "lfs" / "tmp"
+    try:
+        entries = [e for e in os.scandir(tmp) if e.name.startswith(_TMP_PREFIX) and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
+    found = []
+    for e in entries:
+        gone = lockowner.tagged_gone(e.name[len(_TMP_PREFIX):])
+        if gone is None:
+            try:
+                gone = time.time() - e.stat(follow_symlinks=False).st_mtime > _OLD_TMP_AGE
+            except OSError:
+                continue
+        if gone:
+            found.append(Path(e.path))
+    return found
+
+
 # -- objects already checked ------------------------------------------------------------
 # A full sha256 of an object is recorded with the object file's stat (size, inode,
 # mtime, ctime) in the derived cache; while that stat is unchanged the object is the
 # one that was checked (any write or chmod moves ctime), so `get` need not hash it
 # again. `verify --files` never reads this: it always hashes.
+CHECKED_DIR = "lfs-checked"  # under gitreg-cache/: one mark file per object
+
+
 def _mark_file(git_dir: Path, oid: str) -> Path:
-    return git_dir / "gitreg-cache" / "lfs-checked" / oid
+    return git_dir / "gitreg-cache" / CHECKED_DIR / oid
 
 
 def _stamp(path: Path) -> Optional[str]:
@@ -214,16 +248,57 @@ def require_git_lfs() -> None:
         raise LfsMissing(INSTALL_HINT)
 
 
+STALL_MARGIN = 5  # seconds beyond gitreg.timeout before a silent git-lfs is stopped
+
+
 def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.CompletedProcess[str]:
+    """`git lfs <args>` in the registry, stopped (with its children) once nothing has moved for
+    gitreg.timeout (+ STALL_MARGIN) seconds: git-lfs's own retries and back-off would wait on a
+    stalled server for many minutes. Progress is what git-lfs reports (GIT_LFS_PROGRESS) and the
+    bytes of downloads under way; a stopped call is exit 124, and git-lfs only ever renames
+    whole objects into place, so nothing half-written is left to read."""
     require_git_lfs()
+    seconds = timeout_seconds(git_dir)
     # git-lfs asks a file:// remote "which locks?" before a push; the registry has none
-    config = ("-c", "lfs.locksverify=false")
-    if stream:  # on a terminal: git-lfs draws its own progress on stderr
-        proc = subprocess.run(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
-                              text=True, errors="replace", stdin=subprocess.DEVNULL,
-                              env={k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES})
-        return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, "")
-    return gitcli.run(git_dir, *config, "lfs", *args)
+    config = ("-c", "lfs.locksverify=false", "-c", f"lfs.activitytimeout={seconds}",
+              "-c", f"lfs.dialtimeout={seconds}")
+    with tempdirs.make("gitreg-lfs-") as tmp:
+        log = Path(tmp) / "progress"
+        env = {**gitcli.environment(), "GIT_LFS_PROGRESS": str(log)}
+        proc = subprocess.Popen(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
+                                stderr=None if stream else subprocess.PIPE,  # stream: git-lfs draws its own progress
+                                stdin=subprocess.DEVNULL, text=True, errors="replace", env=env,
+                                start_new_session=True)
+        watched = (log, git_dir / "lfs" / "incomplete", git_dir / "lfs" / "tmp")
+        moved, last = time.monotonic(), _activity(watched)
+        with gitcli.group_guard(proc):  # stalled, or gitreg stopped: the group is killed
+            while True:
+                try:
+                    out, err = proc.communicate(timeout=0.25)
+                    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
+                except subprocess.TimeoutExpired:
+                    now = _activity(watched)
+                    if now != last:
+                        moved, last = time.monotonic(), now
+                    elif time.monotonic() - moved > seconds + STALL_MARGIN:
+                        break
+    return subprocess.CompletedProcess(proc.args, 124, "", f"no progress for {seconds} s (gitreg.timeout): "
+                                       "the LFS server stopped answering; stopped")
+
+
+def _activity(paths: Sequence[Path]) -> tuple:
+    """What changes while git-lfs moves bytes: its progress log, and files being downloaded."""
+    out = []
+    for path in paths:
+        try:
+            if path.is_dir():
+                out += sorted((e.name, e.stat().st_size) for e in os.scandir(path) if e.is_file())
+            else:
+                st = path.stat()
+                out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 def _why(proc: subprocess.CompletedProcess[str]) -> str:

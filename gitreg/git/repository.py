@@ -11,9 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequence
 
 import pygit2
-from pygit2.enums import ObjectType, RepositoryOpenFlag, SortMode
+from pygit2.enums import ObjectType, Option, RepositoryOpenFlag, SortMode
 
-from gitreg.core.errors import CorruptRegistryError, GitregError, ResourceLimitError, SyncConflictError, too_large
+from gitreg.core.errors import (
+    CorruptRegistryError,
+    GitregError,
+    RegistryAccessError,
+    ResourceLimitError,
+    SyncConflictError,
+    too_large,
+)
 from gitreg.core.problems import ProblemLog
 from gitreg.core.yamlio import MANIFEST_LIMIT
 from gitreg.git import config as gitconfig
@@ -75,6 +82,40 @@ def resolve_path(path: str | os.PathLike[str] | None) -> Path:
     return default_path() if path is None else Path(path).expanduser()
 
 
+def _owner(path: Path) -> str:
+    """' (owned by NAME)' for messages, when it can be told."""
+    try:
+        uid = path.stat().st_uid
+    except OSError:
+        return ""
+    try:
+        import pwd
+
+        return f" (owned by {pwd.getpwuid(uid).pw_name})"
+    except (ImportError, KeyError):
+        return f" (owned by uid {uid})"
+
+
+def _open_trusted(path: Path) -> pygit2.Repository:
+    """A registry owned by another user, opened when git itself trusts it (safe.directory, read
+    as git reads its configuration now), else refused with git's own remedy in one line.
+    libgit2's check reads neither GIT_CONFIG_GLOBAL nor GIT_CONFIG_COUNT, so git decides."""
+    proc = gitcli.run(None, "-C", str(path), "rev-parse", "--git-dir", timeout=30)
+    if proc.returncode != 0:
+        if "dubious ownership" in proc.stderr:
+            raise RegistryAccessError(
+                f"the registry {path} belongs to another user{_owner(path)} and git does not trust it; "
+                f"if you do: git config --global --add safe.directory {path}")
+        raise CorruptRegistryError(f"registry path {path} is not a git repository")
+    pygit2.option(Option.SET_OWNER_VALIDATION, 0)
+    try:
+        return pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
+    except pygit2.GitError:
+        raise CorruptRegistryError(f"registry path {path} is not a git repository") from None
+    finally:
+        pygit2.option(Option.SET_OWNER_VALIDATION, 1)
+
+
 class Store:
     """A thin, typed face over pygit2 for the registry layout in DESIGN.md."""
 
@@ -86,25 +127,39 @@ class Store:
         self._caches: dict[str, ModelCache] = {}
         self._packed = refscan.PackedRefs(Path(repo.path))
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
+        self.wrote = False  # a ref update was made through this store (update_refs)
 
     # -- opening -------------------------------------------------------------
     @classmethod
     def open(cls, path: Path) -> Optional["Store"]:
         """The registry at path, or None when there is none yet (reads see it empty)."""
-        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-            return None
+        try:
+            if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+                return None
+        except PermissionError:
+            raise RegistryAccessError(f"cannot read the registry {path}: permission denied{_owner(path)}; "
+                                      "ask its owner for read access") from None
         if not path.is_dir():
             raise CorruptRegistryError(f"registry path {path} is a file, not a git repository")
         try:
             repo = pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
-        except pygit2.GitError:
-            raise CorruptRegistryError(f"registry path {path} is not a git repository") from None
+        except pygit2.GitError as exc:
+            if "not owned by current user" not in str(exc):
+                raise CorruptRegistryError(f"registry path {path} is not a git repository") from None
+            repo = _open_trusted(path)
         if not repo.is_bare:
             raise CorruptRegistryError(
                 f"registry path {path} is a repository with a work tree; gitreg needs a "
                 "dedicated bare repository"
             )
         return cls(repo, path)
+
+    def require_writable(self) -> None:
+        """Refuse a write this user cannot make, in one line, before anything is written."""
+        if not all(os.access(self.path / sub, os.W_OK | os.X_OK) for sub in ("objects", "refs")):
+            raise RegistryAccessError(f"cannot write to the registry {self.path}: permission denied"
+                                      f"{_owner(self.path)}; ask its owner for write access, or work in "
+                                      "a clone ('gitreg clone')")
 
     @classmethod
     def create(cls, path: Path) -> "Store":
@@ -123,6 +178,9 @@ class Store:
             raise GitregError(f"cannot create registry at {path}: {exc.strerror}") from None
         try:
             pygit2.init_repository(str(staging), bare=True)
+            mask = os.umask(0o022)
+            os.umask(mask)
+            os.chmod(staging, 0o777 & ~mask)  # as `git init` makes it (mkdtemp's is private)
             os.rename(staging, path)
         except OSError:  # another process created it first (or path is in the way)
             shutil.rmtree(staging, ignore_errors=True)
@@ -221,6 +279,7 @@ class Store:
         leftovers.sweep_if_due(Path(self.repo.path))
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
+            self.wrote = True
             return
         held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}
         with guarded(self.repo, held) if held else contextlib.nullcontext():  # until it is local too
@@ -234,6 +293,7 @@ class Store:
             while True:
                 try:
                     self.advance_refs(published, message)
+                    self.wrote = True
                     if moved is not None:
                         moved()
                     return

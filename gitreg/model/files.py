@@ -105,8 +105,9 @@ def _walk(role: str, root: Path) -> list[tuple[str, Path]]:
     return sorted(out)
 
 
-def plan(role: str, location: object) -> Planned | ArtifactFile:
-    """A local path checked and listed, or the files: entry as given (a URI, a missing path)."""
+def plan(role: str, location: object, must_exist: bool = False) -> Planned | ArtifactFile:
+    """A local path checked and listed, or the files: entry as given (a URI, a missing path).
+    `must_exist` (the bytes are to be stored): a missing path is refused, not recorded."""
     if not isinstance(location, (str, os.PathLike)) or not str(location).strip():
         raise InvalidValueError(f"{role} path must be a non-empty path or URI, got {location!r}")
     text = str(location)
@@ -116,8 +117,12 @@ def plan(role: str, location: object) -> Planned | ArtifactFile:
         return ArtifactFile(role=role, path=text)
     path = Path(text).expanduser()
     if not path.exists():
+        if must_exist:
+            raise InvalidValueError(f"{role} path {text} does not exist here, so its bytes cannot be stored "
+                                    "(--store); nothing was registered")
         warnings.warn(
-            f"{role} path {text} does not exist here; recorded as given, without a hash",
+            f"{role} path {text} does not exist here; recorded as given, without a hash, "
+            "in a version that cannot be changed later",
             GitregWarning,
             stacklevel=4,
         )

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from gitreg import ModelRegistry
 from gitreg.git.cache.cache import DIR_NAME, ModelCache
+from tests.git.cachefiles import cache_json
 
 
 def _cache_dir(path: Path) -> Path:
@@ -48,7 +49,7 @@ def test_cache_is_written_by_reads_and_never_changes_results(reg, registry_path)
     assert "majora.manifests.json" in files and "majora.roots.json" in files
     warm = _view(registry_path)
     assert warm == cold
-    data = json.loads((_cache_dir(registry_path) / "majora.manifests.json").read_text())
+    data = cache_json(_cache_dir(registry_path) / "majora.manifests.json")
     assert data["format"] == "gitreg-cache/1"
     assert len(data["entries"]) == 4  # two manifests, and the facts of the two version tags
 
@@ -58,7 +59,7 @@ def test_damaged_version_facts_are_misses_and_a_replaced_tag_is_read_afresh(reg,
     _populate(reg)
     expected = _view(registry_path)
     path = _cache_dir(registry_path) / "majora.manifests.json"
-    data = json.loads(path.read_text())
+    data = cache_json(path)
     for i, key in enumerate(k for k in data["entries"] if k.startswith("tag:")):
         data["entries"][key] = ['"not a list"', '["short", "x", "y"]'][i % 2]
     path.write_text(json.dumps(data))
@@ -84,7 +85,7 @@ def test_corrupt_or_foreign_cache_files_are_ignored_and_rebuilt(reg, registry_pa
         assert _view(registry_path) == expected
     # entries that do not parse, or parse to the wrong shape, are misses
     manifests = cache / "majora.manifests.json"
-    blobs = list(json.loads(manifests.read_text())["entries"])
+    blobs = list(cache_json(manifests)["entries"])
     manifests.write_text(json.dumps({"format": "gitreg-cache/1",
                                      "entries": {blobs[0]: "{not json", blobs[1]: "[1, 2]"}}))
     assert _view(registry_path) == expected
@@ -104,7 +105,7 @@ def test_stale_root_entries_are_checked_not_trusted(reg, registry_path, git):
     reg.register_model("majora")
     ModelRegistry(registry_path).get_metadata("majora")
     new_tip = git(registry_path, "rev-parse", "refs/heads/majora").strip()
-    entries = json.loads(roots.read_text())["entries"]
+    entries = cache_json(roots)["entries"]
     root = git(registry_path, "rev-list", "--max-parents=0", "refs/heads/majora").strip()
     assert entries[new_tip] == root
 
@@ -127,7 +128,7 @@ def test_values_yaml_gives_that_json_cannot_hold_are_not_cached(tmp_path):
     cache.put_manifest("c" * 40, {1: "int key"})
     cache.put_manifest("d" * 40, {"ok": [1, 2.5, None, True, "s", {"k": "v"}]})
     cache.flush()
-    entries = json.loads((tmp_path / DIR_NAME / "m.manifests.json").read_text())["entries"]
+    entries = cache_json(tmp_path / DIR_NAME / "m.manifests.json")["entries"]
     assert list(entries) == ["d" * 40]
     got = ModelCache(tmp_path, "m").manifest("d" * 40)
     assert got == {"ok": [1, 2.5, None, True, "s", {"k": "v"}]}
@@ -162,7 +163,7 @@ def test_concurrent_readers_and_writers_leave_a_valid_cache(reg, registry_path):
     cache = _cache_dir(registry_path)
     assert not [f for f in cache.iterdir() if f.name.startswith(".")], "temporary files left behind"
     for f in cache.iterdir():
-        assert json.loads(f.read_text())["format"] == "gitreg-cache/1"
+        assert cache_json(f)["format"] == "gitreg-cache/1"
     warm = _view(registry_path)
     assert len(warm["majora"]["versions"]) == 5 + 2 * 6
     for f in cache.iterdir():

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.git.cache.cache import DIR_NAME, FORMAT
+from gitreg.git.cache.cache import DIR_NAME, FORMAT, SEAL_LENGTH
+from tests.git.cachefiles import cache_json
 
 
 def _cache_file(path, model, kind):
@@ -17,7 +18,7 @@ def _cache_file(path, model, kind):
 
 
 def _entries(path, model, kind):
-    return json.loads(_cache_file(path, model, kind).read_text())["entries"]
+    return cache_json(_cache_file(path, model, kind))["entries"]
 
 
 def _write_entries(path, model, kind, entries):
@@ -101,3 +102,78 @@ def test_swapped_version_facts_are_recomputed(two_models):
     assert not reg.problems
     fixed = _entries(path, "a", "manifests")
     assert fixed[tags[0]] != entries[tags[0]]  # the wrong entry was replaced
+
+
+def test_a_crafted_well_formed_entry_is_recomputed_and_no_cache_answers_from_objects(two_models, git, capsys):
+    """A well-formed entry written by anyone but this user's gitreg (a metric, the tagger, the
+    commit a tag is read from) breaks the seal over its file: every answer comes from the
+    objects. --no-cache / GITREG_NO_CACHE=1 read and write no cache at all."""
+    from gitreg.clients.cli.main import main
+
+    path = two_models
+    main(["-R", str(path), "search", "accuracy > 0"])  # warms the view cache too
+    entries = _entries(path, "a", "manifests")
+    for key, text in entries.items():
+        if key.startswith("tag:"):
+            commit, blob, _tagger = json.loads(text)
+            entries[key] = json.dumps([commit, blob, "Mallory <m@evil>"])
+        else:
+            manifest = json.loads(text)
+            manifest["evaluation_scores"]["accuracy"] = 0.99
+            entries[key] = json.dumps(manifest)
+    sealed = _cache_file(path, "a", "manifests").read_bytes()
+    crafted = json.dumps({"format": FORMAT, "entries": entries}).encode()
+    _cache_file(path, "a", "manifests").write_bytes(crafted + sealed[-SEAL_LENGTH:])  # an old seal
+    views = path / DIR_NAME / "a.views.json"
+    views.write_bytes(views.read_bytes().replace(b"0.6", b"0.9"))
+    reg = ModelRegistry(path)
+    listed = reg.list_versions("a")
+    assert [v.evaluation_scores.accuracy for v in listed] == [0.5, 0.6]
+    assert not any("Mallory" in (v.registered_by or "") for v in listed)
+    capsys.readouterr()
+    assert main(["-R", str(path), "search", "accuracy > 0.8"]) == 0
+    assert "a" not in capsys.readouterr().out.split()
+    for f in (path / DIR_NAME).iterdir():
+        f.unlink()
+    assert main(["-R", str(path), "--no-cache", "list"]) == 0
+    assert main(["-R", str(path), "versions", "a", "--no-cache"]) == 0
+    assert not list((path / DIR_NAME).iterdir())
+
+
+def test_verify_checks_the_cache_reads_would_use(two_models, capsys):
+    """An entry that passes the seal (this user's own: a bug, a leaked key) but differs from the
+    objects fails verify; --no-cache answers from the objects meanwhile."""
+    from gitreg.clients.cli.main import main
+    from gitreg.git.cache.cache import seal
+
+    path = two_models
+    entries = _entries(path, "a", "manifests")
+    blob = next(k for k in entries if not k.startswith("tag:"))
+    manifest = json.loads(entries[blob])
+    truth = manifest["evaluation_scores"]["accuracy"]
+    manifest["evaluation_scores"]["accuracy"] = 0.99
+    entries[blob] = json.dumps(manifest)
+    content = json.dumps({"format": FORMAT, "entries": entries}).encode()
+    _cache_file(path, "a", "manifests").write_bytes(content + seal(content))
+    capsys.readouterr()
+    assert main(["-R", str(path), "verify"]) == 1
+    assert "the derived cache (gitreg-cache/a.manifests.json) holds other values" in capsys.readouterr().out
+    assert main(["-R", str(path), "--no-cache", "versions", "a", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert truth in [v["evaluation_scores"]["accuracy"] for v in listed] and "0.99" not in str(listed)
+
+
+def test_a_crafted_view_index_line_is_not_believed(reg, registry_path):
+    """The registry-wide view index is sealed line by line: a model's column line and rows
+    rewritten to agree (well-formed, every length kept) fail their MACs, and the model is read
+    from its objects."""
+    from gitreg.git.cache.viewindex import path_of
+
+    reg.register_model("a", evaluation_scores={"accuracy": 0.5})
+    reg.register_model("b", evaluation_scores={"accuracy": 0.6})
+    assert [v.model_name for v in reg.search("accuracy > 0.55")] == ["b"]
+    index = path_of(registry_path)
+    data = index.read_bytes()
+    assert data.count(b"[0.5]") == 1
+    index.write_bytes(data.replace(b"0.5", b"0.9"))  # column and rows agree, same lengths: only MACs tell
+    assert [v.model_name for v in ModelRegistry(registry_path).search("accuracy > 0.55")] == ["b"]

@@ -181,3 +181,52 @@ def test_a_stale_packed_refs_lock_is_cleared_when_packing_is_due(registry_path):
     assert Store.open(registry_path).pack_refs_if_needed(limit=0)
     assert not lock.exists()
     assert not (registry_path / "refs/tags/m/v1").exists()  # packed
+
+
+def cut_between_branch_and_tag(tmp_path, git):
+    """(remote, clone, the tag id in git's lock) after a synced `gitreg add m` (v2) whose remote
+    receive-pack was killed, with the whole gitreg process group, after renaming the branch
+    lock and before the tag's: receive-pack commits an atomic push ref by ref, and here it
+    blocks exactly between the two on a FIFO where git writes the tag's reflog."""
+    remote, path = tmp_path / "remote.git", tmp_path / "clone.git"
+    ModelRegistry(remote).register_model("m")
+    ModelRegistry.clone(str(remote), path)
+    git(remote, "config", "core.logAllRefUpdates", "always")
+    fifo = remote / "logs/refs/tags/m/v2"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    before = git(remote, "rev-parse", "refs/heads/m")
+    proc = subprocess.Popen([sys.executable, "-m", "gitreg", "-R", str(path), "add", "m"],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = remote / "refs/tags/m/v2.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and git(remote, "rev-parse", "refs/heads/m") != before):
+        assert proc.poll() is None and time.monotonic() < deadline, "receive-pack never reached the tag"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    fifo.unlink()  # the test's instrument, not part of what the kill left
+    assert [p.split(":")[0] for p in half_versions(remote)] == ["m v2"]  # the 1-in-352 trial's state
+    time.sleep(2.5)  # older than any receive-pack holds a lock
+    return remote, path, lock.read_text().strip()
+
+
+def test_a_synced_add_whose_remote_commit_is_cut_between_branch_and_tag_is_completed(tmp_path, git):
+    """The next write completes the version on the remote (the same tag object, from the lock
+    git left) and here, and numbering goes on."""
+    remote, path, left = cut_between_branch_and_tag(tmp_path, git)
+    check_after_crash(path, ["m"])
+    assert half_versions(remote) == [] and not (remote / "refs/tags/m/v2.lock").exists()
+    assert git(remote, "rev-parse", "refs/tags/m/v2").strip() == left  # completed, not re-made
+    assert git(remote, "rev-parse", "refs/tags/m/v3") == git(path, "rev-parse", "refs/tags/m/v3")
+
+
+def test_a_killed_synced_writers_pending_record_lock_is_cleared_by_the_next_write(tmp_path):
+    remote, path = tmp_path / "remote.git", tmp_path / "clone.git"
+    ModelRegistry(remote).register_model("m")
+    clone = ModelRegistry.clone(str(remote), path)
+    record = "refs/gitreg/pending/origin/20261207T000000Z-1-0badf00d"
+    proc = subprocess.run([sys.executable, "-c", _DIE_HOLDING, str(path), record])
+    assert proc.returncode == -signal.SIGKILL and (path / f"{record}.lock").exists()
+    assert clone.register_model("m").version == "v2"
+    assert not list((path / "refs").rglob("*.lock"))

@@ -105,3 +105,24 @@ def test_pull_merge_commits_are_signed(tmp_path, git, ssh_key):
     # only what the remote registered before signing was on is unsigned
     failures = {c.subject for c in ModelRegistry(path).verify().failures}
     assert failures == {"refs/tags/m/v1"}, failures
+
+
+def test_gitreg_settings_are_read_as_git_reads_them(monkeypatch, tmp_path, registry_path):
+    """gitreg.timeout and gitreg.store from GIT_CONFIG_GLOBAL and GIT_CONFIG_COUNT/KEY/VALUE
+    (libgit2 alone sees neither), with and without a registry."""
+    from gitreg.features.artifacts.get import store_default
+    from gitreg.git.repository import Store
+    from gitreg.git.transport.remote import DEFAULT_TIMEOUT, timeout_seconds
+
+    ModelRegistry(registry_path).init()
+    store = Store.open(registry_path)
+    assert timeout_seconds(registry_path) == DEFAULT_TIMEOUT and not store_default(store)
+    glob = tmp_path / "global.gitconfig"
+    glob.write_text("[gitreg]\n\ttimeout = 7\n\tstore = true\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(glob))
+    assert timeout_seconds(registry_path) == 7 and timeout_seconds(None) == 7
+    assert store_default(store) and store_default(None)
+    pairs = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gitreg.timeout", "GIT_CONFIG_VALUE_0": "2"}
+    for key, value in pairs.items():
+        monkeypatch.setenv(key, value)
+    assert timeout_seconds(registry_path) == 2 and timeout_seconds(None) == 2

@@ -34,15 +34,18 @@ def registry(ctx: typer.Context) -> "ModelRegistry":
 
 
 def report_problems() -> int:
-    """Each read problem once on stderr, as text; PROBLEMS_EXIT when there was one, else 0."""
+    """Each read problem once on stderr, as text; PROBLEMS_EXIT when there was one, else 0.
+    A command that wrote exits 0 all the same: its write is done, and a script that retried
+    on the exit status would write it twice."""
     seen: set[tuple[str, str]] = set()
+    wrote = any(reg.wrote for reg in _opened)
     for reg in _opened:
         for p in reg.problems:
             if (p.ref, p.problem) not in seen:
                 seen.add((p.ref, p.problem))
                 write(f"gitreg: problem: {clean(str(p), one_line=True)}", sys.stderr)
     _opened.clear()
-    return PROBLEMS_EXIT if seen else 0
+    return PROBLEMS_EXIT if seen and not wrote else 0
 
 
 def printable(text: str) -> str:

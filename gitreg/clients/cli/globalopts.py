@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 WITH_VALUE = ("-R", "--registry")
-FLAGS = ("--offline",)
+FLAGS = ("--offline", "--no-cache")
 
 
 def _own_options(command: Any) -> tuple[set[str], set[str]]:

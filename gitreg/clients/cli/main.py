@@ -85,6 +85,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+NO_CACHE_ENV = "GITREG_NO_CACHE"  # read by gitreg/git/cache/cache.py: no derived cache at all
+
+
 def _root(
     ctx: typer.Context,
     registry: Annotated[
@@ -98,15 +101,22 @@ def _root(
     offline: Annotated[
         bool, typer.Option("--offline", help="Write locally only, even with a sync remote (push later).")
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Answer from the git objects alone, reading and writing no "
+                                              "derived cache (also GITREG_NO_CACHE=1).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """gitreg: a model registry whose only database is git.
 
-    Global options (-R/--registry, --offline) may also follow the command.
+    Global options (-R/--registry, --offline, --no-cache) may also follow the command.
     """
     ctx.ensure_object(dict).update(registry=registry, offline=offline)
+    if no_cache and not os.environ.get(NO_CACHE_ENV):  # for this command only (main() may run again)
+        os.environ[NO_CACHE_ENV] = "1"
+        ctx.call_on_close(lambda: os.environ.pop(NO_CACHE_ENV, None))
 
 
 ALIASES = {"register": "add"}

@@ -28,6 +28,7 @@ from gitreg.core.errors import GitregError, InvalidValueError, RemoteError
 from gitreg.core.records import ArtifactFile, ContentFile, ModelVersion
 from gitreg.core.urls import has_scheme
 from gitreg.features.artifacts import place, tree
+from gitreg.git import config as gitconfig
 from gitreg.git import lfs
 from gitreg.git.repository import Store
 from gitreg.git.transport import remote as transport
@@ -43,8 +44,8 @@ class NotAvailable(GitregError):
 def store_default(store: Optional[Store]) -> bool:
     """git config gitreg.store (the registry's, else the user's): store files unless --no-store."""
     try:
-        config = store.repo.config if store is not None else pygit2.Config.get_global_config()
-        return config.get_bool("gitreg.store")
+        config = store.config() if store is not None else gitconfig.read_user()
+        return config is not None and config.get_bool("gitreg.store")
     except (KeyError, OSError, pygit2.GitError, ValueError):
         return False
 

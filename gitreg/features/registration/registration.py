@@ -136,7 +136,7 @@ def prepare(
         "hardware": values.check_text("hardware", training.get("hardware")),
     }
     tags = values.check_str_list("tags", tags)
-    planned = [artifacts.plan(role, loc) for role, loc in _file_list(paths, files)]
+    planned = [artifacts.plan(role, loc, must_exist=store_files) for role, loc in _file_list(paths, files)]
     if store_files:
         from gitreg.features.artifacts import tree as storing
 

@@ -31,16 +31,17 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import GitregError, RemoteError, RemoteWentBackwardsError, SyncConflictError
 from gitreg.features.artifacts import upload
-from gitreg.git.refs import layout
+from gitreg.git.refs import layout, lockowner
 from gitreg.git.refs.transaction import RefConflict, RefUpdate, retrying
 from gitreg.git.repository import Store
-from gitreg.git.transport import pending
+from gitreg.git.transport import pending, remotelocks
 from gitreg.git.transport import remote as transport
 from gitreg.model import hostile
 
 SAVED = "refs/gitreg/saved/"
 _PUSH_ATTEMPTS = 20
 _SETTLE_PAUSES = (1.0, 0.0)  # fetches (and the pause after each) to learn a lost push's outcome
+_COMPLETE_ATTEMPTS = 4  # pushes of the rest of a push that arrived in part
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
             raise RemoteError(
                 f"{remote} refused {final[0].ref}: {final[0].reason}" + (f" ({said})" if said else "")
             )
+        _locked_on_remote(store, remote, refs, outcome.remote_said)
         raise RefConflict(outcome.rejected[0].ref)
     # the mirror learns what the remote took, so that a later rewrite of it is seen as one
     transport.record_pushed(store.git_dir(), remote, {r: (seen[r], oid) for r, oid in refs.items()})
@@ -439,6 +441,55 @@ def _as_last_seen(store: Store, remote: str, refs: Collection[str]) -> dict[str,
         return {ref: store.ref_target(transport.mirrored(remote, ref)) for ref in refs}
     mirror = _remote_refs(store, remote)
     return {ref: mirror.get(ref) for ref in refs}
+
+
+def _locked_on_remote(store: Store, remote: str, refs: Mapping[str, pygit2.Oid], said: Sequence[str]) -> None:
+    """A push refused because a ref's lock file exists on a remote on this machine: a stale
+    lock holding what this push sets is completed (a killed receive-pack's unfinished commit,
+    remotelocks.py) and the push retried; another stale one is named, never retried for
+    minutes. A lock that may be live, or a remote elsewhere, is retried like any busy ref."""
+    locked = remotelocks.locked_refs(said)
+    gitdir = remotelocks.local_gitdir(transport.remotes(store.repo).get(remote)) if locked else None
+    if gitdir is None:
+        return
+    for ref in locked:
+        if ref in refs and remotelocks.complete_if_same(gitdir, ref, str(refs[ref])):
+            continue
+        lock = remotelocks.stale(gitdir, ref)
+        if lock is not None:
+            raise RemoteError(
+                f"{remote} has a lock file left by a git that was killed: {lock.path} ({lock.age:.0f} s old); "
+                f"if nothing is pushing to {remote}, 'gitreg doctor --repair' completes or removes it"
+            )
+
+
+def _complete(store: Store, remote: str, record: pending.PendingRecord, missing: Sequence[pending.PushedRef]) -> None:
+    """A write's push that reached `remote` in part (its receive-pack died between renaming one
+    ref lock and the next: remotelocks.py): push the rest, the same objects, so the version is
+    whole there. A missing ref the remote has with another value cannot be completed: say so."""
+    scope = transport.Scope.of(record.models)
+    theirs = _remote_refs(store, remote, scope)
+    moved = [r.ref for r in missing if theirs.get(r.ref) is not None]
+    if moved:
+        raise RemoteError(
+            f"a {record.kind} pushed to {remote} at {record.created_at} arrived only in part, and {moved[0]} "
+            f"has changed there since; run 'gitreg doctor' on {remote}"
+        )
+    rest = {r.ref: pygit2.Oid(hex=r.new) for r in missing}
+    for attempt in range(_COMPLETE_ATTEMPTS):  # a few: a refusal that lasts is a lock left there
+        try:
+            _push_refs(store, remote, rest)
+            break
+        except RefConflict:
+            time.sleep(0.2 * (attempt + 1))
+    else:
+        first = sorted(rest)[0]
+        raise RemoteError(
+            f"a {record.kind} pushed to {remote} at {record.created_at} arrived only in part, and {remote} "
+            f"keeps refusing the rest ({first}): a lock file left there ({first}.lock) by a killed push? "
+            "Whoever runs it can remove that file; then run the command again (it completes the push)"
+        )
+    transport.fetch(store.git_dir(), remote, scope)
 
 
 def _drop(store: Store, record: Optional[pending.PendingRecord]) -> None:
@@ -489,8 +540,12 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
             "same command again never writes it twice"
         ) from None
     theirs = _remote_refs(store, remote, scope)
-    if all(_arrived(store, theirs.get(ref), oid) for ref, oid in pushed.items()):
+    arrived = {ref: _arrived(store, theirs.get(ref), oid) for ref, oid in pushed.items()}
+    if all(arrived.values()):
         return  # it arrived: the server committed before the connection died
+    if record is not None and any(arrived.values()):  # in part: the rest goes now
+        _complete(store, remote, record, [r for r in record.refs if not arrived[r.ref]])
+        return
     _drop(store, record)
     raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
 
@@ -506,6 +561,7 @@ class Settled:
 
 def pending_in(store: Store, remote: str, scope: transport.Scope) -> list[pending.PendingRecord]:
     """The readable pending records of `remote` touching a model in `scope`."""
+    lockowner.break_stale_under(store.git_dir(), pending.prefix(remote))  # a killed writer's record lock
     found, _bad = pending.records(store, remote)  # the doctor reports bad ones
     return [r for r in found if (scope.models is None or r.models & scope.models)
             and not pending.in_flight(store, r)]  # another process's push under way: its own
@@ -541,7 +597,10 @@ def settle(store: Store, remote: str, waiting: Sequence[pending.PendingRecord]) 
     for record in waiting:
         theirs = {r.ref: store.ref_target(transport.mirrored(remote, r.ref)) for r in record.refs}
         # (an object missing here compares as diverged unless equal: not arrived)
-        published = all(_arrived(store, theirs[r.ref], pygit2.Oid(hex=r.new)) for r in record.refs)
+        arrived = [r for r in record.refs if _arrived(store, theirs[r.ref], pygit2.Oid(hex=r.new))]
+        if arrived and len(arrived) < len(record.refs):  # published in part: never leave it half
+            _complete(store, remote, record, [r for r in record.refs if r not in arrived])
+        published = bool(arrived)
         out.append(Settled(record, published))
         if not published:
             pending.drop(store, record.name, record.blob)

@@ -19,7 +19,9 @@ from typing import Any, Optional
 
 import pygit2
 
-from gitreg.core.names import is_version_name
+from gitreg.core.errors import InvalidNameError
+from gitreg.core.names import check_model_name, is_version_name, version_key
+from gitreg.git import lfs
 from gitreg.git.cache.cache import DIR_NAME as CACHE_DIR
 from gitreg.git.refs import layout, leftovers, lockowner
 from gitreg.git.refs.transaction import STALE_LOCK_SECONDS, RefConflict, RefUpdate, finish_interrupted
@@ -33,9 +35,9 @@ DOCTOR_TEMP_AGE = 600.0  # temporary objects older than this are leftovers
 
 @dataclass
 class Finding:
-    kind: str  # stale-lock | live-lock | unowned-lock | temp-object | owner-record | cache-file |
-    #            unreachable-tag | untagged-version | registered-twice | pending-push | bad-pending |
-    #            hostile-ref
+    kind: str  # stale-lock | live-lock | unowned-lock | remote-lock | temp-object | lfs-temp | owner-record |
+    #            cache-file | unreachable-tag | untagged-version | orphaned-tags | registered-twice |
+    #            pending-push | bad-pending | hostile-ref
     subject: str
     detail: str
     repair: str = ""  # what --repair does; "" when it does nothing
@@ -89,6 +91,25 @@ def scan_branch(store: Store, snap: ModelSnapshot) -> BranchScan:
     return BranchScan(untagged, twice, unreachable)
 
 
+def _model_name(name: str) -> bool:
+    try:
+        return bool(check_model_name(name))
+    except InvalidNameError:
+        return False
+
+
+def orphaned_tags(store: Store) -> dict[str, list[str]]:
+    """{model: its versions} of version tags whose model branch is gone (deleted with plain git):
+    such a model is invisible to every read that starts from the branches."""
+    branches = set(model_names(store))
+    out: dict[str, list[str]] = {}
+    for name in sorted(store.ref_names_under(layout.TAGS)):
+        model, _, version = name.partition("/")
+        if model not in branches and is_version_name(version) and _model_name(model):
+            out.setdefault(model, []).append(version)
+    return {model: sorted(versions, key=version_key) for model, versions in out.items()}
+
+
 class _Doctor:
     def __init__(self, store: Store, repair: bool) -> None:
         self.store, self.repair = store, repair
@@ -136,10 +157,27 @@ class _Doctor:
                                  f"no gitreg owner (git's, or a crash of an older gitreg); {age:.0f} s old",
                                  "" if young else "remove it (make sure no git process is running)"),
                          lambda lock=lock: leftovers.remove([lock]))
+        lockowner.sweep(self.gitdir)  # dead writers' records with no lock left: routine, as writers do
         for record in lockowner.dead_records(self.gitdir):
             self.add(Finding("owner-record", record.relative_to(self.gitdir).as_posix(),
                              "lock-owner record of a gitreg process that is gone", "remove it"),
                      lambda record=record: record in lockowner.sweep(self.gitdir) or not record.exists())
+
+    def remote_locks(self) -> None:
+        """Locks a killed receive-pack left in a remote on this machine (transport/remotelocks.py):
+        every later push of that ref is refused until someone removes it."""
+        from gitreg.git.transport import remote as transport
+        from gitreg.git.transport import remotelocks
+
+        for name, url in transport.remotes(self.store.repo).items():
+            gitdir = remotelocks.local_gitdir(url)
+            for lock in remotelocks.stale_locks(gitdir) if gitdir is not None else []:
+                fix = ("complete it (the rest of a version that reached it in part)"
+                       if remotelocks.completes_a_version(lock) else "remove it (make sure no git is running there)")
+                self.add(Finding("remote-lock", f"{name}:{lock.ref}.lock",
+                                 f"lock file on {name} left by a killed git, {lock.age:.0f} s old: "
+                                 f"every push of {lock.ref} is refused", fix),
+                         lambda lock=lock: bool(remotelocks.resolve(lock)))
 
     # -- files ---------------------------------------------------------------------
     def files(self) -> None:
@@ -147,14 +185,16 @@ class _Doctor:
             self.add(Finding("temp-object", tmp.relative_to(self.gitdir).as_posix(),
                              "temporary object file left by a killed writer", "remove it"),
                      lambda tmp=tmp: leftovers.remove([tmp]))
-        cache = self.gitdir / CACHE_DIR
-        if cache.is_dir():
-            for entry in sorted(cache.iterdir()):
-                mode = entry.lstat().st_mode
-                if not stat.S_ISREG(mode):
-                    self.add(Finding("cache-file", entry.relative_to(self.gitdir).as_posix(),
-                                     "not a regular file (ignored by reads)", "remove it"),
-                             lambda entry=entry: _remove_any(entry))
+        for copy in lfs.leftover_copies(self.gitdir):
+            self.add(Finding("lfs-temp", copy.relative_to(self.gitdir).as_posix(),
+                             "partial copy of a stored file left by a killed writer "
+                             "(the next 'add --store' removes it too)", "remove it"),
+                     lambda copy=copy: bool(leftovers.remove([copy])))
+        for entry in _cache_entries(self.gitdir / CACHE_DIR):
+            if not stat.S_ISREG(entry.lstat().st_mode):
+                self.add(Finding("cache-file", entry.relative_to(self.gitdir).as_posix(),
+                                 "not a regular file (ignored by reads)", "remove it"),
+                         lambda entry=entry: _remove_any(entry))
 
     # -- versions ------------------------------------------------------------------
     def versions(self) -> None:
@@ -179,6 +219,38 @@ class _Doctor:
                 self.add(Finding("registered-twice", layout.tag_ref(model, version),
                                  f"{len(ids)} register commits on {layout.branch_ref(model)}: "
                                  + ", ".join(str(i)[:12] for i in ids)))
+
+    def orphans(self) -> None:
+        """Version tags whose branch was deleted with plain git: the branch is created again
+        at the version that holds all the others (append-only: a ref comes back, none moves)."""
+        for model, versions in orphaned_tags(self.store).items():
+            tip = self._orphan_tip(model, versions)
+            self.add(Finding("orphaned-tags", layout.branch_ref(model),
+                             f"missing, while {len(versions)} version tag(s) of {model} remain "
+                             f"(newest {versions[-1]}): {model} is invisible to list, show and verify",
+                             "" if tip is None else f"restore it at {str(tip)[:12]}"),
+                     lambda m=model, t=tip: self._restore(m, t))
+
+    def _orphan_tip(self, model: str, versions: list[str]) -> Optional[pygit2.Oid]:
+        """The tagged commit every other tagged commit of `model` is reachable from, if any."""
+        commits = []
+        for version in versions:
+            try:
+                commits.append(self.store.commit(self.store.ref_target(layout.tag_ref(model, version))).id)
+            except READ_ERRORS:
+                continue
+        repo = self.store.repo
+        for tip in reversed(commits):  # the newest version's commit, as a rule
+            if all(c == tip or repo.descendant_of(tip, c) for c in commits):
+                return tip
+        return None
+
+    def _restore(self, model: str, tip: Optional[pygit2.Oid]) -> bool:
+        if tip is None:
+            return False
+        self.store.update_refs([RefUpdate(layout.branch_ref(model), None, tip)],
+                               f"gitreg doctor: restore {model}", publish=False)
+        return True
 
     # -- pushes of unknown outcome (storage/pending.py) ---------------------------------
     def pending(self) -> None:
@@ -232,11 +304,48 @@ class _Doctor:
         named = yamlio.load_mapping(data or b"", f"{model}@{str(commit)[:12]}:{layout.MANIFEST_FILE}")
         if (named.get("model_name"), str(named.get("version"))) != (model, version) or version in manifest.versions:
             return False
+        if self._tag_from_remote(model, version):
+            self.report.findings[-1].detail += " (its tag taken from the remote)"
+            return True
         tag = self.store.write_tag(f"{model}/{version}", commit, f"{model} {version}\n", time.time(),
                                    self.store.signer("tag"))
         self.store.update_refs([RefUpdate(layout.tag_ref(model, version), None, tag)],
                                f"gitreg doctor: tag {model} {version}", publish=False)
         return True
+
+    def _tag_from_remote(self, model: str, version: str) -> bool:
+        """A version published in part has its own tag on the sync remote once that is whole:
+        take it (as a pull would) rather than make a second tag object for the same version."""
+        from gitreg.core.errors import GitregError
+        from gitreg.features.sync import sync
+        from gitreg.git.transport import remote as transport
+
+        name = transport.sync_remote(self.store.repo)
+        if name is None:
+            return False
+        try:
+            sync.pull(self.store, name, scope=transport.Scope.of([model]))
+        except GitregError:
+            return False
+        return self.store.ref_target(layout.tag_ref(model, version)) is not None
+
+
+_CACHE_DIRS = (lfs.CHECKED_DIR,)  # gitreg's own directories in gitreg-cache/: their entries are files
+
+
+def _cache_entries(cache: Path) -> list[Path]:
+    """The cache's entries, and those of its own directories (which are not entries themselves)."""
+    try:
+        top = sorted(cache.iterdir())
+    except OSError:
+        return []
+    out = []
+    for entry in top:
+        if entry.name in _CACHE_DIRS and entry.is_dir() and not entry.is_symlink():
+            out += sorted(entry.iterdir())
+        else:
+            out.append(entry)
+    return out
 
 
 def _remove_any(path: Path) -> bool:
@@ -256,8 +365,10 @@ def examine(store: Optional[Store], path: Path, repair: bool = False) -> DoctorR
         return DoctorReport(str(path))
     doctor = _Doctor(store, repair)
     doctor.locks()
+    doctor.remote_locks()
     doctor.files()
     doctor.versions()
+    doctor.orphans()
     doctor.pending()
     doctor.hostile()
     return doctor.report

@@ -29,6 +29,8 @@ from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import check_version_name, split_qualified
 from gitreg.features.trust import forgery
+from gitreg.git.cache.cache import DIR_NAME
+from gitreg.git.cache.cache import disabled as cache_disabled
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
 from gitreg.git.signing import sigcheck, signing
@@ -86,6 +88,25 @@ class VerifyReport:
         }
 
 
+def _checked_subject(entry: Any, where: str) -> str:
+    """What `verify --files` checked: a stored file's LFS object in the registry (its pointer
+    path and object id), not the path it was registered from; else the recorded path."""
+    if entry.stored != "lfs":
+        return entry.path
+    from gitreg.core.errors import GitregError
+    from gitreg.features.artifacts import tree
+
+    try:
+        items = tree.layout(entry, where)
+    except GitregError:
+        return entry.path
+    if len(items) == 1:
+        parts, oid, _size = items[0]
+        return f"{tree.ROOT}/{'/'.join(parts)} (LFS object {oid[:12]})"
+    first = items[0][0] if items else (entry.role,)
+    return f"{tree.ROOT}/{'/'.join(first[:2])}/ ({len(items)} LFS objects)"
+
+
 class _Verifier:
     def __init__(self, store: Store, report: VerifyReport,
                  files: bool, progress: Optional[HashProgress]) -> None:
@@ -137,8 +158,29 @@ class _Verifier:
                 f"manifest.yaml names {named[0]}:{named[1]}, not {snap.model}:{version}"
             )
         self._pair(check, commit)
+        self._cache(check, snap, version, target, commit, manifest)
         if self.files:
             self._files(snap.model, version, manifest, commit)
+
+    def _cache(self, check: Check, snap: ModelSnapshot, version: str, target: pygit2.Oid,
+               commit: pygit2.Commit, manifest: dict[str, Any]) -> None:
+        """The derived cache reads would use for this version (sealed, so taken as this user's
+        gitreg computed it) against the objects just read: a wrong entry would change answers."""
+        if cache_disabled():
+            return
+        cache = self.store.cache(snap.model)
+        blob = self.store.file_id(commit, layout.MANIFEST_FILE)
+        facts = cache.version_facts(str(target))
+        wrong = []
+        if facts is not None and facts != (str(commit.id), str(blob), snap.registered_by(version, commit)):
+            wrong.append("the version's commit, manifest or tagger")
+        cached = cache.manifest(str(blob)) if blob is not None else None
+        if cached is not None and cached != manifest:
+            wrong.append("its manifest")
+        if wrong:
+            check.problems.append(f"the derived cache ({DIR_NAME}/{snap.model}.manifests.json) holds other "
+                                  f"values than the objects for {' and '.join(wrong)}: remove {DIR_NAME}/ "
+                                  "(it is rebuilt) and find out who wrote it")
 
     def _commit_signature(self, check: Check, commit: pygit2.Commit) -> None:
         """A commit's signature judged by git; unsigned is a failure when signing is in force."""
@@ -181,7 +223,7 @@ class _Verifier:
         for entry in mf.files_of(manifest):
             if not entry.path:
                 continue
-            check = Check("file", model, version, entry.path)
+            check = Check("file", model, version, _checked_subject(entry, f"{model}/{version}"))
             self.report.checks.append(check)
             check.skipped, check.problems = check_entry(
                 self.store, commit, entry, f"{model}/{version}:{layout.MANIFEST_FILE}", self.progress)
@@ -312,7 +354,7 @@ def verify(
         model, version = split_qualified(model, model)
     if version is not None:
         check_version_name(version)
-    config = store.repo.config if store is not None else None
+    config = store.config() if store is not None else None  # as git reads it (GIT_CONFIG_*)
     required = config is not None and (signing.required(config) or forgery.policy_lists_signers(store))
     report = VerifyReport(
         registry=str(path),
@@ -336,4 +378,12 @@ def verify(
             verifier.deployments(snap)
     if model is None:
         verifier.mirrors()
+        from gitreg.features.trust.doctor import orphaned_tags
+
+        for name, versions in orphaned_tags(store).items():
+            check = Check("ref", name, None, layout.branch_ref(name))
+            check.problems.append(f"missing, while {len(versions)} version tag(s) of {name} remain "
+                                  f"({', '.join(versions[:5])}{', ...' if len(versions) > 5 else ''}): "
+                                  "deleted with plain git? 'gitreg doctor --repair' restores it")
+            report.checks.append(check)
     return report

@@ -17,9 +17,19 @@ Two JSON files per model under `<registry>/gitreg-cache/`, each replaced atomica
 rename. It is never the source of truth: a missing, unreadable, corrupt or
 foreign-format file reads as empty, any write error is ignored, and concurrent
 writers can only lose entries (each is recomputed on the next miss).
+
+Every cache file gitreg writes ends in a seal: an HMAC-SHA256 of its content under a key
+of this user's (`${XDG_CACHE_HOME:-~/.cache}/gitreg/cache-seal.key`, made on first use,
+mode 0600). An entry is keyed by the id of the object it derives from, and the seal binds
+each entry to that key as this user's gitreg computed it: an entry crafted or edited by
+anyone else (well-formed or not) breaks the seal, and the file reads as empty, so every
+answer is recomputed from the objects. `GITREG_NO_CACHE=1` reads and writes no cache at all.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import math
 import os
@@ -47,6 +57,57 @@ def plain(value: Any) -> bool:
 
 
 MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
+NO_CACHE_ENV = "GITREG_NO_CACHE"
+_SEAL = b"\ngitreg-seal "
+SEAL_LENGTH = len(_SEAL) + 64 + 1
+_keys: dict[Path, bytes] = {}
+
+
+def disabled() -> bool:
+    """GITREG_NO_CACHE=1: answers come from the objects alone (no cache read or written)."""
+    return os.environ.get(NO_CACHE_ENV, "") not in ("", "0")
+
+
+def _seal_key() -> bytes:
+    """This user's sealing key, made on first use; a per-process one where it cannot be kept."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitreg"
+    path = base / "cache-seal.key"
+    if path not in _keys:
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(os.urandom(32).hex().encode())
+            except FileExistsError:
+                pass
+            key = path.read_bytes().strip()
+            if len(key) < 32:
+                raise OSError("short key")
+        except OSError:
+            key = os.urandom(32)
+        _keys[path] = key
+    return _keys[path]
+
+
+def seal(content: bytes | memoryview) -> bytes:
+    """The trailer that binds a cache file's content to this user's gitreg."""
+    return _SEAL + hmac.new(_seal_key(), content, hashlib.sha256).hexdigest().encode() + b"\n"
+
+
+def mac(content: bytes | memoryview) -> str:
+    """A short seal of one piece (a line of the view index): 128 bits of the HMAC, as hex."""
+    return hmac.new(_seal_key(), content, hashlib.sha256).hexdigest()[:32]
+
+
+def sealed_length(data: Any) -> Optional[int]:
+    """The length of the content before a valid seal (bytes or mmap), or None: not ours."""
+    n = len(data) - SEAL_LENGTH
+    if n < 0 or bytes(data[n:n + len(_SEAL)]) != _SEAL:
+        return None
+    mac = bytes(data[n + len(_SEAL):n + len(_SEAL) + 64])
+    good = hmac.new(_seal_key(), memoryview(data)[:n], hashlib.sha256).hexdigest().encode()
+    return n if hmac.compare_digest(mac, good) else None
 
 
 def open_regular(path: Path, limit: int) -> Optional[tuple[int, int]]:
@@ -84,8 +145,9 @@ def _read_regular(path: Path) -> Optional[bytes]:
 def _read(path: Path) -> dict[str, str]:
     """{key: text} from a cache file; anything unreadable, irregular or foreign reads as empty."""
     raw = _read_regular(path)
+    size = sealed_length(raw) if raw is not None else None
     try:
-        data = json.loads(raw) if raw is not None else None
+        data = json.loads(raw[:size]) if raw is not None and size is not None else None
     except ValueError:
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -105,9 +167,12 @@ def _write(path: Path, entries: dict[str, Any], fmt: str = FORMAT) -> None:
     replace(path, dump)
 
 
-def replace(path: Path, write: Callable[[BinaryIO], None]) -> bool:
-    """Write a new file with `write` and rename it over path; False (and path as it was)
-    on any failure: a cache that cannot be written is only slower."""
+def replace(path: Path, write: Callable[[BinaryIO], None], sealed: bool = True) -> bool:
+    """Write a new file with `write`, sealed (unless it seals its own parts), and rename it over
+    path; False (and path as it was) on any failure, or under GITREG_NO_CACHE: a cache that
+    cannot be written is only slower."""
+    if disabled():
+        return False
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -115,8 +180,13 @@ def replace(path: Path, write: Callable[[BinaryIO], None]) -> bool:
         return False
     try:
         os.fchmod(fd, 0o644)  # readable like the registry's own files (mkstemp makes 0600)
+        buffer = io.BytesIO()
+        write(buffer)
+        content = buffer.getbuffer()
         with os.fdopen(fd, "wb") as out:
-            write(out)
+            out.write(content)
+            if sealed:
+                out.write(seal(content))
         os.replace(tmp, path)
         return True
     except (OSError, ValueError):
@@ -138,7 +208,7 @@ class _File:
     @property
     def entries(self) -> dict[str, str]:
         if self._entries is None:
-            self._entries = _read(self.path)
+            self._entries = {} if disabled() else _read(self.path)
         return self._entries
 
     def flush(self) -> None:

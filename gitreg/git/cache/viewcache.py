@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, Sequence
 
-from gitreg.git.cache.cache import DIR_NAME, _write
+from gitreg.git.cache.cache import DIR_NAME, _write, disabled, sealed_length
 
 FORMAT = "gitreg-views/2"  # 2: params.* among the metrics
 MAX_FILE = 256 * 1024 * 1024  # bytes: a cache file larger than this is not ours
@@ -33,11 +33,17 @@ class ViewCache:
         self.dirty = False
 
     def _load(self) -> dict[str, Any]:
+        if disabled():
+            return {}
         try:
             info = os.lstat(self.path)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE:
                 return {}
-            data = json.loads(self.path.read_bytes())
+            raw = self.path.read_bytes()
+            size = sealed_length(raw)
+            if size is None:
+                return {}  # not sealed by this user's gitreg
+            data = json.loads(raw[:size])
         except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -5,11 +5,16 @@ names (plus the rows it matched), instead of one cache file per model.
 
 Layout (text, one JSON document per line, so every part is parsed by json alone):
 
-    gitreg-views-index/1
+    gitreg-views-index/3 <MAC of the header line>
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
-      [length of each column line], [metric names], length of the rows], ...]}
+      [length of each column line], [metric names], length of the rows, [MACs]], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
      then `count` row lines, each what the reader makes a match's record of>
+
+Sealed in parts (cache.py's key), so a query checks only what it reads: the first line
+carries the MAC of the header line, and each model entry the MACs of its column and metric
+lines and of its rows. A line or rows that fail their MAC read as damaged: that model's
+block is rebuilt from the registry, like any block that fails a check.
 
 `fingerprint` names the refs the whole file was made from (storage/refstate.py), `key`
 those of one model, so a stale file is rebuilt model by model: blocks of models whose
@@ -30,10 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from gitreg.git.cache.cache import DIR_NAME, open_regular, replace
+from gitreg.git.cache.cache import DIR_NAME, disabled, mac, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/2"  # 2: params.* among the metrics
+FORMAT = b"gitreg-views-index/3"  # 2: params.* among the metrics; 3: each line sealed (cache.mac)
+_MAC = 32  # hex digits of each MAC (cache.mac)
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
 
@@ -51,6 +57,7 @@ class Block:
     metrics: list[str]
     lines: list[tuple[int, int]]  # (start, end) of each column line, then each metric line
     rows: tuple[int, int]
+    macs: list[str]  # of each line, then of the rows
 
 
 class ViewIndex:
@@ -61,12 +68,17 @@ class ViewIndex:
         self.blocks = blocks
 
     def line(self, block: Block, number: int) -> bytes:
+        """A column or metric line; `null` (which no check passes) when it fails its MAC."""
         start, end = block.lines[number]
-        return self.data[start:end]
+        data = self.data[start:end]
+        return data if mac(data) == block.macs[number] else b"null"
 
     def row_lines(self, block: Block, numbers: list[int]) -> Optional[list[bytes]]:
-        """Row lines by number (ascending), found in place; None if the block has fewer."""
+        """Row lines by number (ascending), found in place; None if the block has fewer, or
+        its rows fail their MAC."""
         data, (at, end) = self.data, block.rows
+        if mac(memoryview(data)[at:end]) != block.macs[-1]:
+            return None
         out, line = [], 0
         for want in numbers:
             while line < want and at < end:
@@ -87,7 +99,7 @@ class ViewIndex:
 def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
     """The index at path, mapped and its structure checked; None when it is not one gitreg
     wrote for these columns."""
-    opened = open_regular(path, MAX_FILE)
+    opened = None if disabled() else open_regular(path, MAX_FILE)
     if opened is None:
         return None
     fd, size = opened
@@ -101,12 +113,12 @@ def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
 
 
 def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
-    first = data.find(b"\n", 0, len(FORMAT) + 1)
-    if first != len(FORMAT) or data[:first] != FORMAT:
+    first = data.find(b"\n", 0, len(FORMAT) + 2 + _MAC)
+    if first != len(FORMAT) + 1 + _MAC or data[:len(FORMAT) + 1] != FORMAT + b" ":
         return None
     end = data.find(b"\n", first + 1, first + 1 + MAX_HEADER)
-    if end == -1:
-        return None
+    if end == -1 or bytes(data[len(FORMAT) + 1:first]) != mac(memoryview(data)[first + 1:end]).encode():
+        return None  # not sealed by this user's gitreg
     try:
         header = json.loads(data[first + 1:end])
     except (ValueError, RecursionError):
@@ -127,14 +139,16 @@ def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex
 
 
 def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
-    if not (isinstance(entry, list) and len(entry) == 7):
+    if not (isinstance(entry, list) and len(entry) == 8):
         return None
-    model, key, count, offset, lengths, metrics, rows = entry
+    model, key, count, offset, lengths, metrics, rows, macs = entry
     if not (isinstance(model, str) and isinstance(key, str) and isinstance(metrics, list)
             and all(isinstance(m, str) for m in metrics) and len(set(metrics)) == len(metrics)
             and isinstance(lengths, list) and len(lengths) == (width + len(metrics) if key else 0)
             and all(_count(n) for n in (count, offset, rows))
-            and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0):
+            and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0
+            and isinstance(macs, list) and len(macs) == (len(lengths) + 1 if key else 0)
+            and all(isinstance(m, str) for m in macs)):
         return None
     spans, at = [], base + offset
     for n in lengths:
@@ -142,7 +156,7 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
         at += n
     if at + rows > size:
         return None
-    return Block(model, key, count, metrics, spans, (at, at + rows))
+    return Block(model, key, count, metrics, spans, (at, at + rows), macs)
 
 
 def _count(value: Any) -> bool:
@@ -159,6 +173,7 @@ class NewBlock:
     lengths: list[int]
     data: bytes | memoryview
     rows: int
+    macs: list[str]
 
 
 def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]],
@@ -172,30 +187,31 @@ def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
     data = b"".join(dumps(row) + b"\n" for row in rows)
-    return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data))
+    return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data),
+                    [mac(x) for x in lines] + [mac(data)])
 
 
 def reuse(index: ViewIndex, block: Block) -> NewBlock:
     lengths = [end - start for start, end in block.lines]
     return NewBlock(block.model, block.key, block.count, block.metrics, lengths, index.raw(block),
-                    block.rows[1] - block.rows[0])
+                    block.rows[1] - block.rows[0], block.macs)
 
 
 def unindexed(model: str) -> NewBlock:
-    return NewBlock(model, "", 0, [], [], b"", 0)
+    return NewBlock(model, "", 0, [], [], b"", 0, [])
 
 
 def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> list[bytes | memoryview]:
     """The file as chunks (reused blocks are views of the old file: nothing is copied twice)."""
     entries, offset = [], 0
     for b in blocks:
-        entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows])
+        entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows, b.macs])
         offset += len(b.data)
     header = json.dumps({"fingerprint": fingerprint, "columns": list(columns), "models": entries},
                         separators=(",", ":")).encode()
-    return [FORMAT, b"\n", header, b"\n", *(b.data for b in blocks)]
+    return [FORMAT, b" ", mac(header).encode(), b"\n", header, b"\n", *(b.data for b in blocks)]
 
 
 def write(path: Path, chunks: list[bytes | memoryview]) -> bool:
     """Replace path atomically; False (path as it was) on any failure."""
-    return replace(path, lambda out: out.writelines(chunks))
+    return replace(path, lambda out: out.writelines(chunks), sealed=False)  # sealed in parts

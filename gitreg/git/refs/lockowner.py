@@ -164,6 +164,22 @@ def gone(record: dict) -> bool:
     return _gone(record)
 
 
+def tag() -> str:
+    """`<pid>.<start ticks>`: this process, in the name of a temporary file or directory."""
+    here = me()
+    return f"{here['pid']}.{here['started']}"
+
+
+def tagged_gone(name: str) -> Optional[bool]:
+    """For a name beginning with tag() (this host): whether that process is gone; None when
+    the name carries no tag."""
+    pid, _, rest = name.partition(".")
+    started = rest.partition(".")[0]
+    if not (pid.isdigit() and rest):
+        return None
+    return _gone({**me(), "pid": int(pid), "started": None if started == "None" else started})
+
+
 def _gone(record: dict) -> bool:
     """Provably gone: same host and boot, and no process with that pid and start time."""
     if record.get("host") != socket.gethostname():

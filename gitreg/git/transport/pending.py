@@ -154,7 +154,7 @@ def in_flight(store: Store, record: PendingRecord) -> bool:
         return False  # its writer learnt that the outcome is unknown: the push is over
     if w.get("pid") == os.getpid() and w.get("host") == lockowner.me()["host"]:
         return False  # this process: its pushes are done (one registry object writes at a time)
-    longest = timeout_seconds(store.repo.config) * HARD_LIMIT_FACTOR
+    longest = timeout_seconds(store.git_dir()) * HARD_LIMIT_FACTOR
     return time.time() - record.created < longest and not lockowner.gone(w)
 
 

@@ -12,12 +12,13 @@ then plans again, with the new ref, and uploads its objects first.
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import pygit2
+
+from gitreg.git import tempdirs
 
 MARKER = "gitreg: a ref changed while pushing"
 
@@ -35,7 +36,7 @@ exec awk -v marker='{MARKER}' '
 @contextmanager
 def held_to(updates: Sequence[tuple[pygit2.Oid, str]]) -> Iterator[tuple[list[str], dict[str, str]]]:
     """(git options, environment) under which `git push` refuses refs outside `updates`."""
-    with tempfile.TemporaryDirectory(prefix="gitreg-push-") as tmp:
+    with tempdirs.make("gitreg-push-") as tmp:
         plan = Path(tmp) / "plan"
         plan.write_text("".join(f"{ref} {oid}\n" for oid, ref in updates), encoding="utf-8")
         hooks = Path(tmp) / "hooks"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import pygit2
 
 from gitreg.core.errors import RemoteError
 from gitreg.core.urls import redact
+from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
 from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout, lockowner
@@ -146,22 +148,15 @@ def model_of(ref: str) -> str:
 
 
 # -- timeouts -------------------------------------------------------------------------
-def timeout_seconds(repo_config: Optional[pygit2.Config]) -> int:
-    """`gitreg.timeout` (seconds, as git config reads it; None: the user's global config),
-    else DEFAULT_TIMEOUT."""
-    if repo_config is None:
-        try:
-            repo_config = pygit2.Config.get_global_config()
-        except (OSError, pygit2.GitError):
-            repo_config = None
-    if repo_config is not None:
-        try:
-            value = int(repo_config["gitreg.timeout"])
-            if value > 0:
-                return value
-        except (KeyError, ValueError, pygit2.GitError):
-            pass
-    return DEFAULT_TIMEOUT
+def timeout_seconds(git_dir: Optional[Path]) -> int:
+    """`gitreg.timeout` (seconds) as git reads it now: the registry's config, GIT_CONFIG_GLOBAL,
+    GIT_CONFIG_COUNT/KEY/VALUE, includes (None: no registry yet); else DEFAULT_TIMEOUT."""
+    found = gitconfig.read(git_dir) if git_dir is not None else gitconfig.read_user()
+    try:
+        value = int(found[TIMEOUT_KEY]) if found is not None else 0
+    except (KeyError, ValueError):
+        value = 0
+    return value if value > 0 else DEFAULT_TIMEOUT
 
 
 def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[str], dict[str, str]]:
@@ -182,10 +177,11 @@ def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[st
     return args, env
 
 
-def _ssh_command(config: Optional[pygit2.Config]) -> Optional[str]:
+def _ssh_command(git_dir: Path) -> Optional[str]:
+    found = gitconfig.read(git_dir)
     try:
-        return None if config is None else str(config["core.sshCommand"])
-    except (KeyError, pygit2.GitError):
+        return None if found is None else found["core.sshCommand"]
+    except KeyError:
         return None
 
 
@@ -220,23 +216,20 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
     env: Optional[dict[str, str]] = dict(env_extra) if env_extra else None
     limit: Optional[float] = None
     if transport:
-        try:
-            config: Optional[pygit2.Config] = pygit2.Repository(str(git_dir)).config
-        except pygit2.GitError:
-            config = None
-        seconds = timeout_seconds(config)
-        bounds, bound_env = transport_options(seconds, _ssh_command(config))
+        seconds = timeout_seconds(git_dir)
+        bounds, bound_env = transport_options(seconds, _ssh_command(git_dir))
         extra += bounds
         env = {**(env or {}), **(bound_env or {})}
         limit = seconds * HARD_LIMIT_FACTOR
     try:
-        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env, input=input)
+        return gitcli.run(git_dir, *extra, *args, timeout=limit, env=env, input=input, group=transport)
     except gitcli.GitMissing:
         raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(args, 124, "", f"fatal: git did not finish within {limit:.0f} s")
 
 
+_HOST_KEY = re.compile(r"^(Host key for .* has changed|No .* host key is known|Host key verification failed)")
 _BOILERPLATE = ("Please make sure you have the correct access rights", "and the repository exists.")
 
 
@@ -245,9 +238,11 @@ def why(stderr: str, returncode: int = 1) -> str:
     `Permission denied (publickey).`, `Host key verification failed.`, curl's
     `Could not resolve host`) before git's generic `fatal:` line; credentials masked."""
     lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not any(b in line for b in _BOILERPLATE)]
+             if line.strip() and not any(b in line for b in _BOILERPLATE) and not line.strip().startswith("@")]
     git_says = ("fatal:", "error:", "warning:", "Warning:", "hint:", "remote:", "To ", "From ")
     causes = [line for line in lines if not line.startswith(git_says)]
+    if any("Host key verification failed" in line for line in causes):  # ssh's verdict, after its warning
+        causes = [line for line in causes if _HOST_KEY.search(line)]
     fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
     generic = ("Could not read from remote repository", "hung up", "protocol error")
     if causes and (not fatal or any(g in fatal[0] for g in generic)):
@@ -306,8 +301,12 @@ def clone_into(target: Path, remote: str, url: str) -> None:
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
     timeout = timeout_seconds(None)
     extra, env = transport_options(timeout, None)
-    proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
-                      str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env)
+    try:
+        proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
+                          str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env, group=True)
+    except subprocess.TimeoutExpired:
+        proc = subprocess.CompletedProcess([], 124, "", f"fatal: git did not finish within "
+                                                       f"{timeout * HARD_LIMIT_FACTOR} s")
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))

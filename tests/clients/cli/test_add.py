@@ -62,8 +62,19 @@ def test_missing_artifact_path_warns_in_one_line_and_registers(cli):
     assert r.code == 0
     assert r.err == (
         "gitreg: warning: lora path /does/not/exist does not exist here; "
-        "recorded as given, without a hash\n"
+        "recorded as given, without a hash, in a version that cannot be changed later\n"
     )
+
+
+def test_store_of_a_missing_path_is_refused_and_nothing_written(cli, registry_path, tmp_path):
+    """The user asked for the bytes to be kept: a version without them is not what was asked."""
+    here = tmp_path / "adapter.bin"
+    here.write_bytes(b"w")
+    r = cli("add", "majora", "-f", f"lora={here}", "--gguf-path", "/does/not/exist.gguf", "--store")
+    assert r.code != 0 and r.out == ""
+    assert r.err == ("gitreg: error: gguf path /does/not/exist.gguf does not exist here, so its bytes cannot "
+                     "be stored (--store); nothing was registered\n")
+    assert not registry_path.exists()
 
 
 def test_bad_metric_syntax_is_a_usage_error(cli, registry_path):
@@ -87,3 +98,18 @@ def test_duplicate_version_is_an_error(cli):
     r = cli("add", "majora", "v1")
     assert r.code == 1
     assert r.err == "gitreg: error: majora v1 is already registered\n"
+
+
+def test_score_and_deploy_beside_a_bad_note_write_once_and_exit_0(cli, registry_path, git):
+    """The write is done: the bad note is reported, but the exit status does not tell a script
+    to run the write again."""
+    assert cli("add", "m").code == 0
+    assert cli("add", "m").code == 0
+    for version in ("v1", "v2"):
+        commit = git(registry_path, "rev-parse", f"m/{version}^{{commit}}").strip()
+        git(registry_path, "notes", "--ref=refs/notes/gitreg/m", "add", "-f", "-m", "status: [unclosed", commit)
+    r = cli("score", "m", "v1", "--accuracy", "0.5")
+    assert r.code == 0 and "gitreg: problem: refs/notes/gitreg/m: note on m/v1" in r.err
+    r = cli("deploy", "m", "v2")
+    assert r.code == 0 and "gitreg: problem: refs/notes/gitreg/m: note on m/v2" in r.err, r
+    assert cli("versions", "m").code == 1  # a read beside the bad note still says it was incomplete

@@ -36,7 +36,13 @@ def split(path):
 
 
 def join(path, header, blocks):
-    path.write_bytes(b"gitreg-views-index/2\n" + json.dumps(header).encode() + b"\n" + blocks)
+    """Write an index with this header, its own header MAC made again (as this user's gitreg
+    would): what is under test is then each later check (line MACs, structure, values)."""
+    from gitreg.git.cache.cache import mac
+    from gitreg.git.cache.viewindex import FORMAT
+
+    text = json.dumps(header).encode()
+    path.write_bytes(FORMAT + b" " + mac(text).encode() + b"\n" + text + b"\n" + blocks)
 
 
 def entries(path):

@@ -9,6 +9,7 @@ import pytest
 from gitreg import ModelRegistry
 from gitreg.core.errors import ModelNotFoundError, QueryError, VersionNotFoundError
 from tests.features.query.sample import add_unreadable_version
+from tests.git.cachefiles import cache_json, write_sealed
 
 
 def names(records):
@@ -119,7 +120,7 @@ def test_views_are_cached_per_model_and_a_query_of_one_model_reads_only_it(sampl
         f.unlink()
     sample.search("accuracy > 0", model="oracle")
     assert sorted(p.name for p in cache.glob("*.views.json")) == ["oracle.views.json"]
-    entries = json.loads((cache / "oracle.views.json").read_text())["entries"]
+    entries = cache_json(cache / "oracle.views.json")["entries"]
     assert len(entries) == 3  # two versions and the column names
     sample.search("accuracy > 0")
     assert sorted(p.name for p in cache.glob("*.views.json")) == ["majora.views.json", "oracle.views.json"]
@@ -138,21 +139,21 @@ def test_a_damaged_view_cache_changes_no_answer(sample, registry_path, damage):
     elif damage == "foreign":
         path.write_text(json.dumps({"format": "other/9", "entries": {}}))
     elif damage == "odd shapes":  # entries of every wrong shape are misses, never errors
-        doc = json.loads(path.read_text())
+        doc = cache_json(path)
         odd = [None, "abcd", [1, 2, 3, 4], {"a": 1, "b": 2, "c": 3, "d": 4}, [[], "", [], {}]]
         keys = [k for k in doc["entries"] if k != "columns"]
         short = doc["entries"][keys[0]]
         short[2] = short[2][:-3]  # values short of the columns
         for key, value in zip(keys[1:], odd * len(keys)):
             doc["entries"][key] = value
-        path.write_text(json.dumps(doc))
+        write_sealed(path, doc)
     else:  # an entry that names another version is not used
-        doc = json.loads(path.read_text())
+        doc = cache_json(path)
         for key, entry in doc["entries"].items():
             if key != "columns":
                 entry[2][1] = "v999"
                 entry[3]["accuracy"] = 0.0
-        path.write_text(json.dumps(doc))
+        write_sealed(path, doc)
     assert names(ModelRegistry(registry_path).search("accuracy > 0.8 or tag:candidate", model="majora")) == expected
 
 
@@ -164,13 +165,13 @@ def test_cached_values_of_the_wrong_type_are_read_again(sample, registry_path):
     query = "accuracy > 0.8 or tag:candidate or samples > 0"
     expected = names(sample.search(query, model="majora"))
     path = registry_path / "gitreg-cache" / "majora.views.json"
-    doc = json.loads(path.read_text())
+    doc = cache_json(path)
     for key, entry in doc["entries"].items():
         if key != "columns":
             entry[2][STORED_COLUMNS.index("tag")] = 5
             entry[2][STORED_COLUMNS.index("samples")] = "many"
             entry[3]["accuracy"] = "high"
-    path.write_text(json.dumps(doc))
+    write_sealed(path, doc)
     fresh = ModelRegistry(registry_path)
     assert names(fresh.search(query, model="majora")) == expected
     assert names(fresh.search("tag:candidate", model="majora")) == names(sample.search("tag:candidate", model="majora"))

@@ -77,10 +77,15 @@ def test_ssh_round_trip(tmp_path, sshd, refs, fsck):  # noqa: F811
     ("unauthorized", "Permission denied (publickey)"),
     ("unknown-host", "Host key verification failed"),
     ("refused", "Connection refused"),
+    ("changed-host", "has changed and you have requested strict checking. Host key verification failed."),
 ])
 def test_ssh_failures_keep_their_cause(tmp_path, sshd, case, cause):  # noqa: F811
     url = sshd.repo()
     client = sshd.client(case, authorized=case != "unauthorized", known_host=case != "unknown-host")
+    if case == "changed-host":  # known_hosts names another key for the server: ssh's @@@ warning
+        from tests.servers.sshd import keygen
+        other = keygen(tmp_path / "other_host_key")
+        (sshd.dir / "clients" / case / "known_hosts").write_text(f"[127.0.0.1]:{sshd.port} {other}\n")
     if case == "refused":
         from tests.servers import free_port
         url = url.replace(f":{sshd.port}/", f":{free_port()}/")

@@ -213,3 +213,20 @@ def test_scope_and_missing_things(reg, registry_path):
     assert len(reg.verify().checks) == 3
     with pytest.raises(ModelNotFoundError):
         reg.verify("nosuch")
+
+
+def test_verify_files_names_the_lfs_object_it_checked_not_the_local_path(tmp_path, capsys):
+    from gitreg.clients.cli.main import main
+
+    path, weights = tmp_path / "r.git", tmp_path / "adapter.bin"
+    weights.write_bytes(b"weights" * 100)
+    assert main(["-R", str(path), "add", "m", "-f", f"lora={weights}", "--store"]) == 0
+    weights.unlink()  # the original is gone: what is checked is the stored object
+    capsys.readouterr()
+    assert main(["-R", str(path), "verify", "--files", "--json"]) == 0
+    import hashlib
+    import json
+    oid = hashlib.sha256(b"weights" * 100).hexdigest()
+    files = [c for c in json.loads(capsys.readouterr().out)["checks"] if c["kind"] == "file"]
+    assert [c["subject"] for c in files] == [f"artifacts/lora/adapter.bin (LFS object {oid[:12]})"]
+    assert str(weights) not in str(files)
