@@ -397,7 +397,7 @@ class ModelRegistry:
         from gitreg.features import query as q
 
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
-        _warn(found.problems)
+        _warn(found.problems + found.unknown)
         return [found.record(v) for v in found.views]
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
