@@ -112,6 +112,9 @@ class ModelRegistry:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, offline: bool = False) -> None:
         """`offline=True` writes locally only, even when a sync remote is configured."""
         self.path = resolve_path(path)
+        # a path the user named (argument, -R, $GITREG_REGISTRY) is never created with its parents
+        # but by init(): a typo must not silently become a new registry somewhere
+        self._path_given = path is not None or bool(os.environ.get("GITREG_REGISTRY"))
         self.offline = offline
         self._store: Optional[Store] = None
         self._checked = False  # the repository was found to be a registry (storage/kind.py)
@@ -133,10 +136,10 @@ class ModelRegistry:
             self._store = Store.open(self.path)
         return self._store
 
-    def _writer(self) -> Store:
+    def _writer(self, init: bool = False) -> Store:
         if self._store is None or not self._checked:
             from gitreg.git.refs.kind import require_registry
-            store = self._store or Store.create(self.path)
+            store = self._store or Store.create(self.path, parents=init or not self._path_given)
             require_registry(store)
             self._store, self._checked = store, True
         return self._store
@@ -170,7 +173,7 @@ class ModelRegistry:
 
     def init(self) -> str:
         """Create the registry if it does not exist; returns its path."""
-        return str(self._writer().path)
+        return str(self._writer(init=True).path)
 
     # -- registration ------------------------------------------------------------
     @_writes

@@ -105,8 +105,9 @@ class Store:
         return cls(repo, path)
 
     @classmethod
-    def create(cls, path: Path) -> "Store":
-        """Open the registry, creating it first if needed.
+    def create(cls, path: Path, parents: bool = True) -> "Store":
+        """Open the registry, creating it first if needed (its missing parent directories
+        too only with `parents`: a mistyped path must not grow a directory tree).
 
         A new registry is initialised beside its final path and renamed into
         place, so a concurrent reader or creator never sees half a repository.
@@ -114,6 +115,10 @@ class Store:
         existing = cls.open(path)
         if existing is not None:
             return existing
+        if not parents and not path.parent.is_dir():
+            raise GitregError(
+                f"no registry at {path}, and its directory {path.parent} does not exist: check the path "
+                "(-R, $GITREG_REGISTRY), or create it there with `gitreg init` (API: ModelRegistry.init())")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))

@@ -21,9 +21,30 @@ _opened: list["ModelRegistry"] = []
 PROBLEMS_EXIT = 1  # the output is shown, but some objects could not be read (docs/integrity.md)
 
 
+# Registries this command named that did not exist yet: a write that creates one says so.
+_absent: list["ModelRegistry"] = []
+
+
 def track(reg: "ModelRegistry") -> "ModelRegistry":
     _opened.append(reg)
+    if not reg.path.exists():
+        _absent.append(reg)
     return reg
+
+
+def created(reg: "ModelRegistry") -> None:
+    """This command reports the registry it made itself (init, clone): no second notice."""
+    if reg in _absent:
+        _absent.remove(reg)
+
+
+def report_created() -> None:
+    """'created a new registry at PATH' on stderr when this command's write made one:
+    a mistyped -R or $GITREG_REGISTRY is seen at once, not after weeks of writes."""
+    for reg in dict.fromkeys(_absent):
+        if reg.path.exists():
+            write(f"gitreg: created a new registry at {reg.path.resolve()}", sys.stderr)
+    _absent.clear()
 
 
 def registry(ctx: typer.Context) -> "ModelRegistry":

@@ -161,7 +161,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
         complete.describe(command)
         args = globalopts.hoist(args, command)
-        result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        try:
+            result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        finally:
+            context.report_created()
         problems = context.report_problems()
     except typer.Exit as exc:
         return exc.exit_code

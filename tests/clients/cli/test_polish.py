@@ -132,6 +132,7 @@ def test_missing_arguments_are_named_as_in_the_usage(cli):
 
 
 def test_global_options_after_the_command(gitreg, registry_path, tmp_path):
+    ModelRegistry(registry_path).init()
     r = gitreg("add", "majora", "-q", "-R", str(registry_path), "--notes", "-R")
     assert (r.code, r.out, r.err) == (0, "v1\n", "")
     assert ModelRegistry(registry_path).get_version("majora", "v1").notes == "-R"  # a value stays a value
