@@ -195,6 +195,8 @@ def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = No
     if store is None:
         raise NotAvailable("the registry does not exist")
     entries = _select(v, role, name)
+    if dest is not None and dest.exists() and not dest.is_dir():  # said before any download
+        raise place.UnsafeDestination(f"cannot write files into {dest}: it is a file, not a directory")
     plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
     stored = [(e, items) for e, items in plan if items is not None]
     if stored:  # git-lfs is needed only when something must be downloaded

@@ -77,7 +77,8 @@ def test_bad_json_and_missing_file(gitreg_proc, registry_path, tmp_path):
     r = gitreg_proc("import-json", str(FIXTURES / "bad_json.json"))
     assert r.code == 1 and "is not valid JSON (Expecting property name" in r.err
     r = gitreg_proc("import-json", str(tmp_path / "none.json"))
-    assert r.code == 1 and r.err.splitlines()[1].endswith("none.json: cannot read: No such file or directory")
+    assert r.code == 1 and r.err == (f"gitreg: error: cannot import {tmp_path / 'none.json'}: cannot read: "
+                                     "No such file or directory (nothing was written)\n")
     assert not registry_path.exists()
 
 
