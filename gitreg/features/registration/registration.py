@@ -56,6 +56,7 @@ class Registration:
     extra_keys: dict[str, Any] = field(default_factory=dict)  # integrations' manifest keys
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
+    lfsconfig: Optional[bytes] = None  # the LFS endpoint a plain clone needs (git/lfs.py published_endpoint)
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
 
@@ -168,6 +169,10 @@ def describe_files(reg: Registration, store: Optional[Store],
 
     sink = ingest.sink(store) if reg.store_files and store is not None else None
     if sink is not None:
+        from gitreg.git import lfs
+        from gitreg.git.transport import remote
+
+        reg.lfsconfig = lfs.published_endpoint(store.git_dir(), remote.sync_remote(store.repo))
         for p in reg.planned:
             if isinstance(p, ArtifactFile):
                 warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",
@@ -254,6 +259,8 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         from gitreg.features.artifacts import tree as storing
 
         files.update(storing.pointer_files(reg.files))
+        if reg.lfsconfig is not None and storing.ATTRIBUTES_FILE in files:
+            files[storing.LFSCONFIG_FILE] = reg.lfsconfig
     if reg.model_card is not None:
         files[layout.CARD_FILE] = reg.model_card
     return files
