@@ -20,7 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  # another apt-get (unattended-upgrades, a parallel job) may hold the dpkg lock: wait for it
+  wait_lock=(-o "DPkg::Lock::Timeout=${GITREG_APT_LOCK_TIMEOUT:-600}")
   echo "install-system-deps: apt-get install -y ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  $SUDO apt-get "${wait_lock[@]}" update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq "${need[@]}" >/dev/null
 fi
