@@ -36,7 +36,7 @@ Metrics = Annotated[
 ]
 Where = Annotated[
     Optional[str],
-    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (the language: gitreg search --help)."),
 ]
 Sort = Annotated[
     Optional[list[str]],

@@ -46,3 +46,17 @@ def test_mlflow_style_key_value_tags_work_unquoted(sampled):
         assert [(d["model_name"], d["version"]) for d in json.loads(r.out)] == [("majora", "v3")], query
     spaced = sampled("search", "tag:lora_r = 16")  # a metric named 'tag:lora_r': shown the tag's form
     assert spaced.code == 0 and "tag:lora_r=VALUE" in spaced.err and 'tag:"lora_r=VALUE"' in spaced.err
+
+
+def test_search_help_prints_the_grammar_not_a_file_pip_does_not_install(capsys):
+    from gitreg.clients.cli.main import main
+    from gitreg.features.query.fields import FIELDS
+
+    for command in (["search"], ["versions"], ["best"]):
+        assert main([*command, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert "docs/" not in text, command
+    main(["search", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Grammar" in text and "tag:lora_r=16" in text
+    assert all(f" {name} " in f" {text.replace('.', ' ')} " for name in FIELDS)
