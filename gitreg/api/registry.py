@@ -415,9 +415,16 @@ class ModelRegistry:
         view, snap, _ = q.best(self._reader(), model, by=by, where=where, maximize=maximize)
         return snap.version(view["version"])
 
-    def history(self, name: str) -> list[Event]:
-        """Every event of a model, oldest first, with who and when, read from git."""
-        return model_history(self._snapshot(name))
+    def history(self, name: str, version: Optional[str] = None) -> list[Event]:
+        """Every event of a model, oldest first, with who and when, read from git; with a
+        version (or a reference: 'majora:v3', 'majora@production'), that version's only:
+        its registration, its note changes, and deployments that put it in or took it out."""
+        model, wanted = self._optional(name, version)
+        events = model_history(self._snapshot(model))
+        if wanted is None:
+            return events
+        return [e for e in events if e.version == wanted or (
+            e.environment is not None and e.details.get("previous_version") == wanted)]
 
     def deployments(self, name: str) -> dict[str, Optional[str]]:
         """{environment: deployed version or None (undeployed)}."""

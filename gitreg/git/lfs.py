@@ -221,10 +221,12 @@ def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.Complete
     # git-lfs asks a file:// remote "which locks?" before a push; the registry has none
     config = ("-c", "lfs.locksverify=false")
     if stream:  # on a terminal: git-lfs draws its own progress on stderr
-        proc = subprocess.run(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
-                              text=True, errors="replace", stdin=subprocess.DEVNULL,
+        # ... but only when its stdout is a terminal too: both go to our stderr, so that
+        # gitreg's own stdout (paths, JSON) stays clean when it is piped
+        proc = subprocess.run(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=2,
+                              stdin=subprocess.DEVNULL,
                               env={k: v for k, v in os.environ.items() if k not in gitcli._REPO_VARIABLES})
-        return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, "")
+        return subprocess.CompletedProcess(proc.args, proc.returncode, "", "")
     return gitcli.run(git_dir, *config, "lfs", *args)
 
 
