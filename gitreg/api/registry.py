@@ -67,6 +67,8 @@ def _writes(method: F) -> F:
     writes (O(model), see sync.sync_in), then publishes there first."""
     @functools.wraps(method)
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("dry_run"):  # a preview reads the local refs only: nothing fetched, nothing written
+            return method(self, *args, **kwargs)
         self._sync(_models_written(method.__name__, args, kwargs))
         result = method(self, *args, **kwargs)
         self._settled_done()
@@ -144,6 +146,13 @@ class ModelRegistry:
             self._store, self._checked = store, True
         return self._store
 
+    def _sync_remote(self) -> Optional[str]:
+        """The remote a write would be published to now (None: offline, or none set)."""
+        from gitreg.git.transport import remote as transport
+
+        store = self._reader()
+        return None if self.offline or store is None else transport.sync_remote(store.repo)
+
     def _sync(self, models: Optional[set[str]] = None) -> None:
         from gitreg.features.sync import sync
         from gitreg.git.transport import remote as transport
@@ -209,6 +218,7 @@ class ModelRegistry:
         extra_keys: Optional[dict[str, Any]] = None,
         files: Optional[Iterable[tuple[str, str]] | dict[str, Any]] = None,
         store: Optional[bool] = None,
+        dry_run: bool = False,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -224,6 +234,8 @@ class ModelRegistry:
         `sign` overrides git's configuration (gitreg.sign, tag.gpgSign) for signing.
         `extra_keys` adds integrations' own manifest keys (`{"mlflow": {"run_id": ...}}`),
         read back as `ModelVersion.extra`; gitreg's own key names are refused.
+        `dry_run=True` writes nothing and returns a `Preview` (the manifest, the refs, the
+        files to store) of what would be recorded now, from the local refs.
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
@@ -247,6 +259,8 @@ class ModelRegistry:
         reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
+        if dry_run:
+            return registration.preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         if reg.store_files:
             lfs.require_git_lfs()
         writer = self._writer()
@@ -460,7 +474,7 @@ class ModelRegistry:
     @_writes
     def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
-               force: bool = False) -> Optional[Deployment]:
+               force: bool = False, dry_run: bool = False) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         The version is named by model and version or by one reference ('majora:v3';
@@ -472,10 +486,15 @@ class ModelRegistry:
         configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
         An environment no model has used needs `new_environment=True` (except
         'production'); a draft or training version needs `force=True` (gitreg.features.deploy.guards).
+        `dry_run=True` writes nothing and returns a `Preview` of the deployment commit.
         """
         from gitreg.features.deploy import guards
         guards.check_environment(self._reader(), environment, new_environment)
         name, version = self.resolve(name, version)
+        if dry_run:
+            guards.check_deploy(self._snapshot(name), version, environment, force)
+            return deployments.preview(self._reader(), name, environment, "deploy", version, reason,  # type: ignore[return-value]
+                                       self._sync_remote())
         if self._earlier_deployment(name, environment, "deploy", version):
             return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
@@ -594,10 +613,12 @@ class ModelRegistry:
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes
-    def update_evaluation_scores(self, name: str, version: Optional[str] = None, **scores: Any) -> ModelVersion:
+    def update_evaluation_scores(self, name: str, version: Optional[str] = None, *, dry_run: bool = False,
+                                 **scores: Any) -> ModelVersion:
         """Known metric names update their field; any other keyword goes to custom_metrics.
 
-        The version is named by model and version or by one reference ('majora@production')."""
+        The version is named by model and version or by one reference ('majora@production').
+        `dry_run=True` writes nothing and returns a `Preview` of the note it would write."""
         update = values.split_scores(scores)
         if not update:
             raise InvalidValueError("no scores given")
@@ -608,14 +629,24 @@ class ModelRegistry:
             return note
 
         detail = ", ".join(f"{k}={v}" for k, v in _flat(update).items())
-        annotations.annotate_version(self._writer(), name, version, "score", detail, change)
+        return self._annotate(name, version, "score", detail, change, dry_run=dry_run)
+
+    def _annotate(self, name: str, version: str, action: str, detail: str, change: Any,
+                  check: Any = None, dry_run: bool = False) -> Any:
+        """Change one version's note (or, dry_run, preview the change); the version after it."""
+        if dry_run:
+            return annotations.preview_version(self._reader(), name, version, action, detail,
+                                               change, check, self._sync_remote())
+        annotations.annotate_version(self._writer(), name, version, action, detail, change, check)
         return self.get_version(name, version)
 
     @_writes
-    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None) -> ModelVersion:
+    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None, *,
+                   dry_run: bool = False) -> ModelVersion:
         """draft, training, completed, deprecated or archived; 'deployed' follows deployments.
 
-        With a reference, version is None: set_status('majora:v1', None, 'archived')."""
+        With a reference, version is None: set_status('majora:v1', None, 'archived').
+        `dry_run=True` writes nothing and returns a `Preview` of the note it would write."""
         status = getattr(status, "value", status)
         if status is None:
             raise InvalidValueError(f"no status given: expected one of {', '.join(SETTABLE_STATUSES)}")
@@ -634,11 +665,8 @@ class ModelRegistry:
                     f"{name} {version} is deployed in {', '.join(envs)}: undeploy or roll back first"
                 )
 
-        annotations.annotate_version(
-            self._writer(), name, version, "status", f"status {status}",
-            lambda note: {**note, "status": status}, check,
-        )
-        return self.get_version(name, version)
+        return self._annotate(name, version, "status", f"status {status}",
+                              lambda note: {**note, "status": status}, check, dry_run)
 
     def change_tags(self, name: str, version: Optional[str] = None, *, add: Iterable[str] = (),
                     remove: Iterable[str] = ()) -> ModelVersion:

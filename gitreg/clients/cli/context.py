@@ -106,6 +106,27 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
 
 
+def show_preview(preview: Any, json_out: bool = False) -> None:
+    """A write's --dry-run: what it would record (core.records.Preview), and that nothing was written."""
+    if json_out:
+        emit_json(preview.to_dict())
+        return
+    from gitreg.clients.cli.terminal import size
+
+    lines = [f"Would {preview.action} (dry run: nothing written)"]
+    if preview.refs:
+        width = max(len(ref) for ref, _ in preview.refs)
+        lines += ["refs:"] + [f"  {ref.ljust(width)}  {change}" for ref, change in preview.refs]
+    for path, content in preview.files.items():
+        lines += [f"{path}:"] + [f"  {line}" for line in content.rstrip("\n").split("\n")]
+    if preview.stored:
+        lines.append("files to store (Git LFS):")
+        lines += [f"  {f.role} {f.path} ({size(f.size_bytes)}, sha256 {f.sha256})" for f in preview.stored]
+    lines += [f"then: {effect}" for effect in preview.effects]
+    for line in lines:
+        write(line)
+
+
 def say(message: str) -> None:
     """A confirmation of a write, on stdout: plain text, never wrapped (paths and URLs stay whole)."""
     from gitreg.clients.cli.terminal import write

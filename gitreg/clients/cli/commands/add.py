@@ -73,6 +73,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the version.")] = False,
     json_out: options.Json = False,
     sign: options.Sign = None,
+    dry_run: options.DryRun = False,
 ) -> None:
     """Register a new version of MODEL (alias: register)."""
     from gitreg.clients.cli.progress import hash_progress
@@ -100,8 +101,11 @@ def run(
             checkpoint_path=checkpoint_path, config_path=config_path,
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
-            sign=sign, files=_role_files(file), store=store,
+            sign=sign, files=_role_files(file), store=store, dry_run=dry_run,
         )
+    if dry_run:
+        context.show_preview(v, json_out)
+        return
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:
