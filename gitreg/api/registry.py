@@ -603,13 +603,15 @@ class ModelRegistry:
         return self._snapshot(model_name).signature(version)
 
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
-               files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
-        """Check signatures, names and (with files=True) artifact hashes; see gitreg.features.trust.verify."""
+               files: bool = False, progress: Optional[HashProgress] = None,
+               since: Optional[str] = None) -> "VerifyReport":
+        """Check signatures, names and (with files=True) artifact hashes; see gitreg.features.trust.verify.
+        `since` (a date, or a ref whose date is taken) accepts unsigned objects dated before it."""
         from gitreg.features.trust.verify import verify
 
         if model_name is not None and "@" in model_name:
             model_name, version = self.resolve(model_name, version)
-        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
+        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress, since=since)
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes

@@ -337,6 +337,22 @@ class Store:
             return None
         return obj if isinstance(obj, pygit2.Commit) else None
 
+    def object_time(self, rev: str) -> Optional[int]:
+        """When the object a revision names (`refs/tags/m/v3`, `majora`, an id) was made, as it
+        records it: a tag's tagger date, else its commit's committer date; None if no such object."""
+        if not isinstance(rev, str) or not rev or rev.startswith("-") or "\n" in rev:
+            return None
+        try:
+            obj = self.repo.revparse_single(rev)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        if isinstance(obj, pygit2.Tag) and obj.tagger is not None:
+            return obj.tagger.time
+        try:
+            return obj.peel(pygit2.Commit).commit_time
+        except (pygit2.GitError, ValueError):
+            return None
+
     def tag(self, oid: pygit2.Oid) -> Optional[pygit2.Tag]:
         obj = self.repo.get(oid)
         return obj if isinstance(obj, pygit2.Tag) else None
