@@ -259,10 +259,10 @@ class ModelRegistry:
         reg.sign = sign
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
-        if dry_run:
-            return registration.preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         if reg.store_files:
             lfs.require_git_lfs()
+        if dry_run:
+            return registration.preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         writer = self._writer()
         if reg.planned:
             registration.describe_files(reg, writer, progress)
