@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from gitreg.core.errors import QueryError, VersionNotFoundError
@@ -10,8 +11,10 @@ from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # (the CLI names result columns with it too)
 from gitreg.features.query.direction import lower_is_better
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import FIELDS, field_name
+from gitreg.features.query.fields import FIELDS, VIEW_KEYS, field_name
 from gitreg.features.query.parser import parse
+from gitreg.git.cache import viewindex
+from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
 
@@ -83,16 +86,31 @@ def _named(store: Store, model: Optional[str], tree: Any, keys: list[sorting.Sor
     missing = [n for n in names if n not in seen]
     if not missing:
         return found
-    count, known = 0, set()
-    snaps = [ModelSnapshot.load(store, model)] if model is not None else (
-        ModelSnapshot(store, name) for name in model_names(store))
-    for snap in snaps:
-        views = index.load(snap).views
-        count += len(views)
-        known.update(k for v in views for k in v["m"])
+    count, known = _in_scope(store, model)
     if count:  # an empty scope has no names to miss
         found.unknown = [_unknown(n, known, model) for n in missing if n not in known]
     return found
+
+
+def _in_scope(store: Store, model: Optional[str]) -> tuple[int, set[str]]:
+    """How many versions are in scope, and every metric name they have: for every model from
+    the registry-wide index when it is current (its blocks list their metrics: one file, as
+    the search just left it), else model by model from the per-model caches."""
+    count, known = 0, set()
+    models = [model] if model is not None else model_names(store)
+    if model is None:
+        gitdir = Path(store.repo.path)
+        found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+        if found is not None and found.fingerprint == refstate.fingerprint(gitdir) \
+                and set(found.blocks) == set(models):
+            indexed = [b for b in found.blocks.values() if b.key]
+            count, known = sum(b.count for b in indexed), {m for b in indexed for m in b.metrics}
+            models = [b.model for b in found.blocks.values() if not b.key]
+    for name in models:
+        views = index.load(ModelSnapshot.load(store, name) if model is not None else ModelSnapshot(store, name)).views
+        count += len(views)
+        known.update(k for v in views for k in v["m"])
+    return count, known
 
 
 def _unknown(name: str, known: set[str], model: Optional[str]) -> str:
