@@ -370,7 +370,8 @@ class ModelRegistry:
                 return record
             good += [record] if record is not None else []
         if not good:
-            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problem{'s' if len(ordered) != 1 else ''})")
+            n = len(ordered)
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({n} problem{'s' if n != 1 else ''})")
         return good[0]
 
     def version_names(self, name: str) -> list[str]:

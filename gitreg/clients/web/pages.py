@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Optional, Sequence
 
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from gitreg.api.registry import ModelRegistry
 from gitreg.clients.web import svg, text, urls
 from gitreg.core.errors import GitregError
 from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
+from gitreg.core.urls import has_scheme
 
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)
@@ -443,10 +445,6 @@ def _shown_path(path: str, role: str, stored: Any) -> str:
     """Where a reader of the page finds a file: a stored one in the version's tree
     (artifacts/<role>/<name>), a URI as recorded, a local path by its name only (the
     registering machine's directories say nothing here; `gitreg show` has them)."""
-    from pathlib import PurePosixPath
-
-    from gitreg.core.urls import has_scheme
-
     if has_scheme(path):
         return path
     name = PurePosixPath(path.replace("\\", "/")).name or path

@@ -21,7 +21,6 @@ def run(
 ) -> None:
     """The best version of a model by a metric, among those matching --where."""
     from gitreg.api.queries import lookup, maximizes, view_of
-
     from gitreg.core.errors import InvalidValueError
 
     if highest and lowest:  # as two flags: a pair would silently take the last one given
