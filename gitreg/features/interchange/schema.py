@@ -237,8 +237,9 @@ def _refuse_constant(name: str) -> Any:
 def _header(chk: _Checker, doc: dict, body: str) -> Optional[dt.datetime]:
     allowed = ("version", "updated_at", body)
     if doc and not set(doc) & set(allowed):  # some other JSON file: one problem, not one per key
-        chk.problem("", f"is not a {'registry' if body == 'models' else 'lineage'}.json: it has no "
-                        f"{body!r} key (its keys: {', '.join(repr(k[:40]) for k in list(doc)[:5])}{', ...' if len(doc) > 5 else ''})")
+        keys = ", ".join(repr(k[:40]) for k in list(doc)[:5]) + (", ..." if len(doc) > 5 else "")
+        kind = "registry" if body == "models" else "lineage"
+        chk.problem("", f"is not a {kind}.json: it has no {body!r} key (its keys: {keys})")
         return None
     chk.keys(doc, allowed, "")
     if "version" in doc and doc["version"] != FORMAT_VERSION:
