@@ -37,6 +37,11 @@ if [[ -z $REAL ]]; then
 fi
 
 run gitreg init
+if [[ -z $REAL ]] && [[ -z ${GIT_COMMITTER_EMAIL:-}${EMAIL:-} ]] && ! git config --get user.email >/dev/null; then
+  echo "No git identity is configured: the temporary registry gets a throwaway one."
+  run git --git-dir "$GITREG_REGISTRY" config user.name "gitreg quickstart"
+  run git --git-dir "$GITREG_REGISTRY" config user.email quickstart@example.invalid
+fi
 
 capture v1 gitreg add "$MODEL" --quiet \
   --base-model Qwen2.5-Coder-7B --framework unsloth --samples 223 --epochs 3 \

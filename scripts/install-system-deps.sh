@@ -21,14 +21,15 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
-[ -x /usr/bin/python3 ] || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "install-system-deps: missing ${need[*]}; run as root: apt-get install -y ${need[*]}" >&2
     exit 1
   fi
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  # another apt-get (unattended-upgrades, a parallel job) may hold the dpkg lock: wait for it
+  wait_lock=(-o "DPkg::Lock::Timeout=${GITREG_APT_LOCK_TIMEOUT:-600}")
   echo "install-system-deps: apt-get install -y ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  $SUDO apt-get "${wait_lock[@]}" update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq "${need[@]}" >/dev/null
 fi

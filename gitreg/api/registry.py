@@ -77,6 +77,8 @@ def _writes(method: F) -> F:
     writes (O(model), see sync.sync_in), then publishes there first."""
     @functools.wraps(method)
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("dry_run"):  # a preview reads the local refs only: nothing fetched, nothing written
+            return method(self, *args, **kwargs)
         self._sync(_models_written(method.__name__, args, kwargs))
         result = method(self, *args, **kwargs)
         self._settled_done()
@@ -122,6 +124,9 @@ class ModelRegistry:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, offline: bool = False) -> None:
         """`offline=True` writes locally only, even when a sync remote is configured."""
         self.path = resolve_path(path)
+        # a path the user named (argument, -R, $GITREG_REGISTRY) is never created with its parents
+        # but by init(): a typo must not silently become a new registry somewhere
+        self._path_given = path is not None or bool(os.environ.get("GITREG_REGISTRY"))
         self.offline = offline
         self._store: Optional[Store] = None
         self._checked = False  # the repository was found to be a registry (storage/kind.py)
@@ -143,14 +148,21 @@ class ModelRegistry:
             self._store = Store.open(self.path)
         return self._store
 
-    def _writer(self) -> Store:
+    def _writer(self, init: bool = False) -> Store:
         if self._store is None or not self._checked:
             from gitreg.git.refs.kind import require_registry
-            store = self._store or Store.create(self.path)
+            store = self._store or Store.create(self.path, parents=init or not self._path_given)
             store.require_writable()
             require_registry(store)
             self._store, self._checked = store, True
         return self._store
+
+    def _sync_remote(self) -> Optional[str]:
+        """The remote a write would be published to now (None: offline, or none set)."""
+        from gitreg.git.transport import remote as transport
+
+        store = self._reader()
+        return None if self.offline or store is None else transport.sync_remote(store.repo)
 
     def _sync(self, models: Optional[set[str]] = None) -> None:
         from gitreg.features.sync import sync
@@ -181,7 +193,7 @@ class ModelRegistry:
 
     def init(self) -> str:
         """Create the registry if it does not exist; returns its path."""
-        return str(self._writer().path)
+        return str(self._writer(init=True).path)
 
     # -- registration ------------------------------------------------------------
     @_writes
@@ -220,6 +232,7 @@ class ModelRegistry:
         params: Optional[dict[str, Any]] = None,
         metric_info: Optional[dict[str, dict[str, Any]]] = None,
         curves: Optional[Iterable[dict[str, Any]]] = None,
+        dry_run: bool = False,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -240,6 +253,8 @@ class ModelRegistry:
         ({"wikitext/bits_per_byte,none": {"direction": "min", "stderr": 0.01, "source": "lm-eval"}});
         `curves` the training history as step entries ([{"step": 10, "loss": 2.1}, ...], or
         `read_curves_file(...)`), stored as curves/history.csv in the version's tree.
+        `dry_run=True` writes nothing and returns a `Preview` (the manifest, the refs, the
+        files to store) of what would be recorded now, from the local refs.
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
@@ -265,6 +280,8 @@ class ModelRegistry:
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         if reg.store_files:
             lfs.require_git_lfs()
+        if dry_run:
+            return registration.preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         writer = self._writer()
         if reg.planned:
             registration.describe_files(reg, writer, progress)
@@ -388,7 +405,8 @@ class ModelRegistry:
                 return record
             good += [record] if record is not None else []
         if not good:
-            raise CorruptRegistryError(f"model {name!r}: no version could be read ({len(ordered)} problems)")
+            n = len(ordered)
+            raise CorruptRegistryError(f"model {name!r}: no version could be read ({n} problem{'s' if n != 1 else ''})")
         return good[0]
 
     def version_names(self, name: str) -> list[str]:
@@ -432,7 +450,7 @@ class ModelRegistry:
         from gitreg.features import query as q
 
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
-        _warn(found.problems)
+        _warn(found.problems + found.unknown)
         return [found.record(v) for v in found.views]
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
@@ -445,10 +463,17 @@ class ModelRegistry:
         """
         return self.rank(model, by, where, maximize=maximize)[0]
 
-    def history(self, name: str) -> list[Event]:
-        """Every event of a model, oldest first, with who and when, read from git (approvals too)."""
+    def history(self, name: str, version: Optional[str] = None) -> list[Event]:
+        """Every event of a model, oldest first, with who and when, read from git (approvals too);
+        with a version (or a reference: 'majora:v3', 'majora@production'), that version's only:
+        its registration, its note changes, approvals, and deployments that put it in or took it out."""
         from gitreg.features.policy import approvals
-        return approvals.in_history(model_history(self._snapshot(name)), self.approvals(name))
+        model, wanted = self._optional(name, version)
+        events = approvals.in_history(model_history(self._snapshot(model)), self.approvals(model))
+        if wanted is None:
+            return events
+        return [e for e in events if e.version == wanted or (
+            e.environment is not None and e.details.get("previous_version") == wanted)]
 
     def deployments(self, name: str) -> dict[str, Optional[str]]:
         """{environment: deployed version or None (undeployed)}."""
@@ -484,7 +509,7 @@ class ModelRegistry:
     @_writes
     def deploy(self, name: str, version: Optional[str] = None, *, environment: str = DEFAULT_ENVIRONMENT,
                reason: str = "", sign: Optional[bool] = None, new_environment: bool = False,
-               force: bool = False) -> Optional[Deployment]:
+               force: bool = False, dry_run: bool = False) -> Optional[Deployment]:
         """Append a deployment commit; None when `version` is already live there.
 
         The version is named by model and version or by one reference ('majora:v3';
@@ -496,10 +521,15 @@ class ModelRegistry:
         configuration (gitreg.sign, commit.gpgSign) for signing the deployment commit.
         An environment no model has used needs `new_environment=True` (except
         'production'); a draft or training version needs `force=True` (gitreg.features.deploy.guards).
+        `dry_run=True` writes nothing and returns a `Preview` of the deployment commit.
         """
         from gitreg.features.deploy import guards
         guards.check_environment(self._reader(), environment, new_environment)
         name, version = self.resolve(name, version)
+        if dry_run:
+            guards.check_deploy(self._snapshot(name), version, environment, force)
+            return deployments.preview(self._reader(), name, environment, "deploy", version, reason,  # type: ignore[return-value]
+                                       self._sync_remote())
         if self._earlier_deployment(name, environment, "deploy", version):
             return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
@@ -613,23 +643,26 @@ class ModelRegistry:
         return self._snapshot(model_name).signature(version)
 
     def verify(self, model_name: Optional[str] = None, version: Optional[str] = None, *,
-               files: bool = False, progress: Optional[HashProgress] = None) -> "VerifyReport":
-        """Check signatures, names and (with files=True) artifact hashes; see gitreg.features.trust.verify."""
+               files: bool = False, progress: Optional[HashProgress] = None,
+               since: Optional[str] = None) -> "VerifyReport":
+        """Check signatures, names and (with files=True) artifact hashes; see gitreg.features.trust.verify.
+        `since` (a date, or a ref whose date is taken) accepts unsigned objects dated before it."""
         from gitreg.features.trust.verify import verify
 
         if model_name is not None and "@" in model_name:
             model_name, version = self.resolve(model_name, version)
-        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress)
+        return verify(self._reader(), self.path, model_name, version, files=files, progress=progress, since=since)
 
     # -- later changes (git notes) -------------------------------------------------------
     @_writes
     def update_evaluation_scores(self, name: str, version: Optional[str] = None, *,
-                                 metric_info: Optional[dict[str, dict[str, Any]]] = None,
+                                 metric_info: Optional[dict[str, dict[str, Any]]] = None, dry_run: bool = False,
                                  **scores: Any) -> ModelVersion:
         """Known metric names update their field; any other keyword goes to custom_metrics.
 
         The version is named by model and version or by one reference ('majora@production').
-        `metric_info` records the scores' meaning (direction, stderr, source) in the same note."""
+        `metric_info` records the scores' meaning (direction, stderr, source) in the same note;
+        `dry_run=True` writes nothing and returns a `Preview` of the note it would write."""
         update = values.split_scores(scores)
         if not update:
             raise InvalidValueError("no scores given")
@@ -643,14 +676,24 @@ class ModelRegistry:
             return note
 
         detail = ", ".join(f"{k}={v}" for k, v in _flat(update).items())
-        annotations.annotate_version(self._writer(), name, version, "score", detail, change)
+        return self._annotate(name, version, "score", detail, change, dry_run=dry_run)
+
+    def _annotate(self, name: str, version: str, action: str, detail: str, change: Any,
+                  check: Any = None, dry_run: bool = False) -> Any:
+        """Change one version's note (or, dry_run, preview the change); the version after it."""
+        if dry_run:
+            return annotations.preview_version(self._reader(), name, version, action, detail,
+                                               change, check, self._sync_remote())
+        annotations.annotate_version(self._writer(), name, version, action, detail, change, check)
         return self.get_version(name, version)
 
     @_writes
-    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None) -> ModelVersion:
+    def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None, *,
+                   dry_run: bool = False) -> ModelVersion:
         """draft, training, completed, deprecated or archived; 'deployed' follows deployments.
 
-        With a reference, version is None: set_status('majora:v1', None, 'archived')."""
+        With a reference, version is None: set_status('majora:v1', None, 'archived').
+        `dry_run=True` writes nothing and returns a `Preview` of the note it would write."""
         status = getattr(status, "value", status)
         if status is None:
             raise InvalidValueError(f"no status given: expected one of {', '.join(SETTABLE_STATUSES)}")
@@ -669,11 +712,8 @@ class ModelRegistry:
                     f"{name} {version} is deployed in {', '.join(envs)}: undeploy or roll back first"
                 )
 
-        annotations.annotate_version(
-            self._writer(), name, version, "status", f"status {status}",
-            lambda note: {**note, "status": status}, check,
-        )
-        return self.get_version(name, version)
+        return self._annotate(name, version, "status", f"status {status}",
+                              lambda note: {**note, "status": status}, check, dry_run)
 
     def change_tags(self, name: str, version: Optional[str] = None, *, add: Iterable[str] = (),
                     remove: Iterable[str] = ()) -> ModelVersion:

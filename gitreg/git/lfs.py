@@ -39,6 +39,32 @@ class LfsMissing(GitregError):
     """The git-lfs command is not installed."""
 
 
+LFSCONFIG_FILE = ".lfsconfig"
+# what an endpoint published in .lfsconfig may hold: a URL without git-config quoting or comments
+_PUBLISHABLE = re.compile(r"https?://[A-Za-z0-9._~:/?&=%+@!$'()*,\[\]-]{1,2000}")
+
+
+def published_endpoint(git_dir: Path, remote: Optional[str]) -> Optional[bytes]:
+    """The `.lfsconfig` a version tree carries when this registry's LFS endpoint is set apart
+    from its git remote (`lfs.url`, else `remote.<sync remote>.lfsurl`): a plain clone of the
+    remote then finds the LFS server the git-lfs way. None when git-lfs derives the endpoint
+    from the remote URL (nothing to publish). A login in the URL is never published."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from gitreg.git import config
+
+    cfg = config.read(git_dir)
+    if cfg is None:
+        return None
+    keys = ["lfs.url"] + ([f"remote.{remote}.lfsurl"] if remote else [])
+    url = next((cfg[k] for k in keys if k in cfg and cfg[k]), None)
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return f"[lfs]\n\turl = {url}\n".encode() if _PUBLISHABLE.fullmatch(url) else None
+
+
 def is_oid(text: object) -> bool:
     return isinstance(text, str) and _OID_RE.fullmatch(text) is not None
 
@@ -265,7 +291,10 @@ def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.Complete
     with tempdirs.make("gitreg-lfs-") as tmp:
         log = Path(tmp) / "progress"
         env = {**gitcli.environment(), "GIT_LFS_PROGRESS": str(log)}
-        proc = subprocess.Popen(["git", f"--git-dir={git_dir}", *config, "lfs", *args], stdout=subprocess.PIPE,
+        # on a terminal git-lfs draws its own progress, but only when its stdout is a terminal too: both
+        # go to our stderr, so that gitreg's own stdout (paths, JSON) stays clean when it is piped
+        proc = subprocess.Popen(["git", f"--git-dir={git_dir}", *config, "lfs", *args],
+                                stdout=2 if stream else subprocess.PIPE,
                                 stderr=None if stream else subprocess.PIPE,  # stream: git-lfs draws its own progress
                                 stdin=subprocess.DEVNULL, text=True, errors="replace", env=env,
                                 start_new_session=True)
@@ -275,7 +304,7 @@ def _lfs(git_dir: Path, *args: str, stream: bool = False) -> subprocess.Complete
             while True:
                 try:
                     out, err = proc.communicate(timeout=0.25)
-                    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
+                    return subprocess.CompletedProcess(proc.args, proc.returncode, out or "", err or "")
                 except subprocess.TimeoutExpired:
                     now = _activity(watched)
                     if now != last:

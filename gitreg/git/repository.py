@@ -162,8 +162,9 @@ class Store:
                                       "a clone ('gitreg clone')")
 
     @classmethod
-    def create(cls, path: Path) -> "Store":
-        """Open the registry, creating it first if needed.
+    def create(cls, path: Path, parents: bool = True) -> "Store":
+        """Open the registry, creating it first if needed (its missing parent directories
+        too only with `parents`: a mistyped path must not grow a directory tree).
 
         A new registry is initialised beside its final path and renamed into
         place, so a concurrent reader or creator never sees half a repository.
@@ -171,6 +172,10 @@ class Store:
         existing = cls.open(path)
         if existing is not None:
             return existing
+        if not parents and not path.parent.is_dir():
+            raise GitregError(
+                f"no registry at {path}, and its directory {path.parent} does not exist: check the path "
+                "(-R, $GITREG_REGISTRY), or create it there with `gitreg init` (API: ModelRegistry.init())")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -396,6 +401,22 @@ class Store:
         except (ValueError, pygit2.GitError):
             return None
         return obj if isinstance(obj, pygit2.Commit) else None
+
+    def object_time(self, rev: str) -> Optional[int]:
+        """When the object a revision names (`refs/tags/m/v3`, `majora`, an id) was made, as it
+        records it: a tag's tagger date, else its commit's committer date; None if no such object."""
+        if not isinstance(rev, str) or not rev or rev.startswith("-") or "\n" in rev:
+            return None
+        try:
+            obj = self.repo.revparse_single(rev)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        if isinstance(obj, pygit2.Tag) and obj.tagger is not None:
+            return obj.tagger.time
+        try:
+            return obj.peel(pygit2.Commit).commit_time
+        except (pygit2.GitError, ValueError):
+            return None
 
     def tag(self, oid: pygit2.Oid) -> Optional[pygit2.Tag]:
         obj = self.repo.get(oid)

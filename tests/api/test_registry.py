@@ -615,6 +615,10 @@ def test_reading_a_missing_registry_creates_nothing(tmp_path):
 
 def test_first_write_creates_a_bare_repository(tmp_path, git):
     path = tmp_path / "deep" / "er" / "reg.git"
+    with pytest.raises(GitregError, match="does not exist: check the path"):  # a typo grows no tree
+        ModelRegistry(path).register_model("majora")
+    assert not (tmp_path / "deep").exists()
+    ModelRegistry(path).init()  # asked for: the parents too
     ModelRegistry(path).register_model("majora")
     assert git(path, "rev-parse", "--is-bare-repository").strip() == "true"
     assert ModelRegistry(path).list_models() == ["majora"]

@@ -66,6 +66,17 @@ def _convert(annotation: Any, value: Any) -> Any:
 _SUPPORTED = (str, int, float, bool, Path)
 
 
+def _in_range(value: Any, info: Any) -> Any:
+    """typer's `min=` / `max=` of a number (`--port 80000`), which its own conversion would check."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = getattr(info, "min", None), getattr(info, "max", None)
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if low is not None and high is not None else (
+                f"at least {low}" if low is not None else f"at most {high}")
+            raise ValueError(f"{value} is out of range: {bounds}")
+    return value
+
+
 def install(command: Any) -> None:
     """Give every parameter of `command` (and its subcommands) a plain converter."""
     try:
@@ -79,7 +90,7 @@ def install(command: Any) -> None:
     class Plain(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             try:
-                return _convert(self.annotation, value)
+                return _in_range(_convert(self.annotation, value), self.parameter_info)
             except ValueError as exc:
                 raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
             except TypeError:

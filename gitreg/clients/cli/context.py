@@ -21,9 +21,30 @@ _opened: list["ModelRegistry"] = []
 PROBLEMS_EXIT = 1  # the output is shown, but some objects could not be read (docs/integrity.md)
 
 
+# Registries this command named that did not exist yet: a write that creates one says so.
+_absent: list["ModelRegistry"] = []
+
+
 def track(reg: "ModelRegistry") -> "ModelRegistry":
     _opened.append(reg)
+    if not reg.path.exists():
+        _absent.append(reg)
     return reg
+
+
+def created(reg: "ModelRegistry") -> None:
+    """This command reports the registry it made itself (init, clone): no second notice."""
+    if reg in _absent:
+        _absent.remove(reg)
+
+
+def report_created() -> None:
+    """'created a new registry at PATH' on stderr when this command's write made one:
+    a mistyped -R or $GITREG_REGISTRY is seen at once, not after weeks of writes."""
+    for reg in dict.fromkeys(_absent):
+        if reg.path.exists():
+            write(f"gitreg: created a new registry at {reg.path.resolve()}", sys.stderr)
+    _absent.clear()
 
 
 def registry(ctx: typer.Context) -> "ModelRegistry":
@@ -86,6 +107,27 @@ def emit_json(data: Any) -> None:
     from gitreg.clients.cli.terminal import json_safe
 
     sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
+
+
+def show_preview(preview: Any, json_out: bool = False) -> None:
+    """A write's --dry-run: what it would record (core.records.Preview), and that nothing was written."""
+    if json_out:
+        emit_json(preview.to_dict())
+        return
+    from gitreg.clients.cli.terminal import size
+
+    lines = [f"Would {preview.action} (dry run: nothing written)"]
+    if preview.refs:
+        width = max(len(ref) for ref, _ in preview.refs)
+        lines += ["refs:"] + [f"  {ref.ljust(width)}  {change}" for ref, change in preview.refs]
+    for path, content in preview.files.items():
+        lines += [f"{path}:"] + [f"  {line}" for line in content.rstrip("\n").split("\n")]
+    if preview.stored:
+        lines.append("files to store (Git LFS):")
+        lines += [f"  {f.role} {f.path} ({size(f.size_bytes)}, sha256 {f.sha256})" for f in preview.stored]
+    lines += [f"then: {effect}" for effect in preview.effects]
+    for line in lines:
+        write(line)
 
 
 def say(message: str) -> None:

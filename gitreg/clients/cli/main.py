@@ -167,6 +167,19 @@ def _usage_error(exc: Exception) -> bool:
     return hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)
 
 
+def _dashed_name(exc: Exception, args: list[str]) -> Optional[str]:
+    """`gitreg add -lora2` reads as the options -l -o ...: name the word typed, and why it
+    cannot be a name, instead of click's "No such option: -l"."""
+    option = getattr(exc, "option_name", None)
+    if not isinstance(option, str) or option.startswith("--"):
+        return None
+    word = next((a for a in args if a.startswith(option) and len(a) > 2 and not a.startswith("--")), None)
+    if word is None:
+        return None
+    return (f"no such option: {word} (model names, versions and environments start with a letter "
+            "or digit; a value that starts with '-' is given as --option=VALUE)")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from gitreg.core.errors import GitregError
 
@@ -182,7 +195,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
         complete.describe(command)
         args = globalopts.hoist(args, command)
-        result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        try:
+            result = command(args=args, prog_name="gitreg", standalone_mode=False)
+        finally:
+            context.report_created()
         problems = context.report_problems()
     except typer.Exit as exc:
         return exc.exit_code
@@ -208,6 +224,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             if ctx is not None and message.strip() == ctx.get_help().strip():
                 sys.stdout.write(message.rstrip("\n") + "\n")  # bare `gitreg`, `gitreg hook`: help, as git
                 return 0
+            message = _dashed_name(exc, args) or message
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             _stderr(f"gitreg: error: {message}{hint}")
             return exc.exit_code

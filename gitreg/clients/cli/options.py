@@ -16,6 +16,8 @@ Ref = Annotated[str, typer.Argument(
     metavar="REF", autocompletion=complete.models,
     help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV, MODEL@latest.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", "-n", help="Write nothing: show what would be recorded (refs, files, note) from the local refs.")]
 Env = Annotated[
     str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
                       autocompletion=complete.environments)
@@ -36,7 +38,7 @@ Metrics = Annotated[
 ]
 Where = Annotated[
     Optional[str],
-    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (docs/query.md)."),
+    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (the language: gitreg search --help)."),
 ]
 Sort = Annotated[
     Optional[list[str]],

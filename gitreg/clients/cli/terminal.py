@@ -91,10 +91,11 @@ class _Trimmed:
 def console(stream: IO[str]) -> "Console":
     """A rich Console on `stream` that renders every str as plain escaped text.
 
-    Width: the terminal's; through a pipe $COLUMNS, else 120 (lines are not padded).
+    Width: the terminal's. Through a pipe or into a file, no width: a table row is one line,
+    never wrapped (not even at $COLUMNS, which a shell may export), and lines are not padded.
     """
     tty = _isatty(stream)
-    width = None if tty else _columns(120)
+    width = None if tty else PIPE_WIDTH
     return _safe_console_class()(
         file=_Trimmed(stream), width=width, highlight=False, soft_wrap=False, markup=False, emoji=False,
         color_system="auto" if tty and colour_allowed() else None,
@@ -115,11 +116,7 @@ def _safe_console_class() -> type:
     return SafeConsole
 
 
-def _columns(default: int) -> int:
-    try:
-        return max(20, int(os.environ.get("COLUMNS", "")))
-    except ValueError:
-        return default
+PIPE_WIDTH = 10_000  # "no width" for rich, which needs one: wider than any row gitreg prints
 
 
 def size(n: Optional[int]) -> str:

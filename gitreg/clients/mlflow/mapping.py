@@ -176,7 +176,7 @@ def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
         version=number(v.version),
         creation_timestamp=created,
         last_updated_timestamp=view.updated.get(v.version, created),
-        description=v.notes or None,
+        description=v.notes or "",  # as MLflow's SQL store answers over REST: "" when none was given
         user_id=v.registered_by,
         current_stage=stage_of(v),
         source=None if source is None else str(source),
@@ -198,7 +198,7 @@ def registered_model(view: ModelView) -> RegisteredModel:
         name=view.name,
         creation_timestamp=created,
         last_updated_timestamp=view.updated.get(None, created),
-        description=view.metadata.description or None,
+        description=view.metadata.description or "",
         latest_versions=[model_version(view, v) for v in view.latest(stages(None))],
         tags=[RegisteredModelTag(k, val) for k, val in tag_dict(view.metadata.tags).items()],
         aliases=[RegisteredModelAlias(env, str(number(ver))) for env, ver in sorted(view.aliases.items())

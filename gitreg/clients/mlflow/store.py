@@ -18,7 +18,12 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED
 from mlflow.exceptions import MlflowException
 from mlflow.prompt.registry_utils import add_prompt_filter_string
-from mlflow.protos.databricks_pb2 import BAD_REQUEST, NOT_IMPLEMENTED
+from mlflow.protos.databricks_pb2 import (
+    BAD_REQUEST,
+    INVALID_PARAMETER_VALUE,
+    NOT_IMPLEMENTED,
+    RESOURCE_ALREADY_EXISTS,
+)
 from mlflow.store.entities.paged_list import PagedList
 from mlflow.store.model_registry import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
@@ -27,7 +32,7 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg import GitregError, ModelRegistry
+from gitreg import GitregError, ModelNotFoundError, ModelRegistry, VersionExistsError
 from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import files, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
@@ -72,8 +77,13 @@ class GitregStore(AbstractStore):
         return registry
 
     def _view(self, name: str, *, write: bool = False) -> ModelView:
-        with translated():
-            view = ModelView.load(self.registry, name)
+        try:
+            with translated():
+                view = ModelView.load(self.registry, name)
+        except MlflowException as exc:
+            if isinstance(exc.__cause__, ModelNotFoundError):  # MLflow's own wording: clients match on it
+                raise not_found(f"Registered Model with name={name}") from exc
+            raise
         if write and view.unnumbered:
             raise MlflowException(
                 f"registered model {name!r} is read-only through MLflow: its versions "
@@ -110,11 +120,17 @@ class GitregStore(AbstractStore):
 
     # -- registered models ----------------------------------------------------------------
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
-        with translated():
-            self.registry.create_model(
-                name, description=description or "",
-                tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
-            )
+        try:
+            with translated():
+                self.registry.create_model(
+                    name, description=description or "",
+                    tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
+                )
+        except MlflowException as exc:
+            if isinstance(exc.__cause__, VersionExistsError):  # MLflow's wording, as its stores say it
+                raise MlflowException(f"Registered Model (name={name}) already exists.",
+                                      RESOURCE_ALREADY_EXISTS) from exc
+            raise
         return mapping.registered_model(self._view(name))
 
     def update_registered_model(self, name, description, deployment_job_id=None):
@@ -257,7 +273,7 @@ class GitregStore(AbstractStore):
         view = self._view(name)
         found = view.find(view.aliases.get(alias, ""))
         if found is None:
-            raise not_found(f"Registered model alias {alias} (model {name})")
+            raise MlflowException(f"Registered model alias {alias} not found.", INVALID_PARAMETER_VALUE)
         return mapping.model_version(view, found)
 
     # -- webhooks: not kept in a git registry (the server asks for them on every write) -----

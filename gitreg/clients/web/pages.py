@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Optional, Sequence
 
 from markupsafe import Markup
@@ -19,6 +20,7 @@ from gitreg.clients.web import svg, text, urls
 from gitreg.core.errors import GitregError
 from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
 from gitreg.core.values import describe_metric_info
+from gitreg.core.urls import has_scheme
 
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)
@@ -448,17 +450,30 @@ def _files(record: ModelVersion) -> list[FileRow]:
     return rows
 
 
-def _file_row(d: Any, role: str) -> FileRow:
+def _shown_path(path: str, role: str, stored: Any) -> str:
+    """Where a reader of the page finds a file: a stored one in the version's tree
+    (artifacts/<role>/<name>), a URI as recorded, a local path by its name only (the
+    registering machine's directories say nothing here; `gitreg show` has them)."""
+    if has_scheme(path):
+        return path
+    name = PurePosixPath(path.replace("\\", "/")).name or path
+    return f"artifacts/{role}/{name}" if stored else name
+
+
+def _file_row(d: Any, role: str, inside: bool = False) -> FileRow:
+    """A file (or, `inside`, a file of a recorded directory: its path is relative already)."""
     if not isinstance(d, dict):
         d = {"path": str(d)}
     size = d.get("size_bytes")
     contents = d.get("contents") if isinstance(d.get("contents"), list) else []
     stored = d.get("stored")
+    role = str(d.get("role", role))
     return FileRow(
-        role=str(d.get("role", role)), path=str(d.get("path", "")), size=text.size(size),
+        role=role, path=str(d.get("path", "")) if inside else _shown_path(str(d.get("path", "")), role, stored),
+        size=text.size(size),
         size_bytes=size if isinstance(size, int) else None, sha256=str(d.get("sha256") or ""),
         stored=str(stored) if stored else None,
-        contents=[_file_row(c, role) for c in contents[:1000]],
+        contents=[_file_row(c, role, inside=True) for c in contents[:1000]],
     )
 
 

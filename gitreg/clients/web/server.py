@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Iterable
+import sys
+from typing import Any, Iterable
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from gitreg.api.registry import ModelRegistry
@@ -23,6 +24,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+class _Handler(WSGIRequestHandler):
+    """werkzeug's request log, without its ANSI colours when stderr is not a colour terminal
+    (a log file, a pipe, NO_COLOR): `"GET /x HTTP/1.1" 404 -` as plain text."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        if sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+            return super().log_request(code, size)
+        self.log("info", '"%s" %s %s', self.requestline.translate(self._control_char_table), code, size)
 
 
 class WebApp:
@@ -55,7 +66,8 @@ def server(registry_path: str | os.PathLike[str] | None, host: str = "127.0.0.1"
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family)
     try:
-        httpd = make_server(host, sock.getsockname()[1], WebApp(registry_path), threaded=True, fd=sock.fileno())
+        httpd = make_server(host, sock.getsockname()[1], WebApp(registry_path), threaded=True, fd=sock.fileno(),
+                            request_handler=_Handler)
     finally:
         sock.close()  # werkzeug holds its own duplicate of the descriptor
     return httpd

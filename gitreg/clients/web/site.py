@@ -39,7 +39,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True,
         auto_reload=False,  # templates ship with the package: no stat per page
     )
-    env.filters.update(short=text.short, size=text.size, when=text.when)
+    env.filters.update(short=text.short, size=text.size, when=text.when, plural=text.plural)
     return env
 
 

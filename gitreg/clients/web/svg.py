@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 from markupsafe import Markup, escape
 
-from gitreg.clients.web.text import clean, number
+from gitreg.clients.web.text import clean, number, plural
 
 CHART_W, CHART_H, PAD = 720, 220, 44
 
@@ -29,23 +29,29 @@ def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Marku
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
     step = (CHART_W - 2 * PAD) / max(len(points) - 1, 1)
+    flat, single = lo == hi, len(points) == 1  # one value: one label, drawn mid-height (mid-width for one point)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return PAD + i * step, CHART_H - PAD - (v - lo) / span * (CHART_H - 2 * PAD)
+        x = CHART_W / 2 if single else PAD + i * step
+        return x, CHART_H / 2 if flat else CHART_H - PAD - (v - lo) / span * (CHART_H - 2 * PAD)
 
     coords = [xy(i, v) for i, (_, v, _) in enumerate(points)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     out = [(
         '<svg class="chart" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'xmlns="http://www.w3.org/2000/svg" aria-labelledby="t-{id}"><title id="t-{id}">{m} across '
-        '{n} versions</title>'
+        '{n}</title>'
         '<line class="axis" x1="{p}" y1="{b}" x2="{r}" y2="{b}"/><line class="axis" x1="{p}" y1="{p2}" '
-        'x2="{p}" y2="{b}"/><text x="4" y="{p2}">{hi}</text><text x="4" y="{b}">{lo}</text>'
-        '<text x="{p}" y="{h}">{first}</text><text x="{r}" y="{h}" text-anchor="end">{last}</text>'
+        'x2="{p}" y2="{b}"/>{values}{versions}'
         '<polyline class="series" points="{line}"/>'
-    ).format(w=CHART_W, h=CHART_H - 8, id=_e(metric), m=_e(metric), n=len(points), p=PAD, p2=PAD - 10,
-             b=CHART_H - PAD, r=CHART_W - PAD, hi=number(hi), lo=number(lo), first=_e(points[0][0]),
-             last=_e(points[-1][0]), line=line)]
+    ).format(w=CHART_W, h=CHART_H - 8, id=_e(metric), m=_e(metric), n=plural(len(points), "version"), p=PAD, p2=PAD - 10,
+             b=CHART_H - PAD, r=CHART_W - PAD, line=line,
+             values=(f'<text x="4" y="{CHART_H / 2:.0f}">{number(lo)}</text>' if flat else
+                     f'<text x="4" y="{PAD - 10}">{number(hi)}</text><text x="4" y="{CHART_H - PAD}">{number(lo)}</text>'),
+             versions=(f'<text x="{CHART_W / 2:.0f}" y="{CHART_H - 8}" text-anchor="middle">{_e(points[0][0])}</text>'
+                       if single else
+                       f'<text x="{PAD}" y="{CHART_H - 8}">{_e(points[0][0])}</text>'
+                       f'<text x="{CHART_W - PAD}" y="{CHART_H - 8}" text-anchor="end">{_e(points[-1][0])}</text>'))]
     for (version, value, href), (x, y) in zip(points, coords):
         v = _e(version)
         out.append(f'<a href="{_e(href)}"><circle class="point" data-version="{v}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
@@ -138,8 +144,8 @@ def lineage_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str]]) -> Ma
 
     out = [(
         '<svg class="lineage" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'xmlns="http://www.w3.org/2000/svg" aria-label="lineage graph: {n} versions, {e} edges">'
-    ).format(w=width, h=height, n=len(nodes), e=len(edges))]
+        'xmlns="http://www.w3.org/2000/svg" aria-label="lineage graph: {n}, {e}">'
+    ).format(w=width, h=height, n=plural(len(nodes), "version"), e=plural(len(edges), "edge"))]
     for parent, child in edges:
         if parent not in row or child not in row:
             continue

@@ -44,6 +44,11 @@ def finalize(value: Any) -> Any:
     return value
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 model`, `2 models` (a Jinja2 filter: `{{ n|plural("model") }}`)."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 def short(value: Any, limit: int = 120) -> str:
     """A table cell's text: one line, at most `limit` characters."""
     text = " ".join(str(value).split())

@@ -211,6 +211,8 @@ def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = No
     if store is None:
         raise NotAvailable("the registry does not exist")
     entries = _select(v, role, name)
+    if dest is not None and dest.exists() and not dest.is_dir():  # said before any download
+        raise place.UnsafeDestination(f"cannot write files into {dest}: it is a file, not a directory")
     plan = _fetched(store, v, entries, transfer_progress)
     out: list[Path] = []
     for entry, items in plan:

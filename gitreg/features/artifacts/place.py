@@ -20,10 +20,20 @@ class UnsafeDestination(GitregError):
     """A destination path would lead outside the directory (a symlink or a file in the way)."""
 
 
+def make_root(root: Path) -> int:
+    """An fd of the destination directory, made if missing; a file there or a place that
+    cannot hold a directory (`-o /proc/x`) is one clear error, not an OSError."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        why = "it is a file, not a directory" if root.exists() and not root.is_dir() else exc.strerror
+        raise UnsafeDestination(f"cannot write files into {root}: {why}") from None
+
+
 def open_dirs(root: Path, parts: Sequence[str]) -> int:
     """An fd of root/parts..., made as needed; refuses symlinks and non-directories on the way."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    fd = make_root(root)
     for i, part in enumerate(parts):
         try:
             os.mkdir(part, 0o755, dir_fd=fd)

@@ -18,6 +18,7 @@ from gitreg.git import lfs
 
 ROOT = "artifacts"
 ATTRIBUTES_FILE = ".gitattributes"
+LFSCONFIG_FILE = lfs.LFSCONFIG_FILE  # the LFS endpoint, when set apart from the git remote
 MAX_PATH = 4096
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 

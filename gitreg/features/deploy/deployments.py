@@ -7,14 +7,14 @@ version that was live before the current one was deployed.
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pygit2
 
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, DeploymentError, InvalidNameError
 from gitreg.core.names import check_environment_name, version_key
-from gitreg.core.records import RETIRED_STATUSES, Deployment, VersionStatus
+from gitreg.core.records import RETIRED_STATUSES, Deployment, Preview, VersionStatus
 from gitreg.features.notes.annotations import NoteChange, message, notes_update
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
@@ -162,6 +162,49 @@ def _new_environment_guard(store: Store, env: str) -> tuple[dict[str, Optional[p
     return {layout.environment_guard(env): None}, check
 
 
+def _record(store: Store, model: str, env: str, action: str, target: Optional[str], current: Optional[str],
+            reason: str, at: float) -> tuple[dict[str, Any], str]:
+    """(deployment.yaml, commit subject) of one deployment commit."""
+    sig = store.signature("committer", at)
+    record = {
+        "model_name": model,
+        "version": target,
+        "environment": env,
+        "action": action,
+        "previous_version": current,
+        "deployed_by": f"{sig.name} <{sig.email}>",
+        "deployed_at": mf.now_iso(at),
+        "reason": reason,
+    }
+    subject = (
+        f"undeploy {model} {current} from {env}" if action == "undeploy"
+        else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
+    )
+    return record, subject
+
+
+def preview(store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = "",
+            sync_remote: Optional[str] = None) -> Preview:
+    """What apply() would record now, from the local refs; nothing is written."""
+    check_environment_name(env)
+    snap = ModelSnapshot.load(store, model)
+    state = snap.deployments.get(env)
+    current = state.version if state else None
+    if action == "deploy" and version == current:
+        snap.require(version)
+        return Preview(f"deploy {model} {version} to {env}", [], {},
+                       effects=[f"nothing: {model} {version} already runs in {env}"])
+    target = _target(store, snap, action, version, env, current)
+    record, subject = _record(store, model, env, action, target, current, reason, time.time())
+    refs = [(layout.deploy_ref(env, model),
+             "created: the environment's deployment history" if state is None else "moves to a new deployment commit")]
+    statuses = _status_changes(snap, action, env, current, target)
+    if statuses:
+        refs.append((layout.notes_ref(model), "moves: " + ", ".join(f"{v} becomes {s}" for v, s in statuses.items())))
+    effects = [f"published to {sync_remote} at once"] if sync_remote else []
+    return Preview(subject, refs, {layout.DEPLOYMENT_FILE: yamlio.dump(record).decode()}, effects=effects)
+
+
 def apply(
     store: Store, model: str, env: str, action: str, version: Optional[str], reason: str = "",
     sign: Optional[bool] = None,
@@ -187,24 +230,10 @@ def apply(
         target = _target(store, snap, action, version, env, current)
 
         at = time.time() if when is None else when
-        sig = store.signature("committer", at)
-        record = {
-            "model_name": model,
-            "version": target,
-            "environment": env,
-            "action": action,
-            "previous_version": current,
-            "deployed_by": f"{sig.name} <{sig.email}>",
-            "deployed_at": mf.now_iso(at),
-            "reason": reason,
-        }
+        record, subject = _record(store, model, env, action, target, current, reason, at)
         base = snap.commit_of(target).tree.id if target is not None else None
         tree = store.write_tree({layout.DEPLOYMENT_FILE: yamlio.dump_within(record, layout.DEPLOYMENT_FILE,
                                                                                  yamlio.DEPLOYMENT_LIMIT)}, base=base)
-        subject = (
-            f"undeploy {model} {current} from {env}" if action == "undeploy"
-            else f"{action} {model} {target} to {env}" + (f" (was {current})" if current else "")
-        )
         body = f"\n\n{reason.strip()}\n" if reason.strip() else "\n"
         commit = store.write_commit(tree, [state.tip] if state else [], subject + body, at, signer)
         updates = [RefUpdate(layout.deploy_ref(env, model), state.tip if state else None, commit)]

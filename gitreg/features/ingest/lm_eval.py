@@ -5,7 +5,7 @@ Shape (lm_eval >= 0.4): {"results": {task: {"alias": str, "acc,none": 0.6,
 "configs": {...}, "versions": {...}, "n-shot": {task: n}, "higher_is_better": {task:
 {metric: bool}}, "config": {...}, ...}. Metric names are `<task>/<metric>,<filter>` as the
 harness prints them (DESIGN.md 'Names'); what the file says about each becomes its
-metric_info (docs/metrics.md has the table):
+metric_info (docs/training-records.md has the table):
 
 - `<metric>_stderr,<filter>` is the standard error of `<metric>,<filter>`, not a metric;
 - `higher_is_better[task][metric]` is the direction (max / min);

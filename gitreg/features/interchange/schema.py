@@ -42,8 +42,11 @@ class ImportRefused(GitregError):
     def __init__(self, problems: list["Problem"]) -> None:
         self.problems = problems
         n = len(problems)
+        if n == 1:  # one line, as every other error
+            super().__init__(f"cannot import {problems[0]} (nothing was written)")
+            return
         lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"cannot import: {n} problem{'s' if n != 1 else ''}, nothing was written\n{lines}")
+        super().__init__(f"cannot import: {n} problems, nothing was written\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,13 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _header(chk: _Checker, doc: dict, body: str) -> Optional[dt.datetime]:
-    chk.keys(doc, ("version", "updated_at", body), "")
+    allowed = ("version", "updated_at", body)
+    if doc and not set(doc) & set(allowed):  # some other JSON file: one problem, not one per key
+        keys = ", ".join(repr(k[:40]) for k in list(doc)[:5]) + (", ..." if len(doc) > 5 else "")
+        kind = "registry" if body == "models" else "lineage"
+        chk.problem("", f"is not a {kind}.json: it has no {body!r} key (its keys: {keys})")
+        return None
+    chk.keys(doc, allowed, "")
     if "version" in doc and doc["version"] != FORMAT_VERSION:
         chk.problem("version", f"unsupported format version {doc['version']!r} (expected {FORMAT_VERSION!r})")
     return chk.timestamp(doc, "updated_at", "")

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import pygit2
 
 from gitreg.core import yamlio
+from gitreg.core.records import Preview
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
@@ -74,6 +75,25 @@ def annotate_version(
         return True
 
     return retrying(attempt, f"{action} {model} {version}")
+
+
+def preview_version(store: Store, model: str, version: str, action: str, detail: str, change: NoteChange,
+                    check: Optional[Callable[[ModelSnapshot], None]] = None,
+                    sync_remote: Optional[str] = None) -> Preview:
+    """What annotate_version() would record now, from the local refs; nothing is written."""
+    snap = ModelSnapshot.load(store, model)
+    target = snap.commit_of(version).id
+    if check is not None:
+        check(snap)
+    current = snap.note(target, f"{model}/{version}")
+    new = change(dict(current))
+    title = f"{action} {model} {version}: {detail}"
+    if new == current:
+        return Preview(title, [], {}, effects=["nothing: the note already says so"])
+    refs = [(layout.notes_ref(model), "created: the model's notes" if snap.notes_tip is None
+             else "moves to a new notes commit")]
+    files = {f"note on {model}/{version} (commit {str(target)[:12]})": yamlio.dump(new).decode()}
+    return Preview(title, refs, files, effects=[f"published to {sync_remote} at once"] if sync_remote else [])
 
 
 def annotate_model(store: Store, model: str, action: str, detail: str, change: NoteChange) -> bool:

@@ -131,6 +131,8 @@ class _Parser:
         self.take()
         field = Field(tok.text, tok.column)
         nxt = self.tok
+        if nxt.kind == "OP" and nxt.text == "=" and self._shorthand_with_equals(tok, nxt):
+            return self.shorthand(self._joined(tok))
         if nxt.kind == "OP":
             op = self.take()
             return Compare(field, op.text, self.value(op), op.column)
@@ -150,6 +152,19 @@ class _Parser:
         if tok.kind == "WORD" and ":" in tok.text:
             return self.shorthand(tok)
         return Exists(field)
+
+    def _shorthand_with_equals(self, tok: Token, op: Token) -> bool:
+        """`tag:lora_r=16`, written without spaces: MLflow-style `key=value` tags are one
+        value of the `tag:` shorthand, not a metric `tag:lora_r` compared with 16."""
+        prefix, colon, rest = tok.text.partition(":")
+        value = self.peek()
+        return (tok.kind == "WORD" and bool(colon and rest) and field_name(prefix) is not None
+                and op.column == tok.end and value.kind == "WORD" and value.column == op.end)
+
+    def _joined(self, tok: Token) -> Token:
+        self.take()
+        value = self.take()
+        return Token("WORD", f"{tok.text}={value.text}", tok.column, value.end)
 
     def value(self, after: Token) -> Literal:
         tok = self.tok

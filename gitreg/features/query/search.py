@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from gitreg.core.errors import QueryError, VersionNotFoundError
@@ -10,8 +11,10 @@ from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
 from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import field_name
+from gitreg.features.query.fields import FIELDS, VIEW_KEYS, field_name
 from gitreg.features.query.parser import parse
+from gitreg.git.cache import viewindex
+from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
 
@@ -23,6 +26,7 @@ class Found:
     snapshots: dict[str, ModelSnapshot]
     problems: list[str] = field(default_factory=list)
     records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
+    unknown: list[str] = field(default_factory=list)  # names no version in scope has (typos)
 
     def record(self, view: dict[str, Any]) -> ModelVersion:
         """The full record of a matched view: made while matching, or its stored record read
@@ -53,7 +57,8 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         return found
     if model is None and indexed:
         result = bulk.search_all(store, tree, keep)
-        return _ordered(Found(result.views, result.snapshots, result.problems, result.records), keys, limit)
+        found = Found(result.views, result.snapshots, result.problems, result.records)
+        return _ordered(_named(store, model, tree, keys, found), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
         ModelSnapshot.load(store, name) for name in model_names(store))
@@ -69,7 +74,55 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         if loaded.views:
             found.snapshots[name] = loaded.snapshot
             found.views += loaded.views
-    return _ordered(found, keys, limit)
+    return _ordered(_named(store, model, tree, keys, found), keys, limit)
+
+
+def _named(store: Store, model: Optional[str], tree: Any, keys: list[sorting.SortKey], found: Found) -> Found:
+    """Note in `found.unknown` each metric the query or sort names that no version in scope
+    has: a typo (`acuracy`) otherwise answers "no match" or an empty column in silence.
+    The matches are checked first; the whole scope is read only when a name is still unseen."""
+    names = [n for n in dict.fromkeys([*names_in(tree), *(k.name for k in keys)]) if field_name(n) is None]
+    seen = {k for v in found.views for k in v["m"]}
+    missing = [n for n in names if n not in seen]
+    if not missing:
+        return found
+    count, known = _in_scope(store, model)
+    if count:  # an empty scope has no names to miss
+        found.unknown = [_unknown(n, known, model) for n in missing if n not in known]
+    return found
+
+
+def _in_scope(store: Store, model: Optional[str]) -> tuple[int, set[str]]:
+    """How many versions are in scope, and every metric name they have: for every model from
+    the registry-wide index when it is current (its blocks list their metrics: one file, as
+    the search just left it), else model by model from the per-model caches."""
+    count, known = 0, set()
+    models = [model] if model is not None else model_names(store)
+    if model is None:
+        gitdir = Path(store.repo.path)
+        found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+        if found is not None and found.fingerprint == refstate.fingerprint(gitdir) \
+                and set(found.blocks) == set(models):
+            indexed = [b for b in found.blocks.values() if b.key]
+            count, known = sum(b.count for b in indexed), {m for b in indexed for m in b.metrics}
+            models = [b.model for b in found.blocks.values() if not b.key]
+    for name in models:
+        views = index.load(ModelSnapshot.load(store, name) if model is not None else ModelSnapshot(store, name)).views
+        count += len(views)
+        known.update(k for v in views for k in v["m"])
+    return count, known
+
+
+def _unknown(name: str, known: set[str], model: Optional[str]) -> str:
+    import difflib
+
+    scope = f"of {model!r}" if model is not None else "in the registry"
+    close = difflib.get_close_matches(name, [*known, *FIELDS], n=1, cutoff=0.7)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    prefix, colon, rest = name.partition(":")
+    if colon and field_name(prefix) is not None:  # `tag:lora_r = 16`: a shorthand with an '=' in its value
+        hint = f" (a {prefix} holding '=' is written without spaces, {prefix}:{rest}=VALUE, or quoted, {prefix}:\"{rest}=VALUE\")"
+    return f"no version {scope} has a metric named {name!r}{hint}"
 
 
 def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Optional
 
 import pygit2
@@ -24,7 +24,7 @@ from gitreg.core.names import (
     next_version,
     split_qualified,
 )
-from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
+from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile, Preview
 from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
@@ -60,6 +60,7 @@ class Registration:
     curves: Optional[Any] = None  # gitreg.model.curves.Curves: curves/history.csv in the version's tree
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
+    lfsconfig: Optional[bytes] = None  # the LFS endpoint a plain clone needs (git/lfs.py published_endpoint)
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
 
@@ -178,6 +179,10 @@ def describe_files(reg: Registration, store: Optional[Store],
 
     sink = ingest.sink(store) if reg.store_files and store is not None else None
     if sink is not None:
+        from gitreg.git import lfs
+        from gitreg.git.transport import remote
+
+        reg.lfsconfig = lfs.published_endpoint(store.git_dir(), remote.sync_remote(store.repo))
         for p in reg.planned:
             if isinstance(p, ArtifactFile):
                 warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",
@@ -298,6 +303,8 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         from gitreg.features.artifacts import tree as storing
 
         files.update(storing.pointer_files(reg.files))
+        if reg.lfsconfig is not None and storing.ATTRIBUTES_FILE in files:
+            files[storing.LFSCONFIG_FILE] = reg.lfsconfig
     if reg.model_card is not None:
         files[layout.CARD_FILE] = reg.model_card
     if reg.curves is not None:
@@ -316,6 +323,36 @@ def _curves(value: Any) -> Optional[Any]:
         raise InvalidValueError(f"curves must be a list of step entries, got {str(value)[:60]!r}")
     made = curve_store.make(value)
     return made if made.rows else None
+
+
+def preview(store: Optional[Store], reg: Registration, progress: Optional[artifacts.HashProgress] = None,
+            sync_remote: Optional[str] = None) -> Preview:
+    """What write() would record now, from the local refs; nothing is written or stored
+    (files are hashed, not copied)."""
+    snap = ModelSnapshot(store, reg.model, use_cache=False) if store is not None else None
+    tip = snap.tip if snap is not None else None
+    claimed = (snap.versions | _untagged_tip(store, reg.model, tip)) if snap is not None else set()
+    if reg.version is not None and reg.version in claimed:
+        raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
+    version = reg.version or next_version(claimed)
+    storable = [not isinstance(p, ArtifactFile) for p in reg.planned]
+    describe_files(reg, None, progress)
+    stored = []
+    if reg.store_files:
+        reg.files = [replace(f, stored="lfs") if s else f for f, s in zip(reg.files, storable)]
+        stored = [f for f in reg.files if f.stored]
+        if store is not None:
+            from gitreg.git import lfs
+            reg.lfsconfig = lfs.published_endpoint(store.git_dir(), sync_remote)
+    files = version_files(reg, version, mf.now_iso(time.time() if reg.when is None else reg.when))
+    refs = [(layout.tag_ref(reg.model, version), "created: the version tag"),
+            (layout.branch_ref(reg.model), "created: the model's branch (a new model)" if tip is None
+             else "moves to the new version commit")]
+    effects = [] if store is not None else ["the registry would be created"]
+    if sync_remote:
+        effects.append(f"published to {sync_remote} at once{' (its stored files first)' if stored else ''}")
+    return Preview(f"register {reg.model} {version}", refs,
+                   {path: data.decode("utf-8", "replace") for path, data in files.items()}, stored, effects)
 
 
 def write(store: Store, reg: Registration) -> str:

@@ -18,6 +18,7 @@ said about unsigned deployment and notes commits forged with plain git is in for
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, Optional
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError
+from gitreg.core.errors import CorruptRegistryError, InvalidValueError
 from gitreg.core.names import check_version_name, split_qualified
 from gitreg.features.trust import forgery
 from gitreg.git.cache.cache import DIR_NAME
@@ -68,6 +69,7 @@ class VerifyReport:
     tags_must_be_signed: bool
     commits_must_be_signed: bool
     checks: list[Check] = field(default_factory=list)
+    signed_since: Optional[str] = None  # unsigned objects dated before this are accepted (--since)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,7 @@ class VerifyReport:
             "registry": self.registry,
             "ok": self.ok,
             "signing_required": {"tags": self.tags_must_be_signed, "commits": self.commits_must_be_signed},
+            "signed_since": self.signed_since,
             "checked": len(self.checks),
             "failed": len(self.failures),
             "checks": [c.to_dict() for c in self.checks],
@@ -109,11 +112,19 @@ def _checked_subject(entry: Any, where: str) -> str:
 
 class _Verifier:
     def __init__(self, store: Store, report: VerifyReport,
-                 files: bool, progress: Optional[HashProgress]) -> None:
+                 files: bool, progress: Optional[HashProgress], since: Optional[float] = None) -> None:
         self.store = store
         self.report = report
         self.files = files
         self.progress = progress
+        self.since = since
+
+    def _unsigned(self, check: Check, when: Optional[int]) -> None:
+        """An unsigned object where signing is in force: a failure, unless it is dated before
+        the --since cutoff (made before the registry adopted signing)."""
+        if self.since is not None and when is not None and when < self.since:
+            return
+        check.problems.append("unsigned, but signing is in force for this registry")
 
     def _signature(self, oid: pygit2.Oid, kind: str) -> sigcheck.SignatureCheck:
         return sigcheck.check(self.store.path, str(oid), kind)
@@ -137,7 +148,7 @@ class _Verifier:
                 check.signed = True
                 self._judge(check, self._signature(target, "tag"), "tag")
             elif self.report.tags_must_be_signed:
-                check.problems.append("unsigned, but signing is in force for this registry")
+                self._unsigned(check, tag.tagger.time if tag.tagger is not None else None)
         try:
             commit = self.store.commit(target)
         except CorruptRegistryError as exc:
@@ -189,7 +200,7 @@ class _Verifier:
             check.signed = True
             self._judge(check, self._signature(commit.id, "commit"), "commit")
         elif self.report.commits_must_be_signed:
-            check.problems.append("unsigned, but signing is in force for this registry")
+            self._unsigned(check, commit.commit_time)
 
     def _judge(self, check: Check, result: sigcheck.SignatureCheck, what: str) -> None:
         check.signer, check.key = result.signer, result.key
@@ -341,15 +352,36 @@ class _Verifier:
         return record
 
 
+def signing_cutoff(store: Optional[Store], since: str) -> tuple[float, str]:
+    """(epoch seconds, ISO time) of `verify --since`: an ISO date or time (UTC without an
+    offset), or a revision (`refs/tags/m/v7`, a commit id) whose own date is taken."""
+    text = since.strip() if isinstance(since, str) else ""
+    try:
+        when = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return when.timestamp(), when.isoformat()
+    except ValueError:
+        pass
+    made = store.object_time(text) if store is not None else None
+    if made is None:
+        raise InvalidValueError(f"--since {since!r} is neither a date (2026-12-01, 2026-12-01T10:00:00+00:00) "
+                                "nor a ref or object of the registry")
+    return float(made), dt.datetime.fromtimestamp(made, dt.timezone.utc).isoformat()
+
+
 def verify(
     store: Optional[Store], path: Path, model: Optional[str] = None, version: Optional[str] = None,
-    *, files: bool = False, progress: Optional[HashProgress] = None,
+    *, files: bool = False, progress: Optional[HashProgress] = None, since: Optional[str] = None,
 ) -> VerifyReport:
     """Check one version (model and version), one model, or (model None) every model.
 
     `model` may be given as 'model:version'. A registry that does not exist has
-    nothing to check (an empty, passing report), unless a model was named.
+    nothing to check (an empty, passing report), unless a model was named. With `since`
+    (signing_cutoff), objects dated before it may be unsigned: a registry adopts signing
+    without rewriting history (every signature present is still judged).
     """
+    cutoff = signing_cutoff(store, since) if since is not None else None
     if model is not None and version is None and ":" in model:
         model, version = split_qualified(model, model)
     if version is not None:
@@ -363,9 +395,10 @@ def verify(
             config is not None and signing.configured(config, signing.COMMIT)
         ),
     )
+    report.signed_since = cutoff[1] if cutoff is not None else None
     if model is None and store is None:
         return report
-    verifier = _Verifier(store, report, files, progress)  # type: ignore[arg-type]
+    verifier = _Verifier(store, report, files, progress, cutoff[0] if cutoff else None)  # type: ignore[arg-type]
     for name in [model] if model is not None else model_names(store):
         ModelSnapshot.load(store, name)  # raises for a model that does not exist
         snap = ModelSnapshot(store, name, use_cache=False)  # verify never reads the derived cache

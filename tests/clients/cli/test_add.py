@@ -58,6 +58,7 @@ def test_parent_option_sets_lineage(cli, registry_path, git):
 
 
 def test_missing_artifact_path_warns_in_one_line_and_registers(cli):
+    cli("init")
     r = cli("add", "majora", "--lora-path", "/does/not/exist")
     assert r.code == 0
     assert r.err == (

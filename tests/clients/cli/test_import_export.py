@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gitreg import ModelRegistry
 from gitreg.clients.cli.progress import LARGE_IMPORT
 from tests.clients.cli.conftest import run_on_terminal
 
@@ -16,7 +17,7 @@ LINEAGE = str(FIXTURES / "lineage.json")
 
 def test_import_then_reimport_then_export(cli, registry_path, refs, tmp_path):
     r = cli("import-json", REGISTRY, "--lineage", LINEAGE)
-    assert (r.code, r.err) == (0, "")
+    assert (r.code, r.err) == (0, f"gitreg: created a new registry at {registry_path}\n")
     assert r.out == "Imported 4 models, 10 versions, 3 deployments, 2 status notes (0 already present and unchanged)\n"
     before = refs(registry_path)
     again = cli("import-json", REGISTRY, "--lineage", LINEAGE)
@@ -76,7 +77,8 @@ def test_bad_json_and_missing_file(gitreg_proc, registry_path, tmp_path):
     r = gitreg_proc("import-json", str(FIXTURES / "bad_json.json"))
     assert r.code == 1 and "is not valid JSON (Expecting property name" in r.err
     r = gitreg_proc("import-json", str(tmp_path / "none.json"))
-    assert r.code == 1 and r.err.splitlines()[1].endswith("none.json: cannot read: No such file or directory")
+    assert r.code == 1 and r.err == (f"gitreg: error: cannot import {tmp_path / 'none.json'}: cannot read: "
+                                     "No such file or directory (nothing was written)\n")
     assert not registry_path.exists()
 
 
@@ -85,6 +87,7 @@ def test_notices_go_to_stderr(cli, tmp_path):
                                                 "deployed": False, "deployed_at": "2026-01-02T00:00:00"}}}}}
     path = tmp_path / "r.json"
     path.write_text(json.dumps(doc))
+    cli("init")
     r = cli("import-json", str(path))
     assert r.code == 0
     assert r.err == ("gitreg: note: models.m.versions.v1.deployed_at: not imported (m v1 is not deployed; "
@@ -101,6 +104,7 @@ def test_progress_bar_on_a_terminal_for_a_large_import(tmp_path, registry_path):
     assert code == 0, err
     assert "importing" in err and f"/{LARGE_IMPORT + 1}" in err
 
+    ModelRegistry(tmp_path / "other.git").init()
     piped = subprocess.run([sys.executable, "-m", "gitreg", "-R", str(tmp_path / "other.git"), "import-json",
                             str(path)], capture_output=True, text=True)
     assert piped.returncode == 0 and piped.stderr == ""

@@ -132,6 +132,7 @@ def test_missing_arguments_are_named_as_in_the_usage(cli):
 
 
 def test_global_options_after_the_command(gitreg, registry_path, tmp_path):
+    ModelRegistry(registry_path).init()
     r = gitreg("add", "majora", "-q", "-R", str(registry_path), "--notes", "-R")
     assert (r.code, r.out, r.err) == (0, "v1\n", "")
     assert ModelRegistry(registry_path).get_version("majora", "v1").notes == "-R"  # a value stays a value
@@ -196,3 +197,17 @@ def test_the_plain_conversion_can_step_aside(registry_path):
     assert v.training.samples == 3 and v.training.learning_rate == 2e-5
     bad = run("add", "majora", "--samples", "abc")
     assert bad.returncode == 2 and bad.stderr.startswith("gitreg: error: Invalid value for '--samples'")
+
+
+def test_piped_tables_are_one_row_per_line_whatever_columns_says(registry_path):
+    """A shell may export COLUMNS=80: a pipe still gets whole rows, never a word cut (issue 24)."""
+    reg = ModelRegistry(registry_path)
+    tags = ["candidate-with-a-long-name", "another-long-tag-name-here", "third-tag-that-is-long"]
+    for _ in range(3):
+        reg.register_model("majora", tags=tags, evaluation_scores={
+            "accuracy": 0.5, "eval_loss": 1.2, "mmlu": 0.3, "hellaswag": 0.4, "arc_challenge": 0.5})
+    for command in (["versions", "majora"], ["search", "tag:candidate-with-a-long-name and accuracy > 0.1"], ["info", "majora"]):
+        out = run_gitreg("-R", str(registry_path), *command, env={"COLUMNS": "80"}).out
+        rows = [line for line in out.splitlines() if line.startswith(("v1", "v2", "v3", "majora"))]
+        assert len(rows) == 3 and all(line == line.rstrip() for line in out.splitlines()), (command, out)
+        assert all(", ".join(tags) in row or all(t in row for t in tags) for row in rows), (command, out)

@@ -63,3 +63,17 @@ def test_quickstart_real_runs_twice_on_the_default_registry(tmp_path, monkeypatc
     live = yaml.safe_load(git(registry, "show", "refs/deployed/production/quickstart-majora:deployment.yaml"))
     assert live["action"] == "rollback" and live["version"] == "v3"  # run 2: v3, v4, v3b
     assert fsck(registry) == []
+
+
+def test_quickstart_without_an_identity_gives_its_temporary_registry_a_throwaway_one(tmp_path, monkeypatch, git):
+    """No "no git identity configured" warning on each of its writes (issue 24)."""
+    env = {k: v for k, v in _env(tmp_path, monkeypatch).items()
+           if k not in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL")}
+    env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "empty-gitconfig")
+    proc = subprocess.run(["bash", str(ROOT / "examples" / "quickstart.sh")], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "identity" not in proc.stderr, proc.stderr
+    registry = Path(next(line for line in proc.stdout.splitlines() if line.startswith("$ export"))
+                    .split("=", 1)[1])
+    assert git(registry, "log", "-1", "--format=%an <%ae>", "quickstart-majora").strip() == \
+        "gitreg quickstart <quickstart@example.invalid>"

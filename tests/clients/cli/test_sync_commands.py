@@ -42,7 +42,7 @@ def test_clone_push_pull_session(cli, tmp_path, origin, git_daemon, refs):
 
     clone = tmp_path / "clone.git"
     r = run_gitreg("clone", origin, str(clone))
-    assert r.code == 0 and "1 models, 1 versions" in r.out
+    assert r.code == 0 and "1 model, 1 version" in r.out
     assert run_gitreg("-R", str(clone), "add", "majora", "--parent", "v1").code == 0
     assert run_gitreg("-R", str(clone), "deploy", "majora", "v2").code == 0
 

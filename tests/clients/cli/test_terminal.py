@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from gitreg import ModelRegistry
 from gitreg.clients.cli.progress import LARGE
 from tests.clients.cli.conftest import run_on_terminal
 
@@ -36,6 +37,7 @@ def test_no_color_hashing_says_so_in_one_plain_line(tmp_path, registry_path):
     with open(big, "wb") as fh:
         fh.truncate(LARGE + 1024)
     args = ["-R", str(registry_path), "add", "majora", "--gguf-path", str(big), "-q"]
+    ModelRegistry(registry_path).init()
     code, err = run_on_terminal(args, "stderr", env={"NO_COLOR": "1"})
     assert code == 0, err
     assert err == "gitreg: hashing model.gguf (64.0 MiB)\r\n"  # no live bar: it needs cursor codes

@@ -1,6 +1,7 @@
 """`gitreg verify` and --sign/--no-sign on the write commands, as a user runs them."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 
@@ -93,3 +94,37 @@ def test_verify_bad_target_is_an_error(cli):
     result = cli("verify", "majora:nope")
     assert result.code == 1 and result.err.startswith("gitreg: error:")
     assert cli("verify", "oracle").code == 1
+
+
+def test_a_registry_adopts_signing_with_verify_since(ssh_key, registry_path, cli, git):
+    """Signing turned on later: every earlier unsigned object would fail forever; --since
+    DATE|REF accepts those dated before the adoption, and only those (issue 24)."""
+    import time
+
+    cli("add", "majora")
+    cli("add", "majora")
+    cli("deploy", "majora", "v1")
+    cli("score", "majora", "v1", "--accuracy", "0.8")
+    time.sleep(1.1)  # git dates have whole seconds: the adoption comes strictly later
+    ssh_key.apply(registry_path)
+    git(registry_path, "config", "gitreg.sign", "true")
+    assert cli("add", "majora").code == 0  # v3, the first signed version
+    assert cli("deploy", "majora", "v3").code == 0
+    assert cli("verify").code == 1  # the unsigned history fails
+
+    r = cli("verify", "--since", "refs/tags/majora/v3", "--json")
+    doc = json.loads(r.out)
+    assert r.code == 0 and doc["ok"] and doc["failed"] == 0, r.out
+    tagged = int(git(registry_path, "for-each-ref", "--format=%(taggerdate:unix)", "refs/tags/majora/v3"))
+    assert doc["signed_since"] == dt.datetime.fromtimestamp(tagged, dt.timezone.utc).isoformat()
+    assert sum(1 for c in doc["checks"] if c["signed"] is False) >= 4  # accepted, still shown as unsigned
+    text = cli("verify", "--since", doc["signed_since"])
+    assert text.code == 0 and f"(unsigned objects dated before {doc['signed_since']} accepted)" in text.out
+
+    assert cli("add", "majora", "--no-sign").code == 0  # unsigned after the adoption: still a failure
+    late = json.loads(cli("verify", "--since", "refs/tags/majora/v3", "--json").out)
+    assert [c["subject"] for c in late["checks"] if not c["ok"]] == ["refs/tags/majora/v4"]
+    assert cli("verify", "--since", "2000-01-01").code == 1  # a cutoff before everything accepts nothing
+    bad = cli("verify", "--since", "last tuesday")
+    assert bad.code == 1 and bad.err == ("gitreg: error: --since 'last tuesday' is neither a date (2026-12-01, "
+                                         "2026-12-01T10:00:00+00:00) nor a ref or object of the registry\n")

@@ -134,6 +134,9 @@ def test_rest_writes_land_in_git_and_deletes_are_refused(seeded):
     code, created = seeded.api("model-versions/create", {"name": "served", "source": "s3://bucket/served",
                                                          "run_id": "r-1"})
     assert code == 200 and created["model_version"]["version"] == "1"
+    assert created["model_version"]["description"] == ""  # as MLflow's SQL store answers: "" when none given
+    code, missing = seeded.api("registered-models/get?name=nosuch")
+    assert code == 404 and missing["message"] == "Registered Model with name=nosuch not found"
     code, _ = seeded.api("registered-models/alias", {"name": "served", "alias": "prod", "version": "1"})
     assert code == 200
     manifest = yaml.safe_load(git(seeded.registry, "show", "served/v1:manifest.yaml"))

@@ -155,6 +155,7 @@ def test_an_unreachable_registry_url_is_one_line_and_the_commit_succeeds(hooked_
 
 def test_relative_registry_is_relative_to_the_top_even_from_a_subdirectory(training_repo, tmp_path, git):
     training_repo.config(registry="../shared/registry.git", metrics="results/metrics.json")
+    (tmp_path / "shared").mkdir()  # a registry path's directory must exist (or `gitreg init` makes it)
     hook.install(training_repo.top)
     sub = training_repo.top / "src" / "deep"
     sub.mkdir(parents=True)

@@ -11,7 +11,7 @@ def test_build_writes_a_whole_site_and_rebuilds_it(cli, reg, tmp_path):
     reg.register_model("majora", evaluation_scores={"accuracy": 0.5})
     out = tmp_path / "site"
     result = cli("web", "build", "-o", str(out))
-    assert result.code == 0 and result.out.startswith(f"Wrote 6 pages for 1 models to {out}")
+    assert result.code == 0 and result.out.startswith(f"Wrote 6 pages for 1 model to {out}")
     assert {p.name for p in out.iterdir()} == {"index.html", "m", "style.css", "sort.js", "favicon.svg", MARKER,
                                               ".nojekyll"}
     reg.register_model("majora", evaluation_scores={"accuracy": 0.6})

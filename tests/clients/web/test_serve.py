@@ -126,3 +126,13 @@ def test_bad_port_is_one_line_error(registry_path, served):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and proc.stderr.startswith("gitreg: error: cannot listen on 127.0.0.1:")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_a_redirected_log_has_no_colour_codes(served):
+    """werkzeug colours a 404's request line; stderr here is a pipe, as a log file is (issue 24)."""
+    assert served.get("m/nosuch/index.html")[0] == 404
+    assert served.get("m/majora/v1.html")[0] == 200
+    os.killpg(served.proc.pid, signal.SIGINT)
+    log = served.proc.stderr.read()
+    assert '"GET /m/nosuch/index.html HTTP/1.1" 404' in log and '"GET /m/majora/v1.html HTTP/1.1" 200' in log
+    assert "\x1b" not in log

@@ -92,6 +92,7 @@ def run(
                                      help="An OpenSSF model signing signature of these files (model.sig), "
                                           "kept once it lists exactly the registered files.")
     ] = None,
+    dry_run: options.DryRun = False,
 ) -> None:
     """Register a new version of MODEL (alias: register)."""
     from gitreg.clients.cli.progress import hash_progress
@@ -126,9 +127,12 @@ def run(
             checkpoint_path=checkpoint_path, config_path=config_path,
             evaluation_scores=scores or None, notes=notes, git_commit=git_commit, tags=tag,
             parent_version=parent, status=status, model_card=card, progress=progress,
-            sign=sign, files=_role_files(file), store=store,
+            sign=sign, files=_role_files(file), store=store, dry_run=dry_run,
             params=params or None, metric_info=metric_info or None, curves=curves,
         )
+    if dry_run:
+        context.show_preview(v, json_out)
+        return
     if oms_signature is not None:
         from gitreg.core.errors import GitregError
 

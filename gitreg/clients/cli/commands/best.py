@@ -13,16 +13,20 @@ def run(
     by: Annotated[Optional[str], typer.Option(
         "--by", metavar="METRIC", help="Metric or numeric field to rank by (default: accuracy).")] = None,
     where: options.Where = None,
-    maximize: Annotated[Optional[bool], typer.Option(
-        "--max/--min", help="Highest or lowest wins (default: the direction recorded with the metric, "
-                            "else the table of known names, else the name: lower for losses, perplexity, "
-                            "error rates, latency, memory, cost; see docs/metrics.md).",
-        show_default=False)] = None,
+    highest: Annotated[bool, typer.Option(
+        "--max", help="Highest wins (default: the direction recorded with the metric, else the table of "
+                      "known names, else the name: lower for losses, perplexity, error rates, latency, "
+                      "memory, cost).")] = False,
+    lowest: Annotated[bool, typer.Option("--min", help="Lowest wins.")] = False,
     json_out: options.Json = False,
 ) -> None:
     """The best version of a model by a metric, among those matching --where."""
     from gitreg.api.queries import lookup, view_of
+    from gitreg.core.errors import InvalidValueError
 
+    if highest and lowest:  # as two flags: a pair would silently take the last one given
+        raise InvalidValueError("--max and --min contradict each other: give one of them")
+    maximize = True if highest else False if lowest else None
     metric = by or "accuracy"
     record, direction = context.registry(ctx).rank(model, by=metric, where=where, maximize=maximize)
     value = lookup(view_of(record), metric)

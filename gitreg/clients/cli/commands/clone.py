@@ -21,4 +21,7 @@ def run(
     target = path if path is not None else (ctx.obj or {}).get("registry")
     registry = context.track(ModelRegistry.clone(url, target))
     found = registry.census()  # O(refs) at git's speed; each bad version is reported on stderr
-    context.say(f"Cloned {redact(url)} into {registry.path}: {found.models} models, {found.versions} versions")
+    from gitreg.clients.cli.terminal import plural
+
+    context.say(f"Cloned {redact(url)} into {registry.path}: {plural(found.models, 'model')}, "
+                f"{plural(found.versions, 'version')}")

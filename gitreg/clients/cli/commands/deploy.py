@@ -22,6 +22,7 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
     ] = False,
+    dry_run: options.DryRun = False,
 ) -> None:
     """Deploy a version to an environment.
 
@@ -30,7 +31,10 @@ def run(
     """
     reg = context.registry(ctx)
     record = reg.deploy(model, version, environment=env, reason=reason, sign=sign,
-                        new_environment=new_env, force=force)
+                        new_environment=new_env, force=force, dry_run=dry_run)
+    if dry_run:
+        context.show_preview(record)
+        return
     if reg.earlier_attempt is not None:  # a retry whose first attempt reached the remote
         context.say(reg.earlier_attempt.message)
         return

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
 
-from gitreg.clients.cli import context, options
+from gitreg.clients.cli import complete, context, options
 
 
 def run(
     ctx: typer.Context,
-    model: options.Model,
+    model: Annotated[str, typer.Argument(
+        metavar="REF", autocompletion=complete.models,
+        help="MODEL (every event), or one version: MODEL VERSION, MODEL:VERSION, MODEL@ENV.")],
+    version: Annotated[Optional[str], typer.Argument(
+        autocompletion=complete.versions, help="Only this version's events.")] = None,
     json_out: options.Json = False,
 ) -> None:
-    """Every event of a model, oldest first, read from git."""
-    events = context.registry(ctx).history(model)
+    """Every event of a model (or of one version), oldest first, read from git."""
+    events = context.registry(ctx).history(model, version)
     if json_out:
         context.emit_json([e.to_dict() for e in events])
         return

@@ -23,6 +23,7 @@ def run(
     format: options.MetricsFormat = "auto",
     include: options.Include = None,
     exclude: options.Exclude = None,
+    dry_run: options.DryRun = False,
 ) -> None:
     """Record new evaluation scores for a version.
 
@@ -34,7 +35,11 @@ def run(
     ))
     if not scores:
         raise typer.BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
-    v = context.registry(ctx).update_evaluation_scores(model, version, metric_info=metric_info or None, **scores)
+    v = context.registry(ctx).update_evaluation_scores(model, version, dry_run=dry_run,
+                                                       metric_info=metric_info or None, **scores)
+    if dry_run:
+        context.show_preview(v)
+        return
     shown = ", ".join(f"{k}={v:g}" for k, v in list(scores.items())[:8])
     if len(scores) > 8:
         shown += f", ... ({len(scores)} metrics)"

@@ -18,7 +18,23 @@ def run(
         "--limit", "-n", min=0, metavar="N", help="At most N results.")] = None,
     json_out: options.Json = False,
 ) -> None:
-    """Find versions across every model (or one) with the query language (see docs/query.md)."""
+    """Find versions across every model (or one) with the query language.
+
+    \b
+    Grammar (not > and > or; keywords are case-insensitive):
+      name OP value        OP: = != < <= > >= ~ (glob) !~
+      name in (a, b)       name not in (a, b)     name between 1 and 2
+      field:value          tag:stable  status:archived  deployed:staging
+                           parent:majora:v2  tag:lora_r=16 (a key=value tag)
+      name                 the value is set
+      not X   X and Y   X or Y   ( X )
+    Quote values with spaces or operator characters: notes ~ "*lr 2e-4*".
+    Fields: model version created status registered_status deployed deployed_at
+    environment tag training_data base_model framework hardware notes git_commit
+    commit registered_by training_repo parent samples epochs batch_size
+    learning_rate duration_hours cost_usd. Every other name is a metric (a number):
+    accuracy, eval_loss, mmlu/acc,none, ...; a name no version has is warned about.
+    """
     from gitreg.api.queries import names_in, parse, parse_sort
 
     reg = context.registry(ctx)

@@ -14,6 +14,7 @@ def run(
     state: Annotated[
         Optional[str], typer.Argument(metavar="STATE", help="draft, training, completed, deprecated or archived.")
     ] = None,
+    dry_run: options.DryRun = False,
 ) -> None:
     """Set a version's status.
 
@@ -21,5 +22,8 @@ def run(
     """
     if state is None:  # REF STATE: the one word after a reference is the status
         version, state = None, version
-    v = context.registry(ctx).set_status(model, version, state)
+    v = context.registry(ctx).set_status(model, version, state, dry_run=dry_run)
+    if dry_run:
+        context.show_preview(v)
+        return
     context.say(f"{v.model_name} {v.version} is now {v.status.value}")

@@ -21,6 +21,11 @@ def run(
                                                        help="--oms: the signer's public key (PEM).")] = None,
     chain: Annotated[Optional[list[Path]], typer.Option("--certificate-chain", metavar="PEM",
                                                         help="--oms: certificates up to the root; repeatable.")] = None,
+    since: Annotated[
+        Optional[str], typer.Option("--since", metavar="DATE|REF",
+                                    help="Signing was adopted then: objects dated before it may be unsigned "
+                                         "(a date, or a ref whose date is taken, e.g. the first signed tag).")
+    ] = None,
     json_out: options.Json = False,
     policy: Annotated[
         bool, typer.Option("--policy", help="Re-judge every deployment and approval by the policy in force at its time.")
@@ -39,7 +44,7 @@ def run(
     if policy:
         return _policy(reg, json_out)
     with hash_progress() as progress:
-        report = reg.verify(target, files=files, progress=progress)
+        report = reg.verify(target, files=files, progress=progress, since=since)
     if json_out:
         context.emit_json(report.to_dict())
     else:
@@ -52,6 +57,8 @@ def run(
             console.print(line, markup=False, soft_wrap=True, style=None if "skipped (" in line else "red")
         failed = len(report.failures)
         summary = f"{len(report.checks)} checked, {failed} failed"
+        if report.signed_since:
+            summary += f" (unsigned objects dated before {report.signed_since} accepted)"
         console.print(summary, style="bold red" if failed else "bold green", markup=False)
     if not report.ok:
         raise typer.Exit(1)

@@ -34,7 +34,9 @@ def build(
 ) -> None:
     """Write the whole registry as a static site (HTML + CSS, works from file:// and on Pages)."""
     report = _web().build.build(context.registry(ctx), out)
-    context.say(f"Wrote {report.pages} pages for {report.models} models to {report.directory} "
+    from gitreg.clients.cli.terminal import plural
+
+    context.say(f"Wrote {plural(report.pages, 'page')} for {plural(report.models, 'model')} to {report.directory} "
                 f"(open {report.directory / 'index.html'})")
 
 
