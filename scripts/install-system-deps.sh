@@ -2,7 +2,8 @@
 # System packages the tests need (Debian/Ubuntu). Installs only what is missing.
 # git-lfs: stored artifacts; apache2 + apache2-utils: smart-HTTP remote with basic auth;
 # openssh-server (+ openssh-client's ssh-keygen): ssh remote and ssh signing keys; gnupg: OpenPGP
-# signing keys; chromium + chromium-driver: web view tests in a real browser.
+# signing keys; chromium + chromium-driver: web view tests in a real browser; docker-registry (CNCF
+# distribution) + skopeo: the OCI registry and second OCI implementation of the ModelPack tests.
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
@@ -14,6 +15,8 @@ command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v gpg >/dev/null || need+=(gnupg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "install-system-deps: missing ${need[*]}; run as root: apt-get install -y ${need[*]}" >&2

@@ -52,6 +52,8 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features import ingest, query
+    from gitreg.features.supply import oci
+    from gitreg.features.supply.oms import OmsCheck
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
@@ -844,6 +846,91 @@ class ModelRegistry:
         if lineage_path is not None:
             exporter.write_file(lineage_path, lineage_doc)
         return registry_doc, lineage_doc
+
+    # -- supply chain: Hugging Face layout, OpenSSF model signing, OCI / ModelPack ------------------
+    # (gitreg/features/supply; docs/supply-chain.md)
+    def write_layout(self, ref: str, dest: Optional[str | os.PathLike[str]] = None, *, layout: str = "gitreg",
+                     role: Optional[str] = None, progress: Optional[HashProgress] = None,
+                     transfer_progress: bool = False) -> Path:
+        """A version's files in one directory in `layout` ('gitreg': <role>/<name>, 'hf': the Hugging
+        Face one with a model card), every sha256 checked, plus model.sig when the version is
+        OMS-signed; without `dest`, a snapshot of links in the cache. Returns the directory."""
+        from gitreg.features.supply import directory
+
+        record = self.get_version(ref)
+        return directory.write(self._reader(), record, Path(dest) if dest is not None else None, layout,
+                               None if role is None else check_role(role),
+                               progress=progress, transfer_progress=transfer_progress)
+
+    @_writes
+    def sign_oms(self, ref: str, key: str | os.PathLike[str], *, password: Optional[str] = None,
+                 certificate: Optional[str | os.PathLike[str]] = None,
+                 chain: Iterable[str | os.PathLike[str]] = ()) -> list[str]:
+        """Sign a version the OpenSSF model signing way from its manifest (no weight byte read);
+        stored in its note. Returns the layouts signed."""
+        from gitreg.features.supply import oms
+
+        record = self.get_version(ref)
+        spec = oms.KeySpec(private_key=Path(key), password=password,
+                           certificate=Path(certificate) if certificate else None, chain=[Path(c) for c in chain])
+        return oms.sign(self._writer(), record, spec)
+
+    def verify_oms(self, ref: str, *, public_key: Optional[str | os.PathLike[str]] = None,
+                   chain: Iterable[str | os.PathLike[str]] = ()) -> list["OmsCheck"]:
+        """Check a version's OMS signatures with a public key or a certificate chain."""
+        from gitreg.features.supply import oms
+
+        spec = oms.KeySpec(public_key=Path(public_key) if public_key else None, chain=[Path(c) for c in chain])
+        return oms.verify(self._reader(), self.get_version(ref), spec)
+
+    def write_oms_signature(self, ref: str, dest: str | os.PathLike[str], layout: str = "gitreg") -> Optional[Path]:
+        """DIR/model.sig for a directory `get_files` wrote (the whole version), when it is OMS-signed."""
+        from gitreg.features.supply import oms
+
+        return oms.write_signature(self._reader(), self.get_version(ref), layout, Path(dest))
+
+    @_writes
+    def add_oms_signature(self, ref: str, path: str | os.PathLike[str]) -> str:
+        """Import an OMS signature made elsewhere once it lists exactly the version's files; returns its layout."""
+        from gitreg.features.supply import oms
+
+        return oms.add(self._writer(), self.get_version(ref), Path(path))
+
+    def export_oci(self, ref: str, target: Optional[str] = None, *, layout_dir: Optional[str | os.PathLike[str]] = None,
+                   plain_http: bool = False, progress: Optional[HashProgress] = None,
+                   transfer_progress: bool = False) -> "oci.PushReport | Path":
+        """Push a version as a CNCF ModelPack artifact to `target` (REGISTRY/REPO:TAG), or write it
+        as an OCI image layout into `layout_dir` (tagged with `target`'s tag, else the version)."""
+        from gitreg.features.supply import oci
+
+        record = self.get_version(ref)
+        tag_id = self._snapshot(record.model_name).tag_ids().get(record.version)
+        art = oci.build(self._reader(), record, tag_id, progress=progress, transfer_progress=transfer_progress)
+        if layout_dir is not None:
+            return oci.write_layout(art, Path(layout_dir), target or record.version)
+        if target is None:
+            raise InvalidValueError("export oci needs REGISTRY/REPOSITORY:TAG or --layout DIR")
+        return oci.push(art, target, plain_http)
+
+    @_writes
+    def import_oci(self, model_name: str, source: str, version: Optional[str] = None, *,
+                   plain_http: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
+        """Register a version of `model_name` from the ModelPack (or Docker Model Runner) artifact
+        `source` (REGISTRY/REPO:TAG): its layers go into the LFS store by digest (those already
+        there are not downloaded), its OMS signature kept when it lists exactly the files."""
+        from gitreg.features.supply import oci, oms
+
+        check_model_name(model_name)
+        writer = self._writer()
+        pulled = oci.pull(writer, source, plain_http)
+        written = oci.register(writer, pulled, model_name, version)
+        record = ModelSnapshot(writer, model_name, use_cache=False).version(written)
+        if pulled.signature is not None:
+            try:
+                oms.add_bundle(writer, record, pulled.signature.decode("utf-8", "replace"))
+            except InvalidValueError as exc:
+                _warn([f"the artifact's OMS signature was not kept: {exc}"])
+        return record, pulled
 
 
 def _scope(model: Optional[str]) -> Any:

@@ -23,6 +23,7 @@ from gitreg.clients.cli.commands import (
     deploy,
     doctor,
     export_json,
+    export_oci,
     get,
     history,
     hook,
@@ -40,6 +41,7 @@ from gitreg.clients.cli.commands import (
     search,
     server,
     show,
+    sign,
     status,
     tag,
     tree,
@@ -59,11 +61,12 @@ COMMANDS = [
     ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
     ("clone", clone.run), ("push", push.run), ("pull", pull.run),
     ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run),
+    ("get", get.run), ("path", path.run), ("sign", sign.run),
     ("import-json", import_json.run), ("export-json", export_json.run),
 ]
 # commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app)]
+GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
+          ("export", export_oci.export_app), ("import", export_oci.import_app)]
 
 
 def _version(value: bool) -> None:

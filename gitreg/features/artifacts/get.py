@@ -189,17 +189,24 @@ def _snapshot(store: Store, v: ModelVersion, entry: ArtifactFile, items: list[It
     return result
 
 
+def _fetched(store: Store, v: ModelVersion, entries: list[ArtifactFile],
+             transfer_progress: bool) -> list[tuple[ArtifactFile, Optional[list[Item]]]]:
+    """[(entry, its stored objects or None when not stored)], the objects downloaded when not here."""
+    plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
+    stored = [(e, items) for e, items in plan if items is not None]
+    if stored:  # git-lfs is needed only when something must be downloaded
+        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
+                       transfer_progress)
+    return plan
+
+
 def get_files(store: Optional[Store], v: ModelVersion, dest: Optional[Path] = None, role: Optional[str] = None,
               *, name: Optional[str] = None, progress=None, transfer_progress: bool = False) -> list[Path]:
     """The local paths of a version's files (of one role, of one name), fetched and checked (module doc)."""
     if store is None:
         raise NotAvailable("the registry does not exist")
     entries = _select(v, role, name)
-    plan = [(e, [Item(*x) for x in tree.layout(e, _where(v))] if e.stored == "lfs" else None) for e in entries]
-    stored = [(e, items) for e, items in plan if items is not None]
-    if stored:  # git-lfs is needed only when something must be downloaded
-        ensure_objects(store, v, [e for e, _ in stored], [i for _, items in stored for i in items],
-                       transfer_progress)
+    plan = _fetched(store, v, entries, transfer_progress)
     out: list[Path] = []
     for entry, items in plan:
         if items is None:
@@ -239,3 +246,38 @@ def one_path(store: Optional[Store], v: ModelVersion, role: Optional[str], name:
     hint = "--name NAME" if role else "--role ROLE (and --name NAME)"
     what = f"{role} files" if role else "files"
     raise InvalidValueError(f"{v.model_name} {v.version} has several {what} ({names}): pick one with {hint}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file of a version as another layout places it: its path below the entry's own name
+    (empty for a single file), where its bytes are now, and whether they are already checked."""
+    entry: ArtifactFile
+    parts: tuple[str, ...]
+    path: Path
+    sha256: str
+    checked: bool
+
+
+def sources(store: Optional[Store], v: ModelVersion, role: Optional[str] = None, *, progress=None,
+            transfer_progress: bool = False) -> list[Source]:
+    """Every file of a version (of one role), downloaded and stored objects checked: for the
+    exporters (HF layout, OCI) that place them differently from `get -o`."""
+    if store is None:
+        raise NotAvailable("the registry does not exist")
+    entries = _select(v, role)
+    out: list[Source] = []
+    for entry, items in _fetched(store, v, entries, transfer_progress):
+        if items is not None:
+            _check_objects(store.git_dir(), items, progress)
+            out += [Source(entry, i.parts[2:], lfs.object_path(store.git_dir(), i.oid), i.oid, True) for i in items]
+            continue
+        local = _local_source(v, entry)
+        if not local.is_dir():
+            out.append(Source(entry, (), local, str(entry.sha256), False))
+            continue
+        recorded = entry.contents
+        if recorded is None:
+            recorded = [ContentFile(rel, sha, size) for rel, (sha, size) in contents_of(local).items()]
+        out += [Source(entry, tree.safe_parts(c.path, _where(v)), local / c.path, c.sha256, False) for c in recorded]
+    return out

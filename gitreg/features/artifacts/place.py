@@ -97,6 +97,16 @@ def copy_fast(source: Path, root: Path, parts: Sequence[str]) -> Path:
     return _write_file(root, parts, fill)
 
 
+def write_bytes(root: Path, parts: Sequence[str], data: bytes) -> Path:
+    """root/parts holding `data` (a generated file: a model card, a signature)."""
+    def fill(out: int) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(out, view):]
+
+    return _write_file(root, parts, fill)
+
+
 def link(target: Path, root: Path, parts: Sequence[str]) -> Path:
     """A symlink root/parts -> target (made fresh; replaces whatever link was there)."""
     dir_fd = open_dirs(root, parts[:-1])

@@ -73,6 +73,11 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the version.")] = False,
     json_out: options.Json = False,
     sign: options.Sign = None,
+    oms_signature: Annotated[
+        Optional[Path], typer.Option("--oms-signature", metavar="FILE",
+                                     help="An OpenSSF model signing signature of these files (model.sig), "
+                                          "kept once it lists exactly the registered files.")
+    ] = None,
 ) -> None:
     """Register a new version of MODEL (alias: register)."""
     from gitreg.clients.cli.progress import hash_progress
@@ -102,6 +107,14 @@ def run(
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign, files=_role_files(file), store=store,
         )
+    if oms_signature is not None:
+        from gitreg.core.errors import GitregError
+
+        try:
+            reg.add_oms_signature(f"{v.model_name}:{v.version}", oms_signature)
+        except GitregError as exc:  # the version is written: say so, then why the signature is not
+            raise type(exc)(f"registered {v.model_name} {v.version}, but its OMS signature was not kept: {exc}") \
+                from None
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:

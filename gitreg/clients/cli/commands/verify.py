@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -15,6 +16,11 @@ def run(
     files: Annotated[
         bool, typer.Option("--files", help="Re-hash local artifact files and compare sha256 and size.")
     ] = False,
+    oms: Annotated[bool, typer.Option("--oms", help="Check the version's OpenSSF model signing signature.")] = False,
+    public_key: Annotated[Optional[Path], typer.Option("--public-key", metavar="KEY.pub",
+                                                       help="--oms: the signer's public key (PEM).")] = None,
+    chain: Annotated[Optional[list[Path]], typer.Option("--certificate-chain", metavar="PEM",
+                                                        help="--oms: certificates up to the root; repeatable.")] = None,
     json_out: options.Json = False,
 ) -> None:
     """Check version tags, deployment commits and (with --files) artifacts.
@@ -25,6 +31,8 @@ def run(
     from gitreg.clients.cli.progress import hash_progress
 
     reg = context.registry(ctx)
+    if oms:
+        return _oms(reg, target, public_key, chain or [], json_out)
     with hash_progress() as progress:
         report = reg.verify(target, files=files, progress=progress)
     if json_out:
@@ -41,4 +49,19 @@ def run(
         summary = f"{len(report.checks)} checked, {failed} failed"
         console.print(summary, style="bold red" if failed else "bold green", markup=False)
     if not report.ok:
+        raise typer.Exit(1)
+
+
+def _oms(reg, target: Optional[str], public_key: Optional[Path], chain: list[Path], json_out: bool) -> None:
+    """verify --oms: each stored OMS signature (one per layout) checked with the key."""
+    if target is None:
+        raise typer.BadParameter("--oms checks one version: name it (MODEL:VERSION)")
+    checks = reg.verify_oms(target, public_key=public_key, chain=chain)
+    if json_out:
+        context.emit_json([{"layout": c.layout, "ok": c.ok, "problem": c.problem} for c in checks])
+    else:
+        for c in checks:
+            verdict = "OK" if c.ok else f"FAILED: {context.printable(c.problem)}"
+            context.say(f"OMS signature ({c.layout} layout): {verdict}")
+    if not all(c.ok for c in checks):
         raise typer.Exit(1)

@@ -1,0 +1,59 @@
+"""`gitreg export oci` / `gitreg import oci`: versions as CNCF ModelPack OCI artifacts."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gitreg.clients.cli import context
+from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+
+export_app = typer.Typer(cls=GitregGroup, name="export", no_args_is_help=True, rich_markup_mode=None,
+                         help="Export a version for other tools (oci: a CNCF ModelPack artifact).")
+import_app = typer.Typer(cls=GitregGroup, name="import", no_args_is_help=True, rich_markup_mode=None,
+                         help="Register a version from another tool's format (oci: a ModelPack artifact).")
+PlainHttp = Annotated[bool, typer.Option("--plain-http", help="Reach the registry over plain HTTP (a local one).")]
+
+
+@export_app.command("oci", cls=GitregCommand)
+def export_oci(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
+    target: Annotated[Optional[str], typer.Argument(metavar="REGISTRY/REPO:TAG",
+                                                    help="Where to push (with --layout: the tag only).")] = None,
+    layout: Annotated[Optional[Path], typer.Option("--layout", metavar="DIR",
+                                                   help="Write an OCI image layout into DIR instead.")] = None,
+    plain_http: PlainHttp = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Push a version as a ModelPack artifact: one raw layer per file (digest = its sha256, nothing
+    re-hashed), the ModelPack config, and its OMS signature as a referrer."""
+    from gitreg.clients.cli.progress import hash_progress, transfers_shown
+
+    with hash_progress() as progress:
+        done = context.registry(ctx).export_oci(ref, target, layout_dir=layout, plain_http=plain_http,
+                                                progress=None if quiet else progress,
+                                                transfer_progress=transfers_shown(quiet))
+    if layout is not None:
+        context.say(f"Wrote {ref} as an OCI image layout in {done}")
+        return
+    signed = f"; OMS signature attached ({done.signature})" if done.signature else ""
+    context.say(f"Pushed {ref} to {done.reference} ({done.digest}; {len(done.uploaded)} blob(s) uploaded, "
+                f"{len(done.present)} already there{signed})")
+
+
+@import_app.command("oci", cls=GitregCommand)
+def import_oci(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="REGISTRY/REPO:TAG", help="The ModelPack artifact.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Register it as a version of this model.")],
+    version: Annotated[Optional[str], typer.Option("--version", help="Version name (default: next vN).")] = None,
+    plain_http: PlainHttp = False,
+) -> None:
+    """Register a version from a ModelPack (or Docker Model Runner) artifact, its files stored
+    through LFS by digest; an attached OMS signature is kept when it lists exactly these files."""
+    v, pulled = context.registry(ctx).import_oci(model, source, version, plain_http=plain_http)
+    context.say(f"Registered {v.model_name} {v.version} from {source} ({len(pulled.downloaded)} blob(s) "
+                f"downloaded, {len(pulled.present)} already stored"
+                f"{', OMS signature kept' if pulled.signature else ''})")
