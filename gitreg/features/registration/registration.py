@@ -25,6 +25,7 @@ from gitreg.core.names import (
     split_qualified,
 )
 from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
+from gitreg.git import config as gitconfig
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
@@ -241,7 +242,11 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
 def version_files(reg: Registration, version: str, created_at: str) -> dict[str, bytes]:
     """The version commit's files ('a/b' in a subtree): the same registration always makes the
     same files, given its version and creation time (gitreg.features.sync.retries compares them)."""
-    manifest = mf.build_manifest(
+    return _files_of(reg, _manifest(reg, version, created_at))
+
+
+def _manifest(reg: Registration, version: str, created_at: str) -> dict[str, Any]:
+    return mf.build_manifest(
         model=reg.model, version=version, created_at=created_at, status=reg.status,
         parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
         base_model=reg.base_model, training=reg.training, scores=reg.scores,
@@ -249,6 +254,9 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         extra_keys=reg.extra_keys,
     )
+
+
+def _files_of(reg: Registration, manifest: dict[str, Any]) -> dict[str, bytes]:
     files = {layout.MANIFEST_FILE: yamlio.dump(manifest)}
     if any(f.stored for f in reg.files):
         from gitreg.features.artifacts import tree as storing
@@ -259,17 +267,36 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
     return files
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a registration wrote, kept so its record is made without reading it back."""
+    version: str
+    commit: str
+    manifest: dict[str, Any]
+    tagger: str
+
+
 def write(store: Store, reg: Registration) -> str:
-    """Claim a version name and write it; returns the version. Retries lost races.
+    """Claim a version name and write it; returns the version. Retries lost races."""
+    return write_version(store, reg).version
+
+
+def write_version(store: Store, reg: Registration) -> Written:
+    """Claim a version name and write it. Retries lost races.
 
     A signed version is signed as a pair, tag and version commit with the same key:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
+    with gitconfig.steady():  # one answer per question for the whole write, retries included
+        return _write(store, reg)
+
+
+def _write(store: Store, reg: Registration) -> Written:
     tag_signer = store.signer("tag", reg.sign)
     commit_signer = tag_signer or store.signer("commit", reg.sign)
 
-    def attempt() -> str:
+    def attempt() -> Written:
         snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
@@ -281,7 +308,8 @@ def write(store: Store, reg: Registration) -> str:
             version = reg.version
         else:
             version = next_version(claimed)
-        _case_clash(version, list(snap.versions), f"{reg.model} version")
+        if version[1:].lower() != version[1:].upper():  # v12: no letters past the v, no case twins
+            _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:
                 guards[layout.branch_ref(reg.model.lower())] = None
@@ -306,7 +334,8 @@ def write(store: Store, reg: Registration) -> str:
         first = parent_commit or root
         parents = [first] if first == tip else [first, tip]
 
-        files = version_files(reg, version, created_at)
+        manifest = _manifest(reg, version, created_at)
+        files = _files_of(reg, manifest)
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
         commit = store.write_commit(
             store.write_tree(files), parents, f"register {reg.model} {version}{body}", when,
@@ -327,8 +356,9 @@ def write(store: Store, reg: Registration) -> str:
         cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
         cache.put_root(str(commit), str(root))
         cache.flush()
-        return version
+        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
+        return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
 
-    version = retrying(attempt, f"register a version of {reg.model}")
+    written = retrying(attempt, f"register a version of {reg.model}")
     store.pack_refs_if_needed()
-    return version
+    return written
