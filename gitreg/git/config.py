@@ -16,11 +16,12 @@ import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional, TypeVar
 
 from gitreg.git import gitcli
 
 TTL = 1.0
+T = TypeVar("T")
 _cache: dict[tuple, tuple[float, object]] = {}
 # Inside one write attempt (`steady()`), each answer is asked once: a write reads identity,
 # signing and settings a dozen times, and they cannot usefully change in its few milliseconds.
@@ -146,7 +147,24 @@ def _environment() -> tuple:
 
 
 def _key(gitdir: Path, what: str) -> tuple:
-    return (what, str(gitdir), _environment(), _files(gitdir))
+    scope = _steady.get()
+    if scope is None:
+        return (what, str(gitdir), _environment(), _files(gitdir))
+    state = scope.get(("state", str(gitdir)))  # environment and files: looked at once per scope
+    if state is None:
+        state = scope[("state", str(gitdir))] = (_environment(), _files(gitdir))
+    return (what, str(gitdir), *state)
+
+
+def remembered(key: tuple, compute: Callable[[], T]) -> T:
+    """compute() once per steady() scope (every time outside one): for answers made from
+    several of the above (an identity, a signer) and asked for again within one write."""
+    scope = _steady.get()
+    if scope is None:
+        return compute()
+    if key not in scope:
+        scope[key] = compute()
+    return scope[key]
 
 
 def _remember(key: tuple, value: object) -> None:

@@ -84,6 +84,7 @@ class Store:
         self._caches: dict[str, ModelCache] = {}
         self._packed = refscan.PackedRefs(Path(repo.path))
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
+        self._pack_skip = 0  # writes before pack_refs_if_needed counts loose refs again
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -283,10 +284,6 @@ class Store:
     def git_dir(self) -> Path:
         return Path(self.repo.path)
 
-    def loose_refs_over(self, prefix: str, limit: int) -> bool:
-        """Whether more than `limit` loose refs lie below prefix (stops counting there)."""
-        return refscan.loose_count(Path(self.repo.path), prefix, limit + 1) > limit
-
     def pack_refs_if_needed(self, limit: Optional[int] = None) -> bool:
         """Pack refs (`git pack-refs --all`) once more than `limit` tags (or mirrored refs of a
         remote's, see remote.py) are loose; True if packed.
@@ -296,10 +293,16 @@ class Store:
         writers lose nothing; libgit2's compress_references makes no such promise.
         An optimisation only: when git is missing or fails, nothing changes.
         """
-        limit = PACK_LOOSE_TAGS if limit is None else limit
-        if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(layout.MIRROR, limit)):
+        if limit is None and self._pack_skip > 0:  # this process's own writes cannot be over yet
+            self._pack_skip -= 1
             return False
+        lim = PACK_LOOSE_TAGS if limit is None else limit
         gitdir = Path(self.repo.path)
+        loose = max(refscan.loose_count(gitdir, prefix, lim + 1) for prefix in ("refs/tags/", layout.MIRROR))
+        if loose <= lim:
+            if limit is None:  # counting walks every tag directory: not again until this process
+                self._pack_skip = lim - loose  # alone could have written past the limit
+            return False
         leftovers.clear_stale_packed_lock(gitdir)  # else every registration waits on it for 1 s
         try:
             with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):
