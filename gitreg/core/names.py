@@ -61,6 +61,19 @@ def is_version_name(name: str) -> bool:
     return _VERSION_OK.match(name) is not None
 
 
+# The same grammar for one name per line of a text (`$` stops at the line's end, as \Z at the name's)
+_VERSION_LINES = re.compile("^" + _VERSION_OK.pattern.replace(r"\Z", "$"), re.MULTILINE)
+
+
+def valid_versions(names: Iterable[str]) -> set[str]:
+    """The names is_version_name accepts, in one C-speed pass for the many tags of a model."""
+    names = list(names)
+    text = "\n".join(names)
+    if text.count("\n") != max(len(names) - 1, 0):  # a name holding a newline: one by one
+        return {n for n in names if is_version_name(n)}
+    return set(_VERSION_LINES.findall(text))
+
+
 def check_environment_name(name: object) -> str:
     return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
@@ -96,7 +109,14 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 def next_version(existing: Iterable[str]) -> str:
     """v{N+1} where N is the highest leading integer in use; v1 for none."""
     # one C-speed pass over all names (a model may hold many thousands)
-    found = _LEADING_INTS_RE.findall("\n".join(v for v in existing if isinstance(v, str) and "\n" not in v))
+    names = existing if isinstance(existing, (set, frozenset, list, tuple)) else list(existing)
+    try:
+        text = "\n".join(names)
+    except TypeError:
+        text = None
+    if text is None or text.count("\n") != max(len(names) - 1, 0):  # a non-str or a name with a newline
+        text = "\n".join(v for v in names if isinstance(v, str) and "\n" not in v)
+    found = _LEADING_INTS_RE.findall(text)
     return f"v{max(map(int, found), default=0) + 1}"
 
 

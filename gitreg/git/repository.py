@@ -186,6 +186,11 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
 
+    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> set[str]:
+        """keep(names below prefix, relative to it), no target read; the packed ones filtered
+        once per packed-refs file (a write into a big model lists its versions each time)."""
+        return refscan.kept_names_under(Path(self.repo.path), prefix, self._packed, keep)
+
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move
         (tags); turn a raw target into an id with `raw_target`."""
