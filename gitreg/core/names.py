@@ -108,6 +108,19 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 
 def next_version(existing: Iterable[str]) -> str:
     """v{N+1} where N is the highest leading integer in use; v1 for none."""
+    return f"v{highest_number(existing) + 1}"
+
+
+_last_highest: tuple = (None, 0)  # the last frozenset asked about, and its answer (replaced whole)
+
+
+def highest_number(existing: Iterable[str]) -> int:
+    """The highest leading integer of the names (0 for none). A frozenset's answer is kept
+    while it is the last one asked about: a writer asks again about the same packed names."""
+    global _last_highest
+    last = _last_highest
+    if isinstance(existing, frozenset) and existing is last[0]:
+        return last[1]
     # one C-speed pass over all names (a model may hold many thousands)
     names = existing if isinstance(existing, (set, frozenset, list, tuple)) else list(existing)
     try:
@@ -116,8 +129,10 @@ def next_version(existing: Iterable[str]) -> str:
         text = None
     if text is None or text.count("\n") != max(len(names) - 1, 0):  # a non-str or a name with a newline
         text = "\n".join(v for v in names if isinstance(v, str) and "\n" not in v)
-    found = _LEADING_INTS_RE.findall(text)
-    return f"v{max(map(int, found), default=0) + 1}"
+    found = max(map(int, _LEADING_INTS_RE.findall(text)), default=0)
+    if isinstance(existing, frozenset):
+        _last_highest = (existing, found)
+    return found
 
 
 def split_qualified(ref: str, default_model: str) -> tuple[str, str]:

@@ -186,9 +186,9 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
 
-    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> set[str]:
-        """keep(names below prefix, relative to it), no target read; the packed ones filtered
-        once per packed-refs file (a write into a big model lists its versions each time)."""
+    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+        """keep(names below prefix, relative to it) as (packed, loose), no target read; the packed
+        ones filtered once per packed-refs file (a write into a big model lists its versions each time)."""
         return refscan.kept_names_under(Path(self.repo.path), prefix, self._packed, keep)
 
     def targets_under(self, prefix: str) -> dict[str, bytes]:

@@ -86,7 +86,7 @@ class ModelSnapshot:
         # needed (a one-version read needs only its own tag), and targets read with the
         # names stay true; each is parsed once.
         self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
-        self._names: Optional[set[str]] = None  # versions listed without their targets
+        self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
         self._tag_targets: dict[str, pygit2.Oid] = {}
 
     def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
@@ -106,6 +106,12 @@ class ModelSnapshot:
         """Every version of the model (names under refs/tags/<model>/ that are valid)."""
         if self._listed is not None:
             return self._listed[1]
+        packed, loose = self.version_parts()
+        return packed | loose
+
+    def version_parts(self) -> tuple[frozenset[str], set[str]]:
+        """The versions as (packed, loose), the packed ones the same object while packed-refs
+        is the same file: what a write into a big model asks of every attempt, at little cost."""
         if self._names is None:
             self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions)
         return self._names

@@ -20,8 +20,8 @@ from gitreg.core.names import (
     check_model_name,
     check_role,
     check_version_name,
+    highest_number,
     is_version_name,
-    next_version,
     split_qualified,
 )
 from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
@@ -301,13 +301,14 @@ def _write(store: Store, reg: Registration) -> Written:
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
-        claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
+        packed, claimed = snap.version_parts()  # packed: remembered per packed-refs file
+        claimed = claimed | _untagged_tip(store, reg.model, snap.tip)
         if reg.version is not None:
-            if reg.version in claimed:
+            if reg.version in packed or reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = next_version(claimed)
+            version = f"v{max(highest_number(packed), highest_number(claimed)) + 1}"
         if version[1:].lower() != version[1:].upper():  # v12: no letters past the v, no case twins
             _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():

@@ -217,16 +217,16 @@ def targets_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None
 
 
 def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs,
-                     keep: Callable[[list[str]], set[str]]) -> set[str]:
-    """keep(names below prefix, relative to it), loose or packed, reading no ref's target:
+                     keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+    """keep(names below prefix, relative to it) as (packed, loose), reading no ref's target:
     the loose ones listed now (first, as in targets_under), the packed ones as remembered
-    for this packed-refs file (PackedRefs.names_under)."""
+    for this packed-refs file (PackedRefs.names_under; the same object while it is)."""
     base = gitdir / prefix
     loose = []
     for root, _dirs, files in os.walk(base):
         rel = Path(root).relative_to(base).as_posix()
         loose += [name if rel == "." else f"{rel}/{name}" for name in files if not name.endswith(".lock")]
-    return set(packed.names_under(prefix, keep)) | keep(loose)
+    return packed.names_under(prefix, keep), keep(loose)
 
 
 def names_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> set[str]:
