@@ -2,6 +2,7 @@
 job and the git processes it starts), the two sides alternated, medians reported.
 
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
+    python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -150,9 +151,34 @@ def bench_register(work: Path, repeat: int, count: int, big: int) -> dict[str, A
     return out
 
 
+# -- start-up ------------------------------------------------------------------------------
+READS = {  # on a registry of 1,000 versions (10 models of 100), output to a pipe
+    "show": ["show", "model-0000", "v50"], "list": ["list"], "versions": ["versions", "model-0000"],
+    "info": ["info", "model-0000"], "search": ["search", "accuracy > 0.5", "--limit", "10"],
+}
+
+
+def bench_startup(work: Path, repeat: int) -> dict[str, Any]:
+    import fixtures
+
+    registry = work / "reads-1000.git"
+    if not registry.exists():
+        fixtures.build_gitreg(registry, 1000, per_model=100)
+    gitreg = [sys.executable, "-m", "gitreg", "-R", str(registry)]
+    subprocess.run([*gitreg, "list"], check=True, stdout=subprocess.DEVNULL)  # the derived cache, once
+    sides: dict[str, Callable[[], float]] = {"import pygit2": lambda: cpu_of([sys.executable, "-c", "import pygit2"])}
+    for name, args in READS.items():
+        sides[name] = lambda args=args: cpu_of([*gitreg, *args])
+    # a TAB after `gitreg show ` in bash, as the completion script runs it
+    env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
+           "COMP_CWORD": "4"}
+    sides["complete a model name"] = lambda: cpu_of([sys.executable, "-m", "gitreg"], env=env)
+    return alternated(sides, repeat)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup"])
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
@@ -171,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['register']['floor'] * 1e3:.2f} ms: {r['register']['gitreg'] / r['register']['floor']:.2f}x")
         print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
               f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")
+    if "startup" in args.what:
+        r = bench_startup(args.workdir, args.repeat)
+        results["startup"] = r
+        peer = r["import pygit2"]
+        for name, cpu in r.items():
+            print(f"{name}: {cpu * 1e3:.0f} ms CPU, {cpu / peer:.2f}x `python -c \"import pygit2\"`")
     prev = json.loads(args.out.read_text()) if args.out.exists() else {}
     prev.update(results)
     args.out.write_text(json.dumps(prev, indent=2) + "\n")

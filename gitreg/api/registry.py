@@ -44,7 +44,8 @@ from gitreg.features.deploy import deployments
 from gitreg.features.deploy.history import model_history
 from gitreg.features.notes import annotations
 from gitreg.features.registration import registration
-from gitreg.git.repository import Store, data_dir, resolve_path
+from gitreg.git.paths import data_dir, resolve_path
+from gitreg.git.repository import Store
 from gitreg.model import manifest
 from gitreg.model.files import HashProgress
 from gitreg.model.manifest import merge_scores

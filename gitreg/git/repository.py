@@ -40,37 +40,10 @@ if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every r
 Publisher = Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]
 
 
-def data_dir() -> Path:
-    """${XDG_DATA_HOME:-~/.local/share}/gitreg: the default registry and clones of remote ones."""
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "gitreg"
-
-
-def default_path() -> Path:
-    """$GITREG_REGISTRY, else ${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git."""
-    env = os.environ.get("GITREG_REGISTRY")
-    if env:
-        return Path(env).expanduser()
-    return data_dir() / "registry.git"
-
-
 # Loose tag refs beyond this are packed after a registration: packed refs scan at
 # C speed and keep the refs directory small (one tag per version would not).
 PACK_LOOSE_TAGS = 256
 READ_LIMIT = MANIFEST_LIMIT  # the largest object read whole by default: manifests, notes, cards
-
-
-def resolve_path(path: str | os.PathLike[str] | None) -> Path:
-    """The registry's local path; a URL given as one is refused (it would become a directory)."""
-    from gitreg.core.urls import is_url
-
-    where = os.environ.get("GITREG_REGISTRY") if path is None else os.fspath(path)
-    if isinstance(where, str) and is_url(where):
-        raise GitregError(
-            f"registry path {where!r} is a URL, not a local path: use `gitreg clone URL` "
-            "(API: ModelRegistry.clone(url, path)) to make a local registry that syncs with it"
-        )
-    return default_path() if path is None else Path(path).expanduser()
 
 
 class Store:
