@@ -288,13 +288,9 @@ def write_version(store: Store, reg: Registration) -> Written:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
-    with gitconfig.steady():  # one answer per question for the whole write, retries included
-        return _write(store, reg)
-
-
-def _write(store: Store, reg: Registration) -> Written:
-    tag_signer = store.signer("tag", reg.sign)
-    commit_signer = tag_signer or store.signer("commit", reg.sign)
+    with gitconfig.steady():  # both signers from one reading of the configuration
+        tag_signer = store.signer("tag", reg.sign)
+        commit_signer = tag_signer or store.signer("commit", reg.sign)
 
     def attempt() -> Written:
         snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
