@@ -49,7 +49,7 @@ def alternated(sides: dict[str, Callable[[], float]], repeat: int) -> dict[str, 
 # with its own CPU clock plus that of the git processes it starts (config, identity), and prints
 # seconds per registration. Import and open are outside the loop on both sides.
 _CHILD = r'''
-import os, resource, sys, time
+import resource, sys, time
 sys.path.insert(0, {here!r})
 kind, path, models, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 from run import REGISTER_ARGS
@@ -65,7 +65,6 @@ if kind == "gitreg":
         reg.register_model(f"model-{{i % models:04d}}", **REGISTER_ARGS)
 else:  # the floor: the same objects and refs with pygit2 alone
     import pygit2
-    from gitreg.core import yamlio
     repo = pygit2.Repository(path)
     sig = pygit2.Signature("Bench", "bench@example.com", int(time.time()), 0)
     manifest = open(sys.argv[5], "rb").read()
@@ -79,7 +78,8 @@ else:  # the floor: the same objects and refs with pygit2 alone
         tree = tb.write()
         parents = [tips[m]] if m in tips else []
         commit = repo.create_commit(None, sig, sig, f"register {{m}} {{v}}\n\nbenchmark\n", tree, parents)
-        repo.create_tag(f"{{m}}/{{v}}", commit, pygit2.GIT_OBJECT_COMMIT, sig, f"{{m}} {{v}}\n\nbenchmark\n")  # + its ref
+        # the annotated tag and its ref
+        repo.create_tag(f"{{m}}/{{v}}", commit, pygit2.GIT_OBJECT_COMMIT, sig, f"{{m}} {{v}}\n\nbenchmark\n")
         repo.references.create(f"refs/heads/{{m}}", commit, force=True)
         tips[m] = commit
 print((cpu() - t) / count)
@@ -106,6 +106,7 @@ def _env_identity(home: Path) -> None:
 
 def bench_register(work: Path, repeat: int, count: int, big: int) -> dict[str, Any]:
     import fixtures
+
     from gitreg import ModelRegistry
     from gitreg.core import yamlio
     from gitreg.model import manifest as mf

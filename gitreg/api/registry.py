@@ -257,7 +257,8 @@ class ModelRegistry:
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
             return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
         w = registration.write_version(writer, reg)  # its record from what was written: no read-back
-        return ModelSnapshot(writer, reg.model, use_cache=False).record_of(w.version, w.commit, w.manifest, {}, w.tagger)
+        snap = ModelSnapshot(writer, reg.model, use_cache=False)
+        return snap.record_of(w.version, w.commit, w.manifest, {}, w.tagger)
 
     @_writes
     def create_model(self, model_name: str, *, description: str = "", owner: str = "",

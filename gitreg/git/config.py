@@ -158,7 +158,7 @@ def _key(gitdir: Path, what: str) -> tuple:
 
 def remembered(key: tuple, compute: Callable[[], T]) -> T:
     """compute() once per steady() scope (every time outside one): for answers made from
-    several of the above (an identity, a signer) and asked for again within one write."""
+    several of the above (an identity) and asked for again within one write."""
     scope = _steady.get()
     if scope is None:
         return compute()

@@ -15,9 +15,9 @@ from gitreg.core.names import (
     check_version_name,
     is_version_name,
     next_version,
-    valid_versions,
     sort_versions,
     split_qualified,
+    valid_versions,
     version_key,
 )
 
