@@ -3,6 +3,7 @@ job and the git processes it starts), the two sides alternated, medians reported
 
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
+    python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -177,9 +178,54 @@ def bench_startup(work: Path, repeat: int) -> dict[str, Any]:
     return alternated(sides, repeat)
 
 
+# -- MLflow store --------------------------------------------------------------------------
+MLFLOW_CALLS = {
+    "search_model_versions(\"name='model-0003'\")": lambda c: c.search_model_versions("name='model-0003'"),
+    "search_model_versions(first page of 100)": lambda c: c.search_model_versions(max_results=100),
+    "search_registered_models()": lambda c: c.search_registered_models(),
+}
+
+
+def bench_mlflow(work: Path, repeat: int, total: int = 1000, per_model: int = 100) -> dict[str, Any]:
+    """In one process, MLflow's own client on both stores, each call's CPU time, alternated."""
+    import logging
+
+    import fixtures
+    from mlflow import MlflowClient
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    registry, db = work / f"mlflow-gitreg-{total}.git", work / f"mlflow-{total}.db"
+    if not registry.exists():
+        fixtures.build_gitreg(registry, total, per_model=per_model)
+    tracking = f"sqlite:///{work / 'tracking.db'}"
+    if not (work / f"mlflow-{total}.built").exists():
+        db.unlink(missing_ok=True)
+        sqlite = MlflowClient(tracking_uri=tracking, registry_uri=f"sqlite:///{db}")
+        for m in range(total // per_model):
+            sqlite.create_registered_model(fixtures.model_name(m))
+            for _ in range(per_model):
+                sqlite.create_model_version(fixtures.model_name(m), source="s3://models/x", await_creation_for=0)
+        (work / f"mlflow-{total}.built").write_text("")
+    clients = {"gitreg": MlflowClient(tracking_uri=tracking, registry_uri=f"gitreg://{registry}"),
+               "sqlite": MlflowClient(tracking_uri=tracking, registry_uri=f"sqlite:///{db}")}
+
+    def cpu(call: Callable[[Any], Any], client: Any) -> float:
+        t = time.process_time()
+        call(client)
+        return time.process_time() - t
+
+    out = {}
+    for name, call in MLFLOW_CALLS.items():
+        for client in clients.values():
+            call(client)  # warm: stores opened, derived caches filled
+        out[name] = alternated({side: (lambda c=c, call=call: cpu(call, c)) for side, c in clients.items()},
+                               repeat)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register", "startup"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow"])
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
@@ -204,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         peer = r["import pygit2"]
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU, {cpu / peer:.2f}x `python -c \"import pygit2\"`")
+    if "mlflow" in args.what:
+        r = bench_mlflow(args.workdir, args.repeat)
+        results["mlflow"] = r
+        for name, sides in r.items():
+            print(f"{name}: gitreg:// {sides['gitreg'] * 1e3:.1f} ms CPU vs SQLite {sides['sqlite'] * 1e3:.1f} ms: "
+                  f"{sides['gitreg'] / sides['sqlite']:.2f}x")
     prev = json.loads(args.out.read_text()) if args.out.exists() else {}
     prev.update(results)
     args.out.write_text(json.dumps(prev, indent=2) + "\n")
