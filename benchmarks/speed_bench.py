@@ -186,7 +186,7 @@ MLFLOW_CALLS = {
 }
 
 
-def bench_mlflow(work: Path, repeat: int, total: int = 1000, per_model: int = 100) -> dict[str, Any]:
+def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
     """In one process, MLflow's own client on both stores, each call's CPU time, alternated."""
     import logging
 
@@ -194,6 +194,7 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000, per_model: int = 10
     from mlflow import MlflowClient
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
+    per_model = min(100, total)
     registry, db = work / f"mlflow-gitreg-{total}.git", work / f"mlflow-{total}.db"
     if not registry.exists():
         fixtures.build_gitreg(registry, total, per_model=per_model)
@@ -229,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
+    ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
     ap.add_argument("--workdir", type=Path, default=HERE / ".work" / "speed")
     ap.add_argument("--out", type=Path, default=HERE / "speed_results.json")
     args = ap.parse_args(argv)
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU, {cpu / peer:.2f}x `python -c \"import pygit2\"`")
     if "mlflow" in args.what:
-        r = bench_mlflow(args.workdir, args.repeat)
+        r = bench_mlflow(args.workdir, args.repeat, args.mlflow_total)
         results["mlflow"] = r
         for name, sides in r.items():
             print(f"{name}: gitreg:// {sides['gitreg'] * 1e3:.1f} ms CPU vs SQLite {sides['sqlite'] * 1e3:.1f} ms: "
