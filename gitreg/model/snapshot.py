@@ -104,14 +104,12 @@ class ModelSnapshot:
     @property
     def versions(self) -> set[str]:
         """Every version of the model (names under refs/tags/<model>/ that are valid)."""
-        if self._listed is not None:
-            return self._listed[1]
-        packed, loose = self.version_parts()
-        return packed | loose
+        return self._list_tags()[1]
 
     def version_parts(self) -> tuple[frozenset[str], set[str]]:
         """The versions as (packed, loose), the packed ones the same object while packed-refs
-        is the same file: what a write into a big model asks of every attempt, at little cost."""
+        is the same file: what a write into a big model asks of every attempt, at little cost
+        (a read, which goes on to the tags' targets, lists them with `versions`)."""
         if self._names is None:
             self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions)
         return self._names
