@@ -44,7 +44,8 @@ from gitreg.features.deploy import deployments
 from gitreg.features.deploy.history import model_history
 from gitreg.features.notes import annotations
 from gitreg.features.registration import registration
-from gitreg.git.repository import Store, data_dir, resolve_path
+from gitreg.git.paths import data_dir, resolve_path
+from gitreg.git.repository import Store
 from gitreg.model import manifest
 from gitreg.model.files import HashProgress
 from gitreg.model.manifest import merge_scores
@@ -291,8 +292,9 @@ class ModelRegistry:
             return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
         from gitreg.features.policy import rules
         rules.check_registrant(writer, reg.model)
-        written = registration.write(writer, reg)
-        return ModelSnapshot(writer, reg.model, use_cache=False).version(written)
+        w = registration.write_version(writer, reg)  # its record from what was written: no read-back
+        snap = ModelSnapshot(writer, reg.model, use_cache=False)
+        return snap.record_of(w.version, w.commit, w.manifest, {}, w.tagger)
 
     @_writes
     def create_model(self, model_name: str, *, description: str = "", owner: str = "",

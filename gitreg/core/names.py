@@ -61,6 +61,19 @@ def is_version_name(name: str) -> bool:
     return _VERSION_OK.match(name) is not None
 
 
+# The same grammar for one name per line of a text (`$` stops at the line's end, as \Z at the name's)
+_VERSION_LINES = re.compile("^" + _VERSION_OK.pattern.replace(r"\Z", "$"), re.MULTILINE)
+
+
+def valid_versions(names: Iterable[str]) -> set[str]:
+    """The names is_version_name accepts, in one C-speed pass for the many tags of a model."""
+    names = list(names)
+    text = "\n".join(names)
+    if text.count("\n") != max(len(names) - 1, 0):  # a name holding a newline: one by one
+        return {n for n in names if is_version_name(n)}
+    return set(_VERSION_LINES.findall(text))
+
+
 def check_environment_name(name: object) -> str:
     return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
@@ -95,9 +108,31 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 
 def next_version(existing: Iterable[str]) -> str:
     """v{N+1} where N is the highest leading integer in use; v1 for none."""
+    return f"v{highest_number(existing) + 1}"
+
+
+_last_highest: tuple = (None, 0)  # the last frozenset asked about, and its answer (replaced whole)
+
+
+def highest_number(existing: Iterable[str]) -> int:
+    """The highest leading integer of the names (0 for none). A frozenset's answer is kept
+    while it is the last one asked about: a writer asks again about the same packed names."""
+    global _last_highest
+    last = _last_highest
+    if isinstance(existing, frozenset) and existing is last[0]:
+        return last[1]
     # one C-speed pass over all names (a model may hold many thousands)
-    found = _LEADING_INTS_RE.findall("\n".join(v for v in existing if isinstance(v, str) and "\n" not in v))
-    return f"v{max(map(int, found), default=0) + 1}"
+    names = existing if isinstance(existing, (set, frozenset, list, tuple)) else list(existing)
+    try:
+        text = "\n".join(names)
+    except TypeError:
+        text = None
+    if text is None or text.count("\n") != max(len(names) - 1, 0):  # a non-str or a name with a newline
+        text = "\n".join(v for v in names if isinstance(v, str) and "\n" not in v)
+    found = max(map(int, _LEADING_INTS_RE.findall(text)), default=0)
+    if isinstance(existing, frozenset):
+        _last_highest = (existing, found)
+    return found
 
 
 def split_qualified(ref: str, default_model: str) -> tuple[str, str]:

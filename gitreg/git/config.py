@@ -13,13 +13,32 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional, TypeVar
 
 from gitreg.git import gitcli
 
 TTL = 1.0
+T = TypeVar("T")
 _cache: dict[tuple, tuple[float, object]] = {}
+# Inside one write attempt (`steady()`), each answer is asked once: a write reads identity,
+# signing and settings a dozen times, and they cannot usefully change in its few milliseconds.
+_steady: ContextVar[Optional[dict]] = ContextVar("gitreg_config_steady", default=None)
+
+
+@contextmanager
+def steady() -> Iterator[None]:
+    """Answers are fixed for the duration (nested scopes share the outermost one)."""
+    if _steady.get() is not None:
+        yield
+        return
+    token = _steady.set({})
+    try:
+        yield
+    finally:
+        _steady.reset(token)
 
 
 def _norm(key: str) -> str:
@@ -67,16 +86,17 @@ def _parse(out: str) -> dict[str, Optional[str]]:
 def _files(gitdir: Path) -> tuple:
     """(path, mtime) of the config files git reads, so an edit is seen at once."""
     env = os.environ
-    home = Path(env.get("HOME", "~")).expanduser()
-    xdg = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-    paths = [gitdir / "config", env.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig", xdg / "git" / "config",
-             env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"]
+    home = env.get("HOME") or os.path.expanduser("~")
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    paths = (os.path.join(gitdir, "config"), env.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig"),
+             os.path.join(xdg, "git", "config"), env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
     out = []
     for p in paths:
         try:
-            out.append((str(p), os.stat(p).st_mtime_ns))
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size, st.st_ino))
         except OSError:
-            out.append((str(p), None))
+            out.append((p, None))
     return tuple(out)
 
 
@@ -85,19 +105,45 @@ def read(gitdir: Path) -> Optional[GitConfig]:
 
     Reused only while the environment and the config files' mtimes are unchanged, and for
     at most TTL seconds (a file reached through an include is not watched otherwise)."""
+    scope = _steady.get()
+    if scope is not None and ("config", str(gitdir)) in scope:
+        return scope[("config", str(gitdir))]
     key = _key(gitdir, "config")
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
-        return hit[1]  # type: ignore[return-value]
+        config = hit[1]
+    else:
+        try:
+            proc = gitcli.run(gitdir, "config", "--list", "--includes", "-z", timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if proc.returncode != 0:
+            return None
+        config = GitConfig(_parse(proc.stdout))
+        _remember(key, config)
+    if scope is not None:
+        scope[("config", str(gitdir))] = config
+    return config  # type: ignore[return-value]
+
+
+# What in the environment changes what `git config` and `git var` answer (git's own variables,
+# where it finds its files, who it guesses you are). Only these are compared: sorting the whole
+# environment for every value read cost more than the rest of a registration.
+_ENV = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "EMAIL",
+        "USER", "LOGNAME", "HOSTNAME", "PREFIX", "GIT_CEILING_DIRECTORIES")
+
+
+def _environment() -> tuple:
+    env = os.environ
+    values = tuple(env.get(name) for name in _ENV)
     try:
-        proc = gitcli.run(gitdir, "config", "--list", "--includes", "-z", timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    config = GitConfig(_parse(proc.stdout))
-    _remember(key, config)
-    return config
+        count = int(env.get("GIT_CONFIG_COUNT") or 0)
+    except ValueError:
+        count = 0
+    pairs = tuple((env.get(f"GIT_CONFIG_KEY_{i}"), env.get(f"GIT_CONFIG_VALUE_{i}")) for i in range(min(count, 1000)))
+    return values + pairs
 
 
 NO_REGISTRY = Path("/nonexistent-gitreg-registry")  # git then reads system, global and command config
@@ -109,7 +155,24 @@ def read_user() -> Optional[GitConfig]:
 
 
 def _key(gitdir: Path, what: str) -> tuple:
-    return (what, str(gitdir), tuple(sorted(os.environ.items())), _files(gitdir))
+    scope = _steady.get()
+    if scope is None:
+        return (what, str(gitdir), _environment(), _files(gitdir))
+    state = scope.get(("state", str(gitdir)))  # environment and files: looked at once per scope
+    if state is None:
+        state = scope[("state", str(gitdir))] = (_environment(), _files(gitdir))
+    return (what, str(gitdir), *state)
+
+
+def remembered(key: tuple, compute: Callable[[], T]) -> T:
+    """compute() once per steady() scope (every time outside one): for answers made from
+    several of the above (an identity) and asked for again within one write."""
+    scope = _steady.get()
+    if scope is None:
+        return compute()
+    if key not in scope:
+        scope[key] = compute()
+    return scope[key]
 
 
 def _remember(key: tuple, value: object) -> None:
@@ -126,9 +189,14 @@ class IdentUnknown(Exception):
 def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
     """(name, email) git would use for role 'author' or 'committer' (`git var`), or None when
     git cannot run; IdentUnknown when git refuses (its message is the exception's text)."""
+    scope = _steady.get()
+    if scope is not None and (role, str(gitdir)) in scope:
+        return scope[(role, str(gitdir))]
     key = _key(gitdir, role)
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
+        if scope is not None:
+            scope[(role, str(gitdir))] = hit[1]
         return hit[1]  # type: ignore[return-value]
     try:
         proc = gitcli.run(gitdir, "var", f"GIT_{role.upper()}_IDENT", timeout=30)
@@ -143,4 +211,6 @@ def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
     if not (lt and gt):
         return None
     _remember(key, (name, email))
+    if scope is not None:
+        scope[(role, str(gitdir))] = (name, email)
     return name, email

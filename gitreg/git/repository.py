@@ -49,37 +49,10 @@ if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every r
 Publisher = Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]
 
 
-def data_dir() -> Path:
-    """${XDG_DATA_HOME:-~/.local/share}/gitreg: the default registry and clones of remote ones."""
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "gitreg"
-
-
-def default_path() -> Path:
-    """$GITREG_REGISTRY, else ${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git."""
-    env = os.environ.get("GITREG_REGISTRY")
-    if env:
-        return Path(env).expanduser()
-    return data_dir() / "registry.git"
-
-
 # Loose tag refs beyond this are packed after a registration: packed refs scan at
 # C speed and keep the refs directory small (one tag per version would not).
 PACK_LOOSE_TAGS = 256
 READ_LIMIT = MANIFEST_LIMIT  # the largest object read whole by default: manifests, notes, cards
-
-
-def resolve_path(path: str | os.PathLike[str] | None) -> Path:
-    """The registry's local path; a URL given as one is refused (it would become a directory)."""
-    from gitreg.core.urls import is_url
-
-    where = os.environ.get("GITREG_REGISTRY") if path is None else os.fspath(path)
-    if isinstance(where, str) and is_url(where):
-        raise GitregError(
-            f"registry path {where!r} is a URL, not a local path: use `gitreg clone URL` "
-            "(API: ModelRegistry.clone(url, path)) to make a local registry that syncs with it"
-        )
-    return default_path() if path is None else Path(path).expanduser()
 
 
 def _owner(path: Path) -> str:
@@ -128,6 +101,7 @@ class Store:
         self._packed = refscan.PackedRefs(Path(repo.path))
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
         self.wrote = False  # a ref update was made through this store (update_refs)
+        self._pack_skip = 0  # writes before pack_refs_if_needed counts loose refs again
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -250,6 +224,11 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
 
+    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+        """keep(names below prefix, relative to it) as (packed, loose), no target read; the packed
+        ones filtered once per packed-refs file (a write into a big model lists its versions each time)."""
+        return refscan.kept_names_under(Path(self.repo.path), prefix, self._packed, keep)
+
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move
         (tags); turn a raw target into an id with `raw_target`."""
@@ -353,10 +332,6 @@ class Store:
     def git_dir(self) -> Path:
         return Path(self.repo.path)
 
-    def loose_refs_over(self, prefix: str, limit: int) -> bool:
-        """Whether more than `limit` loose refs lie below prefix (stops counting there)."""
-        return refscan.loose_count(Path(self.repo.path), prefix, limit + 1) > limit
-
     def pack_refs_if_needed(self, limit: Optional[int] = None) -> bool:
         """Pack refs (`git pack-refs --all`) once more than `limit` tags (or mirrored refs of a
         remote's, see remote.py) are loose; True if packed.
@@ -366,10 +341,16 @@ class Store:
         writers lose nothing; libgit2's compress_references makes no such promise.
         An optimisation only: when git is missing or fails, nothing changes.
         """
-        limit = PACK_LOOSE_TAGS if limit is None else limit
-        if not (self.loose_refs_over("refs/tags/", limit) or self.loose_refs_over(layout.MIRROR, limit)):
+        if limit is None and self._pack_skip > 0:  # this process's own writes cannot be over yet
+            self._pack_skip -= 1
             return False
+        lim = PACK_LOOSE_TAGS if limit is None else limit
         gitdir = Path(self.repo.path)
+        loose = max(refscan.loose_count(gitdir, prefix, lim + 1) for prefix in ("refs/tags/", layout.MIRROR))
+        if loose <= lim:
+            if limit is None:  # counting walks every tag directory: not again until this process
+                self._pack_skip = lim - loose  # alone could have written past the limit
+            return False
         leftovers.clear_stale_packed_lock(gitdir)  # else every registration waits on it for 1 s
         try:
             with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):

@@ -13,7 +13,7 @@ import pygit2
 
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
-from gitreg.core.names import check_model_name, check_version_name, is_version_name, sort_versions
+from gitreg.core.names import check_model_name, check_version_name, sort_versions, valid_versions
 from gitreg.core.records import ModelMetadata, ModelVersion, VersionSignature, VersionStatus
 from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
@@ -87,24 +87,33 @@ class ModelSnapshot:
         # needed (a one-version read needs only its own tag), and targets read with the
         # names stay true; each is parsed once.
         self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
+        self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
         self._tag_targets: dict[str, pygit2.Oid] = {}
 
     def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
         if self._listed is None:
             raw = self.store.targets_under(layout.tag_prefix(self.model))
-            self._listed = (raw, {v for v in raw if is_version_name(v)})
+            self._listed = (raw, valid_versions(raw))
         return self._listed
 
     def adopt_tags(self, raw: dict[str, bytes]) -> None:
         """Use a listing of refs/tags/<model>/ ({version: raw target}) the caller read in one
         scan for many models, instead of a scan per model; a listing already read is kept."""
         if self._listed is None:
-            self._listed = (raw, {v for v in raw if is_version_name(v)})
+            self._listed = (raw, valid_versions(raw))
 
     @property
     def versions(self) -> set[str]:
         """Every version of the model (names under refs/tags/<model>/ that are valid)."""
         return self._list_tags()[1]
+
+    def version_parts(self) -> tuple[frozenset[str], set[str]]:
+        """The versions as (packed, loose), the packed ones the same object while packed-refs
+        is the same file: what a write into a big model asks of every attempt, at little cost
+        (a read, which goes on to the tags' targets, lists them with `versions`)."""
+        if self._names is None:
+            self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions)
+        return self._names
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":

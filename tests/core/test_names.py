@@ -17,6 +17,7 @@ from gitreg.core.names import (
     next_version,
     sort_versions,
     split_qualified,
+    valid_versions,
     version_key,
 )
 
@@ -269,3 +270,26 @@ def test_fast_version_filter_agrees_with_the_checker(name):
     except InvalidNameError:
         accepted = False
     assert is_version_name(name) is accepted
+
+
+_NAME = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"v[0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
+    st.from_regex(r"v[0-9][a-z0-9.]{0,6}(\.lock|\.|\.\.[a-z]|\n|\r|\nv99)?", fullmatch=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NAME, max_size=12))
+def test_many_names_filtered_at_once_as_one_by_one(names):
+    """valid_versions (one pass over a model's tags) keeps exactly what is_version_name accepts."""
+    assert valid_versions(names) == {n for n in names if is_version_name(n)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_NAME, st.integers(), st.none()), max_size=12))
+def test_next_version_ignores_what_is_not_a_name(existing):
+    """A non-string, or a name holding a newline, never counts (its lines could look like versions)."""
+    names = [v for v in existing if isinstance(v, str) and "\n" not in v]
+    leads = [int(m.group(1)) for v in names for m in [re.match(r"v(\d+)", v)] if m]
+    assert next_version(existing) == f"v{max(leads, default=0) + 1}"

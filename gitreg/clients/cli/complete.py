@@ -74,8 +74,10 @@ def _offer(words: Iterable[str], incomplete: str) -> list[str]:
 
 
 def models(ctx: Any, incomplete: str) -> list[str]:
+    from gitreg.api.completion import model_names  # the ref files alone: no libgit2 per TAB
+
     try:
-        return _offer(_open(ctx).list_models(), incomplete)
+        return _offer(model_names(_registry_arg(ctx)), incomplete)
     except Exception:  # completion must never fail loudly
         return []
 

@@ -79,3 +79,27 @@ def page(items: Sequence[Any], max_results: int, page_token: Optional[str]) -> P
     end = start + max_results
     token = SearchUtils.create_page_token(end) if end < len(items) else None
     return PagedList(list(items[start:end]), token)
+
+
+def names_required(filter_string: Optional[str], parse: Any) -> Optional[set[str]]:
+    """The model names an ANDed `name = '…'` or `name IN (…)` clause leaves possible (None: any),
+    so a narrow filter reads those models only; MLflow's filter still decides on every result.
+    `parse` is MLflow's parser for the entity (SearchModelUtils / SearchModelVersionUtils)."""
+    if not filter_string:
+        return None
+    try:
+        clauses = parse.parse_search_filter(filter_string)
+    except MlflowException:
+        return None  # MLflow's filter raises it, with its own message
+    allowed: Optional[set[str]] = None
+    for clause in clauses:
+        if clause.get("type") != "attribute" or clause.get("key") != "name":
+            continue
+        if clause.get("comparator") == "=":
+            names = {clause["value"]}
+        elif clause.get("comparator") == "IN":
+            names = set(clause["value"])
+        else:
+            continue
+        allowed = names if allowed is None else allowed & names
+    return allowed

@@ -32,7 +32,7 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg import GitregError, ModelNotFoundError, ModelRegistry, VersionExistsError
+from gitreg import GitregError, InvalidNameError, ModelNotFoundError, ModelRegistry, VersionExistsError
 from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import files, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
@@ -101,14 +101,19 @@ class GitregStore(AbstractStore):
             raise not_found(f"Model Version (name={name}, version={version})")
         return view, found
 
-    def _views(self) -> list[ModelView]:
-        """Every readable model; one that cannot be read is logged and skipped."""
+    def _views(self, only: Optional[set[str]] = None) -> list[ModelView]:
+        """Every readable model (or those of `only` that exist: search.names_required); one that
+        cannot be read is logged and skipped."""
         views = []
         with translated():
-            names = self.registry.list_models()
+            names = self.registry.list_models() if only is None else sorted(only)
         for name in names:
             try:
+                if only is not None and not self.registry.has_model(name):
+                    continue  # a name no model has matches nothing
                 views.append(ModelView.load(self.registry, name))
+            except InvalidNameError:
+                continue  # only a filter's name can break the rules: it matches nothing
             except GitregError as exc:
                 _log.warning("gitreg: skipping model %r: %s", name, exc)
         return views
@@ -149,7 +154,8 @@ class GitregStore(AbstractStore):
 
     def search_registered_models(self, filter_string=None, max_results=None, order_by=None, page_token=None):
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
-        models = [mapping.registered_model(view) for view in self._views()]
+        only = search.names_required(filter_string, SearchModelUtils)
+        models = [mapping.registered_model(view) for view in self._views(only)]
         models = SearchModelUtils.filter(models, add_prompt_filter_string(filter_string, is_prompt=False))
         return search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
 
@@ -237,7 +243,8 @@ class GitregStore(AbstractStore):
         if metric_query:  # gitreg's query language evaluates the metric clauses
             with translated():
                 matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
-        versions = [mapping.model_version(view, v) for view in self._views() for v in view.versions
+        only = search.names_required(mlflow_filter, SearchModelVersionUtils)
+        versions = [mapping.model_version(view, v) for view in self._views(only) for v in view.versions
                     if matched is None or (view.name, v.version) in matched]
         versions = SearchModelVersionUtils.filter(versions, add_prompt_filter_string(mlflow_filter, is_prompt=False))
         ordered = SearchModelVersionUtils.sort(versions, order_by or _DEFAULT_VERSION_ORDER)

@@ -20,11 +20,13 @@ from gitreg.core.names import (
     check_model_name,
     check_role,
     check_version_name,
-    is_version_name,
+    highest_number,
     next_version,
+    is_version_name,
     split_qualified,
 )
 from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile, Preview
+from gitreg.git import config as gitconfig
 from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store
@@ -224,21 +226,29 @@ def _require_model_branch(store: Store, model: str, tip: pygit2.Oid) -> None:
                                 "gitreg does not write onto it (give the model another name)")
 
 
-def _next_free(snap: ModelSnapshot, claimed: set[str]) -> str:
+def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> str:
     """The next version number. A tag on something that is not a commit (pushed with plain
-    git) never counts; checked from the highest number down, so usually one object read.
-    The number given out is never one a ref already has."""
-    counted = set(claimed)
-    while counted:
-        top = next_version(counted)
-        holders = [v for v in counted if next_version([v]) == top]
+    git) never counts; checked from the highest number down, so usually one object read, and
+    the packed names' highest number is remembered per packed-refs file (a big model's writes
+    do not scan them again). The number given out is never one a ref already has."""
+    skipped: set[str] = set()
+    while True:
+        rest = packed - skipped if skipped else packed
+        top = max(highest_number(rest), highest_number(loose - skipped))
+        if top == 0:
+            break
+        prefix = f"v{top}"
+        whole = prefix in loose and prefix not in skipped  # the usual holder is loose: no scan of the packed
+        holders = [v for v in (*loose, *(() if whole else rest)) if v.startswith(prefix)
+                   and not v[len(prefix):len(prefix) + 1].isdigit() and v not in skipped]
         bad = [v for v in holders if v in snap.versions and not _leads_to_commit(snap, v)]
         if not bad:
             break
-        counted -= set(bad)
-    version = next_version(counted)
-    while version in claimed:
-        version = next_version(counted | {version})
+        skipped |= set(bad)
+    version = f"v{top + 1}"
+    while version in packed or version in loose:
+        top += 1
+        version = f"v{top + 1}"
     return version
 
 
@@ -290,7 +300,11 @@ def create_model(store: Store, model: str, model_file: dict[str, Any], when: flo
 def version_files(reg: Registration, version: str, created_at: str) -> dict[str, bytes]:
     """The version commit's files ('a/b' in a subtree): the same registration always makes the
     same files, given its version and creation time (gitreg.features.sync.retries compares them)."""
-    manifest = mf.build_manifest(
+    return _files_of(reg, _manifest(reg, version, created_at))
+
+
+def _manifest(reg: Registration, version: str, created_at: str) -> dict[str, Any]:
+    return mf.build_manifest(
         model=reg.model, version=version, created_at=created_at, status=reg.status,
         parent=f"{reg.parent[0]}:{reg.parent[1]}" if reg.parent else None,
         base_model=reg.base_model, training=reg.training, scores=reg.scores,
@@ -298,6 +312,9 @@ def version_files(reg: Registration, version: str, created_at: str) -> dict[str,
         tags=reg.tags, notes=reg.notes, training_repo=reg.training_repo,
         extra_keys=reg.extra_keys, params=reg.params, metric_info=reg.metric_info,
     )
+
+
+def _files_of(reg: Registration, manifest: dict[str, Any]) -> dict[str, bytes]:
     files = {layout.MANIFEST_FILE: yamlio.dump_within(manifest, f'{reg.model}:{layout.MANIFEST_FILE}')}
     if any(f.stored for f in reg.files):
         from gitreg.features.artifacts import tree as storing
@@ -355,31 +372,48 @@ def preview(store: Optional[Store], reg: Registration, progress: Optional[artifa
                    {path: data.decode("utf-8", "replace") for path, data in files.items()}, stored, effects)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a registration wrote, kept so its record is made without reading it back."""
+    version: str
+    commit: str
+    manifest: dict[str, Any]
+    tagger: str
+
+
 def write(store: Store, reg: Registration) -> str:
-    """Claim a version name and write it; returns the version. Retries lost races.
+    """Claim a version name and write it; returns the version. Retries lost races."""
+    return write_version(store, reg).version
+
+
+def write_version(store: Store, reg: Registration) -> Written:
+    """Claim a version name and write it. Retries lost races.
 
     A signed version is signed as a pair, tag and version commit with the same key:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
-    tag_signer = store.signer("tag", reg.sign)
-    commit_signer = tag_signer or store.signer("commit", reg.sign)
+    with gitconfig.steady():  # both signers from one reading of the configuration
+        tag_signer = store.signer("tag", reg.sign)
+        commit_signer = tag_signer or store.signer("commit", reg.sign)
 
-    def attempt() -> str:
+    def attempt() -> Written:
         snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
         else:
             _require_model_branch(store, reg.model, snap.tip)
-        claimed = snap.versions | _untagged_tip(store, reg.model, snap.tip)
+        packed, claimed = snap.version_parts()  # packed: remembered per packed-refs file
+        claimed = claimed | _untagged_tip(store, reg.model, snap.tip)
         if reg.version is not None:
-            if reg.version in claimed:
+            if reg.version in packed or reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
             version = reg.version
         else:
-            version = _next_free(snap, claimed)
-        _case_clash(version, list(snap.versions), f"{reg.model} version")
+            version = _next_free(snap, packed, claimed)
+        if version[1:].lower() != version[1:].upper():  # v12: no letters past the v, no case twins
+            _case_clash(version, list(snap.versions), f"{reg.model} version")
         if not store.ignores_case():
             if snap.tip is None and reg.model.lower() != reg.model:
                 guards[layout.branch_ref(reg.model.lower())] = None
@@ -404,7 +438,8 @@ def write(store: Store, reg: Registration) -> str:
         first = parent_commit or root
         parents = [first] if first == tip else [first, tip]
 
-        files = version_files(reg, version, created_at)
+        manifest = _manifest(reg, version, created_at)
+        files = _files_of(reg, manifest)
         body = f"\n\n{reg.notes.strip()}\n" if reg.notes.strip() else "\n"
         commit = store.write_commit(
             store.write_tree(files), parents, f"register {reg.model} {version}{body}", when,
@@ -425,8 +460,9 @@ def write(store: Store, reg: Registration) -> str:
         cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
         cache.put_root(str(commit), str(root))
         cache.flush()
-        return version
+        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
+        return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
 
-    version = retrying(attempt, f"register a version of {reg.model}")
+    written = retrying(attempt, f"register a version of {reg.model}")
     store.pack_refs_if_needed()
-    return version
+    return written

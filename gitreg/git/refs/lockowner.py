@@ -153,10 +153,17 @@ def _read(fd: int) -> Optional[dict]:
     return data if isinstance(data, dict) and isinstance(data.get("locks"), dict) else None
 
 
+_me: dict[int, dict] = {}
+
+
 def me() -> dict:
-    """This process as owner records name it: pid, host, boot id and start time."""
+    """This process as owner records name it: pid, host, boot id and start time (read once
+    per process: none of them changes while it lives; a forked child is another pid)."""
     pid = os.getpid()
-    return {"pid": pid, "host": socket.gethostname(), "boot": _boot_id(), "started": _start_ticks(pid)}
+    if pid not in _me:
+        _me.clear()
+        _me[pid] = {"pid": pid, "host": socket.gethostname(), "boot": _boot_id(), "started": _start_ticks(pid)}
+    return dict(_me[pid])
 
 
 def gone(record: dict) -> bool:

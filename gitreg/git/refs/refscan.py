@@ -10,9 +10,10 @@ from __future__ import annotations
 import mmap
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 HEX = b"0123456789abcdef"
+_NAMES_KEPT = 8  # models whose filtered tag names a PackedRefs remembers
 
 
 def oid_hex(raw: Optional[bytes]) -> Optional[str]:
@@ -155,6 +156,7 @@ class PackedRefs:
         self._key: Optional[tuple[int, int, int]] = None
         self._data: bytes | mmap.mmap = b""
         self._sorted = False
+        self._names: dict[str, tuple[Optional[tuple[int, int, int]], frozenset[str]]] = {}
 
     def _refresh(self) -> None:
         try:
@@ -179,6 +181,19 @@ class PackedRefs:
         self._refresh()
         return _scan_sorted(self._data, prefix) if self._sorted else _scan(self._data, prefix)
 
+    def names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> frozenset[str]:
+        """keep(names below prefix, relative to it), remembered while packed-refs is the same
+        file: a process writing many versions of one big model filters its tags once."""
+        self._refresh()
+        memo = self._names.get(prefix)
+        if memo is None or memo[0] != self._key:
+            cut = len(prefix)
+            memo = (self._key, frozenset(keep([name[cut:] for name in self.targets_under(prefix)])))
+            if len(self._names) >= _NAMES_KEPT:
+                self._names.pop(next(iter(self._names)))
+            self._names[prefix] = memo
+        return memo[1]
+
     def peeled_under(self, prefix: str) -> dict[str, tuple[bytes, bytes]]:
         """{name: (raw target, raw id it peels to)} of the packed refs below prefix that carry a
         peel line (git writes one per annotated tag): what a tag leads to without reading it.
@@ -199,6 +214,19 @@ def targets_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None
     found = packed.targets_under(prefix) if packed is not None else _packed(gitdir, prefix)
     found.update(loose)
     return found
+
+
+def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs,
+                     keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+    """keep(names below prefix, relative to it) as (packed, loose), reading no ref's target:
+    the loose ones listed now (first, as in targets_under), the packed ones as remembered
+    for this packed-refs file (PackedRefs.names_under; the same object while it is)."""
+    base = gitdir / prefix
+    loose = []
+    for root, _dirs, files in os.walk(base):
+        rel = Path(root).relative_to(base).as_posix()
+        loose += [name if rel == "." else f"{rel}/{name}" for name in files if not name.endswith(".lock")]
+    return packed.names_under(prefix, keep), keep(loose)
 
 
 def names_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> set[str]:

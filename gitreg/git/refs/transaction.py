@@ -21,6 +21,7 @@ import pygit2.enums
 import pygit2.transaction
 
 from gitreg.core.errors import ConcurrentUpdateError, ResourceLimitError
+from gitreg.git import config as gitconfig
 from gitreg.git.refs import lockowner
 
 T = TypeVar("T")
@@ -243,7 +244,8 @@ def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS
     tries = 0
     while True:
         try:
-            return attempt()
+            with gitconfig.steady():
+                return attempt()
         except RefConflict as conflict:
             tries += 1
             age = conflict.stale_lock_age()

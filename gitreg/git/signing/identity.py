@@ -113,7 +113,7 @@ def _warn_guessed(name: str, email: str) -> None:
 def signature(config: pygit2.Config, role: str, when: float | None = None,
               gitdir: Optional[Path] = None) -> pygit2.Signature:
     when = time.time() if when is None else when
-    name, email = identity(config, role, gitdir)
+    name, email = gitconfig.remembered(("identity", role, str(gitdir)), lambda: identity(config, role, gitdir))
     offset = (time.localtime(when).tm_gmtoff or 0) // 60
     return pygit2.Signature(name, email, int(when), offset)
 

@@ -92,3 +92,20 @@ def test_install_completion_writes_the_script_and_unknown_shells_are_refused(tmp
     assert "gitreg" in (tmp_path / ".bashrc").read_text()
     bad = run_gitreg("--show-completion", "tcsh")
     assert bad.code == 2 and bad.err == "gitreg: error: no completion for shell 'tcsh': use one of bash, zsh, fish\n"
+
+
+def test_model_names_come_from_the_ref_files_alone(registry):
+    """A TAB reads model names from loose and packed refs, as list_models sees them, and never
+    loads libgit2 (most of a completion's time when it did); a branch that is no model name is left out."""
+    subprocess.run(["git", "--git-dir", str(registry), "pack-refs", "--all"], check=True)
+    ModelRegistry(registry).register_model("navi")  # loose, beside the packed ones
+    tip = subprocess.run(["git", "--git-dir", str(registry), "rev-parse", "refs/heads/mask"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "--git-dir", str(registry), "update-ref", "refs/heads/-bad", tip], check=True)
+    env = {**_env(), "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
+           "COMP_CWORD": "4"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitreg"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ModelRegistry(registry).list_models() == ["majora", "mask", "navi", "zelda"]
+    assert "pygit2" not in proc.stderr  # -X importtime names every module imported

@@ -353,3 +353,27 @@ def test_one_unreadable_model_does_not_stop_the_search(client, registry_path, gi
     names = [m.name for m in client.search_registered_models()]
     assert "good" in names
     assert ("good", 1) in [(v.name, v.version) for v in client.search_model_versions()]
+
+
+def test_a_name_filter_reads_only_the_models_it_names(client, registry_path, git, caplog):
+    """`name = '…'` / `name IN (…)` are answered from those models alone: another model that
+    cannot be read is not even opened (the unfiltered search logs it and skips it)."""
+    client.create_registered_model("alpha")
+    client.create_registered_model("beta")
+    register(client, "alpha", 2)
+    register(client, "beta", 1)
+    blob = git(registry_path, "hash-object", "-w", "--stdin", input="not a commit\n").strip()
+    (registry_path / "refs" / "heads" / "broken").write_text(blob + "\n")  # a branch that is no commit
+    caplog.set_level("WARNING", logger="gitreg.clients.mlflow.store")
+    everything = client.search_model_versions("")
+    assert sorted((v.name, v.version) for v in everything) == [("alpha", 1), ("alpha", 2), ("beta", 1)]
+    assert "skipping model 'broken'" in caplog.text
+    caplog.clear()
+    assert [(v.name, v.version) for v in client.search_model_versions(
+        "name = 'alpha'", order_by=["version_number ASC"])] == [("alpha", 1), ("alpha", 2)]
+    assert [v.name for v in client.search_model_versions("name IN ('beta', 'nope', 'bad name')")] == ["beta"]
+    assert [m.name for m in client.search_registered_models("name = 'beta'")] == ["beta"]
+    assert client.search_model_versions("name = 'alpha' AND name = 'beta'") == []
+    assert "broken" not in caplog.text
+    # MLflow's own semantics stay: a name filter that is not an exact match reads every model
+    assert [m.name for m in client.search_registered_models("name LIKE 'al%'")] == ["alpha"]

@@ -1,0 +1,25 @@
+"""benchmarks/speed_bench.py runs end to end at its smallest size (a smoke test: no timings asserted)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "speed_bench.py"
+
+
+def test_speed_bench_smoke(tmp_path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(BENCH), "register", "startup", "mlflow", "--repeat", "1",
+                           "--count", "5", "--big", "50", "--mlflow-total", "20",
+                           "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert results["register"]["gitreg"] > 0 and results["register"]["floor"] > 0
+    assert results["one_model"]["big"] > 0 and results["one_model"]["small"] > 0
+    assert set(results["startup"]) == {"import pygit2", "show", "list", "versions", "info", "search",
+                                       "complete a model name"}
+    assert len(results["mlflow"]) == 3 and all(set(r) == {"gitreg", "sqlite"} for r in results["mlflow"].values())
+    assert "vs pygit2 floor" in proc.stdout and "complete a model name:" in proc.stdout
