@@ -186,9 +186,8 @@ def valid_rows(rows: list[tuple[list[Any], dict[str, Any]]]) -> bool:
 
 
 def _metric_values(items: list[tuple[str, Any]]) -> bool:
-    params = [v for k, v in items if k.startswith(PARAMS_PREFIX)]
-    return param_values(params) and (len(params) == len(items) or numbers(
-        [v for k, v in items if not k.startswith(PARAMS_PREFIX)]))
+    return param_values([v for k, v in items if k.startswith(PARAMS_PREFIX)]) \
+        and numbers([v for k, v in items if not k.startswith(PARAMS_PREFIX)])
 
 
 def unpack(values: list[Any], metrics: dict[str, Any], commit: str) -> dict[str, Any]:
