@@ -7,6 +7,7 @@ import subprocess
 
 from gitreg.clients.web.build import build
 from gitreg.clients.web.text import when
+from tests.clients.web.test_serve import served  # noqa: F401  (gitreg web serve on 127.0.0.1)
 from tests.clients.web.test_static_site import rows
 
 
@@ -66,3 +67,15 @@ def test_no_approvals_says_so(browser, reg, tmp_path):
     assert "No approvals recorded for v1." in browser.one("main").text
     browser.open((tmp_path / "site" / "m" / "m" / "deployments.html").as_uri())
     assert "No approvals recorded." in browser.one("main").text
+
+
+def test_served_pages_show_an_approval_made_while_serving(served, reg, monkeypatch):
+    """`gitreg web serve` reads the registry per request: an approval appears on the next one."""
+    status, _, body = served.get("m/majora/v2.html")
+    assert status == 200 and "No approvals recorded for v2." in body
+    _as(monkeypatch, "carol@example.com")
+    reg.approve("majora", "v2", environment="production", reason="<i>looks good</i>")
+    _, _, body = served.get("m/majora/v2.html")
+    assert "carol@example.com" in body and "&lt;i&gt;looks good&lt;/i&gt;" in body and "<i>" not in body
+    _, _, body = served.get("m/majora/deployments.html")
+    assert '<a href="../../m/majora/v2.html">v2</a></td><td>production</td><td>carol@example.com' in body
