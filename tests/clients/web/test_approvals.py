@@ -69,7 +69,7 @@ def test_no_approvals_says_so(browser, reg, tmp_path):
     assert "No approvals recorded." in browser.one("main").text
 
 
-def test_served_pages_show_an_approval_made_while_serving(served, reg, monkeypatch):
+def test_served_pages_show_an_approval_made_while_serving(served, reg, monkeypatch):  # noqa: F811
     """`gitreg web serve` reads the registry per request: an approval appears on the next one."""
     status, _, body = served.get("m/majora/v2.html")
     assert status == 200 and "No approvals recorded for v2." in body
