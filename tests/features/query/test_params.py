@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gitreg import ModelRegistry
 from gitreg.clients.mlflow import mapping
 from gitreg.core import yamlio
-from gitreg.core.errors import InvalidValueError
+from gitreg.core.errors import InvalidValueError, QueryError
 from gitreg.core.values import INT_MAX, PARAM_TEXT_MAX, check_params
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@,:+"
@@ -111,6 +111,8 @@ def test_params_from_the_cli_are_queryable_and_compared(tmp_path, capsys):
     assert [v.version for v in reg.search("params.optim ~ 'adam*' or params.bf16 = true")] == ["v1", "v2"]
     assert reg.search("params.optim = 3") == [] and reg.search("params.lora_r = adamw") == []
     assert [v.version for v in reg.search("params.target_modules = q_proj")] == []  # lists are not queried
+    with pytest.raises(QueryError, match="params.optim is text: 'best' ranks by a number"):
+        reg.best("m", by="params.optim")
     rows = {row.key: row for row in reg.compare("m", "v1", "v2").rows}
     assert rows["params.lora_r"].values == {"v1": 8, "v2": 16} and rows["params.lora_r"].best == []
     assert rows["params.optim"].values == {"v1": "adamw", "v2": None}
