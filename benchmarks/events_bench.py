@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.timing import median_time  # noqa: E402
 from gitreg import ModelRegistry  # noqa: E402
 from gitreg.features.events import delivery, derive, outbox  # noqa: E402
+from gitreg.git.refs.changes import RefChange  # noqa: E402
 from gitreg.git.repository import Store  # noqa: E402
 
 ZERO = "0" * 40
@@ -63,7 +64,7 @@ def bench_derive(work: Path, repeat: int) -> dict[str, float]:
         for k in (1, 10, 100):
             # k updates, each a ref created from nothing: tags (one registration each), deployments, notes
             picked = [names[(i * len(names)) // k] for i in range(k)]
-            changes = [derive.RefChange(ZERO, state[r], r) for r in picked]
+            changes = [RefChange(ZERO, state[r], r) for r in picked]
             t = median_time(lambda: derive.derive(store, changes), repeat)
             out[f"derive {k} refs ({models * versions} versions)"] = t
             out[f"derive per ref, {k} refs ({models * versions} versions)"] = t / k

@@ -1023,6 +1023,7 @@ class ModelRegistry:
         """The registry events of ref updates given as hook lines (`OLD NEW REF`), of a
         GitHub/GitLab push payload, or every one at or after `since` (ISO 8601)."""
         from gitreg.features.events import derive, sources
+        from gitreg.git.refs import changes
 
         store = self._reader()
         if store is None:
@@ -1031,7 +1032,7 @@ class ModelRegistry:
             return sources.since(store, since)
         if push_payload is not None:
             return derive.derive(store, sources.push_payload(store, push_payload))
-        return derive.derive(store, sources.parse_lines(lines or []))
+        return derive.derive(store, changes.parse_lines(lines or []))
 
     def watch_events(self, remote: Optional[str] = None, *, interval: float = 30.0,
                      polls: Optional[int] = None) -> Iterator[list["RegistryEvent"]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
-from gitreg.clients.server.updates import PushedRef, parse, pusher
+from gitreg.clients.server.updates import pusher
+from gitreg.git.refs.changes import RefChange, parse_lines
 
 
 def pre_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -> list[str]:
@@ -13,7 +14,7 @@ def pre_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) ->
     from gitreg.features.policy import receive
     from gitreg.git.signing.allowed import quarantine
 
-    updates: list[PushedRef] = parse(lines)
+    updates: list[RefChange] = parse_lines(lines, "hook input")
     return [f"gitreg: refused {line}" for line in
             receive.judge(repo, [(u.old, u.new, u.ref) for u in updates], user, quarantine())]
 
@@ -26,7 +27,7 @@ def post_receive(repo: Path, lines: Iterable[str], user: Optional[str] = None) -
     from gitreg.features.events import delivery, outbox
 
     try:
-        updates: list[PushedRef] = parse(lines)
+        updates: list[RefChange] = parse_lines(lines, "hook input")
         outbox.spool(repo, (f"{u.old} {u.new} {u.ref}" for u in updates), user)
         delivery.spawn(repo)
     except Exception as exc:  # noqa: BLE001 -- the push is accepted already; say why, never fail it

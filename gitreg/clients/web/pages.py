@@ -152,6 +152,18 @@ class SignatureRow:
 
 
 @dataclass
+class ApprovalRow:
+    """One approval record as written (approver = its commit's author; unverified here)."""
+    version: str
+    href: Optional[str]
+    environment: str
+    approver: str
+    time: str
+    reason: str
+    commit: str
+
+
+@dataclass
 class VersionPage:
     model: str
     version: str
@@ -178,6 +190,7 @@ class VersionPage:
     verify: list[str] = field(default_factory=list)  # the commands that do check the signatures
     title: str = ""
     curves: list[Chart] = field(default_factory=list)  # the training history, one chart per series
+    approvals: list[ApprovalRow] = field(default_factory=list)  # of this version, oldest first
 
 
 @dataclass
@@ -232,6 +245,7 @@ class DeploymentsPage:
     timelines: list[Timeline]
     nav: ModelNav
     title: str = ""
+    approvals: list[ApprovalRow] = field(default_factory=list)  # of every version, newest first
 
 
 @dataclass
@@ -270,6 +284,7 @@ class Catalog:
         self._children: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._flat: dict[tuple[str, str], dict[str, str]] = {}
         self._deploy: dict[str, dict[str, Optional[str]]] = {}
+        self._approvals: dict[str, list[ApprovalRow]] = {}
         self.models = registry.list_models()
 
     def names(self, model: str) -> list[str]:
@@ -299,6 +314,16 @@ class Catalog:
         if model not in self._deploy:
             self._deploy[model] = self.registry.deployments(model)
         return self._deploy[model]
+
+    def approvals(self, model: str) -> list[ApprovalRow]:
+        """The model's approvals, oldest first, read once (a bad record is a problem, the rest shown)."""
+        if model not in self._approvals:
+            names = set(self.names(model))
+            self._approvals[model] = [
+                ApprovalRow(a.version, urls.version(model, a.version) if a.version in names else None,
+                            a.environment, a.approver, a.time, a.reason or "", a.commit[:12])
+                for a in self.registry.approvals(model)]
+        return self._approvals[model]
 
     def parents(self) -> dict[tuple[str, str], tuple[str, str]]:
         """{(model, version): (parent model, parent version)} across the registry; a model that
@@ -592,6 +617,7 @@ def version_page(catalog: Catalog, model: str, version: str) -> VersionPage:
         nav=_nav(model, "version"), title=f"{model} {version}",
         signatures=_signatures(catalog, record),
         verify=[f"git tag -v {model}/{version}", f"gitreg verify {model}:{version}"],
+        approvals=[a for a in catalog.approvals(model) if a.version == version],
     )
 
 
@@ -652,7 +678,8 @@ def deployments_page(catalog: Catalog, model: str) -> DeploymentsPage:
         history = catalog.registry.deployment_history(model, env)
         timelines.append(Timeline(env, current, urls.version(model, current) if current else None,
                                   _spans(model, history)))
-    return DeploymentsPage(model, timelines, _nav(model, "deployments"), title=f"{model}: deployments")
+    return DeploymentsPage(model, timelines, _nav(model, "deployments"), title=f"{model}: deployments",
+                           approvals=catalog.approvals(model)[::-1])
 
 
 def diff_page(catalog: Catalog, model: str, a: str, b: str) -> DiffPage:

@@ -20,12 +20,12 @@ from gitreg.core.names import check_environment_name, check_model_name, check_ve
 from gitreg.git.objects import notes as gitnotes
 from gitreg.git.objects import revrange
 from gitreg.git.refs import layout
+from gitreg.git.refs.changes import ZERO, RefChange
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot
 
 SCHEMA = "gitreg.events/1"
-ZERO = "0" * 40
 PREFIXES = (layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
 TEXT_LIMIT = 1024  # a string taken from a registry object into an event
 LIST_LIMIT = 100  # entries of a mapping or list taken into an event (metrics, files, tags)
@@ -46,15 +46,6 @@ _NOTE_TYPES = {"score": "version.scored", "status": "version.status_changed", "t
                "metadata": "model.metadata_changed"}
 _DEPLOY_TYPES = {"deploy": "deployment.deployed", "rollback": "deployment.rolled_back",
                  "undeploy": "deployment.undeployed"}
-
-
-@dataclass(frozen=True)
-class RefChange:
-    """One ref update: `old` and `new` object ids (ZERO for a created or deleted ref)."""
-
-    old: str
-    new: str
-    ref: str
 
 
 @dataclass

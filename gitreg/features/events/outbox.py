@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from gitreg.features.events.derive import derive
-from gitreg.features.events.sources import parse_lines
+from gitreg.git.refs.changes import parse_lines
 from gitreg.git.repository import Store
 
 DIR = "gitreg-events"

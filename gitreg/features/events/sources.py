@@ -1,36 +1,19 @@
-"""Where the ref updates come from: a hook's stdin, a forge's push payload, or a date."""
+"""Where the ref updates come from besides a hook's stdin (gitreg/git/refs/changes.py): a
+forge's push payload, or a date."""
 from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Iterable
+from typing import Any
 
 from gitreg.core.errors import GitregError
-from gitreg.features.events.derive import ZERO, RefChange, RegistryEvent, changes_between, current_refs, derive
+from gitreg.features.events.derive import RegistryEvent, changes_between, current_refs, derive
 from gitreg.git.objects import revrange
 from gitreg.git.refs import layout
+from gitreg.git.refs.changes import MAX_LINE, ZERO, RefChange, is_oid
 from gitreg.git.repository import Store
 
-MAX_LINE = 4096
 PAYLOAD_LIMIT = 25 << 20  # GitHub caps webhook payloads at 25 MB
-
-
-def _is_oid(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
-def parse_lines(lines: Iterable[str]) -> list[RefChange]:
-    """`OLD NEW REF` lines as git hands them to post-receive; anything else is an error."""
-    out = []
-    for number, line in enumerate(lines, 1):
-        line = line.rstrip("\n")
-        if not line:
-            continue
-        parts = line.split(" ")
-        if len(line) > MAX_LINE or len(parts) != 3 or not all(_is_oid(p) for p in parts[:2]):
-            raise GitregError(f"input line {number} is not 'OLD NEW REF'")
-        out.append(RefChange(*parts))
-    return out
 
 
 def parse_time(text: str) -> _dt.datetime:
@@ -65,7 +48,7 @@ def push_payload(store: Store, data: bytes) -> list[RefChange]:
         raise GitregError("push payload is not a JSON object")
     ref, before, after = payload.get("ref"), payload.get("before"), payload.get("after")
     if not (isinstance(ref, str) and isinstance(before, str) and isinstance(after, str)
-            and _is_oid(before) and _is_oid(after) and len(ref) < MAX_LINE):
+            and is_oid(before) and is_oid(after) and len(ref) < MAX_LINE):
         raise GitregError("push payload lacks 'ref', 'before' and 'after'")
     if ref.startswith(layout.TAGS) and after != ZERO:
         # a forge may name the tag's commit rather than the tag object: the event names the object

@@ -25,10 +25,10 @@ from gitreg.features.policy import approvals as approvals_mod
 from gitreg.features.policy import chain, rules
 from gitreg.features.policy.schema import Policy
 from gitreg.git.refs import layout
+from gitreg.git.refs.changes import ZERO
 from gitreg.git.repository import Store
 from gitreg.git.signing.allowed import AllowedSigners, add_objects
 
-ZERO = "0" * 40
 MAX_NEW = 100_000  # commits one pushed ref may add (a first push of a big model fits)
 STATUSES = {s.value for s in VersionStatus}
 

@@ -24,7 +24,7 @@ from gitreg.core.records import ModelVersion
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, numbers
+from gitreg.features.query.fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, metric_check
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import refstate
@@ -211,7 +211,7 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     for name in want.metrics:
         def line(b: viewindex.Block, name: str = name) -> Optional[int]:
             return width + b.metrics.index(name) if name in b.metrics else None
-        metrics[name] = _column(found, blocks, line, numbers, damaged)
+        metrics[name] = _column(found, blocks, line, metric_check(name), damaged)
     if "model" in columns:  # a block's model column names its own model
         _check_models(blocks, columns["model"], damaged)
     # the conditions of a top-level `and` one after another, each over the rows still in

@@ -37,6 +37,7 @@ from gitreg.features.query.fields import (
     FIELDS,
     LIST,
     NUMBER,
+    PARAMS_PREFIX,
     PARENT,
     TEXT,
     VERSION,
@@ -168,6 +169,9 @@ def _wrap(get: Callable[[dict[str, Any]], Any], test: Callable[[Any], bool], typ
 def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
     get, kind = _getter(field)
     name = field.name
+    if kind == NUMBER and name.startswith(PARAMS_PREFIX) and field_name(name) is None \
+            and (op == "~" or number(lit) is None):
+        kind = TEXT  # a param holds a number or text: `params.optim = adamw` compares text
 
     def refuse(what: str) -> QueryError:
         return QueryError(f"{what} at {column}", column)
@@ -222,5 +226,7 @@ def _compare(field: Field, op: str, lit: Literal, column: int) -> Predicate:
     if kind == PARENT and ":" not in lit.text:  # parent:v2 -- the same model's v2
         suffix = f":{lit.text}"
         return lambda view: view.get("parent") == f"{view.get('model')}{suffix}"
+    if key is None:  # a text param
+        return lambda view: view["m"].get(name) == text
     return lambda view: view.get(key) == text
 

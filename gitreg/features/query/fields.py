@@ -3,7 +3,8 @@
 A version's view is one flat mapping (`view()`), built from the record the rest of
 gitreg reads (manifest + note overrides) with the deployment state laid on by the
 caller. Any name that is not a field below is a metric (`accuracy`, `rouge.rouge1`,
-`mmlu/acc,none`, custom metrics), whose values are numbers.
+`mmlu/acc,none`, custom metrics), whose values are numbers, or a param (`params.NAME`),
+whose values are numbers or text.
 """
 from __future__ import annotations
 
@@ -99,9 +100,18 @@ def stored_view(v: ModelVersion) -> dict[str, Any]:
         out[key] = _number(getattr(t, key)) if t else None
     out["m"] = {k: n for k, raw in v.evaluation_scores.flat().items()
                 if isinstance(k, str) and (n := _number(raw)) is not None}
-    # numeric params are queried like metrics under `params.NAME` (`params.lora_r >= 16`)
-    out["m"].update({f"{PARAMS_PREFIX}{k}": n for k, raw in v.params.items() if (n := _number(raw)) is not None})
+    # params are queried like metrics under `params.NAME`: numbers (`params.lora_r >= 16`) and
+    # text (`params.optim = adamw`; true/false for flags); lists and mappings are not queried
+    out["m"].update({f"{PARAMS_PREFIX}{k}": p for k, raw in v.params.items()
+                     if isinstance(k, str) and (p := param_value(raw)) is not None})
     return out
+
+
+def param_value(raw: Any) -> Optional[float | str]:
+    """A param as the view holds it: a finite number, text, or a flag as 'true' / 'false'."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return raw if isinstance(raw, str) else _number(raw)
 
 
 # The stored part of a view (without deployment state, commit and metrics), in a fixed
@@ -154,6 +164,16 @@ def numbers(xs: list[Any]) -> bool:
     return _types(xs, {int, float, _NONE}) and math.inf not in xs and -math.inf not in xs
 
 
+def param_values(xs: list[Any]) -> bool:
+    """A `params.*` column: numbers, text or None."""
+    return _types(xs, {int, float, str, _NONE}) and math.inf not in xs and -math.inf not in xs
+
+
+def metric_check(name: str) -> Callable[[list[Any]], bool]:
+    """The check of a metric column: only `params.*` ones may hold text."""
+    return param_values if name.startswith(PARAMS_PREFIX) else numbers
+
+
 CHECKS = {key: _check(key) for key in VIEW_KEYS}
 
 
@@ -162,7 +182,12 @@ def valid_rows(rows: list[tuple[list[Any], dict[str, Any]]]) -> bool:
     checked column by column, so a model's cache costs a few C-speed passes."""
     return all(CHECKS[c]([values[i] for values, _ in rows]) for i, c in enumerate(STORED_COLUMNS)) \
         and _types(list(chain.from_iterable(m.keys() for _, m in rows)), {str}) \
-        and numbers(list(chain.from_iterable(m.values() for _, m in rows)))
+        and _metric_values(list(chain.from_iterable(m.items() for _, m in rows)))
+
+
+def _metric_values(items: list[tuple[str, Any]]) -> bool:
+    return param_values([v for k, v in items if k.startswith(PARAMS_PREFIX)]) \
+        and numbers([v for k, v in items if not k.startswith(PARAMS_PREFIX)])
 
 
 def unpack(values: list[Any], metrics: dict[str, Any], commit: str) -> dict[str, Any]:

@@ -154,6 +154,8 @@ def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Op
     ranked = [v for v in found.views if get(v) is not None]  # in version order
     if not ranked:
         what = f" matching {where!r}" if where else ""
+        if any(isinstance(v["m"].get(metric), str) for v in found.views):
+            raise QueryError(f"{metric} is text: 'best' ranks by a number")
         raise VersionNotFoundError(f"no version of {model!r}{what} has a value for {metric}")
     if maximize is not None:
         chosen = Direction(maximize, "given")

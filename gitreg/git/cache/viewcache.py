@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from gitreg.git.cache.cache import DIR_NAME, _write, disabled, sealed_length
 
-FORMAT = "gitreg-views/2"  # 2: params.* among the metrics
+FORMAT = "gitreg-views/3"  # 2: params.* among the metrics; 3: text params too
 MAX_FILE = 256 * 1024 * 1024  # bytes: a cache file larger than this is not ours
 
 

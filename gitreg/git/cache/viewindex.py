@@ -5,7 +5,7 @@ names (plus the rows it matched), instead of one cache file per model.
 
 Layout (text, one JSON document per line, so every part is parsed by json alone):
 
-    gitreg-views-index/3 <MAC of the header line>
+    gitreg-views-index/4 <MAC of the header line>
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
       [length of each column line], [metric names], length of the rows, [MACs]], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
@@ -38,7 +38,7 @@ from typing import Any, Optional, Sequence
 from gitreg.git.cache.cache import DIR_NAME, disabled, mac, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/3"  # 2: params.* among the metrics; 3: each line sealed (cache.mac)
+FORMAT = b"gitreg-views-index/4"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
 _MAC = 32  # hex digits of each MAC (cache.mac)
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20

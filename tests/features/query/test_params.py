@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gitreg import ModelRegistry
 from gitreg.clients.mlflow import mapping
 from gitreg.core import yamlio
-from gitreg.core.errors import InvalidValueError
+from gitreg.core.errors import InvalidValueError, QueryError
 from gitreg.core.values import INT_MAX, PARAM_TEXT_MAX, check_params
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@,:+"
@@ -41,9 +41,10 @@ def _same(a, b) -> bool:
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(params=PARAMS, name=QUERY_NAME, number=st.one_of(st.integers(-INT_MAX, INT_MAX),
-                                                         st.floats(allow_nan=False, allow_infinity=False)))
-def test_params_round_trip_everywhere(shared, params, name, number):
-    params = {**params, f"q_{name}": number}
+                                                         st.floats(allow_nan=False, allow_infinity=False)),
+       text=TEXT, flag=st.booleans())
+def test_params_round_trip_everywhere(shared, params, name, number, text, flag):
+    params = {**params, f"q_{name}": number, f"t_{name}": text, f"b_{name}": flag}
     checked = check_params(params)
     assert checked == params  # flat, valid: nothing changed by the checks
     v = shared.register_model("m", params=params)
@@ -55,10 +56,15 @@ def test_params_round_trip_everywhere(shared, params, name, number):
                               capture_output=True, check=True).stdout
     assert yamlio.load(manifest, "manifest")["params"] == params  # plain git sees it as recorded
 
-    query = f"params.q_{name} = {number!r}"
-    for model in ("m", None):  # one model's view cache, then the registry-wide view index
-        found = [x.version for x in ModelRegistry(shared.path).search(query, model=model)]
-        assert v.version in found, (query, model)
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    queries = [f"params.q_{name} = {number!r}", f"params.t_{name} = {quoted}",
+               f"params.b_{name} = {str(flag).lower()}",
+               f"params.q_{name} = {number!r} and params.t_{name} = {quoted}"]
+    for query in queries:
+        for model in ("m", None):  # one model's view cache, then the registry-wide view index
+            for _ in range(2):  # cold (the caches written), then warm (read back from them)
+                found = [x.version for x in ModelRegistry(shared.path).search(query, model=model)]
+                assert v.version in found, (query, model)
 
     tags = mapping.model_version(mapping.ModelView.load(again, "m"), again.get_version("m", v.version)).tags
     decoded = {k.removeprefix(mapping.PARAM_TAG): mapping.param_value(t) for k, t in tags.items()
@@ -100,10 +106,20 @@ def test_params_from_the_cli_are_queryable_and_compared(tmp_path, capsys):
     assert reg.get_version("m", "v2").params == {"bf16": True, "lora_r": 16, "target_modules": ["q_proj", "v_proj"]}
     assert reg.get_version("m", "v1").training.epochs == 2.5
     assert [v.version for v in reg.search("params.lora_r >= 16")] == ["v2"]
+    assert [v.version for v in reg.search("params.optim = adamw")] == ["v1"]
+    assert [v.version for v in reg.search("params.optim != adamw", model="m")] == ["v2"]
+    assert [v.version for v in reg.search("params.optim ~ 'adam*' or params.bf16 = true")] == ["v1", "v2"]
+    assert reg.search("params.optim = 3") == [] and reg.search("params.lora_r = adamw") == []
+    assert [v.version for v in reg.search("params.target_modules = q_proj")] == []  # lists are not queried
+    with pytest.raises(QueryError, match="params.optim is text: 'best' ranks by a number"):
+        reg.best("m", by="params.optim")
     rows = {row.key: row for row in reg.compare("m", "v1", "v2").rows}
     assert rows["params.lora_r"].values == {"v1": 8, "v2": 16} and rows["params.lora_r"].best == []
     assert rows["params.optim"].values == {"v1": "adamw", "v2": None}
     capsys.readouterr()
+    assert main(["-R", r, "search", "params.optim = adamw"]) == 0
+    out = capsys.readouterr().out
+    assert "v1" in out and "v2" not in out
     assert main(["-R", r, "show", "m", "v2"]) == 0
     out = capsys.readouterr().out
     assert "params.lora_r" in out and "q_proj, v_proj" in out
