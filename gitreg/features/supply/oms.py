@@ -20,10 +20,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from gitreg.core.errors import InvalidValueError, SigningError
-from gitreg.core.records import ModelVersion
+from gitreg.core.records import ModelVersion, VersionStatus
 from gitreg.features.notes.annotations import annotate_version
 from gitreg.features.supply import layouts
 from gitreg.git.repository import Store
@@ -222,29 +222,47 @@ def resources(data: dict[str, Any]) -> dict[str, str]:
 
 def layout_of(v: ModelVersion, bundle: str) -> str:
     """The layout whose files a signature lists exactly (by path and sha256), else an error."""
-    signed = resources(statement(bundle))
+    signed = set(resources(statement(bundle)).items())
+    diffs: list[list[tuple[str, str]]] = []
     for layout in layouts.LAYOUTS:
         try:
-            if signed == expected(v, layout):
-                return layout
+            diff = sorted(signed ^ set(expected(v, layout).items()))
         except InvalidValueError:
             continue
-    mine = expected(v, "gitreg")
-    diff = sorted(set(signed.items()) ^ set(mine.items()))[:3]
+        if not diff:
+            return layout
+        diffs.append(diff)
+    closest = sorted({p for p, _ in min(diffs, key=len)})[:3] if diffs else []
     raise InvalidValueError(
         f"the signature does not list the files of {v.model_name} {v.version} (in either layout); "
-        f"first differences: {', '.join(p for p, _ in diff)}")
+        f"first differences: {', '.join(closest)}")
 
 
-def add(store: Store, v: ModelVersion, path: Path) -> str:
-    """Import an OMS signature made elsewhere (a training pipeline) after checking it lists
-    exactly the version's files; returns the layout it matched."""
+def read(path: Path) -> str:
+    """An OMS signature file as text, bounded and shape-checked (not yet verified)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_SIGNATURE + 1)
     except OSError as exc:
         raise InvalidValueError(f"cannot read {path}: {exc.strerror}") from None
-    return add_bundle(store, v, data.decode("utf-8", "replace"))
+    bundle = data.decode("utf-8", "replace")
+    statement(bundle)
+    return bundle
+
+
+def add(store: Store, v: ModelVersion, path: Path) -> str:
+    """Import an OMS signature made elsewhere (a training pipeline) after checking it lists
+    exactly the version's files; returns the layout it matched."""
+    return add_bundle(store, v, read(path))
+
+
+def registration_check(bundle: str) -> Callable[[Any], None]:
+    """A check for `Registration.checks`: refuses the registration, before anything is written,
+    when the signature does not list exactly the files being registered (from their hashes)."""
+    def check(reg: Any) -> None:
+        layout_of(ModelVersion(reg.model, reg.version or "(new version)", "", VersionStatus.COMPLETED,
+                               files=reg.files), bundle)
+    return check
 
 
 def add_bundle(store: Store, v: ModelVersion, bundle: str) -> str:
