@@ -67,10 +67,9 @@ def _payload(v: ModelVersion, layout: str) -> bytes:
     """The in-toto statement model_signing 1.1.1 writes for the layout's directory (same fields,
     values, resource order and root digest), from the manifest's sha256 values."""
     files = sorted(expected(v, layout).items(), key=lambda item: PurePosixPath(item[0]).parts)
-    root = hashlib.sha256(b"".join(bytes.fromhex(sha) for _, sha in files)).hexdigest()
     data = {
         "_type": STATEMENT,
-        "subject": [{"name": f"{v.model_name}-{v.version}", "digest": {"sha256": root}}],
+        "subject": [{"name": f"{v.model_name}-{v.version}", "digest": {"sha256": _root(sha for _, sha in files)}}],
         "predicateType": PREDICATE,
         "predicate": {
             "serialization": {"method": "files", "hash_type": "sha256",
@@ -81,6 +80,11 @@ def _payload(v: ModelVersion, layout: str) -> bytes:
     return json.dumps(data, indent=2).encode("utf-8")
 
 
+def _root(digests: Any) -> str:
+    """The statement's subject digest: sha256 over the resources' raw digests, in their order."""
+    return hashlib.sha256(b"".join(bytes.fromhex(d) for d in digests)).hexdigest()
+
+
 def _pae(payload: bytes) -> bytes:
     """DSSE v1 pre-authentication encoding: what the signature covers."""
     return b" ".join([f"DSSEv1 {len(PAYLOAD_TYPE)} {PAYLOAD_TYPE} {len(payload)}".encode(), payload])
@@ -89,10 +93,11 @@ def _pae(payload: bytes) -> bytes:
 def _hash_for(key: Any) -> Any:
     """The digest sigstore pairs with each supported curve (P-256/384/521); others refused."""
     _, _, hashes, _, _ = _crypto()
-    by_size = {256: hashes.SHA256, 384: hashes.SHA384, 521: hashes.SHA512}
-    if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
-        raise ValueError(f"unsupported key curve {key.curve.name!r} (ECDSA P-256/384/521 only)")
-    return by_size[key.curve.key_size]()
+    by_curve = {"secp256r1": hashes.SHA256, "secp384r1": hashes.SHA384, "secp521r1": hashes.SHA512}
+    curve = getattr(getattr(key, "curve", None), "name", None)
+    if curve not in by_curve:
+        raise ValueError(f"not an ECDSA P-256/384/521 key ({curve or type(key).__name__})")
+    return by_curve[curve]()
 
 
 def _key_hint(public_key: Any) -> str:
@@ -135,14 +140,12 @@ class KeySpec:
 
 
 def _signer(spec: KeySpec) -> _Signer:
-    _, x509, _, serialization, ec = _crypto()
+    _, x509, _, serialization, _ = _crypto()
     if spec.private_key is None:
         raise InvalidValueError("signing needs --key KEY.pem (ECDSA P-256/384/521), with --certificate for a chain")
     try:
         password = spec.password.encode() if spec.password is not None else None
         key = serialization.load_pem_private_key(spec.private_key.read_bytes(), password)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise ValueError("not an elliptic curve key")
         _hash_for(key.public_key())
         if spec.certificate is None:
             return _Signer(key, {"publicKey": {"hint": _key_hint(key.public_key())}})
@@ -287,8 +290,6 @@ def _verifier(spec: KeySpec) -> Any:
     try:
         if spec.public_key is not None:
             key = serialization.load_pem_public_key(spec.public_key.read_bytes())
-            if not isinstance(key, ec.EllipticCurvePublicKey):
-                raise ValueError("not an elliptic curve key")
             _hash_for(key)
             roots = None
         elif spec.chain:
@@ -367,11 +368,10 @@ def verify(store: Optional[Store], v: ModelVersion, spec: KeySpec) -> list[OmsCh
             if parsed.get("mediaType") != BUNDLE_MEDIA_TYPE:
                 raise ValueError(f"not a sigstore bundle v0.3: {str(parsed.get('mediaType'))[:80]}")
             check(parsed)
-            listed = resources(data)
-            root = hashlib.sha256(b"".join(bytes.fromhex(r["digest"]) for r in data["predicate"]["resources"]))
-            if [s.get("digest", {}).get("sha256") for s in data.get("subject", [])] != [root.hexdigest()]:
+            root = _root(r["digest"] for r in data["predicate"]["resources"])
+            if [s.get("digest", {}).get("sha256") for s in data.get("subject", [])] != [root]:
                 raise ValueError("the statement's root digest does not match its resources")
-            if listed != expected(v, layout):
+            if resources(data) != expected(v, layout):
                 raise ValueError("the signed files or sha256 values differ from the manifest's")
             out.append(OmsCheck(layout, True))
         except (InvalidValueError, SigningError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
