@@ -364,6 +364,8 @@ def preview(store: Optional[Store], reg: Registration, progress: Optional[artifa
         if store is not None:
             from gitreg.git import lfs
             reg.lfsconfig = lfs.published_endpoint(store.git_dir(), sync_remote)
+    for check in reg.checks:  # a dry run refuses what the write would
+        check(reg)
     files = version_files(reg, version, mf.now_iso(time.time() if reg.when is None else reg.when))
     refs = [(layout.tag_ref(reg.model, version), "created: the version tag"),
             (layout.branch_ref(reg.model), "created: the model's branch (a new model)" if tip is None

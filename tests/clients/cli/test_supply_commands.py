@@ -69,8 +69,10 @@ def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path, registry_
     (tmp_path / "junk.sig").write_text("{not json")
     r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--oms-signature", str(tmp_path / "junk.sig"))
     assert _one_line_error(r) and "not an OpenSSF model signing v1.0 signature" in r.err
-    r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--store", "--oms-signature", str(tmp_path / "p.sig"))
-    assert _one_line_error(r) and "does not list the files of majora" in r.err
+    for dry in ([], ["--dry-run"]):
+        r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--store", "--oms-signature", str(tmp_path / "p.sig"),
+                *dry)
+        assert _one_line_error(r) and "does not list the files of majora" in r.err
     # the same files but one changed byte: the hashes registration computed say no
     changed = tmp_path / "changed" / run_dir["lora"].name
     shutil.copytree(run_dir["lora"], changed)
