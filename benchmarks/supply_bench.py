@@ -72,7 +72,7 @@ def main() -> None:
         reg = ModelRegistry(work / "reg")
         reg.register_model("big", gguf_path=str(big))  # hashed once at registration (not timed)
         reg.register_model("small", gguf_path=str(small))
-        reg.sign_oms("small:v1", key)  # imports model_signing (its modules are read once, not timed)
+        reg.sign_oms("small:v1", key)  # imports cryptography (its modules are read once, not timed)
         times: dict[str, list[float]] = {"big": [], "small": []}
         read: dict[str, int] = {}
         for _ in range(args.repeat):

@@ -234,6 +234,7 @@ class ModelRegistry:
         metric_info: Optional[dict[str, dict[str, Any]]] = None,
         curves: Optional[Iterable[dict[str, Any]]] = None,
         dry_run: bool = False,
+        oms_signature: Optional[str | os.PathLike[str]] = None,
     ) -> ModelVersion:
         """Register a version (auto-numbered when `version` is None); creates the model on first use.
 
@@ -256,9 +257,16 @@ class ModelRegistry:
         `read_curves_file(...)`), stored as curves/history.csv in the version's tree.
         `dry_run=True` writes nothing and returns a `Preview` (the manifest, the refs, the
         files to store) of what would be recorded now, from the local refs.
+        `oms_signature` (a model.sig a pipeline made) is kept with the version; one that does
+        not list exactly the files being registered refuses the registration, nothing written.
         """
         from gitreg.features.artifacts.get import store_default
         from gitreg.git import lfs
+
+        bundle = None
+        if oms_signature is not None:  # read and shape-checked before any file is hashed
+            from gitreg.features.supply import oms
+            bundle = oms.read(Path(oms_signature))
 
         reg = registration.prepare(
             model_name, version, parent_version=parent_version, status=status,
@@ -277,6 +285,8 @@ class ModelRegistry:
             files=files, store_files=store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
+        if bundle is not None:
+            reg.checks.append(oms.registration_check(bundle))
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         if reg.store_files:
@@ -289,12 +299,16 @@ class ModelRegistry:
         from gitreg.features.sync import retries
         self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
-            return ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
-        from gitreg.features.policy import rules
-        rules.check_registrant(writer, reg.model)
-        w = registration.write_version(writer, reg)  # its record from what was written: no read-back
-        snap = ModelSnapshot(writer, reg.model, use_cache=False)
-        return snap.record_of(w.version, w.commit, w.manifest, {}, w.tagger)
+            record = ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
+        else:
+            from gitreg.features.policy import rules
+            rules.check_registrant(writer, reg.model)
+            w = registration.write_version(writer, reg)  # its record from what was written: no read-back
+            record = ModelSnapshot(writer, reg.model, use_cache=False).record_of(
+                w.version, w.commit, w.manifest, {}, w.tagger)
+        if bundle is not None:
+            oms.add_bundle(writer, record, bundle)
+        return record
 
     @_writes
     def create_model(self, model_name: str, *, description: str = "", owner: str = "",

@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import pygit2
 
@@ -65,6 +65,9 @@ class Registration:
     lfsconfig: Optional[bytes] = None  # the LFS endpoint a plain clone needs (git/lfs.py published_endpoint)
     sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
+    # run on the hashed files just before anything of the version is written; one that raises
+    # refuses the registration (e.g. an imported OMS signature that does not list these files)
+    checks: list[Callable[["Registration"], None]] = field(default_factory=list)
 
 
 def prepare(
@@ -361,6 +364,8 @@ def preview(store: Optional[Store], reg: Registration, progress: Optional[artifa
         if store is not None:
             from gitreg.git import lfs
             reg.lfsconfig = lfs.published_endpoint(store.git_dir(), sync_remote)
+    for check in reg.checks:  # a dry run refuses what the write would
+        check(reg)
     files = version_files(reg, version, mf.now_iso(time.time() if reg.when is None else reg.when))
     refs = [(layout.tag_ref(reg.model, version), "created: the version tag"),
             (layout.branch_ref(reg.model), "created: the model's branch (a new model)" if tip is None
@@ -396,6 +401,8 @@ def write_version(store: Store, reg: Registration) -> Written:
     with gitconfig.steady():  # both signers from one reading of the configuration
         tag_signer = store.signer("tag", reg.sign)
         commit_signer = tag_signer or store.signer("commit", reg.sign)
+    for check in reg.checks:
+        check(reg)
 
     def attempt() -> Written:
         snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache

@@ -2,6 +2,9 @@
 what the commands print, and one line on stderr with a non-zero exit for every mistake."""
 from __future__ import annotations
 
+import json
+import shutil
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -53,16 +56,32 @@ def test_sign_and_verify_mistakes(cli, registered, tmp_path):  # noqa: F811
     assert "has no OMS signature" in r.err
 
 
-def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path):  # noqa: F811
-    key, _ = ec_key
+def test_add_with_a_pipeline_signature(cli, run_dir, ec_key, tmp_path, registry_path, git):  # noqa: F811
+    key, pub = ec_key
     made = model_signing("sign", "key", run_dir["lora"], "--private_key", key, "--signature", tmp_path / "p.sig")
     assert made.returncode == 0, made.stderr
     r = cli("add", "majora", "-f", f"lora={run_dir['lora']}", "--store", "--oms-signature", str(tmp_path / "p.sig"))
     assert r.code == 0, r.err
+    assert "OK" in cli("verify", "--oms", "--public-key", str(pub), "majora:v1").out
+    refs = git(registry_path, "for-each-ref")
+
+    # refused BEFORE anything is written: no version, no ref moved, no note
     (tmp_path / "junk.sig").write_text("{not json")
     r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--oms-signature", str(tmp_path / "junk.sig"))
     assert _one_line_error(r) and "not an OpenSSF model signing v1.0 signature" in r.err
-    assert "registered majora v2, but its OMS signature was not kept" in r.err  # the version is there
+    for dry in ([], ["--dry-run"]):
+        r = cli("add", "majora", "-f", f"gguf={run_dir['gguf']}", "--store", "--oms-signature", str(tmp_path / "p.sig"),
+                *dry)
+        assert _one_line_error(r) and "does not list the files of majora" in r.err
+    # the same files but one changed byte: the hashes registration computed say no
+    changed = tmp_path / "changed" / run_dir["lora"].name
+    shutil.copytree(run_dir["lora"], changed)
+    weights = changed / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + bytes([weights.read_bytes()[-1] ^ 1]))
+    r = cli("add", "majora", "-f", f"lora={changed}", "--oms-signature", str(tmp_path / "p.sig"))
+    assert _one_line_error(r) and "first differences: adapter_model.safetensors" in r.err
+    assert git(registry_path, "for-each-ref") == refs
+    assert [v["version"] for v in json.loads(cli("versions", "majora", "--json").out)] == ["v1"]
 
 
 def test_export_and_import_oci(cli, registered, oci_registry, tmp_path):  # noqa: F811

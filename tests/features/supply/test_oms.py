@@ -1,8 +1,11 @@
 """OpenSSF model signing: what gitreg writes, the real `model_signing` verifier judges."""
 from __future__ import annotations
 
+import base64
+import datetime
 import json
 import shutil
+import sys
 
 import pytest
 import yaml
@@ -122,3 +125,80 @@ def test_a_hostile_or_swapped_signature_in_the_note_is_never_trusted(reg, regist
     out = reg.write_layout("majora:v1", tmp_path / "swapped")
     done = model_signing("verify", "key", out, "--signature", out / "model.sig", "--public_key", pub)
     assert done.returncode != 0  # the real verifier agrees: the directory is not what was signed
+
+
+def _statement_of(bundle_text: str) -> dict:
+    return json.loads(base64.b64decode(json.loads(bundle_text)["dsseEnvelope"]["payload"]))
+
+
+def test_the_statement_is_the_one_model_signing_writes_for_the_same_directory(reg, run_dir, ec_key, tmp_path):
+    """Same subject digest, resources (names, order, digests) and serialization parameters as
+    the real `model_signing sign` of the directory `get --layout hf -o` writes."""
+    key, _ = ec_key
+    reg.register_model("majora", files=[("lora", str(run_dir["lora"]))], store=True)
+    reg.sign_oms("majora:v1", key)
+    out = reg.write_layout("majora:v1", tmp_path / "hf", layout="hf")
+    ours = _statement_of((out / "model.sig").read_text())
+    ignore = [arg for p in ("model.sig", "README.md") for arg in ("--ignore-paths", str(out / p))]
+    made = model_signing("sign", "key", out, "--private_key", key, "--signature", tmp_path / "theirs.sig", *ignore)
+    assert made.returncode == 0, made.stdout + made.stderr
+    theirs = _statement_of((tmp_path / "theirs.sig").read_text())
+    ours["subject"][0]["name"] = theirs["subject"][0]["name"]  # theirs: the directory's name
+    for statement in (ours, theirs):  # model_signing keeps its ignored paths in a set: any order
+        statement["predicate"]["serialization"]["ignore_paths"].sort()
+    assert ours == theirs
+
+
+def test_signs_and_verifies_without_model_signing_installed(reg, registered, ec_key, cert_chain, monkeypatch):
+    """No model_signing module (private or public) is needed at run time."""
+    for name in [n for n in sys.modules if n == "model_signing" or n.startswith("model_signing.")] + ["model_signing"]:
+        monkeypatch.setitem(sys.modules, name, None)  # any import of it now raises ImportError
+    key, pub = ec_key
+    assert reg.sign_oms("majora:v1", key) == ["gitreg", "hf"]
+    assert all(c.ok for c in reg.verify_oms("majora:v1", public_key=pub))
+    leaf_key, leaf_cert, ca = cert_chain
+    reg.sign_oms("majora:v1", leaf_key, certificate=leaf_cert, chain=[ca])
+    assert all(c.ok for c in reg.verify_oms("majora:v1", chain=[ca]))
+
+
+def _self_signed_ca(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gitreg test CA")])  # same name, other key
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = tmp_path / "other-ca.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_a_signature_by_another_key_or_chain_is_refused(reg, registered, registry_path, make_key, cert_chain,
+                                                        tmp_path, git):
+    key, pub = make_key("one", ec.SECP256R1())
+    other_key, other_pub = make_key("two", ec.SECP256R1())
+    reg.sign_oms("majora:v1", other_key)
+    checks = reg.verify_oms("majora:v1", public_key=pub)
+    assert [c.ok for c in checks] == [False, False] and "another key" in checks[0].problem
+    # the key hint dropped (plain git can rewrite the note): the ECDSA check itself still says no
+    note = yaml.safe_load(git(registry_path, "notes", "--ref=gitreg/majora", "show", registered.commit))
+    bundles = {}
+    for layout, text in note["oms_signature"].items():
+        bundle = json.loads(text)
+        bundle["verificationMaterial"]["publicKey"] = {}
+        bundles[layout] = json.dumps(bundle)
+    note["oms_signature"] = bundles
+    git(registry_path, "notes", "--ref=gitreg/majora", "add", "-f", "-m", yaml.safe_dump(note), registered.commit)
+    checks = reg.verify_oms("majora:v1", public_key=pub)
+    assert [c.ok for c in checks] == [False, False] and "does not match" in checks[0].problem
+    assert all(c.ok for c in reg.verify_oms("majora:v1", public_key=other_pub))
+
+    leaf_key, leaf_cert, ca = cert_chain
+    reg.sign_oms("majora:v1", leaf_key, certificate=leaf_cert, chain=[ca])
+    checks = reg.verify_oms("majora:v1", chain=[_self_signed_ca(tmp_path)])
+    assert [c.ok for c in checks] == [False, False] and "does not chain" in checks[0].problem

@@ -89,8 +89,9 @@ def run(
     sign: options.Sign = None,
     oms_signature: Annotated[
         Optional[Path], typer.Option("--oms-signature", metavar="FILE",
-                                     help="An OpenSSF model signing signature of these files (model.sig), "
-                                          "kept once it lists exactly the registered files.")
+                                     help="An OpenSSF model signing signature of these files (model.sig): "
+                                          "kept with the version; refused, registering nothing, "
+                                          "unless it lists exactly these files.")
     ] = None,
     dry_run: options.DryRun = False,
 ) -> None:
@@ -129,18 +130,11 @@ def run(
             parent_version=parent, status=status, model_card=card, progress=progress,
             sign=sign, files=_role_files(file), store=store, dry_run=dry_run,
             params=params or None, metric_info=metric_info or None, curves=curves,
+            oms_signature=oms_signature,
         )
     if dry_run:
         context.show_preview(v, json_out)
         return
-    if oms_signature is not None:
-        from gitreg.core.errors import GitregError
-
-        try:
-            reg.add_oms_signature(f"{v.model_name}:{v.version}", oms_signature)
-        except GitregError as exc:  # the version is written: say so, then why the signature is not
-            raise type(exc)(f"registered {v.model_name} {v.version}, but its OMS signature was not kept: {exc}") \
-                from None
     if json_out:
         context.emit_json(v.to_dict())
     elif quiet:
