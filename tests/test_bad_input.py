@@ -36,7 +36,7 @@ def _files(path: Path):
     out = {}
     for root, dirs, files in os.walk(path):
         if Path(root) == path and "gitreg-cache" in dirs:
-            dirs.remove("gitreg-cache")  # derived read cache (storage/cache.py), not registry data
+            dirs.remove("gitreg-cache")  # derived read cache (git/cache/cache.py), not registry data
         for f in files:
             p = Path(root) / f
             st = p.stat()

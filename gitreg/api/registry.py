@@ -57,11 +57,11 @@ if TYPE_CHECKING:
     from gitreg.features.events.delivery import Attempt
     from gitreg.features.events.derive import RegistryEvent
     from gitreg.features.events.webhooks import Webhook
+    from gitreg.features.policy.approvals import Approval
+    from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.retention import du, gc
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
-    from gitreg.features.policy.approvals import Approval
-    from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
@@ -130,7 +130,7 @@ class ModelRegistry:
         self._path_given = path is not None or bool(os.environ.get("GITREG_REGISTRY"))
         self.offline = offline
         self._store: Optional[Store] = None
-        self._checked = False  # the repository was found to be a registry (storage/kind.py)
+        self._checked = False  # the repository was found to be a registry (git/refs/kind.py)
         self._settled: list["sync.Settled"] = []  # published pushes of unknown outcome the last sync found
         # Set by a write that found itself already done by an earlier attempt that reached the remote.
         self.earlier_attempt: Optional["retries.EarlierAttempt"] = None

@@ -19,8 +19,8 @@ from gitreg.api.registry import ModelRegistry
 from gitreg.clients.web import svg, text, urls
 from gitreg.core.errors import GitregError
 from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
-from gitreg.core.values import describe_metric_info
 from gitreg.core.urls import has_scheme
+from gitreg.core.values import describe_metric_info
 
 PAGE_SIZE = 100  # versions per page of a model's table
 WINDOW = 500  # versions per chart / lineage page (one point or node per version)

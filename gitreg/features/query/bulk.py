@@ -1,6 +1,6 @@
-"""A search of every model from the registry-wide view index (storage/viewindex.py).
+"""A search of every model from the registry-wide view index (git/cache/viewindex.py).
 
-Warm, a query costs: one hash of the refs (storage/refstate.py), the columns the query
+Warm, a query costs: one hash of the refs (git/refs/refstate.py), the columns the query
 names parsed from one file, the compiled predicate run over small rows of just those
 columns, and full views built only for the matches. When the refs moved, the models
 whose refs moved are read again (index.load, which has its own per-model cache) and

@@ -86,7 +86,7 @@ def load(snap: ModelSnapshot, keep: Optional[Callable[[dict[str, Any]], bool]] =
     cached: dict[str, tuple[str, list[Any], dict[str, Any]]] = {}
     for version, tag in tags.items():
         # the cache check inline: this loop runs once per version of every model searched.
-        # An entry is [commit, note blob or "", values, metrics] (storage/viewcache.py); a
+        # An entry is [commit, note blob or "", values, metrics] (git/cache/viewcache.py); a
         # damaged entry of any shape is a miss, and no exception escapes this block.
         try:
             commit, note, values, metrics = entries.get(tag)

@@ -21,8 +21,8 @@ from gitreg.core.names import (
     check_role,
     check_version_name,
     highest_number,
-    next_version,
     is_version_name,
+    next_version,
     split_qualified,
 )
 from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile, Preview
@@ -63,7 +63,7 @@ class Registration:
     planned: list = field(default_factory=list)  # artifacts.Planned or ArtifactFile, hashed by describe_files
     store_files: bool = False  # put the bytes in the registry's LFS store (DESIGN.md 'Stored artifacts')
     lfsconfig: Optional[bytes] = None  # the LFS endpoint a plain clone needs (git/lfs.py published_endpoint)
-    sign: Optional[bool] = None  # None: as git's configuration says (storage/signing.py)
+    sign: Optional[bool] = None  # None: as git's configuration says (git/signing/signing.py)
     when: Optional[float] = None  # commit/tag date and created_at (epoch); None: now. Imports keep originals.
     # run on the hashed files just before anything of the version is written; one that raises
     # refuses the registration (e.g. an imported OMS signature that does not list these files)

@@ -399,7 +399,7 @@ def _push_refs(store: Store, remote: str, refs: Mapping[str, pygit2.Oid],
     A broken conversation (not a refusal) is followed by a fetch of those refs: when the
     remote holds what was pushed, the push succeeded. Only when that fetch fails too is
     the outcome unknown. `recorded` (a write's push, which a retry would build anew): the
-    push is recorded as pending first (storage/pending.py), so that the outcome unknown,
+    push is recorded as pending first (git/transport/pending.py), so that the outcome unknown,
     or a gitreg killed meanwhile, leaves the record for the next sync to settle; it is
     returned on success, for deletion once the local refs have moved. Other pushes (local
     work the remote lacks) are the same objects when retried: nothing to record.
@@ -550,7 +550,7 @@ def _settle_unknown(store: Store, remote: str, pushed: Mapping[str, pygit2.Oid],
     raise RemoteError(f"{broken} (nothing was published; nothing changed here)") from None
 
 
-# -- pending records: pushes whose outcome is unknown (storage/pending.py) -------------------
+# -- pending records: pushes whose outcome is unknown (git/transport/pending.py) -------------------
 @dataclass(frozen=True)
 class Settled:
     """A pending record, and what the remote said about it once it could be asked."""

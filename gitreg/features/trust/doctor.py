@@ -252,7 +252,7 @@ class _Doctor:
                                f"gitreg doctor: restore {model}", publish=False)
         return True
 
-    # -- pushes of unknown outcome (storage/pending.py) ---------------------------------
+    # -- pushes of unknown outcome (git/transport/pending.py) ---------------------------------
     def pending(self) -> None:
         from gitreg.git.transport import pending
 

@@ -16,7 +16,7 @@ carries the MAC of the header line, and each model entry the MACs of its column 
 lines and of its rows. A line or rows that fail their MAC read as damaged: that model's
 block is rebuilt from the registry, like any block that fails a check.
 
-`fingerprint` names the refs the whole file was made from (storage/refstate.py), `key`
+`fingerprint` names the refs the whole file was made from (git/refs/refstate.py), `key`
 those of one model, so a stale file is rebuilt model by model: blocks of models whose
 key is unchanged are copied as bytes. A model that cannot be indexed (a ref that is not
 a plain id, a version that does not read) has key "" and no block.

@@ -5,11 +5,10 @@ HEADS = "refs/heads/"
 TAGS = "refs/tags/"
 DEPLOYED = "refs/deployed/"
 NOTES = "refs/notes/gitreg/"
-MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (storage/remote.py)
-PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (storage/pending.py)
+MIRROR = "refs/gitreg/remotes/"  # private: remotes' refs as last fetched (git/transport/remote.py)
+PENDING = "refs/gitreg/pending/"  # private: pushes of unknown outcome (git/transport/pending.py)
 POLICY = "refs/gitreg/policy"  # shared: the policy's append-only chain (features/policy)
-APPROVALS = "refs/gitreg/approvals/"  # shared: one commit per approval (issue 22's record format)
-APPROVAL_FILE = "approval.yaml"
+APPROVALS = "refs/gitreg/approvals/"  # shared: one append-only chain of approvals per model
 ENV_GUARD = "refs/gitreg/guards/environments/"  # private, only ever locked: new environments' case rule
 
 MODEL_FILE = "model.yaml"

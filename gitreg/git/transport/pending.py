@@ -11,7 +11,7 @@ finds out first (gitreg.features.sync.sync), and a retried command recognises it
 left alone.
 
 The ref is private to this registry: pushes name only gitreg's four namespaces
-(storage/remote.py), so it never reaches a remote, and no other clone can have it; that is
+(git/transport/remote.py), so it never reaches a remote, and no other clone can have it; that is
 why it may be deleted once settled (DESIGN.md forbids deleting only refs another clone may
 have). A record is read as untrusted input like everything else: bounded, validated, and one
 bad record never stops the others from being read.

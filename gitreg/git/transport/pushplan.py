@@ -1,7 +1,7 @@
 """Holding a wildcard push to its plan: a pre-push hook that refuses any ref not in it.
 
 A push of many refs names namespaces (`refs/tags/*:refs/tags/*`) rather than each ref, because
-git matches every explicit refspec against every local ref (O(specs x refs): storage/remote.py).
+git matches every explicit refspec against every local ref (O(specs x refs): git/transport/remote.py).
 Git then sends the refs as they are when it reads them, so a version registered here after the
 plan was made would go too, before its stored files were uploaded for it (DESIGN.md: no ref is
 published whose objects are not on the remote). git runs the pre-push hook with the exact list

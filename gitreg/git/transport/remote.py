@@ -366,7 +366,7 @@ def push(git_dir: Path, remote: str, updates: Sequence[tuple[pygit2.Oid, str]],
     Many updates go as namespace wildcards, with `exclude` (every other local ref of those
     namespaces that differs from the remote's) left out by negative refspecs; git then
     picks the local refs as they are when it reads them, so a pre-push hook holds it to
-    `updates` (storage/pushplan.py): a ref written meanwhile makes it refuse the whole push,
+    `updates` (git/transport/pushplan.py): a ref written meanwhile makes it refuse the whole push,
     raised as RefConflict (plan again). Raises TransportError when the conversation broke
     off (the caller finds out by fetching whether the remote took it).
     """
