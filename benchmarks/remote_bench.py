@@ -157,10 +157,25 @@ def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]
         before = server.requests("service=git-receive-pack HTTP")
         outcome = concurrency.run(base, clones, writers, per_writer, 2)
         pushes = server.requests("service=git-receive-pack HTTP") - before
+        tags = subprocess.run(["git", f"--git-dir={server.path()}", "tag", "--list", "shared/*"],
+                              capture_output=True, text=True, check=True).stdout.split()
     registrations = writers * per_writer
+    given = [v for vs in outcome.versions for v in vs]
+    adds = sorted(s for w in outcome.latencies[:writers] for s in w)
     return {"writers": writers, "registrations": registrations, "deploys": 2 * per_writer,
             "push attempts": pushes, "retries per write": pushes / (registrations + 2 * per_writer) - 1,
-            "seconds": outcome.seconds}
+            "seconds": outcome.seconds,
+            "lost": len({f"shared/{v}" for v in given} - set(tags)), "duplicated": len(given) - len(set(given)),
+            "add p50": percentile(adds, 50), "add p90": percentile(adds, 90), "add p95": percentile(adds, 95),
+            "add max": adds[-1], "p95 / p50": percentile(adds, 95) / percentile(adds, 50),
+            "add seconds per writer": [[round(s, 2) for s in w] for w in outcome.latencies[:writers]],
+            "deploy seconds per deployer": [[round(s, 2) for s in w] for w in outcome.latencies[writers:]]}
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The nearest-rank percentile of an ascending list."""
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
 
 
 def main() -> None:
@@ -176,13 +191,14 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
+    ap.add_argument("--retries-only", action="store_true", help="only the 6-writer run")
     ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     results: dict[str, object] = {"commit": commit, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    for n in args.sizes:
+    for n in [] if args.retries_only else args.sizes:
         _RSS.clear()
         results[str(n)] = bench_size(args.workdir, n, args.big_repeat if n >= BIG else args.repeat,
                                      args.clone_only)
