@@ -143,6 +143,34 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
     return out
 
 
+def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
+    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache)."""
+    from gitreg import ModelRegistry
+    from tests.servers import apache
+
+    source = work / f"server-{n}.git"
+    if not source.exists():
+        build_gitreg(source, n, lean=True)
+    c, m = work / "clone-http.git", work / "mirror-http.git"
+    out: dict[str, object] = {"load before": load()}
+    with apache.running(work / "apache-clone") as server:
+        shutil.copytree(source, server.path(), symlinks=True)
+        subprocess.run(["chown", "-R", f"{apache.RUN_AS}:{apache.RUN_AS}", str(server.path())], check=True)
+        url = server.url()
+        for _ in range(repeat):  # alternated, so that load shifts hit both alike
+            out.setdefault("runs", []).append({
+                "clone": timed(lambda: fresh(c), lambda: gitreg("clone", "clone", url, str(c)), 1),
+                "git clone --mirror": timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url,
+                                                                          str(m)), 1),
+                "clone (API)": timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1),
+            })
+    for key in ("clone", "git clone --mirror", "clone (API)"):
+        out[key] = sorted(r[key] for r in out["runs"])[len(out["runs"]) // 2]
+    out["clone / git clone --mirror"] = out["clone"] / out["git clone --mirror"]
+    out["load after"] = load()
+    return out
+
+
 def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
     """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
     from tests.features.sync import concurrency
@@ -191,6 +219,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
+    ap.add_argument("--clone-http", action="store_true", help="only clone over Apache smart HTTP, at --sizes")
     ap.add_argument("--retries-only", action="store_true", help="only the 6-writer run")
     ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
@@ -198,6 +227,13 @@ def main() -> None:
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     results: dict[str, object] = {"commit": commit, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if args.clone_http:
+        for n in args.sizes:
+            results[f"clone over HTTP {n}"] = bench_clone_http(args.workdir, n, args.repeat)
+            print(n, json.dumps(results[f"clone over HTTP {n}"], indent=1), flush=True)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=1) + "\n")
+        return
     for n in [] if args.retries_only else args.sizes:
         _RSS.clear()
         results[str(n)] = bench_size(args.workdir, n, args.big_repeat if n >= BIG else args.repeat,

@@ -748,7 +748,7 @@ def _pause_for_turn(keys: Sequence[tuple[str, str, str]], refusals: int) -> None
     rounds = [r for until, r in (_contended.get(k, (0.0, 0.0)) for k in keys) if until > now]
     if not rounds:
         return
-    share = 1.0 if refusals == 0 else max(0.0, 1 - refusals / _TURN_ROUNDS)
+    share = max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds: a fresh write lets two go by
     if share:
         time.sleep(random.uniform(0.5, 1.0) * share * max(rounds))
 
