@@ -93,15 +93,21 @@ def start(target: Path, remote: str, url: str) -> Started:
     if not url or url != url.strip() or "\n" in url:
         raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
     existed = target.exists()
+    # Given to git, not to clone: the refspecs serve this fetch and stay out of the new config
+    # (a gitreg remote has none, so plain `git fetch` leaves the registry alone). clone --bare
+    # already maps heads and tags onto themselves; a ref outside the namespaces is taken into
+    # the mirror here too (the namespaces are copied there afterwards: remote.clone_into).
     specs = []
-    for ns in NAMESPACES[2:] + SINGLE:  # clone --bare already maps heads and tags onto themselves
+    for ns in NAMESPACES[2:] + SINGLE:
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
+    for ref in SINGLE:
+        specs += ["-c", f"remote.{remote}.fetch=+{ref}*:{layout.MIRROR}{remote}/{ref[len('refs/'):]}*"]
     timeout = timeout_seconds(None)
     extra, env = transport_options(timeout, None)
     full = gitcli.environment()
     full.update(env)
     try:
-        proc = subprocess.Popen(["git", *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
+        proc = subprocess.Popen(["git", *extra, *specs, "clone", "--quiet", "--bare", "--origin", remote, url,
                                  str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, text=True, errors="replace", env=full,
                                 start_new_session=True)

@@ -267,20 +267,14 @@ def clone_into(target: Path, remote: str, url: str, started: Optional[cloning.St
 
     git clone writes the registry's own refs into packed-refs in one go; the mirror is the
     same refs under other names, added to that file (storage/packwrite: asking git clone for
-    both doubled its ref work). The fetch refspecs clone needed are removed afterwards: a
-    gitreg remote has none, so plain `git fetch` leaves the registry alone.
+    both doubled its ref work). `started`: that clone already under way (cloning.start).
     """
     proc = (started or cloning.start(target, remote, url)).wait()
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))
-    gitcli.run(target, "config", "--unset-all", f"remote.{remote}.fetch")
     if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
         _mirror_with_git(target, remote)
-    for ref in SINGLE:  # not a namespace: mirrored one by one
-        oid = gitcli.run(target, "rev-parse", "--verify", "--quiet", ref).stdout.strip()
-        if oid:
-            gitcli.run(target, "update-ref", mirrored(remote, ref), oid)
 
 
 def _mirror_with_git(target: Path, remote: str) -> None:
