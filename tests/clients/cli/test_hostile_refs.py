@@ -56,7 +56,7 @@ def test_hostile_refs_are_named_and_never_block(cli, tmp_path, bare_remote, refs
 
     # clone: succeeds, names each one; the good refs are all there
     r = run_gitreg("clone", str(bare_remote), str(other))
-    assert r.code == 1 and "Cloned" in r.out and "1 models, 2 versions" in r.out, r.err
+    assert r.code == 1 and "Cloned" in r.out and "1 model, 2 versions" in r.out, r.err
     assert_named(r)
     # list and doctor name them; `code` is not listed as a model
     r = run_gitreg("-R", str(other), "list")

@@ -31,6 +31,7 @@ except GitregError as exc:
 def _template(tmp_path, remote: bool):
     """A registry with models a and b at v1 (and its bare sync remote), copied per run."""
     base = tmp_path / "template"
+    base.mkdir()
     reg = ModelRegistry(base / "registry.git")
     reg.register_model("a")
     reg.register_model("b")
