@@ -171,8 +171,9 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
     return out
 
 
-def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
-    """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
+def bench_retries(work: Path, writers: int, per_writer: int, tree: Path = ROOT) -> dict[str, float]:
+    """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache),
+    the writers running the gitreg of `tree` (a peer: another checkout, e.g. of the base branch)."""
     from tests.features.sync import concurrency
     from tests.servers import apache
 
@@ -183,7 +184,8 @@ def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]
     with apache.running(base / "apache") as server:
         _seed, clones = concurrency.prepare(server, base, writers + 2)
         before = server.requests("service=git-receive-pack HTTP")
-        outcome = concurrency.run(base, clones, writers, per_writer, 2)
+        outcome = concurrency.run(base, clones, writers, per_writer, 2,
+                                  env={**os.environ, "PYTHONPATH": str(tree)})
         pushes = server.requests("service=git-receive-pack HTTP") - before
         tags = subprocess.run(["git", f"--git-dir={server.path()}", "tag", "--list", "shared/*"],
                               capture_output=True, text=True, check=True).stdout.split()
@@ -220,6 +222,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
     ap.add_argument("--clone-http", action="store_true", help="only clone over Apache smart HTTP, at --sizes")
+    ap.add_argument("--peer-tree", type=Path, help="also run the 6-writer run with the gitreg of this checkout "
+                                                   "first (e.g. `git archive integ2 | tar -x -C DIR`)")
     ap.add_argument("--retries-only", action="store_true", help="only the 6-writer run")
     ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
@@ -243,6 +247,11 @@ def main() -> None:
         if args.out:
             args.out.write_text(json.dumps(results, indent=1) + "\n")
         return
+    if args.peer_tree:
+        results["retries (peer)"] = {"tree": str(args.peer_tree), "load before": load(),
+                                     **bench_retries(args.workdir, args.writers, args.per_writer, args.peer_tree),
+                                     "load after": load()}
+        print(json.dumps(results["retries (peer)"], indent=1))
     results["retries"] = {"load before": load(), **bench_retries(args.workdir, args.writers, args.per_writer),
                           "load after": load()}
     print(json.dumps(results["retries"], indent=1))

@@ -742,15 +742,15 @@ def _note_contended(key: tuple[str, str, str], round_seconds: float) -> None:
 
 
 def _pause_for_turn(keys: Sequence[tuple[str, str, str]], refusals: int) -> None:
-    """Sleep before a push to a contended model: (_TURN_ROUNDS - refusals) / 2 rounds, jittered
+    """Sleep before a push to a contended model: up to (_TURN_ROUNDS - refusals) / 2 rounds
     (a fresh write two, none after _TURN_ROUNDS refusals)."""
     now = time.monotonic()
     rounds = [r for until, r in (_contended.get(k, (0.0, 0.0)) for k in keys) if until > now]
     if not rounds:
         return
-    share = max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds: a fresh write lets two go by
-    if share:
-        time.sleep(random.uniform(0.5, 1.0) * share * max(rounds))
+    share = max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds, at most: a fresh write two
+    if share:  # drawn from 0: the first to go has no pause, so no round is left idle
+        time.sleep(random.uniform(0.0, 1.0) * share * max(rounds))
 
 
 def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]:

@@ -68,14 +68,15 @@ def prepare(server, base: Path, clones: int) -> tuple[Path, list[Path]]:
 
 
 def run(tmp: Path, clones: list[Path], writers: int, per_writer: int, deployers: int,
-        timeout: float = 540) -> Outcome:
-    """clones[:writers] register `per_writer` versions each; the next `deployers` clones deploy."""
+        timeout: float = 540, env: dict[str, str] | None = None) -> Outcome:
+    """clones[:writers] register `per_writer` versions each; the next `deployers` clones deploy.
+    Workers run in `tmp` with `env` (default: this one): a benchmark points PYTHONPATH at another gitreg."""
     sync = tmp / "sync"
     sync.mkdir()
     jobs = [("register", c, per_writer) for c in clones[:writers]]
     jobs += [("deploy", c, per_writer) for c in clones[writers:writers + deployers]]
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, task, str(path), str(sync), str(i), str(n)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp, env=env)
              for i, (task, path, n) in enumerate(jobs)]
     try:
         deadline = time.monotonic() + 60
