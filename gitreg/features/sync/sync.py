@@ -728,8 +728,8 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
 # retries at once, and the one that just won starts its next write at once too: each round is a
 # lottery, a writer can lose a dozen in a row (p95 >> p50), and the herd of refused pushes makes
 # every round slower. So the pause after a refusal shrinks with the refusals this write has had
-# (the longest waiting retries first), and a process that saw its model contended lately lets about
-# two rounds go by before the first push of its next write (the winner does not win again by default).
+# (the longest waiting retries first), and a process that saw its model contended lately pauses up
+# to a round before the first push of its next write (the winner does not win again by default).
 _TURN_ROUNDS = 4  # refusals after which a write retries with no pause
 _CONTENDED_FOR = 10.0  # rounds a model counts as contended in this process after a refusal
 _ROUND_MAX = 2.0  # seconds: a round (one push and the fetch after it) is measured, and capped here
@@ -742,13 +742,13 @@ def _note_contended(key: tuple[str, str, str], round_seconds: float) -> None:
 
 
 def _pause_for_turn(keys: Sequence[tuple[str, str, str]], refusals: int) -> None:
-    """Sleep before a push to a contended model: up to (_TURN_ROUNDS - refusals) / 2 rounds
-    (a fresh write two, none after _TURN_ROUNDS refusals)."""
+    """Sleep before a push to a contended model: up to one round for a fresh write, up to
+    (_TURN_ROUNDS - refusals) / 2 rounds after a refusal (none after _TURN_ROUNDS)."""
     now = time.monotonic()
     rounds = [r for until, r in (_contended.get(k, (0.0, 0.0)) for k in keys) if until > now]
     if not rounds:
         return
-    share = max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds, at most: a fresh write two
+    share = 1.0 if refusals == 0 else max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds, at most
     if share:  # drawn from 0: the first to go has no pause, so no round is left idle
         time.sleep(random.uniform(0.0, 1.0) * share * max(rounds))
 

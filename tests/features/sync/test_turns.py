@@ -29,10 +29,10 @@ def test_the_longest_refused_goes_first_and_the_winner_yields(monkeypatch):
     draws = [_pauses(monkeypatch, range(0, 5), key) for _ in range(200)]
     longest = [max(d[n] for d in draws) for n in range(5)]
     mean = [sum(d[n] for d in draws) / len(draws) for n in range(5)]
-    # at most 2, 1.5, 1, 0.5 rounds, then none: the winner's next write yields the most
-    assert longest[0] <= 0.8 and longest[1] <= 0.6 and longest[2] <= 0.4 and longest[3] <= 0.2
+    # the winner's next write: up to a round; a refused one: up to 1.5, 1, 0.5 rounds, then none
+    assert longest[0] <= 0.4 and longest[1] <= 0.6 and longest[2] <= 0.4 and longest[3] <= 0.2
     assert longest[4] == 0.0
-    assert mean[0] > mean[1] > mean[2] > mean[3] > 0
+    assert mean[0] > mean[3] and mean[1] > mean[2] > mean[3] > 0
     assert _pauses(monkeypatch, range(0, 1), ("/r.git", "origin", "other")) == [0.0]  # per model
 
 
