@@ -143,8 +143,37 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
     return out
 
 
-def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]:
-    """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache)."""
+def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
+    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache)."""
+    from gitreg import ModelRegistry
+    from tests.servers import apache
+
+    source = work / f"server-{n}.git"
+    if not source.exists():
+        build_gitreg(source, n, lean=True)
+    c, m = work / "clone-http.git", work / "mirror-http.git"
+    out: dict[str, object] = {"load before": load()}
+    with apache.running(work / "apache-clone") as server:
+        shutil.copytree(source, server.path(), symlinks=True)
+        subprocess.run(["chown", "-R", f"{apache.RUN_AS}:{apache.RUN_AS}", str(server.path())], check=True)
+        url = server.url()
+        for _ in range(repeat):  # alternated, so that load shifts hit both alike
+            out.setdefault("runs", []).append({
+                "clone": timed(lambda: fresh(c), lambda: gitreg("clone", "clone", url, str(c)), 1),
+                "git clone --mirror": timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url,
+                                                                          str(m)), 1),
+                "clone (API)": timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1),
+            })
+    for key in ("clone", "git clone --mirror", "clone (API)"):
+        out[key] = sorted(r[key] for r in out["runs"])[len(out["runs"]) // 2]
+    out["clone / git clone --mirror"] = out["clone"] / out["git clone --mirror"]
+    out["load after"] = load()
+    return out
+
+
+def bench_retries(work: Path, writers: int, per_writer: int, tree: Path = ROOT) -> dict[str, float]:
+    """6 clones x 20 synced registrations of one model through Apache (tests/servers/apache),
+    the writers running the gitreg of `tree` (a peer: another checkout, e.g. of the base branch)."""
     from tests.features.sync import concurrency
     from tests.servers import apache
 
@@ -155,12 +184,28 @@ def bench_retries(work: Path, writers: int, per_writer: int) -> dict[str, float]
     with apache.running(base / "apache") as server:
         _seed, clones = concurrency.prepare(server, base, writers + 2)
         before = server.requests("service=git-receive-pack HTTP")
-        outcome = concurrency.run(base, clones, writers, per_writer, 2)
+        outcome = concurrency.run(base, clones, writers, per_writer, 2,
+                                  env={**os.environ, "PYTHONPATH": str(tree)})
         pushes = server.requests("service=git-receive-pack HTTP") - before
+        tags = subprocess.run(["git", f"--git-dir={server.path()}", "tag", "--list", "shared/*"],
+                              capture_output=True, text=True, check=True).stdout.split()
     registrations = writers * per_writer
+    given = [v for vs in outcome.versions for v in vs]
+    adds = sorted(s for w in outcome.latencies[:writers] for s in w)
     return {"writers": writers, "registrations": registrations, "deploys": 2 * per_writer,
             "push attempts": pushes, "retries per write": pushes / (registrations + 2 * per_writer) - 1,
-            "seconds": outcome.seconds}
+            "seconds": outcome.seconds,
+            "lost": len({f"shared/{v}" for v in given} - set(tags)), "duplicated": len(given) - len(set(given)),
+            "add p50": percentile(adds, 50), "add p90": percentile(adds, 90), "add p95": percentile(adds, 95),
+            "add max": adds[-1], "p95 / p50": percentile(adds, 95) / percentile(adds, 50),
+            "add seconds per writer": [[round(s, 2) for s in w] for w in outcome.latencies[:writers]],
+            "deploy seconds per deployer": [[round(s, 2) for s in w] for w in outcome.latencies[writers:]]}
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The nearest-rank percentile of an ascending list."""
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
 
 
 def main() -> None:
@@ -176,13 +221,24 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".work" / "remote")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
+    ap.add_argument("--clone-http", action="store_true", help="only clone over Apache smart HTTP, at --sizes")
+    ap.add_argument("--peer-tree", type=Path, help="also run the 6-writer run with the gitreg of this checkout "
+                                                   "first (e.g. `git archive integ2 | tar -x -C DIR`)")
+    ap.add_argument("--retries-only", action="store_true", help="only the 6-writer run")
     ap.add_argument("--clone-only", action="store_true", help="only the clone rows (no pull/add/push/retries)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     results: dict[str, object] = {"commit": commit, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    for n in args.sizes:
+    if args.clone_http:
+        for n in args.sizes:
+            results[f"clone over HTTP {n}"] = bench_clone_http(args.workdir, n, args.repeat)
+            print(n, json.dumps(results[f"clone over HTTP {n}"], indent=1), flush=True)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=1) + "\n")
+        return
+    for n in [] if args.retries_only else args.sizes:
         _RSS.clear()
         results[str(n)] = bench_size(args.workdir, n, args.big_repeat if n >= BIG else args.repeat,
                                      args.clone_only)
@@ -191,6 +247,11 @@ def main() -> None:
         if args.out:
             args.out.write_text(json.dumps(results, indent=1) + "\n")
         return
+    if args.peer_tree:
+        results["retries (peer)"] = {"tree": str(args.peer_tree), "load before": load(),
+                                     **bench_retries(args.workdir, args.writers, args.per_writer, args.peer_tree),
+                                     "load after": load()}
+        print(json.dumps(results["retries (peer)"], indent=1))
     results["retries"] = {"load before": load(), **bench_retries(args.workdir, args.writers, args.per_writer),
                           "load after": load()}
     print(json.dumps(results["retries"], indent=1))

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from gitreg.features.policy.approvals import Approval
     from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.retention import du, gc
+    from gitreg.git.transport import cloning
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
     from gitreg.features.sync import retries, sync
@@ -889,26 +890,20 @@ class ModelRegistry:
 
     @classmethod
     def clone(cls, url: str, path: str | os.PathLike[str] | None = None, *,
-              remote: str = "origin") -> "ModelRegistry":
-        """A new local registry with every gitreg ref of `url`, which becomes its sync remote."""
-        target = resolve_path(path)
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            raise GitregError(f"{target} already exists; clone needs a new or empty path")
+              remote: str = "origin", started: Optional["cloning.Started"] = None) -> "ModelRegistry":
+        """A new local registry with every gitreg ref of `url`, which becomes its sync remote.
+        `started`: its `git clone` already under way (gitreg.api.cloning)."""
+        from gitreg.git.transport import cloning
         from gitreg.git.transport import remote as transport
 
-        check_remote_name(remote)
-        if not url or url != url.strip() or "\n" in url:
-            raise InvalidValueError(f"remote URL {url!r} is empty or has surrounding space")
+        target = resolve_path(path)
+        started = started or cloning.start(target, remote, url)  # gitreg.api.cloning starts it earlier
         registry = cls(target)
-        existed = target.exists()
         try:
-            transport.clone_into(target, remote, url)
-            store = registry._writer()
-            transport.set_sync_remote(store.repo, remote)
+            transport.clone_into(target, remote, url, started)
+            transport.set_sync_remote(registry._writer().repo, remote)
         except BaseException:  # nothing half-made is left behind
-            shutil.rmtree(target, ignore_errors=True)
-            if existed:
-                target.mkdir()
+            started.abandon()
             raise
         return registry
 

@@ -22,6 +22,7 @@ pull too), and the error names each ref with its old and new value.
 """
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence
@@ -722,6 +723,36 @@ def sync_in(store: Store, remote: str, scope: transport.Scope = transport.Scope(
     return published
 
 
+# -- taking turns on a contended model --------------------------------------------------------
+# Writers in other clones learn of each other only by refusals. Left alone, every refused writer
+# retries at once, and the one that just won starts its next write at once too: each round is a
+# lottery, a writer can lose a dozen in a row (p95 >> p50), and the herd of refused pushes makes
+# every round slower. So the pause after a refusal shrinks with the refusals this write has had
+# (the longest waiting retries first), and a process that saw its model contended lately pauses up
+# to a round before the first push of its next write (the winner does not win again by default).
+_TURN_ROUNDS = 4  # refusals after which a write retries with no pause
+_CONTENDED_FOR = 10.0  # rounds a model counts as contended in this process after a refusal
+_ROUND_MAX = 2.0  # seconds: a round (one push and the fetch after it) is measured, and capped here
+_contended: dict[tuple[str, str, str], tuple[float, float]] = {}  # (git dir, remote, model): (until, round)
+
+
+def _note_contended(key: tuple[str, str, str], round_seconds: float) -> None:
+    seconds = min(round_seconds, _ROUND_MAX)
+    _contended[key] = (time.monotonic() + _CONTENDED_FOR * seconds, seconds)
+
+
+def _pause_for_turn(keys: Sequence[tuple[str, str, str]], refusals: int) -> None:
+    """Sleep before a push to a contended model: up to one round for a fresh write, up to
+    (_TURN_ROUNDS - refusals) / 2 rounds after a refusal (none after _TURN_ROUNDS)."""
+    now = time.monotonic()
+    rounds = [r for until, r in (_contended.get(k, (0.0, 0.0)) for k in keys) if until > now]
+    if not rounds:
+        return
+    share = 1.0 if refusals == 0 else max(0.0, (_TURN_ROUNDS - refusals) / 2)  # in rounds, at most
+    if share:  # drawn from 0: the first to go has no pause, so no round is left idle
+        time.sleep(random.uniform(0.0, 1.0) * share * max(rounds))
+
+
 def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]:
     """Store.publisher for sync-on-write: the remote takes a write before the local refs do.
 
@@ -730,16 +761,29 @@ def publisher(store: Store, remote: str) -> Callable[[Sequence[RefUpdate]], Opti
     (and the retry recognised). A refusal because the remote moved on fetches and integrates the written models,
     then raises RefConflict so the write is rebuilt on the new state (the next free
     version number, a note re-applied on the new tip, a deploy on the new history).
+    Contended writers take turns (see _pause_for_turn).
     """
+    refusals = 0
+
     def publish(updates: Sequence[RefUpdate]) -> Optional[Callable[[], None]]:
+        nonlocal refusals
+        keys = [(str(store.git_dir()), remote, m) for m in sorted({_model_of(u.name) for u in updates})]
+        if refusals == 0:
+            _pause_for_turn(keys, 0)
+        began = time.monotonic()
         try:
             record = _push_refs(store, remote, {u.name: u.new for u in updates}, recorded=True)
-        except RefConflict:
+        except RefConflict as conflict:
             scope = _scope_of(u.name for u in updates)
-            fetch(store, remote, scope)
+            fetch(store, remote, scope)  # only the written models
             integration = integrate(store, remote, scope=scope)
             if integration.conflicts:
                 raise SyncConflictError(integration.describe()) from None
+            refusals += 1
+            for key in keys:
+                _note_contended(key, time.monotonic() - began)
+            _pause_for_turn(keys, refusals)
+            conflict.waited = True
             raise
         return None if record is None else (lambda: pending.drop_own(store, record))
 

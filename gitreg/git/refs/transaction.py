@@ -49,6 +49,7 @@ class RefConflict(Exception):
         super().__init__(ref)
         self.ref = ref
         self.lock_file = lock_file  # set when another writer held the ref's lock
+        self.waited = False  # the raiser already paused for its turn (sync.publisher): retry at once
 
     def stale_lock_age(self) -> Optional[float]:
         """Seconds the lock file has existed, when that is longer than any writer holds one."""
@@ -259,4 +260,5 @@ def retrying(attempt: Callable[[], T], what: str, seconds: float = RETRY_SECONDS
                 raise ConcurrentUpdateError(
                     f"could not {what}: {conflict.ref} kept changing under {tries} attempts"
                 ) from None
-            time.sleep(random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2 ** min(tries, 10))))
+            if not conflict.waited:
+                time.sleep(random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2 ** min(tries, 10))))

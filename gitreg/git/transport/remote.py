@@ -14,7 +14,6 @@ see transport_options); what git prints about a failure keeps its cause line
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import subprocess
@@ -32,16 +31,20 @@ from gitreg.git import gitcli
 from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout, lockowner
 from gitreg.git.refs.transaction import RefConflict
-from gitreg.git.transport import pushplan
+from gitreg.git.transport import cloning, pushplan
+from gitreg.git.transport.cloning import (  # noqa: F401 (their home was here)
+    DEFAULT_TIMEOUT,
+    HARD_LIMIT_FACTOR,
+    NAMESPACES,
+    SINGLE,
+    TIMEOUT_KEY,
+    timeout_seconds,
+    transport_options,
+)
 
 MIRROR = layout.MIRROR
 SYNC_KEY = "gitreg.remote"
 _FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
-NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
-SINGLE = (layout.POLICY,)  # shared refs that are not a namespace: in every scope
-TIMEOUT_KEY = "gitreg.timeout"
-DEFAULT_TIMEOUT = 30  # seconds without progress before a transfer is given up
-HARD_LIMIT_FACTOR = 20  # any one git transport command: at most this many timeouts in all
 
 # Rejections that mean "the remote moved on": fetch, rebuild and try again.
 # Anything else (a hook or a protected ref declining) is final.
@@ -148,35 +151,6 @@ def model_of(ref: str) -> str:
 
 
 # -- timeouts -------------------------------------------------------------------------
-def timeout_seconds(git_dir: Optional[Path]) -> int:
-    """`gitreg.timeout` (seconds) as git reads it now: the registry's config, GIT_CONFIG_GLOBAL,
-    GIT_CONFIG_COUNT/KEY/VALUE, includes (None: no registry yet); else DEFAULT_TIMEOUT."""
-    found = gitconfig.read(git_dir) if git_dir is not None else gitconfig.read_user()
-    try:
-        value = int(found[TIMEOUT_KEY]) if found is not None else 0
-    except (KeyError, ValueError):
-        value = 0
-    return value if value > 0 else DEFAULT_TIMEOUT
-
-
-def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[str], dict[str, str]]:
-    """(git -c options, environment) bounding a stalled transfer to about `timeout` seconds.
-
-    HTTP(S): curl gives up when fewer than 1 byte/s move for `timeout` s. SSH: the
-    connection (and banner exchange) must complete within `timeout`, and a silent
-    server is dropped after 3 unanswered keep-alives `timeout/3` s apart. The
-    user's own ssh command (core.sshCommand / GIT_SSH_COMMAND) is kept and
-    extended; a GIT_SSH program is left alone.
-    """
-    args = ["-c", "http.lowSpeedLimit=1", "-c", f"http.lowSpeedTime={timeout}"]
-    env: dict[str, str] = {}
-    if not os.environ.get("GIT_SSH"):
-        base = os.environ.get("GIT_SSH_COMMAND") or ssh_command or "ssh"
-        env["GIT_SSH_COMMAND"] = (f"{base} -o ConnectTimeout={timeout} "
-                                  f"-o ServerAliveInterval={max(1, timeout // 3)} -o ServerAliveCountMax=3")
-    return args, env
-
-
 def _ssh_command(git_dir: Path) -> Optional[str]:
     found = gitconfig.read(git_dir)
     try:
@@ -287,36 +261,20 @@ def record_pushed(git_dir: Path, remote: str, moves: dict[str, tuple[Optional[py
         _git(git_dir, "update-ref", "--stdin", "-m", f"gitreg: pushed to {remote}", input=lines)
 
 
-def clone_into(target: Path, remote: str, url: str) -> None:
+def clone_into(target: Path, remote: str, url: str, started: Optional[cloning.Started] = None) -> None:
     """A new registry at `target` holding `url`'s gitreg refs both as its own and in the
     mirror, in packed-refs (as fast as `git clone --mirror`).
 
     git clone writes the registry's own refs into packed-refs in one go; the mirror is the
     same refs under other names, added to that file (storage/packwrite: asking git clone for
-    both doubled its ref work). The fetch refspecs clone needed are removed afterwards: a
-    gitreg remote has none, so plain `git fetch` leaves the registry alone.
+    both doubled its ref work). `started`: that clone already under way (cloning.start).
     """
-    specs = []
-    for ns in NAMESPACES[2:] + SINGLE:  # clone --bare already maps heads and tags onto themselves
-        specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
-    timeout = timeout_seconds(None)
-    extra, env = transport_options(timeout, None)
-    try:
-        proc = gitcli.run(None, *extra, "clone", "--quiet", "--bare", "--origin", remote, *specs, url,
-                          str(target), timeout=timeout * HARD_LIMIT_FACTOR, env=env, group=True)
-    except subprocess.TimeoutExpired:
-        proc = subprocess.CompletedProcess([], 124, "", f"fatal: git did not finish within "
-                                                       f"{timeout * HARD_LIMIT_FACTOR} s")
+    proc = (started or cloning.start(target, remote, url)).wait()
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))
-    gitcli.run(target, "config", "--unset-all", f"remote.{remote}.fetch")
     if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
         _mirror_with_git(target, remote)
-    for ref in SINGLE:  # not a namespace: mirrored one by one
-        oid = gitcli.run(target, "rev-parse", "--verify", "--quiet", ref).stdout.strip()
-        if oid:
-            gitcli.run(target, "update-ref", mirrored(remote, ref), oid)
 
 
 def _mirror_with_git(target: Path, remote: str) -> None:

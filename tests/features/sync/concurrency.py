@@ -26,14 +26,16 @@ while not (Path(sync) / "go").exists():
         sys.exit("never got the start signal")
     time.sleep(0.005)
 reg = ModelRegistry(path)
-out = []
+out, seconds = [], []
 for j in range(int(n)):
+    began = time.monotonic()
     if task == "register":
         out.append(reg.register_model("shared", notes=f"writer {ident} #{j}").version)
     else:
         record = reg.deploy("shared", ("v1", "v2")[j % 2], reason=f"deployer {ident} #{j}")
         out.append(None if record is None else record.commit)
-print(json.dumps(out))
+    seconds.append(time.monotonic() - began)
+print(json.dumps([out, seconds]))
 """
 
 
@@ -42,6 +44,7 @@ class Outcome:
     versions: list[list[str]]  # per writer, the versions it was given
     deploys: list[list]
     seconds: float
+    latencies: list[list[float]]  # per worker (writers, then deployers), seconds of each call in order
 
 
 def prepare(server, base: Path, clones: int) -> tuple[Path, list[Path]]:
@@ -65,14 +68,15 @@ def prepare(server, base: Path, clones: int) -> tuple[Path, list[Path]]:
 
 
 def run(tmp: Path, clones: list[Path], writers: int, per_writer: int, deployers: int,
-        timeout: float = 540) -> Outcome:
-    """clones[:writers] register `per_writer` versions each; the next `deployers` clones deploy."""
+        timeout: float = 540, env: dict[str, str] | None = None) -> Outcome:
+    """clones[:writers] register `per_writer` versions each; the next `deployers` clones deploy.
+    Workers run in `tmp` with `env` (default: this one): a benchmark points PYTHONPATH at another gitreg."""
     sync = tmp / "sync"
     sync.mkdir()
     jobs = [("register", c, per_writer) for c in clones[:writers]]
     jobs += [("deploy", c, per_writer) for c in clones[writers:writers + deployers]]
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, task, str(path), str(sync), str(i), str(n)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp, env=env)
              for i, (task, path, n) in enumerate(jobs)]
     try:
         deadline = time.monotonic() + 60
@@ -94,4 +98,5 @@ def run(tmp: Path, clones: list[Path], writers: int, per_writer: int, deployers:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    return Outcome(results[:writers], results[writers:], seconds)
+    given = [r[0] for r in results]
+    return Outcome(given[:writers], given[writers:], seconds, [r[1] for r in results])

@@ -15,11 +15,11 @@ def run(
     ] = None,
 ) -> None:
     """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
-    from gitreg.api.registry import ModelRegistry
+    from gitreg.api import cloning  # starts git before the registry's imports: they overlap
     from gitreg.core.urls import redact
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
-    registry = context.track(ModelRegistry.clone(url, target))
+    registry = context.track(cloning.clone(url, target))
     found = registry.census()  # O(refs) at git's speed; each bad version is reported on stderr
     from gitreg.clients.cli.terminal import plural
 
