@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from gitreg.clients.cli import columns
 from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, plural, size
@@ -134,60 +134,75 @@ _NOT_SIMPLE = re.compile(r"[^\x20-\x7e]")  # a cell rich would measure, wrap or 
 _BOLD, _GREEN, _CAPTION, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[2;3m", "\x1b[0m"
 
 
-def versions_text(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
-                  width: Optional[int] = None, colour: bool = False) -> Optional[str]:
-    """The text versions_table prints, built as strings: rich lays out 20,000 rows in ~20 s.
+def simple_table(headers: list[str], rows: list[list[str]], right: set[int], width: int, *,
+                 green: Optional[list[bool]] = None, caption: Optional[str] = None,
+                 colour: bool = False) -> Optional[str]:
+    """The text rich draws for Table(show_edge=False, pad_edge=False, header_style="bold") of
+    these cells, built as strings (rich lays out 20,000 rows in ~20 s).
 
-    Only the common case: every cell printable ASCII on one line (one character, one column),
-    the table not squeezed and its caption on one line. Otherwise None, and rich draws it.
-    `colour`: the table's bold header, green deployed rows, dim italic caption.
+    Only when that is certain: some rows, every cell printable ASCII on one line (one character,
+    one column) and the whole table within `width`; otherwise None, and rich draws it.
+    `colour`: the bold header, green rows where `green`, a dim italic caption.
     """
-    if not versions:
+    if not rows or any(_NOT_SIMPLE.search(c) for c in headers) or \
+            any(_NOT_SIMPLE.search(c) for row in rows for c in row):
         return None
-    lay = _layout(versions, metrics, width)
-    if lay.widths:
-        return None
-    keys = ["Version", "Status", "Created", "Parent", *lay.shown, "Deployed", "Tags"]
-    right = set(range(4, 4 + len(lay.shown)))
-    cells = [[r["Version"], r["Status"], r["Created"], r["Parent"], *(fmt(f.get(m)) for m in lay.shown),
-              r["Deployed"], r["Tags"]] for r, f in zip(lay.rows, lay.flats)]
-    if any(_NOT_SIMPLE.search(c) for row in cells for c in row) or any(_NOT_SIMPLE.search(k) for k in keys):
-        return None
-    sizes = [max(len(keys[i]), *(len(row[i]) for row in cells)) for i in range(len(keys))]
+    sizes = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(len(headers))]
     full = sum(sizes) + 3 * (len(sizes) - 1)
-    if lay.caption and len(lay.caption) > full:
+    if full > width or (caption and (len(caption) > full or _NOT_SIMPLE.search(caption))):
         return None
 
     def line(row: list[str], bar: str) -> str:
         return bar.join(c.rjust(w) if i in right else c.ljust(w)
                         for i, (c, w) in enumerate(zip(row, sizes))).rstrip(" ")
 
-    header = line(keys, " ┃ ")
+    header = line(headers, " ┃ ")
     out = [f"{_BOLD}{header}{_RESET}" if colour else header, "━╇━".join("━" * w for w in sizes)]
-    for v, row in zip(versions, cells):
+    for i, row in enumerate(rows):
         text = line(row, " │ ")
-        out.append(f"{_GREEN}{text}{_RESET}" if colour and v.deployed else text)
-    if lay.caption:
-        out.append(f"{_CAPTION}{lay.caption}{_RESET}" if colour else lay.caption)
+        out.append(f"{_GREEN}{text}{_RESET}" if colour and green and green[i] else text)
+    if caption:
+        out.append(f"{_CAPTION}{caption}{_RESET}" if colour else caption)
     return "\n".join(out) + "\n"
 
 
-def print_versions(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> None:
-    """A versions table on stdout: as strings when versions_text can, else through rich.
-    Off a terminal rich is not imported at all."""
+def versions_text(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                  width: int = PIPE_WIDTH, colour: bool = False) -> Optional[str]:
+    """versions_table's text as strings (simple_table), or None where rich must draw it."""
+    if not versions:
+        return None
+    lay = _layout(versions, metrics, width)
+    if lay.widths:  # squeezed to the width: rich wraps the cells
+        return None
+    headers = ["Version", "Status", "Created", "Parent", *lay.shown, "Deployed", "Tags"]
+    rows = [[r["Version"], r["Status"], r["Created"], r["Parent"], *(fmt(f.get(m)) for m in lay.shown),
+             r["Deployed"], r["Tags"]] for r, f in zip(lay.rows, lay.flats)]
+    return simple_table(headers, rows, set(range(4, 4 + len(lay.shown))), width,
+                        green=[v.deployed for v in versions], caption=lay.caption, colour=colour)
+
+
+def print_table(as_text: Callable[[int, bool], Optional[str]], as_rich: Callable[[int], Any]) -> None:
+    """A table on stdout: as_text(width, colour) when it can draw it, else rich's as_rich(width).
+    Off a terminal, as_text needs no rich at all."""
     from gitreg.clients.cli.terminal import console, is_terminal
 
     if not is_terminal(sys.stdout):
-        text = versions_text(versions, metrics, PIPE_WIDTH)
+        text = as_text(PIPE_WIDTH, False)
         if text is not None:
             sys.stdout.write(text)
             return
     out = console(sys.stdout)
-    text = versions_text(versions, metrics, out.width, colour=out.color_system is not None)
+    text = as_text(out.width, out.color_system is not None)
     if text is not None:
         out.file.write(text)
         return
-    out.print(versions_table(versions, metrics, width=out.width))
+    out.print(as_rich(out.width))
+
+
+def print_versions(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> None:
+    """A versions table on stdout (print_table)."""
+    print_table(lambda width, colour: versions_text(versions, metrics, width, colour),
+                lambda width: versions_table(versions, metrics, width=width))
 
 
 def _version_row(v: "ModelVersion") -> dict[str, str]:
@@ -200,15 +215,38 @@ def _version_row(v: "ModelVersion") -> dict[str, str]:
 
 
 def version_detail(v: "ModelVersion") -> "Table":
+    """Label and value, one row each: a grid, wrapped to the terminal."""
     from rich.table import Table
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    for label, value in _detail_rows(v):
+        table.add_row(label, value)
+    return table
+
+
+def detail_text(v: "ModelVersion", width: int, colour: bool = False) -> Optional[str]:
+    """version_detail's text as strings, or None where rich must draw it (see simple_table)."""
+    rows = _detail_rows(v)
+    size = max(len(label) for label, _ in rows)
+    out = []
+    for label, value in rows:
+        lines = clean(value).split("\n")
+        if _NOT_SIMPLE.search(label) or any(_NOT_SIMPLE.search(x) or size + 2 + len(x) > width for x in lines):
+            return None
+        shown = f"{_BOLD}{label}{_RESET}{' ' * (size - len(label))}" if colour else label.ljust(size)
+        out.append(f"{shown}  {lines[0]}".rstrip(" "))
+        out += [f"{' ' * size}  {x}".rstrip(" ") for x in lines[1:]]
+    return "\n".join(out) + "\n"
+
+
+def _detail_rows(v: "ModelVersion") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
 
     def row(label: str, value: Any) -> None:
         if value not in (None, "", [], {}):
-            table.add_row(label, fmt(value))
+            rows.append((label, fmt(value)))
 
     row("Model", v.model_name)
     row("Version", v.version)
@@ -244,7 +282,7 @@ def version_detail(v: "ModelVersion") -> "Table":
     row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)
     row("Notes", v.notes)
-    return table
+    return rows
 
 
 def _with_meaning(value: Any, info: dict[str, Any]) -> str:

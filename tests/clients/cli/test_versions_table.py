@@ -1,4 +1,4 @@
-"""`versions` / `info` tables drawn as strings (render.versions_text): the same text rich draws,
+"""`versions` / `info` / `search` tables and `show` drawn as strings (render.simple_table): the same text rich draws,
 in a fraction of the time (a 20,000-version model: benchmarks/RESULTS.md), and rich where the
 strings cannot be the same (wide or unusual characters, a table squeezed to a terminal)."""
 from __future__ import annotations
@@ -29,9 +29,12 @@ def reg(registry_path):
 
 
 def rich_text(versions, metrics, width=None) -> str:
+    return drawn(render.versions_table(versions, metrics, width=terminal.PIPE_WIDTH if width is None else width))
+
+
+def drawn(renderable) -> str:
     buf = io.StringIO()
-    console = terminal.console(buf)  # not a terminal: as through a pipe
-    console.print(render.versions_table(versions, metrics, width=console.width if width is None else width))
+    terminal.console(buf).print(renderable)  # not a terminal: as through a pipe
     return buf.getvalue()
 
 
@@ -45,6 +48,21 @@ def test_strings_are_rich_table_exactly(reg, metrics):
         assert "2 more metrics: " in text.splitlines()[-1]
 
 
+def test_search_and_show_strings_are_rich_exactly(reg):
+    from gitreg.clients.cli.query_render import search_table, search_text
+
+    records = reg.search("accuracy > 0.1 or mmlu < 1")
+    for names in (["accuracy"], ["mmlu", "tag", "model"], []):
+        text = search_text(records, names, terminal.PIPE_WIDTH)
+        assert text is not None and text == drawn(search_table(records, names))
+    reg.register_model("majora", notes="two\nlines\n  indented", tags=["x"], evaluation_scores={"accuracy": 0.2})
+    for v in reg.list_versions("majora"):
+        text = render.detail_text(v, terminal.PIPE_WIDTH)
+        assert text is not None and text == drawn(render.version_detail(v))
+    assert text.endswith("Notes           two\n                lines\n                  indented\n")
+    assert render.detail_text(v, 20) is None  # would wrap: rich does it
+
+
 def test_what_strings_cannot_match_is_left_to_rich(reg, registry_path):
     reg.register_model("majora", tags=["模型"], evaluation_scores={"accuracy": 0.1})
     versions = reg.list_versions("majora")
@@ -56,14 +74,14 @@ def test_what_strings_cannot_match_is_left_to_rich(reg, registry_path):
     assert out == rich_text(versions, None)
 
 
-def test_piped_versions_and_info_do_not_import_rich(reg, registry_path):
+def test_piped_reads_do_not_import_rich(reg, registry_path):
     code = ("import sys; from gitreg.clients.cli.main import main; "
-            f"c = main(['-R', {str(registry_path)!r}, sys.argv[1], 'majora']); "
+            f"c = main(['-R', {str(registry_path)!r}, *sys.argv[1:]]); "
             "print('rich' in sys.modules, c, file=sys.stderr)")
-    for command in ("versions", "info"):
-        proc = subprocess.run([sys.executable, "-c", code, command], capture_output=True, text=True)
+    for command in (["versions", "majora"], ["info", "majora"], ["show", "majora"], ["search", "mmlu > 0"]):
+        proc = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True)
         assert proc.stderr.strip() == "False 0", proc.stderr
-        assert re.search(r"^v2 +│ \w+ +│ ", proc.stdout, re.M)
+        assert re.search(r"^(v2 +│ \w+|majora +│ v1 ) +│ |^Version +v3$", proc.stdout, re.M), proc.stdout
 
 
 def test_on_a_terminal_the_same_table_with_its_colours(reg, registry_path):
