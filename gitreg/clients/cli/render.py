@@ -130,7 +130,9 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
     return table
 
 
-_NOT_SIMPLE = re.compile(r"[^\x20-\x7e]")  # a cell rich would measure, wrap or escape itself
+# A character rich would measure, wrap or escape itself: all but printable ASCII and the
+# one-column marks gitreg writes (a cut hash "…", a standard error "±").
+_NOT_SIMPLE = re.compile("[^\x20-\x7e\u2026\u00b1]")
 _BOLD, _GREEN, _CAPTION, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[2;3m", "\x1b[0m"
 
 

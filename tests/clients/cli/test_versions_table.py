@@ -48,17 +48,20 @@ def test_strings_are_rich_table_exactly(reg, metrics):
         assert "2 more metrics: " in text.splitlines()[-1]
 
 
-def test_search_and_show_strings_are_rich_exactly(reg):
+def test_search_and_show_strings_are_rich_exactly(reg, tmp_path):
     from gitreg.clients.cli.query_render import search_table, search_text
 
     records = reg.search("accuracy > 0.1 or mmlu < 1")
     for names in (["accuracy"], ["mmlu", "tag", "model"], []):
         text = search_text(records, names, terminal.PIPE_WIDTH)
         assert text is not None and text == drawn(search_table(records, names))
-    reg.register_model("majora", notes="two\nlines\n  indented", tags=["x"], evaluation_scores={"accuracy": 0.2})
+    (tmp_path / "config.json").write_text("{}")
+    reg.register_model("majora", notes="two\nlines\n  indented", tags=["x"], evaluation_scores={"accuracy": 0.2},
+                       config_path=str(tmp_path / "config.json"))  # a file line: "sha256 0123…"
     for v in reg.list_versions("majora"):
         text = render.detail_text(v, terminal.PIPE_WIDTH)
         assert text is not None and text == drawn(render.version_detail(v))
+    assert "…)" in text
     assert text.endswith("Notes           two\n                lines\n                  indented\n")
     assert render.detail_text(v, 20) is None  # would wrap: rich does it
 
