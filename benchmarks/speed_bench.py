@@ -4,6 +4,10 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
     python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
+    python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
+                                                # page of a 100,000-version model
+With --baseline DIR (a checkout of another commit), `startup` also runs each read command from
+DIR, alternated with this tree's.
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -160,22 +164,60 @@ READS = {  # on a registry of 1,000 versions (10 models of 100), output to a pip
 }
 
 
-def bench_startup(work: Path, repeat: int) -> dict[str, Any]:
+def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict[str, Any]:
     import fixtures
 
     registry = work / "reads-1000.git"
     if not registry.exists():
         fixtures.build_gitreg(registry, 1000, per_model=100)
-    gitreg = [sys.executable, "-m", "gitreg", "-R", str(registry)]
+    gitreg = [sys.executable, "-m", "gitreg", "-R", str(registry.resolve())]
     subprocess.run([*gitreg, "list"], check=True, stdout=subprocess.DEVNULL)  # the derived cache, once
     sides: dict[str, Callable[[], float]] = {"import pygit2": lambda: cpu_of([sys.executable, "-c", "import pygit2"])}
     for name, args in READS.items():
         sides[name] = lambda args=args: cpu_of([*gitreg, *args])
+        if baseline is not None:
+            env = {**os.environ, "PYTHONPATH": str(baseline)}
+            sides[f"{name} (baseline)"] = lambda args=args, env=env: cpu_of([*gitreg, *args], env=env, cwd=baseline)
     # a TAB after `gitreg show ` in bash, as the completion script runs it
     env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
            "COMP_CWORD": "4"}
     sides["complete a model name"] = lambda: cpu_of([sys.executable, "-m", "gitreg"], env=env)
     return alternated(sides, repeat)
+
+
+# -- big models ----------------------------------------------------------------------------
+def bench_big(work: Path, repeat: int, versions: int, page_depth: int) -> dict[str, Any]:
+    """`gitreg versions M` (piped) vs `--json` of a `versions`-version model, whole processes;
+    the served page 2 of a `page_depth`-version model (WSGI, in process, a fresh registry per
+    request as the server makes), CPU of the request."""
+    import fixtures
+    from werkzeug.test import Client
+
+    from gitreg.clients.web.server import WebApp
+
+    big = work / f"one-{versions}.git"
+    if not big.exists():
+        fixtures.build_gitreg(big, versions, per_model=versions)
+    chain = work / f"chain-{page_depth}.git"
+    if not chain.exists():
+        fixtures.build_chain(chain, page_depth)
+    gitreg = [sys.executable, "-m", "gitreg", "-R"]
+    for path, model in ((big, "model-0000"), (chain, "chain")):  # the derived cache, once
+        subprocess.run([*gitreg, str(path), "versions", model, "--json"], check=True, stdout=subprocess.DEVNULL)
+    client = Client(WebApp(chain))
+
+    def page() -> float:
+        t = time.process_time()
+        assert client.get("/m/chain/page-2.html").status_code == 200
+        return time.process_time() - t
+
+    out = alternated({
+        "versions": lambda: cpu_of([*gitreg, str(big), "versions", "model-0000"]),
+        "versions --json": lambda: cpu_of([*gitreg, str(big), "versions", "model-0000", "--json"]),
+    }, repeat)
+    page()  # warm
+    out["served page"] = statistics.median(page() for _ in range(repeat))
+    return out
 
 
 # -- MLflow store --------------------------------------------------------------------------
@@ -226,7 +268,8 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "big"])
+    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` also runs")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
@@ -247,11 +290,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
               f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")
     if "startup" in args.what:
-        r = bench_startup(args.workdir, args.repeat)
+        r = bench_startup(args.workdir, args.repeat, args.baseline)
         results["startup"] = r
         peer = r["import pygit2"]
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU, {cpu / peer:.2f}x `python -c \"import pygit2\"`")
+    if "big" in args.what:
+        r = bench_big(args.workdir, args.repeat, 20_000, 100_000)
+        results["big"] = r
+        print(f"versions of 20,000: {r['versions']:.2f} s CPU vs --json {r['versions --json']:.2f} s: "
+              f"{r['versions'] / r['versions --json']:.2f}x; served page of 100,000: {r['served page'] * 1e3:.0f} ms CPU")
     if "mlflow" in args.what:
         r = bench_mlflow(args.workdir, args.repeat, args.mlflow_total)
         results["mlflow"] = r

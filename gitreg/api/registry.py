@@ -40,18 +40,14 @@ from gitreg.core.records import (
     ModelVersion,
     VersionSignature,
 )
-from gitreg.features.deploy import deployments
-from gitreg.features.deploy.history import model_history
-from gitreg.features.notes import annotations
-from gitreg.features.registration import registration
 from gitreg.git.paths import data_dir, resolve_path
 from gitreg.git.repository import Store
 from gitreg.model import manifest
-from gitreg.model.files import HashProgress
-from gitreg.model.manifest import merge_scores
 from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
@@ -60,15 +56,41 @@ if TYPE_CHECKING:
     from gitreg.features.policy.approvals import Approval
     from gitreg.features.policy.chain import PolicyVersion
     from gitreg.features.retention import du, gc
-    from gitreg.git.transport import cloning
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
     from gitreg.features.sync import retries, sync
     from gitreg.features.trust.doctor import DoctorReport
     from gitreg.features.trust.verify import VerifyReport
+    from gitreg.git.transport import cloning
     from gitreg.git.transport.pending import PendingRecord
     from gitreg.model.cards import ModelCard
     from gitreg.model.curves import Curves
+    from gitreg.model.files import HashProgress
+
+
+# The write paths, imported when first used: a read command does not load them (start-up CPU).
+def _registration() -> "ModuleType":
+    from gitreg.features.registration import registration
+
+    return registration
+
+
+def _deployments() -> "ModuleType":
+    from gitreg.features.deploy import deployments
+
+    return deployments
+
+
+def _history() -> "ModuleType":
+    from gitreg.features.deploy import history
+
+    return history
+
+
+def _annotations() -> "ModuleType":
+    from gitreg.features.notes import annotations
+
+    return annotations
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -269,7 +291,7 @@ class ModelRegistry:
             from gitreg.features.supply import oms
             bundle = oms.read(Path(oms_signature))
 
-        reg = registration.prepare(
+        reg = _registration().prepare(
             model_name, version, parent_version=parent_version, status=status,
             base_model=base_model,
             training={
@@ -293,10 +315,10 @@ class ModelRegistry:
         if reg.store_files:
             lfs.require_git_lfs()
         if dry_run:
-            return registration.preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
+            return _registration().preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         writer = self._writer()
         if reg.planned:
-            registration.describe_files(reg, writer, progress)
+            _registration().describe_files(reg, writer, progress)
         from gitreg.features.sync import retries
         self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
@@ -304,7 +326,7 @@ class ModelRegistry:
         else:
             from gitreg.features.policy import rules
             rules.check_registrant(writer, reg.model)
-            w = registration.write_version(writer, reg)  # its record from what was written: no read-back
+            w = _registration().write_version(writer, reg)  # its record from what was written: no read-back
             record = ModelSnapshot(writer, reg.model, use_cache=False).record_of(
                 w.version, w.commit, w.manifest, {}, w.tagger)
         if bundle is not None:
@@ -323,7 +345,7 @@ class ModelRegistry:
             values.check_text("owner", owner) or "", values.check_str_list("tags", tags), "",
         )
         store = self._writer()
-        registration.create_model(store, model_name, model_file, when, store.signer("commit", sign))
+        _registration().create_model(store, model_name, model_file, when, store.signer("commit", sign))
         return self.get_metadata(model_name)
 
     # -- reads ---------------------------------------------------------------------
@@ -486,7 +508,7 @@ class ModelRegistry:
         its registration, its note changes, approvals, and deployments that put it in or took it out."""
         from gitreg.features.policy import approvals
         model, wanted = self._optional(name, version)
-        events = approvals.in_history(model_history(self._snapshot(model)), self.approvals(model))
+        events = approvals.in_history(_history().model_history(self._snapshot(model)), self.approvals(model))
         if wanted is None:
             return events
         return [e for e in events if e.version == wanted or (
@@ -499,7 +521,7 @@ class ModelRegistry:
     def deployment_history(self, name: str, environment: str = DEFAULT_ENVIRONMENT) -> list[Deployment]:
         check_environment_name(environment)
         snap = self._snapshot(name)
-        return deployments.history(snap.store, name, environment)
+        return _deployments().history(snap.store, name, environment)
 
     def summary(self, name: Optional[str] = None) -> str:
         if name is None:
@@ -545,13 +567,13 @@ class ModelRegistry:
         name, version = self.resolve(name, version)
         if dry_run:
             guards.check_deploy(self._snapshot(name), version, environment, force)
-            return deployments.preview(self._reader(), name, environment, "deploy", version, reason,  # type: ignore[return-value]
+            return _deployments().preview(self._reader(), name, environment, "deploy", version, reason,  # type: ignore[return-value]
                                        self._sync_remote())
         if self._earlier_deployment(name, environment, "deploy", version):
             return None
         guards.check_deploy(self._snapshot(name), version, environment, force)
         self._check_policy(name, version, environment, "deploy", sign)
-        return deployments.apply(self._writer(), name, environment, "deploy", version, reason, sign)
+        return _deployments().apply(self._writer(), name, environment, "deploy", version, reason, sign)
 
     def _earlier_deployment(self, name: str, environment: str, action: str, version: Optional[str]) -> bool:
         """Whether this deployment is a retry whose earlier attempt reached the remote
@@ -573,7 +595,7 @@ class ModelRegistry:
             assert self.earlier_attempt is not None and self.earlier_attempt.deployment is not None
             return self.earlier_attempt.deployment
         self._check_policy(name, version, environment, "undeploy", sign)
-        record = deployments.apply(self._writer(), name, environment, "undeploy", version, reason, sign)
+        record = _deployments().apply(self._writer(), name, environment, "undeploy", version, reason, sign)
         assert record is not None
         return record
 
@@ -592,9 +614,9 @@ class ModelRegistry:
             return self.get_version(name, self.earlier_attempt.version)
         if earlier_only:
             guards.check_rollback(self._reader(), self._snapshot(name), version, environment)
-        target = version or deployments.rollback_target(deployments.history(self._reader(), name, environment))
+        target = version or _deployments().rollback_target(_deployments().history(self._reader(), name, environment))
         self._check_policy(name, target, environment, "rollback", sign)
-        record = deployments.apply(self._writer(), name, environment, "rollback", version, reason, sign)
+        record = _deployments().apply(self._writer(), name, environment, "rollback", version, reason, sign)
         assert record is not None and record.version is not None
         return self.get_version(name, record.version)
 
@@ -687,7 +709,7 @@ class ModelRegistry:
         name, version = self._named(name, version)
 
         def change(note: dict[str, Any]) -> dict[str, Any]:
-            note["evaluation_scores"] = merge_scores(note.get("evaluation_scores") or {}, update)
+            note["evaluation_scores"] = manifest.merge_scores(note.get("evaluation_scores") or {}, update)
             if info:
                 note["metric_info"] = manifest.merge_info(manifest.stored_info(note.get("metric_info")), info)
             return note
@@ -699,15 +721,15 @@ class ModelRegistry:
                   check: Any = None, dry_run: bool = False) -> Any:
         """Change one version's note (or, dry_run, preview the change); the version after it."""
         if dry_run:
-            return annotations.preview_version(self._reader(), name, version, action, detail,
+            return _annotations().preview_version(self._reader(), name, version, action, detail,
                                                change, check, self._sync_remote())
-        annotations.annotate_version(self._writer(), name, version, action, detail, change, check)
+        _annotations().annotate_version(self._writer(), name, version, action, detail, change, check)
         return self.get_version(name, version)
 
     @_writes
     def set_status(self, name: str, version: Optional[str] = None, status: Optional[str] = None, *,
                    dry_run: bool = False) -> ModelVersion:
-        """draft, training, completed, deprecated or archived; 'deployed' follows deployments.
+        """draft, training, completed, deprecated or archived; 'deployed' follows _deployments().
 
         With a reference, version is None: set_status('majora:v1', None, 'archived').
         `dry_run=True` writes nothing and returns a `Preview` of the note it would write."""
@@ -756,7 +778,7 @@ class ModelRegistry:
             return {**note, "tags": tags}
 
         detail = " ".join([f"+{t}" for t in add] + [f"-{t}" for t in remove])
-        annotations.annotate_version(self._writer(), name, version, "tags", detail, change)
+        _annotations().annotate_version(self._writer(), name, version, "tags", detail, change)
         return self.get_version(name, version)
 
     @_writes
@@ -766,7 +788,7 @@ class ModelRegistry:
             raise InvalidValueError("no notes given")
         values.check_text("notes", notes)
         name, version = self._named(name, version)
-        annotations.annotate_version(
+        _annotations().annotate_version(
             self._writer(), name, version, "notes", "notes updated",
             lambda note: {**note, "notes": notes},
         )
@@ -803,7 +825,7 @@ class ModelRegistry:
                 note["tags"] = current + [t for t in add if t not in current]
             return note
 
-        annotations.annotate_model(self._writer(), model_name, "metadata", f"metadata {detail}", change)
+        _annotations().annotate_model(self._writer(), model_name, "metadata", f"metadata {detail}", change)
         return self.get_metadata(model_name)
 
     # -- remotes (git's own transport; see gitreg.features.sync.sync) ------------------------------------
@@ -1231,7 +1253,7 @@ class ModelRegistry:
             return note
 
         detail = ", ".join(f"{k}={v}" for k, v in update.items())
-        annotations.annotate_version(self._writer(), name, version, "params", detail, change)
+        _annotations().annotate_version(self._writer(), name, version, "params", detail, change)
         return self.get_version(name, version)
 
     # -- faults and wrong answers (issue 24 A) ----------------------------------------

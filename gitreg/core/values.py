@@ -333,6 +333,8 @@ def check_source(what: str, value: Any) -> str | dict[str, str]:
     """A bare name, or a mapping of name (required), revision, sha256 (64 hex), uri; a mapping
     holding only a name is stored as the bare name, so the seed's shape stays where it can."""
     if isinstance(value, str):
+        if value.strip() and len(value) <= _SOURCE_TEXT_MAX["name"] and "\n" not in value:
+            return value  # the common case, read for every version: a bare name
         value = {"name": value}
     if not isinstance(value, Mapping):
         raise InvalidValueError(f"{what} must be a name or a mapping of {', '.join(SOURCE_KEYS)}, got {value!r}")

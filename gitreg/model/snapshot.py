@@ -75,6 +75,9 @@ def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: O
     return record
 
 
+FEW = 64  # versions_named reads k versions of n from their objects when k * FEW < n
+
+
 class ModelSnapshot:
     def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
         self.store = store
@@ -363,7 +366,17 @@ class ModelSnapshot:
         return self.versions_named(self.versions_sorted())
 
     def versions_named(self, names: list[str]) -> list[ModelVersion]:
-        """These versions (the good ones; each bad one a problem), the derived cache written once."""
+        """These versions (the good ones; each bad one a problem), the derived cache written once.
+
+        A few versions of a long model (a page of 100 of 100,000) are read from their objects:
+        the model's cache file is O(model) to load, ~1 s at 100,000 versions. (Several only:
+        listing the model to know is cheap beside reading them, not beside reading one.)"""
+        if self.use_cache and len(names) > 1 and len(names) * FEW < len(self.versions):
+            self.use_cache = False
+            try:
+                return [r for r in map(self.try_version, names) if r is not None]
+            finally:
+                self.use_cache = True
         records = [r for r in map(self.try_version, names) if r is not None]
         self.store.cache(self.model).flush()
         return records

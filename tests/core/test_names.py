@@ -231,6 +231,14 @@ def test_sort_versions_is_deterministic_and_consistent_with_leading_int(versions
     assert leads == sorted(leads)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.from_regex(r"v0{0,2}[0-9]{1,4}", fullmatch=True), max_size=30))
+def test_plain_names_sort_as_version_key_orders_them(versions):
+    """sort_versions' fast path for `v<N>` names (v01 / v1 ties broken by the name) is version_key's order."""
+    assert sort_versions(versions) == sorted(versions, key=version_key)
+    assert sort_versions(versions + ["v2b"]) == sorted(versions + ["v2b"], key=version_key)
+
+
 # -- next_version ---------------------------------------------------------------------
 @pytest.mark.parametrize("existing,expected", [
     ([], "v1"),

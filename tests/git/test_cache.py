@@ -188,3 +188,23 @@ def test_property_cache_never_changes_what_is_read(tmp_path_factory, scores, tag
     cold = _view(path)  # parses YAML, writes the cache
     assert (_cache_dir(path) / "majora.manifests.json").exists()
     assert _view(path) == cold  # served from the cache
+
+
+def test_a_page_of_a_long_model_is_read_from_its_objects_not_the_cache_file(tmp_path):
+    """A page (k versions, k * FEW < n) does not load the model's O(n) cache file, nor write it;
+    it reads the same records."""
+    from gitreg.model.snapshot import FEW
+    from tests.clients.web.conftest import fixtures
+
+    path = tmp_path / "chain.git"
+    fixtures.build_chain(path, 3 * FEW)
+    reg = ModelRegistry(path)
+    page = reg.version_names("chain")[-2:]
+    fresh = [v.to_dict() for v in reg.get_versions("chain", page)]
+    assert not (_cache_dir(path) / "chain.manifests.json").exists()  # not written by a page
+    whole = {v.version: v.to_dict() for v in ModelRegistry(path).list_versions("chain")}  # writes it
+    manifests = _cache_dir(path) / "chain.manifests.json"
+    assert manifests.exists()
+    manifests.write_text("{not json")  # a page never reads it: the same records all the same
+    assert fresh == [whole[v] for v in page] == [v.to_dict() for v in ModelRegistry(path).get_versions("chain", page)]
+    assert manifests.read_text() == "{not json"

@@ -5,15 +5,18 @@ holds terminal.clean()'d text. Registry text is never markup.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
-
-from rich.table import Table
-from rich.text import Text
+import re
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from gitreg.clients.cli import columns
-from gitreg.clients.cli.terminal import clean, plural, size
+from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, plural, size
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from gitreg import VerifyReport
     from gitreg.core.records import Event, ModelVersion
 
@@ -46,18 +49,27 @@ def line_style(v: "ModelVersion") -> str:
     return "green" if v.deployed else ("dim" if retired else "")
 
 
-def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> Text:
+def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> "Text":
+    from rich.text import Text
+
     return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
 
 
-def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
-                   width: Optional[int] = None) -> Table:
-    """Versions with the metrics they have (or `metrics`), fitted to `width`.
+@dataclass
+class _Layout:
+    """What a versions table shows: columns, cells and, when squeezed to a width, every width."""
+    shown: list[str]
+    left_out: list[str]
+    rows: list[dict[str, str]]
+    flats: list[dict[str, Any]]
+    widths: dict[str, Optional[int]]
+    caption: Optional[str]
 
-    Version, status and environment names are never cut: to fit, the creation time
-    loses its hour, parents and tags wrap, and metric columns that still do not fit
-    are left out (the caption names them).
-    """
+
+def _layout(versions: list["ModelVersion"], metrics: Optional[list[str]], width: Optional[int]) -> _Layout:
+    """Version, status and environment names are never cut: to fit `width`, the creation time
+    loses its hour, parents and tags wrap, and metric columns that still do not fit are left
+    out (the caption names them)."""
     shown, left_out = columns.for_table(versions, metrics)
     rows = [_version_row(v) for v in versions]
     flats = [v.evaluation_scores.flat() for v in versions]
@@ -89,7 +101,17 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
         widths["Tags"] = max(4, width - total(shown, 0))
     caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
                if left_out else None)
-    table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=caption,
+    return _Layout(shown, left_out, rows, flats, widths, caption)
+
+
+def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                   width: Optional[int] = None) -> "Table":
+    """Versions with the metrics they have (or `metrics`), fitted to `width` (see _layout)."""
+    from rich.table import Table
+
+    lay = _layout(versions, metrics, width)
+    shown, widths = lay.shown, lay.widths
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=lay.caption,
                   caption_justify="left")
     table.add_column("Version", no_wrap=True, width=widths.get("Version"))
     table.add_column("Status", no_wrap=True, width=widths.get("Status"))
@@ -99,13 +121,90 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
         table.add_column(name, justify="right", no_wrap=True, width=widths.get(name))
     table.add_column("Deployed", overflow="fold", width=widths.get("Deployed"))
     table.add_column("Tags", overflow="fold", width=widths.get("Tags"))
-    for v, row, flat in zip(versions, rows, flats):
+    for v, row, flat in zip(versions, lay.rows, lay.flats):
         table.add_row(
             row["Version"], row["Status"], row["Created"],
             row["Parent"], *(fmt(flat.get(name)) for name in shown), row["Deployed"], row["Tags"],
             style="green" if v.deployed else None,
         )
     return table
+
+
+# A character rich would measure, wrap or escape itself: all but printable ASCII and the
+# one-column marks gitreg writes (a cut hash "…", a standard error "±").
+_NOT_SIMPLE = re.compile("[^\x20-\x7e\u2026\u00b1]")
+_BOLD, _GREEN, _CAPTION, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[2;3m", "\x1b[0m"
+
+
+def simple_table(headers: list[str], rows: list[list[str]], right: set[int], width: int, *,
+                 green: Optional[list[bool]] = None, caption: Optional[str] = None,
+                 colour: bool = False) -> Optional[str]:
+    """The text rich draws for Table(show_edge=False, pad_edge=False, header_style="bold") of
+    these cells, built as strings (rich lays out 20,000 rows in ~20 s).
+
+    Only when that is certain: some rows, every cell printable ASCII on one line (one character,
+    one column) and the whole table within `width`; otherwise None, and rich draws it.
+    `colour`: the bold header, green rows where `green`, a dim italic caption.
+    """
+    if not rows or any(_NOT_SIMPLE.search(c) for c in headers) or \
+            any(_NOT_SIMPLE.search(c) for row in rows for c in row):
+        return None
+    sizes = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(len(headers))]
+    full = sum(sizes) + 3 * (len(sizes) - 1)
+    if full > width or (caption and (len(caption) > full or _NOT_SIMPLE.search(caption))):
+        return None
+
+    def line(row: list[str], bar: str) -> str:
+        return bar.join(c.rjust(w) if i in right else c.ljust(w)
+                        for i, (c, w) in enumerate(zip(row, sizes))).rstrip(" ")
+
+    header = line(headers, " ┃ ")
+    out = [f"{_BOLD}{header}{_RESET}" if colour else header, "━╇━".join("━" * w for w in sizes)]
+    for i, row in enumerate(rows):
+        text = line(row, " │ ")
+        out.append(f"{_GREEN}{text}{_RESET}" if colour and green and green[i] else text)
+    if caption:
+        out.append(f"{_CAPTION}{caption}{_RESET}" if colour else caption)
+    return "\n".join(out) + "\n"
+
+
+def versions_text(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+                  width: int = PIPE_WIDTH, colour: bool = False) -> Optional[str]:
+    """versions_table's text as strings (simple_table), or None where rich must draw it."""
+    if not versions:
+        return None
+    lay = _layout(versions, metrics, width)
+    if lay.widths:  # squeezed to the width: rich wraps the cells
+        return None
+    headers = ["Version", "Status", "Created", "Parent", *lay.shown, "Deployed", "Tags"]
+    rows = [[r["Version"], r["Status"], r["Created"], r["Parent"], *(fmt(f.get(m)) for m in lay.shown),
+             r["Deployed"], r["Tags"]] for r, f in zip(lay.rows, lay.flats)]
+    return simple_table(headers, rows, set(range(4, 4 + len(lay.shown))), width,
+                        green=[v.deployed for v in versions], caption=lay.caption, colour=colour)
+
+
+def print_table(as_text: Callable[[int, bool], Optional[str]], as_rich: Callable[[int], Any]) -> None:
+    """A table on stdout: as_text(width, colour) when it can draw it, else rich's as_rich(width).
+    Off a terminal, as_text needs no rich at all."""
+    from gitreg.clients.cli.terminal import console, is_terminal
+
+    if not is_terminal(sys.stdout):
+        text = as_text(PIPE_WIDTH, False)
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    out = console(sys.stdout)
+    text = as_text(out.width, out.color_system is not None)
+    if text is not None:
+        out.file.write(text)
+        return
+    out.print(as_rich(out.width))
+
+
+def print_versions(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> None:
+    """A versions table on stdout (print_table)."""
+    print_table(lambda width, colour: versions_text(versions, metrics, width, colour),
+                lambda width: versions_table(versions, metrics, width=width))
 
 
 def _version_row(v: "ModelVersion") -> dict[str, str]:
@@ -117,14 +216,39 @@ def _version_row(v: "ModelVersion") -> dict[str, str]:
     }
 
 
-def version_detail(v: "ModelVersion") -> Table:
+def version_detail(v: "ModelVersion") -> "Table":
+    """Label and value, one row each: a grid, wrapped to the terminal."""
+    from rich.table import Table
+
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    for label, value in _detail_rows(v):
+        table.add_row(label, value)
+    return table
+
+
+def detail_text(v: "ModelVersion", width: int, colour: bool = False) -> Optional[str]:
+    """version_detail's text as strings, or None where rich must draw it (see simple_table)."""
+    rows = _detail_rows(v)
+    size = max(len(label) for label, _ in rows)
+    out = []
+    for label, value in rows:
+        lines = clean(value).split("\n")
+        if _NOT_SIMPLE.search(label) or any(_NOT_SIMPLE.search(x) or size + 2 + len(x) > width for x in lines):
+            return None
+        shown = f"{_BOLD}{label}{_RESET}{' ' * (size - len(label))}" if colour else label.ljust(size)
+        out.append(f"{shown}  {lines[0]}".rstrip(" "))
+        out += [f"{' ' * size}  {x}".rstrip(" ") for x in lines[1:]]
+    return "\n".join(out) + "\n"
+
+
+def _detail_rows(v: "ModelVersion") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
 
     def row(label: str, value: Any) -> None:
         if value not in (None, "", [], {}):
-            table.add_row(label, fmt(value))
+            rows.append((label, fmt(value)))
 
     row("Model", v.model_name)
     row("Version", v.version)
@@ -160,7 +284,7 @@ def version_detail(v: "ModelVersion") -> Table:
     row("Training repo", v.extra.get("training_repo"))
     row("Tags", v.tags)
     row("Notes", v.notes)
-    return table
+    return rows
 
 
 def _with_meaning(value: Any, info: dict[str, Any]) -> str:
@@ -171,7 +295,9 @@ def _with_meaning(value: Any, info: dict[str, Any]) -> str:
     return fmt(value) + (f" ± {fmt(info['stderr'])}" if "stderr" in info else "") + (f" ({said})" if said else "")
 
 
-def history_table(events: list["Event"]) -> Table:
+def history_table(events: list["Event"]) -> "Table":
+    from rich.table import Table
+
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     envs = [e.environment or "-" for e in events]
     for col in ("When (UTC)", "Event", "Version", "Env", "Who", "Details"):
@@ -199,8 +325,10 @@ def _utc(ts: str) -> str:
 
 
 
-def verify_table(report: "VerifyReport") -> Table:
+def verify_table(report: "VerifyReport") -> "Table":
     """One row per object checked; the problems themselves are listed by verify_problems."""
+    from rich.table import Table
+
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for col in ("Check", "Object", "Signature", "Signer", "Result"):
         table.add_column(col, no_wrap=col in ("Check", "Signature", "Result"),

@@ -55,10 +55,10 @@ def colour_allowed() -> bool:
 
 def plain(stream: IO[str]) -> bool:
     """Whether `stream` gets text without any escape code: not a terminal, or colour is off."""
-    return not _isatty(stream) or not colour_allowed()
+    return not is_terminal(stream) or not colour_allowed()
 
 
-def _isatty(stream: IO[str]) -> bool:
+def is_terminal(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -78,7 +78,7 @@ class _Trimmed:
         self._stream.flush()
 
     def isatty(self) -> bool:
-        return _isatty(self._stream)
+        return is_terminal(self._stream)
 
     def fileno(self) -> int:
         return self._stream.fileno()
@@ -94,7 +94,7 @@ def console(stream: IO[str]) -> "Console":
     Width: the terminal's. Through a pipe or into a file, no width: a table row is one line,
     never wrapped (not even at $COLUMNS, which a shell may export), and lines are not padded.
     """
-    tty = _isatty(stream)
+    tty = is_terminal(stream)
     width = None if tty else PIPE_WIDTH
     return _safe_console_class()(
         file=_Trimmed(stream), width=width, highlight=False, soft_wrap=False, markup=False, emoji=False,

@@ -166,10 +166,19 @@ def param_value(tag_value: str) -> Any:
     return json.loads(tag_value)
 
 
-def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
+def model_version(view: ModelView, v: GitregVersion, *, light: bool = False) -> ModelVersion:
+    """The MLflow entity of a version. `light`: only what MLflow's model-version filter and
+    sort read (name, version, timestamps, run_id, source, tags), to filter and sort many
+    versions and then build the page's entities whole."""
     keys = mlflow_keys(v)
     created = millis(v.created_at)
     source = keys.get("source") or (v.files[0].path if v.files else None)
+    tags = [ModelVersionTag(k, val) for k, val in {**param_tags(v.params), **tag_dict(v.tags)}.items()]
+    if light:
+        return ModelVersion(name=view.name, version=number(v.version), creation_timestamp=created,
+                            last_updated_timestamp=view.updated.get(v.version, created),
+                            source=None if source is None else str(source),
+                            run_id=optional_text(keys.get("run_id")), tags=tags)
     training = v.training.to_dict() if v.training else {}
     return ModelVersion(
         name=view.name,
@@ -184,7 +193,7 @@ def model_version(view: ModelView, v: GitregVersion) -> ModelVersion:
         run_link=optional_text(keys.get("run_link")),
         model_id=optional_text(keys.get("model_id")),
         status_message=f"gitreg {v.model_name}:{v.version} ({v.status.value}), commit {v.commit[:12]}",
-        tags=[ModelVersionTag(k, val) for k, val in {**param_tags(v.params), **tag_dict(v.tags)}.items()],
+        tags=tags,
         aliases=sorted(env for env, ver in view.aliases.items() if ver == v.version),
         metrics=[Metric(k, float(val), created or 0, 0) for k, val in v.evaluation_scores.flat().items()
                  if isinstance(val, (int, float)) and not isinstance(val, bool)],  # registry data is untrusted

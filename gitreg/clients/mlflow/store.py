@@ -244,11 +244,15 @@ class GitregStore(AbstractStore):
             with translated():
                 matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
         only = search.names_required(mlflow_filter, SearchModelVersionUtils)
-        versions = [mapping.model_version(view, v) for view in self._views(only) for v in view.versions
-                    if matched is None or (view.name, v.version) in matched]
-        versions = SearchModelVersionUtils.filter(versions, add_prompt_filter_string(mlflow_filter, is_prompt=False))
-        ordered = SearchModelVersionUtils.sort(versions, order_by or _DEFAULT_VERSION_ORDER)
-        return search.page(ordered, max_results, page_token)
+        pairs = [(view, v) for view in self._views(only) for v in view.versions
+                 if matched is None or (view.name, v.version) in matched]
+        # MLflow's filter and sort on light entities; the page's entities are then built whole
+        light = [mapping.model_version(view, v, light=True) for view, v in pairs]
+        made_from = {id(entity): pair for entity, pair in zip(light, pairs)}
+        light = SearchModelVersionUtils.filter(light, add_prompt_filter_string(mlflow_filter, is_prompt=False))
+        ordered = SearchModelVersionUtils.sort(light, order_by or _DEFAULT_VERSION_ORDER)
+        paged = search.page(ordered, max_results, page_token)
+        return PagedList([mapping.model_version(*made_from[id(e)]) for e in paged], paged.token)
 
     def set_model_version_tag(self, name, version, tag):
         _, found = self._version(name, version, write=True)

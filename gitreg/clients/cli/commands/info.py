@@ -24,18 +24,22 @@ def run(
         })
         return
     from gitreg.clients.cli import columns
-    from gitreg.clients.cli.render import versions_table
+    from gitreg.clients.cli.render import print_versions
+    from gitreg.clients.cli.terminal import write
 
     columns.warn_missing(versions, columns.parse(metrics))
-    console = context.out()
-    console.print(f"Model: {model}", style="bold", markup=False)
-    for label, value in (("Description", meta.description), ("Owner", meta.owner),
-                         ("Tags", ", ".join(meta.tags)), ("Notes", meta.notes),
-                         ("Created", meta.created_at), ("Latest", latest)):
-        if value:
-            console.print(f"  {label}: {value}", markup=False)
-    for env, version in live.items():
-        console.print(f"  Deployed in {env}: {version or '(nothing: undeployed)'}", markup=False)
-    console.print(f"  Versions: {len(versions)} ({sum(v.deployed for v in versions)} deployed)", markup=False)
-    console.print()
-    console.print(versions_table(versions, columns.parse(metrics), width=console.width))
+    lines = [f"  {label}: {value}" for label, value in (
+        ("Description", meta.description), ("Owner", meta.owner), ("Tags", ", ".join(meta.tags)),
+        ("Notes", meta.notes), ("Created", meta.created_at), ("Latest", latest)) if value]
+    lines += [f"  Deployed in {env}: {version or '(nothing: undeployed)'}" for env, version in live.items()]
+    lines.append(f"  Versions: {len(versions)} ({sum(v.deployed for v in versions)} deployed)")
+    if context.plain_stdout():  # no rich off a terminal: the same text
+        for line in [f"Model: {model}", *lines, ""]:
+            write(line)
+    else:
+        console = context.out()
+        console.print(f"Model: {model}", style="bold", markup=False)
+        for line in lines:
+            console.print(line, markup=False)
+        console.print()
+    print_versions(versions, columns.parse(metrics))

@@ -45,7 +45,9 @@ def run(
     if not records:
         context.say("No versions match.")
         return
-    from gitreg.clients.cli.query_render import search_table
+    from gitreg.clients.cli.query_render import search_table, search_text
+    from gitreg.clients.cli.render import print_table
 
     names = list(dict.fromkeys(names_in(parse(query)) + [parse_sort(s).name for s in sort or []]))
-    context.out().print(search_table(records, names))
+    print_table(lambda width, colour: search_text(records, names, width, colour),
+                lambda width: search_table(records, names))

@@ -26,9 +26,9 @@ def run(
                            "approvals": [{"environment": a.environment, "approver": a.approver,
                                           "reason": a.reason, "time": a.time} for a in approvals]})
         return
-    from gitreg.clients.cli.render import version_detail
+    from gitreg.clients.cli.render import detail_text, print_table, version_detail
 
-    context.out().print(version_detail(v))
+    print_table(lambda width, colour: detail_text(v, width, colour), lambda width: version_detail(v))
     for a in approvals:  # untrusted text: printed plainly
         line = f"Approved for {a.environment} by {a.approver} at {a.time}" + (f": {a.reason}" if a.reason else "")
-        context.out().print(context.printable(line), markup=False, highlight=False, soft_wrap=True)
+        context.say(context.printable(line))

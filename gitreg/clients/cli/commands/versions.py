@@ -23,8 +23,7 @@ def run(
         context.emit_json([v.to_dict() for v in versions])
         return
     from gitreg.clients.cli import columns
-    from gitreg.clients.cli.render import versions_table
+    from gitreg.clients.cli.render import print_versions
 
     columns.warn_missing(versions, columns.parse(metrics))
-    console = context.out()
-    console.print(versions_table(versions, columns.parse(metrics), width=console.width))
+    print_versions(versions, columns.parse(metrics))
