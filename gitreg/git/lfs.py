@@ -244,11 +244,15 @@ def is_checked(git_dir: Path, oid: str) -> bool:
 def object_sha256(git_dir: Path, oid: str, progress=None) -> Optional[str]:
     """The sha256 of the stored object's content (None when absent); progress: HashProgress."""
     try:
-        fh = open(object_path(git_dir, oid), "rb")
+        return file_sha256(object_path(git_dir, oid), progress)
     except OSError:
         return None
+
+
+def file_sha256(path: Path, progress=None) -> str:
+    """The sha256 of a file's content, as LFS names objects (OSError when it cannot be read)."""
     digest = hashlib.sha256()
-    with fh:
+    with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
             if progress is not None:

@@ -12,7 +12,6 @@ the LFS objects it did not carry.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -184,14 +183,6 @@ def _stored_objects(store: Store, model: str, versions: set[str]) -> dict[str, i
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_manifest(path: Path) -> Manifest:
     """The manifest of a bundle file, after the whole file was checked."""
     scanned = archive.scan(path)
@@ -230,7 +221,7 @@ def create(store: Store, path: Path, selection: Selection, since: Optional[Path]
             gitbundle.write(store.git_dir(), moved, exclude, gitfile)
             with open(gitfile, "rb") as fh:
                 header = gitbundle.read_header(fh)
-            git_bundle = {"sha256": _sha256(gitfile), "size": gitfile.stat().st_size}
+            git_bundle = {"sha256": lfs.file_sha256(gitfile), "size": gitfile.stat().st_size}
         manifest = Manifest(
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             sorted(selection), {r: str(o) for r, o in sorted(moved.items())},

@@ -10,6 +10,7 @@ from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import relative
 from gitreg.core.records import Event
 from gitreg.features.deploy import deployments
+from gitreg.features.notes import annotations
 from gitreg.git.refs import layout
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot
 
@@ -39,15 +40,6 @@ def _parse(ts: str) -> _dt.datetime:
 
 def _who(sig: pygit2.Signature) -> str:
     return f"{sig.name} <{sig.email}>"
-
-
-def _trailers(message: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in message.strip().splitlines()[1:]:
-        key, sep, value = line.partition(": ")
-        if sep and key.startswith("Gitreg-"):
-            out.setdefault(key, []).append(value.strip())
-    return out
 
 
 def model_history(snap: ModelSnapshot) -> list[Event]:
@@ -87,7 +79,7 @@ def model_history(snap: ModelSnapshot) -> list[Event]:
         for commit in snap.store.walk(snap.notes_tip):
             if len(commit.parents) > 1:  # a merge of two clones' notes: its sides are the events
                 continue
-            trailers = _trailers(commit.message)
+            trailers = annotations.trailers(commit.message)
             subject = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
             detail = subject.partition(": ")[2] or subject
             when = trailers.get("Gitreg-Time", [_commit_time(commit)])[0]

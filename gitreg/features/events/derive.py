@@ -17,6 +17,7 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import check_environment_name, check_model_name, check_version_name
+from gitreg.features.notes import annotations
 from gitreg.git.objects import notes as gitnotes
 from gitreg.git.objects import revrange
 from gitreg.git.refs import layout
@@ -226,15 +227,6 @@ def _deployments(store: Store, change: RefChange) -> Iterator[RegistryEvent]:
             change.ref, change.old, change.new, str(commit.id), facts)
 
 
-def _trailers(message: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in message.strip().splitlines()[1:]:
-        key, sep, value = line.partition(": ")
-        if sep and key.startswith("Gitreg-"):
-            out.setdefault(key, []).append(value.strip()[:TEXT_LIMIT])
-    return out
-
-
 def _note(store: Store, tree: Optional[pygit2.Tree], target: str, where: str) -> dict[str, Any]:
     if tree is None:
         return {}
@@ -247,7 +239,7 @@ def _notes(store: Store, change: RefChange) -> Iterator[RegistryEvent]:
     for commit in revrange.added(store.repo, _oid(change.new), _oid(change.old)):
         if len(commit.parents) > 1:  # a merge of two clones' notes: its sides are the events
             continue
-        trailers = _trailers(commit.message)
+        trailers = annotations.trailers(commit.message)
         kind = _NOTE_TYPES.get((trailers.get("Gitreg-Action") or [""])[0])
         if kind is None:
             continue  # free-text notes, or a note gitreg did not write: no event

@@ -31,6 +31,19 @@ def message(action: str, model: str, versions: Sequence[str], detail: str, when:
     return f"{subject}\n\n" + "\n".join(trailers) + "\n"
 
 
+TRAILER_LIMIT = 1024  # a trailer value read back from a (possibly hand-made) notes commit
+
+
+def trailers(commit_message: str) -> dict[str, list[str]]:
+    """The Gitreg-* trailers `message` wrote, read back (values bounded: the commit is untrusted)."""
+    out: dict[str, list[str]] = {}
+    for line in commit_message.strip().splitlines()[1:]:
+        key, sep, value = line.partition(": ")
+        if sep and key.startswith("Gitreg-"):
+            out.setdefault(key, []).append(value.strip()[:TRAILER_LIMIT])
+    return out
+
+
 def notes_update(
     snap: ModelSnapshot,
     changes: Mapping[pygit2.Oid, tuple[str, NoteChange]],
