@@ -18,6 +18,7 @@ from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import check_environment_name, check_model_name, check_version_name
 from gitreg.features.notes import annotations
+from gitreg.features.policy import approvals
 from gitreg.git.objects import notes as gitnotes
 from gitreg.git.objects import revrange
 from gitreg.git.refs import layout
@@ -301,29 +302,21 @@ def metrics(scores: Any) -> dict[str, Any]:
 
 
 def _approvals(store: Store, change: RefChange) -> Iterator[RegistryEvent]:
+    """Read with the policy's own reader, so an event announces exactly the approvals that
+    `deploy` and the server hook count (environment named, approver = the commit's author)."""
     model = check_model_name(change.ref[len(layout.APPROVALS):])
     for commit in revrange.added(store.repo, _oid(change.new), _oid(change.old)):
         if len(commit.parents) > 1:
             continue
-        where = f"{change.ref}@{str(commit.id)[:12]}:{layout.APPROVAL_FILE}"
         try:
-            data = store.read_file(commit, layout.APPROVAL_FILE, yamlio.DEPLOYMENT_LIMIT, where)
-            if data is None:
-                raise CorruptRegistryError(f"{where} is missing")
-            record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
-            if record.get("model") != model:
-                raise CorruptRegistryError(f"{where} names model {record.get('model')!r}")
-            version = check_version_name(str(record.get("version")))
-            env = record.get("environment")
-            env = None if env is None else check_environment_name(str(env))
+            record = approvals.parse(store, commit, model)
         except READ_ERRORS as exc:
             store.problems.add(change.ref, exc)
             continue
-        approver = _text(record.get("approver")) or commit.author.email
-        facts = {"name": model, "version": version, "alias": env, "approver": approver,
-                 "reason": _text(record.get("reason")), "commit": str(commit.id),
+        facts = {"name": model, "version": record.version, "alias": record.environment,
+                 "approver": _text(record.approver), "reason": _text(record.reason), "commit": str(commit.id),
                  "signed": store.commit_signature(commit) is not None}
         yield RegistryEvent(
-            event_id(change.ref, str(commit.id)), "approval.added", model, version, env, approver,
-            _iso(record.get("time"), _git_time(commit.commit_time, commit.commit_time_offset)),
+            event_id(change.ref, str(commit.id)), "approval.added", model, record.version, record.environment,
+            _text(record.approver) or "", _iso(record.time, _git_time(commit.commit_time, commit.commit_time_offset)),
             change.ref, change.old, change.new, str(commit.id), facts)

@@ -102,12 +102,16 @@ def test_one_bad_object_is_one_problem_and_the_rest_is_derived(reg):
     approve(reg.path, "m", "v1", None, "ada@example.com", text="- not\n- a mapping\n")
     approve(reg.path, "m", "v1", None, "bob@example.com", text="model: other\nversion: v1\n")
     approve(reg.path, "m", "v1", "staging", "eve@example.com", "ok")
+    # what deploy and the server hook would not count is not announced either (one reader)
+    approve(reg.path, "m", "v1", None, "ann@example.com")  # no environment
+    approve(reg.path, "m", "v1", "staging", "mal@example.com",
+            text="schema: gitreg/1\nmodel: m\nversion: v1\nenvironment: staging\napprover: boss@example.com\n")
     reg.deploy("m", "v1")
     got = events(reg, before, ref_state(reg.path))
     assert [(e["type"], e["actor"]) for e in got if e["type"] == "approval.added"] == [
         ("approval.added", "eve@example.com")]
     assert any(e["type"] == "deployment.deployed" for e in got)
-    assert len([p for p in reg.problems if "approvals" in p.ref]) == 2
+    assert len([p for p in reg.problems if "approvals" in p.ref]) == 4
 
 
 def test_a_deleted_ref_and_foreign_refs_announce_nothing(reg, refs):
@@ -131,7 +135,7 @@ def test_every_event_fits_the_published_schema(reg):
     reg.deploy("m", "v2")
     reg.rollback("m")
     reg.undeploy("m")
-    approve(reg.path, "m", "v1", None, "ada@example.com")
+    approve(reg.path, "m", "v1", "production", "ada@example.com")
     got = [e.as_dict() for e in reg.events(since="2000-01-01")]
     assert {e["type"] for e in got} == set(derive.TYPES)
     validator = jsonschema.Draft202012Validator(schema)
