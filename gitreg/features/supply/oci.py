@@ -370,18 +370,32 @@ class _Remote:
             tmp.flush()
             self._ok(self.client.put_upload(tmp.name, self.container, layer), f"upload of {blob.digest}")
 
+    def read_bounded(self, url: str, limit: int, what: str, **kw: Any) -> Optional[bytes]:
+        """The body of a GET of at most `limit` bytes (None on 404), streamed so that a hostile
+        or broken registry sending more is refused after limit + 1 bytes, not held in memory."""
+        r = self.request("GET", url, stream=True, **kw)
+        try:
+            if r.status_code == 404:
+                return None
+            self._ok(r, what)
+            body = bytearray()
+            for chunk in r.iter_content(min(limit + 1, 1 << 16)):
+                body += chunk
+                if len(body) > limit:
+                    raise RemoteError(f"{self.host}/{self.repo}: {what} is over {limit} bytes")
+            return bytes(body)
+        finally:
+            r.close()
+
     def put_manifest(self, ref: str, data: bytes, media_type: str) -> Any:
         return self._ok(self.request("PUT", f"{self.base}/manifests/{ref}", data=data,
                                      headers={"Content-Type": media_type}), f"manifest {ref}")
 
     def get_json(self, ref: str, accept: str) -> Optional[tuple[bytes, dict[str, Any]]]:
-        r = self.request("GET", f"{self.base}/manifests/{ref}", headers={"Accept": accept})
-        if r.status_code == 404:
+        data = self.read_bounded(f"{self.base}/manifests/{ref}", MAX_JSON, f"manifest {ref}",
+                                 headers={"Accept": accept})
+        if data is None:
             return None
-        self._ok(r, f"manifest {ref}")
-        data = r.content[:MAX_JSON + 1]
-        if len(data) > MAX_JSON:
-            raise RemoteError(f"{self.host}/{self.repo}: manifest {ref} is over {MAX_JSON} bytes")
         try:
             parsed = json.loads(data)
         except ValueError:
@@ -560,13 +574,13 @@ def _download(remote: _Remote, sha: str, size: int, git_dir: Path) -> None:
 
 def _signature(remote: _Remote, digest: str) -> Optional[bytes]:
     """The OMS signature attached to a model manifest (referrers API, else the fallback tag), or None."""
-    r = remote.request("GET", f"{remote.base}/referrers/{digest}", headers={"Accept": OCI_INDEX})
     index = None
-    if r.status_code == 200:
-        try:
-            index = json.loads(r.content[:MAX_JSON])
-        except ValueError:
-            index = None
+    try:
+        data = remote.read_bounded(f"{remote.base}/referrers/{digest}", MAX_JSON, "referrers index",
+                                   headers={"Accept": OCI_INDEX})
+        index = json.loads(data) if data is not None else None
+    except (RemoteError, ValueError):  # no referrers API (or a broken one): the fallback tag below
+        index = None
     if not isinstance(index, dict):
         got = remote.get_json(digest.replace(":", "-"), OCI_INDEX)
         index = got[1] if got else {}
@@ -578,10 +592,12 @@ def _signature(remote: _Remote, digest: str) -> Optional[bytes]:
         if not layers or not isinstance(layers[0], dict) or not isinstance(layers[0].get("digest"), str):
             continue
         want = layers[0]["digest"]
-        blob = remote.request("GET", f"{remote.base}/blobs/{want}")
-        if blob.status_code == 200 and len(blob.content) <= oms.MAX_SIGNATURE \
-                and "sha256:" + hashlib.sha256(blob.content).hexdigest() == want:
-            return blob.content
+        try:
+            blob = remote.read_bounded(f"{remote.base}/blobs/{want}", oms.MAX_SIGNATURE, f"signature {want[:19]}…")
+        except RemoteError:
+            continue
+        if blob is not None and "sha256:" + hashlib.sha256(blob).hexdigest() == want:
+            return blob
     return None
 
 

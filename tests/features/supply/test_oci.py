@@ -194,3 +194,46 @@ def test_a_version_whose_files_clash_in_the_hf_layout_travels_in_the_gitreg_layo
     second, _ = ModelRegistry(tmp_path / "second.git").import_oci("majora", target, plain_http=True)
     assert _recorded(second) == _recorded(v)
     assert sorted((f.role, f.sha256) for f in second.files) == sorted((f.role, f.sha256) for f in v.files)
+
+
+def test_a_registry_that_sends_an_endless_manifest_is_refused_at_the_bound(tmp_path):
+    """A hostile or broken registry streams a manifest that never ends: the import stops after
+    MAX_JSON + 1 bytes with one error, and nothing is registered."""
+    import http.server
+    import threading
+
+    sent = []
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_GET(self):
+            if self.path == "/v2/":
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", oci.OCI_MANIFEST)
+            self.end_headers()  # no length: the body runs until the connection closes
+            chunk = b" " * (1 << 16)
+            try:
+                for _ in range(16 * oci.MAX_JSON // len(chunk)):
+                    self.wfile.write(chunk)
+                    sent.append(len(chunk))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        reg = ModelRegistry(tmp_path / "r.git")
+        with pytest.raises(RemoteError, match=f"over {oci.MAX_JSON} bytes"):
+            reg.import_oci("m", f"127.0.0.1:{server.server_address[1]}/ai/m:v1", plain_http=True)
+        assert reg.list_models() == []
+        assert sum(sent) < 16 * oci.MAX_JSON  # the client hung up; it did not read the rest
+    finally:
+        server.shutdown()
+        server.server_close()
