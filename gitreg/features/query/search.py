@@ -151,7 +151,7 @@ def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Op
         raise QueryError(f"{metric} is not a number: 'best' ranks by a metric or a numeric field")
     found = search(store, where, model=model)
     get = sorting.value_getter(metric)
-    ranked = [v for v in found.views if get(v) is not None]  # in version order
+    ranked = [v for v in found.views if isinstance(get(v), (int, float))]  # in version order; a param may be text
     if not ranked:
         what = f" matching {where!r}" if where else ""
         if any(isinstance(v["m"].get(metric), str) for v in found.views):

@@ -3,7 +3,9 @@
 A key names a field or a metric as in queries. The suffix is split at the last `:`
 only when it is `asc` or `desc`, so metric names with `:` stay whole. Without a
 suffix, numbers that have a better direction (metrics, cost_usd, duration_hours)
-sort best first; everything else ascending. Unset values always sort last.
+sort best first; everything else ascending (params too: a hyperparameter has no better
+value). A param column may hold numbers and text: numbers sort before text (each in the
+key's order) whatever the direction. Unset values always sort last.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 from gitreg.core.errors import QueryError
 from gitreg.core.names import version_key
 from gitreg.features.query.direction import NEUTRAL, lower_is_better
-from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, VERSION, field_name
+from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, PARAMS_PREFIX, VERSION, field_name
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def parse_sort(spec: str) -> SortKey:
         return SortKey(name, suffix.lower() == "desc")
     kind = kind_of(spec)
     canonical = field_name(spec) or spec
-    descending = kind == NUMBER and canonical not in NEUTRAL and best_first_descending(spec)
+    descending = (kind == NUMBER and canonical not in NEUTRAL and not spec.startswith(PARAMS_PREFIX)
+                  and best_first_descending(spec))
     return SortKey(spec, descending)
 
 
@@ -62,6 +65,8 @@ def sort_keys(specs: SortSpec) -> list[SortKey]:
 def value_getter(name: str) -> Callable[[dict[str, Any]], Any]:
     canonical = field_name(name)
     if canonical is None:
+        if name.startswith(PARAMS_PREFIX):  # a number or text (fields.param_value)
+            return lambda view: _param(view["m"].get(name))
         return lambda view: _num(view["m"].get(name))
     kind = FIELDS[canonical]
     if kind == DATE:
@@ -79,6 +84,10 @@ def _num(value: Any) -> Optional[float]:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _param(value: Any) -> Optional[float | str]:
+    return value if isinstance(value, str) else _num(value)
+
+
 def default_order(views: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(views, key=lambda v: (v["model"], version_key(v["version"])))
 
@@ -89,7 +98,8 @@ def apply(views: list[dict[str, Any]], keys: list[SortKey]) -> list[dict[str, An
         get = value_getter(key.name)
         present = [(get(v), v) for v in views]
         unset = [v for value, v in present if value is None]
-        ranked = sorted(((value, v) for value, v in present if value is not None),
-                        key=lambda pair: pair[0], reverse=key.descending)
-        views = [v for _, v in ranked] + unset
+        texts = [(value, v) for value, v in present if isinstance(value, str)]
+        ranked = [(value, v) for value, v in present if value is not None and not isinstance(value, str)]
+        views = [v for group in (ranked, texts)
+                 for _, v in sorted(group, key=lambda pair: pair[0], reverse=key.descending)] + unset
     return views

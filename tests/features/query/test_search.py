@@ -192,3 +192,13 @@ def test_warm_and_cold_answers_are_the_same(sample, registry_path):
     warm = [v.to_dict() for v in sample.search("", sort="accuracy")]
     shutil.rmtree(registry_path / "gitreg-cache")
     assert [v.to_dict() for v in ModelRegistry(registry_path).search("", sort="accuracy")] == warm
+
+
+def test_sort_by_a_param_orders_numbers_then_text_and_unset_last(tmp_path):
+    """`--sort params.NAME`: a text param sorts as text (it sorted as unset once), numbers before
+    text in either direction, versions without the param last; a param has no best, so ascending."""
+    reg = ModelRegistry(tmp_path / "r.git")
+    for params in ({"optim": "sgd"}, {"optim": "adamw"}, {}, {"optim": 3}, {"optim": "lion"}, {"optim": 1.5}):
+        reg.register_model("m", params=params)
+    assert names(reg.search("", sort="params.optim")) == ["m:v6", "m:v4", "m:v2", "m:v5", "m:v1", "m:v3"]
+    assert names(reg.search("", sort="params.optim:desc")) == ["m:v4", "m:v6", "m:v1", "m:v5", "m:v2", "m:v3"]
