@@ -15,7 +15,7 @@ from gitreg.git.refs import refscan
 class RawCommit:
     tree: str
     parents: list[str]
-    message: bytes  # everything after the header's blank line, as libgit2's raw_message
+    message: bytes  # after the header's blank line and any further empty lines, as libgit2's raw_message
 
 
 def commit(data: bytes) -> Optional[RawCommit]:
@@ -36,7 +36,7 @@ def commit(data: bytes) -> Optional[RawCommit]:
             if parent is None:
                 return None
             parents.append(parent)
-    return RawCommit(tree, parents, message) if tree is not None else None
+    return RawCommit(tree, parents, message.lstrip(b"\n")) if tree is not None else None
 
 
 def tree_names(data: bytes, oid_size: int) -> Optional[set[str]]:
