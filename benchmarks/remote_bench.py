@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -143,8 +145,38 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
     return out
 
 
+# What `gitreg clone` does minus the CLI framework: clone, summary line, one line per problem.
+CLONE_ENTRY = r"""
+import sys
+from gitreg.api.cloning import clone_checked
+from gitreg.core.urls import redact
+c = clone_checked(sys.argv[1], sys.argv[2])
+for p in c.problems:
+    sys.stderr.write(f"gitreg: problem: {p}\n")
+n = lambda k, w: f"{k} {w}" + ("" if k == 1 else "s")
+print(f"Cloned {redact(sys.argv[1])} into {c.path}: {n(c.models, 'model')}, {n(c.versions, 'version')}")
+sys.exit(1 if c.problems else 0)
+"""
+CLI_OWN = 0.010  # seconds a CLI framework may add to the entry point (argparse, once `cli` lands)
+
+
+def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, user+sys seconds of the process and every child it waited for) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
-    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache)."""
+    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache): `gitreg
+    clone`, the same clone through its entry point without the CLI framework (CLONE_ENTRY), and
+    `git clone --mirror`, wall and CPU (the server's CPU is not counted), the three rotated run by
+    run; `ModelRegistry.clone` in process (wall) after them."""
     from gitreg import ModelRegistry
     from tests.servers import apache
 
@@ -157,16 +189,33 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
         shutil.copytree(source, server.path(), symlinks=True)
         subprocess.run(["chown", "-R", f"{apache.RUN_AS}:{apache.RUN_AS}", str(server.path())], check=True)
         url = server.url()
-        for _ in range(repeat):  # alternated, so that load shifts hit both alike
-            out.setdefault("runs", []).append({
-                "clone": timed(lambda: fresh(c), lambda: gitreg("clone", "clone", url, str(c)), 1),
-                "git clone --mirror": timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url,
-                                                                          str(m)), 1),
-                "clone (API)": timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1),
-            })
-    for key in ("clone", "git clone --mirror", "clone (API)"):
-        out[key] = sorted(r[key] for r in out["runs"])[len(out["runs"]) // 2]
-    out["clone / git clone --mirror"] = out["clone"] / out["git clone --mirror"]
+        sides = {
+            "clone": [*GITREG, "clone", url, str(c)],
+            "clone (entry point)": [sys.executable, "-c", CLONE_ENTRY, url, str(c)],
+            "git clone --mirror": ["git", "clone", "-q", "--mirror", url, str(m)],
+        }
+        for i in range(repeat):  # rotated, so that load shifts hit every side alike
+            run: dict[str, float] = {}
+            names = list(sides)
+            for name in names[i % 3:] + names[:i % 3]:
+                fresh(c)
+                fresh(m)
+                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name])
+            fresh(c)
+            run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
+            out.setdefault("runs", []).append(run)
+    runs = out["runs"]
+    for key in runs[0]:
+        out[key] = statistics.median(r[key] for r in runs)
+    for kind in ("", " CPU"):
+        git = out[f"git clone --mirror{kind}"]
+        out[f"clone / git clone --mirror{kind}"] = out[f"clone{kind}"] / git
+        out[f"entry point / git clone --mirror{kind}"] = out[f"clone (entry point){kind}"] / git
+        out[f"expected CLI (entry point + {CLI_OWN * 1000:.0f} ms) / git clone --mirror{kind}"] = \
+            (out[f"clone (entry point){kind}"] + CLI_OWN) / git
+        # per run, then the median: the ratio of one run's pair, less disturbed by load drifting
+        out[f"median of per-run ratios entry point / git{kind}"] = statistics.median(
+            r[f"clone (entry point){kind}"] / r[f"git clone --mirror{kind}"] for r in runs)
     out["load after"] = load()
     return out
 

@@ -52,11 +52,11 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, *, remote: str =
 def clone_checked(url: str, path: str | os.PathLike[str] | None = None, *, remote: str = "origin") -> Cloned:
     """ModelRegistry.clone followed by its census(), without pygit2 or the registry facade:
     the same registry on disk (refs, mirror, sync remote), the same counts and problems."""
-    from gitreg.features.trust import census
-
     target = resolve_path(path)
     started = cloning.start(target, remote, url)
     try:
+        from gitreg.features.trust import census  # imported while git transfers
+
         cloning.clone_into(target, remote, url, started)
     except BaseException:  # nothing half-made is left behind
         started.abandon()
