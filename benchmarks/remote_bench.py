@@ -204,6 +204,9 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
             fresh(c)
             run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
             out.setdefault("runs", []).append(run)
+        fresh(c)  # once more, untimed: what the entry point printed
+        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True)
+        out["entry point says"] = said.stdout.strip() + said.stderr.strip()
     runs = out["runs"]
     for key in runs[0]:
         out[key] = statistics.median(r[key] for r in runs)
