@@ -174,9 +174,9 @@ def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
 
 def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
     """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache): `gitreg
-    clone`, the same clone through its entry point without the CLI framework (CLONE_ENTRY), and
-    `git clone --mirror`, wall and CPU (the server's CPU is not counted), the three rotated run by
-    run; `ModelRegistry.clone` in process (wall) after them."""
+    clone`, the same clone through its entry point without the CLI framework (CLONE_ENTRY; also
+    under `python -S`), and `git clone --mirror`, wall and CPU (the server's CPU is not counted),
+    rotated run by run; `ModelRegistry.clone` in process (wall) after them."""
     from gitreg import ModelRegistry
     from tests.servers import apache
 
@@ -192,12 +192,17 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
         sides = {
             "clone": [*GITREG, "clone", url, str(c)],
             "clone (entry point)": [sys.executable, "-c", CLONE_ENTRY, url, str(c)],
+            # the same without site (this venv's editable-install finder costs ~15 ms a process; an
+            # installed gitreg needs no third-party package on this path)
+            "clone (entry point, python -S)": [sys.executable, "-S", "-c",
+                                               f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{CLONE_ENTRY}",
+                                               url, str(c)],
             "git clone --mirror": ["git", "clone", "-q", "--mirror", url, str(m)],
         }
         for i in range(repeat):  # rotated, so that load shifts hit every side alike
             run: dict[str, float] = {}
             names = list(sides)
-            for name in names[i % 3:] + names[:i % 3]:
+            for name in names[i % len(names):] + names[:i % len(names)]:
                 fresh(c)
                 fresh(m)
                 run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name])
@@ -214,6 +219,7 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
         git = out[f"git clone --mirror{kind}"]
         out[f"clone / git clone --mirror{kind}"] = out[f"clone{kind}"] / git
         out[f"entry point / git clone --mirror{kind}"] = out[f"clone (entry point){kind}"] / git
+        out[f"entry point without site / git clone --mirror{kind}"] = out[f"clone (entry point, python -S){kind}"] / git
         out[f"expected CLI (entry point + {CLI_OWN * 1000:.0f} ms) / git clone --mirror{kind}"] = \
             (out[f"clone (entry point){kind}"] + CLI_OWN) / git
         # per run, then the median: the ratio of one run's pair, less disturbed by load drifting
