@@ -157,6 +157,30 @@ n = lambda k, w: f"{k} {w}" + ("" if k == 1 else "s")
 print(f"Cloned {redact(sys.argv[1])} into {c.path}: {n(c.models, 'model')}, {n(c.versions, 'version')}")
 sys.exit(1 if c.problems else 0)
 """
+# The entry point's CPU step by step (user+sys of the process and its git children), as JSON.
+CLONE_STEPS = r"""
+import json, resource, sys
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime
+marks = [("python start-up", cpu())]
+from gitreg.api import cloning
+from gitreg.core.problems import ProblemLog
+from gitreg.features.trust import census
+from gitreg.git.paths import resolve_path
+from gitreg.git.transport import cloning as transport
+marks.append(("imports", cpu()))
+target = resolve_path(sys.argv[2])
+transport.clone_into(target, "origin", sys.argv[1])
+marks.append(("git clone + mirror refs", cpu()))
+found = census.take_at(target, ProblemLog())
+marks.append(("census", cpu()))
+out, prev = {}, (0.0, 0.0)
+for name, (own, children) in marks:
+    out[name] = {"python": own - prev[0], "git": children - prev[1]}
+    prev = (own, children)
+print(json.dumps(out))
+"""
 CLI_OWN = 0.010  # seconds a CLI framework may add to the entry point (argparse, once `cli` lands)
 
 
@@ -209,6 +233,14 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
             fresh(c)
             run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
             out.setdefault("runs", []).append(run)
+        steps = []
+        for _ in range(repeat):
+            fresh(c)
+            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)],
+                                                   capture_output=True, text=True, check=True).stdout))
+        out["entry point steps, CPU ms (medians)"] = {
+            step: {side: round(1000 * statistics.median(s[step][side] for s in steps), 1) for side in ("python", "git")}
+            for step in steps[0]}
         fresh(c)  # once more, untimed: what the entry point printed
         said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True)
         out["entry point says"] = said.stdout.strip() + said.stderr.strip()
