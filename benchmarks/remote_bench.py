@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -143,8 +145,62 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
     return out
 
 
+# What `gitreg clone` does minus the CLI framework: clone, summary line, one line per problem.
+CLONE_ENTRY = r"""
+import sys
+from gitreg.api.cloning import clone_checked
+from gitreg.core.urls import redact
+c = clone_checked(sys.argv[1], sys.argv[2])
+for p in c.problems:
+    sys.stderr.write(f"gitreg: problem: {p}\n")
+n = lambda k, w: f"{k} {w}" + ("" if k == 1 else "s")
+print(f"Cloned {redact(sys.argv[1])} into {c.path}: {n(c.models, 'model')}, {n(c.versions, 'version')}")
+sys.exit(1 if c.problems else 0)
+"""
+# The entry point's CPU step by step (user+sys of the process and its git children), as JSON.
+CLONE_STEPS = r"""
+import json, resource, sys
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime
+marks = [("python start-up", cpu())]
+from gitreg.api import cloning
+from gitreg.core.problems import ProblemLog
+from gitreg.features.trust import census
+from gitreg.git.paths import resolve_path
+from gitreg.git.transport import cloning as transport
+marks.append(("imports", cpu()))
+target = resolve_path(sys.argv[2])
+transport.clone_into(target, "origin", sys.argv[1])
+marks.append(("git clone + mirror refs", cpu()))
+found = census.take_at(target, ProblemLog())
+marks.append(("census", cpu()))
+out, prev = {}, (0.0, 0.0)
+for name, (own, children) in marks:
+    out[name] = {"python": own - prev[0], "git": children - prev[1]}
+    prev = (own, children)
+print(json.dumps(out))
+"""
+CLI_OWN = 0.010  # seconds a CLI framework may add to the entry point (argparse, once `cli` lands)
+
+
+def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, user+sys seconds of the process and every child it waited for) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
-    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache)."""
+    """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache): `gitreg
+    clone`, the same clone through its entry point without the CLI framework (CLONE_ENTRY; also
+    under `python -S`), and `git clone --mirror`, wall and CPU (the server's CPU is not counted),
+    rotated run by run; `ModelRegistry.clone` in process (wall) after them."""
     from gitreg import ModelRegistry
     from tests.servers import apache
 
@@ -157,16 +213,50 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
         shutil.copytree(source, server.path(), symlinks=True)
         subprocess.run(["chown", "-R", f"{apache.RUN_AS}:{apache.RUN_AS}", str(server.path())], check=True)
         url = server.url()
-        for _ in range(repeat):  # alternated, so that load shifts hit both alike
-            out.setdefault("runs", []).append({
-                "clone": timed(lambda: fresh(c), lambda: gitreg("clone", "clone", url, str(c)), 1),
-                "git clone --mirror": timed(lambda: fresh(m), lambda: sh("git", "clone", "-q", "--mirror", url,
-                                                                          str(m)), 1),
-                "clone (API)": timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1),
-            })
-    for key in ("clone", "git clone --mirror", "clone (API)"):
-        out[key] = sorted(r[key] for r in out["runs"])[len(out["runs"]) // 2]
-    out["clone / git clone --mirror"] = out["clone"] / out["git clone --mirror"]
+        sides = {
+            "clone": [*GITREG, "clone", url, str(c)],
+            "clone (entry point)": [sys.executable, "-c", CLONE_ENTRY, url, str(c)],
+            # the same without site (this venv's editable-install finder costs ~15 ms a process; an
+            # installed gitreg needs no third-party package on this path)
+            "clone (entry point, python -S)": [sys.executable, "-S", "-c",
+                                               f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{CLONE_ENTRY}",
+                                               url, str(c)],
+            "git clone --mirror": ["git", "clone", "-q", "--mirror", url, str(m)],
+        }
+        for i in range(repeat):  # rotated, so that load shifts hit every side alike
+            run: dict[str, float] = {}
+            names = list(sides)
+            for name in names[i % len(names):] + names[:i % len(names)]:
+                fresh(c)
+                fresh(m)
+                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name])
+            fresh(c)
+            run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
+            out.setdefault("runs", []).append(run)
+        steps = []
+        for _ in range(repeat):
+            fresh(c)
+            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)],
+                                                   capture_output=True, text=True, check=True).stdout))
+        out["entry point steps, CPU ms (medians)"] = {
+            step: {side: round(1000 * statistics.median(s[step][side] for s in steps), 1) for side in ("python", "git")}
+            for step in steps[0]}
+        fresh(c)  # once more, untimed: what the entry point printed
+        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True)
+        out["entry point says"] = said.stdout.strip() + said.stderr.strip()
+    runs = out["runs"]
+    for key in runs[0]:
+        out[key] = statistics.median(r[key] for r in runs)
+    for kind in ("", " CPU"):
+        git = out[f"git clone --mirror{kind}"]
+        out[f"clone / git clone --mirror{kind}"] = out[f"clone{kind}"] / git
+        out[f"entry point / git clone --mirror{kind}"] = out[f"clone (entry point){kind}"] / git
+        out[f"entry point without site / git clone --mirror{kind}"] = out[f"clone (entry point, python -S){kind}"] / git
+        out[f"expected CLI (entry point + {CLI_OWN * 1000:.0f} ms) / git clone --mirror{kind}"] = \
+            (out[f"clone (entry point){kind}"] + CLI_OWN) / git
+        # per run, then the median: the ratio of one run's pair, less disturbed by load drifting
+        out[f"median of per-run ratios entry point / git{kind}"] = statistics.median(
+            r[f"clone (entry point){kind}"] / r[f"git clone --mirror{kind}"] for r in runs)
     out["load after"] = load()
     return out
 

@@ -13,17 +13,11 @@ from typing import Any
 import yaml
 
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
+from gitreg.core.yamlbounds import DEPLOYMENT_LIMIT, MANIFEST_LIMIT, MAX_DEPTH  # noqa: F401 (read here too)
+from gitreg.core.yamlbounds import suspect as _suspect
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-MANIFEST_LIMIT = 1 << 20  # manifest.yaml, model.yaml, notes (DESIGN.md 'What gitreg reads is untrusted')
-DEPLOYMENT_LIMIT = 64 << 10  # deployment.yaml
-MAX_DEPTH = 64  # nesting gitreg never writes deeper than a few levels
-# Bytes that must occur for an anchor (&), alias (*), tag (!) or deep flow nesting to exist:
-# a document without them skips the event scan (the common case costs one C-speed find each).
-_SUSPECT = (b"&", b"*", b"!")
-_FLOW_OPENERS = 64
 
 
 def dump(data: Any) -> bytes:
@@ -62,10 +56,6 @@ def _check_structure(data: bytes, where: str) -> None:
                 raise CorruptRegistryError(f"{where} nests deeper than {MAX_DEPTH} levels (refused)")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-
-
-def _suspect(data: bytes) -> bool:
-    return any(s in data for s in _SUSPECT) or data.count(b"[") + data.count(b"{") > _FLOW_OPENERS
 
 
 def load(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> Any:

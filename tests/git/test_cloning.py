@@ -36,23 +36,35 @@ def test_clone_takes_every_namespace_into_the_registry_and_its_mirror(source, tm
     assert git(registry.path, "config", "gitreg.remote").strip() == "origin"
 
 
-def test_failed_clone_leaves_nothing_and_keeps_an_empty_target(tmp_path):
+def test_clone_checked_makes_the_same_registry_with_its_summary(source, tmp_path, refs, git):
+    made = cloning.clone_checked(f"file://{source}", tmp_path / "checked.git")
+    api = cloning.clone(f"file://{source}", tmp_path / "api.git")
+    assert refs(made.path) == refs(api.path)
+    assert (made.models, made.versions, made.bad, made.problems) == (1, 1, 0, [])
+    assert git(made.path, "config", "gitreg.remote").strip() == "origin"
+    assert subprocess.run(["git", f"--git-dir={made.path}", "config", "--get-all", "remote.origin.fetch"],
+                          capture_output=True).returncode == 1
+
+
+@pytest.mark.parametrize("clone", [cloning.clone, cloning.clone_checked])
+def test_failed_clone_leaves_nothing_and_keeps_an_empty_target(tmp_path, clone):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(RemoteError, match="cannot clone"):
-        cloning.clone(f"file://{tmp_path}/missing.git", empty)
+        clone(f"file://{tmp_path}/missing.git", empty)
     assert empty.is_dir() and not any(empty.iterdir())
     with pytest.raises(RemoteError):
-        cloning.clone(f"file://{tmp_path}/missing.git", tmp_path / "new.git")
+        clone(f"file://{tmp_path}/missing.git", tmp_path / "new.git")
     assert not (tmp_path / "new.git").exists()
 
 
-def test_clone_refuses_a_used_target_before_running_git(source, tmp_path):
+@pytest.mark.parametrize("clone", [cloning.clone, cloning.clone_checked])
+def test_clone_refuses_a_used_target_before_running_git(source, tmp_path, clone):
     used = tmp_path / "used"
     used.mkdir()
     (used / "file").write_text("x")
     with pytest.raises(GitregError, match="already exists"):
-        cloning.clone(f"file://{source}", used)
+        clone(f"file://{source}", used)
     assert sorted(p.name for p in used.iterdir()) == ["file"]
 
 

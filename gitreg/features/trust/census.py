@@ -6,20 +6,27 @@ clone` ~6x `git clone --mirror`; this checks what can be checked at git's speed:
 version tag leads to a commit holding a manifest.yaml blob within the size limit, and
 the few manifests holding YAML's anchor/alias/tag bytes are event-scanned (the alias
 bomb). A manifest that parses but disagrees with its tag is left to `gitreg verify`.
+
+Two readers, one check: `take` reads refs through the opened Store (pygit2), `take_at` with
+packed-refs and git's CLI alone, so that `gitreg clone` imports neither pygit2 nor PyYAML
+(unless a manifest is suspect). The hostile-ref rules are gitreg/model/refrules.py's in both.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Collection, Mapping
 
-from gitreg.core import yamlio
-from gitreg.core.errors import CorruptRegistryError
-from gitreg.core.names import is_version_name
+from gitreg.core.errors import CorruptRegistryError, InvalidNameError
+from gitreg.core.names import check_model_name, is_version_name
+from gitreg.core.problems import ProblemLog
+from gitreg.core.yamlbounds import MANIFEST_LIMIT, suspect
 from gitreg.git.objects import objscan
-from gitreg.git.refs import layout, refscan
-from gitreg.git.repository import Store
-from gitreg.model import hostile
-from gitreg.model.snapshot import model_names
+from gitreg.git.refs import layout, plainkind, plainrefs, refscan
+from gitreg.model import refrules
+
+if TYPE_CHECKING:
+    from gitreg.git.repository import Store
 
 
 @dataclass
@@ -30,20 +37,55 @@ class Census:
 
 
 def take(store: Store | None) -> Census:
+    """The census of an opened registry; problems go to the store's log."""
     if store is None:
         return Census(0, 0, 0)
+    from gitreg.model import hostile
+
     found = hostile.note_problems(store, hostile.local(store))  # tags are checked below
+    return _versions(Path(store.repo.path), found, store.ref_names_under(layout.HEADS), store.targets_under,
+                     store.peeled_under(layout.TAGS), store.problems)
+
+
+def take_at(gitdir: Path, problems: ProblemLog) -> Census:
+    """`take` of the registry at `gitdir` read without pygit2 (packed-refs, loose ref files,
+    `git cat-file`, `git rev-list`): the same counts and the same problems, added to `problems`."""
+    packed = refscan.PackedRefs(gitdir)
+    refs = plainrefs.targets(gitdir, [ns for ns in refrules.NAMESPACES if ns != layout.TAGS], packed)
+    tips = {ref[len(layout.HEADS):]: tip for ref, tip in refs.items() if ref.startswith(layout.HEADS)}
+    foreign = plainkind.branch_problems(gitdir, tips)
+    found = refrules.judge(refs, lambda name, _tip: foreign.get(name))
+    for h in found:
+        problems.add(h.ref, h.why)
+    heads = {name[len(layout.HEADS):] for name in refscan.names_under(gitdir, layout.HEADS, packed)}
+
+    def tags_of(prefix: str) -> dict[str, bytes]:
+        return {full[len(prefix):]: raw for full, raw in refscan.targets_under(gitdir, prefix, packed).items()}
+
+    return _versions(gitdir, found, heads, tags_of, packed.peeled_under(layout.TAGS), problems)
+
+
+def _is_model(name: str) -> bool:
+    try:
+        check_model_name(name)
+        return True
+    except InvalidNameError:
+        return False
+
+
+def _versions(gitdir: Path, found: list[refrules.HostileRef], heads: Collection[str],
+              tags_of: Callable[[str], Mapping[str, bytes]], peeled: Mapping[str, tuple[bytes, bytes]],
+              problems: ProblemLog) -> Census:
+    """Count the models (valid branch names, foreign branches left out) and check each version."""
     foreign = {h.ref[len(layout.HEADS):] for h in found if h.ref.startswith(layout.HEADS)}
-    models = [m for m in model_names(store) if m not in foreign]
+    models = [m for m in sorted(heads) if _is_model(m) and m not in foreign]
     targets = {layout.tag_ref(m, v): raw for m in models
-               for v, raw in store.targets_under(layout.tag_prefix(m)).items() if is_version_name(v)}
+               for v, raw in tags_of(layout.tag_prefix(m)).items() if is_version_name(v)}
     refs = list(targets)
-    gitdir = Path(store.repo.path)
     # By id where the ref scan gave one (git resolving 10,000 ref names costs more than the
     # rest), and for a packed tag by the commit its peel line names: git then reads no tag
     # object (peeling 100,000 tags was half of git's time here). `^{commit}` stays, so a tag
     # leading to a tree that holds a manifest.yaml is still bad.
-    peeled = store.peeled_under(layout.TAGS)
     names = {}
     for ref, raw in targets.items():
         hexid = refscan.oid_hex(raw)
@@ -51,23 +93,27 @@ def take(store: Store | None) -> Census:
         if hexid is not None and peel is not None and peel[0] == raw:
             hexid = refscan.oid_hex(peel[1]) or hexid
         names[ref] = f"{hexid or ref}^{{commit}}:{layout.MANIFEST_FILE}"
-    found = objscan.headers(gitdir, list(names.values()))
+    headers = objscan.headers(gitdir, list(names.values()))
     bad: dict[str, str] = {}
     small: dict[str, list[str]] = {}  # blob id -> refs (versions may share a manifest)
     for ref, name in names.items():
-        header = found.get(name)
+        header = headers.get(name)
         if header is None or header.kind != "blob":
             bad[ref] = f"does not lead to a commit holding a {layout.MANIFEST_FILE} file"
-        elif header.size > yamlio.MANIFEST_LIMIT:
-            bad[ref] = f"{layout.MANIFEST_FILE} is {header.size} bytes, over the {yamlio.MANIFEST_LIMIT}-byte limit"
+        elif header.size > MANIFEST_LIMIT:
+            bad[ref] = f"{layout.MANIFEST_FILE} is {header.size} bytes, over the {MANIFEST_LIMIT}-byte limit"
         else:
             small.setdefault(header.oid, []).append(ref)
     for oid, data in objscan.contents(gitdir, small):
+        if not suspect(data):  # nothing YAML could expand or construct: no parser needed
+            continue
+        from gitreg.core import yamlio
+
         try:
             yamlio.check(data, layout.MANIFEST_FILE)
         except CorruptRegistryError as exc:
             for ref in small[oid]:
                 bad[ref] = str(exc)
     for ref, why in bad.items():
-        store.problems.add(ref, why)
+        problems.add(ref, why)
     return Census(len(models), len(refs) - len(bad), len(bad))

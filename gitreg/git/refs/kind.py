@@ -8,9 +8,8 @@ from typing import Optional
 import pygit2
 
 from gitreg.git.refs import layout
+from gitreg.git.refs.modeltip import MAX_WALK, looks_like_model_tip, not_a_model_branch
 from gitreg.git.repository import Store
-
-MAX_WALK = 100_000  # first parents followed to find a root; a longer branch is not a model's
 
 
 def _root(commit: pygit2.Commit) -> Optional[pygit2.Commit]:
@@ -22,12 +21,7 @@ def _root(commit: pygit2.Commit) -> Optional[pygit2.Commit]:
 
 
 def _looks_like_model_tip(name: str, commit: pygit2.Commit) -> bool:
-    if not commit.parents:
-        return layout.MODEL_FILE in commit.tree
-    message = commit.raw_message[:300]
-    written = message.startswith(f"register {name} ".encode()) or \
-        message.startswith(f"gitreg: merge {name} ".encode())
-    return written and layout.MANIFEST_FILE in commit.tree
+    return looks_like_model_tip(name, len(commit.parent_ids), commit.raw_message, commit.tree)
 
 
 def branch_problem(store: Store, name: str, tip: Optional[pygit2.Oid]) -> Optional[str]:
@@ -44,7 +38,7 @@ def branch_problem(store: Store, name: str, tip: Optional[pygit2.Oid]) -> Option
         return None
     root = _root(obj)
     if root is None or layout.MODEL_FILE not in root.tree:
-        return f"branch {name!r} does not start with a model root commit (model.yaml)"
+        return not_a_model_branch(name)
     return None
 
 

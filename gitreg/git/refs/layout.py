@@ -47,3 +47,13 @@ def notes_ref(model: str) -> str:
 
 def approvals_ref(model: str) -> str:
     return APPROVALS + model
+
+
+def mirror_prefix(remote: str) -> str:
+    """Where `remote`'s refs are mirrored, as last fetched (private to this registry)."""
+    return f"{MIRROR}{remote}/"
+
+
+def mirrored(remote: str, ref: str) -> str:
+    """The mirror of `ref` (e.g. refs/tags/m/v1 -> refs/gitreg/remotes/origin/tags/m/v1)."""
+    return mirror_prefix(remote) + ref[len("refs/"):]

@@ -9,20 +9,23 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from gitreg.core.errors import GitregError, InvalidValueError, ResourceLimitError
+from gitreg.core.errors import GitregError, InvalidValueError, RemoteError, ResourceLimitError
 from gitreg.core.names import check_remote_name
+from gitreg.core.urls import redact
 from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
+from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout
+from gitreg.git.transport.failures import TransportError, why
 
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
 SINGLE = (layout.POLICY,)  # shared refs that are not a namespace: in every scope
+SYNC_KEY = "gitreg.remote"  # the remote every write is published to
 TIMEOUT_KEY = "gitreg.timeout"
 DEFAULT_TIMEOUT = 30  # seconds without progress before a transfer is given up
 HARD_LIMIT_FACTOR = 20  # any one git transport command: at most this many timeouts in all
@@ -78,6 +81,8 @@ class Started:
 
     def abandon(self) -> None:
         """Stop git if it still runs and leave nothing half-made behind."""
+        import shutil  # only a failed clone needs it (bz2 and lzma come with it: 2 ms of start-up)
+
         self.guard.close()
         shutil.rmtree(self.target, ignore_errors=True)
         if self.existed:
@@ -86,7 +91,7 @@ class Started:
 
 def start(target: Path, remote: str, url: str) -> Started:
     """Start `git clone --bare` of `url` into `target` (new, or an empty directory), with
-    every gitreg namespace."""
+    every gitreg namespace; `remote` becomes the sync remote (SYNC_KEY, written by clone)."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise GitregError(f"{target} already exists; clone needs a new or empty path")
     check_remote_name(remote)
@@ -96,7 +101,7 @@ def start(target: Path, remote: str, url: str) -> Started:
     # Given to git, not to clone: the refspecs serve this fetch and stay out of the new config
     # (a gitreg remote has none, so plain `git fetch` leaves the registry alone). clone --bare
     # already maps heads and tags onto themselves; a ref outside the namespaces is taken into
-    # the mirror here too (the namespaces are copied there afterwards: remote.clone_into).
+    # the mirror here too (the namespaces are copied there afterwards: clone_into).
     specs = []
     for ns in NAMESPACES[2:] + SINGLE:
         specs += ["-c", f"remote.{remote}.fetch=+{ns}*:{ns}*"]
@@ -107,7 +112,8 @@ def start(target: Path, remote: str, url: str) -> Started:
     full = gitcli.environment()
     full.update(env)
     try:
-        proc = subprocess.Popen(["git", *extra, *specs, "clone", "--quiet", "--bare", "--origin", remote, url,
+        proc = subprocess.Popen(["git", *extra, *specs, "clone", "--quiet", "--bare", "--origin", remote,
+                                 "-c", f"{SYNC_KEY}={remote}", url,
                                  str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, text=True, errors="replace", env=full,
                                 start_new_session=True)
@@ -118,3 +124,30 @@ def start(target: Path, remote: str, url: str) -> Started:
     guard = contextlib.ExitStack()
     guard.enter_context(gitcli.group_guard(proc))
     return Started(proc, guard, timeout * HARD_LIMIT_FACTOR, target, existed)
+
+
+def clone_into(target: Path, remote: str, url: str, started: Optional[Started] = None) -> None:
+    """A new registry at `target` holding `url`'s gitreg refs both as its own and in the
+    mirror, in packed-refs (as fast as `git clone --mirror`).
+
+    git clone writes the registry's own refs into packed-refs in one go; the mirror is the
+    same refs under other names, added to that file (git/objects/packwrite: asking git clone for
+    both doubled its ref work). `started`: that clone already under way (start).
+    """
+    proc = (started or start(target, remote, url)).wait()
+    if proc.returncode != 0:
+        raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
+                             why(proc.stderr, proc.returncode))
+    if not packwrite.copy_refs(target, [(ns, layout.mirrored(remote, ns)) for ns in NAMESPACES]):
+        _mirror_with_git(target, remote)
+
+
+def _mirror_with_git(target: Path, remote: str) -> None:
+    """The mirror made by git from the local refs (when packed-refs is not a fresh clone's)."""
+    listed = gitcli.run(target, "for-each-ref", "--format=%(objectname) %(refname)", *NAMESPACES)
+    commands = "".join(f"create {layout.mirrored(remote, ref)} {oid}\n" for oid, _, ref in
+                       (line.partition(" ") for line in listed.stdout.splitlines()))
+    made = gitcli.run(target, "update-ref", "--stdin", input=commands)
+    if listed.returncode != 0 or made.returncode != 0:
+        raise RemoteError(f"cannot record {remote}'s refs: {(listed.stderr or made.stderr).strip()[:200]}")
+    gitcli.run(target, "pack-refs", "--all")

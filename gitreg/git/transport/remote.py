@@ -15,7 +15,6 @@ see transport_options); what git prints about a failure keeps its cause line
 from __future__ import annotations
 
 import random
-import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -25,40 +24,33 @@ from typing import Collection, Iterable, Optional, Sequence
 import pygit2
 
 from gitreg.core.errors import RemoteError
-from gitreg.core.urls import redact
 from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
-from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout, lockowner
+from gitreg.git.refs.layout import mirror_prefix, mirrored
 from gitreg.git.refs.transaction import RefConflict
-from gitreg.git.transport import cloning, pushplan
+from gitreg.git.transport import pushplan
 from gitreg.git.transport.cloning import (  # noqa: F401 (their home was here)
     DEFAULT_TIMEOUT,
     HARD_LIMIT_FACTOR,
     NAMESPACES,
     SINGLE,
+    SYNC_KEY,
     TIMEOUT_KEY,
+    _mirror_with_git,
+    clone_into,
     timeout_seconds,
     transport_options,
 )
+from gitreg.git.transport.failures import TransportError, why  # noqa: F401 (their home was here)
 
 MIRROR = layout.MIRROR
-SYNC_KEY = "gitreg.remote"
 _FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
 
 # Rejections that mean "the remote moved on": fetch, rebuild and try again.
 # Anything else (a hook or a protected ref declining) is final.
 _RETRYABLE = ("non-fast-forward", "already exists", "fetch first", "stale info",
               "atomic", "failed to update ref", "cannot lock ref", "failed to lock")
-
-
-def mirror_prefix(remote: str) -> str:
-    return f"{MIRROR}{remote}/"
-
-
-def mirrored(remote: str, ref: str) -> str:
-    """The mirror of `ref` (e.g. refs/tags/m/v1 -> refs/gitreg/remotes/origin/tags/m/v1)."""
-    return mirror_prefix(remote) + ref[len("refs/"):]
 
 
 def _config_entries(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
@@ -174,14 +166,6 @@ class Rejection:
         return "failed to report status" in self.reason
 
 
-class TransportError(RemoteError):
-    """The conversation with the remote broke off (network, server, auth): not a refusal."""
-
-    def __init__(self, message: str, cause: str) -> None:
-        super().__init__(message)
-        self.cause = cause
-
-
 def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[str] = (),
          env_extra: Optional[dict[str, str]] = None, input: Optional[str] = None) -> subprocess.CompletedProcess[str]:
     """git on the registry; a transport command gets the stall bounds and a hard ceiling.
@@ -201,31 +185,6 @@ def _git(git_dir: Path, *args: str, transport: bool = False, options: Sequence[s
         raise RemoteError("the git command is needed to talk to remotes, and it is not on PATH") from None
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(args, 124, "", f"fatal: git did not finish within {limit:.0f} s")
-
-
-_HOST_KEY = re.compile(r"^(Host key for .* has changed|No .* host key is known|Host key verification failed)")
-_BOILERPLATE = ("Please make sure you have the correct access rights", "and the repository exists.")
-
-
-def why(stderr: str, returncode: int = 1) -> str:
-    """The line that says why git failed: the transport's own cause (ssh's
-    `Permission denied (publickey).`, `Host key verification failed.`, curl's
-    `Could not resolve host`) before git's generic `fatal:` line; credentials masked."""
-    lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not any(b in line for b in _BOILERPLATE) and not line.strip().startswith("@")]
-    git_says = ("fatal:", "error:", "warning:", "Warning:", "hint:", "remote:", "To ", "From ")
-    causes = [line for line in lines if not line.startswith(git_says)]
-    if any("Host key verification failed" in line for line in causes):  # ssh's verdict, after its warning
-        causes = [line for line in causes if _HOST_KEY.search(line)]
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    generic = ("Could not read from remote repository", "hung up", "protocol error")
-    if causes and (not fatal or any(g in fatal[0] for g in generic)):
-        line = " ".join(causes[:3])  # ssh: "No ... host key is known ..." + "Host key verification failed."
-    elif causes and fatal[0].endswith(":"):  # git:// "unable to connect to HOST:" + "...errno=Connection refused"
-        line = f"{fatal[0]} {causes[0]}"
-    else:
-        line = (fatal or lines or [f"git exited {returncode}"])[0]
-    return redact(line)
 
 
 def _specs(remote: str, scope: Scope) -> list[str]:
@@ -259,33 +218,6 @@ def record_pushed(git_dir: Path, remote: str, moves: dict[str, tuple[Optional[py
                     for ref, (old, new) in sorted(moves.items()) if old != new)
     if lines:
         _git(git_dir, "update-ref", "--stdin", "-m", f"gitreg: pushed to {remote}", input=lines)
-
-
-def clone_into(target: Path, remote: str, url: str, started: Optional[cloning.Started] = None) -> None:
-    """A new registry at `target` holding `url`'s gitreg refs both as its own and in the
-    mirror, in packed-refs (as fast as `git clone --mirror`).
-
-    git clone writes the registry's own refs into packed-refs in one go; the mirror is the
-    same refs under other names, added to that file (storage/packwrite: asking git clone for
-    both doubled its ref work). `started`: that clone already under way (cloning.start).
-    """
-    proc = (started or cloning.start(target, remote, url)).wait()
-    if proc.returncode != 0:
-        raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
-                             why(proc.stderr, proc.returncode))
-    if not packwrite.copy_refs(target, [(ns, mirrored(remote, ns)) for ns in NAMESPACES]):
-        _mirror_with_git(target, remote)
-
-
-def _mirror_with_git(target: Path, remote: str) -> None:
-    """The mirror made by git from the local refs (when packed-refs is not a fresh clone's)."""
-    listed = gitcli.run(target, "for-each-ref", "--format=%(objectname) %(refname)", *NAMESPACES)
-    commands = "".join(f"create {mirrored(remote, ref)} {oid}\n" for oid, _, ref in
-                       (line.partition(" ") for line in listed.stdout.splitlines()))
-    made = gitcli.run(target, "update-ref", "--stdin", input=commands)
-    if listed.returncode != 0 or made.returncode != 0:
-        raise RemoteError(f"cannot record {remote}'s refs: {(listed.stderr or made.stderr).strip()[:200]}")
-    gitcli.run(target, "pack-refs", "--all")
 
 
 @dataclass(frozen=True)
