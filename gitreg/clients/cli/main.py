@@ -116,12 +116,13 @@ def _root(
         bool, Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
     install_completion: Annotated[  # answered by complete.requested before parsing; listed in help
-        bool, Option("--install-completion", help="Install completion for bash, zsh or fish (default: this shell).")
-    ] = False,
+        Optional[bool],
+        Option("--install-completion", help="Install completion for bash, zsh or fish (default: this shell)."),
+    ] = None,
     show_completion: Annotated[
-        bool, Option("--show-completion",
-                     help="Print the completion script for bash, zsh or fish (default: this shell).")
-    ] = False,
+        Optional[bool],
+        Option("--show-completion", help="Print the completion script for bash, zsh or fish (default: this shell)."),
+    ] = None,
 ) -> None:
     """gitreg: a model registry whose only database is git.
 
