@@ -5,9 +5,11 @@ and only the named command's module imported."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -183,3 +185,24 @@ def test_bash_completes_a_command_an_option_and_a_model(registry_path):
     assert option == ["--json"]
     assert model == ["majora"]
     assert env_value == ["production"]
+
+
+def test_doctor_asks_before_repairing(registry_path):
+    """The one question gitreg asks (framework.confirm): no, end of input (aborted), yes."""
+    ModelRegistry(registry_path).register_model("m")
+    leftover = registry_path / "objects" / "ab" / "tmp_object_git2_Xy12"
+    leftover.parent.mkdir(exist_ok=True)
+    leftover.write_bytes(b"partial")
+    past = time.time() - 7200
+    os.utime(leftover, (past, past))
+
+    def doctor(answer: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gitreg", "-R", str(registry_path), "doctor", "--repair"],
+                              input=answer, capture_output=True, text=True)
+
+    no = doctor("n\n")
+    assert no.stdout.startswith("Repair 1 finding(s)? [y/N]: ") and leftover.exists() and no.returncode == 1
+    closed = doctor("")
+    assert (closed.returncode, closed.stderr) == (1, "gitreg: aborted\n") and leftover.exists()
+    yes = doctor("yes\n")
+    assert yes.returncode == 0 and "[repaired]" in yes.stdout and not leftover.exists()
