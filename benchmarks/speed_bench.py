@@ -200,8 +200,12 @@ STACKS = {  # what a CLI costs to import, whole process (issue 28: "pick the CLI
 
 def bench_stacks(repeat: int, baseline: Path | None = None) -> dict[str, float]:
     """The imports above, and `gitreg --help` (this tree's, and the baseline's when given)."""
+    import importlib.util
+
+    present = {name: code for name, code in STACKS.items()  # typer and click are no dependency of gitreg
+               if not code.startswith("import ") or importlib.util.find_spec(code.split()[1].split(".")[0])}
     sides: dict[str, Callable[[], float]] = {
-        name: lambda code=code: cpu_of([sys.executable, "-c", code]) for name, code in STACKS.items()}
+        name: lambda code=code: cpu_of([sys.executable, "-c", code]) for name, code in present.items()}
     sides["gitreg --help"] = lambda: cpu_of([sys.executable, "-m", "gitreg", "--help"])
     if baseline is not None:
         env = {**os.environ, "PYTHONPATH": str(baseline)}
