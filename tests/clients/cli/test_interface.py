@@ -156,6 +156,7 @@ def test_bare_commands_and_version(gitreg):
     for args in ([], ["hook"], ["policy"], ["export"]):
         r = gitreg(*args)
         assert r.code == 0 and r.err == "" and r.out.startswith(f"Usage: {' '.join(['gitreg', *args])} "), args
+    assert gitreg("list", "-h", "extra").out.startswith("Usage: gitreg list [OPTIONS]")  # help first, as click
     version = gitreg("--version")
     assert version.code == 0 and re.fullmatch(r"gitreg \S+\n", version.out)
 

@@ -133,8 +133,6 @@ def bind(cmd: Command, args: list[str], ctx: Context) -> list[str]:
     """Parse args into ctx.params (eager parameters first, as click); the words left for a subcommand."""
     given, positionals, order = split(cmd, args, ctx)
     rest = positionals if cmd.is_group else _assign(cmd, positionals, given, ctx)
-    if rest and not cmd.is_group:
-        raise UsageError(f"Got unexpected extra argument(s) ({' '.join(rest)})", ctx)
     eager = [p for name in dict.fromkeys(order) for p in cmd.params if p.name == name and p.is_eager]
     for param in eager + [p for p in cmd.params if p not in eager]:
         if param.name == "help":
@@ -147,6 +145,8 @@ def bind(cmd: Command, args: list[str], ctx: Context) -> list[str]:
         if param.callback is not None:
             param.callback(value)
     ctx.params = {p.name: ctx.params[p.name] for p in cmd.params if p.name in ctx.params}
+    if rest and not cmd.is_group:  # after the values, as click: `list -h extra` is help
+        raise UsageError(f"Got unexpected extra argument(s) ({' '.join(rest)})", ctx)
     return rest
 
 
