@@ -4,6 +4,7 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
     python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
+    python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
                                                 # page of a 100,000-version model
 With --baseline DIR (a checkout of another commit), `startup` also runs each read command from
@@ -182,6 +183,34 @@ def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict
     env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
            "COMP_CWORD": "4"}
     sides["complete a model name"] = lambda: cpu_of([sys.executable, "-m", "gitreg"], env=env)
+    if baseline is not None:
+        base_env = {**env, "PYTHONPATH": str(baseline)}
+        sides["complete a model name (baseline)"] = lambda: cpu_of([sys.executable, "-m", "gitreg"], env=base_env,
+                                                                   cwd=baseline)
+    return alternated(sides, repeat)
+
+
+# -- command-line stacks -------------------------------------------------------------------
+STACKS = {  # what a CLI costs to import, whole process (issue 28: "pick the CLI stack by measurement")
+    "python": "pass", "import argparse": "import argparse", "import click": "import click",
+    "import typer": "import typer", "import pygit2": "import pygit2",
+    "import gitreg.clients.cli.framework": "import gitreg.clients.cli.framework",
+}
+
+
+def bench_stacks(repeat: int, baseline: Path | None = None) -> dict[str, float]:
+    """The imports above, and `gitreg --help` (this tree's, and the baseline's when given)."""
+    import importlib.util
+
+    present = {name: code for name, code in STACKS.items()  # typer and click are no dependency of gitreg
+               if not code.startswith("import ") or importlib.util.find_spec(code.split()[1].split(".")[0])}
+    sides: dict[str, Callable[[], float]] = {
+        name: lambda code=code: cpu_of([sys.executable, "-c", code]) for name, code in present.items()}
+    sides["gitreg --help"] = lambda: cpu_of([sys.executable, "-m", "gitreg", "--help"])
+    if baseline is not None:
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
+        sides["gitreg --help (baseline)"] = lambda: cpu_of([sys.executable, "-m", "gitreg", "--help"], env=env,
+                                                           cwd=baseline)
     return alternated(sides, repeat)
 
 
@@ -268,7 +297,7 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "big"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "big", "stacks"])
     ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` also runs")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
@@ -295,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         peer = r["import pygit2"]
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU, {cpu / peer:.2f}x `python -c \"import pygit2\"`")
+    if "stacks" in args.what:
+        r = bench_stacks(args.repeat, args.baseline)
+        results["stacks"] = r
+        for name, cpu in r.items():
+            print(f"{name}: {cpu * 1e3:.0f} ms CPU")
     if "big" in args.what:
         r = bench_big(args.workdir, args.repeat, 20_000, 100_000)
         results["big"] = r

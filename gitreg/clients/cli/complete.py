@@ -1,6 +1,6 @@
 """Shell completion: model names, versions and environments read from the registry.
 
-Typer calls these while the shell waits for a TAB, with a context parsed leniently
+framework/shell.py calls these while the shell waits for a TAB, with a context parsed leniently
 (nothing is run). A registry that cannot be read completes nothing: completion
 never prints an error into the user's command line. What is offered is registry
 text, so words with control characters are left out.
@@ -25,20 +25,6 @@ def _words() -> list[str]:
         return shlex.split(words)
     except ValueError:
         return []
-
-
-def typed_before_cursor() -> Optional[list[str]]:
-    """While completing: the finished words after `gitreg` (what names the command); else None."""
-    if not os.environ.get(COMPLETE_VAR):
-        return None
-    words = _words()
-    if "COMP_CWORD" in os.environ:  # bash: the word under the cursor is COMP_WORDS[COMP_CWORD]
-        try:
-            return words[1:int(os.environ["COMP_CWORD"])]
-        except ValueError:
-            return []
-    raw = os.environ.get("_TYPER_COMPLETE_ARGS", "")
-    return words[1:] if raw.endswith(" ") else words[1:-1]
 
 
 def _registry_arg(ctx: Any) -> Optional[str]:
@@ -140,8 +126,7 @@ def run(flag: str, shell: Optional[str]) -> int:
     """Print (or install) the completion script for `shell`, else for the shell gitreg runs in."""
     import sys
 
-    from typer.completion import get_completion_script, install
-
+    from gitreg.clients.cli.framework import shell as scripts
     from gitreg.clients.cli.terminal import write
 
     if shell is not None and shell not in SHELLS:
@@ -152,17 +137,8 @@ def run(flag: str, shell: Optional[str]) -> int:
         write(f"gitreg: error: cannot tell which shell this is: name it, e.g. 'gitreg {flag} bash'", sys.stderr)
         return 2
     if flag == "--show-completion":
-        sys.stdout.write(get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell) + "\n")
+        sys.stdout.write(scripts.script(shell, PROG, COMPLETE_VAR) + "\n")
         return 0
-    _, path = install(shell=shell, prog_name=PROG, complete_var=COMPLETE_VAR)
+    path = scripts.install(shell, PROG, COMPLETE_VAR)
     write(f"Installed {shell} completion in {path}; it takes effect in a new shell")
     return 0
-
-
-def describe(root: Any) -> None:
-    """Say in --help that the two completion options take the shell's name."""
-    for param in getattr(root, "params", []):
-        if "--show-completion" in param.opts:
-            param.help = "Print the completion script for bash, zsh or fish (default: this shell)."
-        elif "--install-completion" in param.opts:
-            param.help = "Install completion for bash, zsh or fish (default: this shell)."

@@ -5,8 +5,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-import typer
-
+from gitreg.clients.cli.framework import Context
 from gitreg.clients.cli.terminal import clean, write
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def report_created() -> None:
     _absent.clear()
 
 
-def registry(ctx: typer.Context) -> "ModelRegistry":
+def registry(ctx: Context) -> "ModelRegistry":
     from gitreg.api.registry import ModelRegistry
 
     obj = ctx.obj or {}
@@ -74,7 +73,7 @@ def printable(text: str) -> str:
     return clean(text, one_line=True)
 
 
-def tracker(ctx: typer.Context) -> "LineageTracker":
+def tracker(ctx: Context) -> "LineageTracker":
     from gitreg.api.lineage import LineageTracker
 
     tracker = LineageTracker(ctx.obj.get("registry") if ctx.obj else None)

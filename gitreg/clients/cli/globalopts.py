@@ -1,32 +1,35 @@
 """Global options after the command: `gitreg list -R x` means `gitreg -R x list`.
 
-click only reads a group's options before its subcommand. The arguments after
+A group's options are read before its subcommand. The arguments after
 the command are scanned with that command's own options in hand, so an option
 value that happens to read `-R` (`--notes -R`) is left where it is, and a command
 that defines one of these options itself keeps it.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
+
+from gitreg.clients.cli.framework.spec import Command
 
 WITH_VALUE = ("-R", "--registry")
 FLAGS = ("--offline", "--no-cache")
 
 
-def _own_options(command: Any) -> tuple[set[str], set[str]]:
+def _own_options(command: Command) -> tuple[set[str], set[str]]:
     """(options taking a value, all option names) of a command and, for a group, its subcommands."""
     takes_value: set[str] = set()
     names: set[str] = set()
     stack = [command]
     while stack:
         cmd = stack.pop()
-        stack.extend(getattr(cmd, "commands", {}).values())
-        for param in getattr(cmd, "params", []):
-            if param.param_type_name != "option":
+        if cmd.is_group and cmd.subcommands is not None and cmd.resolve is not None:
+            stack.extend(sub for sub in map(cmd.resolve, cmd.subcommands()) if sub is not None)
+        for param in cmd.params:
+            if param.kind != "option":
                 continue
-            opts = set(param.opts) | set(param.secondary_opts)
+            opts = set(param.opts) | set(param.secondary)
             names |= opts
-            if not (getattr(param, "is_flag", False) or getattr(param, "count", False)):
+            if param.takes_value:
                 takes_value |= opts
     return takes_value, names
 
@@ -47,10 +50,10 @@ def command_at(args: list[str]) -> Optional[int]:
     return None
 
 
-def hoist(args: list[str], root: Any) -> list[str]:
+def hoist(args: list[str], root: Command) -> list[str]:
     """args with the global options found after the command moved before it."""
     at = command_at(args)
-    command = getattr(root, "commands", {}).get(args[at]) if at is not None else None
+    command = root.resolve(args[at]) if at is not None and root.resolve is not None else None
     if command is None:
         return args
     name = args[at]

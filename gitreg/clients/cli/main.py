@@ -1,80 +1,87 @@
-"""Entry point: builds the Typer app and is the one place errors become messages.
+"""Entry point: finds the one command being run, and is the one place errors become messages.
 
-Command modules import only typer at load time; pygit2, yaml and rich are
-imported inside the commands that need them, so `gitreg --help` stays fast.
+Only the module of the command named on the line is imported (a name -> module table below);
+`gitreg --help` lists every command from the table's one-line helps, importing none of them
+(tests/clients/cli/test_interface.py checks the table against the commands' docstrings).
+Command modules import only gitreg.clients.cli.framework at load time; pygit2, yaml and rich
+are imported inside the commands that need them.
 """
 from __future__ import annotations
 
 import os
 import sys
 import warnings
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
-import typer
-import typer.main
+from gitreg.clients.cli import complete, context, globalopts
+from gitreg.clients.cli.framework import Abort, Context, Exit, Option, UsageError, spec
 
-from gitreg.clients.cli import coercion, complete, context, globalopts
-from gitreg.clients.cli.commands import (
-    add,
-    approve,
-    best,
-    bundle,
-    card,
-    clone,
-    compare,
-    deploy,
-    doctor,
-    du,
-    events,
-    export_json,
-    export_oci,
-    gc,
-    get,
-    history,
-    hook,
-    import_json,
-    info,
-    init,
-    lineage,
-    meta,
-    path,
-    policy,
-    pull,
-    push,
-    remote,
-    rollback,
-    score,
-    search,
-    server,
-    show,
-    sign,
-    status,
-    tag,
-    tree,
-    undeploy,
-    verify,
-    versions,
-    web,
-    webhook,
-)
-from gitreg.clients.cli.commands import list as list_cmd
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
-
+# name -> module in gitreg.clients.cli.commands (its `run`), in the order help lists them
 COMMANDS = [
-    ("init", init.run), ("add", add.run), ("list", list_cmd.run), ("info", info.run),
-    ("versions", versions.run), ("show", show.run), ("card", card.run), ("compare", compare.run),
-    ("score", score.run), ("deploy", deploy.run), ("undeploy", undeploy.run),
-    ("rollback", rollback.run), ("status", status.run), ("tag", tag.run), ("meta", meta.run),
-    ("tree", tree.run), ("lineage", lineage.run), ("history", history.run),
-    ("clone", clone.run), ("push", push.run), ("pull", pull.run),
-    ("verify", verify.run), ("doctor", doctor.run), ("search", search.run), ("best", best.run),
-    ("get", get.run), ("path", path.run), ("sign", sign.run), ("gc", gc.run), ("du", du.run),
-    ("import-json", import_json.run), ("export-json", export_json.run), ("approve", approve.run),
+    ("init", "init"), ("add", "add"), ("list", "list"), ("info", "info"), ("versions", "versions"),
+    ("show", "show"), ("card", "card"), ("compare", "compare"), ("score", "score"), ("deploy", "deploy"),
+    ("undeploy", "undeploy"), ("rollback", "rollback"), ("status", "status"), ("tag", "tag"), ("meta", "meta"),
+    ("tree", "tree"), ("lineage", "lineage"), ("history", "history"), ("clone", "clone"), ("push", "push"),
+    ("pull", "pull"), ("verify", "verify"), ("doctor", "doctor"), ("search", "search"), ("best", "best"),
+    ("get", "get"), ("path", "path"), ("sign", "sign"), ("gc", "gc"), ("du", "du"),
+    ("import-json", "import_json"), ("export-json", "export_json"), ("approve", "approve"),
 ]
-# commands with subcommands (Typer sub-apps)
-GROUPS = [("hook", hook.app), ("remote", remote.app), ("web", web.app), ("server", server.app),
-          ("export", export_oci.export_app), ("import", export_oci.import_app),
-          ("events", events.app), ("webhook", webhook.app), ("bundle", bundle.app), ("policy", policy.app)]
+# commands with subcommands: name -> (module, its framework.Group)
+GROUPS = [
+    ("hook", "hook:app"), ("remote", "remote:app"), ("web", "web:app"), ("server", "server:app"),
+    ("export", "export_oci:export_app"), ("import", "export_oci:import_app"), ("events", "events:app"),
+    ("webhook", "webhook:app"), ("bundle", "bundle:app"), ("policy", "policy:app"),
+]
+ALIASES = {"register": "add"}  # hidden
+
+# The first paragraph of each command's help, for `gitreg --help` without importing 43 modules.
+SUMMARIES = {
+    "init": "Create the registry (a bare git repository) if missing.",
+    "add": "Register a new version of MODEL (alias: register).",
+    "list": "List every model and its versions (● deployed, ○ not).",
+    "info": "Show a model: metadata, deployments and versions.",
+    "versions": "List the versions of a model, oldest first (natural order), or those matching --where.",
+    "show": "Show everything about one version.",
+    "card": "Print the model card (README.md) of a version.",
+    "compare": "Compare versions' metrics and training parameters side by side; * marks the best per row.",
+    "score": "Record new evaluation scores for a version.",
+    "deploy": "Deploy a version to an environment.",
+    "undeploy": "Take a model out of an environment.",
+    "rollback": "Roll an environment back to an earlier version.",
+    "status": "Set a version's status.",
+    "tag": "Add or remove tags of a version.",
+    "meta": "Show or change a model's metadata.",
+    "tree": "Draw the version tree of a model (from commit parentage).",
+    "lineage": "Show ancestors, descendants, training data and code commits.",
+    "history": "Every event of a model (or of one version), oldest first, read from git.",
+    "clone": "Make a local registry from a remote one; the remote becomes the sync remote (origin).",
+    "push": "Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced).",
+    "pull": "Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept.",
+    "verify": "Check version tags, deployment commits and (with --files) artifacts.",
+    "doctor": "Find what a crash or a plain-git mistake left (stale locks, temporary objects, "
+              "half-registered versions); --repair fixes it, only appending to history.",
+    "search": "Find versions across every model (or one) with the query language.",
+    "best": "The best version of a model by a metric, among those matching --where.",
+    "get": "Fetch a version's files (only those asked for), check every sha256, print their paths.",
+    "path": "Print the local path of one file of a version, fetching it if needed.",
+    "sign": "Sign a version for the wider supply chain, from its manifest's sha256 values (no weights read).",
+    "gc": "Purge local stored bytes of archived/deprecated versions; tagged `keep` and deployed ones stay.",
+    "du": "Stored bytes per model, version and role; totals count a file shared by versions or models once.",
+    "import-json": "Import a JSON registry (registry.json, and lineage.json) with its original times.",
+    "export-json": "Export the registry as the JSON registry's registry.json (and lineage.json).",
+    "approve": "Approve a version for an environment: a signed, append-only record "
+               "(refs/gitreg/approvals/MODEL).",
+    "hook": "Register versions from a training repository's commits (.gitreg.yaml, post-commit hook).",
+    "remote": "Manage the registry's remotes (any git URL: path, git://, ssh, https).",
+    "web": "Look at the registry in a browser: a static site or a local server.",
+    "server": "Server side of a shared registry: install and run gitreg's pre-receive and post-receive hooks.",
+    "export": "Export a version for other tools (oci: a CNCF ModelPack artifact).",
+    "import": "Register a version from another tool's format (oci: a ModelPack artifact).",
+    "events": "Registry events (what changed) as JSON lines, and their delivery to webhooks (docs/events.md).",
+    "webhook": "Webhooks that receive the registry's events (kept in its git config, never in shared history).",
+    "bundle": "Offline transfer: models, deployments, notes and stored files in one checked file.",
+    "policy": "The registry's policy: who may sign, register, approve and deploy where (docs/policy.md).",
+}
 
 
 def _version(value: bool) -> None:
@@ -82,32 +89,40 @@ def _version(value: bool) -> None:
         from gitreg import __version__
 
         print(f"gitreg {__version__}")
-        raise typer.Exit()
+        raise Exit()
 
 
 NO_CACHE_ENV = "GITREG_NO_CACHE"  # read by gitreg/git/cache/cache.py: no derived cache at all
 
 
 def _root(
-    ctx: typer.Context,
+    ctx: Context,
     registry: Annotated[
         Optional[str],
-        typer.Option(
+        Option(
             "--registry", "-R", metavar="PATH",
             help="Registry repository (default: $GITREG_REGISTRY, else "
                  "${XDG_DATA_HOME:-~/.local/share}/gitreg/registry.git).",
         ),
     ] = None,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Write locally only, even with a sync remote (push later).")
+        bool, Option("--offline", help="Write locally only, even with a sync remote (push later).")
     ] = False,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Answer from the git objects alone, reading and writing no "
-                                              "derived cache (also GITREG_NO_CACHE=1).")
+        bool, Option("--no-cache", help="Answer from the git objects alone, reading and writing no "
+                                        "derived cache (also GITREG_NO_CACHE=1).")
     ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    install_completion: Annotated[  # answered by complete.requested before parsing; listed in help
+        Optional[bool],
+        Option("--install-completion", help="Install completion for bash, zsh or fish (default: this shell)."),
+    ] = None,
+    show_completion: Annotated[
+        Optional[bool],
+        Option("--show-completion", help="Print the completion script for bash, zsh or fish (default: this shell)."),
+    ] = None,
 ) -> None:
     """gitreg: a model registry whose only database is git.
 
@@ -119,9 +134,6 @@ def _root(
         ctx.call_on_close(lambda: os.environ.pop(NO_CACHE_ENV, None))
 
 
-ALIASES = {"register": "add"}
-
-
 def invoked(argv: list[str]) -> Optional[str]:
     """The command argv names, when it names a known one after the global options."""
     at = globalopts.command_at(argv)
@@ -131,24 +143,41 @@ def invoked(argv: list[str]) -> Optional[str]:
     return argv[at] if argv[at] in known else None
 
 
-def build_app(only: Optional[str] = None) -> typer.Typer:
-    """The app; with `only`, just that command: typer converts every command's
-    signature when it builds the click group, which is most of start-up."""
-    app = typer.Typer(
-        name="gitreg", cls=GitregGroup, no_args_is_help=True, add_completion=True,
-        pretty_exceptions_enable=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
-    )
-    app.callback()(_root)
-    for name, fn in COMMANDS:
-        if only in (None, name):
-            app.command(name, cls=GitregCommand)(fn)
-    for name, group in GROUPS:
-        if only in (None, name):
-            app.add_typer(group, name=name)
-    for alias, target in ALIASES.items():
-        if only in (None, alias):
-            app.command(alias, help=f"Alias of {target}.", hidden=True, cls=GitregCommand)(dict(COMMANDS)[target])
-    return app
+def load(name: str) -> Optional[spec.Command]:
+    """The command called `name`, importing its module alone."""
+    import importlib
+
+    target = ALIASES.get(name, name)
+    where = dict(COMMANDS).get(target)
+    attr = "run"
+    if where is None:
+        if target not in dict(GROUPS):
+            return None
+        where, attr = dict(GROUPS)[target].split(":")
+    obj: Any = getattr(importlib.import_module(f"gitreg.clients.cli.commands.{where}"), attr)
+    if attr != "run":
+        return spec.group(obj)
+    if name in ALIASES:
+        return spec.command(name, obj, hidden=True, help=f"Alias of {target}.")
+    return spec.command(name, obj)
+
+
+def root() -> spec.Command:
+    """gitreg itself: its global options, and every command by name (loaded when named)."""
+    params, ctx_arg = spec.params_of(_root)
+    loaded: dict[str, Optional[spec.Command]] = {}
+
+    def resolve(name: str) -> Optional[spec.Command]:
+        if name not in loaded:
+            loaded[name] = load(name)
+        return loaded[name]
+
+    def subcommands() -> dict[str, tuple[str, bool]]:
+        listed = {name: (SUMMARIES[name], False) for name, _ in COMMANDS + GROUPS}
+        return {**listed, **{alias: (f"Alias of {target}.", True) for alias, target in ALIASES.items()}}
+
+    return spec.Command(name="gitreg", help=_root.__doc__ or "", params=params + [spec.help_param()], fn=_root,
+                        ctx_arg=ctx_arg, subcommands=subcommands, resolve=resolve, no_args_is_help=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -162,15 +191,10 @@ def _stderr(line: str) -> None:
     sys.stderr.write(clean(line) + "\n")  # newlines stay: some errors list their problems
 
 
-def _usage_error(exc: Exception) -> bool:
-    """Typer's parse errors (click's, or typer's vendored click's) carry these two."""
-    return hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)
-
-
-def _dashed_name(exc: Exception, args: list[str]) -> Optional[str]:
+def _dashed_name(exc: UsageError, args: list[str]) -> Optional[str]:
     """`gitreg add -lora2` reads as the options -l -o ...: name the word typed, and why it
-    cannot be a name, instead of click's "No such option: -l"."""
-    option = getattr(exc, "option_name", None)
+    cannot be a name, instead of "No such option: -l"."""
+    option = exc.option_name
     if not isinstance(option, str) or option.startswith("--"):
         return None
     word = next((a for a in args if a.startswith(option) and len(a) > 2 and not a.startswith("--")), None)
@@ -181,30 +205,40 @@ def _dashed_name(exc: Exception, args: list[str]) -> Optional[str]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    from gitreg.clients.cli.framework import parser
     from gitreg.core.errors import GitregError
 
     warnings.showwarning = _show_warning
     debug = bool(os.environ.get("GITREG_DEBUG"))
+    args = sys.argv[1:] if argv is None else argv
     try:
-        args = sys.argv[1:] if argv is None else argv
         wanted = complete.requested(args)
         if wanted is not None:
             return complete.run(*wanted)
-        typed = complete.typed_before_cursor()  # a TAB: build only the command being completed
-        command = typer.main.get_command(build_app(only=invoked(args if typed is None else typed)))
-        coercion.install(command)  # no pydantic per parameter (~0.1 s of every command)
-        complete.describe(command)
+        command = root()
+        mode = os.environ.get(complete.COMPLETE_VAR)
+        if mode:  # a TAB: the shell asks what may come next
+            from gitreg.clients.cli.framework import shell
+
+            return shell.answer(command, mode)
         args = globalopts.hoist(args, command)
+        ctx = Context("gitreg", command=command)
         try:
-            result = command(args=args, prog_name="gitreg", standalone_mode=False)
+            result = parser.invoke(command, args, ctx)
         finally:
+            ctx.close()
             context.report_created()
         problems = context.report_problems()
-    except typer.Exit as exc:
+    except Exit as exc:
         return exc.exit_code
-    except typer.Abort:
+    except Abort:
         sys.stderr.write("gitreg: aborted\n")
         return 1
+    except UsageError as exc:
+        message = _dashed_name(exc, args) or exc.format_message()
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        _stderr(f"gitreg: error: {message}{hint}")
+        return exc.exit_code
     except GitregError as exc:
         if debug:
             raise
@@ -216,18 +250,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:
-        if _usage_error(exc):
-            ctx = getattr(exc, "ctx", None)
-            message = exc.format_message()
-            if not message:  # no arguments: the help was printed
-                return exc.exit_code
-            if ctx is not None and message.strip() == ctx.get_help().strip():
-                sys.stdout.write(message.rstrip("\n") + "\n")  # bare `gitreg`, `gitreg hook`: help, as git
-                return 0
-            message = _dashed_name(exc, args) or message
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _stderr(f"gitreg: error: {message}{hint}")
-            return exc.exit_code
         if debug:  # a bug: say so in one line; GITREG_DEBUG=1 shows the traceback
             raise
         _stderr(

@@ -5,26 +5,25 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import typer
-
 from gitreg.clients.cli import complete
 from gitreg.clients.cli.coercion import parse_number
+from gitreg.clients.cli.framework import Argument, BadParameter, Option
 from gitreg.clients.cli.terminal import write
 
-Model = Annotated[str, typer.Argument(help="Model name.", autocompletion=complete.models)]
-Ref = Annotated[str, typer.Argument(
+Model = Annotated[str, Argument(help="Model name.", autocompletion=complete.models)]
+Ref = Annotated[str, Argument(
     metavar="REF", autocompletion=complete.models,
     help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV, MODEL@latest.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
-DryRun = Annotated[bool, typer.Option(
+Json = Annotated[bool, Option("--json", help="Print one JSON document instead of text.")]
+DryRun = Annotated[bool, Option(
     "--dry-run", "-n", help="Write nothing: show what would be recorded (refs, files, note) from the local refs.")]
 Env = Annotated[
-    str, typer.Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
+    str, Option("--env", "-e", metavar="ENV", help="Deployment environment.", show_default=True,
                       autocompletion=complete.environments)
 ]
 Sign = Annotated[
     Optional[bool],
-    typer.Option(
+    Option(
         "--sign/--no-sign",
         help="Sign (or not) with your git signing key, overriding gitreg.sign / tag.gpgSign / "
              "commit.gpgSign.",
@@ -33,32 +32,32 @@ Sign = Annotated[
 ]
 Metrics = Annotated[
     Optional[str],
-    typer.Option("--metrics", metavar="A,B",
+    Option("--metrics", metavar="A,B",
                  help="Metrics to show, comma-separated (default: those the versions have)."),
 ]
 Where = Annotated[
     Optional[str],
-    typer.Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (the language: gitreg search --help)."),
+    Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (the language: gitreg search --help)."),
 ]
 Sort = Annotated[
     Optional[list[str]],
-    typer.Option("--sort", "-s", metavar="KEY[:asc|desc]",
+    Option("--sort", "-s", metavar="KEY[:asc|desc]",
                  help="Order by a field or metric; repeatable (metrics default to best first)."),
 ]
-Reason = Annotated[str, typer.Option("--reason", help="Why; recorded in deployment.yaml.")]
+Reason = Annotated[str, Option("--reason", help="Why; recorded in deployment.yaml.")]
 
-Accuracy = Annotated[Optional[float], typer.Option("--accuracy", help="Accuracy (0-1).")]
-F1 = Annotated[Optional[float], typer.Option("--f1-score", help="F1 score.")]
-Perplexity = Annotated[Optional[float], typer.Option("--perplexity", help="Perplexity.")]
-Bleu = Annotated[Optional[float], typer.Option("--bleu", help="BLEU score.")]
+Accuracy = Annotated[Optional[float], Option("--accuracy", help="Accuracy (0-1).")]
+F1 = Annotated[Optional[float], Option("--f1-score", help="F1 score.")]
+Perplexity = Annotated[Optional[float], Option("--perplexity", help="Perplexity.")]
+Bleu = Annotated[Optional[float], Option("--bleu", help="BLEU score.")]
 Speed = Annotated[
-    Optional[float], typer.Option("--speed", help="Inference speed, tokens per second.")
+    Optional[float], Option("--speed", help="Inference speed, tokens per second.")
 ]
-MemoryMb = Annotated[Optional[float], typer.Option("--memory-mb", help="Memory use in MB.")]
-LatencyMs = Annotated[Optional[float], typer.Option("--latency-ms", help="Latency in ms.")]
+MemoryMb = Annotated[Optional[float], Option("--memory-mb", help="Memory use in MB.")]
+LatencyMs = Annotated[Optional[float], Option("--latency-ms", help="Latency in ms.")]
 Metric = Annotated[
     Optional[list[str]],
-    typer.Option("--metric", "-m", metavar="NAME=VALUE",
+    Option("--metric", "-m", metavar="NAME=VALUE",
                  help="A metric; repeatable. Unknown names are custom metrics."),
 ]
 
@@ -76,28 +75,28 @@ def collect_scores(
     for item in metric or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--metric'")
+            raise BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--metric'")
         try:
             scores[name.strip()] = parse_number(raw)
         except ValueError as exc:
-            raise typer.BadParameter(f"{name.strip()}: {exc}", param_hint="'--metric'") from None
+            raise BadParameter(f"{name.strip()}: {exc}", param_hint="'--metric'") from None
     return scores
 
 
 MetricsFrom = Annotated[
     Optional[Path],
-    typer.Option("--from", metavar="FILE",
+    Option("--from", metavar="FILE",
                  help="Read metrics from a file or output directory: lm-evaluation-harness results*.json, "
                       "HF Trainer all_results.json / eval_results.json / trainer_state.json, or JSON/YAML."),
 ]
 MetricsFormat = Annotated[
-    str, typer.Option("--format", metavar="FORMAT", help="Format of --from: auto, lm-eval, hf-trainer or flat.")
+    str, Option("--format", metavar="FORMAT", help="Format of --from: auto, lm-eval, hf-trainer or flat.")
 ]
 Include = Annotated[
-    Optional[list[str]], typer.Option("--include", metavar="GLOB", help="Record only metrics matching; repeatable.")
+    Optional[list[str]], Option("--include", metavar="GLOB", help="Record only metrics matching; repeatable.")
 ]
 Exclude = Annotated[
-    Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Leave out metrics matching; repeatable.")
+    Optional[list[str]], Option("--exclude", metavar="GLOB", help="Leave out metrics matching; repeatable.")
 ]
 
 
@@ -122,7 +121,7 @@ def metrics_read(path: Optional[Path], format: str, include: Optional[list[str]]
 
 Param = Annotated[
     Optional[list[str]],
-    typer.Option("--param", "-p", metavar="NAME=VALUE",
+    Option("--param", "-p", metavar="NAME=VALUE",
                  help="A training parameter recorded under params (lora_r=16, optim=adamw_torch, bf16=true, "
                       "target_modules=[q_proj,v_proj]); repeatable."),
 ]
@@ -137,7 +136,7 @@ def collect_params(items: Optional[list[str]]) -> dict[str, Any]:
     for item in items or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--param'")
+            raise BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="'--param'")
         try:
             value = yamlio.load_user(raw.encode(), "--param") if raw.strip() else raw
         except InvalidValueError:

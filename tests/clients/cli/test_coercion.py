@@ -1,5 +1,6 @@
-"""Command-line values are converted without pydantic (gitreg/clients/cli/coercion.py), with the
-same results as typer's own conversion and one style of one-line errors, exit status 2."""
+"""Command-line values are converted by gitreg itself (gitreg/clients/cli/coercion.py, called by
+framework/parser.py), without pydantic, with the results typer's conversion gave and one style of
+one-line errors, exit status 2."""
 from __future__ import annotations
 
 import json

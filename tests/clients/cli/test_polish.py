@@ -181,14 +181,15 @@ def test_a_signed_write_says_it_signed(cli, ssh_key, registry_path, git):
     assert "signed" not in unsigned and unsigned.startswith("Registered majora v2")
 
 
-def test_the_plain_conversion_can_step_aside(registry_path):
-    """Without gitreg's speed-up (a typer whose internals moved), typer converts: same values, exit 2."""
+def test_values_are_converted_by_gitreg_in_a_real_process(registry_path):
+    """gitreg converts command-line values itself (framework/parser.py with coercion.py; typer, whose
+    converter coercion.py used to hook, is gone): same values, bad ones exit 2 in one line."""
     code = (
         "import sys\n"
-        "import gitreg.clients.cli.coercion as c\n"
-        "c.install = lambda command: None\n"
         "from gitreg.clients.cli.main import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
+        "code = main(sys.argv[1:])\n"
+        "assert not {'typer', 'click', 'pydantic'} & set(sys.modules), sys.modules\n"
+        "sys.exit(code)\n"
     )
     run = lambda *a: subprocess.run([sys.executable, "-c", code, "-R", str(registry_path), *a],  # noqa: E731
                                     capture_output=True, text=True)
@@ -197,6 +198,7 @@ def test_the_plain_conversion_can_step_aside(registry_path):
     assert v.training.samples == 3 and v.training.learning_rate == 2e-5
     bad = run("add", "majora", "--samples", "abc")
     assert bad.returncode == 2 and bad.stderr.startswith("gitreg: error: Invalid value for '--samples'")
+    assert bad.stderr.count("\n") == 1
 
 
 def test_piped_tables_are_one_row_per_line_whatever_columns_says(registry_path):

@@ -4,44 +4,43 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Option
 from gitreg.clients.cli.terminal import plural, write
 from gitreg.core.errors import GitregError
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Model,
-    version: Annotated[Optional[str], typer.Argument(help="Version (default: next vN).")] = None,
-    base_model: Annotated[Optional[str], typer.Option(help="Base model trained from.")] = None,
-    framework: Annotated[Optional[str], typer.Option(help="unsloth, mlx, huggingface, ...")] = None,
-    samples: Annotated[Optional[int], typer.Option(help="Training samples.")] = None,
-    epochs: Annotated[Optional[float], typer.Option(help="Epochs (fractional allowed: 2.5).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Batch size.")] = None,
-    learning_rate: Annotated[Optional[float], typer.Option(help="Learning rate.")] = None,
+    version: Annotated[Optional[str], Argument(help="Version (default: next vN).")] = None,
+    base_model: Annotated[Optional[str], Option(help="Base model trained from.")] = None,
+    framework: Annotated[Optional[str], Option(help="unsloth, mlx, huggingface, ...")] = None,
+    samples: Annotated[Optional[int], Option(help="Training samples.")] = None,
+    epochs: Annotated[Optional[float], Option(help="Epochs (fractional allowed: 2.5).")] = None,
+    batch_size: Annotated[Optional[int], Option(help="Batch size.")] = None,
+    learning_rate: Annotated[Optional[float], Option(help="Learning rate.")] = None,
     training_data: Annotated[
-        Optional[list[str]], typer.Option("--training-data", "-d", help="Data source; repeatable.")
+        Optional[list[str]], Option("--training-data", "-d", help="Data source; repeatable.")
     ] = None,
     data: Annotated[
-        Optional[list[str]], typer.Option("--data", metavar="NAME[@REV]|PATH",
+        Optional[list[str]], Option("--data", metavar="NAME[@REV]|PATH",
                                           help="Training data with its provenance: NAME@REVISION (HF dataset "
                                                "commit, DVC/git revision) or a local file/directory (its sha256 "
                                                "is recorded for verify --files); repeatable.")
     ] = None,
-    lora_path: Annotated[Optional[str], typer.Option(help="LoRA weights (file, dir or URI).")] = None,
-    gguf_path: Annotated[Optional[str], typer.Option(help="GGUF file (path or URI).")] = None,
-    checkpoint_path: Annotated[Optional[str], typer.Option(help="Checkpoint (path or URI).")] = None,
-    config_path: Annotated[Optional[str], typer.Option(help="Config file (path or URI).")] = None,
+    lora_path: Annotated[Optional[str], Option(help="LoRA weights (file, dir or URI).")] = None,
+    gguf_path: Annotated[Optional[str], Option(help="GGUF file (path or URI).")] = None,
+    checkpoint_path: Annotated[Optional[str], Option(help="Checkpoint (path or URI).")] = None,
+    config_path: Annotated[Optional[str], Option(help="Config file (path or URI).")] = None,
     file: Annotated[
         Optional[list[str]],
-        typer.Option("--file", "-f", metavar="ROLE=PATH",
+        Option("--file", "-f", metavar="ROLE=PATH",
                      help="A file or directory of any role (gguf, tokenizer, ...); repeatable, several per role."),
     ] = None,
     store: Annotated[
         Optional[bool],
-        typer.Option("--store/--no-store", show_default=False,
+        Option("--store/--no-store", show_default=False,
                      help="Put the files' bytes in the registry (Git LFS) so clones can get them "
                           "(default: git config gitreg.store)."),
     ] = None,
@@ -54,41 +53,41 @@ def run(
     latency_ms: options.LatencyMs = None,
     metric: options.Metric = None,
     metrics_from: Annotated[
-        Optional[Path], typer.Option("--metrics-from", metavar="FILE", help="Metrics file or output "
+        Optional[Path], Option("--metrics-from", metavar="FILE", help="Metrics file or output "
                                      "directory (lm-eval, HF Trainer, JSON/YAML); see `score --from`.")
     ] = None,
     metrics_format: Annotated[
-        str, typer.Option("--metrics-format", metavar="FORMAT", help="auto, lm-eval, hf-trainer or flat.")
+        str, Option("--metrics-format", metavar="FORMAT", help="auto, lm-eval, hf-trainer or flat.")
     ] = "auto",
     params_from: Annotated[
-        Optional[Path], typer.Option("--params-from", metavar="FILE", help="Training parameters file or "
+        Optional[Path], Option("--params-from", metavar="FILE", help="Training parameters file or "
                                      "output directory: gitreg's names, HF training_args.json / trainer_state.json, "
                                      "PEFT adapter_config.json, axolotl / mlx-lm configs; every key is recorded.")
     ] = None,
     param: options.Param = None,
     curves_from: Annotated[
-        Optional[Path], typer.Option("--curves-from", metavar="FILE", help="Training curves: trainer_state.json "
+        Optional[Path], Option("--curves-from", metavar="FILE", help="Training curves: trainer_state.json "
                                      "(log_history) or a CSV / JSONL of step -> metrics; default: the "
                                      "trainer_state.json of --metrics-from / --params-from, if any.")
     ] = None,
-    duration_hours: Annotated[Optional[float], typer.Option(help="Training time, hours.")] = None,
-    cost_usd: Annotated[Optional[float], typer.Option(help="Training cost, USD.")] = None,
-    hardware: Annotated[Optional[str], typer.Option(help="Hardware trained on.")] = None,
-    notes: Annotated[str, typer.Option(help="Free-text notes.")] = "",
-    git_commit: Annotated[Optional[str], typer.Option(help="Commit of the training code.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Tag; repeatable.")] = None,
+    duration_hours: Annotated[Optional[float], Option(help="Training time, hours.")] = None,
+    cost_usd: Annotated[Optional[float], Option(help="Training cost, USD.")] = None,
+    hardware: Annotated[Optional[str], Option(help="Hardware trained on.")] = None,
+    notes: Annotated[str, Option(help="Free-text notes.")] = "",
+    git_commit: Annotated[Optional[str], Option(help="Commit of the training code.")] = None,
+    tag: Annotated[Optional[list[str]], Option("--tag", "-t", help="Tag; repeatable.")] = None,
     parent: Annotated[
-        Optional[str], typer.Option(help="Trained from: VERSION or MODEL:VERSION.")
+        Optional[str], Option(help="Trained from: VERSION or MODEL:VERSION.")
     ] = None,
-    status: Annotated[str, typer.Option(help="draft, training or completed.")] = "completed",
+    status: Annotated[str, Option(help="draft, training or completed.")] = "completed",
     card: Annotated[
-        Optional[Path], typer.Option(help="Model card (Markdown) stored as README.md.")
+        Optional[Path], Option(help="Model card (Markdown) stored as README.md.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the version.")] = False,
+    quiet: Annotated[bool, Option("--quiet", "-q", help="Print only the version.")] = False,
     json_out: options.Json = False,
     sign: options.Sign = None,
     oms_signature: Annotated[
-        Optional[Path], typer.Option("--oms-signature", metavar="FILE",
+        Optional[Path], Option("--oms-signature", metavar="FILE",
                                      help="An OpenSSF model signing signature of these files (model.sig): "
                                           "kept with the version; refused, registering nothing, "
                                           "unless it lists exactly these files.")
@@ -177,6 +176,6 @@ def _role_files(items: Optional[list[str]]) -> list[tuple[str, str]]:
     for item in items or []:
         role, sep, path = item.partition("=")
         if not sep or not role.strip() or not path:
-            raise typer.BadParameter(f"expected ROLE=PATH, got {item!r}", param_hint="'--file'")
+            raise BadParameter(f"expected ROLE=PATH, got {item!r}", param_hint="'--file'")
         out.append((role.strip(), path))
     return out

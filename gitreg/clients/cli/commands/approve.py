@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(metavar="REF", autocompletion=complete.models,
+    ctx: Context,
+    model: Annotated[str, Argument(metavar="REF", autocompletion=complete.models,
                                          help="MODEL VERSION, or one reference: MODEL:VERSION.")],
-    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version.")] = None,
     env: options.Env = "production",
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (kept with the approval).")] = None,
+    reason: Annotated[Optional[str], Option("--reason", help="Why (kept with the approval).")] = None,
     sign: options.Sign = None,
 ) -> None:
     """Approve a version for an environment: a signed, append-only record (refs/gitreg/approvals/MODEL)."""

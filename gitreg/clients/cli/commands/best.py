@@ -2,22 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="Model name.")],
-    by: Annotated[Optional[str], typer.Option(
+    ctx: Context,
+    model: Annotated[str, Argument(help="Model name.")],
+    by: Annotated[Optional[str], Option(
         "--by", metavar="METRIC", help="Metric or numeric field to rank by (default: accuracy).")] = None,
     where: options.Where = None,
-    highest: Annotated[bool, typer.Option(
+    highest: Annotated[bool, Option(
         "--max", help="Highest wins (default: the direction recorded with the metric, else the table of "
                       "known names, else the name: lower for losses, perplexity, error rates, latency, "
                       "memory, cost).")] = False,
-    lowest: Annotated[bool, typer.Option("--min", help="Lowest wins.")] = False,
+    lowest: Annotated[bool, Option("--min", help="Lowest wins.")] = False,
     json_out: options.Json = False,
 ) -> None:
     """The best version of a model by a metric, among those matching --where."""

@@ -4,14 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, Context, Group, Option
 
-app = typer.Typer(
-    cls=GitregGroup,
-    name="bundle", no_args_is_help=True, rich_markup_mode=None,
+app = Group(
+    name="bundle", no_args_is_help=True,
     help="Offline transfer: models, deployments, notes and stored files in one checked file.",
 )
 
@@ -23,14 +20,14 @@ def _summary(manifest) -> str:
             f"{len(manifest.lfs)} stored file(s), {human_size(manifest.lfs_bytes)}")
 
 
-@app.command("create", cls=GitregCommand)
+@app.command("create")
 def create(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The bundle file to write.")],
-    refs: Annotated[Optional[list[str]], typer.Argument(
+    ctx: Context,
+    file: Annotated[Path, Argument(help="The bundle file to write.")],
+    refs: Annotated[Optional[list[str]], Argument(
         help="MODEL (all of it) or MODEL:VERSION / MODEL@ENV (a version and what it builds on); "
              "none: every model.")] = None,
-    since: Annotated[Optional[Path], typer.Option(
+    since: Annotated[Optional[Path], Option(
         "--since", help="An earlier bundle: only what is new since it goes in (incremental).")] = None,
 ) -> None:
     """Write a bundle: the chosen models' refs as a git bundle, their stored files, a sha256 manifest."""
@@ -40,10 +37,10 @@ def create(
     context.say(f"Wrote {file}: {_summary(manifest)}{prereq}")
 
 
-@app.command("verify", cls=GitregCommand)
+@app.command("verify")
 def verify(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The bundle file.")],
+    ctx: Context,
+    file: Annotated[Path, Argument(help="The bundle file.")],
 ) -> None:
     """Check every byte and sha256 of a bundle (nothing is written), and whether this registry
     has what an incremental bundle builds on."""
@@ -56,10 +53,10 @@ def verify(
                           "not in this registry; unbundle the earlier one first")
 
 
-@app.command("unbundle", cls=GitregCommand)
+@app.command("unbundle")
 def unbundle(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The bundle file.")],
+    ctx: Context,
+    file: Annotated[Path, Argument(help="The bundle file.")],
 ) -> None:
     """Import a bundle, checked whole first; refs are integrated as by 'pull' (conflicts per model)."""
     from gitreg.core.errors import SyncConflictError

@@ -3,21 +3,20 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 from gitreg.clients.cli.terminal import clean, write
 
 # Registry text is shown as text: no terminal control sequences (tabs and newlines stay).
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(
+    ctx: Context,
+    model: Annotated[str, Argument(
         metavar="REF", help="MODEL, MODEL:VERSION, MODEL@ENV or MODEL@latest (or MODEL VERSION).")],
-    version: Annotated[Optional[str], typer.Argument(help="Version (default: as REF says, else the latest).")] = None,
+    version: Annotated[Optional[str], Argument(help="Version (default: as REF says, else the latest).")] = None,
     metadata: Annotated[
-        bool, typer.Option("--metadata", help="Print only the card's front matter (base_model, datasets, ...).")
+        bool, Option("--metadata", help="Print only the card's front matter (base_model, datasets, ...).")
     ] = False,
     json_out: options.Json = False,
 ) -> None:

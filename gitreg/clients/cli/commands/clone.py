@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
-    url: Annotated[str, typer.Argument(help="Git URL or path of the registry to clone.")],
+    ctx: Context,
+    url: Annotated[str, Argument(help="Git URL or path of the registry to clone.")],
     path: Annotated[
-        Optional[str], typer.Argument(help="Where to put it (default: --registry, else the default registry).")
+        Optional[str], Argument(help="Where to put it (default: --registry, else the default registry).")
     ] = None,
 ) -> None:
     """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""

@@ -2,22 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Option
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Model,
-    versions: Annotated[list[str], typer.Argument(metavar="VERSION...", autocompletion=complete.versions,
+    versions: Annotated[list[str], Argument(metavar="VERSION...", autocompletion=complete.versions,
                                                   help="Two or more versions (or references); Δ is against the first.")],
-    only_diff: Annotated[bool, typer.Option("--only-diff", help="Only rows whose values differ.")] = False,
+    only_diff: Annotated[bool, Option("--only-diff", help="Only rows whose values differ.")] = False,
     json_out: options.Json = False,
 ) -> None:
     """Compare versions' metrics and training parameters side by side; * marks the best per row."""
     if len(versions) < 2:
-        raise typer.BadParameter("give two or more versions to compare", param_hint="VERSIONS")
+        raise BadParameter("give two or more versions to compare", param_hint="VERSIONS")
     comparison = context.registry(ctx).compare(model, *versions)
     if only_diff:
         comparison = comparison.only_diff()

@@ -2,25 +2,24 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(
+    ctx: Context,
+    model: Annotated[str, Argument(
         metavar="REF", autocompletion=complete.models,
         help="MODEL VERSION, or one reference: MODEL:VERSION, MODEL@ENV (promote what ENV runs).")],
-    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version to deploy.")] = None,
+    version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version to deploy.")] = None,
     env: options.Env = "production",
     reason: options.Reason = "",
     sign: options.Sign = None,
     new_env: Annotated[
-        bool, typer.Option("--new-env", help="Create ENV: no model has been deployed there yet.")
+        bool, Option("--new-env", help="Create ENV: no model has been deployed there yet.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
+        bool, Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
     ] = False,
     dry_run: options.DryRun = False,
 ) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[Optional[str], typer.Argument(help="Only this model.", autocompletion=complete.models)] = None,
+    ctx: Context,
+    model: Annotated[Optional[str], Argument(help="Only this model.", autocompletion=complete.models)] = None,
     json_out: options.Json = False,
 ) -> None:
     """Stored bytes per model, version and role; totals count a file shared by versions or models once."""

@@ -6,14 +6,11 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, Context, Group, Option
 
-app = typer.Typer(
-    cls=GitregGroup,
-    name="events", invoke_without_command=True, rich_markup_mode=None,
+app = Group(
+    name="events", invoke_without_command=True,
     help="Registry events (what changed) as JSON lines, and their delivery to webhooks (docs/events.md).",
 )
 
@@ -36,14 +33,14 @@ def _read(path: Path) -> bytes:
 
 @app.callback()
 def events(
-    ctx: typer.Context,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE",
+    ctx: Context,
+    since: Annotated[Optional[str], Option("--since", metavar="DATE",
                                                  help="Every event at or after DATE (ISO 8601).")] = None,
-    stdin: Annotated[bool, typer.Option(
+    stdin: Annotated[bool, Option(
         "--stdin", help="Ref updates on stdin: 'OLD NEW REF' lines, as post-receive gets them.")] = False,
-    github_push: Annotated[Optional[Path], typer.Option(
+    github_push: Annotated[Optional[Path], Option(
         "--github-push", metavar="FILE", help="A GitHub push event payload ($GITHUB_EVENT_PATH).")] = None,
-    gitlab_push: Annotated[Optional[Path], typer.Option("--gitlab-push", metavar="FILE",
+    gitlab_push: Annotated[Optional[Path], Option("--gitlab-push", metavar="FILE",
                                                         help="A GitLab push event payload.")] = None,
 ) -> None:
     """Print the events of ref updates as JSON lines (one input: --since, --stdin, --github-push, --gitlab-push)."""
@@ -64,16 +61,16 @@ def events(
         emit_lines(reg.events(since=since))
 
 
-@app.command("deliver", cls=GitregCommand, hidden=True)
-def deliver(ctx: typer.Context) -> None:
+@app.command("deliver", hidden=True)
+def deliver(ctx: Context) -> None:
     """Derive spooled pushes and send their events to the webhooks (what post-receive starts)."""
     context.registry(ctx).deliver_events()
 
 
-@app.command("deliveries", cls=GitregCommand)
+@app.command("deliveries")
 def deliveries(
-    ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Every attempt as JSON lines.")] = False,
+    ctx: Context,
+    json_out: Annotated[bool, Option("--json", help="Every attempt as JSON lines.")] = False,
 ) -> None:
     """What was sent to each webhook, what failed and why (the last attempt per event and webhook)."""
     attempts = context.registry(ctx).deliveries()
@@ -94,11 +91,11 @@ def deliveries(
             f"  attempts={a.get('attempt')}  status={status}  {a.get('time')}{why}"))
 
 
-@app.command("redeliver", cls=GitregCommand)
+@app.command("redeliver")
 def redeliver(
-    ctx: typer.Context,
-    event_id: Annotated[str, typer.Argument(metavar="ID", help="The event's id (or a unique prefix).")],
-    webhook: Annotated[Optional[str], typer.Option("--webhook", help="Only this webhook (name or URL).")] = None,
+    ctx: Context,
+    event_id: Annotated[str, Argument(metavar="ID", help="The event's id (or a unique prefix).")],
+    webhook: Annotated[Optional[str], Option("--webhook", help="Only this webhook (name or URL).")] = None,
 ) -> None:
     """Send one event again now, to every webhook that wants it."""
     from gitreg.core.errors import GitregError
@@ -110,12 +107,12 @@ def redeliver(
         raise GitregError("redelivery failed (see gitreg events deliveries)")
 
 
-@app.command("watch", cls=GitregCommand)
+@app.command("watch")
 def watch(
-    ctx: typer.Context,
-    remote: Annotated[Optional[str], typer.Argument(help="The remote to poll (default: the sync remote).")] = None,
-    interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between polls.")] = 30.0,
-    polls: Annotated[Optional[int], typer.Option(
+    ctx: Context,
+    remote: Annotated[Optional[str], Argument(help="The remote to poll (default: the sync remote).")] = None,
+    interval: Annotated[float, Option("--interval", min=0.1, help="Seconds between polls.")] = 30.0,
+    polls: Annotated[Optional[int], Option(
         "--polls", min=1, help="Stop after this many polls (default: never).")] = None,
 ) -> None:
     """Poll a remote and print the events of what moved there, as JSON lines (no server hook needed)."""

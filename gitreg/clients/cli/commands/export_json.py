@@ -3,19 +3,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Context, Option
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", metavar="FILE", help="Write registry.json here (default: stdout)."),
+        Option("--output", "-o", metavar="FILE", help="Write registry.json here (default: stdout)."),
     ] = None,
     lineage_out: Annotated[
-        Optional[Path], typer.Option("--lineage-out", metavar="FILE", help="Also write lineage.json here.")
+        Optional[Path], Option("--lineage-out", metavar="FILE", help="Also write lineage.json here.")
     ] = None,
 ) -> None:
     """Export the registry as the JSON registry's registry.json (and lineage.json).

@@ -4,28 +4,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, Context, Group, Option
 
-export_app = typer.Typer(cls=GitregGroup, name="export", no_args_is_help=True, rich_markup_mode=None,
-                         help="Export a version for other tools (oci: a CNCF ModelPack artifact).")
-import_app = typer.Typer(cls=GitregGroup, name="import", no_args_is_help=True, rich_markup_mode=None,
-                         help="Register a version from another tool's format (oci: a ModelPack artifact).")
-PlainHttp = Annotated[bool, typer.Option("--plain-http", help="Reach the registry over plain HTTP (a local one).")]
+export_app = Group(name="export", no_args_is_help=True,
+                   help="Export a version for other tools (oci: a CNCF ModelPack artifact).")
+import_app = Group(name="import", no_args_is_help=True,
+                   help="Register a version from another tool's format (oci: a ModelPack artifact).")
+PlainHttp = Annotated[bool, Option("--plain-http", help="Reach the registry over plain HTTP (a local one).")]
 
 
-@export_app.command("oci", cls=GitregCommand)
+@export_app.command("oci")
 def export_oci(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
-    target: Annotated[Optional[str], typer.Argument(metavar="REGISTRY/REPO:TAG",
+    ctx: Context,
+    ref: Annotated[str, Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
+    target: Annotated[Optional[str], Argument(metavar="REGISTRY/REPO:TAG",
                                                     help="Where to push (with --layout: the tag only).")] = None,
-    layout: Annotated[Optional[Path], typer.Option("--layout", metavar="DIR",
+    layout: Annotated[Optional[Path], Option("--layout", metavar="DIR",
                                                    help="Write an OCI image layout into DIR instead.")] = None,
     plain_http: PlainHttp = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: Annotated[bool, Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Push a version as a ModelPack artifact: one raw layer per file (digest = its sha256, nothing
     re-hashed), the ModelPack config, and its OMS signature as a referrer."""
@@ -43,12 +41,12 @@ def export_oci(
                 f"{len(done.present)} already there{signed})")
 
 
-@import_app.command("oci", cls=GitregCommand)
+@import_app.command("oci")
 def import_oci(
-    ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="REGISTRY/REPO:TAG", help="The ModelPack artifact.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Register it as a version of this model.")],
-    version: Annotated[Optional[str], typer.Option("--version", help="Version name (default: next vN).")] = None,
+    ctx: Context,
+    source: Annotated[str, Argument(metavar="REGISTRY/REPO:TAG", help="The ModelPack artifact.")],
+    model: Annotated[str, Option("--model", "-m", help="Register it as a version of this model.")],
+    version: Annotated[Optional[str], Option("--version", help="Version name (default: next vN).")] = None,
     plain_http: PlainHttp = False,
 ) -> None:
     """Register a version from a ModelPack (or Docker Model Runner) artifact, its files stored

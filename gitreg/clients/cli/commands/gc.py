@@ -3,24 +3,23 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    keep_deployed_days: Annotated[float, typer.Option(
+    ctx: Context,
+    keep_deployed_days: Annotated[float, Option(
         "--keep-deployed-days", help="Keep the bytes of every version deployed in the last N days.")] = 30,
-    keep_last: Annotated[int, typer.Option(
+    keep_last: Annotated[int, Option(
         "--keep-last", help="Keep the bytes of the last K versions of each model.")] = 3,
-    older_than_days: Annotated[float, typer.Option(
+    older_than_days: Annotated[float, Option(
         "--older-than-days", help="Purge archived/deprecated versions registered more than D days ago.")] = 90,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be purged; change nothing.")] = False,
-    server_store: Annotated[Optional[str], typer.Option(
+    dry_run: Annotated[bool, Option("--dry-run", help="Show what would be purged; change nothing.")] = False,
+    server_store: Annotated[Optional[str], Option(
         "--server-store", help="Also delete from the LFS server's S3 store: s3://BUCKET/PREFIX/ORG/REPO "
                                "(credentials as boto3 finds them).")] = None,
-    s3_endpoint: Annotated[Optional[str], typer.Option(
+    s3_endpoint: Annotated[Optional[str], Option(
         "--s3-endpoint", help="The S3 endpoint URL (SeaweedFS, MinIO, ...; default: AWS).")] = None,
     json_out: options.Json = False,
 ) -> None:

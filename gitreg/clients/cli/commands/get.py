@@ -3,25 +3,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV, MODEL@latest or MODEL.")],
+    ctx: Context,
+    ref: Annotated[str, Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV, MODEL@latest or MODEL.")],
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", metavar="DIR",
+        Optional[Path], Option("--output", "-o", metavar="DIR",
                                      help="Copy the files into DIR/<role>/<name> (default: links in the cache).")
     ] = None,
-    role: Annotated[Optional[str], typer.Option("--role", "-r", help="Only the files of this role.")] = None,
+    role: Annotated[Optional[str], Option("--role", "-r", help="Only the files of this role.")] = None,
     layout: Annotated[
-        str, typer.Option("--layout", metavar="gitreg|hf",
+        str, Option("--layout", metavar="gitreg|hf",
                           help="hf: every file at the top of one directory plus a README.md model card "
                                "(what from_pretrained takes); prints the directory.")
     ] = "gitreg",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: Annotated[bool, Option("--quiet", "-q", help="No progress bars.")] = False,
     json_out: options.Json = False,
 ) -> None:
     """Fetch a version's files (only those asked for), check every sha256, print their paths.

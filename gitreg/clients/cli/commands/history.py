@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(
+    ctx: Context,
+    model: Annotated[str, Argument(
         metavar="REF", autocompletion=complete.models,
         help="MODEL (every event), or one version: MODEL VERSION, MODEL:VERSION, MODEL@ENV.")],
-    version: Annotated[Optional[str], typer.Argument(
+    version: Annotated[Optional[str], Argument(
         autocompletion=complete.versions, help="Only this version's events.")] = None,
     json_out: options.Json = False,
 ) -> None:

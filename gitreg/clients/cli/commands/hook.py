@@ -5,24 +5,21 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli.context import say
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import BadParameter, Context, Group, Option
 from gitreg.clients.cli.terminal import write
 
-app = typer.Typer(
-    cls=GitregGroup,
-    name="hook", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+app = Group(
+    name="hook", no_args_is_help=True,
     help="Register versions from a training repository's commits (.gitreg.yaml, post-commit hook).",
 )
 
 Repo = Annotated[
-    Path, typer.Option("--repo", help="The training repository (default: the current directory).")
+    Path, Option("--repo", help="The training repository (default: the current directory).")
 ]
 
 
-@app.command("install", cls=GitregCommand)
+@app.command("install")
 def install(repo: Repo = Path(".")) -> None:
     """Install the post-commit hook (honours core.hooksPath; keeps and chains an existing hook)."""
     from gitreg.clients.training import hook
@@ -30,7 +27,7 @@ def install(repo: Repo = Path(".")) -> None:
     say(hook.install(repo).message)  # plain: a long path must not be wrapped
 
 
-@app.command("uninstall", cls=GitregCommand)
+@app.command("uninstall")
 def uninstall(repo: Repo = Path(".")) -> None:
     """Remove gitreg's post-commit hook and put back the hook it replaced."""
     from gitreg.clients.training import hook
@@ -38,13 +35,13 @@ def uninstall(repo: Repo = Path(".")) -> None:
     say(hook.uninstall(repo).message)
 
 
-@app.command("run", cls=GitregCommand)
+@app.command("run")
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     repo: Repo = Path("."),
-    rev: Annotated[str, typer.Option("--rev", help="The commit to register.")] = "HEAD",
+    rev: Annotated[str, Option("--rev", help="The commit to register.")] = "HEAD",
     as_hook: Annotated[
-        bool, typer.Option("--hook", help="Hook mode: always exit 0; failures are one line, details in "
+        bool, Option("--hook", help="Hook mode: always exit 0; failures are one line, details in "
                                           ".git/gitreg/hook.log.")
     ] = False,
 ) -> None:
@@ -54,7 +51,7 @@ def run(
     registry: Optional[str] = ctx.obj.get("registry") if ctx.obj else None
     if as_hook:
         if rev != "HEAD":
-            raise typer.BadParameter("--hook registers HEAD; drop --rev", param_hint="--rev")
+            raise BadParameter("--hook registers HEAD; drop --rev", param_hint="--rev")
         result = training_run.run_as_hook(repo, registry)
         if result.line:
             write(result.line, sys.stderr)

@@ -4,23 +4,22 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
 from gitreg.clients.cli.context import say
+from gitreg.clients.cli.framework import Argument, Context, Option
 from gitreg.clients.cli.terminal import plural, write
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     registry_json: Annotated[
-        Path, typer.Argument(metavar="REGISTRY_JSON", help="The JSON registry's registry.json.")
+        Path, Argument(metavar="REGISTRY_JSON", help="The JSON registry's registry.json.")
     ],
     lineage: Annotated[
-        Optional[Path], typer.Option("--lineage", metavar="LINEAGE_JSON", help="Its lineage.json.")
+        Optional[Path], Option("--lineage", metavar="LINEAGE_JSON", help="Its lineage.json.")
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and list what would be written; write nothing.")
+        bool, Option("--dry-run", help="Check and list what would be written; write nothing.")
     ] = False,
 ) -> None:
     """Import a JSON registry (registry.json, and lineage.json) with its original times.

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Context
 
 
-def run(ctx: typer.Context) -> None:
+def run(ctx: Context) -> None:
     """Create the registry (a bare git repository) if missing."""
     reg = context.registry(ctx)
     context.created(reg)

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(
+    ctx: Context,
+    model: Annotated[str, Argument(
         metavar="REF", autocompletion=complete.models,
         help="MODEL (every version), or one version: MODEL VERSION, MODEL:VERSION, MODEL@ENV, MODEL@latest.")],
     version: Annotated[
-        Optional[str], typer.Argument(autocompletion=complete.versions, help="Version (default: all).")
+        Optional[str], Argument(autocompletion=complete.versions, help="Version (default: all).")
     ] = None,
     json_out: options.Json = False,
 ) -> None:

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Context
 
 
-def run(ctx: typer.Context, json_out: options.Json = False, metrics: options.Metrics = None) -> None:
+def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics = None) -> None:
     """List every model and its versions (● deployed, ○ not)."""
     from gitreg.api.report import RULE
     from gitreg.clients.cli import columns

@@ -2,20 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Context, Option
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Model,
-    description: Annotated[Optional[str], typer.Option(help="Model description.")] = None,
-    owner: Annotated[Optional[str], typer.Option(help="Owner.")] = None,
+    description: Annotated[Optional[str], Option(help="Model description.")] = None,
+    owner: Annotated[Optional[str], Option(help="Owner.")] = None,
     tag: Annotated[
-        Optional[list[str]], typer.Option("--tag", "-t", help="Model tag; repeatable (replaces the list).")
+        Optional[list[str]], Option("--tag", "-t", help="Model tag; repeatable (replaces the list).")
     ] = None,
-    notes: Annotated[Optional[str], typer.Option(help="Notes.")] = None,
+    notes: Annotated[Optional[str], Option(help="Notes.")] = None,
     json_out: options.Json = False,
 ) -> None:
     """Show or change a model's metadata."""

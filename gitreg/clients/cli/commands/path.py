@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV, MODEL@latest or MODEL.")],
-    role: Annotated[Optional[str], typer.Option("--role", "-r", help="The file's role (gguf, lora, ...).")] = None,
+    ctx: Context,
+    ref: Annotated[str, Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV, MODEL@latest or MODEL.")],
+    role: Annotated[Optional[str], Option("--role", "-r", help="The file's role (gguf, lora, ...).")] = None,
     name: Annotated[
-        Optional[str], typer.Option("--name", "-n", help="The file's name, when the role has several.")
+        Optional[str], Option("--name", "-n", help="The file's name, when the role has several.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: Annotated[bool, Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Print the local path of one file of a version, fetching it if needed.
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from gitreg.clients.cli import context, options
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Group
 
-app = typer.Typer(
-    cls=GitregGroup, name="policy", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+app = Group(name="policy", no_args_is_help=True,
     help="The registry's policy: who may sign, register, approve and deploy where (docs/policy.md).",
 )
 MAX_FILE = 256 << 10
 
 
-@app.command("set", cls=GitregCommand)
+@app.command("set")
 def set_(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The policy file (YAML; see docs/policy.md).")],
+    ctx: Context,
+    file: Annotated[Path, Argument(help="The policy file (YAML; see docs/policy.md).")],
     sign: options.Sign = None,
 ) -> None:
     """Install FILE as the policy in force: a commit on refs/gitreg/policy (admins of the current one only)."""
@@ -37,15 +34,15 @@ def set_(
     context.say(f"Policy set ({version.commit[:12]})" + (" (signed)" if reg.is_signed(version.commit) else ""))
 
 
-@app.command("show", cls=GitregCommand)
-def show(ctx: typer.Context) -> None:
+@app.command("show")
+def show(ctx: Context) -> None:
     """Print the policy in force (nothing in force: the registry is open)."""
     version = context.registry(ctx).policy()
     if version is None:
         context.say("No policy: the registry is open (anyone who can push may write anything).")
         return
     if version.policy is None:
-        raise typer.BadParameter(f"the policy in force cannot be read: {version.problem}")
+        raise BadParameter(f"the policy in force cannot be read: {version.problem}")
     context.out().print(f"# policy {version.commit[:12]} set by {version.author}", markup=False, style=None)
     context.out().print(context.printable(version.text.rstrip("\n")), markup=False, style=None,
                         highlight=False, soft_wrap=True)

@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    remote: Annotated[Optional[str], typer.Argument(help="Remote (default: the sync remote).")] = None,
+    ctx: Context,
+    remote: Annotated[Optional[str], Argument(help="Remote (default: the sync remote).")] = None,
     take_remote: Annotated[
-        bool, typer.Option("--take-remote",
+        bool, Option("--take-remote",
                            help="Resolve conflicts with the remote's side; yours is kept under refs/gitreg/saved/."),
     ] = False,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Pull only this model.")] = None,
+    model: Annotated[Optional[str], Option("--model", "-m", help="Pull only this model.")] = None,
 ) -> None:
     """Fetch and integrate every gitreg ref of a remote; conflicts are reported, both sides kept."""
     from gitreg.clients.cli.render import settled_lines  # imported here: --help loads no rich

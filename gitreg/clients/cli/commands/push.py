@@ -3,18 +3,17 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Argument, Context, Option
 from gitreg.clients.cli.terminal import plural, write
 
 LISTED = 20  # a first push of a big registry sends 100,000s of refs: name a few, count the rest
 
 
 def run(
-    ctx: typer.Context,
-    remote: Annotated[Optional[str], typer.Argument(help="Remote (default: the sync remote).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Push only this model.")] = None,
+    ctx: Context,
+    remote: Annotated[Optional[str], Argument(help="Remote (default: the sync remote).")] = None,
+    model: Annotated[Optional[str], Option("--model", "-m", help="Push only this model.")] = None,
 ) -> None:
     """Publish local versions, deployments and notes the remote lacks (whole models, atomic, never forced)."""
     from gitreg.clients.cli.render import settled_lines  # imported here: --help loads no rich

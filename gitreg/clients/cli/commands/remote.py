@@ -3,26 +3,23 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, Context, Group, Option
 
-app = typer.Typer(
-    cls=GitregGroup,
+app = Group(
     name="remote", help="Manage the registry's remotes (any git URL: path, git://, ssh, https).",
-    no_args_is_help=True, rich_markup_mode=None,
+    no_args_is_help=True,
 )
 
 
-@app.command("add", cls=GitregCommand)
+@app.command("add")
 def add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Remote name, e.g. origin.")],
-    url: Annotated[str, typer.Argument(help="Git URL or path of a bare repository.")],
+    ctx: Context,
+    name: Annotated[str, Argument(help="Remote name, e.g. origin.")],
+    url: Annotated[str, Argument(help="Git URL or path of a bare repository.")],
     sync: Annotated[
         Optional[bool],
-        typer.Option("--sync/--no-sync",
+        Option("--sync/--no-sync",
                      help="Publish every write here first (default: when no sync remote is set yet)."),
     ] = None,
 ) -> None:
@@ -34,15 +31,15 @@ def add(
     context.say(f"Added remote {info.name} {redact(info.url)}{sync_note}")
 
 
-@app.command("remove", cls=GitregCommand)
-def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Remote name.")]) -> None:
+@app.command("remove")
+def remove(ctx: Context, name: Annotated[str, Argument(help="Remote name.")]) -> None:
     """Remove a remote (its refs on the server are not touched)."""
     context.registry(ctx).remove_remote(name)
     context.say(f"Removed remote {name}")
 
 
-@app.command("list", cls=GitregCommand)
-def list_(ctx: typer.Context, json: options.Json = False) -> None:
+@app.command("list")
+def list_(ctx: Context, json: options.Json = False) -> None:
     """List remotes; the sync remote is marked."""
     from gitreg.core.urls import redact
 

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
 from gitreg.clients.cli.commands.deploy import _replaced, signed
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Ref,
     version: Annotated[
         Optional[str],
-        typer.Argument(autocompletion=complete.versions, help="Version to go back to (default: the previous one).")
+        Argument(autocompletion=complete.versions, help="Version to go back to (default: the previous one).")
     ] = None,
     env: options.Env = "production",
     reason: options.Reason = "",

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, BadParameter, Context
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Ref,
-    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version.")] = None,
     accuracy: options.Accuracy = None,
     f1_score: options.F1 = None,
     perplexity: options.Perplexity = None,
@@ -34,7 +33,7 @@ def run(
         accuracy, f1_score, perplexity, bleu, speed, memory_mb, latency_ms, metric
     ))
     if not scores:
-        raise typer.BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
+        raise BadParameter("give at least one score (e.g. --accuracy 0.9 or --metric name=1.0)")
     v = context.registry(ctx).update_evaluation_scores(model, version, dry_run=dry_run,
                                                        metric_info=metric_info or None, **scores)
     if dry_run:

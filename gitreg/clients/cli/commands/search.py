@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    query: Annotated[str, typer.Argument(
+    ctx: Context,
+    query: Annotated[str, Argument(
         metavar="QUERY", help="A query, e.g. 'accuracy > 0.85 and tag:production' (\"\" matches every version).")],
-    model: Annotated[Optional[str], typer.Option(
+    model: Annotated[Optional[str], Option(
         "--model", "-m", metavar="MODEL", help="Search this model only.")] = None,
     sort: options.Sort = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[Optional[int], Option(
         "--limit", "-n", min=0, metavar="N", help="At most N results.")] = None,
     json_out: options.Json = False,
 ) -> None:

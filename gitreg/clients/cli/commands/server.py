@@ -5,26 +5,23 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli.context import say
-from gitreg.clients.cli.helptext import GitregCommand, GitregGroup
+from gitreg.clients.cli.framework import Argument, Exit, Group, Option
 from gitreg.clients.cli.terminal import write
 
-app = typer.Typer(
-    cls=GitregGroup,
-    name="server", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+app = Group(
+    name="server", no_args_is_help=True,
     help="Server side of a shared registry: install and run gitreg's pre-receive and post-receive hooks.",
 )
 
-Repo = Annotated[Path, typer.Option("--repo", help="The bare repository (default: the hook's, i.e. $GIT_DIR or .).")]
+Repo = Annotated[Path, Option("--repo", help="The bare repository (default: the hook's, i.e. $GIT_DIR or .).")]
 
 
-@app.command("install", cls=GitregCommand)
+@app.command("install")
 def install(
-    repo: Annotated[Path, typer.Argument(help="The bare repository the server serves.")],
-    force: Annotated[bool, typer.Option("--force", help="Replace hooks that are not gitreg's.")] = False,
-    python: Annotated[Optional[str], typer.Option(
+    repo: Annotated[Path, Argument(help="The bare repository the server serves.")],
+    force: Annotated[bool, Option("--force", help="Replace hooks that are not gitreg's.")] = False,
+    python: Annotated[Optional[str], Option(
         "--python", metavar="PATH",
         help="The Python the hooks run (default: this one); for a server user that cannot run this one.")] = None,
 ) -> None:
@@ -42,16 +39,16 @@ def _hook(name: str, repo: Path) -> None:
     for line in lines:
         write(line, sys.stderr)
     if name == "pre-receive" and lines:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
-@app.command("pre-receive", cls=GitregCommand)
+@app.command("pre-receive")
 def pre_receive(repo: Repo = Path(".")) -> None:
     """What hooks/pre-receive runs: refuse the push (one line per reason) if any update breaks the rules."""
     _hook("pre-receive", repo)
 
 
-@app.command("post-receive", cls=GitregCommand)
+@app.command("post-receive")
 def post_receive(repo: Repo = Path(".")) -> None:
     """What hooks/post-receive runs: turn the accepted push into events (never fails the push)."""
     _hook("post-receive", repo)

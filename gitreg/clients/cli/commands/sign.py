@@ -3,22 +3,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Option
 
 
 def run(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
+    ctx: Context,
+    ref: Annotated[str, Argument(metavar="REF", help="MODEL:VERSION, MODEL@ENV or MODEL@latest.")],
     oms: Annotated[
-        bool, typer.Option("--oms", help="An OpenSSF model signing (model_signing v1.0) signature.")
+        bool, Option("--oms", help="An OpenSSF model signing (model_signing v1.0) signature.")
     ] = False,
-    key: Annotated[Optional[Path], typer.Option("--key", metavar="KEY.pem",
+    key: Annotated[Optional[Path], Option("--key", metavar="KEY.pem",
                                                 help="ECDSA P-256/384/521 private key (PEM).")] = None,
-    certificate: Annotated[Optional[Path], typer.Option("--certificate", metavar="CERT.pem",
+    certificate: Annotated[Optional[Path], Option("--certificate", metavar="CERT.pem",
                                                         help="The key's signing certificate.")] = None,
-    chain: Annotated[Optional[list[Path]], typer.Option("--certificate-chain", metavar="PEM",
+    chain: Annotated[Optional[list[Path]], Option("--certificate-chain", metavar="PEM",
                                                         help="Certificates up to the root; repeatable.")] = None,
 ) -> None:
     """Sign a version for the wider supply chain, from its manifest's sha256 values (no weights read).
@@ -30,9 +29,9 @@ def run(
     import os
 
     if not oms:
-        raise typer.BadParameter("say which signature to make: --oms (git's own tag signatures come with `add --sign`)")
+        raise BadParameter("say which signature to make: --oms (git's own tag signatures come with `add --sign`)")
     if key is None:
-        raise typer.BadParameter("--oms needs --key KEY.pem", param_hint="--key")
+        raise BadParameter("--oms needs --key KEY.pem", param_hint="--key")
     layouts = context.registry(ctx).sign_oms(ref, key, password=os.environ.get("GITREG_KEY_PASSWORD"),
                                              certificate=certificate, chain=chain or [])
     context.say(f"signed {ref} (OpenSSF model signing; layouts: {', '.join(layouts)})")

@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, Context
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Ref,
-    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
+    version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version.")] = None,
     state: Annotated[
-        Optional[str], typer.Argument(metavar="STATE", help="draft, training, completed, deprecated or archived.")
+        Optional[str], Argument(metavar="STATE", help="draft, training, completed, deprecated or archived.")
     ] = None,
     dry_run: options.DryRun = False,
 ) -> None:

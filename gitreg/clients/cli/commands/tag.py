@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import complete, context, options
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Option
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Ref,
-    version: Annotated[Optional[str], typer.Argument(autocompletion=complete.versions, help="Version.")] = None,
-    tags: Annotated[Optional[list[str]], typer.Argument(metavar="TAGS...", help="Tags to add (or remove with --remove).")] = None,
-    remove: Annotated[bool, typer.Option("--remove", "-r", help="Remove the tags.")] = False,
+    version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version.")] = None,
+    tags: Annotated[Optional[list[str]], Argument(metavar="TAGS...", help="Tags to add (or remove with --remove).")] = None,
+    remove: Annotated[bool, Option("--remove", "-r", help="Remove the tags.")] = False,
 ) -> None:
     """Add or remove tags of a version."""
     import sys
@@ -24,7 +23,7 @@ def run(
     if version is not None and is_reference(model):  # REF TAG...: the words after a reference are tags
         version, tags = None, [version, *tags]
     if not tags:
-        raise typer.BadParameter("give at least one tag")
+        raise BadParameter("give at least one tag")
     reg = context.registry(ctx)
     registered = reg.get_version(model, version)  # resolved once: what @ENV names now
     model, version, before = registered.model_name, registered.version, set(registered.tags)

@@ -3,32 +3,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Argument, BadParameter, Context, Exit, Option
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     target: Annotated[
-        Optional[str], typer.Argument(metavar="MODEL[:VERSION|@ENV]", help="What to check (default: everything).")
+        Optional[str], Argument(metavar="MODEL[:VERSION|@ENV]", help="What to check (default: everything).")
     ] = None,
     files: Annotated[
-        bool, typer.Option("--files", help="Re-hash local artifact files and compare sha256 and size.")
+        bool, Option("--files", help="Re-hash local artifact files and compare sha256 and size.")
     ] = False,
-    oms: Annotated[bool, typer.Option("--oms", help="Check the version's OpenSSF model signing signature.")] = False,
-    public_key: Annotated[Optional[Path], typer.Option("--public-key", metavar="KEY.pub",
+    oms: Annotated[bool, Option("--oms", help="Check the version's OpenSSF model signing signature.")] = False,
+    public_key: Annotated[Optional[Path], Option("--public-key", metavar="KEY.pub",
                                                        help="--oms: the signer's public key (PEM).")] = None,
-    chain: Annotated[Optional[list[Path]], typer.Option("--certificate-chain", metavar="PEM",
+    chain: Annotated[Optional[list[Path]], Option("--certificate-chain", metavar="PEM",
                                                         help="--oms: certificates up to the root; repeatable.")] = None,
     since: Annotated[
-        Optional[str], typer.Option("--since", metavar="DATE|REF",
+        Optional[str], Option("--since", metavar="DATE|REF",
                                     help="Signing was adopted then: objects dated before it may be unsigned "
                                          "(a date, or a ref whose date is taken, e.g. the first signed tag).")
     ] = None,
     json_out: options.Json = False,
     policy: Annotated[
-        bool, typer.Option("--policy", help="Re-judge every deployment and approval by the policy in force at its time.")
+        bool, Option("--policy", help="Re-judge every deployment and approval by the policy in force at its time.")
     ] = False,
 ) -> None:
     """Check version tags, deployment commits and (with --files) artifacts.
@@ -61,13 +60,13 @@ def run(
             summary += f" (unsigned objects dated before {report.signed_since} accepted)"
         console.print(summary, style="bold red" if failed else "bold green", markup=False)
     if not report.ok:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _oms(reg, target: Optional[str], public_key: Optional[Path], chain: list[Path], json_out: bool) -> None:
     """verify --oms: each stored OMS signature (one per layout) checked with the key."""
     if target is None:
-        raise typer.BadParameter("--oms checks one version: name it (MODEL:VERSION)")
+        raise BadParameter("--oms checks one version: name it (MODEL:VERSION)")
     checks = reg.verify_oms(target, public_key=public_key, chain=chain)
     if json_out:
         context.emit_json([{"layout": c.layout, "ok": c.ok, "problem": c.problem} for c in checks])
@@ -76,7 +75,7 @@ def _oms(reg, target: Optional[str], public_key: Optional[Path], chain: list[Pat
             verdict = "OK" if c.ok else f"FAILED: {context.printable(c.problem)}"
             context.say(f"OMS signature ({c.layout} layout): {verdict}")
     if not all(c.ok for c in checks):
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _policy(reg, json_out: bool) -> None:
@@ -91,4 +90,4 @@ def _policy(reg, json_out: bool) -> None:
         console.print(f"{len(violations)} policy violations", markup=False,
                       style="bold red" if violations else "bold green")
     if violations:
-        raise typer.Exit(1)
+        raise Exit(1)

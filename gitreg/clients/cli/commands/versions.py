@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import typer
-
 from gitreg.clients.cli import context, options
+from gitreg.clients.cli.framework import Context
 
 
 def run(
-    ctx: typer.Context,
+    ctx: Context,
     model: options.Model,
     where: options.Where = None,
     sort: options.Sort = None,

@@ -4,13 +4,12 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import typer
-
 from gitreg.clients.cli import context
+from gitreg.clients.cli.framework import Context, Group, Option
 
-app = typer.Typer(
+app = Group(
     name="web", help="Look at the registry in a browser: a static site or a local server.",
-    no_args_is_help=True, rich_markup_mode=None,
+    no_args_is_help=True,
 )
 
 
@@ -29,8 +28,8 @@ def _web():
 
 @app.command("build")
 def build(
-    ctx: typer.Context,
-    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the site to.")],
+    ctx: Context,
+    out: Annotated[str, Option("--out", "-o", metavar="DIR", help="Directory to write the site to.")],
 ) -> None:
     """Write the whole registry as a static site (HTML + CSS, works from file:// and on Pages)."""
     report = _web().build.build(context.registry(ctx), out)
@@ -42,9 +41,9 @@ def build(
 
 @app.command("serve")
 def serve(
-    ctx: typer.Context,
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="TCP port (0: any free one).")] = 8765,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default is this machine only.")]
+    ctx: Context,
+    port: Annotated[int, Option("--port", "-p", min=0, max=65535, help="TCP port (0: any free one).")] = 8765,
+    host: Annotated[str, Option("--host", help="Address to listen on; the default is this machine only.")]
     = "127.0.0.1",
 ) -> None:
     """Serve the pages live from the registry (read-only; every request re-reads the refs)."""
