@@ -11,6 +11,7 @@ from gitreg.clients.cli.terminal import clean, write
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from gitreg.api.cloning import Cloned
     from gitreg.api.lineage import LineageTracker
     from gitreg.api.registry import ModelRegistry
 
@@ -24,7 +25,8 @@ PROBLEMS_EXIT = 1  # the output is shown, but some objects could not be read (do
 _absent: list["ModelRegistry"] = []
 
 
-def track(reg: "ModelRegistry") -> "ModelRegistry":
+def track(reg: "ModelRegistry | Cloned") -> Any:
+    """Report this registry's read problems when the command ends (a Cloned carries its own)."""
     _opened.append(reg)
     if not reg.path.exists():
         _absent.append(reg)

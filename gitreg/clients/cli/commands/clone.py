@@ -14,13 +14,14 @@ def run(
     ] = None,
 ) -> None:
     """Make a local registry from a remote one; the remote becomes the sync remote (origin)."""
-    from gitreg.api import cloning  # starts git before the registry's imports: they overlap
+    from gitreg.api import cloning
     from gitreg.core.urls import redact
 
     target = path if path is not None else (ctx.obj or {}).get("registry")
-    registry = context.track(cloning.clone(url, target))
-    found = registry.census()  # O(refs) at git's speed; each bad version is reported on stderr
+    # the clone and its census with git's CLI alone (no pygit2); each bad version and hostile
+    # ref is reported on stderr by report_problems, as for a registry
+    cloned = context.track(cloning.clone_checked(url, target))
     from gitreg.clients.cli.terminal import plural
 
-    context.say(f"Cloned {redact(url)} into {registry.path}: {plural(found.models, 'model')}, "
-                f"{plural(found.versions, 'version')}")
+    context.say(f"Cloned {redact(url)} into {cloned.path}: {plural(cloned.models, 'model')}, "
+                f"{plural(cloned.versions, 'version')}")
