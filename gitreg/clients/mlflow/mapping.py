@@ -14,7 +14,6 @@
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 from gitreg import ModelMetadata, ModelRegistry, VersionStatus
 from gitreg import ModelVersion as GitregVersion
+from gitreg.features.query.fields import millis  # noqa: F401  (one reading of times, index and entities)
 
 MLFLOW_KEY = "mlflow"  # the manifest key holding source, run_id, run_link, model_id
 STAGE_ENVIRONMENTS = {STAGE_PRODUCTION: "production", STAGE_STAGING: "staging"}
@@ -62,16 +62,6 @@ def gitreg_version(version: Any) -> str:
         raise MlflowException(f"model version must be a positive integer, got {version!r}",
                               INVALID_PARAMETER_VALUE)
     return f"v{int(text)}"
-
-
-def millis(iso: str) -> Optional[int]:
-    try:
-        value = _dt.datetime.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
-    return int(value.timestamp() * 1000)
 
 
 def tag_dict(tags: Iterable[str]) -> dict[str, str]:

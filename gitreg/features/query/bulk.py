@@ -24,7 +24,10 @@ from gitreg.core.records import ModelVersion
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, metric_check
+from gitreg.features.deploy import history
+from gitreg.features.query.fields import (
+    CHECKS, DATE, FIELDS, INDEX_COLUMNS, PARENT, UPDATED, field_name, metric_check, millis,
+)
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import refstate
@@ -78,15 +81,26 @@ class Result:
     records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
 
 
-def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
-    """The full views of every model's versions that `keep` accepts, in no order."""
+def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
+    """(the index as the refs are now, their fingerprint): read, or rebuilt where stale."""
     gitdir = Path(store.repo.path)
     fingerprint = refstate.fingerprint(gitdir)
-    found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+    found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
     # the models are listed from the refs too (one short scan): a file that leaves one out
     # is never current, whatever fingerprint it claims
     if found is None or found.fingerprint != fingerprint or set(found.blocks) != set(model_names(store)):
         found = _refresh(store, found, fingerprint, set())
+    return found, fingerprint
+
+
+def refresh(store: Store, old: viewindex.ViewIndex, fingerprint: str, damaged: set[str]) -> viewindex.ViewIndex:
+    """The index with the blocks of `damaged` rebuilt from the registry."""
+    return _refresh(store, old, fingerprint, damaged)
+
+
+def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
+    """The full views of every model's versions that `keep` accepts, in no order."""
+    found, fingerprint = current(store)
     result = Result([], {}, [])
     damaged = _match(store, found, tree, keep, result)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
@@ -128,13 +142,13 @@ def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
             blocks.append(viewindex.reuse(old, kept))
             continue
         blocks.append(_build(store, model, key, tags.get(model, {}), model in live))
-    chunks = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
+    chunks = viewindex.encode(fingerprint, INDEX_COLUMNS, blocks)
     path = viewindex.path_of(Path(store.repo.path))
     # written only when no write raced the rebuild; then read back mapped, else kept in memory
     written = refstate.fingerprint(Path(store.repo.path)) == fingerprint and viewindex.write(path, chunks)
-    parsed = viewindex.read(path, VIEW_KEYS) if written else None
+    parsed = viewindex.read(path, INDEX_COLUMNS) if written else None
     if parsed is None or parsed.fingerprint != fingerprint:
-        parsed = viewindex.parse(b"".join(chunks), VIEW_KEYS)
+        parsed = viewindex.parse(b"".join(chunks), INDEX_COLUMNS)
     assert parsed is not None, "an index just encoded parses"
     return parsed
 
@@ -155,12 +169,27 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
             if not (plain(manifest) and plain(note)):
                 return viewindex.unindexed(model)
             rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
+        facts = _facts(snap, loaded.views)
         snap.store.cache(model).flush()
         if loaded.problems or len(store.problems.items()) != before:
             return viewindex.unindexed(model)
-        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views, rows)
+        return viewindex.encode_block(model, key, INDEX_COLUMNS, loaded.views, rows, facts)
     except (*READ_ERRORS, ValueError, TypeError):
         return viewindex.unindexed(model)
+
+
+def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
+    """The model's metadata and the newest event of the model (`updated`), and of each
+    version (each view's `updated`), in epoch ms, from its history as `gitreg history`
+    reads it (approvals apart: they have their own refs, which the keys do not cover)."""
+    newest: dict[Optional[str], int] = {}
+    for event in history.model_history(snap):
+        when = millis(event.timestamp) or 0
+        for key in {None, event.version}:
+            newest[key] = max(newest.get(key, 0), when)
+    for view in views:
+        view[UPDATED] = newest.get(view["version"])
+    return {**snap.metadata().to_dict(), UPDATED: newest.get(None, 0)}
 
 
 def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
@@ -202,8 +231,8 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     blocks = [b for b in found.blocks.values() if b.key]
     damaged: set[str] = set()
     want = needs(tree)
-    position = {key: i for i, key in enumerate(VIEW_KEYS)}
-    width = len(VIEW_KEYS)
+    position = {key: i for i, key in enumerate(INDEX_COLUMNS)}
+    width = len(INDEX_COLUMNS)
     columns: dict[str, list[Any]] = {}
     for k in want.keys:
         columns[k] = _column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
