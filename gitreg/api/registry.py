@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gitreg.features import ingest, query
+    from gitreg.features.query import catalog
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
     from gitreg.features.events.derive import RegistryEvent
@@ -491,6 +492,13 @@ class ModelRegistry:
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
         _warn(found.problems + found.unknown)
         return [found.record(v) for v in found.views]
+
+    def catalog(self, models: Optional[Iterable[str]] = None, columns: Iterable[str] = ()) -> "catalog.Catalog":
+        """Every model's (or these models') versions in a few columns of the view index, current
+        with the refs: for clients that sort and page over all versions, then read the page's
+        records (`Catalog.records`). Models the index could not hold are in `unindexed`."""
+        from gitreg.features.query import catalog
+        return catalog.open_catalog(self._reader(), None if models is None else set(models), columns)
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
              maximize: Optional[bool] = None) -> ModelVersion:

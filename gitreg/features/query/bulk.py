@@ -164,7 +164,7 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
     loaded = index.load(snap, None, deployed_somewhere=live)
     try:
         rows = []
-        for view in loaded.views:  # what a record is made of (see _records)
+        for view in loaded.views:  # what a record is made of (see records_at)
             commit, manifest, note, tagger = snap.stored_parts(view["version"])
             if not (plain(manifest) and plain(note)):
                 return viewindex.unindexed(model)
@@ -192,7 +192,7 @@ def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
     return {**snap.metadata().to_dict(), UPDATED: newest.get(None, 0)}
 
 
-def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
+def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
             check: Callable[[list[Any]], bool], damaged: set[str]) -> list[Any]:
     """One column over all blocks, in block order (None where `number` gives a block no
     line), checked; a block whose line fails a check is added to `damaged`."""
@@ -235,14 +235,14 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     width = len(INDEX_COLUMNS)
     columns: dict[str, list[Any]] = {}
     for k in want.keys:
-        columns[k] = _column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
+        columns[k] = column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
     metrics: dict[str, list[Any]] = {}
     for name in want.metrics:
         def line(b: viewindex.Block, name: str = name) -> Optional[int]:
             return width + b.metrics.index(name) if name in b.metrics else None
-        metrics[name] = _column(found, blocks, line, metric_check(name), damaged)
+        metrics[name] = column(found, blocks, line, metric_check(name), damaged)
     if "model" in columns:  # a block's model column names its own model
-        _check_models(blocks, columns["model"], damaged)
+        check_models(blocks, columns["model"], damaged)
     # the conditions of a top-level `and` one after another, each over the rows still in
     hits: Optional[list[int]] = None
     total = sum(b.count for b in blocks)
@@ -265,7 +265,7 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
         block = blocks[b]
         if block.model in damaged:
             continue
-        pairs = _records(store, found, block, rows)
+        pairs = records_at(store, found, block, rows)
         # the row lines must agree with the columns the predicate saw
         if pairs is None or not all(keep(view) for view, _ in pairs):
             damaged.add(block.model)
@@ -276,7 +276,7 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     return damaged
 
 
-def _check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
+def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
     at = 0
     for block in blocks:
         if any(m != block.model for m in models[at:at + block.count]):
@@ -307,7 +307,7 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
     return out
 
 
-def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
+def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
              rows: list[int]) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
