@@ -10,15 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from mlflow.entities.model_registry import ModelVersion, ModelVersionTag, RegisteredModel, RegisteredModelTag
+from mlflow.entities.model_registry import ModelVersion, RegisteredModel, RegisteredModelTag
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED, STAGE_NONE
+from mlflow.prompt.constants import IS_PROMPT_TAG_KEY
+from mlflow.utils.search_utils import SearchModelVersionUtils
 
 from gitreg import ModelRegistry
 from gitreg import ModelVersion as GitregVersion
-from gitreg.clients.mlflow import mapping
-from gitreg.clients.mlflow.mapping import STAGE_ENVIRONMENTS, ModelView, millis, number, tag_dict
+from gitreg.clients.mlflow import mapping, search
+from gitreg.clients.mlflow.mapping import STAGE_ENVIRONMENTS, LightVersion, ModelView, millis, number, tag_dict
 
-COLUMNS = ("created", "environment", "status", "tag")  # besides model, version and updated
+COLUMNS = ("created_ts", "environment", "status", "tag")  # besides model, version and updated
 _RETIRED = {s.value for s in mapping.RETIRED}
 # attributes of a model-version filter the columns answer; any other (run_id, source_path)
 # or a `params.*` tag is decided on light entities made from the records
@@ -30,6 +32,7 @@ class Indexed:
     """One indexed model: the view its entities are made with (no records in it yet)."""
     view: ModelView
     versions: list[str]                   # its MLflow-numbered versions, oldest first
+    numbers: dict[str, int]               # version -> MLflow version number
     created: dict[str, Optional[int]]     # version -> creation ms
     environments: dict[str, list[str]]
     status: dict[str, str]
@@ -50,25 +53,25 @@ class Listing:
     def records(self, name: str, versions: Iterable[str]) -> dict[str, GitregVersion]:
         """Whole records of these versions: from the index's rows, else read directly."""
         versions = list(versions)
-        found = self.catalog.records(name, versions)
+        found = self.catalog.records(name, versions, shared=True)  # entities copy what they use
         if found is None:
             found = {r.version: r for r in self.registry.get_versions(name, versions)}
         return found
 
     # -- model versions ---------------------------------------------------------------------
-    def light_versions(self, name: str, filter_string: Optional[str],
-                       matched: Optional[set[tuple[str, str]]]) -> list[tuple[ModelVersion, str]]:
-        """(light entity, gitreg version) of each MLflow-numbered version of an indexed model."""
+    def light_versions(self, name: str, records: bool,
+                       matched: Optional[set[tuple[str, str]]]) -> list[LightVersion]:
+        """The light entity of each MLflow-numbered version of an indexed model, `made_from`
+        (model, gitreg version); made from the records when the filter reads more than the
+        columns hold (needs_records)."""
         model = self.models[name]
         versions = [v for v in model.versions if matched is None or (name, v) in matched]
-        if not _needs_records(filter_string):
-            updated = model.view.updated
-            return [(ModelVersion(name=name, version=number(v), creation_timestamp=model.created[v],
-                                  last_updated_timestamp=updated.get(v, model.created[v]),
-                                  tags=[ModelVersionTag(k, val) for k, val in tag_dict(model.tags[v]).items()]), v)
-                    for v in versions]
+        if not records:
+            updated, created, numbers = model.view.updated, model.created, model.numbers
+            return [LightVersion(name, numbers[v], created[v], updated.get(v, created[v]),
+                                 tags=tag_dict(model.tags[v]), made_from=(name, v)) for v in versions]
         records = self.records(name, versions)
-        return [(mapping.model_version(model.view, records[v], light=True), v) for v in versions]
+        return [mapping.model_version(model.view, records[v], light=True, made_from=(name, v)) for v in versions]
 
     def model_versions(self, wanted: list[tuple[str, str]]) -> list[ModelVersion]:
         """Whole entities of (model, version) pairs, in that order."""
@@ -110,12 +113,15 @@ def _indexed(name: str, entry: Any, approvals: list[Any]) -> Indexed:
         when = millis(a.time) or 0
         for key in {None, a.version}:
             updated[key] = max(updated.get(key, 0), when)
-    numbered = sorted((v for v in entry.versions if number(v) is not None), key=number)
+    numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
+    numbered = sorted(numbers, key=numbers.__getitem__)
     aliases = {env: v for v, envs in zip(entry.versions, cols["environment"]) for env in envs}
     view = ModelView(metadata=entry.metadata, versions=[],
-                     unnumbered=[v for v in entry.versions if number(v) is None],
+                     unnumbered=[v for v in entry.versions if v not in numbers],
                      aliases=aliases, updated=updated)
-    return Indexed(view, numbered, {v: millis(c) for v, c in zip(entry.versions, cols["created"])},
+    # creation ms as mapping.millis makes them of `created` (created_ts is that time's timestamp())
+    created = {v: None if ts is None else int(ts * 1000) for v, ts in zip(entry.versions, cols["created_ts"])}
+    return Indexed(view, numbered, numbers, created,
                    dict(zip(entry.versions, cols["environment"])), dict(zip(entry.versions, cols["status"])),
                    dict(zip(entry.versions, cols["tag"])))
 
@@ -132,18 +138,47 @@ def _stage(model: Indexed, version: str) -> Optional[str]:
     return STAGE_ARCHIVED if model.status[version] in _RETIRED else STAGE_NONE
 
 
-def _needs_records(filter_string: Optional[str]) -> bool:
+def needs_records(filter_string: Optional[str]) -> bool:
     """Whether the filter reads more of a version than its name, number and gitreg tags (a
     light entity from the columns has those tags only: `params.*` tags come from records)."""
-    if not filter_string:
-        return False
-    from mlflow.exceptions import MlflowException
-    from mlflow.utils.search_utils import SearchModelVersionUtils
-
-    try:
-        clauses = SearchModelVersionUtils.parse_search_filter(filter_string)
-    except MlflowException:
+    clauses = search.clauses(filter_string, SearchModelVersionUtils)
+    if clauses is None:
         return True  # MLflow's filter raises it, with its own message
     return not all((c.get("type") == "attribute" and c.get("key") in _FROM_COLUMNS)
                    or (c.get("type") == "tag" and not str(c.get("key")).startswith(mapping.PARAM_TAG))
                    for c in clauses)
+
+
+def _answered(clause: dict[str, Any]) -> bool:
+    """A clause the listing has already decided: `name =` / `name IN` (the models listed are
+    exactly those names: search.names_required), or the prompt clause MLflow's stores add."""
+    if clause.get("type") == "attribute" and clause.get("key") == "name":
+        return clause.get("comparator") in ("=", "IN")
+    return clause == _PROMPT_CLAUSE
+
+
+_PROMPT_CLAUSE = {"type": "tag", "key": IS_PROMPT_TAG_KEY, "comparator": "!=", "value": "true"}
+
+
+def filter_versions(entities: list[Any], filter_string: Optional[str]) -> list[Any]:
+    """MLflow's model-version filter; a filter of only answered clauses is applied here as
+    MLflow applies it (a version is a prompt when its tag says 'true'; none is 'deleted'),
+    without running its clause matcher once per version."""
+    clauses = search.clauses(filter_string, SearchModelVersionUtils)
+    if clauses is not None and all(_answered(c) for c in clauses):
+        return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"] \
+            if _PROMPT_CLAUSE in clauses else list(entities)
+    return SearchModelVersionUtils.filter(entities, filter_string)
+
+
+def sort_versions(entities: list[Any], order_by: Optional[list[str]]) -> list[Any]:
+    """MLflow's order; its default (last updated desc, name, version desc; a missing time
+    last) by a plain key, the same order its sort makes (tests compare them)."""
+    if order_by:
+        return SearchModelVersionUtils.sort(entities, order_by)
+    return sorted(entities, key=_default_key)
+
+
+def _default_key(e: Any) -> tuple[bool, int, str, int]:
+    updated = e.last_updated_timestamp
+    return (updated is None, -(updated or 0), e.name, -e.version)

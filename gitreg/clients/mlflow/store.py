@@ -36,12 +36,11 @@ from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundEr
 from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import files, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
-from gitreg.clients.mlflow.listing import Listing
+from gitreg.clients.mlflow.listing import Listing, filter_versions, needs_records, sort_versions
 from gitreg.clients.mlflow.mapping import MLFLOW_KEY, STAGE_ENVIRONMENTS, ModelView
 from gitreg.clients.mlflow.uri import registry_path
 
 _log = logging.getLogger(__name__)
-_DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
 
 
 class GitregStore(AbstractStore):
@@ -272,16 +271,13 @@ class GitregStore(AbstractStore):
             listed = Listing(self.registry, only)
             # MLflow's filter and sort on light entities: from the index's columns (or, when the
             # filter reads more, from the records); the page's entities are then built whole
-            light = [pair for name in listed.models for pair in listed.light_versions(name, mlflow_filter, matched)]
-        made_from: dict[int, Any] = {id(entity): (entity.name, version) for entity, version in light}
+            records = needs_records(mlflow_filter)
+            light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
         pairs = [(view, v) for view in self._views(set(listed.unindexed)) for v in view.versions
                  if matched is None or (view.name, v.version) in matched]
-        unindexed = [mapping.model_version(view, v, light=True) for view, v in pairs]
-        made_from.update({id(entity): pair for entity, pair in zip(unindexed, pairs)})
-        entities = SearchModelVersionUtils.filter([e for e, _ in light] + unindexed, mlflow_filter)
-        ordered = SearchModelVersionUtils.sort(entities, order_by or _DEFAULT_VERSION_ORDER)
-        paged = search.page(ordered, max_results, page_token)
-        wanted = [made_from[id(e)] for e in paged]
+        light += [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
+        paged = search.page(sort_versions(filter_versions(light, mlflow_filter), order_by), max_results, page_token)
+        wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
         indexed = [w for w in wanted if isinstance(w[0], str)]
         with translated():
             built = dict(zip(indexed, listed.model_versions(indexed)))

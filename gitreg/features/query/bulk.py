@@ -307,17 +307,25 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
     return out
 
 
-def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
-             rows: list[int]) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
+def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int],
+               views: bool = True, memo: Optional[dict[tuple[str, bytes], ModelVersion]] = None
+               ) -> Optional[list[tuple[Optional[dict[str, Any]], ModelVersion]]]:
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
-    names this model and version); None if any part fails a check."""
+    names this model and version); None if any part fails a check. Without `views`, the
+    records only (view None). `memo`: records already made, by (model, row line): a row
+    line (MAC-checked with its block) is all a record is made of, so equal lines make
+    equal records; the caller shares them and must not change them."""
     lines = found.row_lines(block, rows)
     if lines is None:
         return None
     snap = ModelSnapshot(store, block.model)
     out = []
     for line in lines:
+        made = memo.get((block.model, line)) if memo is not None else None
+        if made is not None:
+            out.append((index.view_of(made) if views else None, made))
+            continue
         try:
             row = _json(line)
             version, commit, manifest, note, tagger, envs, deployed_at = row
@@ -333,5 +341,7 @@ def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
             return None
         if envs:
             lay_deployment(record, envs, deployed_at)
-        out.append((index.view_of(record), record))
+        if memo is not None:
+            memo[(block.model, bytes(line))] = record
+        out.append((index.view_of(record) if views else None, record))
     return out

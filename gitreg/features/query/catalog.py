@@ -44,9 +44,11 @@ class Catalog:
     unindexed: list[str] = field(default_factory=list)
     approved: set[str] = field(default_factory=set)
 
-    def records(self, model: str, versions: Iterable[str]) -> Optional[dict[str, ModelVersion]]:
+    def records(self, model: str, versions: Iterable[str], shared: bool = False) -> Optional[dict[str, ModelVersion]]:
         """{version: whole record (deployments laid on)} of some indexed versions, from the
-        index's rows; None when the rows fail a check (the caller reads them directly)."""
+        index's rows; None when the rows fail a check (the caller reads them directly).
+        `shared`: records this process made before from the same row bytes may be returned
+        (a server listing the same versions again); the caller must not change them."""
         wanted = list(dict.fromkeys(versions))
         entry, block = self.entries.get(model), self.index.blocks.get(model)
         if entry is None or block is None:
@@ -55,15 +57,27 @@ class Catalog:
         if any(v not in row for v in wanted):
             return None
         numbers = sorted(row[v] for v in wanted)
-        pairs = bulk.records_at(self.store, self.index, block, numbers) if numbers else []
+        memo = _memo(self.store) if shared else None
+        pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo) if numbers else []
         if pairs is None:
             return None
         out = {}
-        for number, (view, record) in zip(numbers, pairs):
-            if view["version"] != entry.versions[number]:
+        for number, (_, record) in zip(numbers, pairs):
+            if record.version != entry.versions[number]:
                 return None  # the rows disagree with the columns the page was chosen on
             out[record.version] = record
         return out
+
+
+MEMO_LIMIT = 20_000  # records kept per registry (~2 KB each); past it the memo starts again
+_memos: dict[str, dict[tuple[str, bytes], ModelVersion]] = {}
+
+
+def _memo(store: Store) -> dict[tuple[str, bytes], ModelVersion]:
+    memo = _memos.setdefault(store.repo.path, {})
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
+    return memo
 
 
 def open_catalog(store: Optional[Store], models: Optional[set[str]] = None, keys: Iterable[str] = ()) -> Catalog:
