@@ -49,13 +49,13 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gitreg.features import ingest, query
-    from gitreg.features.query import catalog
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
     from gitreg.features.events.derive import RegistryEvent
     from gitreg.features.events.webhooks import Webhook
     from gitreg.features.policy.approvals import Approval
     from gitreg.features.policy.chain import PolicyVersion
+    from gitreg.features.query import catalog
     from gitreg.features.retention import du, gc
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck

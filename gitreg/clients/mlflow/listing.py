@@ -7,7 +7,7 @@ reads it whole (ModelView.load) as before, so its problems are told every time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Optional
 
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel, RegisteredModelTag
@@ -37,6 +37,7 @@ class Indexed:
     environments: dict[str, list[str]]
     status: dict[str, str]
     tags: dict[str, list[str]]
+    light: list[LightVersion]             # of `versions`, from the columns: shared, never changed
 
 
 class Listing:
@@ -47,8 +48,18 @@ class Listing:
         self.catalog = registry.catalog(only, COLUMNS)
         self.unindexed = self.catalog.unindexed
         approvals = {name: registry.approvals(name) for name in sorted(self.catalog.approved)}
-        self.models = {name: _indexed(name, entry, approvals.get(name, []))
-                       for name, entry in self.catalog.entries.items()}
+        memo = _MEMOS.setdefault(str(registry.path), {})
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        self.models = {}
+        for name, entry in self.catalog.entries.items():
+            times = tuple((a.time, a.version) for a in approvals.get(name, []))
+            # what an Indexed is made of: equal keys, equal models (the columns by their MACs)
+            key = (name, entry.key, entry.updated, repr(entry.metadata), times)
+            model = memo.get(key)
+            if model is None:
+                model = memo[key] = _indexed(name, entry, times)
+            self.models[name] = model
 
     def records(self, name: str, versions: Iterable[str]) -> dict[str, GitregVersion]:
         """Whole records of these versions: from the index's rows, else read directly."""
@@ -67,9 +78,9 @@ class Listing:
         model = self.models[name]
         versions = [v for v in model.versions if matched is None or (name, v) in matched]
         if not records:
-            updated, created, numbers = model.view.updated, model.created, model.numbers
-            return [LightVersion(name, numbers[v], created[v], updated.get(v, created[v]),
-                                 tags=tag_dict(model.tags[v]), made_from=(name, v)) for v in versions]
+            if matched is None:
+                return model.light  # made once per model state; MLflow's filter and sort only read them
+            return [e for e in model.light if (name, e.made_from[1]) in matched]
         records = self.records(name, versions)
         return [mapping.model_version(model.view, records[v], light=True, made_from=(name, v)) for v in versions]
 
@@ -101,17 +112,22 @@ class Listing:
             stage = _stage(model, v) or mapping.stage_of(decided[v])
             latest[stage] = v
         records = self.records(name, latest.values())
-        model.view.versions = sorted(records.values(), key=lambda r: number(r.version))
-        return mapping.registered_model(model.view)
+        return mapping.registered_model(replace(model.view, versions=sorted(records.values(),
+                                                                            key=lambda r: number(r.version))))
 
 
-def _indexed(name: str, entry: Any, approvals: list[Any]) -> Indexed:
+MEMO_LIMIT = 10_000  # models' Indexed kept per registry; past it the memo starts again
+_MEMOS: dict[str, dict[Any, Indexed]] = {}
+
+
+def _indexed(name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> Indexed:
+    """A model's Indexed, from its index entry and its approvals' (time, version)."""
     cols = entry.columns
     updated: dict[Optional[str], int] = {v: u for v, u in zip(entry.versions, cols["updated"]) if u is not None}
     updated[None] = entry.updated
-    for a in approvals:  # approvals are events too (ModelView.load reads them with the history)
-        when = millis(a.time) or 0
-        for key in {None, a.version}:
+    for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
+        when = millis(time) or 0
+        for key in {None, version}:
             updated[key] = max(updated.get(key, 0), when)
     numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
     numbered = sorted(numbers, key=numbers.__getitem__)
@@ -121,9 +137,12 @@ def _indexed(name: str, entry: Any, approvals: list[Any]) -> Indexed:
                      aliases=aliases, updated=updated)
     # creation ms as mapping.millis makes them of `created` (created_ts is that time's timestamp())
     created = {v: None if ts is None else int(ts * 1000) for v, ts in zip(entry.versions, cols["created_ts"])}
+    tags = dict(zip(entry.versions, cols["tag"]))
+    light = [LightVersion(name, numbers[v], created[v], updated.get(v, created[v]), tags=tag_dict(tags[v]),
+                          made_from=(name, v)) for v in numbered]
     return Indexed(view, numbered, numbers, created,
                    dict(zip(entry.versions, cols["environment"])), dict(zip(entry.versions, cols["status"])),
-                   dict(zip(entry.versions, cols["tag"])))
+                   tags, light)
 
 
 def _stage(model: Indexed, version: str) -> Optional[str]:

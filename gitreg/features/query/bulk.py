@@ -21,12 +21,20 @@ from typing import Any, Callable, Iterable, Optional
 
 from gitreg.core.names import is_version_name
 from gitreg.core.records import ModelVersion
+from gitreg.features.deploy import history
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.deploy import history
 from gitreg.features.query.fields import (
-    CHECKS, DATE, FIELDS, INDEX_COLUMNS, PARENT, UPDATED, field_name, metric_check, millis,
+    CHECKS,
+    DATE,
+    FIELDS,
+    INDEX_COLUMNS,
+    PARENT,
+    UPDATED,
+    field_name,
+    metric_check,
+    millis,
 )
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
@@ -192,8 +200,9 @@ def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
     return {**snap.metadata().to_dict(), UPDATED: newest.get(None, 0)}
 
 
-def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
-            check: Callable[[list[Any]], bool], damaged: set[str]) -> list[Any]:
+def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
+           number: Callable[[viewindex.Block], Optional[int]], check: Callable[[list[Any]], bool],
+           damaged: set[str]) -> list[Any]:
     """One column over all blocks, in block order (None where `number` gives a block no
     line), checked; a block whose line fails a check is added to `damaged`."""
     numbered = [(block, number(block)) for block in blocks]
@@ -308,24 +317,25 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
 
 
 def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int],
-               views: bool = True, memo: Optional[dict[tuple[str, bytes], ModelVersion]] = None
+               views: bool = True, memo: Optional[dict[tuple[str, str, int], ModelVersion]] = None
                ) -> Optional[list[tuple[Optional[dict[str, Any]], ModelVersion]]]:
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
     names this model and version); None if any part fails a check. Without `views`, the
-    records only (view None). `memo`: records already made, by (model, row line): a row
-    line (MAC-checked with its block) is all a record is made of, so equal lines make
-    equal records; the caller shares them and must not change them."""
+    records only (view None). `memo`: records made before, by (model, MAC of the rows, row
+    number): rows are all a record is made of and their MAC (in the sealed header) names
+    their bytes, so a hit needs neither the bytes nor their check. The caller shares the
+    records and must not change them."""
+    if memo is not None:
+        made = [memo.get((block.model, block.macs[-1], n)) for n in rows]
+        if None not in made:
+            return [(index.view_of(m) if views else None, m) for m in made]
     lines = found.row_lines(block, rows)
     if lines is None:
         return None
     snap = ModelSnapshot(store, block.model)
     out = []
-    for line in lines:
-        made = memo.get((block.model, line)) if memo is not None else None
-        if made is not None:
-            out.append((index.view_of(made) if views else None, made))
-            continue
+    for number, line in zip(rows, lines):
         try:
             row = _json(line)
             version, commit, manifest, note, tagger, envs, deployed_at = row
@@ -342,6 +352,6 @@ def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
         if envs:
             lay_deployment(record, envs, deployed_at)
         if memo is not None:
-            memo[(block.model, bytes(line))] = record
+            memo[(block.model, block.macs[-1], number)] = record
         out.append((index.view_of(record) if views else None, record))
     return out

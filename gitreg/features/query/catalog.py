@@ -29,7 +29,8 @@ class Entry:
     """One indexed model: its metadata, newest event (epoch ms) and the asked columns in row order."""
     metadata: ModelMetadata
     updated: int
-    columns: dict[str, list[Any]]
+    columns: dict[str, list[Any]]  # shared with later calls (a memo): never changed
+    key: tuple[str, ...] = ()      # the MACs of the columns' lines: equal keys, equal columns
 
     @property
     def versions(self) -> list[str]:
@@ -57,7 +58,7 @@ class Catalog:
         if any(v not in row for v in wanted):
             return None
         numbers = sorted(row[v] for v in wanted)
-        memo = _memo(self.store) if shared else None
+        memo = _limited(_records, self.store) if shared else None
         pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo) if numbers else []
         if pairs is None:
             return None
@@ -69,12 +70,14 @@ class Catalog:
         return out
 
 
-MEMO_LIMIT = 20_000  # records kept per registry (~2 KB each); past it the memo starts again
-_memos: dict[str, dict[tuple[str, bytes], ModelVersion]] = {}
+MEMO_LIMIT = 20_000  # records (~2 KB each), or blocks' columns, kept per registry; past it a memo starts again
+_records: dict[str, dict[Any, Any]] = {}
+_columns: dict[str, dict[Any, Any]] = {}
 
 
-def _memo(store: Store) -> dict[tuple[str, bytes], ModelVersion]:
-    memo = _memos.setdefault(store.repo.path, {})
+def _limited(memos: dict[str, dict[Any, Any]], store: Store) -> dict[Any, Any]:
+    """This process's memo for this registry (shared by threads: entries are only added)."""
+    memo = memos.setdefault(store.repo.path, {})
     if len(memo) > MEMO_LIMIT:
         memo.clear()
     return memo
@@ -91,32 +94,41 @@ def open_catalog(store: Optional[Store], models: Optional[set[str]] = None, keys
         return Catalog(store, viewindex.ViewIndex(b"", "", list(INDEX_COLUMNS), {}), {})
     found, fingerprint = bulk.current(store)
     names = sorted(found.blocks if models is None else set(models) & set(found.blocks))
-    entries, damaged = _entries(found, names, wanted)
+    memo = _limited(_columns, store)
+    entries, damaged = _entries(found, names, wanted, memo)
     if damaged:  # rebuilt from the registry, then read once more
         found = bulk.refresh(store, found, fingerprint, damaged)
-        again, damaged = _entries(found, sorted(damaged), wanted)
+        again, damaged = _entries(found, sorted(damaged), wanted, memo)
         entries.update(again)
     unindexed = sorted(n for n in names if n not in entries)
     approved = {n for n in store.ref_names_under(layout.APPROVALS) if n in entries}
     return Catalog(store, found, entries, unindexed, approved)
 
 
-def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str]) -> tuple[dict[str, Entry], set[str]]:
-    """The entries of the indexed models among names, and the models whose block failed a check."""
+def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
+             memo: dict[tuple[str, tuple[str, ...]], dict[str, list[Any]]]) -> tuple[dict[str, Entry], set[str]]:
+    """The entries of the indexed models among names, and the models whose block failed a
+    check. `memo`: columns parsed and checked before, by (model, MACs of their lines): the
+    MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
     blocks = [found.blocks[n] for n in names if found.blocks[n].key]
-    damaged: set[str] = set()
     position = {k: i for i, k in enumerate(INDEX_COLUMNS)}
-    columns = {k: bulk.column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
-    bulk.check_models(blocks, columns["model"], damaged)
-    entries, at = {}, 0
+    keyed = {b.model: (b.model, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
+    todo = [b for b in blocks if keyed[b.model] not in memo]
+    damaged: set[str] = set()
+    columns = {k: bulk.column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
+    bulk.check_models(todo, columns["model"], damaged)
+    at = 0
+    for block in todo:
+        if block.model not in damaged:
+            memo[keyed[block.model]] = {k: col[at:at + block.count] for k, col in columns.items()}
+        at += block.count
+    entries = {}
     for block in blocks:
         metadata, updated = _facts(block)
         if metadata is None:
             damaged.add(block.model)
         if block.model not in damaged:
-            entries[block.model] = Entry(metadata, updated,
-                                         {k: col[at:at + block.count] for k, col in columns.items()})
-        at += block.count
+            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][1])
     return entries, damaged
 
 
