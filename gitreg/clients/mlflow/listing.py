@@ -120,6 +120,14 @@ MEMO_LIMIT = 10_000  # models' Indexed kept per registry; past it the memo start
 _MEMOS: dict[str, dict[Any, Indexed]] = {}
 
 
+def forget() -> None:
+    """Drop the remembered models, and what the catalog remembers (for benchmarks)."""
+    from gitreg.features.query import catalog
+
+    _MEMOS.clear()
+    catalog.forget()
+
+
 def _indexed(name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> Indexed:
     """A model's Indexed, from its index entry and its approvals' (time, version)."""
     cols = entry.columns

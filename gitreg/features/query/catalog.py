@@ -75,6 +75,14 @@ _records: dict[str, dict[Any, Any]] = {}
 _columns: dict[str, dict[Any, Any]] = {}
 
 
+def forget() -> None:
+    """Drop what this process remembers (parsed headers, columns, records): benchmarks measure
+    a call that checks and parses everything again."""
+    _records.clear()
+    _columns.clear()
+    viewindex.forget()
+
+
 def _limited(memos: dict[str, dict[Any, Any]], store: Store) -> dict[Any, Any]:
     """This process's memo for this registry (shared by threads: entries are only added)."""
     memo = memos.setdefault(store.repo.path, {})

@@ -123,6 +123,10 @@ _PARSED: dict[tuple[bytes, tuple[str, ...], str], tuple[str, dict[str, Block]]] 
 _PARSED_KEPT = 4
 
 
+def forget() -> None:
+    _PARSED.clear()
+
+
 def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
     first = data.find(b"\n", 0, len(FORMAT) + 2 + _MAC)
     if first != len(FORMAT) + 1 + _MAC or data[:len(FORMAT) + 1] != FORMAT + b" ":
