@@ -173,7 +173,7 @@ class GitregStore(AbstractStore):
         paged = search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
         built = {id(m): m for m in whole}
         with translated():
-            page = [built.get(id(m)) or listed.registered_model(m.name) for m in paged]
+            page = [built[id(m)] if id(m) in built else listed.registered_model(m.name) for m in paged]
         return PagedList(page, paged.token)
 
     def get_registered_model(self, name):
