@@ -4,6 +4,8 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
     python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
+                                                # (--mlflow-total 10000: 100 models of 100)
+    python benchmarks/speed_bench.py mlflow-server  # create_model_version through `mlflow server`, both stores
     python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
                                                 # page of a 100,000-version model
@@ -278,6 +280,8 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
             for _ in range(per_model):
                 sqlite.create_model_version(fixtures.model_name(m), source="s3://models/x", await_creation_for=0)
         (work / f"mlflow-{total}.built").write_text("")
+    if repeat <= 0:
+        return {}
     clients = {"gitreg": MlflowClient(tracking_uri=tracking, registry_uri=f"gitreg://{registry}"),
                "sqlite": MlflowClient(tracking_uri=tracking, registry_uri=f"sqlite:///{db}")}
 
@@ -286,23 +290,132 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
         call(client)
         return time.process_time() - t
 
+    from gitreg.clients.mlflow import listing
+
+    def forgetting(call: Callable[[Any], Any], client: Any) -> float:
+        listing.forget()  # nothing remembered in process: every header, column and record checked again
+        return cpu(call, client)
+
     out = {}
     for name, call in MLFLOW_CALLS.items():
         for client in clients.values():
             call(client)  # warm: stores opened, derived caches filled
-        out[name] = alternated({side: (lambda c=c, call=call: cpu(call, c)) for side, c in clients.items()},
-                               repeat)
+        sides = {side: (lambda c=c, call=call: cpu(call, c)) for side, c in clients.items()}
+        sides["gitreg (nothing remembered)"] = lambda call=call: forgetting(call, clients["gitreg"])
+        out[name] = alternated(sides, repeat)
     return out
+
+
+# -- MLflow server: create_model_version over REST ------------------------------------------------
+def _group_cpu(sid: int) -> float:
+    """User+sys seconds of every live process of session `sid` (the server and its workers),
+    with the children each has waited for (the git processes a write starts)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # fields after "(comm)": state, ppid, pgrp, session, ...
+            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+class _Server:
+    """`mlflow server` on 127.0.0.1 with one worker, in its own session (its CPU is measured)."""
+
+    def __init__(self, work: Path, name: str, registry_uri: str) -> None:
+        import socket
+        import urllib.request
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+        self.log = open(work / f"server-{name}.log", "wb")
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("mlflow")), "server", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", "1", "--backend-store-uri", f"sqlite:///{work / 'tracking.db'}",
+             "--registry-store-uri", registry_uri, "--artifacts-destination", str(work / "artifacts")],
+            cwd=work, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"mlflow server ({name}) exited; see {self.log.name}")
+            try:
+                if urllib.request.urlopen(f"{self.url}/health", timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"mlflow server ({name}) did not start; see {self.log.name}")
+
+    def cpu(self) -> float:
+        return _group_cpu(self.proc.pid)
+
+    def stop(self) -> None:
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+
+
+def bench_mlflow_server(work: Path, repeat: int, batch: int, total: int = 1000) -> dict[str, Any]:
+    """create_model_version through `mlflow server` (REST, MLflow's client), gitreg:// vs MLflow's
+    SQLite registry store, each into a copy of the `total`-version registry: the server's CPU
+    per create (process group, git children included) and the client's wall time, batches of
+    `batch` creates alternated, medians."""
+    import logging
+
+    from mlflow import MlflowClient
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    bench_mlflow(work, 0, total)  # the fixtures (0 repeats: nothing measured)
+    gitreg_copy, db_copy = work / f"server-gitreg-{total}.git", work / f"server-{total}.db"
+    shutil.rmtree(gitreg_copy, ignore_errors=True)
+    shutil.copytree(work / f"mlflow-gitreg-{total}.git", gitreg_copy, symlinks=True)
+    shutil.copyfile(work / f"mlflow-{total}.db", db_copy)
+    servers = {"gitreg": _Server(work, "gitreg", f"gitreg://{gitreg_copy}"),
+               "sqlite": _Server(work, "sqlite", f"sqlite:///{db_copy}")}
+    try:
+        clients = {side: MlflowClient(tracking_uri=srv.url, registry_uri=srv.url) for side, srv in servers.items()}
+        for c in clients.values():  # warm: first request, model looked up
+            c.create_model_version("model-0000", source="s3://models/x", await_creation_for=0)
+        runs: dict[str, dict[str, list[float]]] = {side: {"cpu": [], "wall": []} for side in servers}
+        for i in range(repeat):
+            for side in (list(servers) if i % 2 == 0 else list(reversed(list(servers)))):
+                srv, client = servers[side], clients[side]
+                cpu, wall = srv.cpu(), time.perf_counter()
+                for k in range(batch):
+                    client.create_model_version(f"model-{k % 10:04d}", source="s3://models/x", await_creation_for=0)
+                runs[side]["wall"].append((time.perf_counter() - wall) / batch)
+                runs[side]["cpu"].append((srv.cpu() - cpu) / batch)
+    finally:
+        for srv in servers.values():
+            srv.stop()
+    return {side: {k: statistics.median(v) for k, v in r.items()} for side, r in runs.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "big", "stacks"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks"])
     ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` also runs")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
+    ap.add_argument("--batch", type=int, default=20, help="creates per measured batch (mlflow-server)")
     ap.add_argument("--workdir", type=Path, default=HERE / ".work" / "speed")
     ap.add_argument("--out", type=Path, default=HERE / "speed_results.json")
     args = ap.parse_args(argv)
@@ -336,10 +449,21 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['versions'] / r['versions --json']:.2f}x; served page of 100,000: {r['served page'] * 1e3:.0f} ms CPU")
     if "mlflow" in args.what:
         r = bench_mlflow(args.workdir, args.repeat, args.mlflow_total)
-        results["mlflow"] = r
+        results["mlflow"] = {name: {k: v for k, v in sides.items() if k in ("gitreg", "sqlite")}
+                             for name, sides in r.items()}
+        results["mlflow_nothing_remembered"] = {name: sides["gitreg (nothing remembered)"] for name, sides in r.items()}
         for name, sides in r.items():
+            cold = sides["gitreg (nothing remembered)"]
             print(f"{name}: gitreg:// {sides['gitreg'] * 1e3:.1f} ms CPU vs SQLite {sides['sqlite'] * 1e3:.1f} ms: "
-                  f"{sides['gitreg'] / sides['sqlite']:.2f}x")
+                  f"{sides['gitreg'] / sides['sqlite']:.2f}x (nothing remembered in process: {cold * 1e3:.1f} ms, "
+                  f"{cold / sides['sqlite']:.2f}x)")
+    if "mlflow-server" in args.what:
+        r = bench_mlflow_server(args.workdir, args.repeat, args.batch, args.mlflow_total)
+        results["mlflow_server"] = r
+        print(f"create_model_version through mlflow server ({args.mlflow_total:,} versions): gitreg:// "
+              f"{r['gitreg']['cpu'] * 1e3:.1f} ms server CPU vs SQLite {r['sqlite']['cpu'] * 1e3:.1f} ms: "
+              f"{r['gitreg']['cpu'] / r['sqlite']['cpu']:.2f}x (client wall {r['gitreg']['wall'] * 1e3:.0f} vs "
+              f"{r['sqlite']['wall'] * 1e3:.0f} ms: {r['gitreg']['wall'] / r['sqlite']['wall']:.2f}x)")
     prev = json.loads(args.out.read_text()) if args.out.exists() else {}
     prev.update(results)
     args.out.write_text(json.dumps(prev, indent=2) + "\n")

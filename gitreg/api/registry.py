@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from gitreg.features.events.webhooks import Webhook
     from gitreg.features.policy.approvals import Approval
     from gitreg.features.policy.chain import PolicyVersion
+    from gitreg.features.query import catalog
     from gitreg.features.retention import du, gc
     from gitreg.features.supply import oci
     from gitreg.features.supply.oms import OmsCheck
@@ -491,6 +492,13 @@ class ModelRegistry:
         found = q.search(self._reader(), query, model=model, sort=sort, limit=limit)
         _warn(found.problems + found.unknown)
         return [found.record(v) for v in found.views]
+
+    def catalog(self, models: Optional[Iterable[str]] = None, columns: Iterable[str] = ()) -> "catalog.Catalog":
+        """Every model's (or these models') versions in a few columns of the view index, current
+        with the refs: for clients that sort and page over all versions, then read the page's
+        records (`Catalog.records`). Models the index could not hold are in `unindexed`."""
+        from gitreg.features.query import catalog
+        return catalog.open_catalog(self._reader(), None if models is None else set(models), columns)
 
     def best(self, model: str, by: Optional[str] = None, where: Optional[str] = None, *,
              maximize: Optional[bool] = None) -> ModelVersion:

@@ -7,6 +7,7 @@ the filter goes to mlflow.utils.search_utils unchanged.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Optional, Sequence
 
@@ -81,18 +82,33 @@ def page(items: Sequence[Any], max_results: int, page_token: Optional[str]) -> P
     return PagedList(list(items[start:end]), token)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(filter_string: str, parse: Any) -> Optional[tuple[dict[str, Any], ...]]:
+    try:
+        return tuple(parse.parse_search_filter(filter_string))
+    except MlflowException:
+        return None
+
+
+def clauses(filter_string: Optional[str], parse: Any) -> Optional[tuple[dict[str, Any], ...]]:
+    """MLflow's parse of a filter (shared: never changed), by `parse`, its parser for the
+    entity (SearchModelUtils / SearchModelVersionUtils); None when it refuses the filter (its
+    own filter then raises, with its own message). Parsed once per filter text: a parse
+    (sqlparse) costs ~1 ms, and a call asks several questions of it."""
+    return _parsed(filter_string, parse) if filter_string else ()
+
+
 def names_required(filter_string: Optional[str], parse: Any) -> Optional[set[str]]:
     """The model names an ANDed `name = '…'` or `name IN (…)` clause leaves possible (None: any),
     so a narrow filter reads those models only; MLflow's filter still decides on every result.
     `parse` is MLflow's parser for the entity (SearchModelUtils / SearchModelVersionUtils)."""
     if not filter_string:
         return None
-    try:
-        clauses = parse.parse_search_filter(filter_string)
-    except MlflowException:
+    clauses_ = clauses(filter_string, parse)
+    if clauses_ is None:
         return None  # MLflow's filter raises it, with its own message
     allowed: Optional[set[str]] = None
-    for clause in clauses:
+    for clause in clauses_:
         if clause.get("type") != "attribute" or clause.get("key") != "name":
             continue
         if clause.get("comparator") == "=":

@@ -32,15 +32,15 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg import GitregError, InvalidNameError, ModelNotFoundError, ModelRegistry, VersionExistsError
+from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundError, ModelRegistry, VersionExistsError
 from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import files, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
+from gitreg.clients.mlflow.listing import Listing, filter_versions, needs_records, sort_versions
 from gitreg.clients.mlflow.mapping import MLFLOW_KEY, STAGE_ENVIRONMENTS, ModelView
 from gitreg.clients.mlflow.uri import registry_path
 
 _log = logging.getLogger(__name__)
-_DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
 
 
 class GitregStore(AbstractStore):
@@ -85,13 +85,21 @@ class GitregStore(AbstractStore):
                 raise not_found(f"Registered Model with name={name}") from exc
             raise
         if write and view.unnumbered:
-            raise MlflowException(
-                f"registered model {name!r} is read-only through MLflow: its versions "
-                f"{', '.join(view.unnumbered[:5])} are not MLflow version numbers (v<int>); "
-                "change it with gitreg",
-                BAD_REQUEST,
-            )
+            raise _read_only(name, view.unnumbered)
         return view
+
+    def _writable(self, name: str) -> None:
+        """_view(name, write=True)'s checks from the version names alone (no version read)."""
+        try:
+            with translated():
+                names = self.registry.version_names(name)
+        except MlflowException as exc:
+            if isinstance(exc.__cause__, ModelNotFoundError):
+                raise not_found(f"Registered Model with name={name}") from exc
+            raise
+        unnumbered = [v for v in names if mapping.number(v) is None]
+        if unnumbered:
+            raise _read_only(name, unnumbered)
 
     def _version(self, name: str, version: Any, *, write: bool = False) -> tuple[ModelView, GitregVersion]:
         wanted = mapping.gitreg_version(version)
@@ -155,9 +163,18 @@ class GitregStore(AbstractStore):
     def search_registered_models(self, filter_string=None, max_results=None, order_by=None, page_token=None):
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
         only = search.names_required(filter_string, SearchModelUtils)
-        models = [mapping.registered_model(view) for view in self._views(only)]
-        models = SearchModelUtils.filter(models, add_prompt_filter_string(filter_string, is_prompt=False))
-        return search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
+        with translated():
+            listed = Listing(self.registry, only)
+        # MLflow's filter and sort on light entities (name, times, description, tags) from the
+        # index; the page's entities are then built whole
+        light = [listed.light_model(name) for name in listed.models]
+        whole = [mapping.registered_model(view) for view in self._views(set(listed.unindexed))]
+        models = SearchModelUtils.filter(light + whole, add_prompt_filter_string(filter_string, is_prompt=False))
+        paged = search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
+        built = {id(m): m for m in whole}
+        with translated():
+            page = [built[id(m)] if id(m) in built else listed.registered_model(m.name) for m in paged]
+        return PagedList(page, paged.token)
 
     def get_registered_model(self, name):
         return mapping.registered_model(self._view(name))
@@ -183,7 +200,7 @@ class GitregStore(AbstractStore):
     # -- model versions -------------------------------------------------------------------
     def create_model_version(self, name, source, run_id=None, tags=None, run_link=None, description=None,
                              local_model_path=None, model_id=None):
-        self._view(name, write=True)
+        self._writable(name)
         keys = {"source": source, "run_id": run_id, "run_link": run_link, "model_id": model_id}
         local = _local_dir(source) or _local_dir(local_model_path)
         with translated():
@@ -192,7 +209,12 @@ class GitregStore(AbstractStore):
                 tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
                 extra_keys={MLFLOW_KEY: {k: str(v) for k, v in keys.items() if v}},  # REST sends ""
             )
-        return self._model_version(name, created.version)
+        # the version as written (no read of the model back): not deployed, its one event its
+        # registration, as MLflow's stores answer a create (last updated = created)
+        created_ms = mapping.millis(created.created_at)
+        view = ModelView(metadata=ModelMetadata(model_name=name, created_at=""), versions=[created],
+                         unnumbered=[], aliases={}, updated={created.version: created_ms})
+        return mapping.model_version(view, created)
 
     def update_model_version(self, name, version, description):
         _, found = self._version(name, version, write=True)
@@ -244,15 +266,23 @@ class GitregStore(AbstractStore):
             with translated():
                 matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
         only = search.names_required(mlflow_filter, SearchModelVersionUtils)
-        pairs = [(view, v) for view in self._views(only) for v in view.versions
+        mlflow_filter = add_prompt_filter_string(mlflow_filter, is_prompt=False)
+        with translated():
+            listed = Listing(self.registry, only)
+            # MLflow's filter and sort on light entities: from the index's columns (or, when the
+            # filter reads more, from the records); the page's entities are then built whole
+            records = needs_records(mlflow_filter)
+            light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
+        pairs = [(view, v) for view in self._views(set(listed.unindexed)) for v in view.versions
                  if matched is None or (view.name, v.version) in matched]
-        # MLflow's filter and sort on light entities; the page's entities are then built whole
-        light = [mapping.model_version(view, v, light=True) for view, v in pairs]
-        made_from = {id(entity): pair for entity, pair in zip(light, pairs)}
-        light = SearchModelVersionUtils.filter(light, add_prompt_filter_string(mlflow_filter, is_prompt=False))
-        ordered = SearchModelVersionUtils.sort(light, order_by or _DEFAULT_VERSION_ORDER)
-        paged = search.page(ordered, max_results, page_token)
-        return PagedList([mapping.model_version(*made_from[id(e)]) for e in paged], paged.token)
+        light += [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
+        paged = search.page(sort_versions(filter_versions(light, mlflow_filter), order_by), max_results, page_token)
+        wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
+        indexed = [w for w in wanted if isinstance(w[0], str)]
+        with translated():
+            built = dict(zip(indexed, listed.model_versions(indexed)))
+        return PagedList([built[w] if isinstance(w[0], str) else mapping.model_version(*w) for w in wanted],
+                         paged.token)
 
     def set_model_version_tag(self, name, version, tag):
         _, found = self._version(name, version, write=True)
@@ -305,6 +335,14 @@ class GitregStore(AbstractStore):
                 self._links = Path(tempfile.mkdtemp(prefix="gitreg-mlflow-"))
                 atexit.register(shutil.rmtree, self._links, True)
             return self._links
+
+
+def _read_only(name: str, unnumbered: list[str]) -> MlflowException:
+    return MlflowException(
+        f"registered model {name!r} is read-only through MLflow: its versions "
+        f"{', '.join(unnumbered[:5])} are not MLflow version numbers (v<int>); change it with gitreg",
+        BAD_REQUEST,
+    )
 
 
 def _archive_if_undeployed(registry: ModelRegistry, name: str, version: str) -> None:

@@ -21,10 +21,21 @@ from typing import Any, Callable, Iterable, Optional
 
 from gitreg.core.names import is_version_name
 from gitreg.core.records import ModelVersion
+from gitreg.features.deploy import history
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import CHECKS, DATE, FIELDS, PARENT, VIEW_KEYS, field_name, metric_check
+from gitreg.features.query.fields import (
+    CHECKS,
+    DATE,
+    FIELDS,
+    INDEX_COLUMNS,
+    PARENT,
+    UPDATED,
+    field_name,
+    metric_check,
+    millis,
+)
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import refstate
@@ -78,15 +89,26 @@ class Result:
     records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
 
 
-def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
-    """The full views of every model's versions that `keep` accepts, in no order."""
+def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
+    """(the index as the refs are now, their fingerprint): read, or rebuilt where stale."""
     gitdir = Path(store.repo.path)
     fingerprint = refstate.fingerprint(gitdir)
-    found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+    found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
     # the models are listed from the refs too (one short scan): a file that leaves one out
     # is never current, whatever fingerprint it claims
     if found is None or found.fingerprint != fingerprint or set(found.blocks) != set(model_names(store)):
         found = _refresh(store, found, fingerprint, set())
+    return found, fingerprint
+
+
+def refresh(store: Store, old: viewindex.ViewIndex, fingerprint: str, damaged: set[str]) -> viewindex.ViewIndex:
+    """The index with the blocks of `damaged` rebuilt from the registry."""
+    return _refresh(store, old, fingerprint, damaged)
+
+
+def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
+    """The full views of every model's versions that `keep` accepts, in no order."""
+    found, fingerprint = current(store)
     result = Result([], {}, [])
     damaged = _match(store, found, tree, keep, result)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
@@ -128,13 +150,13 @@ def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
             blocks.append(viewindex.reuse(old, kept))
             continue
         blocks.append(_build(store, model, key, tags.get(model, {}), model in live))
-    chunks = viewindex.encode(fingerprint, VIEW_KEYS, blocks)
+    chunks = viewindex.encode(fingerprint, INDEX_COLUMNS, blocks)
     path = viewindex.path_of(Path(store.repo.path))
     # written only when no write raced the rebuild; then read back mapped, else kept in memory
     written = refstate.fingerprint(Path(store.repo.path)) == fingerprint and viewindex.write(path, chunks)
-    parsed = viewindex.read(path, VIEW_KEYS) if written else None
+    parsed = viewindex.read(path, INDEX_COLUMNS) if written else None
     if parsed is None or parsed.fingerprint != fingerprint:
-        parsed = viewindex.parse(b"".join(chunks), VIEW_KEYS)
+        parsed = viewindex.parse(b"".join(chunks), INDEX_COLUMNS)
     assert parsed is not None, "an index just encoded parses"
     return parsed
 
@@ -150,21 +172,37 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
     loaded = index.load(snap, None, deployed_somewhere=live)
     try:
         rows = []
-        for view in loaded.views:  # what a record is made of (see _records)
+        for view in loaded.views:  # what a record is made of (see records_at)
             commit, manifest, note, tagger = snap.stored_parts(view["version"])
             if not (plain(manifest) and plain(note)):
                 return viewindex.unindexed(model)
             rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
+        facts = _facts(snap, loaded.views)
         snap.store.cache(model).flush()
         if loaded.problems or len(store.problems.items()) != before:
             return viewindex.unindexed(model)
-        return viewindex.encode_block(model, key, VIEW_KEYS, loaded.views, rows)
+        return viewindex.encode_block(model, key, INDEX_COLUMNS, loaded.views, rows, facts)
     except (*READ_ERRORS, ValueError, TypeError):
         return viewindex.unindexed(model)
 
 
-def _column(found: viewindex.ViewIndex, blocks: list[viewindex.Block], number: Callable[[viewindex.Block], Optional[int]],
-            check: Callable[[list[Any]], bool], damaged: set[str]) -> list[Any]:
+def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
+    """The model's metadata and the newest event of the model (`updated`), and of each
+    version (each view's `updated`), in epoch ms, from its history as `gitreg history`
+    reads it (approvals apart: they have their own refs, which the keys do not cover)."""
+    newest: dict[Optional[str], int] = {}
+    for event in history.model_history(snap):
+        when = millis(event.timestamp) or 0
+        for key in {None, event.version}:
+            newest[key] = max(newest.get(key, 0), when)
+    for view in views:
+        view[UPDATED] = newest.get(view["version"])
+    return {**snap.metadata().to_dict(), UPDATED: newest.get(None, 0)}
+
+
+def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
+           number: Callable[[viewindex.Block], Optional[int]], check: Callable[[list[Any]], bool],
+           damaged: set[str]) -> list[Any]:
     """One column over all blocks, in block order (None where `number` gives a block no
     line), checked; a block whose line fails a check is added to `damaged`."""
     numbered = [(block, number(block)) for block in blocks]
@@ -202,18 +240,18 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     blocks = [b for b in found.blocks.values() if b.key]
     damaged: set[str] = set()
     want = needs(tree)
-    position = {key: i for i, key in enumerate(VIEW_KEYS)}
-    width = len(VIEW_KEYS)
+    position = {key: i for i, key in enumerate(INDEX_COLUMNS)}
+    width = len(INDEX_COLUMNS)
     columns: dict[str, list[Any]] = {}
     for k in want.keys:
-        columns[k] = _column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
+        columns[k] = column(found, blocks, lambda b, i=position[k]: i, CHECKS[k], damaged)
     metrics: dict[str, list[Any]] = {}
     for name in want.metrics:
         def line(b: viewindex.Block, name: str = name) -> Optional[int]:
             return width + b.metrics.index(name) if name in b.metrics else None
-        metrics[name] = _column(found, blocks, line, metric_check(name), damaged)
+        metrics[name] = column(found, blocks, line, metric_check(name), damaged)
     if "model" in columns:  # a block's model column names its own model
-        _check_models(blocks, columns["model"], damaged)
+        check_models(blocks, columns["model"], damaged)
     # the conditions of a top-level `and` one after another, each over the rows still in
     hits: Optional[list[int]] = None
     total = sum(b.count for b in blocks)
@@ -236,7 +274,7 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
         block = blocks[b]
         if block.model in damaged:
             continue
-        pairs = _records(store, found, block, rows)
+        pairs = records_at(store, found, block, rows)
         # the row lines must agree with the columns the predicate saw
         if pairs is None or not all(keep(view) for view, _ in pairs):
             damaged.add(block.model)
@@ -247,7 +285,7 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
     return damaged
 
 
-def _check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
+def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
     at = 0
     for block in blocks:
         if any(m != block.model for m in models[at:at + block.count]):
@@ -278,17 +316,26 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
     return out
 
 
-def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
-             rows: list[int]) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
+def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int],
+               views: bool = True, memo: Optional[dict[tuple[str, str, int], ModelVersion]] = None
+               ) -> Optional[list[tuple[Optional[dict[str, Any]], ModelVersion]]]:
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
-    names this model and version); None if any part fails a check."""
+    names this model and version); None if any part fails a check. Without `views`, the
+    records only (view None). `memo`: records made before, by (model, MAC of the rows, row
+    number): rows are all a record is made of and their MAC (in the sealed header) names
+    their bytes, so a hit needs neither the bytes nor their check. The caller shares the
+    records and must not change them."""
+    if memo is not None:
+        made = [memo.get((block.model, block.macs[-1], n)) for n in rows]
+        if None not in made:
+            return [(index.view_of(m) if views else None, m) for m in made]
     lines = found.row_lines(block, rows)
     if lines is None:
         return None
     snap = ModelSnapshot(store, block.model)
     out = []
-    for line in lines:
+    for number, line in zip(rows, lines):
         try:
             row = _json(line)
             version, commit, manifest, note, tagger, envs, deployed_at = row
@@ -304,5 +351,7 @@ def _records(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
             return None
         if envs:
             lay_deployment(record, envs, deployed_at)
-        out.append((index.view_of(record), record))
+        if memo is not None:
+            memo[(block.model, block.macs[-1], number)] = record
+        out.append((index.view_of(record) if views else None, record))
     return out

@@ -130,6 +130,22 @@ def pack(view: dict[str, Any]) -> list[Any]:
 _UNPACKED = (*STORED_COLUMNS, "m", "commit", "environment", "deployed", "deployed_at", "deployed_at_ts")
 # Every key of a current view but its metrics ("m"): the columns of the registry-wide index.
 VIEW_KEYS = tuple(k for k in _UNPACKED if k != "m")
+# ... plus, not a field of the view: `updated`, the epoch milliseconds of the newest event of
+# each version in its model's history (what MLflow calls a version's last-updated time).
+UPDATED = "updated"
+INDEX_COLUMNS = (*VIEW_KEYS, UPDATED)
+
+
+def millis(iso: Any) -> Optional[int]:
+    """Epoch milliseconds of an ISO 8601 time (no offset: UTC), as MLflow's entities hold
+    times; None if not one."""
+    try:
+        value = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return int(value.timestamp() * 1000)
 
 
 # The types stored_view makes, per view key: the checks a cached or indexed value passes
@@ -175,6 +191,7 @@ def metric_check(name: str) -> Callable[[list[Any]], bool]:
 
 
 CHECKS = {key: _check(key) for key in VIEW_KEYS}
+CHECKS[UPDATED] = lambda xs: _types(xs, {int, _NONE})
 
 
 def valid_rows(rows: list[tuple[list[Any], dict[str, Any]]]) -> bool:

@@ -11,7 +11,7 @@ from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
 from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.fields import FIELDS, VIEW_KEYS, field_name
+from gitreg.features.query.fields import FIELDS, INDEX_COLUMNS, field_name
 from gitreg.features.query.parser import parse
 from gitreg.git.cache import viewindex
 from gitreg.git.refs import refstate
@@ -100,7 +100,7 @@ def _in_scope(store: Store, model: Optional[str]) -> tuple[int, set[str]]:
     models = [model] if model is not None else model_names(store)
     if model is None:
         gitdir = Path(store.repo.path)
-        found = viewindex.read(viewindex.path_of(gitdir), VIEW_KEYS)
+        found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
         if found is not None and found.fingerprint == refstate.fingerprint(gitdir) \
                 and set(found.blocks) == set(models):
             indexed = [b for b in found.blocks.values() if b.key]

@@ -60,7 +60,7 @@ MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
 NO_CACHE_ENV = "GITREG_NO_CACHE"
 _SEAL = b"\ngitreg-seal "
 SEAL_LENGTH = len(_SEAL) + 64 + 1
-_keys: dict[Path, bytes] = {}
+_keys: dict[tuple[Optional[str], Optional[str]], bytes] = {}  # by (XDG_CACHE_HOME, HOME): where the key is
 
 
 def disabled() -> bool:
@@ -69,25 +69,29 @@ def disabled() -> bool:
 
 
 def _seal_key() -> bytes:
-    """This user's sealing key, made on first use; a per-process one where it cannot be kept."""
+    """This user's sealing key, made on first use; a per-process one where it cannot be kept.
+    Remembered by the environment that locates it (a query checks hundreds of MACs)."""
+    where = (os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"))
+    key = _keys.get(where)
+    if key is not None:
+        return key
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitreg"
     path = base / "cache-seal.key"
-    if path not in _keys:
+    try:
+        base.mkdir(parents=True, exist_ok=True)
         try:
-            base.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    out.write(os.urandom(32).hex().encode())
-            except FileExistsError:
-                pass
-            key = path.read_bytes().strip()
-            if len(key) < 32:
-                raise OSError("short key")
-        except OSError:
-            key = os.urandom(32)
-        _keys[path] = key
-    return _keys[path]
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(os.urandom(32).hex().encode())
+        except FileExistsError:
+            pass
+        key = path.read_bytes().strip()
+        if len(key) < 32:
+            raise OSError("short key")
+    except OSError:
+        key = os.urandom(32)
+    _keys[where] = key
+    return key
 
 
 def seal(content: bytes | memoryview) -> bytes:

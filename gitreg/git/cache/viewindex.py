@@ -5,9 +5,9 @@ names (plus the rows it matched), instead of one cache file per model.
 
 Layout (text, one JSON document per line, so every part is parsed by json alone):
 
-    gitreg-views-index/4 <MAC of the header line>
+    gitreg-views-index/5 <MAC of the header line>
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
-      [length of each column line], [metric names], length of the rows, [MACs]], ...]}
+      [length of each column line], [metric names], length of the rows, [MACs], {facts}], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
      then `count` row lines, each what the reader makes a match's record of>
 
@@ -15,6 +15,9 @@ Sealed in parts (cache.py's key), so a query checks only what it reads: the firs
 carries the MAC of the header line, and each model entry the MACs of its column and metric
 lines and of its rows. A line or rows that fail their MAC read as damaged: that model's
 block is rebuilt from the registry, like any block that fails a check.
+
+`facts` are what a client needs of the model itself without reading it (its metadata and
+the time of its newest event: gitreg/features/query/catalog.py); the reader checks them.
 
 `fingerprint` names the refs the whole file was made from (git/refs/refstate.py), `key`
 those of one model, so a stale file is rebuilt model by model: blocks of models whose
@@ -38,7 +41,8 @@ from typing import Any, Optional, Sequence
 from gitreg.git.cache.cache import DIR_NAME, disabled, mac, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/4"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
+FORMAT = b"gitreg-views-index/5"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
+# 5: an `updated` column (newest event of each version) and each model's facts (metadata, newest event)
 _MAC = 32  # hex digits of each MAC (cache.mac)
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
@@ -58,6 +62,7 @@ class Block:
     lines: list[tuple[int, int]]  # (start, end) of each column line, then each metric line
     rows: tuple[int, int]
     macs: list[str]  # of each line, then of the rows
+    facts: dict[str, Any]  # the model's own (untrusted: checked by the reader); {} when not indexed
 
 
 class ViewIndex:
@@ -112,12 +117,28 @@ def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
     return parse(data, columns) if data is not None else None
 
 
+# Headers parsed before, by their first two lines' bytes and the seal key they were checked
+# with (a header of 100 models takes ~10 ms to check in Python; a server asks on every call).
+_PARSED: dict[tuple[bytes, tuple[str, ...], str], tuple[str, dict[str, Block]]] = {}
+_PARSED_KEPT = 4
+
+
+def forget() -> None:
+    _PARSED.clear()
+
+
 def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex]:
     first = data.find(b"\n", 0, len(FORMAT) + 2 + _MAC)
     if first != len(FORMAT) + 1 + _MAC or data[:len(FORMAT) + 1] != FORMAT + b" ":
         return None
     end = data.find(b"\n", first + 1, first + 1 + MAX_HEADER)
-    if end == -1 or bytes(data[len(FORMAT) + 1:first]) != mac(memoryview(data)[first + 1:end]).encode():
+    if end == -1:
+        return None
+    key = (bytes(data[:end]), tuple(columns), mac(b""))  # mac(b""): under this user's seal key only
+    known = _PARSED.get(key)
+    if known is not None:
+        return ViewIndex(data, known[0], list(columns), known[1])  # blocks are never changed
+    if bytes(data[len(FORMAT) + 1:first]) != mac(memoryview(data)[first + 1:end]).encode():
         return None  # not sealed by this user's gitreg
     try:
         header = json.loads(data[first + 1:end])
@@ -135,20 +156,23 @@ def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex
         if block is None or block.model in blocks:
             return None
         blocks[block.model] = block
+    if len(_PARSED) >= _PARSED_KEPT:
+        _PARSED.clear()
+    _PARSED[key] = (fingerprint, blocks)
     return ViewIndex(data, fingerprint, list(columns), blocks)
 
 
 def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
-    if not (isinstance(entry, list) and len(entry) == 8):
+    if not (isinstance(entry, list) and len(entry) == 9):
         return None
-    model, key, count, offset, lengths, metrics, rows, macs = entry
+    model, key, count, offset, lengths, metrics, rows, macs, facts = entry
     if not (isinstance(model, str) and isinstance(key, str) and isinstance(metrics, list)
             and all(isinstance(m, str) for m in metrics) and len(set(metrics)) == len(metrics)
             and isinstance(lengths, list) and len(lengths) == (width + len(metrics) if key else 0)
             and all(_count(n) for n in (count, offset, rows))
             and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0
             and isinstance(macs, list) and len(macs) == (len(lengths) + 1 if key else 0)
-            and all(isinstance(m, str) for m in macs)):
+            and all(isinstance(m, str) for m in macs) and isinstance(facts, dict)):
         return None
     spans, at = [], base + offset
     for n in lengths:
@@ -156,7 +180,7 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
         at += n
     if at + rows > size:
         return None
-    return Block(model, key, count, metrics, spans, (at, at + rows), macs)
+    return Block(model, key, count, metrics, spans, (at, at + rows), macs, facts)
 
 
 def _count(value: Any) -> bool:
@@ -174,10 +198,11 @@ class NewBlock:
     data: bytes | memoryview
     rows: int
     macs: list[str]
+    facts: dict[str, Any]
 
 
 def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]],
-                 rows: list[list[Any]]) -> NewBlock:
+                 rows: list[list[Any]], facts: dict[str, Any]) -> NewBlock:
     """A model's views as a block, with one row per view (what the reader needs of a match);
     raises ValueError for a value JSON cannot hold exactly."""
     def dumps(value: Any) -> bytes:
@@ -188,24 +213,24 @@ def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
     data = b"".join(dumps(row) + b"\n" for row in rows)
     return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data),
-                    [mac(x) for x in lines] + [mac(data)])
+                    [mac(x) for x in lines] + [mac(data)], facts)
 
 
 def reuse(index: ViewIndex, block: Block) -> NewBlock:
     lengths = [end - start for start, end in block.lines]
     return NewBlock(block.model, block.key, block.count, block.metrics, lengths, index.raw(block),
-                    block.rows[1] - block.rows[0], block.macs)
+                    block.rows[1] - block.rows[0], block.macs, block.facts)
 
 
 def unindexed(model: str) -> NewBlock:
-    return NewBlock(model, "", 0, [], [], b"", 0, [])
+    return NewBlock(model, "", 0, [], [], b"", 0, [], {})
 
 
 def encode(fingerprint: str, columns: Sequence[str], blocks: list[NewBlock]) -> list[bytes | memoryview]:
     """The file as chunks (reused blocks are views of the old file: nothing is copied twice)."""
     entries, offset = [], 0
     for b in blocks:
-        entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows, b.macs])
+        entries.append([b.model, b.key, b.count, offset, b.lengths, b.metrics, b.rows, b.macs, b.facts])
         offset += len(b.data)
     header = json.dumps({"fingerprint": fingerprint, "columns": list(columns), "models": entries},
                         separators=(",", ":")).encode()

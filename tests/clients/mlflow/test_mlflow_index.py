@@ -1,0 +1,185 @@
+"""MLflow's search calls answered from the registry-wide view index (gitreg/clients/mlflow/
+listing.py) give exactly what reading every model whole gives (ModelView.load, then MLflow's
+own filter, sort and pages: the store before the index), and never a stale answer."""
+from __future__ import annotations
+
+import random
+import re
+import time
+
+import pytest
+from mlflow.entities.model_registry import ModelVersionTag
+from mlflow.prompt.registry_utils import add_prompt_filter_string
+from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
+
+from gitreg import ModelRegistry
+from gitreg.clients.mlflow import GitregStore, mapping, search
+from gitreg.clients.mlflow.listing import sort_versions
+from gitreg.clients.mlflow.mapping import LightVersion, ModelView
+
+DEFAULT_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+VERSION_FILTERS = [
+    None, "", "name = 'alpha'", "name IN ('alpha', 'beta', 'nope')", "name = 'alpha' AND name = 'beta'",
+    "tags.team = 'nlp'", "tag.`mlflow.prompt.is_prompt` = 'true'", "version_number >= 2",
+    "name = 'alpha' AND version_number < 3", "run_id = 'run-7'", "source_path LIKE 's3://%'",
+    "name LIKE 'a%'", "name != 'alpha'", "tags.`params.lora_r` = '16'", "tags.stage = ''",
+]
+VERSION_ORDERS = [None, ["name ASC"], ["creation_timestamp DESC"],
+                  ["last_updated_timestamp ASC", "version_number ASC"], ["version_number DESC", "name DESC"]]
+MODEL_FILTERS = [None, "name = 'beta'", "name LIKE '%a%'", "tags.owner = 'ml'"]
+MODEL_ORDERS = [None, ["name DESC"], ["last_updated_timestamp DESC"], ["creation_timestamp ASC"]]
+
+
+def _tick():
+    time.sleep(0.002)  # events a few ms apart: last-updated times differ between versions
+
+
+@pytest.fixture
+def rich(registry_path):
+    """Versions with tags, params, MLflow keys, notes changes, deployments in the stage
+    environments and others, retired statuses, an approval, an unnumbered version, a prompt."""
+    reg = ModelRegistry(registry_path)
+    reg.create_model("alpha", tags=["owner=ml"])
+    for i in range(1, 6):
+        reg.register_model("alpha", tags=["team=nlp" if i % 2 else "team=cv", "stage"],
+                           evaluation_scores={"accuracy": 0.5 + i / 10}, params={"lora_r": 8 * i},
+                           extra_keys={"mlflow": {"source": f"s3://b/alpha/{i}", "run_id": f"run-{i}"}})
+        _tick()
+    reg.set_status("alpha", "v2", "archived")
+    reg.deploy("alpha", "v3", environment="production", new_environment=True)
+    reg.deploy("alpha", "v4", environment="champion", new_environment=True)  # outside the stages: status read
+    _tick()
+    reg.update_notes("alpha", "v1", "changed later")  # v1 now updated after the others
+    _tick()
+    reg.register_model("beta", base_model="Qwen2.5-Coder-7B", training_data=["oracle"])
+    reg.register_model("beta", framework="unsloth", samples=100, extra_keys={"mlflow": {"run_id": "run-7"}})
+    reg.deploy("beta", "v1", environment="staging", new_environment=True)
+    reg.deploy("beta", "v2", environment="staging")
+    reg.approve("beta", "v1", environment="staging", reason="reviewed")
+    reg.register_model("odd")
+    reg.register_model("odd", "v1.1")  # not an MLflow version number: not listed
+    reg.register_model("prompty", tags=["mlflow.prompt.is_prompt=true"])
+    reg.create_model("empty", description="no versions yet")
+    return registry_path
+
+
+def reference_versions(path, filter_string, order_by, max_results, page_token):
+    reg = ModelRegistry(path)
+    views = [ModelView.load(reg, name) for name in reg.list_models()]
+    entities = [mapping.model_version(view, v) for view in views for v in view.versions]
+    entities = SearchModelVersionUtils.filter(entities, add_prompt_filter_string(filter_string, is_prompt=False))
+    return search.page(SearchModelVersionUtils.sort(entities, order_by or DEFAULT_ORDER), max_results, page_token)
+
+
+def reference_models(path, filter_string, order_by, max_results, page_token):
+    reg = ModelRegistry(path)
+    models = [mapping.registered_model(ModelView.load(reg, name)) for name in reg.list_models()]
+    models = SearchModelUtils.filter(models, add_prompt_filter_string(filter_string, is_prompt=False))
+    return search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
+
+
+def protos(entities):
+    return [e.to_proto() for e in entities]
+
+
+def test_version_searches_match_reading_every_model_whole(rich):
+    store = GitregStore(f"gitreg://{rich}")
+    for filter_string in VERSION_FILTERS:
+        for order_by in VERSION_ORDERS:
+            for max_results in (1000, 3):
+                token = None
+                while True:
+                    got = store.search_model_versions(filter_string, max_results, order_by, token)
+                    want = reference_versions(rich, filter_string, order_by, max_results, token)
+                    assert protos(got) == protos(want), (filter_string, order_by, max_results, token)
+                    assert got.token == want.token
+                    token = got.token
+                    if token is None:
+                        break
+    everything = store.search_model_versions(None, 1000, None, None)
+    assert {(v.name, v.version) for v in everything} >= {("alpha", 5), ("beta", 2), ("odd", 1)}
+    assert ("prompty", 1) not in {(v.name, v.version) for v in everything}
+
+
+def test_registered_model_searches_match_reading_every_model_whole(rich):
+    store = GitregStore(f"gitreg://{rich}")
+    for filter_string in MODEL_FILTERS:
+        for order_by in MODEL_ORDERS:
+            for max_results in (100, 2):
+                token = None
+                while True:
+                    got = store.search_registered_models(filter_string, max_results, order_by, token)
+                    want = reference_models(rich, filter_string, order_by, max_results, token)
+                    assert protos(got) == protos(want), (filter_string, order_by, max_results, token)
+                    assert got.token == want.token
+                    token = got.token
+                    if token is None:
+                        break
+    alpha = next(m for m in store.search_registered_models("name = 'alpha'", 10, None, None))
+    assert {(v.current_stage, v.version) for v in alpha.latest_versions} == {
+        ("Production", 3), ("Archived", 2), ("None", 5)}
+
+
+def test_a_write_through_the_plain_api_after_the_index_is_built_is_seen(rich):
+    store = GitregStore(f"gitreg://{rich}")
+    before = store.search_model_versions("name = 'alpha'", 1000, None, None)
+    assert (rich / "gitreg-cache" / "views.index").is_file()
+    reg = ModelRegistry(rich)
+    _tick()
+    reg.register_model("alpha", tags=["team=nlp"])
+    after = store.search_model_versions("name = 'alpha'", 1000, None, None)
+    assert [v.version for v in after][:1] == [6] and len(after) == len(before) + 1
+    assert protos(after) == protos(reference_versions(rich, "name = 'alpha'", None, 1000, None))
+    _tick()
+    reg.update_notes("alpha", "v2", "a later note")  # a note: v2's last-updated time moves
+    first = store.search_model_versions(None, 1, None, None)[0]
+    assert (first.name, first.version, first.description) == ("alpha", 2, "a later note")
+    _tick()
+    reg.approve("alpha", "v5", environment="production")  # approvals: refs the index keys do not hold
+    first = store.search_model_versions(None, 1, None, None)[0]
+    assert (first.name, first.version) == ("alpha", 5)
+    models = store.search_registered_models(None, 10, ["last_updated_timestamp DESC"], None)
+    assert protos(models) == protos(reference_models(rich, None, ["last_updated_timestamp DESC"], 10, None))
+    assert models[0].name == "alpha"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_a_damaged_index_changes_no_answer(rich, damage):
+    store = GitregStore(f"gitreg://{rich}")
+    store.search_model_versions(None, 1000, None, None)
+    path = rich / "gitreg-cache" / "views.index"
+    data = path.read_bytes()
+    path.write_bytes({"garbage": b"\x00" * len(data), "truncated": data[:len(data) // 2], "empty": b""}[damage])
+    fresh = GitregStore(f"gitreg://{rich}")
+    assert protos(fresh.search_model_versions(None, 1000, None, None)) == \
+        protos(reference_versions(rich, None, None, 1000, None))
+    assert protos(fresh.search_registered_models(None, 100, None, None)) == \
+        protos(reference_models(rich, None, None, 100, None))
+
+
+def test_create_answers_what_a_read_back_answers(rich, tmp_path):
+    store = GitregStore(f"gitreg://{rich}")
+    created = store.create_model_version("alpha", "s3://b/alpha/new", run_id="r1", run_link="http://127.0.0.1/r1",
+                                         tags=[ModelVersionTag("team", "nlp")], description="made through MLflow")
+    assert created.to_proto() == store.get_model_version("alpha", created.version).to_proto()
+    with pytest.raises(Exception, match="read-only through MLflow"):
+        store.create_model_version("odd", "s3://b/odd")
+    with pytest.raises(Exception, match="Registered Model with name=nosuch not found"):
+        store.create_model_version("nosuch", "s3://b/x")
+
+
+def test_the_default_order_is_mlflows():
+    rng = random.Random(28)
+    for _ in range(200):
+        entities = [LightVersion(rng.choice("abc"), rng.randint(1, 5), rng.choice([None, 1, 2]),
+                                 rng.choice([None, 5, 6, 7])) for _ in range(rng.randint(0, 30))]
+        assert sort_versions(entities, None) == SearchModelVersionUtils.sort(entities, DEFAULT_ORDER)
+
+
+def test_version_numbers_as_the_rule_says():
+    rule = re.compile(r"v([1-9][0-9]{0,17})\Z")
+    names = ["v1", "v10", "v0", "v01", "v", "1", "V1", "v1.1", "v1a", "v1\n", "v١", "v²", "v" + "9" * 18,
+             "v" + "9" * 19, "vv1", "v-1", "v+1", " v1", "v 1"]
+    for name in names:
+        match = rule.match(name)
+        assert mapping.number(name) == (int(match.group(1)) if match else None), name
