@@ -244,7 +244,7 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
         whole = prefix in loose and prefix not in skipped  # the usual holder is loose: no scan of the packed
         holders = [v for v in (*loose, *(() if whole else rest)) if v.startswith(prefix)
                    and not v[len(prefix):len(prefix) + 1].isdigit() and v not in skipped]
-        bad = [v for v in holders if v in snap.versions and not _leads_to_commit(snap, v)]
+        bad = [v for v in holders if not _leads_to_commit(snap, v)]  # one ref read each, no listing
         if not bad:
             break
         skipped |= set(bad)
@@ -256,8 +256,12 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
 
 
 def _leads_to_commit(snap: ModelSnapshot, version: str) -> bool:
+    """False for a tag on something that is not a commit; a tag gone meanwhile is no holder
+    to skip (its name was listed valid: the number stays taken)."""
     try:
         snap.commit_of(version)
+    except VersionNotFoundError:
+        return True
     except READ_ERRORS:
         return False
     return True
@@ -398,9 +402,16 @@ def write_version(store: Store, reg: Registration) -> Written:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
-    with gitconfig.steady():  # both signers from one reading of the configuration
-        tag_signer = store.signer("tag", reg.sign)
-        commit_signer = tag_signer or store.signer("commit", reg.sign)
+    # One reading of the configuration for the whole registration (both signers, every
+    # identity, every attempt): it cannot usefully change within it, and each re-check of the
+    # environment and config files cost a tenth of a registration.
+    with gitconfig.steady():
+        return _write_version(store, reg)
+
+
+def _write_version(store: Store, reg: Registration) -> Written:
+    tag_signer = store.signer("tag", reg.sign)
+    commit_signer = tag_signer or store.signer("commit", reg.sign)
     for check in reg.checks:
         check(reg)
 

@@ -82,6 +82,7 @@ class Owner:
     path: Optional[Path] = None
     fd: Optional[int] = None
     created: float = 0.0
+    _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
 
     def _payload(self) -> bytes:
         return json.dumps({**me(), "created": self.created, "locks": self.locks,
@@ -91,22 +92,34 @@ class Owner:
         if self.fd is not None:
             data = self._payload()
             os.pwrite(self.fd, data, 0)
-            os.ftruncate(self.fd, len(data))
+            if len(data) < self._size:
+                os.ftruncate(self.fd, len(data))
+            self._size = len(data)
 
     def intend(self, pending: dict[str, list]) -> None:
         """Record the ref moves this writer is about to make: a breaker of its locks after
-        it died completes them when it had made some (see transaction.finish_interrupted)."""
+        it died completes them when it had made some (see transaction.finish_interrupted).
+        (Writers that know them before taking locks pass them to holding(): one write less.)"""
         self.pending = pending
         with contextlib.suppress(OSError):
             self._write()
 
-    def took(self, lock: Path) -> None:
-        """Record the inode of a lock just taken (the proof it is ours, for breakers)."""
+    def took(self, lock: Path, save: bool = True) -> None:
+        """Record the inode of a lock just taken (the proof it is ours, for breakers). With
+        save=False it is only noted, for one save() after all the locks are taken: until
+        then a breaker matches the lock by its age against the record's (as for a writer
+        that died between taking a lock and recording it)."""
         try:
             self.locks[_rel(self.gitdir, lock)] = os.stat(lock).st_ino
-            self._write()
+            if save:
+                self._write()
         except OSError:
             pass
+
+    def save(self) -> None:
+        """Write what took(save=False) noted."""
+        with contextlib.suppress(OSError):
+            self._write()
 
 
 def _rel(gitdir: Path, lock: Path) -> str:
@@ -114,18 +127,25 @@ def _rel(gitdir: Path, lock: Path) -> str:
 
 
 @contextlib.contextmanager
-def holding(gitdir: Path, lock_files: list[Path]) -> Iterator[Owner]:
-    """An owner record naming `lock_files`, flocked for the duration; removed after.
-    Where the record cannot be written (read-only dir), locking goes on without it."""
-    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, created=time.time())
+def holding(gitdir: Path, lock_files: list[Path], pending: Optional[dict[str, list]] = None) -> Iterator[Owner]:
+    """An owner record naming `lock_files` (and the ref moves `pending`, see Owner.intend),
+    flocked for the duration; removed after. Where the record cannot be written (read-only
+    dir), locking goes on without it."""
+    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time())
     base = gitdir / DIR_NAME
     try:
-        base.mkdir(exist_ok=True)
-        owner.path = base / f"{socket.gethostname()}.{os.getpid()}.{next(_serial)}.json"
-        owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        owner.path = base / f"{_host()}.{os.getpid()}.{next(_serial)}.json"
+        try:
+            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        except FileNotFoundError:  # the first write of this registry: no record directory yet
+            base.mkdir(exist_ok=True)
+            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         fcntl.flock(owner.fd, fcntl.LOCK_EX)
         owner._write()
     except OSError:
+        if owner.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(owner.fd)
         owner.path, owner.fd = None, None
     try:
         yield owner
@@ -154,6 +174,11 @@ def _read(fd: int) -> Optional[dict]:
 
 
 _me: dict[int, dict] = {}
+
+
+def _host() -> str:
+    pid = os.getpid()
+    return _me[pid]["host"] if pid in _me else me()["host"]
 
 
 def me() -> dict:

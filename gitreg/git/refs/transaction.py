@@ -90,7 +90,7 @@ def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction,
             txn.lock_ref(name)
         except pygit2.GitError:
             raise RefConflict(name, lock) from None
-    owner.took(lock)
+    owner.took(lock, save=False)  # the caller saves once all its locks are taken
 
 
 def finish_interrupted(repo: pygit2.Repository, record: dict, ref: str) -> Optional[str]:
@@ -153,13 +153,14 @@ def update_refs(
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
     order = sorted(set(guards) - set(moved)) + list(reversed(moved))
     gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order]) as owner, \
+    intent = _intent([(u.name, u.old, u.new) for u in updates])
+    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order], intent) as owner, \
             contextlib.ExitStack() as stack:
-        owner.intend(_intent([(u.name, u.old, u.new) for u in updates]))
         txns = {}
         for name in order:
             txns[name] = stack.enter_context(repo.transaction())
             _lock(repo, txns[name], name, owner)
+        owner.save()  # the locks' inodes, in one write
         for update in updates:
             if _target(repo, update.name) != update.old:
                 raise RefConflict(update.name)
@@ -178,11 +179,11 @@ def guarded(repo: pygit2.Repository, guards: Mapping[str, Optional[pygit2.Oid]])
     serialise on them. Raises RefConflict when a guard is not at its expected value."""
     order = sorted(guards)
     gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order]) as owner, \
+    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order], _intent([])) as owner, \
             contextlib.ExitStack() as stack:
-        owner.intend(_intent([]))
         for name in order:
             _lock(repo, stack.enter_context(repo.transaction()), name, owner)
+        owner.save()
         for name, expected in guards.items():
             if _target(repo, name) != expected:
                 raise RefConflict(name)
@@ -213,11 +214,12 @@ def advance_refs(
 def _advance_batch(repo: pygit2.Repository, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
     moved: dict[str, str] = {}
     gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in sorted(updates)]) as owner, \
+    intent = _intent([(n, _target(repo, n), updates[n]) for n in sorted(updates)])
+    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in sorted(updates)], intent) as owner, \
             repo.transaction() as txn:
-        owner.intend(_intent([(n, _target(repo, n), updates[n]) for n in sorted(updates)]))
         for name in sorted(updates):
             _lock(repo, txn, name, owner)
+        owner.save()
         for name in sorted(updates):
             new, current = updates[name], _target(repo, name)
             if current == new:
