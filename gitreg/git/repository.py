@@ -96,6 +96,7 @@ class Store:
         self.repo = repo
         self.path = path
         self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
+        self.root_writes_since: dict[str, int] = {}  # model -> writes since its root was cached (registration)
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import pygit2
 
 from gitreg.core import values, yamlio
-from gitreg.core.errors import InvalidNameError, InvalidValueError, NotARegistryError, VersionExistsError
+from gitreg.core.errors import (
+    InvalidNameError,
+    InvalidValueError,
+    NotARegistryError,
+    VersionExistsError,
+    VersionNotFoundError,
+)
 from gitreg.core.names import (
     check_model_name,
     check_role,
@@ -390,6 +396,25 @@ class Written:
     tagger: str
 
 
+ROOT_EVERY = 16  # a process records its new tip's root in the derived cache once per this many writes
+
+
+def _remember_root(store: Store, model: str, commit: pygit2.Oid, root: pygit2.Oid) -> None:
+    """The root of the new tip: this process knows it from now on (store.roots); the derived
+    cache (a file rewrite, a sixth of a registration) gets it on a process's first write of
+    the model and every ROOT_EVERY-th after, so another process's walk back to a tip it
+    knows stays under ROOT_EVERY commits per writer. Written, never read as truth: the next
+    write proves it."""
+    store.roots[model] = root
+    since = store.root_writes_since.get(model)
+    if since is None or since + 1 >= ROOT_EVERY:
+        cache = store.cache(model)
+        cache.put_root(str(commit), str(root))
+        cache.flush()
+        since = -1
+    store.root_writes_since[model] = since + 1
+
+
 def write(store: Store, reg: Registration) -> str:
     """Claim a version name and write it; returns the version. Retries lost races."""
     return write_version(store, reg).version
@@ -475,9 +500,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
             guards,
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
-        cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
-        cache.put_root(str(commit), str(root))
-        cache.flush()
+        _remember_root(store, reg.model, commit, root)
         who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
 

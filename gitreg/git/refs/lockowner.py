@@ -85,7 +85,7 @@ class Owner:
     _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
 
     def _payload(self) -> bytes:
-        return json.dumps({**me(), "created": self.created, "locks": self.locks,
+        return json.dumps({**(_me.get(os.getpid()) or me()), "created": self.created, "locks": self.locks,
                            "pending": self.pending}).encode()
 
     def _write(self) -> None:
@@ -104,13 +104,14 @@ class Owner:
         with contextlib.suppress(OSError):
             self._write()
 
-    def took(self, lock: Path, save: bool = True) -> None:
-        """Record the inode of a lock just taken (the proof it is ours, for breakers). With
-        save=False it is only noted, for one save() after all the locks are taken: until
-        then a breaker matches the lock by its age against the record's (as for a writer
-        that died between taking a lock and recording it)."""
+    def took(self, lock: Path | str, save: bool = True) -> None:
+        """Record the inode of a lock just taken (the proof it is ours, for breakers); a str
+        is relative to the git dir. With save=False it is only noted, for one save() after
+        all the locks are taken: until then a breaker matches the lock by its age against
+        the record's (as for a writer that died between taking a lock and recording it)."""
+        rel = lock if isinstance(lock, str) else _rel(self.gitdir, lock)
         try:
-            self.locks[_rel(self.gitdir, lock)] = os.stat(lock).st_ino
+            self.locks[rel] = os.stat(os.path.join(self.gitdir, rel)).st_ino
             if save:
                 self._write()
         except OSError:
@@ -122,19 +123,28 @@ class Owner:
             self._write()
 
 
-def _rel(gitdir: Path, lock: Path) -> str:
-    return lock.relative_to(gitdir).as_posix()
+def _rel(gitdir: Path, lock: Path | str) -> str:
+    """A lock's path relative to the git dir (a str is taken as relative already)."""
+    return lock if isinstance(lock, str) else lock.relative_to(gitdir).as_posix()
+
+
+_bases: dict[Path, Path] = {}
 
 
 @contextlib.contextmanager
-def holding(gitdir: Path, lock_files: list[Path], pending: Optional[dict[str, list]] = None) -> Iterator[Owner]:
-    """An owner record naming `lock_files` (and the ref moves `pending`, see Owner.intend),
-    flocked for the duration; removed after. Where the record cannot be written (read-only
-    dir), locking goes on without it."""
+def holding(gitdir: Path, lock_files: list[Path] | list[str],
+            pending: Optional[dict[str, list]] = None) -> Iterator[Owner]:
+    """An owner record naming `lock_files` (paths, or strs relative to gitdir) and the ref
+    moves `pending` (see Owner.intend), flocked for the duration; removed after. Where the
+    record cannot be written (read-only dir), locking goes on without it."""
     owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time())
-    base = gitdir / DIR_NAME
+    base = _bases.get(gitdir)
+    if base is None:
+        base = _bases[gitdir] = gitdir / DIR_NAME
+        if len(_bases) > 64:
+            _bases.clear()
     try:
-        owner.path = base / f"{_host()}.{os.getpid()}.{next(_serial)}.json"
+        owner.path = base.joinpath(f"{_host()}.{os.getpid()}.{next(_serial)}.json")
         try:
             owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:  # the first write of this registry: no record directory yet
