@@ -103,6 +103,7 @@ class Store:
         self._packed = refscan.PackedRefs(self.gitdir)
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
         self.wrote = False  # a ref update was made through this store (update_refs)
+        self._ignorecase: Optional[bool] = None  # core.ignorecase (ignores_case)
         self._pack_skip = 0  # writes before pack_refs_if_needed counts loose refs again
 
     # -- opening -------------------------------------------------------------
@@ -363,8 +364,11 @@ class Store:
 
     def ignores_case(self) -> bool:
         try:
-            return self.repo.config.get_bool("core.ignorecase")
+            if self._ignorecase is None:  # set by `git init` for its file system: asked once per store
+                self._ignorecase = self.repo.config.get_bool("core.ignorecase")
+            return self._ignorecase
         except (KeyError, pygit2.GitError):
+            self._ignorecase = False
             return False
 
     # -- objects: read -------------------------------------------------------
