@@ -1,0 +1,99 @@
+"""Where a registration's CPU goes, without a profiler's per-call overhead distorting it.
+
+cProfile inflates Python-heavy code (the manifest emitter looks like 14% under it, 2% without):
+here only the named functions below are wrapped, each adding inclusive CPU time (process_time),
+and `count` API registrations into 10 models run as speed_bench's `register` does. Times are
+inclusive and nest (write_version contains update_refs, which contains _lock).
+
+    python benchmarks/register_parts.py --count 400 [--out benchmarks/reg_results.json]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import importlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+_R = "gitreg.features.registration.registration"
+_S = "gitreg.git.repository"
+PARTS = [  # (module, qualified name): the steps of one registration, top-down
+    ("gitreg.api.registry", "ModelRegistry.register_model"), ("gitreg.api.registry", "ModelRegistry._sync"),
+    ("gitreg.features.artifacts.get", "store_default"), (_R, "prepare"),
+    ("gitreg.features.policy.rules", "check_registrant"), ("gitreg.features.sync.retries", "earlier_registration"),
+    (_R, "write_version"), ("gitreg.model.snapshot", "ModelSnapshot.__init__"),
+    ("gitreg.model.snapshot", "ModelSnapshot.version_parts"), (_R, "_next_free"), (_R, "_untagged_tip"),
+    (_R, "_require_model_branch"), (_R, "_files_of"), ("gitreg.core.yamlio", "dump"),
+    (_S, "Store.write_tree"), (_S, "Store.write_commit"), (_S, "Store.write_tag"), (_S, "Store.signer"),
+    (_S, "Store.signature"), ("gitreg.git.config", "_key"), (_S, "Store.update_refs"),
+    ("gitreg.git.refs.transaction", "_lock"), (_R, "_recheck_case"), (_R, "_remember_root"),
+    (_S, "Store.pack_refs_if_needed"), ("gitreg.model.snapshot", "ModelSnapshot.record_of"),
+]
+
+
+def _wrap(spent: collections.Counter, calls: collections.Counter, module: str, qualified: str) -> None:
+    owner = importlib.import_module(module)
+    *path, name = qualified.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    fn = getattr(owner, name)
+
+    @functools.wraps(fn)
+    def timed(*args, **kwargs):
+        calls[qualified] += 1
+        start = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[qualified] += time.process_time() - start
+
+    setattr(owner, name, timed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=400)
+    ap.add_argument("--out", type=Path, help="a JSON file to add the breakdown to (key 'register_parts')")
+    args = ap.parse_args(argv)
+    import speed_bench
+    from run import REGISTER_ARGS
+
+    work = Path(tempfile.mkdtemp(prefix="register-parts-"))
+    speed_bench._env_identity(work / "home")
+    spent: collections.Counter = collections.Counter()
+    calls: collections.Counter = collections.Counter()
+    for module, qualified in PARTS:
+        _wrap(spent, calls, module, qualified)
+    from gitreg import ModelRegistry
+
+    reg = ModelRegistry(work / "r.git")
+    for i in range(10):  # warm: the models exist
+        reg.register_model(f"model-{i:04d}", **REGISTER_ARGS)
+    spent.clear()
+    calls.clear()
+    start = time.process_time()
+    for i in range(args.count):
+        reg.register_model(f"model-{i % 10:04d}", **REGISTER_ARGS)
+    total = (time.process_time() - start) / args.count
+    parts = {name: spent[name] / args.count for _, name in PARTS}
+    print(f"per registration {total * 1e3:.3f} ms CPU (inclusive, nested)")
+    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<42} {seconds * 1e3:7.3f} ms {seconds / total:6.1%}")
+    if args.out is not None:
+        prev = json.loads(args.out.read_text()) if args.out.exists() else {}
+        prev["register_parts"] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                  "count": args.count, "total": total, "parts": parts,
+                                  "calls": {name: calls[name] for _, name in PARTS}}
+        args.out.write_text(json.dumps(prev, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
