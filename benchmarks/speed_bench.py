@@ -10,7 +10,7 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
                                                 # page of a 100,000-version model
 With --baseline DIR (a checkout of another commit), `startup` also runs each read command from
-DIR, alternated with this tree's.
+DIR, and `register` DIR's registration, alternated with this tree's.
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -94,10 +94,13 @@ print((cpu() - t) / count)
 '''
 
 
-def _per_registration(kind: str, path: Path, models: int, count: int, extra: list[str]) -> float:
+def _per_registration(kind: str, path: Path, models: int, count: int, extra: list[str],
+                      tree: Path | None = None) -> float:
+    """Seconds per registration in a child process; `tree` runs another checkout's gitreg."""
     child = _CHILD.format(here=str(HERE))
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree is not None else None
     proc = subprocess.run([sys.executable, "-c", child, kind, str(path), str(models), str(count), *extra],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env, cwd=tree)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} run failed:\n{proc.stderr}")
     return float(proc.stdout.strip().splitlines()[-1])
@@ -112,7 +115,9 @@ def _env_identity(home: Path) -> None:
         os.environ.pop(var, None)
 
 
-def bench_register(work: Path, repeat: int, count: int, big: int) -> dict[str, Any]:
+def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path | None = None) -> dict[str, Any]:
+    """API registration vs the pygit2 floor (and, with `baseline`, that checkout's gitreg in the
+    same alternation); then into a model of `big` versions vs one of 10 (skipped when big is 0)."""
     import fixtures
 
     from gitreg import ModelRegistry
@@ -137,10 +142,15 @@ def bench_register(work: Path, repeat: int, count: int, big: int) -> dict[str, A
         return path
 
     out: dict[str, Any] = {}
-    out["register"] = alternated({
+    sides = {
         "gitreg": lambda: _per_registration("gitreg", fresh("gitreg"), 10, count, []),
         "floor": lambda: _per_registration("floor", fresh("floor"), 10, count, [str(manifest)]),
-    }, repeat)
+    }
+    if baseline is not None:
+        sides["gitreg (baseline)"] = lambda: _per_registration("gitreg", fresh("gitreg"), 10, count, [], baseline)
+    out["register"] = alternated(sides, repeat)
+    if not big:
+        return out
     # into one model of 10 versions vs one of `big` versions (fixtures by fast-import)
     small, large = work / "one-small.git", work / f"one-{big}.git"
     if not small.exists():
@@ -410,10 +420,11 @@ def bench_mlflow_server(work: Path, repeat: int, batch: int, total: int = 1000) 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks"])
-    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` also runs")
+    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` (and whose "
+                    "registration `register`) also runs")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
-    ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry")
+    ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
     ap.add_argument("--batch", type=int, default=20, help="creates per measured batch (mlflow-server)")
     ap.add_argument("--workdir", type=Path, default=HERE / ".work" / "speed")
@@ -425,12 +436,17 @@ def main(argv: list[str] | None = None) -> int:
                                "load": os.getloadavg()}
     if "register" in args.what:
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            r = bench_register(Path(tmp), args.repeat, args.count, args.big)
+            r = bench_register(Path(tmp), args.repeat, args.count, args.big, args.baseline)
         results.update(r)
-        print(f"register (API) {r['register']['gitreg'] * 1e3:.2f} ms CPU vs pygit2 floor "
-              f"{r['register']['floor'] * 1e3:.2f} ms: {r['register']['gitreg'] / r['register']['floor']:.2f}x")
-        print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
-              f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")
+        reg = r["register"]
+        print(f"register (API) {reg['gitreg'] * 1e3:.2f} ms CPU vs pygit2 floor "
+              f"{reg['floor'] * 1e3:.2f} ms: {reg['gitreg'] / reg['floor']:.2f}x")
+        if "gitreg (baseline)" in reg:
+            print(f"register (API), baseline {args.baseline}: {reg['gitreg (baseline)'] * 1e3:.2f} ms CPU: "
+                  f"{reg['gitreg (baseline)'] / reg['floor']:.2f}x the floor")
+        if "one_model" in r:
+            print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
+                  f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")
     if "startup" in args.what:
         r = bench_startup(args.workdir, args.repeat, args.baseline)
         results["startup"] = r

@@ -104,9 +104,12 @@ def _writes(method: F) -> F:
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("dry_run"):  # a preview reads the local refs only: nothing fetched, nothing written
             return method(self, *args, **kwargs)
-        self._sync(_models_written(method.__name__, args, kwargs))
-        result = method(self, *args, **kwargs)
-        self._settled_done()
+        from gitreg.git import config as gitconfig
+
+        with gitconfig.steady():  # one reading of git's configuration for the whole write
+            self._sync(_models_written(method.__name__, args, kwargs))
+            result = method(self, *args, **kwargs)
+            self._settled_done()
         return result
 
     return wrapper  # type: ignore[return-value]

@@ -43,6 +43,9 @@ def check_number(name: str, value: Any) -> float | int:
     (True is not 1.0 here). A value that YAML would not give back equal is refused too:
     integers beyond a float's range (10**400) and floats that underflow to 0 (1e-400 as a
     Decimal) are not silently changed."""
+    kind = type(value)
+    if kind is float and math.isfinite(value) or kind is int and abs(value) <= INT_MAX:
+        return value  # the common case, without the numbers.Real checks below (same answer)
     item = getattr(value, "item", None)  # 0-d numpy arrays and torch tensors
     if not isinstance(value, numbers.Real) and callable(item) and getattr(value, "ndim", 1) == 0:
         value = item()

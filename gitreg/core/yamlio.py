@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gitreg.core import yamlemit
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
 from gitreg.core.yamlbounds import DEPLOYMENT_LIMIT, MANIFEST_LIMIT, MAX_DEPTH  # noqa: F401 (read here too)
 from gitreg.core.yamlbounds import suspect as _suspect
@@ -21,6 +22,11 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def dump(data: Any) -> bytes:
+    """Block-style YAML; the shapes gitreg writes come from yamlemit (same bytes, no Python
+    representer), anything else from PyYAML."""
+    text = yamlemit.emit(data) if _Dumper is not yaml.SafeDumper else None  # libyaml's bytes
+    if text is not None:
+        return text.encode("utf-8")
     return yaml.dump(
         data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
     ).encode("utf-8")

@@ -96,11 +96,14 @@ class Store:
         self.repo = repo
         self.path = path
         self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
+        self.root_writes_since: dict[str, int] = {}  # model -> writes since its root was cached (registration)
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
-        self._packed = refscan.PackedRefs(Path(repo.path))
+        self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times
+        self._packed = refscan.PackedRefs(self.gitdir)
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
         self.wrote = False  # a ref update was made through this store (update_refs)
+        self._ignorecase: Optional[bool] = None  # core.ignorecase (ignores_case)
         self._pack_skip = 0  # writes before pack_refs_if_needed counts loose refs again
 
     # -- opening -------------------------------------------------------------
@@ -180,7 +183,7 @@ class Store:
 
     def config(self) -> "gitconfig.GitConfig | pygit2.Config":
         """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
-        return gitconfig.read(Path(self.repo.path)) or self.repo.config
+        return gitconfig.read(self.gitdir) or self.repo.config
 
     def is_signed(self, oid: str) -> bool:
         """Whether the commit `oid` carries a signature (gpgsig header)."""
@@ -209,7 +212,7 @@ class Store:
         return sigblock.describe(block) if block is not None else None
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
-        return identity.signature(self.config(), role, when, gitdir=Path(self.repo.path))
+        return identity.signature(self.config(), role, when, gitdir=self.gitdir)
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
@@ -222,19 +225,19 @@ class Store:
 
     def ref_names_under(self, prefix: str) -> set[str]:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
-        return {full[len(prefix):] for full in refscan.names_under(Path(self.repo.path), prefix, self._packed)}
+        return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, self._packed)}
 
     def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
         """keep(names below prefix, relative to it) as (packed, loose), no target read; the packed
         ones filtered once per packed-refs file (a write into a big model lists its versions each time)."""
-        return refscan.kept_names_under(Path(self.repo.path), prefix, self._packed, keep)
+        return refscan.kept_names_under(self.gitdir, prefix, self._packed, keep)
 
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move
         (tags); turn a raw target into an id with `raw_target`."""
         cut = len(prefix)
         return {full[cut:]: raw for full, raw in
-                refscan.targets_under(Path(self.repo.path), prefix, self._packed).items()}
+                refscan.targets_under(self.gitdir, prefix, self._packed).items()}
 
     def peeled_under(self, prefix: str) -> dict[str, tuple[bytes, bytes]]:
         """{full name: (raw target, raw peeled id)} from packed-refs' peel lines (see refscan)."""
@@ -260,7 +263,7 @@ class Store:
         forward to it (another local process may already have brought it in). `guards`
         stay locked from `check` until then, so the case rule holds with a remote too.
         """
-        leftovers.sweep_if_due(Path(self.repo.path))
+        leftovers.sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
             self.wrote = True
@@ -301,7 +304,7 @@ class Store:
         100,000 versions: a libgit2 lookup per name was most of its own time); only a
         target that is not a plain id (symbolic, damaged) is asked of libgit2."""
         found = {}
-        for name, raw in refscan.targets_under(Path(self.repo.path), prefix, self._packed).items():
+        for name, raw in refscan.targets_under(self.gitdir, prefix, self._packed).items():
             target = self.raw_target(raw) or self.ref_target(name)
             if target is not None:
                 found[name] = target
@@ -330,7 +333,7 @@ class Store:
         return {} if commit is None else notes.read_all(self.repo, self.commit(commit).tree)
 
     def git_dir(self) -> Path:
-        return Path(self.repo.path)
+        return self.gitdir
 
     def pack_refs_if_needed(self, limit: Optional[int] = None) -> bool:
         """Pack refs (`git pack-refs --all`) once more than `limit` tags (or mirrored refs of a
@@ -345,7 +348,7 @@ class Store:
             self._pack_skip -= 1
             return False
         lim = PACK_LOOSE_TAGS if limit is None else limit
-        gitdir = Path(self.repo.path)
+        gitdir = self.gitdir
         loose = max(refscan.loose_count(gitdir, prefix, lim + 1) for prefix in ("refs/tags/", layout.MIRROR))
         if loose <= lim:
             if limit is None:  # counting walks every tag directory: not again until this process
@@ -361,8 +364,11 @@ class Store:
 
     def ignores_case(self) -> bool:
         try:
-            return self.repo.config.get_bool("core.ignorecase")
+            if self._ignorecase is None:  # set by `git init` for its file system: asked once per store
+                self._ignorecase = self.repo.config.get_bool("core.ignorecase")
+            return self._ignorecase
         except (KeyError, pygit2.GitError):
+            self._ignorecase = False
             return False
 
     # -- objects: read -------------------------------------------------------
@@ -423,7 +429,7 @@ class Store:
         """The derived cache of one model (see cache.py): never the source of truth."""
         cache = self._caches.pop(model, None)
         if cache is None:
-            cache = ModelCache(Path(self.repo.path), model)
+            cache = ModelCache(self.gitdir, model)
         self._caches[model] = cache  # most recent last; a few kept, so `list` stays O(model) in memory
         while len(self._caches) > 4:
             self._caches.pop(next(iter(self._caches))).flush()

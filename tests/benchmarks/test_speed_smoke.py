@@ -23,3 +23,16 @@ def test_speed_bench_smoke(tmp_path):
                                        "complete a model name"}
     assert len(results["mlflow"]) == 3 and all(set(r) == {"gitreg", "sqlite"} for r in results["mlflow"].values())
     assert "vs pygit2 floor" in proc.stdout and "complete a model name:" in proc.stdout
+
+
+def test_register_against_a_baseline_checkout(tmp_path):
+    """`register --baseline DIR` runs DIR's gitreg in the same alternation; --big 0 skips the big model."""
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(BENCH), "register", "--repeat", "1", "--count", "3", "--big", "0",
+                           "--baseline", str(BENCH.parents[1]), "--workdir", str(tmp_path / "work"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert set(results["register"]) == {"gitreg", "floor", "gitreg (baseline)"}
+    assert all(v > 0 for v in results["register"].values()) and "one_model" not in results
+    assert "baseline" in proc.stdout

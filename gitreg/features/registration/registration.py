@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import pygit2
 
 from gitreg.core import values, yamlio
-from gitreg.core.errors import InvalidNameError, InvalidValueError, NotARegistryError, VersionExistsError
+from gitreg.core.errors import (
+    InvalidNameError,
+    InvalidValueError,
+    NotARegistryError,
+    VersionExistsError,
+    VersionNotFoundError,
+)
 from gitreg.core.names import (
     check_model_name,
     check_role,
@@ -244,7 +250,7 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
         whole = prefix in loose and prefix not in skipped  # the usual holder is loose: no scan of the packed
         holders = [v for v in (*loose, *(() if whole else rest)) if v.startswith(prefix)
                    and not v[len(prefix):len(prefix) + 1].isdigit() and v not in skipped]
-        bad = [v for v in holders if v in snap.versions and not _leads_to_commit(snap, v)]
+        bad = [v for v in holders if not _leads_to_commit(snap, v)]  # one ref read each, no listing
         if not bad:
             break
         skipped |= set(bad)
@@ -256,8 +262,12 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
 
 
 def _leads_to_commit(snap: ModelSnapshot, version: str) -> bool:
+    """False for a tag on something that is not a commit; a tag gone meanwhile is no holder
+    to skip (its name was listed valid: the number stays taken)."""
     try:
         snap.commit_of(version)
+    except VersionNotFoundError:
+        return True
     except READ_ERRORS:
         return False
     return True
@@ -386,6 +396,25 @@ class Written:
     tagger: str
 
 
+ROOT_EVERY = 16  # a process records its new tip's root in the derived cache once per this many writes
+
+
+def _remember_root(store: Store, model: str, commit: pygit2.Oid, root: pygit2.Oid) -> None:
+    """The root of the new tip: this process knows it from now on (store.roots); the derived
+    cache (a file rewrite, a sixth of a registration) gets it on a process's first write of
+    the model and every ROOT_EVERY-th after, so another process's walk back to a tip it
+    knows stays under ROOT_EVERY commits per writer. Written, never read as truth: the next
+    write proves it."""
+    store.roots[model] = root
+    since = store.root_writes_since.get(model)
+    if since is None or since + 1 >= ROOT_EVERY:
+        cache = store.cache(model)
+        cache.put_root(str(commit), str(root))
+        cache.flush()
+        since = -1
+    store.root_writes_since[model] = since + 1
+
+
 def write(store: Store, reg: Registration) -> str:
     """Claim a version name and write it; returns the version. Retries lost races."""
     return write_version(store, reg).version
@@ -398,9 +427,16 @@ def write_version(store: Store, reg: Registration) -> Written:
     the commit sits on the fast-forward-only branch, so a tag replaced later (unsigned
     or by another key) no longer matches it (see verify.py).
     """
-    with gitconfig.steady():  # both signers from one reading of the configuration
-        tag_signer = store.signer("tag", reg.sign)
-        commit_signer = tag_signer or store.signer("commit", reg.sign)
+    # One reading of the configuration for the whole registration (both signers, every
+    # identity, every attempt): it cannot usefully change within it, and each re-check of the
+    # environment and config files cost a tenth of a registration.
+    with gitconfig.steady():
+        return _write_version(store, reg)
+
+
+def _write_version(store: Store, reg: Registration) -> Written:
+    tag_signer = store.signer("tag", reg.sign)
+    commit_signer = tag_signer or store.signer("commit", reg.sign)
     for check in reg.checks:
         check(reg)
 
@@ -464,9 +500,7 @@ def write_version(store: Store, reg: Registration) -> Written:
             guards,
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
-        cache = store.cache(reg.model)  # written, never read as truth: the next write proves it
-        cache.put_root(str(commit), str(root))
-        cache.flush()
+        _remember_root(store, reg.model, commit, root)
         who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
 

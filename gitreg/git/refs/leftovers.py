@@ -51,11 +51,23 @@ def remove(paths: list[Path]) -> list[Path]:
     return removed
 
 
+_not_before: dict[Path, float] = {}  # per registry: when its marker can next be due (no stat before)
+
+
 def sweep_if_due(gitdir: Path) -> None:
-    """At most once per SWEEP_EVERY per registry: old temp objects and dead owner records go."""
+    """At most once per SWEEP_EVERY per registry: old temp objects and dead owner records go.
+    A process looks at the marker again only once the one it saw could have expired (every
+    write asked the file system before)."""
+    now = time.time()
+    if _not_before.get(gitdir, 0.0) > now:
+        return
     marker = gitdir / lockowner.DIR_NAME / _MARKER
     try:
-        if time.time() - marker.stat().st_mtime < SWEEP_EVERY:
+        seen = marker.stat().st_mtime
+        if now - seen < SWEEP_EVERY:
+            if len(_not_before) > 64:
+                _not_before.clear()
+            _not_before[gitdir] = seen + SWEEP_EVERY
             return
     except FileNotFoundError:
         pass

@@ -82,50 +82,80 @@ class Owner:
     path: Optional[Path] = None
     fd: Optional[int] = None
     created: float = 0.0
+    _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
 
     def _payload(self) -> bytes:
-        return json.dumps({**me(), "created": self.created, "locks": self.locks,
+        return json.dumps({**(_me.get(os.getpid()) or me()), "created": self.created, "locks": self.locks,
                            "pending": self.pending}).encode()
 
     def _write(self) -> None:
         if self.fd is not None:
             data = self._payload()
             os.pwrite(self.fd, data, 0)
-            os.ftruncate(self.fd, len(data))
+            if len(data) < self._size:
+                os.ftruncate(self.fd, len(data))
+            self._size = len(data)
 
     def intend(self, pending: dict[str, list]) -> None:
         """Record the ref moves this writer is about to make: a breaker of its locks after
-        it died completes them when it had made some (see transaction.finish_interrupted)."""
+        it died completes them when it had made some (see transaction.finish_interrupted).
+        (Writers that know them before taking locks pass them to holding(): one write less.)"""
         self.pending = pending
         with contextlib.suppress(OSError):
             self._write()
 
-    def took(self, lock: Path) -> None:
-        """Record the inode of a lock just taken (the proof it is ours, for breakers)."""
+    def took(self, lock: Path | str, save: bool = True) -> None:
+        """Record the inode of a lock just taken (the proof it is ours, for breakers); a str
+        is relative to the git dir. With save=False it is only noted, for one save() after
+        all the locks are taken: until then a breaker matches the lock by its age against
+        the record's (as for a writer that died between taking a lock and recording it)."""
+        rel = lock if isinstance(lock, str) else _rel(self.gitdir, lock)
         try:
-            self.locks[_rel(self.gitdir, lock)] = os.stat(lock).st_ino
-            self._write()
+            self.locks[rel] = os.stat(os.path.join(self.gitdir, rel)).st_ino
+            if save:
+                self._write()
         except OSError:
             pass
 
+    def save(self) -> None:
+        """Write what took(save=False) noted."""
+        with contextlib.suppress(OSError):
+            self._write()
 
-def _rel(gitdir: Path, lock: Path) -> str:
-    return lock.relative_to(gitdir).as_posix()
+
+def _rel(gitdir: Path, lock: Path | str) -> str:
+    """A lock's path relative to the git dir (a str is taken as relative already)."""
+    return lock if isinstance(lock, str) else lock.relative_to(gitdir).as_posix()
+
+
+_bases: dict[Path, Path] = {}
 
 
 @contextlib.contextmanager
-def holding(gitdir: Path, lock_files: list[Path]) -> Iterator[Owner]:
-    """An owner record naming `lock_files`, flocked for the duration; removed after.
-    Where the record cannot be written (read-only dir), locking goes on without it."""
-    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, created=time.time())
-    base = gitdir / DIR_NAME
+def holding(gitdir: Path, lock_files: list[Path] | list[str],
+            pending: Optional[dict[str, list]] = None) -> Iterator[Owner]:
+    """An owner record naming `lock_files` (paths, or strs relative to gitdir) and the ref
+    moves `pending` (see Owner.intend), flocked for the duration; removed after. Where the
+    record cannot be written (read-only dir), locking goes on without it."""
+    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time())
+    base = _bases.get(gitdir)
+    if base is None:
+        base = _bases[gitdir] = gitdir / DIR_NAME
+        if len(_bases) > 64:
+            _bases.clear()
     try:
-        base.mkdir(exist_ok=True)
-        owner.path = base / f"{socket.gethostname()}.{os.getpid()}.{next(_serial)}.json"
-        owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        owner.path = base.joinpath(f"{_host()}.{os.getpid()}.{next(_serial)}.json")
+        try:
+            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        except FileNotFoundError:  # the first write of this registry: no record directory yet
+            base.mkdir(exist_ok=True)
+            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         fcntl.flock(owner.fd, fcntl.LOCK_EX)
         owner._write()
     except OSError:
+        if owner.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(owner.fd)
         owner.path, owner.fd = None, None
     try:
         yield owner
@@ -154,6 +184,11 @@ def _read(fd: int) -> Optional[dict]:
 
 
 _me: dict[int, dict] = {}
+
+
+def _host() -> str:
+    pid = os.getpid()
+    return _me[pid]["host"] if pid in _me else me()["host"]
 
 
 def me() -> dict:

@@ -221,11 +221,12 @@ def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs,
     """keep(names below prefix, relative to it) as (packed, loose), reading no ref's target:
     the loose ones listed now (first, as in targets_under), the packed ones as remembered
     for this packed-refs file (PackedRefs.names_under; the same object while it is)."""
-    base = gitdir / prefix
+    base = os.path.join(gitdir, prefix).rstrip("/")
+    cut = len(base) + 1  # os.walk's roots are base, then base/<dir>...: relative by slicing
     loose = []
     for root, _dirs, files in os.walk(base):
-        rel = Path(root).relative_to(base).as_posix()
-        loose += [name if rel == "." else f"{rel}/{name}" for name in files if not name.endswith(".lock")]
+        rel = root[cut:]
+        loose += [f"{rel}/{name}" if rel else name for name in files if not name.endswith(".lock")]
     return packed.names_under(prefix, keep), keep(loose)
 
 

@@ -72,10 +72,10 @@ def _target(repo: pygit2.Repository, name: str) -> Optional[pygit2.Oid]:
 def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction, name: str,
           owner: lockowner.Owner) -> None:
     """Lock one ref; a lock a dead gitreg process left is broken first (lockowner.py)."""
-    lock = Path(repo.path) / f"{name}.lock"
     try:
         txn.lock_ref(name)
     except pygit2.GitError as exc:
+        lock = Path(repo.path) / f"{name}.lock"
         if "too many open files" in str(exc).lower():  # EMFILE/ENFILE: our limit, not another writer
             raise ResourceLimitError(
                 f"cannot lock {name}: too many open files (raise 'ulimit -n'; gitreg needs about "
@@ -90,7 +90,7 @@ def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction,
             txn.lock_ref(name)
         except pygit2.GitError:
             raise RefConflict(name, lock) from None
-    owner.took(lock)
+    owner.took(f"{name}.lock", save=False)  # the caller saves once all its locks are taken
 
 
 def finish_interrupted(repo: pygit2.Repository, record: dict, ref: str) -> Optional[str]:
@@ -152,14 +152,14 @@ def update_refs(
     moved = [u.name for u in updates]
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
     order = sorted(set(guards) - set(moved)) + list(reversed(moved))
-    gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order]) as owner, \
+    intent = _intent([(u.name, u.old, u.new) for u in updates])
+    with lockowner.holding(Path(repo.path), [f"{n}.lock" for n in order], intent) as owner, \
             contextlib.ExitStack() as stack:
-        owner.intend(_intent([(u.name, u.old, u.new) for u in updates]))
         txns = {}
         for name in order:
             txns[name] = stack.enter_context(repo.transaction())
             _lock(repo, txns[name], name, owner)
+        owner.save()  # the locks' inodes, in one write
         for update in updates:
             if _target(repo, update.name) != update.old:
                 raise RefConflict(update.name)
@@ -177,12 +177,11 @@ def guarded(repo: pygit2.Repository, guards: Mapping[str, Optional[pygit2.Oid]])
     push to the sync remote), as update_refs holds them: writers that must not both succeed
     serialise on them. Raises RefConflict when a guard is not at its expected value."""
     order = sorted(guards)
-    gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in order]) as owner, \
+    with lockowner.holding(Path(repo.path), [f"{n}.lock" for n in order], _intent([])) as owner, \
             contextlib.ExitStack() as stack:
-        owner.intend(_intent([]))
         for name in order:
             _lock(repo, stack.enter_context(repo.transaction()), name, owner)
+        owner.save()
         for name, expected in guards.items():
             if _target(repo, name) != expected:
                 raise RefConflict(name)
@@ -212,12 +211,12 @@ def advance_refs(
 
 def _advance_batch(repo: pygit2.Repository, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
     moved: dict[str, str] = {}
-    gitdir = Path(repo.path)
-    with lockowner.holding(gitdir, [gitdir / f"{n}.lock" for n in sorted(updates)]) as owner, \
+    intent = _intent([(n, _target(repo, n), updates[n]) for n in sorted(updates)])
+    with lockowner.holding(Path(repo.path), [f"{n}.lock" for n in sorted(updates)], intent) as owner, \
             repo.transaction() as txn:
-        owner.intend(_intent([(n, _target(repo, n), updates[n]) for n in sorted(updates)]))
         for name in sorted(updates):
             _lock(repo, txn, name, owner)
+        owner.save()
         for name in sorted(updates):
             new, current = updates[name], _target(repo, name)
             if current == new:
