@@ -10,12 +10,34 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+class _Deferred:
+    """`yaml` until first used. PyYAML costs ~15 ms of start-up and a warm read is answered
+    from the derived cache without parsing YAML, so it is imported by the first load or dump:
+    `yaml.x(..., Loader=_Loader)` looks up `yaml.x` (importing, and binding the globals below)
+    before it evaluates `_Loader`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_import_yaml(), name)
+
+
+def _import_yaml() -> Any:
+    global yaml, _Loader, _Dumper, _UserLoader
+    import yaml as real
+
+    _Loader = getattr(real, "CSafeLoader", real.SafeLoader)
+    _Dumper = getattr(real, "CSafeDumper", real.SafeDumper)
+    _UserLoader = with_yaml12_numbers(_Loader)
+    yaml = real
+    return real
+
+
+yaml: Any = _Deferred()
+_Loader: Any = None  # bound by _import_yaml
+_Dumper: Any = None
+_UserLoader: Any = None
 
 MANIFEST_LIMIT = 1 << 20  # manifest.yaml, model.yaml, notes (DESIGN.md 'What gitreg reads is untrusted')
 DEPLOYMENT_LIMIT = 64 << 10  # deployment.yaml
@@ -149,8 +171,6 @@ def with_yaml12_numbers(base: type) -> type:
     loader.add_constructor(_FLOAT_TAG, _float12)
     return loader
 
-
-_UserLoader = with_yaml12_numbers(_Loader)
 
 
 def load_user(data: bytes, where: str) -> Any:
