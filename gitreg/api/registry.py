@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shutil
@@ -1273,6 +1272,8 @@ def _scope(model: Optional[str]) -> Any:
 def clone_cache(url: str) -> Path:
     """Where from_remote keeps its clone of `url`: a readable name plus a hash of the URL."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url).strip("-.")[-60:] or "registry"
+    import hashlib
+
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return data_dir() / "clones" / f"{slug}-{digest}.git"
 

@@ -34,7 +34,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Optional
 
@@ -173,6 +172,8 @@ def replace(path: Path, write: Callable[[BinaryIO], None], sealed: bool = True) 
     cannot be written is only slower."""
     if disabled():
         return False
+    import tempfile  # a warm read writes nothing: not its start-up cost
+
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
