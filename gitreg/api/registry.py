@@ -1202,9 +1202,15 @@ class ModelRegistry:
 
     def approvals(self, name: str) -> list["Approval"]:
         """Every approval of a model, oldest first (a bad record is a problem, the rest read)."""
-        from gitreg.features.policy import approvals
+        from gitreg.git.refs.layout import approvals_ref
+
         check_model_name(name)
-        return approvals.read(self._reader(), name)
+        store = self._reader()
+        if store is None or store.ref_target(approvals_ref(name)) is None:
+            return []  # none: the policy feature is not loaded (`show` asks for every version)
+        from gitreg.features.policy import approvals
+
+        return approvals.read(store, name)
 
     def verify_policy(self) -> list[str]:
         """Every deployment and approval re-judged by the policy in force at its time: the violations."""

@@ -66,6 +66,22 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
     return out
 
 
+def _deployment_record(snap: "ModelSnapshot", commit: pygit2.Commit, where: str) -> dict[str, Any]:
+    """A deployment commit's deployment.yaml, parsed once per blob: the derived cache keeps the
+    parse under the blob id (so by content), and a warm read of a deployed model needs no YAML."""
+    blob = snap.store.file_id(commit, layout.DEPLOYMENT_FILE)
+    if blob is None:
+        raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+    cache = snap.store.cache(snap.model) if snap.use_cache else None
+    value = cache.deployment(str(blob)) if cache is not None else None
+    if value is None:
+        data = snap.store.read_blob(blob, yamlio.DEPLOYMENT_LIMIT, where)
+        value = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+        if cache is not None:
+            cache.put_deployment(str(blob), value)
+    return value
+
+
 def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
     """The current view of a stored record deployed in these environments (DESIGN.md 'Mutable state')."""
     record.deployed = True
@@ -267,10 +283,7 @@ class ModelSnapshot:
             try:
                 commit = self.store.commit(tip)
                 where = f"{ref}:{layout.DEPLOYMENT_FILE}"
-                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
-                if data is None:
-                    raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
-                record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+                record = _deployment_record(self, commit, where)
             except READ_ERRORS as exc:
                 self.store.problems.add(ref, exc)
                 continue
