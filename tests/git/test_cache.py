@@ -51,7 +51,9 @@ def test_cache_is_written_by_reads_and_never_changes_results(reg, registry_path)
     assert warm == cold
     data = cache_json(_cache_dir(registry_path) / "majora.manifests.json")
     assert data["format"] == "gitreg-cache/1"
-    assert len(data["entries"]) == 4  # two manifests, and the facts of the two version tags
+    # two manifests, the facts of the two version tags, and the parse of majora's one deployment.yaml
+    assert len(data["entries"]) == 5
+    assert sorted(k.partition(":")[0] for k in data["entries"] if ":" in k) == ["deploy", "tag", "tag"]
 
 
 def test_damaged_version_facts_are_misses_and_a_replaced_tag_is_read_afresh(reg, registry_path, git,
