@@ -131,6 +131,7 @@ def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optiona
 
 @dataclass(frozen=True)
 class RemoteInfo:
+    """A configured remote, as `remotes()` lists it."""
     name: str
     url: str
     sync: bool  # writes are published here first

@@ -36,6 +36,7 @@ FILE_ROLES = ("lora", "gguf", "checkpoint", "config", "other")
 
 @dataclass
 class TrainingInfo:
+    """How a version was trained (the seed's `training:` mapping)."""
     framework: Optional[str] = None
     base_model: Optional[str] = None
     samples: Optional[int] = None
@@ -52,6 +53,7 @@ class TrainingInfo:
 
 @dataclass
 class EvaluationScores:
+    """A version's metrics: the seed's named ones, rouge parts and custom metrics."""
     accuracy: Optional[float] = None
     f1_score: Optional[float] = None
     perplexity: Optional[float] = None
@@ -92,6 +94,7 @@ class ContentFile:
 
 @dataclass
 class ArtifactFile:
+    """One file of a version (role, path, hash, size; where its bytes are stored)."""
     role: str
     path: str
     sha256: Optional[str] = None
@@ -145,6 +148,7 @@ class DataSource:
 
 @dataclass
 class ModelVersion:
+    """One version as read now: the manifest with its note and deployment state laid over it."""
     model_name: str
     version: str
     created_at: str
@@ -230,6 +234,7 @@ class ModelVersion:
 
 @dataclass
 class ModelMetadata:
+    """A model's own record (model.yaml with its note), beside its versions."""
     model_name: str
     created_at: str
     description: str = ""

@@ -18,6 +18,7 @@ from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, VERSION, fi
 
 @dataclass(frozen=True)
 class SortKey:
+    """One `--sort` key: a name and its direction."""
     name: str
     descending: bool
 
