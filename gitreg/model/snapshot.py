@@ -67,18 +67,27 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
 
 
 def _deployment_record(snap: "ModelSnapshot", commit: pygit2.Commit, where: str) -> dict[str, Any]:
-    """A deployment commit's deployment.yaml, parsed once per blob: the derived cache keeps the
-    parse under the blob id (so by content), and a warm read of a deployed model needs no YAML."""
-    blob = snap.store.file_id(commit, layout.DEPLOYMENT_FILE)
-    if blob is None:
-        raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
-    cache = snap.store.cache(snap.model) if snap.use_cache else None
-    value = cache.deployment(str(blob)) if cache is not None else None
+    """A deployment commit's deployment.yaml (see _yaml_file)."""
+    value = _yaml_file(snap, commit, layout.DEPLOYMENT_FILE, "deploy", yamlio.DEPLOYMENT_LIMIT, where, where)
     if value is None:
-        data = snap.store.read_blob(blob, yamlio.DEPLOYMENT_LIMIT, where)
-        value = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+        raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+    return value
+
+
+def _yaml_file(snap: "ModelSnapshot", commit: pygit2.Commit, name: str, kind: str, limit: int,
+               read_where: Optional[str], parse_where: str) -> Optional[dict[str, Any]]:
+    """A YAML mapping file of commit (None when absent), parsed once per blob: the derived cache
+    keeps the parse under the blob id (so by content), so a warm read needs no YAML at all."""
+    blob = snap.store.file_id(commit, name)
+    if blob is None:
+        return None
+    cache = snap.store.cache(snap.model) if snap.use_cache else None
+    value = cache.parsed(kind, str(blob)) if cache is not None else None
+    if value is None:
+        data = snap.store.read_blob(blob, limit, read_where or f"{name} of commit {str(commit.id)[:12]}")
+        value = yamlio.load_mapping(data, parse_where, limit)
         if cache is not None:
-            cache.put_deployment(str(blob), value)
+            cache.put_parsed(kind, str(blob), value)
     return value
 
 
@@ -427,18 +436,16 @@ class ModelSnapshot:
         if commit is None or commit.parents:
             return None
         try:  # another model's root is a well-formed but wrong entry
-            data = self.store.read_file(commit, layout.MODEL_FILE)
-            named = yamlio.load_mapping(data or b"", "cached root").get("model_name")
+            named = (_yaml_file(self, commit, layout.MODEL_FILE, "model", yamlio.MANIFEST_LIMIT, None, "cached root")
+                     or {}).get("model_name")
         except CorruptRegistryError:
             return None
         return commit if named == self.model else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()
-        data = self.store.read_file(root, layout.MODEL_FILE)
         where = f"{self.model}:{layout.MODEL_FILE} (root commit {str(root.id)[:12]})"
+        data = _yaml_file(self, root, layout.MODEL_FILE, "model", yamlio.MANIFEST_LIMIT, None, where)
         if data is None:
             raise CorruptRegistryError(f"{where} is missing")
-        return mf.read_model(
-            yamlio.load_mapping(data, where), self.note(root.id, f"model {self.model}"), self.model
-        )
+        return mf.read_model(data, self.note(root.id, f"model {self.model}"), self.model)

@@ -245,19 +245,19 @@ class ModelCache:
             entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             self._manifests.dirty = True
 
-    # -- deployment records (in the manifests file, under "deploy:<blob id>") ----------
-    def deployment(self, blob: str) -> Optional[dict[str, Any]]:
-        """The cached parse of a deployment.yaml blob (a fresh object), or None; a damaged entry is a miss.
-        Keyed by the blob id, so by content: a warm read of a deployed model parses no YAML."""
-        text = self._manifests.entries.get(f"deploy:{blob}")
+    # -- other YAML files: deployment.yaml, model.yaml (in the manifests file, "<kind>:<blob id>")
+    def parsed(self, kind: str, blob: str) -> Optional[dict[str, Any]]:
+        """The cached parse of a `kind` file's blob (a fresh object), or None; a damaged entry is a
+        miss. Keyed by the blob id, so by content: a warm read of a deployed model parses no YAML."""
+        text = self._manifests.entries.get(f"{kind}:{blob}")
         try:
             value = json.loads(text) if text is not None else None
         except ValueError:
             return None
         return value if isinstance(value, dict) else None
 
-    def put_deployment(self, blob: str, value: dict[str, Any]) -> None:
-        entries, key = self._manifests.entries, f"deploy:{blob}"
+    def put_parsed(self, kind: str, blob: str, value: dict[str, Any]) -> None:
+        entries, key = self._manifests.entries, f"{kind}:{blob}"
         if key not in entries and plain(value):
             entries[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             self._manifests.dirty = True
