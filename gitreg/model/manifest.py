@@ -299,10 +299,28 @@ def _base_name(raw: Any) -> Optional[str]:
     return values.source_name(raw) if isinstance(raw, dict) else raw
 
 
+_NAMED_SOURCES: dict[str, DataSource] = {}  # bare name -> its record (frozen, so shared by every version)
+_NAMED_SOURCES_MAX = 10_000
+
+
 def stored_source(raw: Any) -> Optional[DataSource]:
     """A training-data entry or base model as read: None when it breaks check_source's rules."""
     if raw is None:
         return None
+    if type(raw) is str:  # the common case: a few names repeated across every version read
+        known = _NAMED_SOURCES.get(raw)
+        if known is not None:
+            return known
+        made = _stored_source(raw)
+        if made is not None:
+            if len(_NAMED_SOURCES) >= _NAMED_SOURCES_MAX:
+                _NAMED_SOURCES.clear()
+            _NAMED_SOURCES[raw] = made
+        return made
+    return _stored_source(raw)
+
+
+def _stored_source(raw: Any) -> Optional[DataSource]:
     try:
         checked = values.check_source("source", raw if isinstance(raw, (str, dict)) else str(raw))
     except InvalidValueError:
