@@ -172,7 +172,6 @@ def with_yaml12_numbers(base: type) -> type:
     return loader
 
 
-
 def load_user(data: bytes, where: str) -> Any:
     """Parse YAML a user wrote (numbers as YAML 1.2); errors name `where` as GitregError."""
     try:
