@@ -30,15 +30,7 @@ from gitreg.core.names import (
     check_role,
 )
 from gitreg.core.problems import ReadProblem
-from gitreg.core.records import (
-    RETIRED_STATUSES,
-    SETTABLE_STATUSES,
-    Deployment,
-    Event,
-    ModelMetadata,
-    ModelVersion,
-    VersionSignature,
-)
+from gitreg.core.records import RETIRED_STATUSES, SETTABLE_STATUSES, ModelMetadata, ModelVersion
 from gitreg.git.paths import data_dir, resolve_path
 from gitreg.git.repository import Store
 from gitreg.model import manifest
@@ -47,6 +39,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from gitreg.core.records import Deployment, Event, VersionSignature
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt

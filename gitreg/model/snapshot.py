@@ -14,13 +14,14 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from gitreg.core.names import check_model_name, check_version_name, sort_versions, valid_versions
-from gitreg.core.records import ModelMetadata, ModelVersion, VersionSignature, VersionStatus
+from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
 from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 
 if TYPE_CHECKING:
+    from gitreg.core.records import VersionSignature
     from gitreg.model.cards import ModelCard
     from gitreg.model.curves import Curves
 
@@ -214,6 +215,8 @@ class ModelSnapshot:
 
     def signature(self, version: str) -> VersionSignature:
         """Whether the version's tag and commit are signed, and how (two object reads, no git run)."""
+        from gitreg.core.records import VersionSignature
+
         target = self.tag_target(self.require(version))
         return VersionSignature(self.store.tag_signature(target),
                                 self.store.commit_signature(self.commit_of(version)))

@@ -18,14 +18,15 @@ READS = {
     "search": "reg.search('accuracy > 0.5', limit=10)",
 }
 # Modules none of them may load once the derived cache answers: PyYAML (the cache holds the
-# parsed manifests), the terminal stack, the write paths, and what only a write or a cache
-# miss needs (the git CLI and its subprocess, temporary files, did-you-mean).
+# parsed manifests), the terminal stack, the write paths, the policy feature (a model without
+# approvals), the records of histories and signatures, and what only a write or a cache miss
+# needs (the git CLI and its subprocess, temporary files, did-you-mean).
 NEVER = (
     "yaml", "rich", "typer", "click", "jsonschema", "jinja2", "subprocess", "tempfile", "difflib",
     "gitreg.git.gitcli", "gitreg.git.refs.transaction", "gitreg.git.refs.lockowner",
     "gitreg.git.refs.leftovers", "gitreg.git.signing.identity", "gitreg.features.registration",
-    "gitreg.features.deploy", "gitreg.features.notes", "gitreg.features.sync", "gitreg.features.policy.receive",
-    "gitreg.clients",
+    "gitreg.features.deploy", "gitreg.features.notes", "gitreg.features.sync", "gitreg.features.policy",
+    "gitreg.core.records_extra", "gitreg.clients",
 )
 
 _CHILD = """
