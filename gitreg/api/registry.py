@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shutil
@@ -31,15 +30,7 @@ from gitreg.core.names import (
     check_role,
 )
 from gitreg.core.problems import ReadProblem
-from gitreg.core.records import (
-    RETIRED_STATUSES,
-    SETTABLE_STATUSES,
-    Deployment,
-    Event,
-    ModelMetadata,
-    ModelVersion,
-    VersionSignature,
-)
+from gitreg.core.records import RETIRED_STATUSES, SETTABLE_STATUSES, ModelMetadata, ModelVersion
 from gitreg.git.paths import data_dir, resolve_path
 from gitreg.git.repository import Store
 from gitreg.model import manifest
@@ -48,6 +39,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from gitreg.core.records import Deployment, Event, VersionSignature
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
@@ -136,6 +128,7 @@ def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optiona
 
 @dataclass(frozen=True)
 class RemoteInfo:
+    """A configured remote, as `remotes()` lists it."""
     name: str
     url: str
     sync: bool  # writes are published here first
@@ -1214,9 +1207,15 @@ class ModelRegistry:
 
     def approvals(self, name: str) -> list["Approval"]:
         """Every approval of a model, oldest first (a bad record is a problem, the rest read)."""
-        from gitreg.features.policy import approvals
+        from gitreg.git.refs.layout import approvals_ref
+
         check_model_name(name)
-        return approvals.read(self._reader(), name)
+        store = self._reader()
+        if store is None or store.ref_target(approvals_ref(name)) is None:
+            return []  # none: the policy feature is not loaded (`show` asks for every version)
+        from gitreg.features.policy import approvals
+
+        return approvals.read(store, name)
 
     def verify_policy(self) -> list[str]:
         """Every deployment and approval re-judged by the policy in force at its time: the violations."""
@@ -1284,6 +1283,8 @@ def _scope(model: Optional[str]) -> Any:
 def clone_cache(url: str) -> Path:
     """Where from_remote keeps its clone of `url`: a readable name plus a hash of the URL."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url).strip("-.")[-60:] or "registry"
+    import hashlib
+
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return data_dir() / "clones" / f"{slug}-{digest}.git"
 

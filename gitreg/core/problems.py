@@ -14,6 +14,7 @@ MAX_TEXT = 300  # a problem quotes untrusted text: keep each line short
 
 @dataclass(frozen=True)
 class ReadProblem:
+    """A bad object a read skipped, and the ref it was found under."""
     ref: str  # the ref the bad object was found under (refs/tags/m/v3, refs/notes/gitreg/m, ...)
     problem: str
 

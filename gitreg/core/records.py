@@ -36,6 +36,7 @@ FILE_ROLES = ("lora", "gguf", "checkpoint", "config", "other")
 
 @dataclass
 class TrainingInfo:
+    """How a version was trained (the seed's `training:` mapping)."""
     framework: Optional[str] = None
     base_model: Optional[str] = None
     samples: Optional[int] = None
@@ -52,6 +53,7 @@ class TrainingInfo:
 
 @dataclass
 class EvaluationScores:
+    """A version's metrics: the seed's named ones, rouge parts and custom metrics."""
     accuracy: Optional[float] = None
     f1_score: Optional[float] = None
     perplexity: Optional[float] = None
@@ -92,6 +94,7 @@ class ContentFile:
 
 @dataclass
 class ArtifactFile:
+    """One file of a version (role, path, hash, size; where its bytes are stored)."""
     role: str
     path: str
     sha256: Optional[str] = None
@@ -145,6 +148,7 @@ class DataSource:
 
 @dataclass
 class ModelVersion:
+    """One version as read now: the manifest with its note and deployment state laid over it."""
     model_name: str
     version: str
     created_at: str
@@ -230,6 +234,7 @@ class ModelVersion:
 
 @dataclass
 class ModelMetadata:
+    """A model's own record (model.yaml with its note), beside its versions."""
     model_name: str
     created_at: str
     description: str = ""
@@ -239,55 +244,6 @@ class ModelMetadata:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class Deployment:
-    """One deployment commit: what an environment runs from then on."""
-    environment: str
-    model_name: str
-    version: Optional[str]
-    action: str
-    previous_version: Optional[str]
-    deployed_by: str
-    deployed_at: str
-    reason: str
-    commit: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Event:
-    """One entry of a model's history, read back from git."""
-    timestamp: str
-    kind: str
-    model_name: str
-    version: Optional[str]
-    actor: str
-    details: dict[str, Any] = field(default_factory=dict)
-    environment: Optional[str] = None
-    commit: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SignatureBlock:
-    """What a signature block says about itself: not a verification (`gitreg verify` is)."""
-
-    kind: str  # "ssh", "openpgp", "x509" (from the block's header) or "unknown"
-    key: Optional[str] = None  # as recorded in the block: SHA256:... (ssh), issuer (openpgp); else None
-
-
-@dataclass(frozen=True)
-class VersionSignature:
-    """Whether a version's tag and its commit carry signatures (None: unsigned), unverified."""
-
-    tag: Optional[SignatureBlock]
-    commit: Optional[SignatureBlock]
 
 
 @dataclass
@@ -303,3 +259,19 @@ class Preview:
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "refs": [{"ref": r, "change": c} for r, c in self.refs],
                 "files": self.files, "stored": [f.to_dict() for f in self.stored], "effects": self.effects}
+
+
+# Records no read of versions makes (deployment history, events, signatures):
+# defined in records_extra.py and loaded when first named, so a read's start-up does not
+# create their dataclasses. `from gitreg.core.records import Event` works as before.
+_EXTRA = ("Deployment", "Event", "SignatureBlock", "VersionSignature")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXTRA:
+        from gitreg.core import records_extra
+
+        value = getattr(records_extra, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -381,4 +381,6 @@ def check_sources(what: str, value: Any) -> list[str | dict[str, str]]:
 
 def source_name(entry: Any) -> str:
     """The name of a stored entry (a bare string or a mapping), as text."""
+    if type(entry) is str:  # the common case (typing.Mapping's isinstance is slow)
+        return entry
     return str(entry.get("name", "")) if isinstance(entry, Mapping) else str(entry)

@@ -10,21 +10,45 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
-from gitreg.core import yamlemit
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
 from gitreg.core.yamlbounds import DEPLOYMENT_LIMIT, MANIFEST_LIMIT, MAX_DEPTH  # noqa: F401 (read here too)
 from gitreg.core.yamlbounds import suspect as _suspect
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+class _Deferred:
+    """`yaml` until first used. PyYAML costs ~15 ms of start-up and a warm read is answered
+    from the derived cache without parsing YAML, so it is imported by the first load or dump:
+    `yaml.x(..., Loader=_Loader)` looks up `yaml.x` (importing, and binding the globals below)
+    before it evaluates `_Loader`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_import_yaml(), name)
+
+
+def _import_yaml() -> Any:
+    global yaml, _Loader, _Dumper, _UserLoader
+    import yaml as real
+
+    _Loader = getattr(real, "CSafeLoader", real.SafeLoader)
+    _Dumper = getattr(real, "CSafeDumper", real.SafeDumper)
+    _UserLoader = with_yaml12_numbers(_Loader)
+    yaml = real
+    return real
+
+
+yaml: Any = _Deferred()
+_Loader: Any = None  # bound by _import_yaml
+_Dumper: Any = None
+_UserLoader: Any = None
 
 
 def dump(data: Any) -> bytes:
     """Block-style YAML; the shapes gitreg writes come from yamlemit (same bytes, no Python
     representer), anything else from PyYAML."""
-    text = yamlemit.emit(data) if _Dumper is not yaml.SafeDumper else None  # libyaml's bytes
+    from gitreg.core import yamlemit  # a write path: PyYAML's resolvers, imported with it
+
+    # yaml.SafeDumper first: it imports PyYAML and binds _Dumper before _Dumper is read
+    text = yamlemit.emit(data) if yaml.SafeDumper is not _Dumper else None  # libyaml's bytes
     if text is not None:
         return text.encode("utf-8")
     return yaml.dump(
@@ -144,9 +168,6 @@ def with_yaml12_numbers(base: type) -> type:
     loader.add_constructor(_INT_TAG, _int12)
     loader.add_constructor(_FLOAT_TAG, _float12)
     return loader
-
-
-_UserLoader = with_yaml12_numbers(_Loader)
 
 
 def load_user(data: bytes, where: str) -> Any:

@@ -11,14 +11,11 @@ an unchanged environment and config files: one write asks a few questions, and p
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
-
-from gitreg.git import gitcli
 
 TTL = 1.0
 T = TypeVar("T")
@@ -113,6 +110,10 @@ def read(gitdir: Path) -> Optional[GitConfig]:
     if hit is not None and time.monotonic() - hit[0] < TTL:
         config = hit[1]
     else:
+        import subprocess  # git runs only on a miss: a read that needs no config starts without it
+
+        from gitreg.git import gitcli
+
         try:
             proc = gitcli.run(gitdir, "config", "--list", "--includes", "-z", timeout=30)
         except (OSError, subprocess.SubprocessError):
@@ -198,6 +199,10 @@ def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
         if scope is not None:
             scope[(role, str(gitdir))] = hit[1]
         return hit[1]  # type: ignore[return-value]
+    import subprocess
+
+    from gitreg.git import gitcli
+
     try:
         proc = gitcli.run(gitdir, "var", f"GIT_{role.upper()}_IDENT", timeout=30)
     except (OSError, subprocess.SubprocessError):

@@ -4,8 +4,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequence
@@ -24,29 +22,19 @@ from gitreg.core.errors import (
 from gitreg.core.problems import ProblemLog
 from gitreg.core.yamlio import MANIFEST_LIMIT
 from gitreg.git import config as gitconfig
-from gitreg.git import gitcli
 from gitreg.git.cache.cache import ModelCache
 from gitreg.git.objects import notes
-from gitreg.git.refs import layout, leftovers, lockowner, refscan
-from gitreg.git.refs.transaction import (
-    STALE_LOCK_SECONDS,
-    RefConflict,
-    RefUpdate,
-    advance_refs,
-    guarded,
-    is_commit,
-    update_refs,
-)
-from gitreg.git.signing import identity
+from gitreg.git.refs import layout, refscan
 
 if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every read
     from gitreg.core.records import SignatureBlock
+    from gitreg.git.refs.transaction import RefUpdate
     from gitreg.git.signing.signing import Signer
 
 # Called with a write's ref updates before they are made locally; raises
 # RefConflict to have the write rebuilt (see gitreg.features.sync.sync: push to the sync remote).
 # What it returns, if anything, is called once the local refs have moved.
-Publisher = Callable[[Sequence[RefUpdate]], Optional[Callable[[], None]]]
+Publisher = Callable[[Sequence["RefUpdate"]], Optional[Callable[[], None]]]
 
 
 # Loose tag refs beyond this are packed after a registration: packed refs scan at
@@ -73,6 +61,8 @@ def _open_trusted(path: Path) -> pygit2.Repository:
     """A registry owned by another user, opened when git itself trusts it (safe.directory, read
     as git reads its configuration now), else refused with git's own remedy in one line.
     libgit2's check reads neither GIT_CONFIG_GLOBAL nor GIT_CONFIG_COUNT, so git decides."""
+    from gitreg.git import gitcli  # subprocess and signals: not loaded by a registry one owns
+
     proc = gitcli.run(None, "-C", str(path), "rev-parse", "--git-dir", timeout=30)
     if proc.returncode != 0:
         if "dubious ownership" in proc.stderr:
@@ -153,6 +143,8 @@ class Store:
             raise GitregError(
                 f"no registry at {path}, and its directory {path.parent} does not exist: check the path "
                 "(-R, $GITREG_REGISTRY), or create it there with `gitreg init` (API: ModelRegistry.init())")
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -212,6 +204,8 @@ class Store:
         return sigblock.describe(block) if block is not None else None
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
+        from gitreg.git.signing import identity
+
         return identity.signature(self.config(), role, when, gitdir=self.gitdir)
 
     # -- refs ----------------------------------------------------------------
@@ -251,7 +245,7 @@ class Store:
 
     def update_refs(
         self,
-        updates: Sequence[RefUpdate],
+        updates: Sequence["RefUpdate"],
         message: str,
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
         publish: bool = True,
@@ -263,6 +257,10 @@ class Store:
         forward to it (another local process may already have brought it in). `guards`
         stay locked from `check` until then, so the case rule holds with a remote too.
         """
+        # the write path's modules, imported by the first write (a read never loads them)
+        from gitreg.git.refs import leftovers
+        from gitreg.git.refs.transaction import STALE_LOCK_SECONDS, RefConflict, guarded, update_refs
+
         leftovers.sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
             update_refs(self.repo, updates, message, guards, check)
@@ -295,6 +293,8 @@ class Store:
 
     def advance_refs(self, updates: Mapping[str, pygit2.Oid], message: str) -> dict[str, str]:
         """Create or fast-forward refs (never backwards, never sideways); see transaction."""
+        from gitreg.git.refs.transaction import advance_refs
+
         return advance_refs(self.repo, updates, message)
 
     def refs_under(self, prefix: str) -> dict[str, pygit2.Oid]:
@@ -317,6 +317,8 @@ class Store:
         """
         if ours == theirs:
             return "equal"
+        from gitreg.git.refs.transaction import is_commit
+
         if not (is_commit(self.repo, ours) and is_commit(self.repo, theirs)):
             return "diverged"
         if self.repo.descendant_of(theirs, ours):
@@ -354,6 +356,11 @@ class Store:
             if limit is None:  # counting walks every tag directory: not again until this process
                 self._pack_skip = lim - loose  # alone could have written past the limit
             return False
+        import subprocess
+
+        from gitreg.git import gitcli
+        from gitreg.git.refs import leftovers, lockowner
+
         leftovers.clear_stale_packed_lock(gitdir)  # else every registration waits on it for 1 s
         try:
             with lockowner.holding(gitdir, [gitdir / "packed-refs.lock"]):
@@ -496,6 +503,8 @@ class Store:
 
         With a signer the signature is appended to the payload, as `git tag -s` does.
         """
+        from gitreg.git.signing import identity
+
         tagger = identity.format_signature(self.signature("committer", when))
         if not message.endswith("\n"):
             message += "\n"

@@ -35,6 +35,7 @@ RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts
                                "curves"}
 # Read into their own record fields, not ModelVersion.extra (DESIGN.md 'Additions of this round').
 _OWN_ADDITIONS = {"params", "metric_info"}
+_NOT_EXTRA = frozenset(_KNOWN_KEYS | _OWN_ADDITIONS)
 
 
 def now_iso(when: float) -> str:
@@ -56,7 +57,12 @@ def empty_scores() -> dict[str, Any]:
 
 
 def _is_metric(value: Any) -> bool:
-    return value is None or (
+    kind = type(value)  # the exact types first: every score of every version read passes here
+    if kind is float:
+        return math.isfinite(value)
+    if kind is int or value is None:
+        return True
+    return (
         isinstance(value, (int, float)) and not isinstance(value, bool)
         and (isinstance(value, int) or math.isfinite(value))
     )
@@ -71,13 +77,17 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
     if not isinstance(scores, dict):
         raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
     for key, value in scores.items():
-        inner = value.items() if key in ("rouge", "custom_metrics") and isinstance(value, dict) else [(None, value)]
-        for sub, v in inner:
-            if not _is_metric(v):
-                name = key if sub is None else f"{key}.{sub}"
-                raise CorruptRegistryError(
-                    f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
+        if key in ("rouge", "custom_metrics") and isinstance(value, dict):
+            for sub, v in value.items():
+                if not _is_metric(v):
+                    _not_metric(where, key if sub is None else f"{key}.{sub}", v)
+        elif not _is_metric(value):
+            _not_metric(where, key, value)
     return scores
+
+
+def _not_metric(where: str, name: Any, value: Any) -> None:
+    raise CorruptRegistryError(f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(value)[:40]!r}")
 
 
 def merge_scores(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +267,7 @@ def read_version(
         notes=str(note.get("notes", manifest.get("notes") or "")),
         commit=commit,
         registered_by=registered_by,
-        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
+        extra={k: v for k, v in manifest.items() if k not in _NOT_EXTRA},
         params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
         metric_info=merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
         training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
@@ -289,10 +299,28 @@ def _base_name(raw: Any) -> Optional[str]:
     return values.source_name(raw) if isinstance(raw, dict) else raw
 
 
+_NAMED_SOURCES: dict[str, DataSource] = {}  # bare name -> its record (frozen, so shared by every version)
+_NAMED_SOURCES_MAX = 10_000
+
+
 def stored_source(raw: Any) -> Optional[DataSource]:
     """A training-data entry or base model as read: None when it breaks check_source's rules."""
     if raw is None:
         return None
+    if type(raw) is str:  # the common case: a few names repeated across every version read
+        known = _NAMED_SOURCES.get(raw)
+        if known is not None:
+            return known
+        made = _stored_source(raw)
+        if made is not None:
+            if len(_NAMED_SOURCES) >= _NAMED_SOURCES_MAX:
+                _NAMED_SOURCES.clear()
+            _NAMED_SOURCES[raw] = made
+        return made
+    return _stored_source(raw)
+
+
+def _stored_source(raw: Any) -> Optional[DataSource]:
     try:
         checked = values.check_source("source", raw if isinstance(raw, (str, dict)) else str(raw))
     except InvalidValueError:

@@ -14,13 +14,14 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from gitreg.core.names import check_model_name, check_version_name, sort_versions, valid_versions
-from gitreg.core.records import ModelMetadata, ModelVersion, VersionSignature, VersionStatus
+from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
 from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 
 if TYPE_CHECKING:
+    from gitreg.core.records import VersionSignature
     from gitreg.model.cards import ModelCard
     from gitreg.model.curves import Curves
 
@@ -64,6 +65,31 @@ def deployment_envs(store: Store, model: str) -> dict[str, pygit2.Oid]:
         if target is not None:
             out[env] = target
     return out
+
+
+def _deployment_record(snap: "ModelSnapshot", commit: pygit2.Commit, where: str) -> dict[str, Any]:
+    """A deployment commit's deployment.yaml (see _yaml_file)."""
+    value = _yaml_file(snap, commit, layout.DEPLOYMENT_FILE, "deploy", yamlio.DEPLOYMENT_LIMIT, where, where)
+    if value is None:
+        raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
+    return value
+
+
+def _yaml_file(snap: "ModelSnapshot", commit: pygit2.Commit, name: str, kind: str, limit: int,
+               read_where: Optional[str], parse_where: str) -> Optional[dict[str, Any]]:
+    """A YAML mapping file of commit (None when absent), parsed once per blob: the derived cache
+    keeps the parse under the blob id (so by content), so a warm read needs no YAML at all."""
+    blob = snap.store.file_id(commit, name)
+    if blob is None:
+        return None
+    cache = snap.store.cache(snap.model) if snap.use_cache else None
+    value = cache.parsed(kind, str(blob)) if cache is not None else None
+    if value is None:
+        data = snap.store.read_blob(blob, limit, read_where or f"{name} of commit {str(commit.id)[:12]}")
+        value = yamlio.load_mapping(data, parse_where, limit)
+        if cache is not None:
+            cache.put_parsed(kind, str(blob), value)
+    return value
 
 
 def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
@@ -189,6 +215,8 @@ class ModelSnapshot:
 
     def signature(self, version: str) -> VersionSignature:
         """Whether the version's tag and commit are signed, and how (two object reads, no git run)."""
+        from gitreg.core.records import VersionSignature
+
         target = self.tag_target(self.require(version))
         return VersionSignature(self.store.tag_signature(target),
                                 self.store.commit_signature(self.commit_of(version)))
@@ -267,10 +295,7 @@ class ModelSnapshot:
             try:
                 commit = self.store.commit(tip)
                 where = f"{ref}:{layout.DEPLOYMENT_FILE}"
-                data = self.store.read_file(commit, layout.DEPLOYMENT_FILE, yamlio.DEPLOYMENT_LIMIT, where)
-                if data is None:
-                    raise CorruptRegistryError(f"{layout.DEPLOYMENT_FILE} is missing")
-                record = yamlio.load_mapping(data, where, yamlio.DEPLOYMENT_LIMIT)
+                record = _deployment_record(self, commit, where)
             except READ_ERRORS as exc:
                 self.store.problems.add(ref, exc)
                 continue
@@ -414,18 +439,16 @@ class ModelSnapshot:
         if commit is None or commit.parents:
             return None
         try:  # another model's root is a well-formed but wrong entry
-            data = self.store.read_file(commit, layout.MODEL_FILE)
-            named = yamlio.load_mapping(data or b"", "cached root").get("model_name")
+            named = (_yaml_file(self, commit, layout.MODEL_FILE, "model", yamlio.MANIFEST_LIMIT, None, "cached root")
+                     or {}).get("model_name")
         except CorruptRegistryError:
             return None
         return commit if named == self.model else None
 
     def metadata(self) -> ModelMetadata:
         root = self.root_commit()
-        data = self.store.read_file(root, layout.MODEL_FILE)
         where = f"{self.model}:{layout.MODEL_FILE} (root commit {str(root.id)[:12]})"
+        data = _yaml_file(self, root, layout.MODEL_FILE, "model", yamlio.MANIFEST_LIMIT, None, where)
         if data is None:
             raise CorruptRegistryError(f"{where} is missing")
-        return mf.read_model(
-            yamlio.load_mapping(data, where), self.note(root.id, f"model {self.model}"), self.model
-        )
+        return mf.read_model(data, self.note(root.id, f"model {self.model}"), self.model)

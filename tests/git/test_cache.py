@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gitreg import ModelRegistry
 from gitreg.git.cache.cache import DIR_NAME, ModelCache
-from tests.git.cachefiles import cache_json
+from tests.git.cachefiles import cache_json, write_sealed
 
 
 def _cache_dir(path: Path) -> Path:
@@ -51,7 +51,26 @@ def test_cache_is_written_by_reads_and_never_changes_results(reg, registry_path)
     assert warm == cold
     data = cache_json(_cache_dir(registry_path) / "majora.manifests.json")
     assert data["format"] == "gitreg-cache/1"
-    assert len(data["entries"]) == 4  # two manifests, and the facts of the two version tags
+    # two manifests, the facts of the two version tags, and the parses of majora's model.yaml
+    # and of its one deployment.yaml
+    assert len(data["entries"]) == 6
+    assert sorted(k.partition(":")[0] for k in data["entries"] if ":" in k) == ["deploy", "model", "tag", "tag"]
+
+
+def test_damaged_yaml_parses_in_a_sealed_cache_are_misses(reg, registry_path):
+    """The cached parses of model.yaml and deployment.yaml are checked like every entry: one
+    that is not a mapping (or not JSON) is read from the registry again, with the same answer."""
+    _populate(reg)
+    expected = _view(registry_path)
+    path = _cache_dir(registry_path) / "majora.manifests.json"
+    data = cache_json(path)
+    kinds = [k for k in data["entries"] if k.startswith(("deploy:", "model:"))]
+    assert len(kinds) == 2
+    for i, key in enumerate(kinds):
+        data["entries"][key] = ['["not", "a mapping"]', '{not json'][i % 2]
+    write_sealed(path, data)
+    assert _view(registry_path) == expected
+    assert ModelRegistry(registry_path).get_version("majora", "v2").environments == ["production"]
 
 
 def test_damaged_version_facts_are_misses_and_a_replaced_tag_is_read_afresh(reg, registry_path, git,

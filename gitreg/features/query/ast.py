@@ -7,6 +7,7 @@ from typing import Any, Union
 
 @dataclass(frozen=True)
 class Literal:
+    """A value as written in the query."""
     text: str
     quoted: bool  # a quoted literal is always text ("1" is not the number 1)
     column: int
@@ -14,12 +15,14 @@ class Literal:
 
 @dataclass(frozen=True)
 class Field:
+    """A name as written in the query (a field, an alias or a metric)."""
     name: str  # as written (an alias or a metric name)
     column: int
 
 
 @dataclass(frozen=True)
 class Compare:
+    """`field OP value`."""
     field: Field
     op: str  # = != < <= > >= ~ !~
     value: Literal
@@ -28,6 +31,7 @@ class Compare:
 
 @dataclass(frozen=True)
 class InList:
+    """`field [not] in (a, b, ...)`."""
     field: Field
     values: tuple[Literal, ...]
     negated: bool = False
@@ -35,6 +39,7 @@ class InList:
 
 @dataclass(frozen=True)
 class Between:
+    """`field between low and high`."""
     field: Field
     low: Literal
     high: Literal
@@ -48,16 +53,19 @@ class Exists:
 
 @dataclass(frozen=True)
 class And:
+    """Every item holds."""
     items: tuple["Node", ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Some item holds."""
     items: tuple["Node", ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """The item does not hold."""
     item: "Node"
 
 

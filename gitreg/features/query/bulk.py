@@ -13,13 +13,14 @@ index costs time, never a wrong answer or an exception.
 """
 from __future__ import annotations
 
+import heapq
 import json
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-from gitreg.core.names import is_version_name
+from gitreg.core.names import is_version_name, version_key
 from gitreg.core.records import ModelVersion
 from gitreg.features.deploy import history
 from gitreg.features.query import index
@@ -106,15 +107,18 @@ def refresh(store: Store, old: viewindex.ViewIndex, fingerprint: str, damaged: s
     return _refresh(store, old, fingerprint, damaged)
 
 
-def search_all(store: Store, tree: Node, keep: Predicate) -> Result:
-    """The full views of every model's versions that `keep` accepts, in no order."""
+def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Result:
+    """The full views of every model's versions that `keep` accepts, in no order. With `first`,
+    of the indexed models' matches only the first that many in the default result order (model,
+    then version) are read in full: a search with a limit and no sort builds `first` records,
+    not one per match (the other matches could never be in its result)."""
     found, fingerprint = current(store)
     result = Result([], {}, [])
-    damaged = _match(store, found, tree, keep, result)
+    damaged = _match(store, found, tree, keep, result, first)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
         found = _refresh(store, found, fingerprint, damaged)
         result = Result([], {}, [])
-        still = _match(store, found, tree, keep, result)
+        still = _match(store, found, tree, keep, result, first)
         for model in still:  # even our own bytes failed: read this model directly
             _slow(store, model, keep, result)
     for model, block in found.blocks.items():
@@ -235,7 +239,8 @@ def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
     return column
 
 
-def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result) -> set[str]:
+def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result,
+           first: Optional[int] = None) -> set[str]:
     """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
     blocks = [b for b in found.blocks.values() if b.key]
     damaged: set[str] = set()
@@ -270,6 +275,8 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
         while b + 1 < len(blocks) and starts[b + 1] <= hit:
             b += 1
         rows_of.setdefault(b, []).append(hit - starts[b])
+    if first is not None and sum(map(len, rows_of.values())) > first:
+        rows_of = _first_rows(found, blocks, rows_of, first, damaged)
     for b, rows in rows_of.items():
         block = blocks[b]
         if block.model in damaged:
@@ -283,6 +290,29 @@ def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate
             result.views.append(view)
             result.records[(block.model, view["version"])] = record
     return damaged
+
+
+def _first_rows(found: viewindex.ViewIndex, blocks: list[viewindex.Block], rows_of: dict[int, list[int]],
+                first: int, damaged: set[str]) -> dict[int, list[int]]:
+    """Of the hit rows, the `first` in the default result order (sorting.default_order: model,
+    then version_key), by the blocks' checked version columns; a block whose column fails a
+    check keeps its rows (and is damaged: the caller skips it and the index is rebuilt)."""
+    hit_blocks = [blocks[b] for b in rows_of]
+    at = INDEX_COLUMNS.index("version")
+    versions = column(found, hit_blocks, lambda b: at, CHECKS["version"], damaged)
+    ranked, kept, start = [], {}, 0
+    for b, block in zip(rows_of, hit_blocks):
+        names = versions[start:start + block.count]
+        start += block.count
+        if block.model in damaged or not all(type(names[r]) is str and is_version_name(names[r])
+                                             for r in rows_of[b]):
+            damaged.add(block.model)
+            kept[b] = rows_of[b]
+            continue
+        ranked.extend(((block.model, version_key(names[r])), b, r) for r in rows_of[b])
+    for _, b, r in heapq.nsmallest(first, ranked):
+        kept.setdefault(b, []).append(r)
+    return {b: sorted(rows) for b, rows in sorted(kept.items())}
 
 
 def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:

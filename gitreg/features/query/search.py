@@ -56,7 +56,7 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     if store is None and model is None:
         return found
     if model is None and indexed:
-        result = bulk.search_all(store, tree, keep)
+        result = bulk.search_all(store, tree, keep, first=limit if not keys else None)
         found = Found(result.views, result.snapshots, result.problems, result.records)
         return _ordered(_named(store, model, tree, keys, found), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result

@@ -20,6 +20,7 @@ from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, PARAMS_PREF
 
 @dataclass(frozen=True)
 class SortKey:
+    """One `--sort` key: a name and its direction."""
     name: str
     descending: bool
 

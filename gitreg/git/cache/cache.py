@@ -34,7 +34,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Optional
 
@@ -177,6 +176,8 @@ def replace(path: Path, write: Callable[[BinaryIO], None], sealed: bool = True) 
     cannot be written is only slower."""
     if disabled():
         return False
+    import tempfile  # a warm read writes nothing: not its start-up cost
+
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -246,6 +247,23 @@ class ModelCache:
         entries = self._manifests.entries
         if blob not in entries and plain(value):
             entries[blob] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            self._manifests.dirty = True
+
+    # -- other YAML files: deployment.yaml, model.yaml (in the manifests file, "<kind>:<blob id>")
+    def parsed(self, kind: str, blob: str) -> Optional[dict[str, Any]]:
+        """The cached parse of a `kind` file's blob (a fresh object), or None; a damaged entry is a
+        miss. Keyed by the blob id, so by content: a warm read of a deployed model parses no YAML."""
+        text = self._manifests.entries.get(f"{kind}:{blob}")
+        try:
+            value = json.loads(text) if text is not None else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_parsed(self, kind: str, blob: str, value: dict[str, Any]) -> None:
+        entries, key = self._manifests.entries, f"{kind}:{blob}"
+        if key not in entries and plain(value):
+            entries[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             self._manifests.dirty = True
 
     # -- version facts (in the manifests file, under "tag:<id>") --------------------
