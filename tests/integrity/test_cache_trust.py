@@ -117,6 +117,8 @@ def test_a_crafted_well_formed_entry_is_recomputed_and_no_cache_answers_from_obj
         if key.startswith("tag:"):
             commit, blob, _tagger = json.loads(text)
             entries[key] = json.dumps([commit, blob, "Mallory <m@evil>"])
+        elif ":" in key:  # a cached parse of deployment.yaml / model.yaml (keyed `<kind>:<blob>`)
+            entries[key] = json.dumps({**json.loads(text), "owner": "Mallory"})
         else:
             manifest = json.loads(text)
             manifest["evaluation_scores"]["accuracy"] = 0.99

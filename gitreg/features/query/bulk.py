@@ -22,7 +22,6 @@ from typing import Any, Callable, Iterable, Optional
 
 from gitreg.core.names import is_version_name, version_key
 from gitreg.core.records import ModelVersion
-from gitreg.features.deploy import history
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
 from gitreg.features.query.evaluate import compile_query
@@ -194,6 +193,8 @@ def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
     """The model's metadata and the newest event of the model (`updated`), and of each
     version (each view's `updated`), in epoch ms, from its history as `gitreg history`
     reads it (approvals apart: they have their own refs, which the keys do not cover)."""
+    from gitreg.features.deploy import history  # rebuilding a block only: a warm search never loads it
+
     newest: dict[Optional[str], int] = {}
     for event in history.model_history(snap):
         when = millis(event.timestamp) or 0
