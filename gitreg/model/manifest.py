@@ -35,6 +35,8 @@ RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts
                                "curves"}
 # Read into their own record fields, not ModelVersion.extra (DESIGN.md 'Additions of this round').
 _OWN_ADDITIONS = {"params", "metric_info"}
+_NOT_EXTRA = frozenset(_KNOWN_KEYS | _OWN_ADDITIONS)  # read_version runs once per version: built once
+_STATUSES = {s.value: s for s in VersionStatus}
 
 
 def now_iso(when: float) -> str:
@@ -55,8 +57,16 @@ def empty_scores() -> dict[str, Any]:
     return scores
 
 
+_NO_SCORES = empty_scores()  # only ever merged from (merge_scores copies it), never changed
+
+
 def _is_metric(value: Any) -> bool:
-    return value is None or (
+    kind = type(value)
+    if kind is float:  # the common case first (read for every metric of every version)
+        return math.isfinite(value)
+    if kind is int or value is None:
+        return True
+    return (
         isinstance(value, (int, float)) and not isinstance(value, bool)
         and (isinstance(value, int) or math.isfinite(value))
     )
@@ -71,13 +81,17 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
     if not isinstance(scores, dict):
         raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
     for key, value in scores.items():
-        inner = value.items() if key in ("rouge", "custom_metrics") and isinstance(value, dict) else [(None, value)]
-        for sub, v in inner:
-            if not _is_metric(v):
-                name = key if sub is None else f"{key}.{sub}"
-                raise CorruptRegistryError(
-                    f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(v)[:40]!r}")
+        if key in ("rouge", "custom_metrics") and isinstance(value, dict):
+            for sub, v in value.items():
+                if not _is_metric(v):
+                    _not_a_metric(f"{key}.{sub}", v, where)
+        elif not _is_metric(value):
+            _not_a_metric(key, value, where)
     return scores
+
+
+def _not_a_metric(name: Any, value: Any, where: str) -> None:
+    raise CorruptRegistryError(f"{where}: metric {str(name)[:100]!r} is not a finite number: {str(value)[:40]!r}")
 
 
 def merge_scores(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -178,6 +192,10 @@ def files_of(manifest: dict[str, Any]) -> list[ArtifactFile]:
 
 
 def _status(value: Any, where: str) -> VersionStatus:
+    if type(value) is str:  # a dict lookup, not Enum's __new__ (once or twice per version read)
+        known = _STATUSES.get(value)
+        if known is not None:
+            return known
     try:
         return VersionStatus(value)
     except ValueError:
@@ -222,20 +240,18 @@ def read_version(
     registered = _status(manifest.get("status", "completed"), where)
     status = _status(note["status"], where) if "status" in note else registered
 
-    scores = merge_scores(empty_scores(), check_scores(manifest.get("evaluation_scores"), where))
-    scores = merge_scores(scores, check_scores(note.get("evaluation_scores"), f"{where} (note)"))
-    known = {k: scores.get(k) for k in METRIC_FIELDS}
-    evaluation = EvaluationScores(**known, custom_metrics=dict(scores.get("custom_metrics") or {}))
+    scores = merge_scores(_NO_SCORES, check_scores(manifest.get("evaluation_scores"), where))
+    if note.get("evaluation_scores") is not None:  # (merging None, i.e. {}, would only copy)
+        scores = merge_scores(scores, check_scores(note["evaluation_scores"], f"{where} (note)"))
+    evaluation = EvaluationScores(*map(scores.get, METRIC_FIELDS),  # the fields' own order
+                                  custom_metrics=dict(scores.get("custom_metrics") or {}))
 
     training_raw = manifest.get("training")
-    training = (
-        TrainingInfo(**{k: training_raw.get(k) for k in TRAINING_FIELDS})
-        if isinstance(training_raw, dict)
-        else None
-    )
+    training = TrainingInfo(*map(training_raw.get, TRAINING_FIELDS)) if isinstance(training_raw, dict) else None
     files = files_of(manifest)
     by_role = _first_of_role(files)
     parent = relative(manifest.get("parent_version"), model)
+    sources = _list(manifest.get("training_data_sources"))
     return ModelVersion(
         model_name=model,
         version=version,
@@ -251,16 +267,16 @@ def read_version(
         checkpoint_path=by_role.get("checkpoint"),
         config_path=by_role.get("config"),
         parent_version=parent,
-        training_data_sources=[values.source_name(s) for s in _list(manifest.get("training_data_sources"))],
+        training_data_sources=[s if type(s) is str else values.source_name(s) for s in sources],
         git_commit=manifest.get("git_commit"),
         tags=[str(t) for t in _list(note.get("tags", manifest.get("tags")))],
         notes=str(note.get("notes", manifest.get("notes") or "")),
         commit=commit,
         registered_by=registered_by,
-        extra={k: v for k, v in manifest.items() if k not in _KNOWN_KEYS | _OWN_ADDITIONS},
+        extra={k: v for k, v in manifest.items() if k not in _NOT_EXTRA},
         params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
         metric_info=merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
-        training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
+        training_data=[d for d in map(stored_source, sources) if d],
         base_model_source=stored_source(manifest.get("base_model")),
         purged=purges_of(note),
     )

@@ -92,6 +92,7 @@ class ModelSnapshot:
         self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
         self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
         self._tag_targets: dict[str, pygit2.Oid] = {}
+        self._sorted: Optional[list[str]] = None  # versions_sorted, once (a shared snapshot is asked again)
 
     def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
         if self._listed is None:
@@ -138,7 +139,9 @@ class ModelSnapshot:
         return out
 
     def versions_sorted(self) -> list[str]:
-        return sort_versions(self.versions)
+        if self._sorted is None:
+            self._sorted = sort_versions(self.versions)
+        return list(self._sorted)
 
     def require(self, version: str) -> str:
         if self._listed is not None and isinstance(version, str) and version in self._listed[1]:
