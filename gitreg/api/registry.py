@@ -188,6 +188,12 @@ class ModelRegistry:
         """Bad objects the reads so far skipped, each once, naming its ref (gitreg/core/problems.py)."""
         return self._store.problems.items() if self._store is not None else []
 
+    @property
+    def ref_listings(self) -> dict[str, int]:
+        """{ref prefix: times this registry's reads listed the refs below it}: what a read costs
+        (a model of 100,000 versions is that many tags), for tests and profiles."""
+        return dict(self._store.scans) if self._store is not None else {}
+
     # -- plumbing --------------------------------------------------------------
     def _reader(self) -> Optional[Store]:
         if self._store is None:
