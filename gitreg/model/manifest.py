@@ -305,10 +305,25 @@ def _base_name(raw: Any) -> Optional[str]:
     return values.source_name(raw) if isinstance(raw, dict) else raw
 
 
+_NAMED: dict[str, DataSource] = {}  # DataSource of a bare name (frozen: one can serve every version)
+
+
 def stored_source(raw: Any) -> Optional[DataSource]:
     """A training-data entry or base model as read: None when it breaks check_source's rules."""
     if raw is None:
         return None
+    if type(raw) is str:  # the common case: a bare name, usually the same few across versions
+        known = _NAMED.get(raw)
+        if known is not None:
+            return known
+        source = _source(raw)
+        if source is not None and len(_NAMED) < 4096:
+            _NAMED[raw] = source
+        return source
+    return _source(raw)
+
+
+def _source(raw: Any) -> Optional[DataSource]:
     try:
         checked = values.check_source("source", raw if isinstance(raw, (str, dict)) else str(raw))
     except InvalidValueError:
