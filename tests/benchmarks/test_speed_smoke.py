@@ -23,3 +23,17 @@ def test_speed_bench_smoke(tmp_path):
                                        "complete a model name"}
     assert len(results["mlflow"]) == 3 and all(set(r) == {"gitreg", "sqlite"} for r in results["mlflow"].values())
     assert "vs pygit2 floor" in proc.stdout and "complete a model name:" in proc.stdout
+
+
+def test_big_bench_smoke(tmp_path):
+    """`big` at a small size, with this tree as its own baseline (the baseline path is exercised)."""
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(BENCH), "big", "--repeat", "1", "--big-versions", "30",
+                           "--page-depth", "150", "--baseline", str(BENCH.parents[1]),
+                           "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    big = json.loads(out.read_text())["big"]
+    assert set(big) == {f"{k}{s}" for k in ("versions", "versions --json", "served page") for s in ("", " (baseline)")}
+    assert all(v > 0 for v in big.values())
+    assert "versions of 30 (baseline):" in proc.stdout and "served page of 150:" in proc.stdout
