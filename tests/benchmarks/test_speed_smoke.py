@@ -37,3 +37,17 @@ def test_big_bench_smoke(tmp_path):
     assert set(big) == {f"{k}{s}" for k in ("versions", "versions --json", "served page") for s in ("", " (baseline)")}
     assert all(v > 0 for v in big.values())
     assert "versions of 30 (baseline):" in proc.stdout and "served page of 150:" in proc.stdout
+
+
+def test_big_split_smoke(tmp_path):
+    """benchmarks/big_split.py names each step of `versions` with a CPU time."""
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import big_split
+        import fixtures
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    fixtures.build_gitreg(tmp_path / "one.git", 30, per_model=30)
+    steps = big_split.main(str(tmp_path / "one.git"), "model-0000")
+    assert list(steps)[0] == "list and sort the tags" and len(steps) == 7
+    assert all(seconds >= 0 for seconds in steps.values())
