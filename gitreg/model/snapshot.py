@@ -88,7 +88,8 @@ def _collector_paused(count: int) -> Iterator[None]:
     Paused for the read only (and only if it was running); then what the read made is filed
     with the old objects (freeze, then unfreeze: bookkeeping, no pass over them), so the
     caller's next allocations do not start a pass over all of it either. Cycles made
-    meanwhile are collected by the next full collection, as any old garbage is."""
+    meanwhile are collected by the next full collection, as any old garbage is. A process
+    that froze objects itself (a pre-fork server) keeps them frozen: then no filing."""
     paused = count > MANY and gc.isenabled()
     if paused:
         gc.disable()
@@ -96,8 +97,9 @@ def _collector_paused(count: int) -> Iterator[None]:
         yield
     finally:
         if paused:
-            gc.freeze()
-            gc.unfreeze()
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
