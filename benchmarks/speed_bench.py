@@ -9,8 +9,8 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
                                                 # page of a 100,000-version model
-With --baseline DIR (a checkout of another commit), `startup` also runs each read command from
-DIR, and `register` DIR's registration, alternated with this tree's.
+With --baseline DIR (a checkout of another commit), `startup` and `big` also run each read
+command (and the served page) from DIR, and `register` DIR's registration, alternated with this tree's.
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -227,14 +227,35 @@ def bench_stacks(repeat: int, baseline: Path | None = None) -> dict[str, float]:
 
 
 # -- big models ----------------------------------------------------------------------------
-def bench_big(work: Path, repeat: int, versions: int, page_depth: int) -> dict[str, Any]:
+_PAGE_CHILD = r'''
+import statistics, sys, time
+from werkzeug.test import Client
+from gitreg.clients.web.server import WebApp
+client, repeat = Client(WebApp(sys.argv[1])), int(sys.argv[2])
+def page():
+    t = time.process_time()
+    assert client.get("/m/chain/page-2.html").status_code == 200
+    return time.process_time() - t
+page()  # warm: imports, templates
+print(statistics.median(page() for _ in range(repeat)))
+'''
+
+
+def _page_cpu(chain: Path, repeat: int, tree: Path) -> float:
+    """Median CPU of the served page in a child process running the gitreg of `tree`."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, "-c", _PAGE_CHILD, str(chain), str(repeat)], check=True, env=env,
+                         cwd=tree, capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
+def bench_big(work: Path, repeat: int, versions: int, page_depth: int,
+              baseline: Path | None = None) -> dict[str, Any]:
     """`gitreg versions M` (piped) vs `--json` of a `versions`-version model, whole processes;
     the served page 2 of a `page_depth`-version model (WSGI, in process, a fresh registry per
-    request as the server makes), CPU of the request."""
+    request as the server makes), CPU of the request. With `baseline` (another checkout), the
+    same from it, alternated with this tree's (each tree's page in its own child process)."""
     import fixtures
-    from werkzeug.test import Client
-
-    from gitreg.clients.web.server import WebApp
 
     big = work / f"one-{versions}.git"
     if not big.exists():
@@ -245,20 +266,17 @@ def bench_big(work: Path, repeat: int, versions: int, page_depth: int) -> dict[s
     gitreg = [sys.executable, "-m", "gitreg", "-R"]
     for path, model in ((big, "model-0000"), (chain, "chain")):  # the derived cache, once
         subprocess.run([*gitreg, str(path), "versions", model, "--json"], check=True, stdout=subprocess.DEVNULL)
-    client = Client(WebApp(chain))
-
-    def page() -> float:
-        t = time.process_time()
-        assert client.get("/m/chain/page-2.html").status_code == 200
-        return time.process_time() - t
-
-    out = alternated({
-        "versions": lambda: cpu_of([*gitreg, str(big), "versions", "model-0000"]),
-        "versions --json": lambda: cpu_of([*gitreg, str(big), "versions", "model-0000", "--json"]),
-    }, repeat)
-    page()  # warm
-    out["served page"] = statistics.median(page() for _ in range(repeat))
-    return out
+    here = HERE.parent
+    trees = {"": here, **({" (baseline)": baseline} if baseline is not None else {})}
+    sides: dict[str, Callable[[], float]] = {}
+    for suffix, tree in trees.items():
+        env = {**os.environ, "PYTHONPATH": str(tree)}  # run from the tree: `-m` puts the cwd first
+        sides["versions" + suffix] = lambda env=env, tree=tree: cpu_of(
+            [*gitreg, str(big), "versions", "model-0000"], env=env, cwd=tree)
+        sides["versions --json" + suffix] = lambda env=env, tree=tree: cpu_of(
+            [*gitreg, str(big), "versions", "model-0000", "--json"], env=env, cwd=tree)
+        sides["served page" + suffix] = lambda tree=tree: _page_cpu(chain, 3, tree)
+    return alternated(sides, repeat)
 
 
 # -- MLflow store --------------------------------------------------------------------------
@@ -420,8 +438,10 @@ def bench_mlflow_server(work: Path, repeat: int, batch: int, total: int = 1000) 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks"])
-    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` (and whose "
-                    "registration `register`) also runs")
+    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (and whose "
+                    "registration `register`) also run")
+    ap.add_argument("--big-versions", type=int, default=20_000, help="versions of `big`'s one long model")
+    ap.add_argument("--page-depth", type=int, default=100_000, help="versions of `big`'s chain (the served page)")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
@@ -459,10 +479,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU")
     if "big" in args.what:
-        r = bench_big(args.workdir, args.repeat, 20_000, 100_000)
+        r = bench_big(args.workdir, args.repeat, args.big_versions, args.page_depth, args.baseline)
         results["big"] = r
-        print(f"versions of 20,000: {r['versions']:.2f} s CPU vs --json {r['versions --json']:.2f} s: "
-              f"{r['versions'] / r['versions --json']:.2f}x; served page of 100,000: {r['served page'] * 1e3:.0f} ms CPU")
+        for suffix in ("", " (baseline)") if args.baseline is not None else ("",):
+            print(f"versions of {args.big_versions:,}{suffix}: {r['versions' + suffix]:.2f} s CPU vs --json "
+                  f"{r['versions --json' + suffix]:.2f} s: {r['versions' + suffix] / r['versions --json' + suffix]:.2f}x; "
+                  f"served page of {args.page_depth:,}: {r['served page' + suffix] * 1e3:.0f} ms CPU")
     if "mlflow" in args.what:
         r = bench_mlflow(args.workdir, args.repeat, args.mlflow_total)
         results["mlflow"] = {name: {k: v for k, v in sides.items() if k in ("gitreg", "sqlite")}

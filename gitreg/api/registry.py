@@ -100,7 +100,11 @@ def _writes(method: F) -> F:
 
         with gitconfig.steady():  # one reading of git's configuration for the whole write
             self._sync(_models_written(method.__name__, args, kwargs))
-            result = method(self, *args, **kwargs)
+            try:
+                result = method(self, *args, **kwargs)
+            finally:
+                if self._shared:  # reads after the write see it (ModelRegistry.one_read)
+                    self._shared.clear()
             self._settled_done()
         return result
 
@@ -124,6 +128,23 @@ def _models_written(method: str, args: tuple, kwargs: dict[str, Any]) -> Optiona
         except (InvalidNameError, TypeError, AttributeError):
             continue
     return found
+
+
+class _OneRead:
+    """ModelRegistry.one_read's span; nested spans share the outermost one's snapshots."""
+
+    def __init__(self, registry: "ModelRegistry") -> None:
+        self.registry = registry
+        self.outer: Optional[dict[str, ModelSnapshot]] = None
+
+    def __enter__(self) -> "ModelRegistry":
+        self.outer = self.registry._shared
+        if self.outer is None:
+            self.registry._shared = {}
+        return self.registry
+
+    def __exit__(self, *exc: object) -> None:
+        self.registry._shared = self.outer
 
 
 @dataclass(frozen=True)
@@ -150,6 +171,7 @@ class ModelRegistry:
         self._path_given = path is not None or bool(os.environ.get("GITREG_REGISTRY"))
         self.offline = offline
         self._store: Optional[Store] = None
+        self._shared: Optional[dict[str, ModelSnapshot]] = None  # inside one_read(): a snapshot per model
         self._checked = False  # the repository was found to be a registry (git/refs/kind.py)
         self._settled: list["sync.Settled"] = []  # published pushes of unknown outcome the last sync found
         # Set by a write that found itself already done by an earlier attempt that reached the remote.
@@ -163,6 +185,12 @@ class ModelRegistry:
         """Bad objects the reads so far skipped, each once, naming its ref (gitreg/core/problems.py)."""
         return self._store.problems.items() if self._store is not None else []
 
+    @property
+    def ref_listings(self) -> dict[str, int]:
+        """{ref prefix: times this registry's reads listed the refs below it}: what a read costs
+        (a model of 100,000 versions is that many tags), for tests and profiles."""
+        return dict(self._store.scans) if self._store is not None else {}
+
     # -- plumbing --------------------------------------------------------------
     def _reader(self) -> Optional[Store]:
         if self._store is None:
@@ -170,6 +198,8 @@ class ModelRegistry:
         return self._store
 
     def _writer(self, init: bool = False) -> Store:
+        if self._shared:  # a write makes the shared snapshots of one_read() a view of the past
+            self._shared.clear()
         if self._store is None or not self._checked:
             from gitreg.git.refs.kind import require_registry
             store = self._store or Store.create(self.path, parents=init or not self._path_given)
@@ -210,7 +240,20 @@ class ModelRegistry:
         return [s.record for s in self._settled]
 
     def _snapshot(self, name: str) -> ModelSnapshot:
-        return ModelSnapshot.load(self._reader(), name)
+        shared = self._shared
+        if shared is None:
+            return ModelSnapshot.load(self._reader(), name)
+        snap = shared.get(name)
+        if snap is None:
+            snap = shared[name] = ModelSnapshot.load(self._reader(), name)
+        return snap
+
+    def one_read(self) -> "_OneRead":
+        """`with registry.one_read():` the reads inside share one snapshot of each model they
+        touch, so its refs are listed once and every answer is of the same moment: a served
+        page asks a long model for its names, a page of its versions, its metadata and its
+        deployments (each listing of 100,000 tags ~0.07 s). A write drops the shared snapshots."""
+        return _OneRead(self)
 
     def init(self) -> str:
         """Create the registry if it does not exist; returns its path."""

@@ -103,6 +103,7 @@ def version_key(version: str) -> tuple:
 
 
 _PLAIN_NAMES = re.compile(r"(?:v[0-9]+\n)*v[0-9]+")
+_UNPADDED = re.compile(r"(?:v(?:0|[1-9][0-9]*)\n)*v(?:0|[1-9][0-9]*)")  # no leading zero: one name per N
 
 
 def sort_versions(versions: Iterable[str]) -> list[str]:
@@ -111,6 +112,12 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
         text = "\n".join(names)
     except TypeError:
         text = None
+    if text is not None and text.count("\n") == len(names) - 1 and _UNPADDED.fullmatch(text):
+        # all `v<N>` with no leading zero: N's order is (length, text), two sorts at C speed, no key
+        # function per name (a page of a 100,000-version model sorts them all)
+        names.sort()
+        names.sort(key=len)
+        return names
     if text is not None and text.count("\n") == len(names) - 1 and _PLAIN_NAMES.fullmatch(text):
         # the common case, checked in one C-speed pass: all `v<N>`, where version_key is ((v, N), name)
         return sorted(names, key=lambda v: (int(v[1:]), v))

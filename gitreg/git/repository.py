@@ -95,6 +95,7 @@ class Store:
         self.wrote = False  # a ref update was made through this store (update_refs)
         self._ignorecase: Optional[bool] = None  # core.ignorecase (ignores_case)
         self._pack_skip = 0  # writes before pack_refs_if_needed counts loose refs again
+        self.scans: dict[str, int] = {}  # targets_under listings per prefix: what a read costs, for tests
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -229,9 +230,8 @@ class Store:
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move
         (tags); turn a raw target into an id with `raw_target`."""
-        cut = len(prefix)
-        return {full[cut:]: raw for full, raw in
-                refscan.targets_under(self.gitdir, prefix, self._packed).items()}
+        self.scans[prefix] = self.scans.get(prefix, 0) + 1
+        return refscan.targets_under(self.gitdir, prefix, self._packed, relative=True)
 
     def peeled_under(self, prefix: str) -> dict[str, tuple[bytes, bytes]]:
         """{full name: (raw target, raw peeled id)} from packed-refs' peel lines (see refscan)."""

@@ -36,6 +36,7 @@ RESERVED_KEYS = _KNOWN_KEYS | {"training_repo", "contents", "stored", "artifacts
 # Read into their own record fields, not ModelVersion.extra (DESIGN.md 'Additions of this round').
 _OWN_ADDITIONS = {"params", "metric_info"}
 _NOT_EXTRA = frozenset(_KNOWN_KEYS | _OWN_ADDITIONS)
+_STATUSES = {s.value: s for s in VersionStatus}
 
 
 def now_iso(when: float) -> str:
@@ -54,6 +55,9 @@ def empty_scores() -> dict[str, Any]:
     scores: dict[str, Any] = {name: None for name in METRIC_FIELDS}
     scores["custom_metrics"] = {}
     return scores
+
+
+_NO_SCORES = empty_scores()  # only ever merged from (merge_scores copies it), never changed
 
 
 def _is_metric(value: Any) -> bool:
@@ -188,6 +192,10 @@ def files_of(manifest: dict[str, Any]) -> list[ArtifactFile]:
 
 
 def _status(value: Any, where: str) -> VersionStatus:
+    if type(value) is str:  # a dict lookup, not Enum's __new__ (once or twice per version read)
+        known = _STATUSES.get(value)
+        if known is not None:
+            return known
     try:
         return VersionStatus(value)
     except ValueError:
@@ -232,20 +240,18 @@ def read_version(
     registered = _status(manifest.get("status", "completed"), where)
     status = _status(note["status"], where) if "status" in note else registered
 
-    scores = merge_scores(empty_scores(), check_scores(manifest.get("evaluation_scores"), where))
-    scores = merge_scores(scores, check_scores(note.get("evaluation_scores"), f"{where} (note)"))
-    known = {k: scores.get(k) for k in METRIC_FIELDS}
-    evaluation = EvaluationScores(**known, custom_metrics=dict(scores.get("custom_metrics") or {}))
+    scores = merge_scores(_NO_SCORES, check_scores(manifest.get("evaluation_scores"), where))
+    if note.get("evaluation_scores") is not None:  # (merging None, i.e. {}, would only copy)
+        scores = merge_scores(scores, check_scores(note["evaluation_scores"], f"{where} (note)"))
+    evaluation = EvaluationScores(*map(scores.get, METRIC_FIELDS),  # the fields' own order
+                                  custom_metrics=dict(scores.get("custom_metrics") or {}))
 
     training_raw = manifest.get("training")
-    training = (
-        TrainingInfo(**{k: training_raw.get(k) for k in TRAINING_FIELDS})
-        if isinstance(training_raw, dict)
-        else None
-    )
+    training = TrainingInfo(*map(training_raw.get, TRAINING_FIELDS)) if isinstance(training_raw, dict) else None
     files = files_of(manifest)
     by_role = _first_of_role(files)
     parent = relative(manifest.get("parent_version"), model)
+    sources = _list(manifest.get("training_data_sources"))
     return ModelVersion(
         model_name=model,
         version=version,
@@ -261,7 +267,7 @@ def read_version(
         checkpoint_path=by_role.get("checkpoint"),
         config_path=by_role.get("config"),
         parent_version=parent,
-        training_data_sources=[values.source_name(s) for s in _list(manifest.get("training_data_sources"))],
+        training_data_sources=[s if type(s) is str else values.source_name(s) for s in sources],
         git_commit=manifest.get("git_commit"),
         tags=[str(t) for t in _list(note.get("tags", manifest.get("tags")))],
         notes=str(note.get("notes", manifest.get("notes") or "")),
@@ -270,7 +276,7 @@ def read_version(
         extra={k: v for k, v in manifest.items() if k not in _NOT_EXTRA},
         params={**stored_params(manifest.get("params")), **stored_params(note.get("params"))},
         metric_info=merge_info(stored_info(manifest.get("metric_info")), stored_info(note.get("metric_info"))),
-        training_data=[d for d in map(stored_source, _list(manifest.get("training_data_sources"))) if d],
+        training_data=[d for d in map(stored_source, sources) if d],
         base_model_source=stored_source(manifest.get("base_model")),
         purged=purges_of(note),
     )

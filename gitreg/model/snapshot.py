@@ -5,9 +5,11 @@ refs, never the whole registry.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import pygit2
 
@@ -102,6 +104,29 @@ def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: O
 
 
 FEW = 64  # versions_named reads k versions of n from their objects when k * FEW < n
+MANY = 1000  # versions read at once, above which the cyclic garbage collector waits
+
+
+@contextlib.contextmanager
+def _collector_paused(count: int) -> Iterator[None]:
+    """Reading many versions makes objects that live on (manifests, records) and no cycles:
+    the collector's passes over the growing heap were half the time of reading 20,000.
+    Paused for the read only (and only if it was running); then what the read made is filed
+    with the old objects (freeze, then unfreeze: bookkeeping, no pass over them), so the
+    caller's next allocations do not start a pass over all of it either. Cycles made
+    meanwhile are collected by the next full collection, as any old garbage is. A process
+    that froze objects itself (a pre-fork server) keeps them frozen: then no filing."""
+    paused = count > MANY and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 class ModelSnapshot:
@@ -118,6 +143,7 @@ class ModelSnapshot:
         self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
         self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
         self._tag_targets: dict[str, pygit2.Oid] = {}
+        self._sorted: Optional[list[str]] = None  # versions_sorted, once (a shared snapshot is asked again)
 
     def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
         if self._listed is None:
@@ -164,7 +190,9 @@ class ModelSnapshot:
         return out
 
     def versions_sorted(self) -> list[str]:
-        return sort_versions(self.versions)
+        if self._sorted is None:
+            self._sorted = sort_versions(self.versions)
+        return list(self._sorted)
 
     def require(self, version: str) -> str:
         if self._listed is not None and isinstance(version, str) and version in self._listed[1]:
@@ -312,6 +340,9 @@ class ModelSnapshot:
 
     def stored_parts(self, version: str) -> tuple[str, dict[str, Any], dict[str, Any], str]:
         """(commit hex, manifest, note, tagger): what the stored record is made of."""
+        warm = self._warm_parts(version)
+        if warm is not None:
+            return warm
         commit, blob, tagger = self._facts(version)
         manifest = self._parsed(version, blob)
         if self.use_cache and (manifest.get("model_name"), str(manifest.get("version"))) != (self.model, version):
@@ -319,6 +350,22 @@ class ModelSnapshot:
             commit, blob, tagger = self._facts(version, cached=False)
             manifest = self._parsed(version, blob)
         return commit, manifest, self.note(commit, f"{self.model}/{version}"), tagger
+
+    def _warm_parts(self, version: str) -> Optional[tuple[str, dict[str, Any], dict[str, Any], str]]:
+        """stored_parts from the derived cache alone, by the tag id the listing read, with no
+        object id made or read (a warm `versions` of 20,000 is this 20,000 times); None when
+        anything is missing or does not match, and stored_parts asks the objects."""
+        if not self.use_cache or self._listed is None or version not in self._listed[1]:
+            return None
+        tag = refscan.oid_hex(self._listed[0].get(version))
+        cache = self.store.cache(self.model)
+        facts = cache.version_facts(tag) if tag is not None else None
+        manifest = cache.manifest(facts[1]) if facts is not None else None
+        if manifest is None or manifest.get("model_name") != self.model or str(manifest.get("version")) != version:
+            return None
+        commit = facts[0]
+        note = self.note(commit, f"{self.model}/{version}") if self.notes else {}
+        return commit, manifest, note, facts[2]
 
     def record_of(self, version: str, commit: str, manifest: dict[str, Any], note: dict[str, Any],
                   tagger: Optional[str]) -> ModelVersion:
@@ -402,7 +449,8 @@ class ModelSnapshot:
                 return [r for r in map(self.try_version, names) if r is not None]
             finally:
                 self.use_cache = True
-        records = [r for r in map(self.try_version, names) if r is not None]
+        with _collector_paused(len(names)):
+            records = [r for r in map(self.try_version, names) if r is not None]
         self.store.cache(self.model).flush()
         return records
 

@@ -36,3 +36,31 @@ def test_register_against_a_baseline_checkout(tmp_path):
     assert set(results["register"]) == {"gitreg", "floor", "gitreg (baseline)"}
     assert all(v > 0 for v in results["register"].values()) and "one_model" not in results
     assert "baseline" in proc.stdout
+
+
+def test_big_bench_smoke(tmp_path):
+    """`big` at a small size, with this tree as its own baseline (the baseline path is exercised)."""
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(BENCH), "big", "--repeat", "1", "--big-versions", "30",
+                           "--page-depth", "150", "--baseline", str(BENCH.parents[1]),
+                           "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    big = json.loads(out.read_text())["big"]
+    assert set(big) == {f"{k}{s}" for k in ("versions", "versions --json", "served page") for s in ("", " (baseline)")}
+    assert all(v > 0 for v in big.values())
+    assert "versions of 30 (baseline):" in proc.stdout and "served page of 150:" in proc.stdout
+
+
+def test_big_split_smoke(tmp_path):
+    """benchmarks/big_split.py names each step of `versions` with a CPU time."""
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import big_split
+        import fixtures
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    fixtures.build_gitreg(tmp_path / "one.git", 30, per_model=30)
+    steps = big_split.main(str(tmp_path / "one.git"), "model-0000")
+    assert list(steps)[0] == "list and sort the tags" and len(steps) == 7
+    assert all(seconds >= 0 for seconds in steps.values())

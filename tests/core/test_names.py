@@ -239,6 +239,14 @@ def test_plain_names_sort_as_version_key_orders_them(versions):
     assert sort_versions(versions + ["v2b"]) == sorted(versions + ["v2b"], key=version_key)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.from_regex(r"v(0|[1-9][0-9]{0,6})", fullmatch=True), max_size=40))
+def test_unpadded_names_sort_as_version_key_orders_them(versions):
+    """The fast path for `v<N>` names without a leading zero ((length, text) order) is version_key's."""
+    assert sort_versions(versions) == sorted(versions, key=version_key)
+    assert sort_versions(versions + ["v01"]) == sorted(versions + ["v01"], key=version_key)
+
+
 # -- next_version ---------------------------------------------------------------------
 @pytest.mark.parametrize("existing,expected", [
     ([], "v1"),

@@ -91,24 +91,41 @@ def test_bisected_packed_refs_find_exactly_what_a_full_scan_finds(tmp_path_facto
     assert _scan(data, prefix) == expected
     assert _scan_sorted(data, prefix) == expected
     assert PackedRefs(gitdir).targets_under(prefix) == expected
+    below = {n[len(prefix):]: raw for n, raw in expected.items()}
+    assert _scan_sorted(data, prefix, relative=True) == below
+    assert PackedRefs(gitdir).targets_under(prefix, relative=True) == below
 
 
-def test_refs_under_gives_what_git_gives_packed_and_loose(reg, registry_path, git, refs):
-    """Store.refs_under takes targets from its scan (no libgit2 lookup per ref): loose hides
-    packed, so a moved branch shows its new tip; a symbolic ref is left to libgit2."""
-    from gitreg.git.repository import Store
+_odd_line = st.binary(max_size=8).filter(lambda b: b"\n" not in b)
 
-    for _ in range(3):
-        reg.register_model("majora")
-    git(registry_path, "pack-refs", "--all")
-    reg.register_model("majora")  # branch moves: loose beside its stale packed line
-    git(registry_path, "symbolic-ref", "refs/heads/alias", "refs/heads/majora")
-    store = Store.open(registry_path)
-    expected = {name: oid for name, oid in refs(registry_path).items()
-                if name.startswith("refs/heads/") and name != "refs/heads/alias"}
-    got = {name: str(oid) for name, oid in store.refs_under("refs/heads/").items()}
-    assert got.pop("refs/heads/alias") == "refs/heads/majora"  # what ref_target gives
-    assert got == expected
-    tags = {name: str(oid) for name, oid in store.refs_under("refs/tags/majora/").items()}
-    assert tags == {n: o for n, o in refs(registry_path).items() if n.startswith("refs/tags/majora/")}
-    assert len(tags) == 4
+
+@settings(max_examples=300)
+@given(names=st.lists(st.binary(min_size=1, max_size=8).filter(lambda b: b"\n" not in b and b" " not in b),
+                      unique=True, max_size=30), crlf=st.booleans(), peel=st.sampled_from(["none", "all", "some"]),
+       odd=st.lists(st.tuples(st.integers(0, 60), _odd_line), max_size=2), last_newline=st.booleans(),
+       relative=st.booleans())
+def test_the_regular_region_fast_path_reads_what_the_line_by_line_scan_reads(names, crlf, peel, odd,
+                                                                             last_newline, relative):
+    """All annotated tags, or none: the refs are read at C speed; anything else (names that are
+    not UTF-8, CRLF, damaged lines, a missing newline) either reads the same or falls back."""
+    from gitreg.git.refs.refscan import _regular_region, _scan_lines
+
+    key = b"refs/tags/m/"
+    end = b"\r\n" if crlf else b"\n"
+    lines = []
+    for i, n in enumerate(sorted(names)):
+        lines.append(b"%040x refs/tags/m/%s" % (i, n))
+        if peel == "all" or (peel == "some" and i % 3 == 0):
+            lines.append(b"^%040x" % (i + 1000))
+    for at, line in odd:  # damage: any line anywhere
+        lines.insert(at % (len(lines) + 1), line)
+    region = end.join(lines) + (end if last_newline and lines else b"")
+    fast = _regular_region(region, key, relative)
+    assert fast is None or fast == _scan_lines(region, key, relative)
+    if not odd and not crlf and peel != "some" and not any(b"\r" in n for n in names):
+        assert fast == _scan_lines(region, key, relative)  # the fast path is taken when regular
+    if not odd:  # a sorted file: the bisected scan finds what the full scan finds
+        data = b"# pack-refs with: peeled fully-peeled sorted \n" + region
+        full = _scan(data, key.decode())
+        assert _scan_sorted(data, key.decode(), relative) == (
+            {n[len(key):]: t for n, t in full.items()} if relative else full)

@@ -43,15 +43,21 @@ class WebApp:
         self.registry_path = registry_path
         self.env = site.environment()
 
+    def open_registry(self) -> ModelRegistry:
+        """The registry one request reads (a fresh one each time: nothing is kept between requests)."""
+        return ModelRegistry(self.registry_path, offline=True)
+
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         request = Request(environ)
         if request.method not in ("GET", "HEAD"):
             response = Response("read-only: GET and HEAD only\n", status=405, headers={"Allow": "GET, HEAD"},
                                 content_type="text/plain; charset=utf-8")
         else:
-            catalog = pages.Catalog(ModelRegistry(self.registry_path, offline=True))
-            args = {k: v for k, v in request.args.items() if k in ("a", "b")}
-            rendered = site.Site(catalog, self.env, served=True).render(request.path, args)
+            registry = self.open_registry()
+            with registry.one_read():  # each model's refs listed once per page, one moment's view
+                catalog = pages.Catalog(registry)
+                args = {k: v for k, v in request.args.items() if k in ("a", "b")}
+                rendered = site.Site(catalog, self.env, served=True).render(request.path, args)
             response = Response(rendered.body, status=rendered.status, content_type=rendered.content_type)
         response.headers.update(SECURITY_HEADERS)
         return response(environ, start_response)

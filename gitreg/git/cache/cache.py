@@ -55,6 +55,20 @@ def plain(value: Any) -> bool:
     return False
 
 
+_scan_json = json.JSONDecoder().scan_once  # C scanner: one entry's value, without loads' wrappers
+
+
+def _entry(text: str) -> Any:
+    """The JSON value of one entry as written (no surrounding space), or None when it is not
+    exactly one value: a damaged entry is a miss. json.loads' own work around the scanner was
+    a third of decoding 40,000 small entries."""
+    try:
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return value if end == len(text) else None
+
+
 MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
 NO_CACHE_ENV = "GITREG_NO_CACHE"
 _SEAL = b"\ngitreg-seal "
@@ -235,12 +249,7 @@ class ModelCache:
     def manifest(self, blob: str) -> Optional[dict[str, Any]]:
         """The cached parse of blob (a fresh object), or None; a damaged entry is a miss."""
         text = self._manifests.entries.get(blob)
-        if text is None:
-            return None
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return None
+        value = _entry(text) if text is not None else None
         return value if isinstance(value, dict) else None
 
     def put_manifest(self, blob: str, value: dict[str, Any]) -> None:
@@ -270,10 +279,7 @@ class ModelCache:
     def version_facts(self, tag: str) -> Optional[tuple[str, str, str]]:
         """(commit hex, manifest blob hex, tagger) cached for a tag object id, or None."""
         text = self._manifests.entries.get(f"tag:{tag}")
-        try:
-            facts = json.loads(text) if text is not None else None
-        except ValueError:
-            return None
+        facts = _entry(text) if text is not None else None
         if not (isinstance(facts, list) and len(facts) == 3 and all(isinstance(f, str) for f in facts)):
             return None
         commit, blob, tagger = facts

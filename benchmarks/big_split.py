@@ -1,0 +1,53 @@
+"""Where `gitreg versions M` of a long model spends its CPU, step by step, in one process:
+
+    python benchmarks/big_split.py /tmp/big/work/one-20000.git model-0000
+
+The steps the command takes (list and sort the tags, load the model's cache file, the cached
+parts of each version, the records, the table text; then to_dict and json.dumps for --json),
+each timed with process_time, the collector paused as `versions_named` pauses it. Start-up
+(interpreter and imports) is not in it: compare with the whole command's CPU (speed_bench big).
+"""
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+
+from gitreg.api.registry import ModelRegistry
+from gitreg.clients.cli.render import versions_text
+
+
+def main(path: str, model: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    clock = time.process_time()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.process_time()
+        out[name] = now - clock
+        clock = now
+
+    snap = ModelRegistry(path, offline=True)._snapshot(model)
+    names = snap.versions_sorted()
+    step("list and sort the tags")
+    snap.store.cache(model).manifest("")  # loads the file: read, seal check, JSON
+    step("load the model's cache file")
+    gc.disable()
+    parts = [snap.stored_parts(v) for v in names]
+    step("cached parts of each version")
+    records = [snap.record_of(v, *p) for v, p in zip(names, parts)]
+    step("build the records")
+    gc.freeze(), gc.unfreeze(), gc.enable()
+    versions_text(records)
+    step("table text")
+    dicts = [r.to_dict() for r in records]
+    step("to_dict (--json)")
+    json.dumps(dicts, indent=2, ensure_ascii=False, default=str)
+    step("json.dumps(indent=2) (--json)")
+    return out
+
+
+if __name__ == "__main__":
+    for name, seconds in main(sys.argv[1], sys.argv[2]).items():
+        print(f"{name:32s} {seconds:6.3f} s CPU")
