@@ -25,9 +25,10 @@ _EXPORTS = {
     "ReadProblem": "core.problems",
     "DoctorReport": "features.trust.doctor",
     **{name: "core.records" for name in (
-        "ArtifactFile", "Deployment", "EvaluationScores", "Event", "ModelMetadata",
-        "ModelVersion", "TrainingInfo", "VersionStatus",
+        "ArtifactFile", "EvaluationScores", "ModelMetadata", "ModelVersion", "TrainingInfo", "VersionStatus",
     )},
+    "Deployment": "core.audit_records",
+    "Event": "core.audit_records",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -39,7 +39,7 @@ from gitreg.model.snapshot import ModelSnapshot, model_names
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from gitreg.core.records import Deployment, Event, VersionSignature
+    from gitreg.core.audit_records import Deployment, Event, VersionSignature
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt

@@ -290,18 +290,3 @@ class Preview:
         return {"action": self.action, "refs": [{"ref": r, "change": c} for r, c in self.refs],
                 "files": self.files, "stored": [f.to_dict() for f in self.stored], "effects": self.effects}
 
-
-# Records no read of versions makes (deployment history, events, signatures):
-# defined in records_extra.py and loaded when first named, so a read's start-up does not
-# create their dataclasses. `from gitreg.core.records import Event` works as before.
-_EXTRA = ("Deployment", "Event", "SignatureBlock", "VersionSignature")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXTRA:
-        from gitreg.core import records_extra
-
-        value = getattr(records_extra, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

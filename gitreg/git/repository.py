@@ -27,7 +27,7 @@ from gitreg.git.objects import notes
 from gitreg.git.refs import layout, refscan
 
 if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every read
-    from gitreg.core.records import SignatureBlock
+    from gitreg.core.audit_records import SignatureBlock
     from gitreg.git.refs.transaction import RefUpdate
     from gitreg.git.signing.signing import Signer
 

@@ -23,7 +23,7 @@ from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 
 if TYPE_CHECKING:
-    from gitreg.core.records import VersionSignature
+    from gitreg.core.audit_records import VersionSignature
     from gitreg.model.cards import ModelCard
     from gitreg.model.curves import Curves
 
@@ -243,7 +243,7 @@ class ModelSnapshot:
 
     def signature(self, version: str) -> VersionSignature:
         """Whether the version's tag and commit are signed, and how (two object reads, no git run)."""
-        from gitreg.core.records import VersionSignature
+        from gitreg.core.audit_records import VersionSignature
 
         target = self.tag_target(self.require(version))
         return VersionSignature(self.store.tag_signature(target),

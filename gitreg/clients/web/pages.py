@@ -17,8 +17,9 @@ from markupsafe import Markup
 from gitreg.api.lineage import LineageTracker
 from gitreg.api.registry import ModelRegistry
 from gitreg.clients.web import svg, text, urls
+from gitreg.core.audit_records import Deployment, SignatureBlock
 from gitreg.core.errors import GitregError
-from gitreg.core.records import RETIRED_STATUSES, Deployment, ModelVersion, SignatureBlock
+from gitreg.core.records import RETIRED_STATUSES, ModelVersion
 from gitreg.core.urls import has_scheme
 from gitreg.core.values import describe_metric_info
 

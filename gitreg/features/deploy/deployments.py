@@ -12,9 +12,10 @@ from typing import Any, Callable, Optional
 import pygit2
 
 from gitreg.core import yamlio
+from gitreg.core.audit_records import Deployment
 from gitreg.core.errors import CorruptRegistryError, DeploymentError, InvalidNameError
 from gitreg.core.names import check_environment_name, version_key
-from gitreg.core.records import RETIRED_STATUSES, Deployment, Preview, VersionStatus
+from gitreg.core.records import RETIRED_STATUSES, Preview, VersionStatus
 from gitreg.features.notes.annotations import NoteChange, message, notes_update
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying

@@ -6,9 +6,9 @@ import datetime as _dt
 
 import pygit2
 
+from gitreg.core.audit_records import Event
 from gitreg.core.errors import CorruptRegistryError
 from gitreg.core.names import relative
-from gitreg.core.records import Event
 from gitreg.features.deploy import deployments
 from gitreg.features.notes import annotations
 from gitreg.git.refs import layout

@@ -10,9 +10,9 @@ from typing import Optional
 import pygit2
 
 from gitreg.core import yamlio
+from gitreg.core.audit_records import Event
 from gitreg.core.errors import CorruptRegistryError, DeploymentError, GitregError, SigningError
 from gitreg.core.names import check_environment_name, check_version_name
-from gitreg.core.records import Event
 from gitreg.features.policy import chain
 from gitreg.features.policy.schema import allows
 from gitreg.git.refs import layout

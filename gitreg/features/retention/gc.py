@@ -20,8 +20,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from gitreg.core.audit_records import Deployment
 from gitreg.core.errors import GitregError
-from gitreg.core.records import Deployment, ModelVersion
+from gitreg.core.records import ModelVersion
 from gitreg.features.artifacts import tree
 from gitreg.features.deploy import deployments
 from gitreg.features.notes.annotations import annotate_version

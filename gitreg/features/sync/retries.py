@@ -21,8 +21,8 @@ from typing import Iterable, Optional
 import pygit2
 
 from gitreg.core import yamlio
+from gitreg.core.audit_records import Deployment
 from gitreg.core.errors import GitregError
-from gitreg.core.records import Deployment
 from gitreg.features.deploy import deployments
 from gitreg.features.registration.registration import Registration, version_files
 from gitreg.git.refs import layout

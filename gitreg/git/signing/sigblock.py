@@ -11,7 +11,7 @@ import hashlib
 import re
 from typing import Optional
 
-from gitreg.core.records import SignatureBlock
+from gitreg.core.audit_records import SignatureBlock
 
 MAX_BLOCK = 64 * 1024  # bigger than any real signature; a longer block is described by kind only
 _HEADER = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")

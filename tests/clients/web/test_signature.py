@@ -8,7 +8,7 @@ import subprocess
 
 from gitreg import ModelRegistry
 from gitreg.clients.web.build import build
-from gitreg.core.records import SignatureBlock
+from gitreg.core.audit_records import SignatureBlock
 from tests.clients.web.test_serve import start
 
 

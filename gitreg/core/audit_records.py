@@ -1,6 +1,6 @@
-"""The records no read of versions needs (deployment history, events, signatures), apart
-from records.py so that a read's start-up does not create their dataclasses;
-records.py re-exports them (`from gitreg.core.records import Event` works as before)."""
+"""The audit trail's records: deployments, history events and signatures. Apart from
+records.py because a read of versions needs none of them (a read's start-up does not
+create their dataclasses)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
