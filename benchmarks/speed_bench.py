@@ -186,11 +186,17 @@ def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict
     gitreg = [sys.executable, "-m", "gitreg", "-R", str(registry.resolve())]
     subprocess.run([*gitreg, "list"], check=True, stdout=subprocess.DEVNULL)  # the derived cache, once
     sides: dict[str, Callable[[], float]] = {"import pygit2": lambda: cpu_of([sys.executable, "-c", "import pygit2"])}
+    if baseline is not None:  # its own copy: two versions of the derived caches would rebuild each other's
+        base_registry = work / "reads-1000-baseline.git"
+        if not base_registry.exists():
+            shutil.copytree(registry, base_registry, symlinks=True)
+        base_gitreg = [sys.executable, "-m", "gitreg", "-R", str(base_registry.resolve())]
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
+        subprocess.run([*base_gitreg, "list"], check=True, stdout=subprocess.DEVNULL, env=env, cwd=baseline)
     for name, args in READS.items():
         sides[name] = lambda args=args: cpu_of([*gitreg, *args])
         if baseline is not None:
-            env = {**os.environ, "PYTHONPATH": str(baseline)}
-            sides[f"{name} (baseline)"] = lambda args=args, env=env: cpu_of([*gitreg, *args], env=env, cwd=baseline)
+            sides[f"{name} (baseline)"] = lambda args=args: cpu_of([*base_gitreg, *args], env=env, cwd=baseline)
     # a TAB after `gitreg show ` in bash, as the completion script runs it
     env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
            "COMP_CWORD": "4"}
@@ -436,6 +442,9 @@ def bench_mlflow_server(work: Path, repeat: int, batch: int, total: int = 1000) 
 
 
 def main(argv: list[str] | None = None) -> int:
+    # as users run gitreg: from compiled bytecode (an environment with PYTHONDONTWRITEBYTECODE and an
+    # editable install would recompile every gitreg module in every measured process)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks"])
     ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (and whose "
