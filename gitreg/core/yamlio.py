@@ -7,7 +7,9 @@ expands to gigabytes; tags construct types gitreg never writes).
 """
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
@@ -15,31 +17,22 @@ from gitreg.core.yamlbounds import DEPLOYMENT_LIMIT, MANIFEST_LIMIT, MAX_DEPTH  
 from gitreg.core.yamlbounds import suspect as _suspect
 
 
-class _Deferred:
-    """`yaml` until first used. PyYAML costs ~15 ms of start-up and a warm read is answered
-    from the derived cache without parsing YAML, so it is imported by the first load or dump:
-    `yaml.x(..., Loader=_Loader)` looks up `yaml.x` (importing, and binding the globals below)
-    before it evaluates `_Loader`."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_import_yaml(), name)
+@dataclass(frozen=True)
+class _PyYAML:
+    module: Any
+    loader: Any  # libyaml's C classes when present
+    dumper: Any
+    user_loader: Any  # YAML 1.2 numbers (load_user)
 
 
-def _import_yaml() -> Any:
-    global yaml, _Loader, _Dumper, _UserLoader
-    import yaml as real
+@functools.cache
+def _pyyaml() -> _PyYAML:
+    """PyYAML, imported by the first load or dump: it costs ~15 ms of start-up, and a warm
+    read is answered from the derived cache without parsing YAML."""
+    import yaml
 
-    _Loader = getattr(real, "CSafeLoader", real.SafeLoader)
-    _Dumper = getattr(real, "CSafeDumper", real.SafeDumper)
-    _UserLoader = with_yaml12_numbers(_Loader)
-    yaml = real
-    return real
-
-
-yaml: Any = _Deferred()
-_Loader: Any = None  # bound by _import_yaml
-_Dumper: Any = None
-_UserLoader: Any = None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return _PyYAML(yaml, loader, getattr(yaml, "CSafeDumper", yaml.SafeDumper), with_yaml12_numbers(loader))
 
 
 def dump(data: Any) -> bytes:
@@ -47,12 +40,12 @@ def dump(data: Any) -> bytes:
     representer), anything else from PyYAML."""
     from gitreg.core import yamlemit  # a write path: PyYAML's resolvers, imported with it
 
-    # yaml.SafeDumper first: it imports PyYAML and binds _Dumper before _Dumper is read
-    text = yamlemit.emit(data) if yaml.SafeDumper is not _Dumper else None  # libyaml's bytes
+    y = _pyyaml()
+    text = yamlemit.emit(data) if y.dumper is not y.module.SafeDumper else None  # libyaml's bytes
     if text is not None:
         return text.encode("utf-8")
-    return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    return y.module.dump(
+        data, Dumper=y.dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
     ).encode("utf-8")
 
 
@@ -74,8 +67,8 @@ def _first_line(exc: Exception) -> str:
 def _check_structure(data: bytes, where: str) -> None:
     """Refuse anchors, aliases, explicit tags and nesting deeper than MAX_DEPTH (events only:
     nothing is constructed, so a bomb costs the size of its text)."""
-    depth = 0
-    for event in yaml.parse(data, Loader=_Loader):
+    depth, yaml = 0, _pyyaml().module
+    for event in yaml.parse(data, Loader=_pyyaml().loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise CorruptRegistryError(f"{where} uses a YAML anchor or alias (refused)")
         if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and event.tag is not None:
@@ -95,11 +88,12 @@ def load(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> Any:
     """
     if len(data) > limit:
         raise too_large(where, len(data), limit)
+    y = _pyyaml()
     try:
         if _suspect(data):
             _check_structure(data, where)
-        return yaml.load(data, Loader=_Loader)
-    except yaml.YAMLError as exc:
+        return y.module.load(data, Loader=y.loader)
+    except y.module.YAMLError as exc:
         raise CorruptRegistryError(f"{where} is not valid YAML ({_first_line(exc)})") from None
     except (RecursionError, MemoryError):
         raise CorruptRegistryError(f"{where} is too deeply nested or too large to parse (refused)") from None
@@ -113,7 +107,7 @@ def check(data: bytes, where: str, limit: int = MANIFEST_LIMIT) -> None:
     if _suspect(data):
         try:
             _check_structure(data, where)
-        except yaml.YAMLError as exc:
+        except _pyyaml().module.YAMLError as exc:
             raise CorruptRegistryError(f"{where} is not valid YAML ({_first_line(exc)})") from None
 
 
@@ -172,8 +166,9 @@ def with_yaml12_numbers(base: type) -> type:
 
 def load_user(data: bytes, where: str) -> Any:
     """Parse YAML a user wrote (numbers as YAML 1.2); errors name `where` as GitregError."""
+    y = _pyyaml()
     try:
-        return yaml.load(data, Loader=_UserLoader)
-    except yaml.YAMLError as exc:
+        return y.module.load(data, Loader=y.user_loader)
+    except y.module.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidValueError(f"{where} is not valid YAML ({first})") from None
