@@ -20,6 +20,36 @@ from hypothesis import settings
 
 from gitreg import ModelRegistry
 
+# -- parallel runs (pytest-xdist) --------------------------------------------------------
+# `pytest -n auto` (the README's command) spreads the tests over worker processes. Each worker
+# has its own tmp_path_factory base, so every session or module fixture (servers included) is
+# per worker. Tests that must not overlap one another (one holds the machine's dpkg lock) are
+# marked `@pytest.mark.xdist_group("serial")`: one worker runs them all, one after another.
+# Only `--dist loadgroup` honours groups; it is the default here whenever -n is given. A plain
+# `pytest` (one file, a debugger) runs serially as before.
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`-n N` without an explicit --dist means `--dist loadgroup` (xdist would pick `load`)."""
+    option = config.option
+    if getattr(option, "numprocesses", None) and option.dist == "no" and not option.distload:  # xdist only
+        option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error when it is not installed
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """Workers for `-n auto`: WORKERS_PER_CPU per CPU (the tests mostly wait on git, servers and
+    subprocesses, so more workers than cores keeps the cores busy; measured in
+    benchmarks/RESULTS.md, issue 28 session 3). PYTEST_XDIST_AUTO_NUM_WORKERS still wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
+        return None
+    return WORKERS_PER_CPU * len(os.sched_getaffinity(0))
+
+
+WORKERS_PER_CPU = 2
+
+
 # Property tests are reproducible run to run and leave no example database behind.
 settings.register_profile("gitreg", derandomize=True, database=None, deadline=None)
 settings.load_profile("gitreg")
