@@ -66,7 +66,7 @@ def run_once(workers: str, paths: list[str], extra: list[str], log: Path) -> Run
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("a") as fh:
-        fh.write(f"==== -n {workers}: {wall:.1f} s\n{proc.stdout[-20000:]}\n{proc.stderr[-5000:]}\n")
+        fh.write(f"==== -n {workers}: {wall:.1f} s\n{proc.stdout}\n{proc.stderr[-5000:]}\n")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Run(workers, wall, cpu, load_before, os.getloadavg()[0], counts_of(proc.stdout), proc.returncode)
 

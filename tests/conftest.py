@@ -38,6 +38,17 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error when it is not installed
+def pytest_configure_node(node) -> None:
+    """Workers parse the command line again (where --dist may be absent): tell them the mode."""
+    node.workerinput["gitreg_loadgroup"] = node.config.option.dist == "loadgroup"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config, "workerinput", {}).get("gitreg_loadgroup"):
+        config.option.loadgroup = True  # what xdist's worker reads to honour the groups
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """Workers for `-n auto`: WORKERS_PER_CPU per CPU (the tests mostly wait on git, servers and
     subprocesses, so more workers than cores keeps the cores busy; measured in
@@ -48,6 +59,39 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 WORKERS_PER_CPU = 2
+
+# Session fixtures costly enough (seconds of CPU: a browser, a built site, MLflow's migrated
+# database) that one worker should set them up once for every test using them, in this order of
+# preference when a test uses several.
+SHARED_SESSION_FIXTURES = ("browser", "big_site", "demo_registry", "tracking_uri")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under -n, a test using a module-scoped fixture is grouped with its module (the fixture is
+    set up by one worker, once, not by every worker that gets one of the module's tests), and a
+    test using one of SHARED_SESSION_FIXTURES with the other users of that fixture."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        group = _shared_setup_group(item)
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_setup_group(item: pytest.Item) -> str | None:
+    """The xdist group a test's costly shared fixtures call for, or None (then any worker)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    used = {name: defs[-1].scope for name, defs in info.name2fixturedefs.items()
+            if defs and name in info.names_closure}
+    for name in SHARED_SESSION_FIXTURES:
+        if used.get(name) == "session":
+            return f"session:{name}"
+    if "module" in used.values():
+        return f"module:{item.nodeid.split('::', 1)[0]}"
+    return None
 
 
 # Property tests are reproducible run to run and leave no example database behind.
