@@ -1,0 +1,86 @@
+"""The suite runs in parallel as the README says (`pytest -n auto`, issue 28): tests/conftest.py
+makes -n mean `--dist loadgroup` in the workers too, sends the tests sharing a module-scoped
+fixture to one worker, keeps the "serial" group on one worker, and starts 2 workers per CPU.
+Checked on a small generated suite run by a real pytest with pytest-xdist, whose conftest.py
+has the hooks of tests/conftest.py."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SUITE = '''
+import os
+import pytest
+
+def _record(tmp_path_factory, what):
+    with open(os.environ["GENERATED_SUITE_LOG"], "a") as fh:  # one file for all the workers
+        fh.write(f"{what} {os.environ.get('PYTEST_XDIST_WORKER', 'main')} "
+                 f"{os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0')}\\n")
+
+@pytest.fixture(scope="module")
+def costly(tmp_path_factory):
+    _record(tmp_path_factory, "setup")
+
+@pytest.mark.parametrize("n", range(8))
+def test_uses_costly(costly, n, tmp_path_factory):
+    _record(tmp_path_factory, "costly")
+
+@pytest.mark.parametrize("n", range(8))
+def test_free(n, tmp_path_factory):
+    _record(tmp_path_factory, "free")
+
+@pytest.mark.xdist_group("serial")
+@pytest.mark.parametrize("n", range(3))
+def test_serial(n, tmp_path_factory):
+    _record(tmp_path_factory, "serial")
+'''
+
+
+def _run(tmp_path: Path, *args: str) -> list[tuple[str, str, str]]:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_generated.py").write_text(SUITE)
+    (suite / "conftest.py").write_text("from tests.conftest import *  # noqa: F401,F403  (its hooks, as a conftest)\n")
+    log = tmp_path / "log"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # not ours
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         f"--basetemp={tmp_path / 'base'}", "--rootdir", str(suite), "-c", os.devnull, *args, str(suite)],
+        capture_output=True, text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT), "GENERATED_SUITE_LOG": str(log)},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "19 passed" in proc.stdout, proc.stdout[-3000:]
+    return [tuple(line.split()) for line in log.read_text().splitlines()]  # type: ignore[misc]
+
+
+def test_plain_n_groups_tests_by_their_module_fixture_and_the_serial_group(tmp_path):
+    lines = _run(tmp_path, "-n", "3")
+    setups = [worker for what, worker, _ in lines if what == "setup"]
+    assert len(setups) == 1, lines  # the module fixture was set up once, by one worker
+    assert {worker for what, worker, _ in lines if what == "costly"} == set(setups)
+    assert len({worker for what, worker, _ in lines if what == "serial"}) == 1
+    assert {count for _, _, count in lines} == {"3"}
+
+
+def test_auto_starts_two_workers_per_cpu(tmp_path):
+    lines = _run(tmp_path, "-n", "auto")
+    assert {count for _, _, count in lines} == {str(2 * len(os.sched_getaffinity(0)))}
+
+
+def test_serial_pytest_still_runs_everything_in_one_process(tmp_path):
+    lines = _run(tmp_path, "-p", "no:xdist")
+    assert {worker for _, worker, _ in lines} == {"main"} and len(lines) == 20  # 19 tests + 1 setup
+
+
+def test_readme_and_ci_run_the_same_parallel_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = re.search(r"^scripts/install-system-deps\.sh && .*$", readme, re.M)
+    assert command and command.group(0).endswith("pytest -n auto"), command
+    assert command.group(0) in ci.splitlines()
