@@ -215,20 +215,16 @@ class GitDaemon:
     """`git daemon --enable=receive-pack` on 127.0.0.1 and a free port, serving bare repos under root."""
 
     def __init__(self, root: Path) -> None:
-        import socket
+        from tests.servers import free_port, wait_for_port
 
         self.root = root
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.proc = subprocess.Popen(
             ["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={self.port}",
              f"--base-path={root}", "--export-all", "--enable=receive-pack", "--informative-errors",
              str(root)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        from tests.servers import wait_for_port
-
         try:
             wait_for_port(self.port, lambda: self.proc.poll() is None, "git daemon", root / "no-log", 10)
         except BaseException:

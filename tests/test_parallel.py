@@ -84,3 +84,17 @@ def test_readme_and_ci_run_the_same_parallel_test_command():
     command = re.search(r"^scripts/install-system-deps\.sh && .*$", readme, re.M)
     assert command and command.group(0).endswith("pytest -n auto"), command
     assert command.group(0) in ci.splitlines()
+
+
+def test_server_ports_are_out_of_the_kernels_reach_and_split_between_workers(monkeypatch):
+    from tests.servers import _ephemeral_start, free_port
+
+    shares = []
+    for worker in ("gw0", "gw3"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
+        ports = [free_port() for _ in range(50)]
+        assert len(set(ports)) == 50  # never the same port twice in one process
+        assert all(10_000 <= p < _ephemeral_start() for p in ports)  # no outgoing connection takes one
+        shares.append(set(ports))
+    assert max(shares[0]) < min(shares[1])  # workers 0 and 3 draw from disjoint slices
