@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ def pytest_configure_node(node) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if getattr(config, "workerinput", {}).get("gitreg_loadgroup"):
         config.option.loadgroup = True  # what xdist's worker reads to honour the groups
+    # A suite started in the background (`cmd &` in a script, nohup) inherits SIGINT ignored and
+    # passes that on to every process it starts: the servers the tests stop with SIGINT (Ctrl-C)
+    # would never stop (`gitreg web serve` hung a serial run for its 600 s timeout).
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(optionalhook=True)

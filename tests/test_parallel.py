@@ -1,6 +1,7 @@
 """The suite runs in parallel as the README says (`pytest -n auto`, issue 28): tests/conftest.py
 makes -n mean `--dist loadgroup` in the workers too, sends the tests sharing a module-scoped
-fixture to one worker, keeps the "serial" group on one worker, and starts 2 workers per CPU.
+fixture to one worker, keeps the "serial" group on one worker, starts 2 workers per CPU, and
+gives the processes tests start a working SIGINT even when the suite was started with it ignored.
 Checked on a small generated suite run by a real pytest with pytest-xdist, whose conftest.py
 has the hooks of tests/conftest.py."""
 from __future__ import annotations
@@ -34,6 +35,12 @@ def test_uses_costly(costly, n, tmp_path_factory):
 def test_free(n, tmp_path_factory):
     _record(tmp_path_factory, "free")
 
+def test_a_started_server_can_be_stopped_with_sigint():
+    import subprocess, sys
+    out = subprocess.run([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT))"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "default_int_handler" in out, out
+
 @pytest.mark.xdist_group("serial")
 @pytest.mark.parametrize("n", range(3))
 def test_serial(n, tmp_path_factory):
@@ -48,14 +55,14 @@ def _run(tmp_path: Path, *args: str) -> list[tuple[str, str, str]]:
     (suite / "conftest.py").write_text("from tests.conftest import *  # noqa: F401,F403  (its hooks, as a conftest)\n")
     log = tmp_path / "log"
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # not ours
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    proc = subprocess.run(  # started as from `cmd &` in a script: SIGINT ignored (tests/conftest.py)
+        ["sh", "-c", 'trap "" INT; exec "$@"', "sh", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          f"--basetemp={tmp_path / 'base'}", "--rootdir", str(suite), "-c", os.devnull, *args, str(suite)],
         capture_output=True, text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT), "GENERATED_SUITE_LOG": str(log)},
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "19 passed" in proc.stdout, proc.stdout[-3000:]
+    assert "20 passed" in proc.stdout, proc.stdout[-3000:]
     return [tuple(line.split()) for line in log.read_text().splitlines()]  # type: ignore[misc]
 
 
@@ -75,7 +82,7 @@ def test_auto_starts_two_workers_per_cpu(tmp_path):
 
 def test_serial_pytest_still_runs_everything_in_one_process(tmp_path):
     lines = _run(tmp_path, "-p", "no:xdist")
-    assert {worker for _, worker, _ in lines} == {"main"} and len(lines) == 20  # 19 tests + 1 setup
+    assert {worker for _, worker, _ in lines} == {"main"} and len(lines) == 20  # 19 recording tests + 1 setup
 
 
 def test_readme_and_ci_run_the_same_parallel_test_command():
