@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-
 # Ports for the servers: below the kernel's ephemeral range, so that neither an outgoing
 # connection nor another process's bind to port 0 can take one while its server is down (the
 # restart tests stop a server and start it again on the same port); split between the workers of
