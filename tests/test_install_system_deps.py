@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "install-system-deps.sh"
 LOCK = Path("/var/lib/dpkg/lock-frontend")
 
@@ -40,6 +42,9 @@ def _apt_install_running() -> bool:
     return False
 
 
+# It holds the machine's dpkg lock: under `pytest -n` it runs on the one worker of the
+# "serial" group, never beside another test of that group (tests/conftest.py).
+@pytest.mark.xdist_group("serial")
 def test_the_script_waits_for_the_dpkg_lock(tmp_path):
     assert os.geteuid() == 0 and LOCK.exists(), "this test runs as root on Debian, as CI does"
     env = {**os.environ, "PATH": _path_without(tmp_path, "htpasswd"), "GITREG_APT_LOCK_TIMEOUT": "120"}

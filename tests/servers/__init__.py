@@ -7,6 +7,7 @@ message naming the Debian package it needs; nothing is ever skipped.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -17,11 +18,52 @@ from pathlib import Path
 
 import pytest
 
+# Ports for the servers: below the kernel's ephemeral range, so that neither an outgoing
+# connection nor another process's bind to port 0 can take one while its server is down (the
+# restart tests stop a server and start it again on the same port); split between the workers of
+# a parallel run (pytest-xdist), so that two workers never pick the same one; never handed out
+# twice by one process (until it has used its whole share).
+PORTS_FROM = 10_000
+_handed_out: set[int] = set()
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _port_share() -> range:
+    """This process's ports: all of them serially, one slice per xdist worker (gw0, gw1, ...)."""
+    low, high = PORTS_FROM, max(PORTS_FROM + 1000, _ephemeral_start())
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0:
+        size = (high - low) // int(count)
+        low += int(worker[2:]) % int(count) * size
+        high = low + size
+    return range(low, high)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port of 127.0.0.1 that nothing listens on now and this run will not hand out again."""
+    share = _port_share()
+    for _ in range(2):
+        for port in random.sample(share, len(share)):
+            if port not in _handed_out and _bindable(port):
+                _handed_out.add(port)
+                return port
+        _handed_out.difference_update(share)  # all used once: start over (those servers are gone)
+    pytest.fail(f"no free port in {share.start}-{share.stop - 1}", pytrace=False)
 
 
 def need(program: str, package: str) -> str:

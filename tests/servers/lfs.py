@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.servers import stop_process, wait_for_port
+from tests.servers import free_port, stop_process, wait_for_port
 
 CONFIG = """\
 TRANSFER_ADAPTERS:
@@ -56,9 +55,7 @@ class LfsServer:
         if transfer is not None:
             text = transfer + text[text.index("AUTH_PROVIDERS:"):]
         config.write_text(text)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.log = root / "giftless.log"
         env = {**os.environ, **(env or {}), "GIFTLESS_CONFIG_FILE": str(config), "PYTHONWARNINGS": "ignore"}
         with open(self.log, "wb") as log:
