@@ -1,77 +1,79 @@
 """The query's syntax tree: what the parser makes and the evaluator compiles."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Union
 
+from gitreg.features.query.value import Value
 
-@dataclass(frozen=True)
-class Literal:
+
+class Literal(Value):
     """A value as written in the query."""
+    __slots__ = ("text", "quoted", "column")
     text: str
     quoted: bool  # a quoted literal is always text ("1" is not the number 1)
     column: int
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Value):
     """A name as written in the query (a field, an alias or a metric)."""
+    __slots__ = ("name", "column")
     name: str  # as written (an alias or a metric name)
     column: int
 
 
-@dataclass(frozen=True)
-class Compare:
+class Compare(Value):
     """`field OP value`."""
+    __slots__ = ("field", "op", "value", "op_column")
     field: Field
     op: str  # = != < <= > >= ~ !~
     value: Literal
     op_column: int
 
 
-@dataclass(frozen=True)
-class InList:
+class InList(Value):
     """`field [not] in (a, b, ...)`."""
+    __slots__ = ("field", "values", "negated")
+    _defaults = {"negated": False}
     field: Field
     values: tuple[Literal, ...]
-    negated: bool = False
+    negated: bool  # default False
 
 
-@dataclass(frozen=True)
-class Between:
+class Between(Value):
     """`field between low and high`."""
+    __slots__ = ("field", "low", "high")
     field: Field
     low: Literal
     high: Literal
 
 
-@dataclass(frozen=True)
-class Exists:
+class Exists(Value):
     """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
+    __slots__ = ("field",)
     field: Field
 
 
-@dataclass(frozen=True)
-class And:
+class And(Value):
     """Every item holds."""
+    __slots__ = ("items",)
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
-class Or:
+class Or(Value):
     """Some item holds."""
+    __slots__ = ("items",)
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(Value):
     """The item does not hold."""
+    __slots__ = ("item",)
     item: "Node"
 
 
-@dataclass(frozen=True)
-class MatchAll:
+class MatchAll(Value):
     """The empty query."""
+    __slots__ = ()
 
 
 Node = Union[Compare, InList, Between, Exists, And, Or, Not, MatchAll]
