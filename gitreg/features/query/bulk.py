@@ -297,20 +297,24 @@ def _first_rows(found: viewindex.ViewIndex, blocks: list[viewindex.Block], rows_
                 first: int, damaged: set[str]) -> dict[int, list[int]]:
     """Of the hit rows, the `first` in the default result order (sorting.default_order: model,
     then version_key), by the blocks' checked version columns; a block whose column fails a
-    check keeps its rows (and is damaged: the caller skips it and the index is rebuilt)."""
-    hit_blocks = [blocks[b] for b in rows_of]
+    check keeps its rows (and is damaged: the caller skips it and the index is rebuilt).
+
+    Models come first in that order, so the blocks are taken by model name until their sound
+    hits number `first`: the version columns of later blocks are not parsed, nor their names
+    keyed (a limit of 10 over 1,000 hits keys ~the first model's, not all 1,000)."""
     at = INDEX_COLUMNS.index("version")
-    versions = column(found, hit_blocks, lambda b: at, CHECKS["version"], damaged)
-    ranked, kept, start = [], {}, 0
-    for b, block in zip(rows_of, hit_blocks):
-        names = versions[start:start + block.count]
-        start += block.count
-        if block.model in damaged or not all(type(names[r]) is str and is_version_name(names[r])
-                                             for r in rows_of[b]):
+    ranked, kept, taken = [], {}, 0
+    for b in sorted(rows_of, key=lambda b: blocks[b].model):
+        if taken >= first:
+            break
+        block, rows = blocks[b], rows_of[b]
+        names = column(found, [block], lambda _: at, CHECKS["version"], damaged)
+        if block.model in damaged or not all(type(names[r]) is str and is_version_name(names[r]) for r in rows):
             damaged.add(block.model)
-            kept[b] = rows_of[b]
+            kept[b] = rows
             continue
-        ranked.extend(((block.model, version_key(names[r])), b, r) for r in rows_of[b])
+        ranked.extend(((block.model, version_key(names[r])), b, r) for r in rows)
+        taken += len(rows)
     for _, b, r in heapq.nsmallest(first, ranked):
         kept.setdefault(b, []).append(r)
     return {b: sorted(rows) for b, rows in sorted(kept.items())}
