@@ -38,7 +38,7 @@ from gitreg.features.query.fields import (
 )
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
-from gitreg.git.refs import refstate
+from gitreg.git.refs import layout, refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
 
@@ -211,12 +211,13 @@ def _facts(snap: ModelSnapshot, views: list[dict[str, Any]], rows: list[list[Any
     for version, commit, manifest, *_ in rows:
         created = manifest.get("created_at") or _history().registered_time(manifest, snap.store.commit(commit))
         add(version, millis(str(created)) or 0)
-    chains = [(_DEPLOY_TIMES, state.tip, lambda env=env, tip=state.tip: _history().deployment_events(snap, env, tip))
+    chains = [(_DEPLOY_TIMES, state.tip, layout.deploy_ref(env, snap.model),
+               lambda env=env, tip=state.tip: _history().deployment_events(snap, env, tip))
               for env, state in snap.deployments.items()]
     if snap.notes_tip is not None:
-        chains.append((_NOTE_TIMES, snap.notes_tip, lambda: _history().note_events(snap)))
-    for kind, tip, events in chains:
-        model_time, version_times = _chain_times(snap, kind, str(tip), events)
+        chains.append((_NOTE_TIMES, snap.notes_tip, layout.notes_ref(snap.model), lambda: _history().note_events(snap)))
+    for kind, tip, ref, events in chains:
+        model_time, version_times = _chain_times(snap, kind, str(tip), ref, events)
         add(None, model_time)
         for version, when in version_times.items():
             add(version, when)
@@ -236,12 +237,13 @@ def _history() -> Any:
     return history                              # registration loads no deploy or notes feature
 
 
-def _chain_times(snap: ModelSnapshot, kind: str, tip: str,
+def _chain_times(snap: ModelSnapshot, kind: str, tip: str, ref: str,
                  events: Callable[[], list[Any]]) -> tuple[int, dict[str, int]]:
     """(newest event of a ref's history, newest per version named), from the derived cache
-    when it holds a sound entry for `tip`, else from `events` (then kept, unless reading
-    them reported a problem: a block of a model with problems is not indexed, and the
-    next rebuild must find them again)."""
+    when it holds a sound entry for `tip`, else from `events` (then kept, unless the store
+    holds a problem of `ref`: a block of a model with problems is not indexed, and the next
+    rebuild must find them again; the store notes each problem once, so one found earlier
+    in this process would not show as a new one)."""
     cache = snap.store.cache(snap.model) if snap.use_cache else None
     kept = cache.parsed(kind, tip) if cache is not None else None
     if kept is not None:
@@ -256,7 +258,8 @@ def _chain_times(snap: ModelSnapshot, kind: str, tip: str,
         model_time = max(model_time, when)
         if event.version is not None:
             versions[event.version] = max(versions.get(event.version, 0), when)
-    if cache is not None and len(snap.store.problems.items()) == before:
+    clean = len(snap.store.problems.items()) == before and all(p.ref != ref for p in snap.store.problems.items())
+    if cache is not None and clean:
         cache.put_parsed(kind, tip, {"model": model_time, "versions": versions})
     return model_time, versions
 
