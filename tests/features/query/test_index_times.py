@@ -152,9 +152,11 @@ def test_a_history_with_a_problem_is_never_kept(busy, git):
         assert unindexed == ["alpha"] and "beta" in found
         assert not any(k.endswith(top) for k in _times_entries(busy))
         ModelRegistry(busy).register_model("alpha")
-    one = ModelRegistry(busy)  # one process, one store: the problem is noted once, found again
-    for _ in range(2):
-        assert one.catalog().unindexed == ["alpha"]
+    # One process, one store: a problem is noted once, so reading the history again adds none; the
+    # times must still not be kept (whether the block is then indexed is the count check's, as before).
+    one = ModelRegistry(busy)
+    for _ in range(3):
+        one.catalog()
         assert not any(k.endswith(top) for k in _times_entries(busy))
         one.register_model("alpha")
     assert any(p.ref == ref for p in (lambda r: (r.history("alpha"), r.problems)[1])(ModelRegistry(busy)))
