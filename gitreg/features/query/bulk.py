@@ -202,7 +202,7 @@ def _facts(snap: ModelSnapshot, views: list[dict[str, Any]], rows: list[list[Any
     Read from what the block build already holds (the metadata; each row's manifest: a
     version's registration time), plus the times of each deployment ref's and of the notes
     ref's events, which depend only on the ref's tip commit: kept in the model's derived
-    cache under that tip (ChainTimes), so a block rebuilt after a registration reads no
+    cache under that tip (_chain_times), so a block rebuilt after a registration reads no
     deployment or notes history again (nor imports the modules that read it)."""
     newest: dict[Optional[str], int] = {}
 
