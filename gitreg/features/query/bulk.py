@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
@@ -35,7 +36,6 @@ from gitreg.features.query.fields import (
     metric_check,
     millis,
 )
-from gitreg.features.query.value import Record
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import layout, refstate
@@ -58,12 +58,10 @@ def _json(data: bytes) -> Any:
     return _DECODER.decode(data.decode("utf-8"))
 
 
-class Needs(Record):
-    """The view keys and metrics a predicate reads."""
-    __slots__ = ("keys", "metrics")
-    _factories = {"keys": list, "metrics": list}
-    keys: list[str]
-    metrics: list[str]
+@dataclass
+class Needs:
+    keys: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
 
 
 def needs(node: Node) -> Needs:
@@ -83,14 +81,12 @@ def needs(node: Node) -> Needs:
     return out
 
 
-class Result(Record):
-    """What a search of every model found: views, their snapshots, problems, records made."""
-    __slots__ = ("views", "snapshots", "problems", "records")
-    _factories = {"records": dict}
+@dataclass
+class Result:
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
     problems: list[str]
-    records: dict[tuple[str, str], ModelVersion]
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
 
 
 def current(store: Store) -> tuple[viewindex.ViewIndex, str]:

@@ -9,26 +9,24 @@ still returned. Views come in no particular order: callers sort what they keep.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from gitreg.core.errors import GitregError
 from gitreg.core.records import ModelVersion
 from gitreg.features.query.fields import STORED_COLUMNS, deploy, pack, stored_view, unpack, valid_rows
-from gitreg.features.query.value import Record
 from gitreg.git.cache.viewcache import ViewCache
 from gitreg.git.refs import layout
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot
 
 
-class ModelViews(Record):
-    """A model's views as read, with the problems of what did not read."""
-    __slots__ = ("snapshot", "views", "problems")
-    _factories = {"problems": list}
+@dataclass
+class ModelViews:
     snapshot: ModelSnapshot
     views: list[dict[str, Any]]
-    problems: list[str]
+    problems: list[str] = field(default_factory=list)
 
 
 def view_of(record: ModelVersion) -> dict[str, Any]:

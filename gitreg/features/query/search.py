@@ -1,6 +1,7 @@
 """Search, best: queries over the current views of versions."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -12,22 +13,20 @@ from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.fields import FIELDS, INDEX_COLUMNS, field_name
 from gitreg.features.query.parser import parse
-from gitreg.features.query.value import Record
 from gitreg.git.cache import viewindex
 from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
 
 
-class Found(Record):
+@dataclass
+class Found:
     """Matched views in result order, with each model's snapshot (to read full records)."""
-    __slots__ = ("views", "snapshots", "problems", "records", "unknown")
-    _factories = {"problems": list, "records": dict, "unknown": list}
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]
-    problems: list[str]
-    records: dict[tuple[str, str], ModelVersion]  # made while matching
-    unknown: list[str]  # names no version in scope has (typos)
+    problems: list[str] = field(default_factory=list)
+    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
+    unknown: list[str] = field(default_factory=list)  # names no version in scope has (typos)
 
     def record(self, view: dict[str, Any]) -> ModelVersion:
         """The full record of a matched view: made while matching, or its stored record read

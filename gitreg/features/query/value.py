@@ -3,10 +3,8 @@
 What `@dataclass(frozen=True)` gives them (keyword or positional init, defaults, equality
 by type and fields, a hash, the same repr, no assignment) without its per-class code
 generation: a frozen dataclass costs ~0.6 ms of start-up to define, and `gitreg search`
-defined 13 of them before it read anything (issue 28); a plain one ~0.3 ms (`Record`: the
-results a search fills in). A subclass names its fields in `__slots__` (in order), its
-defaults in `_defaults` and the types whose fresh instance is a field's default (list,
-dict: dataclasses' default_factory) in `_factories`.
+defined 13 of them before it read anything (issue 28). A subclass names its fields in
+`__slots__` (in order) and its defaults in `_defaults`.
 """
 from __future__ import annotations
 
@@ -14,11 +12,10 @@ from dataclasses import FrozenInstanceError
 from typing import Any, ClassVar
 
 
-class _Fields:
-    """Init, equality and repr from the fields in `__slots__` order."""
+class Value:
+    """Fields in `__slots__` order; set once, in `__init__`."""
     __slots__: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
-    _factories: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = self.__slots__
@@ -40,8 +37,6 @@ class _Fields:
                 value = given[name]
             elif name in self._defaults:
                 value = self._defaults[name]
-            elif name in self._factories:
-                value = self._factories[name]()
             else:
                 raise TypeError(f"{type(self).__name__}() missing required argument {name!r}")
             object.__setattr__(self, name, value)
@@ -54,23 +49,12 @@ class _Fields:
             return NotImplemented
         return self._values() == other._values()  # type: ignore[attr-defined]
 
+    def __hash__(self) -> int:
+        return hash(self._values())
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__qualname__}({fields})"
-
-
-class Record(_Fields):
-    """Fields that may be set again (a plain dataclass's); unhashable, as one is."""
-    __slots__ = ()
-    __hash__ = None  # type: ignore[assignment]
-
-
-class Value(_Fields):
-    """Fields set once, in `__init__` (a frozen dataclass's); hashable."""
-    __slots__ = ()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")

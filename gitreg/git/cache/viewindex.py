@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -51,18 +52,17 @@ def path_of(gitdir: Path) -> Path:
     return gitdir / DIR_NAME / FILE_NAME
 
 
+@dataclass
 class Block:
-    """Where one model's data lies in the file; `key` "" for a model not indexed. (A plain
-    class: a dataclass would be generated at every search's start-up, issue 28.)"""
-    __slots__ = ("model", "key", "count", "metrics", "lines", "rows", "macs", "facts")
-
-    def __init__(self, model: str, key: str, count: int, metrics: list[str], lines: list[tuple[int, int]],
-                 rows: tuple[int, int], macs: list[str], facts: dict[str, Any]) -> None:
-        self.model, self.key, self.count, self.metrics = model, key, count, metrics
-        self.lines = lines  # (start, end) of each column line, then each metric line
-        self.rows = rows
-        self.macs = macs  # of each line, then of the rows
-        self.facts = facts  # the model's own (untrusted: checked by the reader); {} when not indexed
+    """Where one model's data lies in the file; `key` "" for a model not indexed."""
+    model: str
+    key: str
+    count: int
+    metrics: list[str]
+    lines: list[tuple[int, int]]  # (start, end) of each column line, then each metric line
+    rows: tuple[int, int]
+    macs: list[str]  # of each line, then of the rows
+    facts: dict[str, Any]  # the model's own (untrusted: checked by the reader); {} when not indexed
 
 
 class ViewIndex:
@@ -187,14 +187,18 @@ def _count(value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
+@dataclass
 class NewBlock:
     """A block to write: reused bytes (with their metrics and line lengths) or fresh ones."""
-    __slots__ = ("model", "key", "count", "metrics", "lengths", "data", "rows", "macs", "facts")
-
-    def __init__(self, model: str, key: str, count: int, metrics: list[str], lengths: list[int],
-                 data: bytes | memoryview, rows: int, macs: list[str], facts: dict[str, Any]) -> None:
-        self.model, self.key, self.count, self.metrics, self.lengths = model, key, count, metrics, lengths
-        self.data, self.rows, self.macs, self.facts = data, rows, macs, facts
+    model: str
+    key: str
+    count: int
+    metrics: list[str]
+    lengths: list[int]
+    data: bytes | memoryview
+    rows: int
+    macs: list[str]
+    facts: dict[str, Any]
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one, not one per value (json.dumps)

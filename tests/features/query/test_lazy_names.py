@@ -86,21 +86,3 @@ def test_value_classes_behave_as_the_frozen_dataclasses_they_replace():
         Literal("a", False, column=1, colour=2)
     with pytest.raises(TypeError):
         Literal("a", False, 1, text="b")
-
-
-def test_record_classes_behave_as_the_plain_dataclasses_they_replace():
-    from gitreg.features.query.search import Found
-
-    a, b = Found([], {}), Found([], {})
-    assert a == b and a.problems == [] and a.problems is not b.problems  # a fresh default each
-    assert a.records == {} and a.records is not b.records and a.unknown == []
-    a.views = [{"model": "m"}]  # fields may be set again
-    assert a != b and a.views == [{"model": "m"}]
-    assert repr(b) == "Found(views=[], snapshots={}, problems=[], records={}, unknown=[])"
-    assert Found([], {}, ["p"]).problems == ["p"] and Found([], {}, unknown=["x"]).unknown == ["x"]
-    with pytest.raises(TypeError):
-        hash(a)
-    with pytest.raises(TypeError):
-        Found([])  # snapshots missing
-    made = copy.deepcopy(Found([{"v": 1}], {}, ["p"]))
-    assert made == Found([{"v": 1}], {}, ["p"])
