@@ -1,79 +1,77 @@
 """The query's syntax tree: what the parser makes and the evaluator compiles."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Union
 
-from gitreg.features.query.value import Value
 
-
-class Literal(Value):
+@dataclass(frozen=True)
+class Literal:
     """A value as written in the query."""
-    __slots__ = ("text", "quoted", "column")
     text: str
     quoted: bool  # a quoted literal is always text ("1" is not the number 1)
     column: int
 
 
-class Field(Value):
+@dataclass(frozen=True)
+class Field:
     """A name as written in the query (a field, an alias or a metric)."""
-    __slots__ = ("name", "column")
     name: str  # as written (an alias or a metric name)
     column: int
 
 
-class Compare(Value):
+@dataclass(frozen=True)
+class Compare:
     """`field OP value`."""
-    __slots__ = ("field", "op", "value", "op_column")
     field: Field
     op: str  # = != < <= > >= ~ !~
     value: Literal
     op_column: int
 
 
-class InList(Value):
+@dataclass(frozen=True)
+class InList:
     """`field [not] in (a, b, ...)`."""
-    __slots__ = ("field", "values", "negated")
-    _defaults = {"negated": False}
     field: Field
     values: tuple[Literal, ...]
-    negated: bool  # default False
+    negated: bool = False
 
 
-class Between(Value):
+@dataclass(frozen=True)
+class Between:
     """`field between low and high`."""
-    __slots__ = ("field", "low", "high")
     field: Field
     low: Literal
     high: Literal
 
 
-class Exists(Value):
+@dataclass(frozen=True)
+class Exists:
     """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
-    __slots__ = ("field",)
     field: Field
 
 
-class And(Value):
+@dataclass(frozen=True)
+class And:
     """Every item holds."""
-    __slots__ = ("items",)
     items: tuple["Node", ...]
 
 
-class Or(Value):
+@dataclass(frozen=True)
+class Or:
     """Some item holds."""
-    __slots__ = ("items",)
     items: tuple["Node", ...]
 
 
-class Not(Value):
+@dataclass(frozen=True)
+class Not:
     """The item does not hold."""
-    __slots__ = ("item",)
     item: "Node"
 
 
-class MatchAll(Value):
+@dataclass(frozen=True)
+class MatchAll:
     """The empty query."""
-    __slots__ = ()
 
 
 Node = Union[Compare, InList, Between, Exists, And, Or, Not, MatchAll]

@@ -12,9 +12,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
-
-from gitreg.features.query.value import Value
 
 LOWER_IS_BETTER_WORDS = frozenset({
     "loss", "perplexity", "ppl", "error", "err", "errors", "wer", "cer", "ter",
@@ -41,10 +40,10 @@ _WORDS = re.compile(r"[^a-z0-9]+")
 _PREFIX = re.compile(r"^(eval|test|train|validation|val|best)_")
 
 
-class Direction(Value):
+@dataclass(frozen=True)
+class Direction:
     """Whether the highest value wins, and which rule said so: recorded, table, name, given
     (--max/--min) or date (the newest)."""
-    __slots__ = ("maximize", "how")
     maximize: bool
     how: str
 

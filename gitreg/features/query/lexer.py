@@ -8,17 +8,17 @@ comma that ends a word (`(a, b)`) or stands alone is a separator.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gitreg.core.errors import QueryError
-from gitreg.features.query.value import Value
 
 OPERATORS = (">=", "<=", "!=", "!~", "==", "=", "<", ">", "~")
 _SPECIAL = set("()\"'<>=!~")
 MAX_QUERY = 10_000  # characters: a query is typed or generated, never a document
 
 
-class Token(Value):
-    """One token, where it starts and ends."""
-    __slots__ = ("kind", "text", "column", "end")
+@dataclass(frozen=True)
+class Token:
     kind: str  # WORD, STRING, OP, LPAREN, RPAREN, COMMA, END
     text: str
     column: int  # 1-based

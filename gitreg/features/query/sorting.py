@@ -9,18 +9,18 @@ key's order) whatever the direction. Unset values always sort last.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from gitreg.core.errors import QueryError
 from gitreg.core.names import version_key
 from gitreg.features.query.direction import NEUTRAL, lower_is_better
 from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, PARAMS_PREFIX, VERSION, field_name
-from gitreg.features.query.value import Value
 
 
-class SortKey(Value):
+@dataclass(frozen=True)
+class SortKey:
     """One `--sort` key: a name and its direction."""
-    __slots__ = ("name", "descending")
     name: str
     descending: bool
 
