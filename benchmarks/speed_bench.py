@@ -9,6 +9,9 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
                                                 # page of a 100,000-version model
+    python benchmarks/speed_bench.py after-write --baseline DIR [--before DIR]
+                                                # `search` right after one registration (the view index's
+                                                # block rebuild) and one block's rebuild, this tree vs DIR(s)
 With --baseline DIR (a checkout of another commit), `startup` and `big` also run each read
 command (and the served page) from DIR, and `register` DIR's registration, alternated with this tree's.
 
@@ -196,7 +199,8 @@ def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict
     for name, args in READS.items():
         sides[name] = lambda args=args: cpu_of([*gitreg, *args])
         if baseline is not None:
-            sides[f"{name} (baseline)"] = lambda args=args: cpu_of([*base_gitreg, *args], env=env, cwd=baseline)
+            sides[f"{name} (baseline)"] = lambda args=args, env=env: cpu_of([*base_gitreg, *args], env=env,
+                                                                           cwd=baseline)  # env bound now
     # a TAB after `gitreg show ` in bash, as the completion script runs it
     env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
            "COMP_CWORD": "4"}
@@ -206,6 +210,77 @@ def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict
         sides["complete a model name (baseline)"] = lambda: cpu_of([sys.executable, "-m", "gitreg"], env=base_env,
                                                                    cwd=baseline)
     return alternated(sides, repeat)
+
+
+# -- search right after a write ------------------------------------------------------------
+# Each measurement registers one version (a child process, not measured) and then times the
+# whole `gitreg search` process that follows: it finds the index stale and rebuilds that one
+# model's block (issue 28: the view index's block rebuild, paid by the first search after any
+# write). `rebuild one block` times bulk._build of one 100-version model in process.
+_REGISTER_ONE = """
+import sys
+from gitreg import ModelRegistry
+ModelRegistry(sys.argv[1]).register_model(sys.argv[2], evaluation_scores={"accuracy": 0.7})
+"""
+_REBUILD = r"""
+import statistics, sys, time
+from gitreg import ModelRegistry
+from gitreg.features.query import bulk, index
+from gitreg.git.refs import refstate
+from gitreg.model.snapshot import model_names
+reg = ModelRegistry(sys.argv[1]); store = reg._reader()
+reg.search("accuracy > 0.5", limit=1)
+models = model_names(store)
+live, tags = index.deployed_models(store), index.tags_by_model(store)
+keys = refstate.model_keys(store, models, tags)
+m = models[0]
+def once():
+    t = time.process_time()
+    bulk._build(store, m, keys[m], tags.get(m, {}), m in live)
+    return time.process_time() - t
+once()
+print(statistics.median(once() for _ in range(int(sys.argv[2]))))
+"""
+SEARCH = ["search", "accuracy > 0.5", "--limit", "10"]
+
+
+def bench_after_write(work: Path, repeat: int, trees: dict[str, Path], versions: int = 1000) -> dict[str, Any]:
+    """For each tree (name -> checkout), on its own copy of a registry of `versions` versions
+    (models of 100): `search` right after one registration, `search` with nothing written, and one
+    block's rebuild in process; all alternated."""
+    import fixtures
+
+    registry = work / f"reads-{versions}.git"
+    if not registry.exists():
+        fixtures.build_gitreg(registry, versions, per_model=100)
+    models = [f"model-{i:04d}" for i in range((versions + 99) // 100)]
+    after: dict[str, Callable[[], float]] = {}
+    warm: dict[str, Callable[[], float]] = {}
+    rebuild: dict[str, Callable[[], float]] = {}
+    for name, tree in trees.items():
+        copy = work / f"after-write-{len(after)}.git"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(registry, copy, symlinks=True)
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        search = [sys.executable, "-m", "gitreg", "-R", str(copy.resolve()), *SEARCH]
+        subprocess.run(search, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tree)  # caches, index
+        count = [0]
+
+        def one(copy: Path = copy, env: dict[str, str] = env, tree: Path = tree, search: list[str] = search,
+                count: list[int] = count) -> float:
+            count[0] += 1
+            subprocess.run([sys.executable, "-c", _REGISTER_ONE, str(copy), models[count[0] % len(models)]],
+                           check=True, env=env, cwd=tree)
+            return cpu_of(search, env=env, cwd=tree)
+        after[name] = one
+        warm[name] = lambda search=search, env=env, tree=tree: cpu_of(search, env=env, cwd=tree)
+        rebuild[name] = lambda copy=copy, env=env, tree=tree: float(subprocess.run(
+            [sys.executable, "-c", _REBUILD, str(copy), "15"], check=True, env=env, cwd=tree,
+            capture_output=True, text=True).stdout.split()[-1])
+    return {"search after a registration": alternated(after, repeat),
+            "search, nothing written": alternated(warm, repeat),
+            "rebuild one block": alternated(rebuild, repeat)}
 
 
 # -- command-line stacks -------------------------------------------------------------------
@@ -446,11 +521,14 @@ def main(argv: list[str] | None = None) -> int:
     # editable install would recompile every gitreg module in every measured process)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks"])
+    ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks",
+                                                       "after-write"])
     ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (and whose "
                     "registration `register`) also run")
     ap.add_argument("--big-versions", type=int, default=20_000, help="versions of `big`'s one long model")
     ap.add_argument("--page-depth", type=int, default=100_000, help="versions of `big`'s chain (the served page)")
+    ap.add_argument("--before", type=Path, help="`after-write`: one more checkout to run beside --baseline")
+    ap.add_argument("--versions", type=int, default=1000, help="`after-write`: versions of its registry")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
@@ -487,6 +565,18 @@ def main(argv: list[str] | None = None) -> int:
         results["stacks"] = r
         for name, cpu in r.items():
             print(f"{name}: {cpu * 1e3:.0f} ms CPU")
+    if "after-write" in args.what:
+        trees = {"this": HERE.parent}
+        for name, tree in (("baseline", args.baseline), ("before", args.before)):
+            if tree is not None:
+                trees[name] = tree.resolve()
+        r = bench_after_write(args.workdir, args.repeat, trees, args.versions)
+        results["after_write"] = r
+        for what, sides in r.items():
+            this = sides["this"]
+            print(f"{what}: this {this * 1e3:.1f} ms CPU" + "".join(
+                f"; {name} {cpu * 1e3:.1f} ms (this / {name}: {this / cpu:.2f}x)"
+                for name, cpu in sides.items() if name != "this"))
     if "big" in args.what:
         r = bench_big(args.workdir, args.repeat, args.big_versions, args.page_depth, args.baseline)
         results["big"] = r

@@ -26,7 +26,7 @@ NEVER = (
     "gitreg.git.gitcli", "gitreg.git.refs.transaction", "gitreg.git.refs.lockowner",
     "gitreg.git.refs.leftovers", "gitreg.git.signing.identity", "gitreg.features.registration",
     "gitreg.features.deploy", "gitreg.features.notes", "gitreg.features.sync", "gitreg.features.policy",
-    "gitreg.core.audit_records", "gitreg.clients",
+    "gitreg.core.audit_records", "gitreg.clients", "gitreg.features.query.comparison",
 )
 
 _CHILD = """

@@ -52,9 +52,10 @@ def read(store: Store, commit: pygit2.Commit, env: str, model: str) -> Deploymen
     return _to_record(store, commit, env, model)
 
 
-def history(store: Store, model: str, env: str) -> list[Deployment]:
-    """Every deployment commit of (env, model), oldest first, along first parents."""
-    tip = store.ref_target(layout.deploy_ref(env, model))
+def history(store: Store, model: str, env: str, tip: Optional[pygit2.Oid] = None) -> list[Deployment]:
+    """Every deployment commit of (env, model), oldest first, along first parents: from the
+    ref's tip, or from `tip` (a tip read before: the history of exactly that commit)."""
+    tip = tip if tip is not None else store.ref_target(layout.deploy_ref(env, model))
     if tip is None:
         return []
     chain = []

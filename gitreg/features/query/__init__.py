@@ -2,10 +2,14 @@
 
 See docs/query.md for the language. `parse` makes a syntax tree (ast.py),
 `compile_query` a predicate over version views (fields.py); `search` and `best`
-run them over a registry, `compare` lines up any number of versions.
+run them over a registry, `compare` lines up any number of versions (comparison.py,
+imported when first used: a search does not pay for defining its records).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
 from gitreg.core.errors import QueryError
-from gitreg.features.query.compare import Comparison, Row, compare
 from gitreg.features.query.direction import higher_is_better, lower_is_better
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.index import view_of
@@ -13,7 +17,26 @@ from gitreg.features.query.parser import parse
 from gitreg.features.query.search import Found, best, search
 from gitreg.features.query.sorting import SortKey, parse_sort
 
+if TYPE_CHECKING:
+    from gitreg.core.records import ModelVersion
+    from gitreg.features.query.comparison import Comparison, Row
+
 __all__ = [
     "QueryError", "Comparison", "Row", "compare", "higher_is_better", "lower_is_better",
     "compile_query", "view_of", "parse", "Found", "best", "search", "SortKey", "parse_sort",
 ]
+
+
+def compare(model: str, records: Sequence["ModelVersion"], labels: Optional[Sequence[str]] = None) -> "Comparison":
+    """comparison.compare: every metric and training parameter of the records side by side."""
+    from gitreg.features.query import comparison
+
+    return comparison.compare(model, records, labels)
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: Comparison and Row load comparison.py when named
+    if name in ("Comparison", "Row"):
+        from gitreg.features.query import comparison
+
+        return getattr(comparison, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,7 +38,7 @@ from gitreg.features.query.fields import (
 )
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
-from gitreg.git.refs import refstate
+from gitreg.git.refs import layout, refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
 
@@ -180,7 +180,7 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
             if not (plain(manifest) and plain(note)):
                 return viewindex.unindexed(model)
             rows.append([view["version"], commit, manifest, note, tagger, view["environment"], view["deployed_at"]])
-        facts = _facts(snap, loaded.views)
+        facts = _facts(snap, loaded.views, rows)
         snap.store.cache(model).flush()
         if loaded.problems or len(store.problems.items()) != before:
             return viewindex.unindexed(model)
@@ -189,20 +189,79 @@ def _build(store: Store, model: str, key: Optional[str], tags: dict[str, bytes],
         return viewindex.unindexed(model)
 
 
-def _facts(snap: ModelSnapshot, views: list[dict[str, Any]]) -> dict[str, Any]:
+def _facts(snap: ModelSnapshot, views: list[dict[str, Any]], rows: list[list[Any]]) -> dict[str, Any]:
     """The model's metadata and the newest event of the model (`updated`), and of each
-    version (each view's `updated`), in epoch ms, from its history as `gitreg history`
-    reads it (approvals apart: they have their own refs, which the keys do not cover)."""
-    from gitreg.features.deploy import history  # rebuilding a block only: a warm search never loads it
+    version (each view's `updated`), in epoch ms, as its history (`gitreg history`,
+    features/deploy/history.py) has them, approvals apart (they have their own refs, which
+    the keys do not cover).
 
+    Read from what the block build already holds (the metadata; each row's manifest: a
+    version's registration time), plus the times of each deployment ref's and of the notes
+    ref's events, which depend only on the ref's tip commit: kept in the model's derived
+    cache under that tip (_chain_times), so a block rebuilt after a registration reads no
+    deployment or notes history again (nor imports the modules that read it)."""
     newest: dict[Optional[str], int] = {}
-    for event in history.model_history(snap):
-        when = millis(event.timestamp) or 0
-        for key in {None, event.version}:
+
+    def add(version: Optional[str], when: int) -> None:
+        for key in {None, version}:
             newest[key] = max(newest.get(key, 0), when)
+
+    metadata = snap.metadata()
+    add(None, millis(metadata.created_at or _history().commit_time(snap.root_commit())) or 0)
+    for version, commit, manifest, *_ in rows:
+        created = manifest.get("created_at") or _history().registered_time(manifest, snap.store.commit(commit))
+        add(version, millis(str(created)) or 0)
+    chains = [(_DEPLOY_TIMES, state.tip, layout.deploy_ref(env, snap.model),
+               lambda env=env, tip=state.tip: _history().deployment_events(snap, env, tip))
+              for env, state in snap.deployments.items()]
+    if snap.notes_tip is not None:
+        chains.append((_NOTE_TIMES, snap.notes_tip, layout.notes_ref(snap.model), lambda: _history().note_events(snap)))
+    for kind, tip, ref, events in chains:
+        model_time, version_times = _chain_times(snap, kind, str(tip), ref, events)
+        add(None, model_time)
+        for version, when in version_times.items():
+            add(version, when)
     for view in views:
         view[UPDATED] = newest.get(view["version"])
-    return {**snap.metadata().to_dict(), UPDATED: newest.get(None, 0)}
+    return {**metadata.to_dict(), UPDATED: newest.get(None, 0)}
+
+
+# Kinds of the derived-cache entries (ModelCache.parsed) holding the event times of one
+# deployment ref's or notes ref's history, keyed by its tip commit id: a commit names its
+# whole history, so the entry is never stale. {"model": ms, "versions": {version: ms}}.
+_DEPLOY_TIMES, _NOTE_TIMES = "deploy-times", "note-times"
+
+
+def _history() -> Any:
+    from gitreg.features.deploy import history  # only when an entry is missing: a rebuild after a
+    return history                              # registration loads no deploy or notes feature
+
+
+def _chain_times(snap: ModelSnapshot, kind: str, tip: str, ref: str,
+                 events: Callable[[], list[Any]]) -> tuple[int, dict[str, int]]:
+    """(newest event of a ref's history, newest per version named), from the derived cache
+    when it holds a sound entry for `tip`, else from `events` (then kept, unless the store
+    holds a problem of `ref`: a block of a model with problems is not indexed, and the next
+    rebuild must find them again; the store notes each problem once, so one found earlier
+    in this process would not show as a new one)."""
+    cache = snap.store.cache(snap.model) if snap.use_cache else None
+    kept = cache.parsed(kind, tip) if cache is not None else None
+    if kept is not None:
+        model_time, versions = kept.get("model"), kept.get("versions")
+        if set(kept) == {"model", "versions"} and type(model_time) is int and type(versions) is dict \
+                and all(type(v) is int for v in versions.values()):
+            return model_time, versions
+    before = len(snap.store.problems.items())
+    model_time, versions = 0, {}
+    for event in events():
+        when = millis(event.timestamp) or 0
+        model_time = max(model_time, when)
+        if event.version is not None:
+            versions[event.version] = max(versions.get(event.version, 0), when)
+    clean = len(snap.store.problems.items()) == before and all(p.ref != ref for p in snap.store.problems.items())
+    if cache is not None and clean:
+        cache.put_parsed(kind, tip, {"model": model_time, "versions": versions})
+    return model_time, versions
 
 
 def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
@@ -297,20 +356,24 @@ def _first_rows(found: viewindex.ViewIndex, blocks: list[viewindex.Block], rows_
                 first: int, damaged: set[str]) -> dict[int, list[int]]:
     """Of the hit rows, the `first` in the default result order (sorting.default_order: model,
     then version_key), by the blocks' checked version columns; a block whose column fails a
-    check keeps its rows (and is damaged: the caller skips it and the index is rebuilt)."""
-    hit_blocks = [blocks[b] for b in rows_of]
+    check keeps its rows (and is damaged: the caller skips it and the index is rebuilt).
+
+    Models come first in that order, so the blocks are taken by model name until their sound
+    hits number `first`: the version columns of later blocks are not parsed, nor their names
+    keyed (a limit of 10 over 1,000 hits keys ~the first model's, not all 1,000)."""
     at = INDEX_COLUMNS.index("version")
-    versions = column(found, hit_blocks, lambda b: at, CHECKS["version"], damaged)
-    ranked, kept, start = [], {}, 0
-    for b, block in zip(rows_of, hit_blocks):
-        names = versions[start:start + block.count]
-        start += block.count
-        if block.model in damaged or not all(type(names[r]) is str and is_version_name(names[r])
-                                             for r in rows_of[b]):
+    ranked, kept, taken = [], {}, 0
+    for b in sorted(rows_of, key=lambda b: blocks[b].model):
+        if taken >= first:
+            break
+        block, rows = blocks[b], rows_of[b]
+        names = column(found, [block], lambda _: at, CHECKS["version"], damaged)
+        if block.model in damaged or not all(type(names[r]) is str and is_version_name(names[r]) for r in rows):
             damaged.add(block.model)
-            kept[b] = rows_of[b]
+            kept[b] = rows
             continue
-        ranked.extend(((block.model, version_key(names[r])), b, r) for r in rows_of[b])
+        ranked.extend(((block.model, version_key(names[r])), b, r) for r in rows)
+        taken += len(rows)
     for _, b, r in heapq.nsmallest(first, ranked):
         kept.setdefault(b, []).append(r)
     return {b: sorted(rows) for b, rows in sorted(kept.items())}

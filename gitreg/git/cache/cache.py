@@ -43,15 +43,52 @@ MAX_ROOTS = 8  # tips remembered per model: the newest few are the ones ever wal
 
 
 def plain(value: Any) -> bool:
-    """True when JSON round-trips value to an equal value of the same types."""
+    """True when JSON round-trips value to an equal value of the same types.
+
+    One loop over the values with exact-type fast paths (a view index block checks ~5,000
+    values per 100 versions: recursion through generators cost ~2 ms of each rebuild);
+    anything else is answered by `_plain`, the definition. A structure that holds itself (YAML
+    aliases can make one) is left to `_plain` too, which raises RecursionError as it did."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    budget = _CONTAINERS
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            continue
+        if t is float:
+            if not math.isfinite(v):
+                return False
+            continue
+        budget -= 1
+        if budget < 0:
+            return _plain(value)
+        if t is dict:
+            for k in v:
+                if type(k) is not str and not isinstance(k, str):
+                    return False
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif not _plain(v):
+            return False
+    return True
+
+
+_CONTAINERS = 1 << 20  # lists and mappings: more is no manifest, note or view gitreg wrote
+
+
+def _plain(value: Any) -> bool:
+    """plain's definition (subclasses of the JSON types included)."""
     if value is None or isinstance(value, (str, bool, int)):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
-        return all(plain(v) for v in value)
+        return all(_plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
     return False
 
 

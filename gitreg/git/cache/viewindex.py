@@ -201,13 +201,18 @@ class NewBlock:
     facts: dict[str, Any]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one, not one per value (json.dumps)
+
+
+def _dumps(value: Any) -> bytes:
+    return _ENCODER.encode(value).encode()
+
+
 def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[str, Any]],
                  rows: list[list[Any]], facts: dict[str, Any]) -> NewBlock:
     """A model's views as a block, with one row per view (what the reader needs of a match);
     raises ValueError for a value JSON cannot hold exactly."""
-    def dumps(value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
-
+    dumps = _dumps
     metrics = sorted({name for v in views for name in v["m"]})
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
