@@ -43,6 +43,16 @@ def clean(text: Any, *, one_line: bool = False) -> str:
     return pattern.sub(_escape, s) if pattern.search(s) else s
 
 
+def clean_all(texts: list[Any], *, one_line: bool = False) -> list[str]:
+    """[clean(t) for t in texts], with one scan of them all when none needs escaping (the
+    cells of a column of 20,000 rows; a space, which joins them, is never escaped)."""
+    strings = [t if isinstance(t, str) else str(t) for t in texts]
+    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
+    if pattern.search(" ".join(strings)) is None:
+        return strings
+    return [pattern.sub(_escape, s) if pattern.search(s) else s for s in strings]
+
+
 def json_safe(doc: str) -> str:
     """A JSON document with the characters JSON leaves raw written as \\uXXXX (still the same JSON)."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
