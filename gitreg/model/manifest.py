@@ -82,13 +82,28 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
     if not isinstance(scores, dict):
         raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
     for key, value in scores.items():
+        kind = type(value)  # plain finite floats, ints and None first, inline: every version read
+        if kind is float:
+            if _isfinite(value):
+                continue
+        elif kind is int or value is None:
+            continue
         if key in ("rouge", "custom_metrics") and isinstance(value, dict):
             for sub, v in value.items():
+                kind = type(v)
+                if kind is float:
+                    if _isfinite(v):
+                        continue
+                elif kind is int or v is None:
+                    continue
                 if not _is_metric(v):
                     _not_metric(where, key if sub is None else f"{key}.{sub}", v)
         elif not _is_metric(value):
             _not_metric(where, key, value)
     return scores
+
+
+_isfinite = math.isfinite
 
 
 def _not_metric(where: str, name: Any, value: Any) -> None:
