@@ -196,7 +196,8 @@ def bench_startup(work: Path, repeat: int, baseline: Path | None = None) -> dict
     for name, args in READS.items():
         sides[name] = lambda args=args: cpu_of([*gitreg, *args])
         if baseline is not None:
-            sides[f"{name} (baseline)"] = lambda args=args: cpu_of([*base_gitreg, *args], env=env, cwd=baseline)
+            sides[f"{name} (baseline)"] = lambda args=args, env=env: cpu_of([*base_gitreg, *args], env=env,
+                                                                            cwd=baseline)  # (env bound now)
     # a TAB after `gitreg show ` in bash, as the completion script runs it
     env = {**os.environ, "_GITREG_COMPLETE": "complete_bash", "COMP_WORDS": f"gitreg -R {registry} show ",
            "COMP_CWORD": "4"}

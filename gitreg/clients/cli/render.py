@@ -145,7 +145,12 @@ def versions_table(versions: Sequence["Listed"], metrics: Optional[list[str]] = 
 
 # A character rich would measure, wrap or escape itself: all but printable ASCII and the
 # one-column marks gitreg writes (a cut hash "…", a standard error "±").
-_NOT_SIMPLE = re.compile("[^\x20-\x7e\u2026\u00b1]")
+_NOT_SIMPLE = "[^\x20-\x7e\u2026\u00b1]"
+
+
+def _not_simple(text: str) -> bool:
+    """Whether `text` holds such a character (the pattern compiled only past printable ASCII)."""
+    return not (text.isascii() and text.isprintable()) and re.search(_NOT_SIMPLE, text) is not None
 _BOLD, _GREEN, _CAPTION, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[2;3m", "\x1b[0m"
 
 
@@ -170,12 +175,11 @@ def simple_columns(headers: list[str], cols: list[list[str]], right: set[int], w
                    colour: bool = False) -> Optional[str]:
     """simple_table of the same cells given column by column (each column one scan, one
     format per line: a table of 20,000 versions)."""
-    if not cols or not cols[0] or _NOT_SIMPLE.search("".join(headers)) or \
-            any(_NOT_SIMPLE.search("".join(col)) for col in cols):
+    if not cols or not cols[0] or _not_simple("".join(headers)) or any(_not_simple("".join(col)) for col in cols):
         return None
     sizes = [max(len(h), max(map(len, col))) for h, col in zip(headers, cols)]
     full = sum(sizes) + 3 * (len(sizes) - 1)
-    if full > width or (caption and (len(caption) > full or _NOT_SIMPLE.search(caption))):
+    if full > width or (caption and (len(caption) > full or _not_simple(caption))):
         return None
 
     def pattern(bar: str) -> str:  # "{:<7} │ {:>9}": str.format pads as ljust / rjust do
@@ -262,7 +266,7 @@ def detail_text(v: "ModelVersion", width: int, colour: bool = False) -> Optional
     out = []
     for label, value in rows:
         lines = clean(value).split("\n")
-        if _NOT_SIMPLE.search(label) or any(_NOT_SIMPLE.search(x) or size + 2 + len(x) > width for x in lines):
+        if _not_simple(label) or any(_not_simple(x) or size + 2 + len(x) > width for x in lines):
             return None
         shown = f"{_BOLD}{label}{_RESET}{' ' * (size - len(label))}" if colour else label.ljust(size)
         out.append(f"{shown}  {lines[0]}".rstrip(" "))
