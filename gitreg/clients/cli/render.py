@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from gitreg import VerifyReport
-    from gitreg.core.audit_records import Event
     from gitreg.clients.cli.columns import Listed
+    from gitreg.core.audit_records import Event
     from gitreg.core.records import ModelVersion
 
 def fmt(value: Any) -> str:
