@@ -28,6 +28,6 @@ class VersionRow:
 
     @classmethod
     def of(cls, v: ModelVersion) -> "VersionRow":
-        """The row of a full record (a search's results are records)."""
+        """The row of a full record (a search's results are records); it shares the record's values."""
         return cls(v.model_name, v.version, v.created_at, v.status, v.evaluation_scores, v.parent_version,
                    v.tags, v.deployed, v.deployed_at, v.environments)
