@@ -1,10 +1,9 @@
 """What every command needs: the registry from the global option, consoles, JSON out."""
 from __future__ import annotations
 
-import contextlib
-import gc
+import json
 import sys
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from gitreg.clients.cli.framework import Context
 from gitreg.clients.cli.terminal import clean, write
@@ -105,28 +104,10 @@ def err() -> "Console":
 
 
 def emit_json(data: Any) -> None:
-    """One JSON document on stdout: the stable machine-readable form of a read command
-    (json.dumps(indent=2, ensure_ascii=False, default=str)'s bytes: clients/cli/jsontext.py)."""
-    from gitreg.clients.cli.jsontext import dumps
+    """One JSON document on stdout: the stable machine-readable form of a read command."""
     from gitreg.clients.cli.terminal import json_safe
 
-    with collector_paused():
-        sys.stdout.write(json_safe(dumps(data)) + "\n")
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a command's output is made: it makes many objects
-    that live until it is written (`versions --json` of 20,000: to_dict and the text), no cycles,
-    and each collection pass would walk all of them again. Back on after, as it was."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
 
 
 def show_preview(preview: Any, json_out: bool = False) -> None:

@@ -17,14 +17,13 @@ def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics =
     reg.check_refs()  # each reported as a problem when the command ends
     names = reg.list_models()
     if json_out:
-        with context.collector_paused():
-            context.emit_json({
-                "registry": str(reg.path),
-                "models": [
-                    {"model_name": name, "versions": [v.to_dict() for v in reg.list_versions(name)]}
-                    for name in names
-                ],
-            })
+        context.emit_json({
+            "registry": str(reg.path),
+            "models": [
+                {"model_name": name, "versions": [v.to_dict() for v in reg.list_versions(name)]}
+                for name in names
+            ],
+        })
         return
     if not names:
         context.say(f"No models registered in {reg.path}")

@@ -17,8 +17,7 @@ def run(
     listing = where is None and not sort
     if json_out:
         versions = reg.list_versions(model) if listing else reg.search(where, model=model, sort=sort)
-        with context.collector_paused():
-            context.emit_json([v.to_dict() for v in versions])
+        context.emit_json([v.to_dict() for v in versions])
         return
     # the table shows a few fields of each version: rows (reg.list_rows), not full records
     versions = reg.list_rows(model) if listing else reg.search(where, model=model, sort=sort)
