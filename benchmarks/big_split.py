@@ -16,7 +16,6 @@ import sys
 import time
 
 from gitreg.api.registry import ModelRegistry
-from gitreg.clients.cli.jsontext import dumps
 from gitreg.clients.cli.render import versions_text
 
 
@@ -51,10 +50,6 @@ def main(path: str, model: str) -> dict[str, float]:
     step("to_dict (--json)")
     json.dumps(dicts, indent=2, ensure_ascii=False, default=str)
     step("json.dumps(indent=2)")
-    gc.disable()
-    dumps(dicts)
-    step("jsontext.dumps (--json: same bytes)")
-    gc.enable()
     return out
 
 

@@ -3,18 +3,14 @@ rows drawn as records are (and as rich draws them), the JSON writer's bytes are 
 cleaning a column at once is cleaning each cell, and the metric columns are chosen alike."""
 from __future__ import annotations
 
-import json
-import math
 from collections import Counter
-from enum import Enum
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gitreg import ModelRegistry
-from gitreg.clients.cli import columns, jsontext, render, terminal
+from gitreg.clients.cli import columns, render, terminal
 from gitreg.core.rows import VersionRow
 from tests.clients.cli.test_versions_table import drawn, reg, rich_text  # noqa: F401 - reg is a fixture
 
@@ -80,32 +76,3 @@ _text = st.text(st.characters(codec="utf-8") | st.sampled_from("\x1b\n\t\u202e\x
 @given(st.lists(st.one_of(_text, st.integers(), st.none()), max_size=8), st.booleans())
 def test_cleaning_a_column_is_cleaning_each_cell(texts, one_line):
     assert terminal.clean_all(texts, one_line=one_line) == [terminal.clean(t, one_line=one_line) for t in texts]
-
-
-class _Status(str, Enum):
-    DONE = "done"
-
-
-_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), _text,
-                  st.sampled_from([_Status.DONE, Path("a/b"), 3 + 4j, (1, "x")]))
-_json = st.recursive(_leaf, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(_text, inner, max_size=4),
-    st.dictionaries(st.one_of(st.integers(), st.floats(), st.booleans(), st.none()), inner, max_size=2),
-), max_leaves=20)
-
-
-@settings(max_examples=300)
-@given(_json)
-def test_json_text_is_json_dumps_byte_for_byte(data):
-    assert jsontext.dumps(data) == json.dumps(data, indent=2, ensure_ascii=False, default=str)
-
-
-def test_json_text_of_records_and_of_a_cycle(reg):  # noqa: F811
-    dicts = [v.to_dict() for v in reg.list_versions("majora")]
-    dicts[0]["evaluation_scores"]["custom_metrics"]["odd"] = math.inf
-    assert jsontext.dumps(dicts) == json.dumps(dicts, indent=2, ensure_ascii=False, default=str)
-    loop: list = []
-    loop.append(loop)
-    with pytest.raises(ValueError, match="Circular reference detected"):
-        jsontext.dumps({"a": loop})
