@@ -3,7 +3,8 @@
     python benchmarks/big_split.py /tmp/big/work/one-20000.git model-0000
 
 The steps the command takes (list and sort the tags, load the model's cache file, the cached
-parts of each version, the records, the table text; then to_dict and json.dumps for --json),
+parts of each version; the rows and their table text, which the table is made of; the full
+records, which --json is made of, then to_dict and json.dumps, and gitreg's own JSON writer),
 each timed with process_time, the collector paused as `versions_named` pauses it. Start-up
 (interpreter and imports) is not in it: compare with the whole command's CPU (speed_bench big).
 """
@@ -38,16 +39,20 @@ def main(path: str, model: str) -> dict[str, float]:
     step("cached parts of each version")
     records = [snap.record_of(v, *p) for v, p in zip(names, parts)]
     step("build the records")
+    rows = [snap.try_row(v) for v in names]  # what `versions` renders now (ModelRegistry.list_rows)
+    step("rows (parts again + read_row)")
     gc.freeze(), gc.unfreeze(), gc.enable()
+    versions_text(rows)
+    step("table text of the rows")
     versions_text(records)
-    step("table text")
+    step("table text of the records")
     dicts = [r.to_dict() for r in records]
     step("to_dict (--json)")
     json.dumps(dicts, indent=2, ensure_ascii=False, default=str)
-    step("json.dumps(indent=2) (--json)")
+    step("json.dumps(indent=2)")
     return out
 
 
 if __name__ == "__main__":
     for name, seconds in main(sys.argv[1], sys.argv[2]).items():
-        print(f"{name:32s} {seconds:6.3f} s CPU")
+        print(f"{name:36s} {seconds:6.3f} s CPU")

@@ -29,6 +29,7 @@ _EXPORTS = {
     )},
     "Deployment": "core.audit_records",
     "Event": "core.audit_records",
+    "VersionRow": "core.rows",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gitreg.core.audit_records import Deployment, Event, VersionSignature
+    from gitreg.core.rows import VersionRow
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
@@ -463,6 +464,11 @@ class ModelRegistry:
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
         return self._snapshot(name).all_versions()
+
+    def list_rows(self, name: str) -> list["VersionRow"]:
+        """list_versions as listings show them (gitreg/core/rows.py): the same versions and
+        problems, each with only the fields a `list` line or `versions` table shows."""
+        return self._snapshot(name).all_rows()
 
     def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
         """The model card of a version (default: the latest): text and HF front matter."""

@@ -9,7 +9,7 @@ import contextlib
 import gc
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import pygit2
 
@@ -17,6 +17,7 @@ from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from gitreg.core.names import check_model_name, check_version_name, sort_versions, valid_versions
 from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
+from gitreg.core.rows import VersionRow
 from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
@@ -417,13 +418,24 @@ class ModelSnapshot:
         return record
 
     def _version(self, version: str) -> ModelVersion:
-        record = self.stored(version)
+        return self._deployed(version, self.stored(version))
+
+    def _deployed(self, version: str, record: Any) -> Any:
+        """The record (or row) with the deployment refs that name the version laid on."""
         envs = self.environments_of(version)
         if envs:
             lay_deployment(record, envs, max(
                 str(self.deployments[e].record.get("deployed_at") or "") for e in envs
             ) or None)
         return record
+
+    def row(self, version: str) -> VersionRow:
+        """What a listing shows of the version (mf.read_row): its stored parts, read as for a
+        record, checked alike, and the deployment laid on alike; no full record made."""
+        commit, manifest, note, _ = self.stored_parts(version)
+        return self._deployed(version, mf.read_row(
+            manifest, note, model=self.model, version=version,
+            where=f"{self.model}/{version}:{layout.MANIFEST_FILE}"))
 
     def try_version(self, version: str) -> Optional[ModelVersion]:
         """The version, or None with its problem noted (a read of many must not stop at one)."""
@@ -433,24 +445,37 @@ class ModelSnapshot:
             self.store.problems.add(layout.tag_ref(self.model, version), exc)
             return None
 
+    def try_row(self, version: str) -> Optional[VersionRow]:
+        """try_version's row: None with the same problem noted where try_version notes one."""
+        try:
+            return self.row(version)
+        except READ_ERRORS as exc:
+            self.store.problems.add(layout.tag_ref(self.model, version), exc)
+            return None
+
     def all_versions(self) -> list[ModelVersion]:
         """Every good version; each bad one is a problem in store.problems."""
         return self.versions_named(self.versions_sorted())
 
-    def versions_named(self, names: list[str]) -> list[ModelVersion]:
+    def all_rows(self) -> list[VersionRow]:
+        """all_versions as rows (row): the same versions, the same problems."""
+        return self.versions_named(self.versions_sorted(), self.try_row)
+
+    def versions_named(self, names: list[str], read: Optional[Callable[[str], Any]] = None) -> list[Any]:
         """These versions (the good ones; each bad one a problem), the derived cache written once.
 
         A few versions of a long model (a page of 100 of 100,000) are read from their objects:
         the model's cache file is O(model) to load, ~1 s at 100,000 versions. (Several only:
         listing the model to know is cheap beside reading them, not beside reading one.)"""
+        read = read or self.try_version  # (or try_row: rows, not records)
         if self.use_cache and len(names) > 1 and len(names) * FEW < len(self.versions):
             self.use_cache = False
             try:
-                return [r for r in map(self.try_version, names) if r is not None]
+                return [r for r in map(read, names) if r is not None]
             finally:
                 self.use_cache = True
         with _collector_paused(len(names)):
-            records = [r for r in map(self.try_version, names) if r is not None]
+            records = [r for r in map(read, names) if r is not None]
         self.store.cache(self.model).flush()
         return records
 

@@ -62,7 +62,7 @@ def test_big_split_smoke(tmp_path):
         sys.path.remove(str(BENCH.parent))
     fixtures.build_gitreg(tmp_path / "one.git", 30, per_model=30)
     steps = big_split.main(str(tmp_path / "one.git"), "model-0000")
-    assert list(steps)[0] == "list and sort the tags" and len(steps) == 7
+    assert list(steps)[0] == "list and sort the tags" and len(steps) == 9
     assert all(seconds >= 0 for seconds in steps.values())
 
 

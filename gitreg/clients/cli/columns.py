@@ -6,10 +6,14 @@ the columns follow the data instead: most versions first, then first seen.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Optional
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 if TYPE_CHECKING:
     from gitreg.core.records import ModelVersion
+    from gitreg.core.rows import VersionRow
+
+    Listed = Union[ModelVersion, VersionRow]  # what a listing renders: records or rows
 
 TABLE_LIMIT = 4  # metric columns of `versions` / `info` unless --metrics names them
 LINE_LIMIT = 2  # metrics on a `list` line
@@ -22,37 +26,43 @@ def parse(option: Optional[str]) -> Optional[list[str]]:
     return [name.strip() for name in option.split(",") if name.strip()]
 
 
-def present(versions: list["ModelVersion"]) -> tuple[list[str], int]:
-    """Every metric the versions have, most common first; and how many versions have any."""
+def flats_of(versions: Sequence["Listed"]) -> list[dict[str, Any]]:
+    """Each version's metrics (EvaluationScores.flat), made once for every use of a listing."""
+    return [v.evaluation_scores.flat() for v in versions]
+
+
+def present(versions: Sequence["Listed"], flats: Optional[list[dict[str, Any]]] = None) -> tuple[list[str], int]:
+    """Every metric the versions have, most common first (then first seen); and how many
+    versions have any. `flats`: flats_of(versions), when already made."""
+    flats = flats_of(versions) if flats is None else flats
     counts: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for v in versions:
-        for name in v.evaluation_scores.flat():
-            counts[name] += 1
-            first.setdefault(name, len(first))
-    names = sorted(counts, key=lambda n: (-counts[n], first[n]))
-    return names, sum(1 for v in versions if v.evaluation_scores.flat())
+    counts.update(chain.from_iterable(flats))  # in C; a Counter keeps first-seen order
+    names = sorted(counts, key=lambda n: -counts[n])  # a stable sort: ties stay first-seen
+    return names, sum(1 for f in flats if f)
 
 
-def for_table(versions: list["ModelVersion"], wanted: Optional[list[str]]) -> tuple[list[str], list[str]]:
+def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
+              flats: Optional[list[dict[str, Any]]] = None) -> tuple[list[str], list[str]]:
     """(metric columns, metrics left out for room) of a versions table."""
     if wanted is not None:
         return wanted, []
-    names, _ = present(versions)
+    names, _ = present(versions, flats)
     return names[:TABLE_LIMIT], names[TABLE_LIMIT:]
 
 
-def for_lines(versions: list["ModelVersion"], wanted: Optional[list[str]]) -> list[str]:
+def for_lines(versions: Sequence["Listed"], wanted: Optional[list[str]],
+              flats: Optional[list[dict[str, Any]]] = None) -> list[str]:
     """Metrics of `list` lines: accuracy alone when the model has it (the seed's `acc=0.850`)."""
     if wanted is not None:
         return wanted
-    names, _ = present(versions)
+    names, _ = present(versions, flats)
     if "accuracy" in names:
         return ["accuracy"]
     return names[:LINE_LIMIT]
 
 
-def warn_missing(versions: list["ModelVersion"], wanted: Optional[list[str]]) -> None:
+def warn_missing(versions: Sequence["Listed"], wanted: Optional[list[str]],
+                 flats: Optional[list[dict[str, Any]]] = None) -> None:
     """A note on stderr for each asked-for metric no version has (a typo shows as an empty column)."""
     if not wanted:
         return
@@ -60,7 +70,7 @@ def warn_missing(versions: list["ModelVersion"], wanted: Optional[list[str]]) ->
 
     from gitreg.clients.cli.terminal import write
 
-    names, _ = present(versions)
+    names, _ = present(versions, flats)
     for name in wanted:
         if name not in names:
             have = f" (they have: {', '.join(names)})" if names else ""

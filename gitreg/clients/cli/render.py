@@ -8,16 +8,17 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from gitreg.clients.cli import columns
-from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, plural, size
+from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, clean_all, plural, size
 
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
     from gitreg import VerifyReport
+    from gitreg.clients.cli.columns import Listed
     from gitreg.core.audit_records import Event
     from gitreg.core.records import ModelVersion
 
@@ -31,10 +32,11 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def list_line(v: "ModelVersion", metrics: list[str]) -> str:
-    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics."""
+def list_line(v: "Listed", metrics: list[str], flat: Optional[dict[str, Any]] = None) -> str:
+    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics.
+    `flat`: the version's evaluation_scores.flat(), when already made (columns.flats_of)."""
     mark = "●" if v.deployed else "○"
-    flat = v.evaluation_scores.flat()
+    flat = v.evaluation_scores.flat() if flat is None else flat
     shown = ""
     for name in metrics:
         value = flat.get(name)
@@ -45,7 +47,7 @@ def list_line(v: "ModelVersion", metrics: list[str]) -> str:
     return clean(f"{mark} {v.version:<8} ({v.status.value:<10}){shown}{envs}", one_line=True)
 
 
-def line_style(v: "ModelVersion") -> str:
+def line_style(v: "Listed") -> str:
     retired = v.status.value in ("deprecated", "archived")
     return "green" if v.deployed else ("dim" if retired else "")
 
@@ -56,62 +58,72 @@ def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> "Tex
     return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
 
 
+_CELLS = ("Version", "Status", "Created", "Parent", "Deployed", "Tags")
+
+
 @dataclass
 class _Layout:
     """What a versions table shows: columns, cells and, when squeezed to a width, every width."""
     shown: list[str]
     left_out: list[str]
-    rows: list[dict[str, str]]
-    flats: list[dict[str, Any]]
+    cells: dict[str, list[str]]  # per column of _CELLS and per metric shown, one cell a version
     widths: dict[str, Optional[int]]
     caption: Optional[str]
 
 
-def _layout(versions: list["ModelVersion"], metrics: Optional[list[str]], width: Optional[int]) -> _Layout:
+def _natural(header: str, cells: list[str]) -> int:
+    """The longest line of a column (a cell may hold several lines once squeezed)."""
+    if not cells:
+        return len(header)
+    if "\n" not in "".join(cells):
+        return max(len(header), max(map(len, cells)))
+    return max([len(header), *(len(line) for cell in cells for line in cell.split("\n"))])
+
+
+def _layout(versions: Sequence["Listed"], metrics: Optional[list[str]], width: Optional[int]) -> _Layout:
     """Version, status and environment names are never cut: to fit `width`, the creation time
     loses its hour, parents and tags wrap, and metric columns that still do not fit are left
-    out (the caption names them)."""
-    shown, left_out = columns.for_table(versions, metrics)
-    rows = [_version_row(v) for v in versions]
-    flats = [v.evaluation_scores.flat() for v in versions]
-
-    def natural(header: str, cells: list[str]) -> int:  # the longest line
-        return max([len(header), *(len(line) for cell in cells for line in cell.split("\n"))])
+    out (the caption names them). Built column by column: a table of 20,000 versions."""
+    flats = columns.flats_of(versions)
+    shown, left_out = columns.for_table(versions, metrics, flats)
+    cells = _version_cells(versions)
+    wanted = list(shown)
+    for m in wanted:
+        cells[m] = [fmt(f.get(m)) for f in flats]
 
     def total(metric_names: list[str], tags: int) -> int:
         keys = ("Version", "Status", "Created", "Parent", "Deployed")
-        widths = [natural(k, [r[k] for r in rows]) for k in keys] + [tags]
-        widths += [natural(m, [fmt(f.get(m)) for f in flats]) for m in metric_names]
+        widths = [_natural(k, cells[k]) for k in keys] + [tags]
+        widths += [_natural(m, cells[m]) for m in metric_names]
         return sum(widths) + 3 * (len(widths) - 1)
 
     widths: dict[str, Optional[int]] = {}
-    if width is not None and total(shown, natural("Tags", [r["Tags"] for r in rows])) > width:
+    if width is not None and total(shown, _natural("Tags", cells["Tags"])) > width:
         # Squeezed: the hour goes, one environment and one tag per line, then the metric
         # columns that still leave tags no room; every width is then set, none negotiated.
-        for r, v in zip(rows, versions):
-            r["Created"] = r["Created"][:10]
-            r["Deployed"] = "\n".join(clean(e, one_line=True) for e in v.environments) or "-"
-            r["Tags"] = "\n".join(clean(t, one_line=True) for t in v.tags) or "-"
+        cells["Created"] = [c[:10] for c in cells["Created"]]
+        cells["Deployed"] = ["\n".join(clean(e, one_line=True) for e in v.environments) or "-" for v in versions]
+        cells["Tags"] = ["\n".join(clean(t, one_line=True) for t in v.tags) or "-" for v in versions]
         while shown and width - total(shown, 0) < 6:
             left_out.insert(0, shown.pop())
         for key in ("Version", "Status", "Created", "Parent"):
-            widths[key] = natural(key, [r[key] for r in rows])
-        widths["Deployed"] = natural("Deployed", [r["Deployed"] for r in rows])
+            widths[key] = _natural(key, cells[key])
+        widths["Deployed"] = _natural("Deployed", cells["Deployed"])
         for m in shown:
-            widths[m] = natural(m, [fmt(f.get(m)) for f in flats])
+            widths[m] = _natural(m, cells[m])
         widths["Tags"] = max(4, width - total(shown, 0))
     caption = (f"{plural(len(left_out), 'more metric')}: {', '.join(left_out)} (choose with --metrics)"
                if left_out else None)
-    return _Layout(shown, left_out, rows, flats, widths, caption)
+    return _Layout(shown, left_out, cells, widths, caption)
 
 
-def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+def versions_table(versions: Sequence["Listed"], metrics: Optional[list[str]] = None,
                    width: Optional[int] = None) -> "Table":
     """Versions with the metrics they have (or `metrics`), fitted to `width` (see _layout)."""
     from rich.table import Table
 
     lay = _layout(versions, metrics, width)
-    shown, widths = lay.shown, lay.widths
+    shown, widths, cells = lay.shown, lay.widths, lay.cells
     table = Table(show_edge=False, pad_edge=False, header_style="bold", caption=lay.caption,
                   caption_justify="left")
     table.add_column("Version", no_wrap=True, width=widths.get("Version"))
@@ -122,10 +134,10 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
         table.add_column(name, justify="right", no_wrap=True, width=widths.get(name))
     table.add_column("Deployed", overflow="fold", width=widths.get("Deployed"))
     table.add_column("Tags", overflow="fold", width=widths.get("Tags"))
-    for v, row, flat in zip(versions, lay.rows, lay.flats):
+    for i, v in enumerate(versions):
         table.add_row(
-            row["Version"], row["Status"], row["Created"],
-            row["Parent"], *(fmt(flat.get(name)) for name in shown), row["Deployed"], row["Tags"],
+            cells["Version"][i], cells["Status"][i], cells["Created"][i], cells["Parent"][i],
+            *(cells[name][i] for name in shown), cells["Deployed"][i], cells["Tags"][i],
             style="green" if v.deployed else None,
         )
     return table
@@ -133,7 +145,12 @@ def versions_table(versions: list["ModelVersion"], metrics: Optional[list[str]] 
 
 # A character rich would measure, wrap or escape itself: all but printable ASCII and the
 # one-column marks gitreg writes (a cut hash "…", a standard error "±").
-_NOT_SIMPLE = re.compile("[^\x20-\x7e\u2026\u00b1]")
+_NOT_SIMPLE = "[^\x20-\x7e\u2026\u00b1]"
+
+
+def _not_simple(text: str) -> bool:
+    """Whether `text` holds such a character (the pattern compiled only past printable ASCII)."""
+    return not (text.isascii() and text.isprintable()) and re.search(_NOT_SIMPLE, text) is not None
 _BOLD, _GREEN, _CAPTION, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[2;3m", "\x1b[0m"
 
 
@@ -147,29 +164,41 @@ def simple_table(headers: list[str], rows: list[list[str]], right: set[int], wid
     one column) and the whole table within `width`; otherwise None, and rich draws it.
     `colour`: the bold header, green rows where `green`, a dim italic caption.
     """
-    if not rows or any(_NOT_SIMPLE.search(c) for c in headers) or \
-            any(_NOT_SIMPLE.search(c) for row in rows for c in row):
+    if not rows:
         return None
-    sizes = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(len(headers))]
+    return simple_columns(headers, [list(c) for c in zip(*rows)], right, width, green=green, caption=caption,
+                          colour=colour)
+
+
+def simple_columns(headers: list[str], cols: list[list[str]], right: set[int], width: int, *,
+                   green: Optional[list[bool]] = None, caption: Optional[str] = None,
+                   colour: bool = False) -> Optional[str]:
+    """simple_table of the same cells given column by column (each column one scan, one
+    format per line: a table of 20,000 versions)."""
+    if not cols or not cols[0] or _not_simple("".join(headers)) or any(_not_simple("".join(col)) for col in cols):
+        return None
+    sizes = [max(len(h), max(map(len, col))) for h, col in zip(headers, cols)]
     full = sum(sizes) + 3 * (len(sizes) - 1)
-    if full > width or (caption and (len(caption) > full or _NOT_SIMPLE.search(caption))):
+    if full > width or (caption and (len(caption) > full or _not_simple(caption))):
         return None
 
-    def line(row: list[str], bar: str) -> str:
-        return bar.join(c.rjust(w) if i in right else c.ljust(w)
-                        for i, (c, w) in enumerate(zip(row, sizes))).rstrip(" ")
+    def pattern(bar: str) -> str:  # "{:<7} │ {:>9}": str.format pads as ljust / rjust do
+        return bar.join(f"{{:{'>' if i in right else '<'}{w}}}" for i, w in enumerate(sizes))
 
-    header = line(headers, " ┃ ")
+    header = pattern(" ┃ ").format(*headers).rstrip(" ")
     out = [f"{_BOLD}{header}{_RESET}" if colour else header, "━╇━".join("━" * w for w in sizes)]
-    for i, row in enumerate(rows):
-        text = line(row, " │ ")
-        out.append(f"{_GREEN}{text}{_RESET}" if colour and green and green[i] else text)
+    line = pattern(" │ ").format
+    if colour and green and any(green):
+        out += [f"{_GREEN}{text}{_RESET}" if g else text
+                for text, g in zip((line(*row).rstrip(" ") for row in zip(*cols)), green)]
+    else:
+        out += [line(*row).rstrip(" ") for row in zip(*cols)]
     if caption:
         out.append(f"{_CAPTION}{caption}{_RESET}" if colour else caption)
     return "\n".join(out) + "\n"
 
 
-def versions_text(versions: list["ModelVersion"], metrics: Optional[list[str]] = None,
+def versions_text(versions: Sequence["Listed"], metrics: Optional[list[str]] = None,
                   width: int = PIPE_WIDTH, colour: bool = False) -> Optional[str]:
     """versions_table's text as strings (simple_table), or None where rich must draw it."""
     if not versions:
@@ -178,10 +207,8 @@ def versions_text(versions: list["ModelVersion"], metrics: Optional[list[str]] =
     if lay.widths:  # squeezed to the width: rich wraps the cells
         return None
     headers = ["Version", "Status", "Created", "Parent", *lay.shown, "Deployed", "Tags"]
-    rows = [[r["Version"], r["Status"], r["Created"], r["Parent"], *(fmt(f.get(m)) for m in lay.shown),
-             r["Deployed"], r["Tags"]] for r, f in zip(lay.rows, lay.flats)]
-    return simple_table(headers, rows, set(range(4, 4 + len(lay.shown))), width,
-                        green=[v.deployed for v in versions], caption=lay.caption, colour=colour)
+    return simple_columns(headers, [lay.cells[h] for h in headers], set(range(4, 4 + len(lay.shown))), width,
+                          green=[v.deployed for v in versions], caption=lay.caption, colour=colour)
 
 
 def print_table(as_text: Callable[[int, bool], Optional[str]], as_rich: Callable[[int], Any]) -> None:
@@ -202,18 +229,21 @@ def print_table(as_text: Callable[[int, bool], Optional[str]], as_rich: Callable
     out.print(as_rich(out.width))
 
 
-def print_versions(versions: list["ModelVersion"], metrics: Optional[list[str]] = None) -> None:
-    """A versions table on stdout (print_table)."""
+def print_versions(versions: Sequence["Listed"], metrics: Optional[list[str]] = None) -> None:
+    """A versions table on stdout (print_table): of records or rows (core/rows.py)."""
     print_table(lambda width, colour: versions_text(versions, metrics, width, colour),
                 lambda width: versions_table(versions, metrics, width=width))
 
 
-def _version_row(v: "ModelVersion") -> dict[str, str]:
+def _version_cells(versions: Sequence["Listed"]) -> dict[str, list[str]]:
+    """The text cells of each version, column by column (terminal.clean_all: one scan a column)."""
     return {
-        "Version": clean(v.version, one_line=True), "Status": v.status.value,
-        "Created": v.created_at[:16].replace("T", " "), "Parent": clean(v.parent_version or "-", one_line=True),
-        "Deployed": clean(", ".join(v.environments) or "-", one_line=True),
-        "Tags": clean(", ".join(v.tags) or "-", one_line=True),
+        "Version": clean_all([v.version for v in versions], one_line=True),
+        "Status": [v.status.value for v in versions],
+        "Created": [v.created_at[:16].replace("T", " ") for v in versions],
+        "Parent": clean_all([v.parent_version or "-" for v in versions], one_line=True),
+        "Deployed": clean_all([", ".join(v.environments) or "-" for v in versions], one_line=True),
+        "Tags": clean_all([", ".join(v.tags) or "-" for v in versions], one_line=True),
     }
 
 
@@ -236,7 +266,7 @@ def detail_text(v: "ModelVersion", width: int, colour: bool = False) -> Optional
     out = []
     for label, value in rows:
         lines = clean(value).split("\n")
-        if _NOT_SIMPLE.search(label) or any(_NOT_SIMPLE.search(x) or size + 2 + len(x) > width for x in lines):
+        if _not_simple(label) or any(_not_simple(x) or size + 2 + len(x) > width for x in lines):
             return None
         shown = f"{_BOLD}{label}{_RESET}{' ' * (size - len(label))}" if colour else label.ljust(size)
         out.append(f"{shown}  {lines[0]}".rstrip(" "))

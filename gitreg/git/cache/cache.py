@@ -33,6 +33,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Optional
@@ -105,6 +106,10 @@ def _entry(text: str) -> Any:
         return None
     return value if end == len(text) else None
 
+
+# A version-facts entry as put_version_facts writes it when no string needs an escape: the
+# JSON decoder would give exactly these three strings (no quote, backslash or control character).
+_PLAIN_FACTS = re.compile(r'\["([^"\\\x00-\x1f]{40})", "([^"\\\x00-\x1f]{40})", "([^"\\\x00-\x1f]*)"\]')
 
 MAX_FILE = 256 << 20  # a cache file beyond this is not one gitreg wrote
 NO_CACHE_ENV = "GITREG_NO_CACHE"
@@ -316,7 +321,12 @@ class ModelCache:
     def version_facts(self, tag: str) -> Optional[tuple[str, str, str]]:
         """(commit hex, manifest blob hex, tagger) cached for a tag object id, or None."""
         text = self._manifests.entries.get(f"tag:{tag}")
-        facts = _entry(text) if text is not None else None
+        if text is None:
+            return None
+        plain_facts = _PLAIN_FACTS.fullmatch(text)  # as written, with nothing to unescape: no decoding
+        if plain_facts is not None:
+            return plain_facts.group(1, 2, 3)  # type: ignore[return-value]
+        facts = _entry(text)
         if not (isinstance(facts, list) and len(facts) == 3 and all(isinstance(f, str) for f in facts)):
             return None
         commit, blob, tagger = facts

@@ -13,7 +13,8 @@ def run(
     """Show a model: metadata, deployments and versions."""
     reg = context.registry(ctx)
     meta = reg.get_metadata(model)
-    versions = reg.list_versions(model)
+    # the table shows a few fields of each version: rows (reg.list_rows), unless --json
+    versions = reg.list_versions(model) if json_out else reg.list_rows(model)
     latest = reg.get_latest(model).version if versions else None
     live = reg.deployments(model)
     if json_out:

@@ -14,13 +14,13 @@ def run(
 ) -> None:
     """List the versions of a model, oldest first (natural order), or those matching --where."""
     reg = context.registry(ctx)
-    if where is None and not sort:
-        versions = reg.list_versions(model)
-    else:
-        versions = reg.search(where, model=model, sort=sort)
+    listing = where is None and not sort
     if json_out:
+        versions = reg.list_versions(model) if listing else reg.search(where, model=model, sort=sort)
         context.emit_json([v.to_dict() for v in versions])
         return
+    # the table shows a few fields of each version: rows (reg.list_rows), not full records
+    versions = reg.list_rows(model) if listing else reg.search(where, model=model, sort=sort)
     from gitreg.clients.cli import columns
     from gitreg.clients.cli.render import print_versions
 

@@ -1,0 +1,33 @@
+"""A version as a listing shows it: `gitreg list` lines and `versions` tables.
+
+A full ModelVersion (files, params, provenance, ~12 objects) costs five times what these
+fields cost to read, and a listing of 20,000 versions shows only these. The names are
+ModelVersion's, so whatever renders a listing renders either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from gitreg.core.records import EvaluationScores, ModelVersion, VersionStatus
+
+
+@dataclass
+class VersionRow:
+    """The fields of a version a listing shows, as ModelVersion has them (deployment laid on alike)."""
+    model_name: str
+    version: str
+    created_at: str
+    status: VersionStatus
+    evaluation_scores: EvaluationScores
+    parent_version: Optional[Any] = None  # as read (ModelVersion's, relative to the model)
+    tags: list[str] = field(default_factory=list)
+    deployed: bool = False
+    deployed_at: Optional[str] = None
+    environments: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, v: ModelVersion) -> "VersionRow":
+        """The row of a full record (a search's results are records); it shares the record's values."""
+        return cls(v.model_name, v.version, v.created_at, v.status, v.evaluation_scores, v.parent_version,
+                   v.tags, v.deployed, v.deployed_at, v.environments)
