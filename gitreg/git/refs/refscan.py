@@ -201,8 +201,8 @@ class PackedRefs:
             key: Optional[tuple[int, int, int]] = (st.st_ino, st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             key = None
-        if key is not None and key == self._key:
-            return
+        if key == self._key and (key is not None or not self._data):
+            return  # the same file, or still none (no open to find it missing again)
         self._key, self._data, self._sorted = None, b"", False
         try:
             with open(self.path, "rb") as f:
@@ -266,13 +266,29 @@ def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs,
     """keep(names below prefix, relative to it) as (packed, loose), reading no ref's target:
     the loose ones listed now (first, as in targets_under), the packed ones as remembered
     for this packed-refs file (PackedRefs.names_under; the same object while it is)."""
-    base = os.path.join(gitdir, prefix).rstrip("/")
-    cut = len(base) + 1  # os.walk's roots are base, then base/<dir>...: relative by slicing
-    loose = []
-    for root, _dirs, files in os.walk(base):
-        rel = root[cut:]
-        loose += [f"{rel}/{name}" if rel else name for name in files if not name.endswith(".lock")]
+    loose: list[str] = []
+    _loose_files(os.path.join(gitdir, prefix).rstrip("/"), "", loose)
     return packed.names_under(prefix, keep), keep(loose)
+
+
+def _loose_files(directory: str, rel: str, out: list[str]) -> None:
+    """The file names below `directory` (prefixed by `rel`), not *.lock, as os.walk finds
+    them (a symlinked directory is neither a file nor entered; an unreadable one is skipped),
+    without its generator's cost: a write into a model lists its tags each time."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            if not entry.name.endswith(".lock"):
+                out.append(rel + entry.name)
+        elif not entry.is_symlink():
+            _loose_files(entry.path, f"{rel}{entry.name}/", out)
 
 
 def names_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None) -> set[str]:
