@@ -263,7 +263,7 @@ class Store:
 
         leftovers.sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards, check)
+            update_refs(self.repo, updates, message, guards, check, self.gitdir)
             self.wrote = True
             return
         held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}

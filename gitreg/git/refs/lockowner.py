@@ -85,8 +85,14 @@ class Owner:
     _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
 
     def _payload(self) -> bytes:
-        return json.dumps({**(_me.get(os.getpid()) or me()), "created": self.created, "locks": self.locks,
-                           "pending": self.pending}).encode()
+        """The record's JSON: this process's part (me()) encoded once per process."""
+        pid = os.getpid()
+        head = _me_json.get(pid)
+        if head is None:
+            _me_json.clear()
+            head = _me_json[pid] = json.dumps(me())[:-1]  # '{"pid": ..., "started": ...' without '}'
+        tail = json.dumps({"created": self.created, "locks": self.locks, "pending": self.pending})
+        return f"{head}, {tail[1:]}".encode()
 
     def _write(self) -> None:
         if self.fd is not None:
@@ -184,6 +190,7 @@ def _read(fd: int) -> Optional[dict]:
 
 
 _me: dict[int, dict] = {}
+_me_json: dict[int, str] = {}  # pid -> me() as JSON, without its closing brace
 
 
 def _host() -> str:

@@ -136,6 +136,7 @@ def update_refs(
     message: str,
     guards: Mapping[str, Optional[pygit2.Oid]] = {},
     check: Optional[Callable[[], None]] = None,
+    gitdir: Optional[Path] = None,
 ) -> None:
     """Move all refs or none. Raises RefConflict when any ref is not at `old`.
 
@@ -147,13 +148,13 @@ def update_refs(
     `guards` are refs locked and compared but not moved: they serialise writers
     that must not both succeed (e.g. models whose names differ only in case);
     `check` runs once all are locked (it re-reads what the guards protect, and raises
-    to refuse the write).
+    to refuse the write). `gitdir` is repo.path as a Path, when the caller has it made.
     """
     moved = [u.name for u in updates]
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
     order = sorted(set(guards) - set(moved)) + list(reversed(moved))
     intent = _intent([(u.name, u.old, u.new) for u in updates])
-    with lockowner.holding(Path(repo.path), [f"{n}.lock" for n in order], intent) as owner, \
+    with lockowner.holding(gitdir or Path(repo.path), [f"{n}.lock" for n in order], intent) as owner, \
             contextlib.ExitStack() as stack:
         txns = {}
         for name in order:
