@@ -80,13 +80,23 @@ def _parse(out: str) -> dict[str, Optional[str]]:
     return values
 
 
-def _files(gitdir: Path) -> tuple:
-    """(path, mtime) of the config files git reads, so an edit is seen at once."""
-    env = os.environ
-    home = env.get("HOME") or os.path.expanduser("~")
-    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    paths = (os.path.join(gitdir, "config"), env.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig"),
-             os.path.join(xdg, "git", "config"), env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+_paths: dict[tuple, tuple[str, ...]] = {}  # (gitdir, environment) -> the config files' paths
+
+
+def _files(gitdir: Path, environment: Optional[tuple] = None) -> tuple:
+    """(path, mtime) of the config files git reads, so an edit is seen at once. The paths
+    depend on the environment only (`_environment()`'s answer, when the caller has it)."""
+    paths = _paths.get((gitdir, environment)) if environment is not None else None
+    if paths is None:
+        env = os.environ
+        home = env.get("HOME") or os.path.expanduser("~")
+        xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        paths = (os.path.join(gitdir, "config"), env.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig"),
+                 os.path.join(xdg, "git", "config"), env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+        if environment is not None:
+            if len(_paths) > 64:
+                _paths.clear()
+            _paths[(gitdir, environment)] = paths
     out = []
     for p in paths:
         try:
@@ -158,11 +168,32 @@ def read_user() -> Optional[GitConfig]:
 def _key(gitdir: Path, what: str) -> tuple:
     scope = _steady.get()
     if scope is None:
-        return (what, str(gitdir), _environment(), _files(gitdir))
+        environment = _environment()
+        return (what, str(gitdir), environment, _files(gitdir, environment))
     state = scope.get(("state", str(gitdir)))  # environment and files: looked at once per scope
     if state is None:
-        state = scope[("state", str(gitdir))] = (_environment(), _files(gitdir))
+        environment = _environment()
+        state = scope[("state", str(gitdir))] = (environment, _files(gitdir, environment))
     return (what, str(gitdir), *state)
+
+
+def lasting(gitdir: Path, what: tuple, compute: Callable[[], T]) -> T:
+    """compute() for an answer made only from the environment and the configuration (an
+    identity): kept as `read` keeps the configuration (same environment, same config files,
+    at most TTL seconds), and once per steady() scope."""
+    scope = _steady.get()
+    if scope is not None and what in scope:
+        return scope[what]
+    key = _key(gitdir, what)  # type: ignore[arg-type]
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        value = hit[1]
+    else:
+        value = compute()
+        _remember(key, value)
+    if scope is not None:
+        scope[what] = value
+    return value  # type: ignore[return-value]
 
 
 def remembered(key: tuple, compute: Callable[[], T]) -> T:

@@ -83,3 +83,16 @@ def test_a_guessed_identity_is_warned_about_once_as_git_does(no_identity, tmp_pa
                                 env={**env, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
                                      "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"})
     assert configured.returncode == 0 and configured.stderr == ""
+
+
+def test_an_identity_changed_between_writes_of_one_process_is_used_at_once(no_identity, registry_path, git):
+    """The identity is kept between writes only while the environment and config files are
+    unchanged: an edit of the registry's config between two registrations is the next one's."""
+    reg = ModelRegistry(registry_path)
+    reg.init()
+    git(registry_path, "config", "user.name", "First Person")
+    git(registry_path, "config", "user.email", "first@example.com")
+    assert reg.register_model("m").registered_by == "First Person <first@example.com>"
+    git(registry_path, "config", "user.name", "Second")  # same process, within the cache's TTL
+    assert reg.register_model("m").registered_by == "Second <first@example.com>"
+    assert git(registry_path, "log", "-1", "--format=%an|%cn", "m").strip() == "Second|Second"

@@ -113,7 +113,10 @@ def _warn_guessed(name: str, email: str) -> None:
 def signature(config: pygit2.Config, role: str, when: float | None = None,
               gitdir: Optional[Path] = None) -> pygit2.Signature:
     when = time.time() if when is None else when
-    name, email = gitconfig.remembered(("identity", role, str(gitdir)), lambda: identity(config, role, gitdir))
+    if gitdir is not None:  # git's answer, kept while the environment and config files are
+        name, email = gitconfig.lasting(gitdir, ("identity", role), lambda: identity(config, role, gitdir))
+    else:
+        name, email = gitconfig.remembered(("identity", role, str(gitdir)), lambda: identity(config, role, gitdir))
     offset = (time.localtime(when).tm_gmtoff or 0) // 60
     return pygit2.Signature(name, email, int(when), offset)
 
