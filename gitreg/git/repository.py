@@ -87,6 +87,9 @@ class Store:
         self.path = path
         self.roots: dict[str, pygit2.Oid] = {}  # model -> root commit; immutable once made
         self.root_writes_since: dict[str, int] = {}  # model -> writes since its root was cached (registration)
+        # model -> (a tip this process wrote, the version its subject claims, that version's tag):
+        # facts of immutable objects, so the next registration on that tip reads none of them
+        self.written_tips: dict[str, tuple[pygit2.Oid, str, pygit2.Oid]] = {}
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times

@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Collection, Optional
 
 import pygit2
 
@@ -213,22 +213,31 @@ def _case_clash(name: str, existing: list[str], what: str) -> None:
             )
 
 
-def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid]) -> set[str]:
+def _untagged_tip(store: Store, model: str, tip: Optional[pygit2.Oid],
+                  listed: tuple[Collection[str], ...] = ()) -> set[str]:
     """The version a register commit at the branch tip claims when it has no tag (a registration
     interrupted by an older gitreg, or plain git): its number is never given out again
-    (`gitreg doctor --repair` tags it). One commit read."""
+    (`gitreg doctor --repair` tags it). One commit read, none when this process wrote the tip;
+    a claim among the `listed` tag names has its tag (no ref read)."""
     if tip is None:
+        return set()
+    known = store.written_tips.get(model)
+    if known is not None and known[0] == tip and any(known[1] in names for names in listed):
         return set()
     subject = store.commit(tip).message.split("\n", 1)[0].strip()
     words = subject.split(" ")
     if len(words) == 3 and words[:2] == ["register", model] and is_version_name(words[2]):
-        if store.ref_target(layout.tag_ref(model, words[2])) is None:
+        if not any(words[2] in names for names in listed) and store.ref_target(layout.tag_ref(model, words[2])) is None:
             return {words[2]}
     return set()
 
 
 def _require_model_branch(store: Store, model: str, tip: pygit2.Oid) -> None:
-    """A branch someone pushed with plain git that is not a model's is never written onto."""
+    """A branch someone pushed with plain git that is not a model's is never written onto
+    (a tip this process wrote is one: no read)."""
+    known = store.written_tips.get(model)
+    if known is not None and known[0] == tip:
+        return
     why = kind.branch_problem(store, model, tip)
     if why is not None:
         raise NotARegistryError(f"{layout.branch_ref(model)} is not a model's branch: {why}; "
@@ -448,7 +457,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         else:
             _require_model_branch(store, reg.model, snap.tip)
         packed, claimed = snap.version_parts()  # packed: remembered per packed-refs file
-        claimed = claimed | _untagged_tip(store, reg.model, snap.tip)
+        claimed = claimed | _untagged_tip(store, reg.model, snap.tip, (claimed, packed))
         if reg.version is not None:
             if reg.version in packed or reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
@@ -501,6 +510,9 @@ def _write_version(store: Store, reg: Registration) -> Written:
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
         )
         _remember_root(store, reg.model, commit, root)
+        if len(store.written_tips) > 256:
+            store.written_tips.clear()
+        store.written_tips[reg.model] = (commit, version, tag)
         who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
 

@@ -39,3 +39,36 @@ def test_versions_added_elsewhere_are_seen(tmp_path):
     assert reg.register_model("m").version == "v23"
     tags = _git(path, "for-each-ref", "--format=%(refname)", "refs/tags/m/").split()
     assert sorted(tags) == sorted(f"refs/tags/m/v{n}" for n in [*range(1, 9), *range(20, 24)])
+
+
+
+def _run(path, *args, input: str = "") -> str:
+    return subprocess.run(["git", "--git-dir", str(path), *args], input=input, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_what_this_process_wrote_is_trusted_only_while_the_refs_still_say_so(tmp_path):
+    """A registering process remembers the tip and tag it wrote (no reads of them on its next
+    write); plain git changing them under it is still seen, by the same ModelRegistry."""
+    from gitreg.core.errors import NotARegistryError
+
+    path = tmp_path / "r.git"
+    reg = ModelRegistry(path)
+    assert [reg.register_model("m").version for _ in range(2)] == ["v1", "v2"]
+    # v2's tag deleted: the tip still claims v2, whose number is never given out again
+    _run(path, "update-ref", "-d", "refs/tags/m/v2")
+    assert reg.register_model("m").version == "v3"
+    # (another model) v2's tag replaced by a blob: not a version, yet its name stays taken
+    assert [reg.register_model("n").version for _ in range(2)] == ["v1", "v2"]
+    _run(path, "update-ref", "refs/tags/n/v2", _run(path, "hash-object", "-w", "--stdin", input="x"))
+    assert reg.register_model("n").version == "v3"
+    # the branch moved by plain git onto a commit that is not a model's: refused, nothing written
+    foreign = _run(path, "commit-tree", _run(path, "mktree"), "-m", "code")
+    _run(path, "update-ref", "refs/heads/m", foreign)
+    try:
+        reg.register_model("m")
+    except NotARegistryError as exc:
+        assert "not a model's branch" in str(exc)
+    else:
+        raise AssertionError("a registration onto a foreign branch tip was not refused")
+    assert _run(path, "rev-parse", "refs/heads/m") == foreign
