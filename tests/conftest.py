@@ -83,27 +83,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             group = _shared_setup_group(item)
             if group and not item.get_closest_marker("xdist_group"):
                 item.add_marker(pytest.mark.xdist_group(group))
-    result = yield
-    if worker and config.getvalue("loadgroup"):
-        _group_suffix_shim(items)
-    return result
-
-
-def _group_suffix_shim(items: list[pytest.Item]) -> None:
-    """pytest-xdist 3.8 marks a test's group by appending "@group" to `item._nodeid`, which
-    pytest >= 9.2 no longer reads (it keeps the id in `item._id`): the groups are then silently
-    ignored (pytest-dev/pytest-xdist#1386). Append it where pytest reads it, for the tests whose
-    id still lacks it; a fixed xdist leaves nothing to do here."""
-    try:
-        from _pytest.nodeid import NodeId
-    except ImportError:  # an older pytest: xdist's own suffix works
-        return
-    for item in items:
-        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                        for m in item.iter_markers("xdist_group")})
-        suffix = "@" + "_".join(names)
-        if names and not item.nodeid.endswith(suffix):
-            item._id = NodeId.parse(item.nodeid + suffix)
+    return (yield)
 
 
 def _shared_setup_group(item: pytest.Item) -> str | None:
