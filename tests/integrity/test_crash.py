@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -183,6 +184,32 @@ def test_a_stale_packed_refs_lock_is_cleared_when_packing_is_due(registry_path):
     assert not (registry_path / "refs/tags/m/v1").exists()  # packed
 
 
+def _kill_naming(path) -> None:
+    """SIGKILL every process whose command line names `path` (the remote's receive-pack and its
+    shell, which git starts outside the killed process group), and wait until they are gone."""
+    needle = str(path).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    pids.append(int(entry.name))
+            except (OSError, ProcessLookupError):  # gone meanwhile
+                pass
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in pids):
+        assert time.monotonic() < deadline, "a killed receive-pack did not go"
+        time.sleep(0.02)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
 def cut_between_branch_and_tag(tmp_path, git):
     """(remote, clone, the tag id in git's lock) after a synced `gitreg add m` (v2) whose remote
     receive-pack was killed, with the whole gitreg process group, after renaming the branch
@@ -205,6 +232,7 @@ def cut_between_branch_and_tag(tmp_path, git):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    _kill_naming(remote)  # receive-pack is not in gitreg's group: it would wait on the FIFO forever
     fifo.unlink()  # the test's instrument, not part of what the kill left
     assert [p.split(":")[0] for p in half_versions(remote)] == ["m v2"]  # the 1-in-352 trial's state
     time.sleep(2.5)  # older than any receive-pack holds a lock
