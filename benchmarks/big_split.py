@@ -4,7 +4,7 @@
 
 The steps the command takes (list and sort the tags, load the model's cache file, the cached
 parts of each version; the rows and their table text, which the table is made of; the full
-records, which --json is made of, then to_dict and json.dumps, and gitreg's own JSON writer),
+records, which --json is made of, then to_dict and json.dumps),
 each timed with process_time, the collector paused as `versions_named` pauses it. Start-up
 (interpreter and imports) is not in it: compare with the whole command's CPU (speed_bench big).
 """
@@ -13,21 +13,16 @@ from __future__ import annotations
 import gc
 import json
 import sys
-import time
+
+from timing import Steps
 
 from gitreg.api.registry import ModelRegistry
 from gitreg.clients.cli.render import versions_text
 
 
 def main(path: str, model: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    clock = time.process_time()
-
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.process_time()
-        out[name] = now - clock
-        clock = now
+    steps = Steps()
+    step = steps.step
 
     snap = ModelRegistry(path, offline=True)._snapshot(model)
     names = snap.versions_sorted()
@@ -50,7 +45,7 @@ def main(path: str, model: str) -> dict[str, float]:
     step("to_dict (--json)")
     json.dumps(dicts, indent=2, ensure_ascii=False, default=str)
     step("json.dumps(indent=2)")
-    return out
+    return steps.spent
 
 
 if __name__ == "__main__":

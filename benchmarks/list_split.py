@@ -10,16 +10,12 @@ from __future__ import annotations
 import sys
 import time
 
+from timing import Steps
+
 
 def main(path: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    clock = time.process_time()
-
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.process_time()
-        out[name] = now - clock
-        clock = now
+    steps = Steps()
+    step = steps.step
 
     import pygit2  # noqa: F401 - the peer's whole work
     step("import pygit2 (the peer)")
@@ -48,9 +44,7 @@ def main(path: str) -> dict[str, float]:
         t3 = time.process_time()
         for key, spent in zip(keys, (t1 - t, t2 - t1, t3 - t2)):
             buckets[key] += spent
-    out.update(buckets)
-    clock = time.process_time()
-    return out
+    return {**steps.spent, **buckets}
 
 
 if __name__ == "__main__":

@@ -439,16 +439,15 @@ class ModelSnapshot:
 
     def try_version(self, version: str) -> Optional[ModelVersion]:
         """The version, or None with its problem noted (a read of many must not stop at one)."""
-        try:
-            return self._version(version)
-        except READ_ERRORS as exc:
-            self.store.problems.add(layout.tag_ref(self.model, version), exc)
-            return None
+        return self._noting(self._version, version)
 
     def try_row(self, version: str) -> Optional[VersionRow]:
         """try_version's row: None with the same problem noted where try_version notes one."""
+        return self._noting(self.row, version)
+
+    def _noting(self, read: Callable[[str], Any], version: str) -> Any:
         try:
-            return self.row(version)
+            return read(version)
         except READ_ERRORS as exc:
             self.store.problems.add(layout.tag_ref(self.model, version), exc)
             return None

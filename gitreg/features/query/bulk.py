@@ -97,13 +97,8 @@ def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
     # the models are listed from the refs too (one short scan): a file that leaves one out
     # is never current, whatever fingerprint it claims
     if found is None or found.fingerprint != fingerprint or set(found.blocks) != set(model_names(store)):
-        found = _refresh(store, found, fingerprint, set())
+        found = refresh(store, found, fingerprint, set())
     return found, fingerprint
-
-
-def refresh(store: Store, old: viewindex.ViewIndex, fingerprint: str, damaged: set[str]) -> viewindex.ViewIndex:
-    """The index with the blocks of `damaged` rebuilt from the registry."""
-    return _refresh(store, old, fingerprint, damaged)
 
 
 def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Result:
@@ -115,7 +110,7 @@ def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] =
     result = Result([], {}, [])
     damaged = _match(store, found, tree, keep, result, first)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
-        found = _refresh(store, found, fingerprint, damaged)
+        found = refresh(store, found, fingerprint, damaged)
         result = Result([], {}, [])
         still = _match(store, found, tree, keep, result, first)
         for model in still:  # even our own bytes failed: read this model directly
@@ -139,9 +134,10 @@ def _slow(store: Store, model: str, keep: Predicate, result: Result) -> None:
         result.views += loaded.views
 
 
-def _refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
-             damaged: set[str]) -> viewindex.ViewIndex:
-    """An index for the refs as they are now: blocks whose model key holds are kept."""
+def refresh(store: Store, old: Optional[viewindex.ViewIndex], fingerprint: str,
+            damaged: set[str]) -> viewindex.ViewIndex:
+    """An index for the refs as they are now: blocks whose model key holds are kept, those of
+    `damaged` rebuilt from the registry."""
     models = model_names(store)
     live, tags = index.deployed_models(store), index.tags_by_model(store)
     keys = refstate.model_keys(store, models, tags)

@@ -82,20 +82,26 @@ def protos(entities):
     return [e.to_proto() for e in entities]
 
 
-def test_version_searches_match_reading_every_model_whole(rich):
-    store = GitregStore(f"gitreg://{rich}")
-    for filter_string in VERSION_FILTERS:
-        for order_by in VERSION_ORDERS:
-            for max_results in (1000, 3):
+def every_page_agrees(search, reference, filters, orders, sizes) -> None:
+    """Each page of search(filter, size, order, token), followed token by token, is the reference's."""
+    for filter_string in filters:
+        for order_by in orders:
+            for max_results in sizes:
                 token = None
                 while True:
-                    got = store.search_model_versions(filter_string, max_results, order_by, token)
-                    want = reference_versions(rich, filter_string, order_by, max_results, token)
+                    got = search(filter_string, max_results, order_by, token)
+                    want = reference(filter_string, order_by, max_results, token)
                     assert protos(got) == protos(want), (filter_string, order_by, max_results, token)
                     assert got.token == want.token
                     token = got.token
                     if token is None:
                         break
+
+
+def test_version_searches_match_reading_every_model_whole(rich):
+    store = GitregStore(f"gitreg://{rich}")
+    every_page_agrees(store.search_model_versions, lambda *args: reference_versions(rich, *args),
+                      VERSION_FILTERS, VERSION_ORDERS, (1000, 3))
     everything = store.search_model_versions(None, 1000, None, None)
     assert {(v.name, v.version) for v in everything} >= {("alpha", 5), ("beta", 2), ("odd", 1)}
     assert ("prompty", 1) not in {(v.name, v.version) for v in everything}
@@ -103,18 +109,8 @@ def test_version_searches_match_reading_every_model_whole(rich):
 
 def test_registered_model_searches_match_reading_every_model_whole(rich):
     store = GitregStore(f"gitreg://{rich}")
-    for filter_string in MODEL_FILTERS:
-        for order_by in MODEL_ORDERS:
-            for max_results in (100, 2):
-                token = None
-                while True:
-                    got = store.search_registered_models(filter_string, max_results, order_by, token)
-                    want = reference_models(rich, filter_string, order_by, max_results, token)
-                    assert protos(got) == protos(want), (filter_string, order_by, max_results, token)
-                    assert got.token == want.token
-                    token = got.token
-                    if token is None:
-                        break
+    every_page_agrees(store.search_registered_models, lambda *args: reference_models(rich, *args),
+                      MODEL_FILTERS, MODEL_ORDERS, (100, 2))
     alpha = next(m for m in store.search_registered_models("name = 'alpha'", 10, None, None))
     assert {(v.current_stage, v.version) for v in alpha.latest_versions} == {
         ("Production", 3), ("Archived", 2), ("None", 5)}
