@@ -975,7 +975,7 @@ class ModelRegistry:
         started = started or cloning.start(target, remote, url)  # gitreg.api.cloning starts it earlier
         registry = cls(target)
         try:
-            transport.clone_into(target, remote, url, started)
+            cloning.clone_into(target, remote, url, started)
             transport.set_sync_remote(registry._writer().repo, remote)
         except BaseException:  # nothing half-made is left behind
             started.abandon()

@@ -9,6 +9,7 @@ import pytest
 
 from gitreg import ModelRegistry
 from gitreg.git.objects import packwrite
+from gitreg.git.transport import cloning
 from gitreg.git.transport import remote as transport
 
 MIRROR_SPECS = [(ns, transport.mirrored("origin", ns)) for ns in transport.NAMESPACES]
@@ -71,7 +72,7 @@ def test_anything_but_a_fresh_clone_is_left_to_git(server, tmp_path, git, spoil)
 def test_the_fallback_makes_the_same_mirror_with_git(server, tmp_path, git):
     path = tmp_path / "c.git"
     _bare_clone(server, path, "+refs/deployed/*:refs/deployed/*", "+refs/notes/gitreg/*:refs/notes/gitreg/*")
-    transport._mirror_with_git(path, "origin")
+    cloning._mirror_with_git(path, "origin")
     listing = git(path, "for-each-ref", "--format=%(objectname) %(refname)").splitlines()
     own = sorted(line for line in listing if " refs/gitreg/" not in line)
     mirror = sorted(line.replace("refs/gitreg/remotes/origin/", "refs/") for line in listing if " refs/gitreg/" in line)

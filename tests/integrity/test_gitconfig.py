@@ -112,7 +112,7 @@ def test_gitreg_settings_are_read_as_git_reads_them(monkeypatch, tmp_path, regis
     (libgit2 alone sees neither), with and without a registry."""
     from gitreg.features.artifacts.get import store_default
     from gitreg.git.repository import Store
-    from gitreg.git.transport.remote import DEFAULT_TIMEOUT, timeout_seconds
+    from gitreg.git.transport.cloning import DEFAULT_TIMEOUT, timeout_seconds
 
     ModelRegistry(registry_path).init()
     store = Store.open(registry_path)

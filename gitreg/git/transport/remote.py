@@ -30,19 +30,15 @@ from gitreg.git.refs import layout, lockowner
 from gitreg.git.refs.layout import mirror_prefix, mirrored
 from gitreg.git.refs.transaction import RefConflict
 from gitreg.git.transport import pushplan
-from gitreg.git.transport.cloning import (  # noqa: F401 (their home was here)
-    DEFAULT_TIMEOUT,
+from gitreg.git.transport.cloning import (
     HARD_LIMIT_FACTOR,
     NAMESPACES,
     SINGLE,
     SYNC_KEY,
-    TIMEOUT_KEY,
-    _mirror_with_git,
-    clone_into,
     timeout_seconds,
     transport_options,
 )
-from gitreg.git.transport.failures import TransportError, why  # noqa: F401 (their home was here)
+from gitreg.git.transport.failures import TransportError, why
 
 MIRROR = layout.MIRROR
 _FETCH_ATTEMPTS = 50  # another process of this registry fetching into the mirror at the same time
