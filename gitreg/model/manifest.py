@@ -82,20 +82,11 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
     if not isinstance(scores, dict):
         raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
     for key, value in scores.items():
-        kind = type(value)  # plain finite floats, ints and None first, inline: every version read
-        if kind is float:
-            if _isfinite(value):
-                continue
-        elif kind is int or value is None:
-            continue
-        if key in ("rouge", "custom_metrics") and isinstance(value, dict):
+        if key in _NESTED and value is not None:
+            if not isinstance(value, dict):  # a number here would crash whatever flattens the scores
+                raise CorruptRegistryError(f"{where}: evaluation_scores.{key} must be a mapping, "
+                                           f"found {type(value).__name__}")
             for sub, v in value.items():
-                kind = type(v)
-                if kind is float:
-                    if _isfinite(v):
-                        continue
-                elif kind is int or v is None:
-                    continue
                 if not _is_metric(v):
                     _not_metric(where, key if sub is None else f"{key}.{sub}", v)
         elif not _is_metric(value):
@@ -103,7 +94,7 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
     return scores
 
 
-_isfinite = math.isfinite
+_NESTED = ("rouge", "custom_metrics")  # the two keys whose value is a mapping of metrics
 
 
 def _not_metric(where: str, name: Any, value: Any) -> None:

@@ -206,3 +206,22 @@ def test_oversized_objects_are_refused_from_their_header_never_read(tmp_path):
     problems = {p.ref: p.problem for p in fresh.problems}
     for ref in ("refs/tags/big/v2", "refs/notes/gitreg/note", "refs/deployed/production/card"):
         assert "over the" in problems[ref] and "limit" in problems[ref], (ref, problems)
+
+
+@pytest.mark.parametrize("command", [
+    ["list"], ["versions", "m"], ["info", "m"], ["show", "m", "v1"], ["search", "accuracy > 0"],
+    ["compare", "m", "v1", "v2"], ["best", "m", "--by", "accuracy"],
+])
+def test_scores_of_the_wrong_shape_are_named_not_crashed_on(tmp_path, capsys, command):
+    """`rouge` and `custom_metrics` hold mappings; a number there (written by hand) passed the
+    read checks and crashed whatever flattened the scores. Now the object is named as bad."""
+    path = tmp_path / "reg.git"
+    ModelRegistry(path).register_model("m", evaluation_scores={"accuracy": 0.9})
+    _note_by_hand(path, "m", "v1", b"evaluation_scores:\n  rouge: 0.5\n")
+    _version_by_hand(path, "m", "v2", _manifest("m", "v2") + b"evaluation_scores:\n  custom_metrics: 7\n")
+    code, out, err = _run(capsys, "-R", str(path), *command)
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code == 1, (out, err)
+    named = [line for line in err.splitlines() if "refs/notes/gitreg/m" in line or "m/v2" in line]
+    assert named and all(line.startswith(("gitreg: problem: ", "gitreg: error: ", "gitreg: warning: ")) for line in named), err
+    assert "must be a mapping" in err
