@@ -1083,22 +1083,17 @@ class ModelRegistry:
 
     @_writes
     def import_oci(self, model_name: str, source: str, version: Optional[str] = None, *,
-                   plain_http: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
+                   plain_http: bool = False, ignore_signature: bool = False) -> tuple[ModelVersion, "oci.Pulled"]:
         """Register a version of `model_name` from the ModelPack (or Docker Model Runner) artifact
         `source` (REGISTRY/REPO:TAG): its layers go into the LFS store by digest (those already
-        there are not downloaded), its OMS signature kept when it lists exactly the files."""
-        from gitreg.features.supply import oci, oms
+        there are not downloaded), its OMS signature kept. A signature that does not list exactly
+        these files refuses the import before anything is registered, unless `ignore_signature`."""
+        from gitreg.features.supply import oci
 
         check_model_name(model_name)
         writer = self._writer()
         pulled = oci.pull(writer, source, plain_http)
-        written = oci.register(writer, pulled, model_name, version)
-        record = ModelSnapshot(writer, model_name, use_cache=False).version(written)
-        if pulled.signature is not None:
-            try:
-                oms.add_bundle(writer, record, pulled.signature.decode("utf-8", "replace"))
-            except InvalidValueError as exc:
-                _warn([f"the artifact's OMS signature was not kept: {exc}"])
+        record = oci.import_version(writer, pulled, model_name, version, ignore_signature=ignore_signature)
         return record, pulled
 
     # -- events and webhooks (issue 25: gitreg/features/events, docs/events.md) -----------------

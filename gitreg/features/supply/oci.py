@@ -453,6 +453,7 @@ class Pulled:
     signature: Optional[bytes] = None
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
+    kept: Optional[str] = None  # the layout the signature was kept under (import_version)
 
 
 def _layer_files(manifest: dict[str, Any], where: str) -> list[tuple[tuple[str, ...], str, int, str]]:
@@ -599,6 +600,27 @@ def _signature(remote: _Remote, digest: str) -> Optional[bytes]:
         if blob is not None and "sha256:" + hashlib.sha256(blob).hexdigest() == want:
             return blob
     return None
+
+
+def import_version(store: Store, pulled: Pulled, model: str, version: Optional[str], *,
+                   ignore_signature: bool = False) -> ModelVersion:
+    """Register the pulled files and keep the artifact's OMS signature. A signature that does not
+    list exactly these files is refused before anything is written (the artifact is not what was
+    signed), unless `ignore_signature`: then the version is registered without it."""
+    from gitreg.model.snapshot import ModelSnapshot
+
+    bundle = pulled.signature.decode("utf-8", "replace") if pulled.signature is not None else None
+    if bundle is not None and not ignore_signature:
+        try:
+            oms.layout_for_files(model, version, pulled.files, bundle)
+        except InvalidValueError as exc:
+            raise InvalidValueError(f"{exc}: nothing imported (--ignore-signature imports it without the "
+                                    "signature)") from None
+    written = register(store, pulled, model, version)
+    record = ModelSnapshot(store, model, use_cache=False).version(written)
+    if bundle is not None and not ignore_signature:
+        pulled.kept = oms.add_bundle(store, record, bundle)
+    return record
 
 
 def register(store: Store, pulled: Pulled, model: str, version: Optional[str]) -> str:

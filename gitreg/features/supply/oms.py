@@ -241,6 +241,13 @@ def layout_of(v: ModelVersion, bundle: str) -> str:
         f"first differences: {', '.join(closest)}")
 
 
+def layout_for_files(model: str, version: Optional[str], files: list, bundle: str) -> str:
+    """layout_of for files not registered yet (an import checks its signature before writing)."""
+    probe = ModelVersion(model_name=model, version=version or "(the version to import)", created_at="",
+                         status=VersionStatus.COMPLETED, files=files)
+    return layout_of(probe, bundle)
+
+
 def read(path: Path) -> str:
     """An OMS signature file as text, bounded and shape-checked (not yet verified)."""
     try:

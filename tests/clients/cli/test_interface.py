@@ -1,7 +1,8 @@
 """The command line's interface is the one typer gave it: every command, option, short flag,
 default, metavar and help text (data/typer_interface.json was taken from the typer version before
 it was replaced by gitreg.clients.cli.framework), click's usage-error wording, help on -h/--help,
-and only the named command's module imported."""
+and only the named command's module imported. An option added since is added to the snapshot by
+the change that adds it."""
 from __future__ import annotations
 
 import json

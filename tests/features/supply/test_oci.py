@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.core.errors import InvalidValueError, RemoteError
+from gitreg.core.errors import InvalidValueError, RemoteError, SigningError
 from gitreg.features.supply import oci
 from tests.features.artifacts.conftest import lfs_object, run, sha256_of
 from tests.features.supply.conftest import model_signing
@@ -237,3 +237,32 @@ def test_a_registry_that_sends_an_endless_manifest_is_refused_at_the_bound(tmp_p
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_signature_that_does_not_list_the_artifacts_files_refuses_the_import(
+        reg, registered, ec_key, run_dir, oci_registry, tmp_path):
+    """v1's signature attached (by a hostile or mistaken publisher) to v2's artifact: the import
+    registers nothing, and --ignore-signature imports v2 without that signature."""
+    import urllib.request
+    reg.sign_oms("majora:v1", ec_key[0])
+    signed = reg.export_oci("majora:v1", f"{oci_registry.host}/models/majora:v1", plain_http=True)
+    (tmp_path / "other.gguf").write_bytes(b"GGUF" + b"\2" * 4000)
+    reg.register_model("majora", files=[("gguf", str(tmp_path / "other.gguf"))], store=True)
+    other = reg.export_oci("majora:v2", f"{oci_registry.host}/models/majora:v2", plain_http=True)
+    index, _ = _manifest(oci_registry, "models/majora", signed.digest.replace(":", "-"), oci.OCI_INDEX)
+    put = urllib.request.Request(
+        f"http://{oci_registry.host}/v2/models/majora/manifests/{other.digest.replace(':', '-')}",
+        data=index, method="PUT", headers={"Content-Type": oci.OCI_INDEX})
+    urllib.request.urlopen(put).close()
+
+    second = ModelRegistry(tmp_path / "second.git")
+    with pytest.raises(InvalidValueError, match="does not list the files.*nothing imported"):
+        second.import_oci("majora", f"{oci_registry.host}/models/majora:v2", plain_http=True)
+    assert second.list_models() == []
+
+    v, pulled = second.import_oci("majora", f"{oci_registry.host}/models/majora:v2", plain_http=True,
+                                  ignore_signature=True)
+    assert pulled.signature is not None and pulled.kept is None
+    assert [f.sha256 for f in v.files] == [sha256_of(tmp_path / "other.gguf")]
+    with pytest.raises(SigningError, match="has no OMS signature"):  # none was kept
+        second.verify_oms(f"majora:{v.version}", public_key=ec_key[1])

@@ -48,10 +48,16 @@ def import_oci(
     model: Annotated[str, Option("--model", "-m", help="Register it as a version of this model.")],
     version: Annotated[Optional[str], Option("--version", help="Version name (default: next vN).")] = None,
     plain_http: PlainHttp = False,
+    ignore_signature: Annotated[bool, Option(
+        "--ignore-signature", help="Import even when the artifact's OMS signature does not list exactly "
+                                   "its files (the signature is then not kept).")] = False,
 ) -> None:
     """Register a version from a ModelPack (or Docker Model Runner) artifact, its files stored
-    through LFS by digest; an attached OMS signature is kept when it lists exactly these files."""
-    v, pulled = context.registry(ctx).import_oci(model, source, version, plain_http=plain_http)
+    through LFS by digest; an attached OMS signature is kept, and one that does not list exactly
+    these files refuses the import."""
+    v, pulled = context.registry(ctx).import_oci(model, source, version, plain_http=plain_http,
+                                                  ignore_signature=ignore_signature)
+    signature = (f", OMS signature kept ({pulled.kept} layout)" if pulled.kept
+                 else ", its OMS signature ignored" if pulled.signature else "")
     context.say(f"Registered {v.model_name} {v.version} from {source} ({len(pulled.downloaded)} blob(s) "
-                f"downloaded, {len(pulled.present)} already stored"
-                f"{', OMS signature kept' if pulled.signature else ''})")
+                f"downloaded, {len(pulled.present)} already stored{signature})")
