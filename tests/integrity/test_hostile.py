@@ -223,5 +223,6 @@ def test_scores_of_the_wrong_shape_are_named_not_crashed_on(tmp_path, capsys, co
     assert "internal error" not in err and "Traceback" not in err, err
     assert code == 1, (out, err)
     named = [line for line in err.splitlines() if "refs/notes/gitreg/m" in line or "m/v2" in line]
-    assert named and all(line.startswith(("gitreg: problem: ", "gitreg: error: ", "gitreg: warning: ")) for line in named), err
+    prefixes = ("gitreg: problem: ", "gitreg: error: ", "gitreg: warning: ")
+    assert named and all(line.startswith(prefixes) for line in named), err
     assert "must be a mapping" in err
