@@ -1139,10 +1139,11 @@ class ModelRegistry:
         return delivery.run(store)
 
     def deliveries(self) -> list[dict[str, Any]]:
-        """Every recorded delivery attempt, oldest first (outcome: delivered, retrying, failed)."""
+        """Every recorded delivery attempt, oldest first (outcome: delivered, retrying, failed),
+        the kept earlier generations of the log included."""
         from gitreg.features.events import delivery
 
-        return delivery.history(self.path)
+        return delivery.history(self.path, archived=True)
 
     def redeliver(self, event_id: str, webhook: Optional[str] = None) -> list["Attempt"]:
         """Send one outbox event (id or unique prefix) again now; each attempt is recorded."""

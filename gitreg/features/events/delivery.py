@@ -84,8 +84,10 @@ def post(hook: Webhook, event: dict[str, Any], attempt: int, timeout: float) -> 
                    _dt.datetime.now(_dt.timezone.utc).isoformat(), delivery_id)
 
 
-def history(git_dir: Path) -> list[dict[str, Any]]:
-    return outbox.read_jsonl(outbox.root(git_dir) / "deliveries.jsonl")
+def history(git_dir: Path, archived: bool = False) -> list[dict[str, Any]]:
+    """The recorded attempts, oldest first: of the current outbox, or (`archived`) of every generation."""
+    files = outbox.generations(git_dir, "deliveries") if archived else [outbox.root(git_dir) / "deliveries.jsonl"]
+    return [d for path in files for d in outbox.read_jsonl(path)]
 
 
 def _record(git_dir: Path, attempt: Attempt) -> None:
@@ -141,7 +143,9 @@ def _deliver_all(store: Store, conf: Settings, sleep: Callable[[float], None]) -
             cursor[hook.name] = i
             if i < len(events):
                 first[hook.name] = (hook, events[i])
-        if not first:
+        if not first:  # every event is settled: a new generation if this one is over its size
+            if outbox.size(git_dir) > conf.outbox_max:
+                outbox.rotate(git_dir, conf.archives)
             return attempts
         now = time.monotonic()
         ready = [(h, e) for name, (h, e) in first.items() if due.get(name, 0) <= now]
@@ -163,7 +167,8 @@ def _deliver_all(store: Store, conf: Settings, sleep: Callable[[float], None]) -
 
 def redeliver(git_dir: Path, event_id: str, webhook: Optional[str] = None) -> list[Attempt]:
     """Send one outbox event again, now, to every webhook that wants it (or the one named)."""
-    matches = [e for e in outbox.events(git_dir) if e["id"] == event_id or e["id"].startswith(event_id)]
+    matches = [e for e in outbox.events(git_dir, archived=True)
+               if e["id"] == event_id or e["id"].startswith(event_id)]
     if len(matches) != 1:
         raise GitregError(f"{'no' if not matches else 'more than one'} event {event_id!r} in the outbox"
                           " (see gitreg events deliveries)")

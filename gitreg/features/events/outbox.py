@@ -6,6 +6,10 @@
     outbox.jsonl                  the events derived from them, one JSON object a line, in push
                                   order; appended (fsynced) before the push's file is removed
     deliveries.jsonl              one line per delivery attempt (delivery.py)
+    outbox.N.jsonl, deliveries.N.jsonl
+                                  earlier generations (1 = the newest), kept for `redeliver` and
+                                  `deliveries`: rotate() starts a new outbox once every event of
+                                  the current one is settled and it is over its size
     lock                          held (flock) by the one process deriving and delivering
 
 A crash between appending events and removing the push's file re-derives the same events
@@ -77,6 +81,45 @@ def locked(git_dir: Path, wait: bool = False) -> Iterator[bool]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def generations(git_dir: Path, name: str) -> list[Path]:
+    """`name`.jsonl's files, oldest first: the archived generations, then the current one."""
+    base = root(git_dir)
+    archived = sorted((p for p in base.glob(f"{name}.*.jsonl") if p.name.split(".")[1].isdigit()),
+                      key=lambda p: -int(p.name.split(".")[1]))
+    return archived + [base / f"{name}.jsonl"]
+
+
+def size(git_dir: Path) -> int:
+    """The current outbox's size in bytes (0 when there is none yet)."""
+    try:
+        return (root(git_dir) / "outbox.jsonl").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def rotate(git_dir: Path, keep: int) -> None:
+    """Start a new outbox and deliveries log, keeping `keep` earlier generations (caller holds
+    the lock, and every event of the current outbox is settled: nothing is left to send).
+
+    Whatever a crash interrupts, no event is lost or sent twice for that: the outbox is renamed
+    first (a crash after it leaves delivery records of archived events, which are only read), and
+    the ids of a push not yet ingested are not in the outbox anyway."""
+    base = root(git_dir)
+    for name in ("outbox", "deliveries"):
+        for old in generations(git_dir, name)[:-1]:
+            if int(old.name.split(".")[1]) >= keep:
+                old.unlink(missing_ok=True)
+        for n in range(keep - 1, 0, -1):
+            older = base / f"{name}.{n}.jsonl"
+            if older.exists():
+                older.replace(base / f"{name}.{n + 1}.jsonl")
+        current = base / f"{name}.jsonl"
+        if keep > 0 and current.exists():
+            current.replace(base / f"{name}.1.jsonl")
+        else:
+            current.unlink(missing_ok=True)
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The JSON objects of a .jsonl file; a damaged or foreign line is skipped, not fatal."""
     out = []
@@ -110,11 +153,12 @@ def append_jsonl(path: Path, items: list[dict[str, Any]], sync: bool = True) -> 
         os.close(fd)
 
 
-def events(git_dir: Path) -> list[dict[str, Any]]:
-    """The outbox's events, oldest first, once each (by id)."""
+def events(git_dir: Path, archived: bool = False) -> list[dict[str, Any]]:
+    """The outbox's events (with `archived`, every generation's), oldest first, once each (by id)."""
     seen: set[str] = set()
     out = []
-    for e in read_jsonl(root(git_dir) / "outbox.jsonl"):
+    files = generations(git_dir, "outbox") if archived else [root(git_dir) / "outbox.jsonl"]
+    for e in (item for path in files for item in read_jsonl(path)):
         if isinstance(e.get("id"), str) and isinstance(e.get("ref"), str) and e["id"] not in seen:
             seen.add(e["id"])
             out.append(e)

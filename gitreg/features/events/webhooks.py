@@ -43,6 +43,8 @@ class Settings:
     retries: int = 8
     backoff: float = 2.0
     timeout: float = 10.0
+    outbox_max: int = 16 << 20  # bytes: a settled outbox past this starts a new generation
+    archives: int = 3  # earlier generations of the outbox and deliveries log kept
 
 
 def _config(git_dir: Path) -> list[tuple[str, str]]:
@@ -85,6 +87,10 @@ def settings(git_dir: Path) -> Settings:
                 s.backoff = max(0.01, min(float(value), 3600.0))
             elif key == "gitreg.eventstimeout":
                 s.timeout = max(0.1, min(float(value), 300.0))
+            elif key == "gitreg.eventsoutboxmax":
+                s.outbox_max = max(0, min(int(value), 1 << 40))
+            elif key == "gitreg.eventsarchives":
+                s.archives = max(0, min(int(value), 1000))
         except ValueError:
             continue
     return s
