@@ -12,11 +12,13 @@ the LFS objects it did not carry.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Mapping, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Mapping, Optional
 
 import pygit2
 
@@ -37,6 +39,7 @@ from gitreg.model.snapshot import deployment_envs, model_names
 
 FORMAT = "gitreg-bundle/1"
 MIRROR_NAME = "_bundle"  # refs/gitreg/remotes/_bundle/: no remote can be named so (names start alnum)
+LOCK_FILE = "gitreg-unbundle.lock"  # in the registry's git directory, held while one unbundle runs
 _NAMESPACES = transport.NAMESPACES
 
 Selection = Mapping[str, Optional[frozenset[str]]]  # model -> versions (None: the whole model)
@@ -294,6 +297,24 @@ def unbundle(open_store: Callable[[], Store], existing: Optional[Store], path: P
         raise BundleError(f"this bundle builds on an earlier one (made with --since) that is not here: "
                           f"{len(missing)} commit(s) missing, first {missing[0][:12]}; unbundle that first")
     store = open_store()
+    with _one_unbundle_at_a_time(store.git_dir()):
+        return _unbundle_locked(store, manifest, path)
+
+
+@contextmanager
+def _one_unbundle_at_a_time(git_dir: Path) -> Iterator[None]:
+    """Every unbundle fetches into the same mirror (MIRROR_NAME) and integrates from it: two at
+    once would integrate each other's refs, and one bundle's versions would be reported in but
+    never land. An flock (dropped by the kernel if the process dies) makes them take turns."""
+    with open(Path(git_dir) / LOCK_FILE, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _unbundle_locked(store: Store, manifest: Manifest, path: Path) -> Unbundled:
     staging = Path(tempfile.mkdtemp(prefix="unbundle-", dir=lfs.tmp_dir(store.git_dir())))
     try:
         opened: dict[str, BinaryIO] = {}

@@ -251,3 +251,30 @@ def test_a_damaged_local_object_is_not_bundled(source, tmp_path):
     with pytest.raises(GitregError, match="damaged"):
         source.bundle_create(tmp_path / "x.grb")
     assert not (tmp_path / "x.grb").exists()
+
+
+def _unbundle_in_a_process(target, bundle) -> subprocess.Popen:
+    return subprocess.Popen(["gitreg", "-R", str(target), "bundle", "unbundle", str(bundle)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_an_unbundle_waits_for_the_one_under_way(source, tmp_path):
+    """Every unbundle fetches into one mirror and integrates from it: two bundles of one model
+    at once would integrate each other's refs. The second waits for the first's lock."""
+    import fcntl
+
+    from gitreg.features.bundle import bundle
+
+    source.bundle_create(tmp_path / "all.grb")
+    target = ModelRegistry(tmp_path / "target.git")
+    target.init()
+    with open(target.path / bundle.LOCK_FILE, "a+") as held:  # as an unbundle under way holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = _unbundle_in_a_process(target.path, tmp_path / "all.grb")
+        with pytest.raises(subprocess.TimeoutExpired):
+            run.wait(timeout=3)
+        assert gitreg_refs(target.path) == {}  # nothing fetched or integrated meanwhile
+        fcntl.flock(held, fcntl.LOCK_UN)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert gitreg_refs(target.path) == gitreg_refs(source.path)
