@@ -1,11 +1,16 @@
-"""The query's syntax tree: what the parser makes and the evaluator compiles."""
+"""The query's syntax tree: what the parser makes and the evaluator compiles.
+
+The nodes are plain dataclasses (equality, repr), not frozen ones: a tree is made per query,
+read by the evaluator and never changed, hashed or kept, and a frozen dataclass costs twice
+as much to define (its `__setattr__`, `__delattr__` and `__hash__`): ~3 ms of every
+`gitreg search` start-up for ten classes (issue 28). Treat a tree as read-only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Union
 
 
-@dataclass(frozen=True)
+@dataclass
 class Literal:
     """A value as written in the query."""
     text: str
@@ -13,14 +18,14 @@ class Literal:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Field:
     """A name as written in the query (a field, an alias or a metric)."""
     name: str  # as written (an alias or a metric name)
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Compare:
     """`field OP value`."""
     field: Field
@@ -29,7 +34,7 @@ class Compare:
     op_column: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class InList:
     """`field [not] in (a, b, ...)`."""
     field: Field
@@ -37,7 +42,7 @@ class InList:
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class Between:
     """`field between low and high`."""
     field: Field
@@ -45,31 +50,31 @@ class Between:
     high: Literal
 
 
-@dataclass(frozen=True)
+@dataclass
 class Exists:
     """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
     field: Field
 
 
-@dataclass(frozen=True)
+@dataclass
 class And:
     """Every item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Or:
     """Some item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Not:
     """The item does not hold."""
     item: "Node"
 
 
-@dataclass(frozen=True)
+@dataclass
 class MatchAll:
     """The empty query."""
 

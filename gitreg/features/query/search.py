@@ -1,15 +1,14 @@
-"""Search, best: queries over the current views of versions."""
+"""Search: queries over the current views of versions (`best` ranks them: ranking.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from gitreg.core.errors import QueryError, VersionNotFoundError
+from gitreg.core.errors import QueryError
 from gitreg.core.records import ModelVersion
 from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
-from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.fields import FIELDS, INDEX_COLUMNS, field_name
 from gitreg.features.query.parser import parse
@@ -130,43 +129,3 @@ def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) ->
     if limit is not None:
         found.views = found.views[:limit]
     return found
-
-
-def maximizes(metric: str) -> bool:
-    """Whether `best --by metric` takes the highest value when not told (dates: the newest)."""
-    return sorting.kind_of(metric) == "date" or not lower_is_better(field_name(metric) or metric)
-
-
-def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Optional[str] = None,
-         maximize: Optional[bool] = None) -> tuple[dict[str, Any], ModelSnapshot, str, Direction]:
-    """(view, snapshot, metric, direction) of the best version by a number; ties go to the newest.
-
-    The direction, unless given, is the one recorded with the metric by the newest version
-    that has it, else the table of known names, else the name's words (direction.py)."""
-    metric = (by or "accuracy").strip()
-    if not metric:
-        raise QueryError("--by needs a metric or numeric field name")
-    kind = sorting.kind_of(metric)
-    if kind not in ("number", "date"):
-        raise QueryError(f"{metric} is not a number: 'best' ranks by a metric or a numeric field")
-    found = search(store, where, model=model)
-    get = sorting.value_getter(metric)
-    ranked = [v for v in found.views if isinstance(get(v), (int, float))]  # in version order; a param may be text
-    if not ranked:
-        what = f" matching {where!r}" if where else ""
-        if any(isinstance(v["m"].get(metric), str) for v in found.views):
-            raise QueryError(f"{metric} is text: 'best' ranks by a number")
-        raise VersionNotFoundError(f"no version of {model!r}{what} has a value for {metric}")
-    if maximize is not None:
-        chosen = Direction(maximize, "given")
-    elif kind == "date":
-        chosen = Direction(True, "date")
-    elif field_name(metric) is not None:
-        chosen = decide(field_name(metric) or metric)
-    else:
-        recorded = found.record(ranked[-1]).metric_info.get(metric, {}).get("direction")
-        chosen = decide(metric, recorded)
-    ranked = sorting.apply(ranked, [sorting.SortKey(metric, chosen.maximize)])
-    top = get(ranked[0])
-    newest = [v for v in ranked if get(v) == top][-1]  # sorted stably in version order
-    return newest, found.snapshots[model], metric, chosen

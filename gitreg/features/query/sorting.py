@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from gitreg.core.errors import QueryError
 from gitreg.core.names import version_key
-from gitreg.features.query.direction import NEUTRAL, lower_is_better
 from gitreg.features.query.fields import DATE, FIELDS, LIST, NUMBER, PARAMS_PREFIX, VERSION, field_name
 
 
@@ -38,6 +37,8 @@ def kind_of(name: str) -> str:
 
 def best_first_descending(name: str) -> bool:
     """Whether best-first order of a number is descending (higher is better)."""
+    from gitreg.features.query.direction import lower_is_better  # only a key without :asc/:desc asks
+
     return not lower_is_better(field_name(name) or name)
 
 
@@ -48,6 +49,8 @@ def parse_sort(spec: str) -> SortKey:
     name, sep, suffix = spec.rpartition(":")
     if sep and suffix.lower() in ("asc", "desc") and name:
         return SortKey(name, suffix.lower() == "desc")
+    from gitreg.features.query.direction import NEUTRAL  # a search without --sort never loads it
+
     kind = kind_of(spec)
     canonical = field_name(spec) or spec
     descending = (kind == NUMBER and canonical not in NEUTRAL and not spec.startswith(PARAMS_PREFIX)
