@@ -45,4 +45,38 @@ def test_unknown_names_are_attribute_errors():
         q.Nothing  # noqa: B018
     with pytest.raises(AttributeError):
         queries.Nothing  # noqa: B018
+    with pytest.raises(ImportError):
+        from gitreg.features.query import nothing_at_all  # noqa: F401
 
+
+
+_RANKING = """
+import sys, types
+{first}
+import gitreg.features.query as q
+from gitreg.api import queries
+from gitreg.features.query import best, higher_is_better, lower_is_better
+from gitreg.features.query import direction, ranking
+assert best is ranking.best and q.best is best and isinstance(best, types.FunctionType), best
+assert higher_is_better is direction.higher_is_better and lower_is_better is direction.lower_is_better
+assert queries.maximizes is ranking.maximizes and queries.maximizes("eval_loss") is False
+assert lower_is_better("eval_loss") and higher_is_better("accuracy")
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("first", ["", "import gitreg.features.query.ranking", "import gitreg.features.query.direction",
+                                   "from gitreg.api.queries import maximizes",
+                                   "from gitreg.features.query.direction import Direction"])
+def test_best_and_the_directions_are_found_whatever_was_imported_first(first):
+    proc = subprocess.run([sys.executable, "-c", _RANKING.format(first=first)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_search_import_does_not_load_best_or_the_directions():
+    code = ("import gitreg.api.queries, gitreg.features.query, sys; from gitreg.features.query import search, parse; "
+            "print(sorted(m for m in ('gitreg.features.query.ranking', 'gitreg.features.query.direction') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr
