@@ -21,8 +21,8 @@ READS = {
 # parsed manifests), the terminal stack, the write paths, the policy feature (a model without
 # approvals), the records of histories and signatures, and what only a write or a cache miss
 # needs (the git CLI and its subprocess, temporary files, did-you-mean), and the records and
-# query modules defined apart for that reason (a directory's files, purges, dry runs; `best`
-# and the metric directions).
+# query modules defined apart for that reason (a directory's files, purges, dry runs; `best`,
+# sort keys and the metric directions).
 NEVER = (
     "yaml", "rich", "typer", "click", "jsonschema", "jinja2", "subprocess", "tempfile", "difflib",
     "gitreg.git.gitcli", "gitreg.git.refs.transaction", "gitreg.git.refs.lockowner",
@@ -30,7 +30,7 @@ NEVER = (
     "gitreg.features.deploy", "gitreg.features.notes", "gitreg.features.sync", "gitreg.features.policy",
     "gitreg.core.audit_records", "gitreg.clients", "gitreg.features.query.comparison",
     "gitreg.core.file_records", "gitreg.core.preview", "gitreg.features.query.ranking",
-    "gitreg.features.query.direction",
+    "gitreg.features.query.direction", "gitreg.features.query.sortkeys",
 )
 
 _CHILD = """

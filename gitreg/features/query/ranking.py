@@ -11,6 +11,7 @@ from gitreg.features.query import sorting
 from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.fields import field_name
 from gitreg.features.query.search import search
+from gitreg.features.query.sortkeys import SortKey
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot
 
@@ -49,7 +50,7 @@ def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Op
     else:
         recorded = found.record(ranked[-1]).metric_info.get(metric, {}).get("direction")
         chosen = decide(metric, recorded)
-    ranked = sorting.apply(ranked, [sorting.SortKey(metric, chosen.maximize)])
+    ranked = sorting.apply(ranked, [SortKey(metric, chosen.maximize)])
     top = get(ranked[0])
     newest = [v for v in ranked if get(v) == top][-1]  # sorted stably in version order
     return newest, found.snapshots[model], metric, chosen

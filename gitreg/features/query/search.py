@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from gitreg.core.errors import QueryError
 from gitreg.core.records import ModelVersion
@@ -16,6 +16,9 @@ from gitreg.git.cache import viewindex
 from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
+
+if TYPE_CHECKING:
+    from gitreg.features.query.sortkeys import SortKey, SortSpec
 
 
 @dataclass
@@ -41,7 +44,7 @@ class Found:
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
-           sort: sorting.SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
+           sort: SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
     """The views matching `query` (checked whole before anything is read), sorted, limited.
 
     Every model is searched from the registry-wide index (bulk.py) unless `indexed` is
@@ -50,7 +53,11 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")
     keep = compile_query(tree)
-    keys = sorting.sort_keys(sort)
+    keys: list[SortKey] = []
+    if sort is not None:  # the keys' module (and the directions) load only for a sort
+        from gitreg.features.query.sortkeys import sort_keys
+
+        keys = sort_keys(sort)
     found = Found([], {})
     if store is None and model is None:
         return found
@@ -76,7 +83,7 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     return _ordered(_named(store, model, tree, keys, found), keys, limit)
 
 
-def _named(store: Store, model: Optional[str], tree: Any, keys: list[sorting.SortKey], found: Found) -> Found:
+def _named(store: Store, model: Optional[str], tree: Any, keys: list[SortKey], found: Found) -> Found:
     """Note in `found.unknown` each metric the query or sort names that no version in scope
     has: a typo (`acuracy`) otherwise answers "no match" or an empty column in silence.
     The matches are checked first; the whole scope is read only when a name is still unseen."""
@@ -124,7 +131,7 @@ def _unknown(name: str, known: set[str], model: Optional[str]) -> str:
     return f"no version {scope} has a metric named {name!r}{hint}"
 
 
-def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:
+def _ordered(found: Found, keys: list[SortKey], limit: Optional[int]) -> Found:
     found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]
