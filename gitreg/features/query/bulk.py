@@ -36,6 +36,7 @@ from gitreg.features.query.fields import (
     metric_check,
     millis,
 )
+from gitreg.features.query.found import Found
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import layout, refstate
@@ -81,14 +82,6 @@ def needs(node: Node) -> Needs:
     return out
 
 
-@dataclass
-class Result:
-    views: list[dict[str, Any]]
-    snapshots: dict[str, ModelSnapshot]
-    problems: list[str]
-    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
-
-
 def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
     """(the index as the refs are now, their fingerprint): read, or rebuilt where stale."""
     gitdir = Path(store.repo.path)
@@ -101,17 +94,17 @@ def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
     return found, fingerprint
 
 
-def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Result:
+def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Found:
     """The full views of every model's versions that `keep` accepts, in no order. With `first`,
     of the indexed models' matches only the first that many in the default result order (model,
     then version) are read in full: a search with a limit and no sort builds `first` records,
     not one per match (the other matches could never be in its result)."""
     found, fingerprint = current(store)
-    result = Result([], {}, [])
+    result = Found([], {}, [])
     damaged = _match(store, found, tree, keep, result, first)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
         found = refresh(store, found, fingerprint, damaged)
-        result = Result([], {}, [])
+        result = Found([], {}, [])
         still = _match(store, found, tree, keep, result, first)
         for model in still:  # even our own bytes failed: read this model directly
             _slow(store, model, keep, result)
@@ -123,7 +116,7 @@ def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] =
     return result
 
 
-def _slow(store: Store, model: str, keep: Predicate, result: Result) -> None:
+def _slow(store: Store, model: str, keep: Predicate, result: Found) -> None:
     snap = ModelSnapshot(store, model)
     if snap.tip is None:
         return
@@ -295,7 +288,7 @@ def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
     return column
 
 
-def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result,
+def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Found,
            first: Optional[int] = None) -> set[str]:
     """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
     blocks = [b for b in found.blocks.values() if b.key]

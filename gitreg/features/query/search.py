@@ -1,46 +1,23 @@
 """Search: queries over the current views of versions (`best` ranks them: ranking.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from gitreg.core.errors import QueryError
-from gitreg.core.records import ModelVersion
 from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.fields import FIELDS, INDEX_COLUMNS, field_name
+from gitreg.features.query.found import Found
 from gitreg.features.query.parser import parse
 from gitreg.git.cache import viewindex
 from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
-from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
+from gitreg.model.snapshot import ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from gitreg.features.query.sortkeys import SortKey, SortSpec
-
-
-@dataclass
-class Found:
-    """Matched views in result order, with each model's snapshot (to read full records)."""
-    views: list[dict[str, Any]]
-    snapshots: dict[str, ModelSnapshot]
-    problems: list[str] = field(default_factory=list)
-    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
-    unknown: list[str] = field(default_factory=list)  # names no version in scope has (typos)
-
-    def record(self, view: dict[str, Any]) -> ModelVersion:
-        """The full record of a matched view: made while matching, or its stored record read
-        with the deployment state the view was matched on (no second scan of the deployment refs)."""
-        made = self.records.get((view["model"], view["version"]))
-        if made is not None:
-            return made
-        snap = self.snapshots[view["model"]]
-        record = snap.stored(view["version"])
-        snap.store.cache(snap.model).flush()
-        envs = view.get("environment")
-        return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
@@ -62,8 +39,7 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     if store is None and model is None:
         return found
     if model is None and indexed:
-        result = bulk.search_all(store, tree, keep, first=limit if not keys else None)
-        found = Found(result.views, result.snapshots, result.problems, result.records)
+        found = bulk.search_all(store, tree, keep, first=limit if not keys else None)
         return _ordered(_named(store, model, tree, keys, found), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
