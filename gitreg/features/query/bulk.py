@@ -61,6 +61,8 @@ def _json(data: bytes) -> Any:
 
 @dataclass
 class Needs:
+    """The view keys and metrics a predicate reads (a docstring: else dataclass computes one
+    from the signature at every start-up)."""
     keys: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
 
