@@ -292,8 +292,26 @@ def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
 
 def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Found,
            first: Optional[int] = None) -> set[str]:
-    """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
+    """Add the matches of the indexed blocks to result; return the models whose block failed a check.
+
+    With `first`, blocks are matched in model order, 1, 2, 4, ... at a time, until `first`
+    sound matches are in: models come first in the result order, so no later block's match
+    can be among the first (a later block is not even parsed; one found damaged on the way
+    is rebuilt as always)."""
     blocks = [b for b in found.blocks.values() if b.key]
+    if first is None:
+        return _match_blocks(store, found, blocks, tree, keep, result, None)
+    damaged: set[str] = set()
+    blocks.sort(key=lambda b: b.model)
+    at, size = 0, 1
+    while at < len(blocks) and len(result.views) < first:
+        damaged |= _match_blocks(store, found, blocks[at:at + size], tree, keep, result, first - len(result.views))
+        at, size = at + size, size * 2
+    return damaged
+
+
+def _match_blocks(store: Store, found: viewindex.ViewIndex, blocks: list[viewindex.Block], tree: Node,
+                  keep: Predicate, result: Found, first: Optional[int]) -> set[str]:
     damaged: set[str] = set()
     want = needs(tree)
     position = {key: i for i, key in enumerate(INDEX_COLUMNS)}
