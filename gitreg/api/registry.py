@@ -525,7 +525,7 @@ class ModelRegistry:
 
     # -- queries (gitreg.features.query; the language is in docs/query.md) ---------------------------
     def search(self, query: Optional[str] = None, model: Optional[str] = None,
-               sort: "query.sorting.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
+               sort: "query.sortkeys.SortSpec" = None, limit: Optional[int] = None) -> list[ModelVersion]:
         """Versions whose current view matches `query`, across every model or one.
 
         `sort` is a key or a list of keys ('accuracy', 'created:desc'); without it,

@@ -1,9 +1,19 @@
-"""Record types returned by the API (the seed registry's shapes)."""
+"""Record types returned by the API (the seed registry's shapes).
+
+Records a read of versions rarely makes are defined apart and named here when first asked
+for (PEP 562): a directory artifact's files and purged bytes (file_records.py), a write's
+dry run (preview.py). Every read's start-up would otherwise create their dataclasses
+(~1.9 ms of ~45 over `import pygit2`, issue 28), as with audit_records.py.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from gitreg.core.file_records import ContentFile, Purge
+    from gitreg.core.preview import Preview  # noqa: F401  (for type checkers: named through __getattr__)
 
 
 class VersionStatus(str, Enum):
@@ -110,17 +120,6 @@ class EvaluationScores:
 _SCORE_FIELDS = METRIC_FIELDS + ("custom_metrics",)  # EvaluationScores' fields, in order
 
 
-@dataclass(frozen=True)
-class ContentFile:
-    """One regular file inside a directory artifact (manifest `contents:`)."""
-    path: str  # relative, '/'-separated
-    sha256: str
-    size_bytes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "size_bytes": self.size_bytes}
-
-
 @dataclass
 class ArtifactFile:
     """One file of a version (role, path, hash, size; where its bytes are stored)."""
@@ -142,20 +141,6 @@ class ArtifactFile:
         if self.stored is not None:
             d["stored"] = self.stored
         return d
-
-
-@dataclass(frozen=True)
-class Purge:
-    """A stored file whose bytes retention (`gitreg gc`) deleted: who, when and why (a note's `purged:`)."""
-    sha256: str
-    path: str  # below artifacts/
-    size_bytes: int
-    purged_at: str
-    purged_by: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -276,17 +261,13 @@ class ModelMetadata:
         return asdict(self)
 
 
-@dataclass
-class Preview:
-    """What a write would record, computed without writing anything (`--dry-run`): a write
-    is permanent and, with a sync remote, published at once, so it can be looked at first."""
-    action: str  # "register majora v4", "deploy majora v3 to production"
-    refs: list[tuple[str, str]]  # (ref, what happens to it)
-    files: dict[str, str]  # a commit's or note's files as text: manifest.yaml, deployment.yaml, the note
-    stored: list[ArtifactFile] = field(default_factory=list)  # bytes that would go into the LFS store
-    effects: list[str] = field(default_factory=list)  # everything else: a new registry, a push
+def __getattr__(name: str) -> Any:  # PEP 562: the records defined apart, found here as before
+    if name in ("ContentFile", "Purge"):
+        from gitreg.core import file_records
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "refs": [{"ref": r, "change": c} for r, c in self.refs],
-                "files": self.files, "stored": [f.to_dict() for f in self.stored], "effects": self.effects}
+        return getattr(file_records, name)
+    if name == "Preview":
+        from gitreg.core import preview
 
+        return preview.Preview
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

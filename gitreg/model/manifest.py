@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from gitreg.core import values
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError
@@ -13,16 +13,17 @@ from gitreg.core.records import (
     METRIC_FIELDS,
     TRAINING_FIELDS,
     ArtifactFile,
-    ContentFile,
     DataSource,
     EvaluationScores,
     ModelMetadata,
     ModelVersion,
-    Purge,
     TrainingInfo,
     VersionStatus,
 )
 from gitreg.core.rows import VersionRow
+
+if TYPE_CHECKING:
+    from gitreg.core.file_records import ContentFile, Purge
 
 SCHEMA = "gitreg/1"
 _KNOWN_KEYS = {
@@ -172,14 +173,20 @@ def _first_of_role(files: list[ArtifactFile]) -> dict[str, str]:
     return out
 
 
-def _content(c: Any) -> ContentFile:
-    """One `contents:` entry as read; a malformed one keeps what it has, so a reader that needs
-    it (get, verify) reports it, while listing versions never stops on it."""
-    if not isinstance(c, dict):
-        return ContentFile(str(c)[:200], "", -1)
-    size = c.get("size_bytes")
-    return ContentFile(str(c.get("path", "")), str(c.get("sha256") or ""),
-                       size if isinstance(size, int) and not isinstance(size, bool) else -1)
+def _contents(entries: list[Any]) -> list[ContentFile]:
+    """A directory's `contents:` entries as read; a malformed one keeps what it has, so a reader
+    that needs it (get, verify) reports it, while listing versions never stops on it."""
+    from gitreg.core.file_records import ContentFile  # only a directory artifact has contents
+
+    out = []
+    for c in entries:
+        if not isinstance(c, dict):
+            out.append(ContentFile(str(c)[:200], "", -1))
+            continue
+        size = c.get("size_bytes")
+        out.append(ContentFile(str(c.get("path", "")), str(c.get("sha256") or ""),
+                               size if isinstance(size, int) and not isinstance(size, bool) else -1))
+    return out
 
 
 def _file(f: dict[str, Any]) -> ArtifactFile:
@@ -188,7 +195,7 @@ def _file(f: dict[str, Any]) -> ArtifactFile:
     return ArtifactFile(
         role=str(f.get("role", "other")), path=str(f.get("path", "")),
         sha256=f.get("sha256"), size_bytes=f.get("size_bytes"),
-        contents=[_content(c) for c in contents] if isinstance(contents, list) else None,
+        contents=_contents(contents) if isinstance(contents, list) else None,
         stored=str(stored) if stored is not None else None,
     )
 
@@ -316,7 +323,10 @@ MAX_PURGES = 100_000
 
 def purges_of(note: dict[str, Any]) -> list[Purge]:
     """The note's `purged:` entries (docs/storage.md 'Retention'); a malformed entry is skipped."""
-    out = []
+    out: list[Purge] = []
+    if not note.get("purged"):
+        return out
+    from gitreg.core.file_records import Purge  # only a version gc purged has any
     for entry in _list(note.get("purged"))[:MAX_PURGES]:
         if not isinstance(entry, dict):
             continue

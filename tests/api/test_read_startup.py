@@ -20,13 +20,17 @@ READS = {
 # Modules none of them may load once the derived cache answers: PyYAML (the cache holds the
 # parsed manifests), the terminal stack, the write paths, the policy feature (a model without
 # approvals), the records of histories and signatures, and what only a write or a cache miss
-# needs (the git CLI and its subprocess, temporary files, did-you-mean).
+# needs (the git CLI and its subprocess, temporary files, did-you-mean), and the records and
+# query modules defined apart for that reason (a directory's files, purges, dry runs; `best`,
+# sort keys and the metric directions).
 NEVER = (
     "yaml", "rich", "typer", "click", "jsonschema", "jinja2", "subprocess", "tempfile", "difflib",
     "gitreg.git.gitcli", "gitreg.git.refs.transaction", "gitreg.git.refs.lockowner",
     "gitreg.git.refs.leftovers", "gitreg.git.signing.identity", "gitreg.features.registration",
     "gitreg.features.deploy", "gitreg.features.notes", "gitreg.features.sync", "gitreg.features.policy",
     "gitreg.core.audit_records", "gitreg.clients", "gitreg.features.query.comparison",
+    "gitreg.core.file_records", "gitreg.core.preview", "gitreg.features.query.ranking",
+    "gitreg.features.query.direction", "gitreg.features.query.sortkeys",
 )
 
 _CHILD = """

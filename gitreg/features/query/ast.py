@@ -1,11 +1,17 @@
-"""The query's syntax tree: what the parser makes and the evaluator compiles."""
+"""The query's syntax tree: what the parser makes and the evaluator compiles.
+
+The nodes are dataclasses with structural equality only: a tree is made per query, read by
+the evaluator and never changed, hashed, kept or printed, and each generated method costs
+start-up time (issue 28: frozen, with `__setattr__`, `__delattr__`, `__hash__` and
+`__repr__`, the ten classes took ~4 ms of every `gitreg search`; now ~2 ms). Treat a tree
+as read-only; `dataclasses.asdict(tree)` shows one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Union
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Literal:
     """A value as written in the query."""
     text: str
@@ -13,14 +19,14 @@ class Literal:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Field:
     """A name as written in the query (a field, an alias or a metric)."""
     name: str  # as written (an alias or a metric name)
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Compare:
     """`field OP value`."""
     field: Field
@@ -29,7 +35,7 @@ class Compare:
     op_column: int
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class InList:
     """`field [not] in (a, b, ...)`."""
     field: Field
@@ -37,7 +43,7 @@ class InList:
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Between:
     """`field between low and high`."""
     field: Field
@@ -45,31 +51,31 @@ class Between:
     high: Literal
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Exists:
     """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
     field: Field
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class And:
     """Every item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Or:
     """Some item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Not:
     """The item does not hold."""
     item: "Node"
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class MatchAll:
     """The empty query."""
 

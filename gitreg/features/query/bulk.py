@@ -36,6 +36,7 @@ from gitreg.features.query.fields import (
     metric_check,
     millis,
 )
+from gitreg.features.query.found import Found
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import plain
 from gitreg.git.refs import layout, refstate
@@ -60,6 +61,8 @@ def _json(data: bytes) -> Any:
 
 @dataclass
 class Needs:
+    """The view keys and metrics a predicate reads (a docstring: else dataclass computes one
+    from the signature at every start-up)."""
     keys: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
 
@@ -81,14 +84,6 @@ def needs(node: Node) -> Needs:
     return out
 
 
-@dataclass
-class Result:
-    views: list[dict[str, Any]]
-    snapshots: dict[str, ModelSnapshot]
-    problems: list[str]
-    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
-
-
 def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
     """(the index as the refs are now, their fingerprint): read, or rebuilt where stale."""
     gitdir = Path(store.repo.path)
@@ -101,17 +96,17 @@ def current(store: Store) -> tuple[viewindex.ViewIndex, str]:
     return found, fingerprint
 
 
-def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Result:
+def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] = None) -> Found:
     """The full views of every model's versions that `keep` accepts, in no order. With `first`,
     of the indexed models' matches only the first that many in the default result order (model,
     then version) are read in full: a search with a limit and no sort builds `first` records,
     not one per match (the other matches could never be in its result)."""
     found, fingerprint = current(store)
-    result = Result([], {}, [])
+    result = Found([], {}, [])
     damaged = _match(store, found, tree, keep, result, first)
     if damaged:  # a block failed its checks: rebuilt from the registry, then asked once more
         found = refresh(store, found, fingerprint, damaged)
-        result = Result([], {}, [])
+        result = Found([], {}, [])
         still = _match(store, found, tree, keep, result, first)
         for model in still:  # even our own bytes failed: read this model directly
             _slow(store, model, keep, result)
@@ -123,7 +118,7 @@ def search_all(store: Store, tree: Node, keep: Predicate, first: Optional[int] =
     return result
 
 
-def _slow(store: Store, model: str, keep: Predicate, result: Result) -> None:
+def _slow(store: Store, model: str, keep: Predicate, result: Found) -> None:
     snap = ModelSnapshot(store, model)
     if snap.tip is None:
         return
@@ -295,10 +290,28 @@ def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
     return column
 
 
-def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Result,
+def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Found,
            first: Optional[int] = None) -> set[str]:
-    """Add the matches of the indexed blocks to result; return the models whose block failed a check."""
+    """Add the matches of the indexed blocks to result; return the models whose block failed a check.
+
+    With `first`, blocks are matched in model order, 1, 2, 4, ... at a time, until `first`
+    sound matches are in: models come first in the result order, so no later block's match
+    can be among the first (a later block is not even parsed; one found damaged on the way
+    is rebuilt as always)."""
     blocks = [b for b in found.blocks.values() if b.key]
+    if first is None:
+        return _match_blocks(store, found, blocks, tree, keep, result, None)
+    damaged: set[str] = set()
+    blocks.sort(key=lambda b: b.model)
+    at, size = 0, 1
+    while at < len(blocks) and len(result.views) < first:
+        damaged |= _match_blocks(store, found, blocks[at:at + size], tree, keep, result, first - len(result.views))
+        at, size = at + size, size * 2
+    return damaged
+
+
+def _match_blocks(store: Store, found: viewindex.ViewIndex, blocks: list[viewindex.Block], tree: Node,
+                  keep: Predicate, result: Found, first: Optional[int]) -> set[str]:
     damaged: set[str] = set()
     want = needs(tree)
     position = {key: i for i, key in enumerate(INDEX_COLUMNS)}

@@ -24,6 +24,8 @@ from gitreg.model.snapshot import ModelSnapshot
 
 @dataclass
 class ModelViews:
+    """One model's views as load() read them, and what it could not read (a docstring: else
+    dataclass computes one from the signature at every start-up)."""
     snapshot: ModelSnapshot
     views: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)

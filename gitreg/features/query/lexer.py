@@ -17,8 +17,10 @@ _SPECIAL = set("()\"'<>=!~")
 MAX_QUERY = 10_000  # characters: a query is typed or generated, never a document
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Token:
+    """One token as the parser reads it (made per query, never changed, hashed or printed: no
+    frozen or repr methods to create at start-up; the docstring spares dataclass a signature)."""
     kind: str  # WORD, STRING, OP, LPAREN, RPAREN, COMMA, END
     text: str
     column: int  # 1-based

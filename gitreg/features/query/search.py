@@ -1,48 +1,27 @@
-"""Search, best: queries over the current views of versions."""
+"""Search: queries over the current views of versions (`best` ranks them: ranking.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from gitreg.core.errors import QueryError, VersionNotFoundError
-from gitreg.core.records import ModelVersion
+from gitreg.core.errors import QueryError
 from gitreg.features.query import bulk, index, sorting
 from gitreg.features.query.ast import names_in  # noqa: F401  (the CLI names result columns with it)
-from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.fields import FIELDS, INDEX_COLUMNS, field_name
+from gitreg.features.query.found import Found
 from gitreg.features.query.parser import parse
 from gitreg.git.cache import viewindex
 from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
-from gitreg.model.snapshot import ModelSnapshot, lay_deployment, model_names
+from gitreg.model.snapshot import ModelSnapshot, model_names
 
-
-@dataclass
-class Found:
-    """Matched views in result order, with each model's snapshot (to read full records)."""
-    views: list[dict[str, Any]]
-    snapshots: dict[str, ModelSnapshot]
-    problems: list[str] = field(default_factory=list)
-    records: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)  # made while matching
-    unknown: list[str] = field(default_factory=list)  # names no version in scope has (typos)
-
-    def record(self, view: dict[str, Any]) -> ModelVersion:
-        """The full record of a matched view: made while matching, or its stored record read
-        with the deployment state the view was matched on (no second scan of the deployment refs)."""
-        made = self.records.get((view["model"], view["version"]))
-        if made is not None:
-            return made
-        snap = self.snapshots[view["model"]]
-        record = snap.stored(view["version"])
-        snap.store.cache(snap.model).flush()
-        envs = view.get("environment")
-        return lay_deployment(record, list(envs), view.get("deployed_at")) if envs else record
+if TYPE_CHECKING:
+    from gitreg.features.query.sortkeys import SortKey, SortSpec
 
 
 def search(store: Optional[Store], query: Optional[str], model: Optional[str] = None,
-           sort: sorting.SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
+           sort: SortSpec = None, limit: Optional[int] = None, indexed: bool = True) -> Found:
     """The views matching `query` (checked whole before anything is read), sorted, limited.
 
     Every model is searched from the registry-wide index (bulk.py) unless `indexed` is
@@ -51,13 +30,16 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
         raise QueryError(f"limit must be a whole number >= 0, got {limit!r}")
     tree = parse(query or "")
     keep = compile_query(tree)
-    keys = sorting.sort_keys(sort)
+    keys: list[SortKey] = []
+    if sort is not None:  # the keys' module (and the directions) load only for a sort
+        from gitreg.features.query.sortkeys import sort_keys
+
+        keys = sort_keys(sort)
     found = Found([], {})
     if store is None and model is None:
         return found
     if model is None and indexed:
-        result = bulk.search_all(store, tree, keep, first=limit if not keys else None)
-        found = Found(result.views, result.snapshots, result.problems, result.records)
+        found = bulk.search_all(store, tree, keep, first=limit if not keys else None)
         return _ordered(_named(store, model, tree, keys, found), keys, limit)
     # one model: O(its versions); an unknown model is an error, not an empty result
     snapshots = [ModelSnapshot.load(store, model)] if model is not None else (
@@ -77,7 +59,7 @@ def search(store: Optional[Store], query: Optional[str], model: Optional[str] = 
     return _ordered(_named(store, model, tree, keys, found), keys, limit)
 
 
-def _named(store: Store, model: Optional[str], tree: Any, keys: list[sorting.SortKey], found: Found) -> Found:
+def _named(store: Store, model: Optional[str], tree: Any, keys: list[SortKey], found: Found) -> Found:
     """Note in `found.unknown` each metric the query or sort names that no version in scope
     has: a typo (`acuracy`) otherwise answers "no match" or an empty column in silence.
     The matches are checked first; the whole scope is read only when a name is still unseen."""
@@ -125,48 +107,8 @@ def _unknown(name: str, known: set[str], model: Optional[str]) -> str:
     return f"no version {scope} has a metric named {name!r}{hint}"
 
 
-def _ordered(found: Found, keys: list[sorting.SortKey], limit: Optional[int]) -> Found:
+def _ordered(found: Found, keys: list[SortKey], limit: Optional[int]) -> Found:
     found.views = sorting.apply(sorting.default_order(found.views), keys)
     if limit is not None:
         found.views = found.views[:limit]
     return found
-
-
-def maximizes(metric: str) -> bool:
-    """Whether `best --by metric` takes the highest value when not told (dates: the newest)."""
-    return sorting.kind_of(metric) == "date" or not lower_is_better(field_name(metric) or metric)
-
-
-def best(store: Optional[Store], model: str, by: Optional[str] = None, where: Optional[str] = None,
-         maximize: Optional[bool] = None) -> tuple[dict[str, Any], ModelSnapshot, str, Direction]:
-    """(view, snapshot, metric, direction) of the best version by a number; ties go to the newest.
-
-    The direction, unless given, is the one recorded with the metric by the newest version
-    that has it, else the table of known names, else the name's words (direction.py)."""
-    metric = (by or "accuracy").strip()
-    if not metric:
-        raise QueryError("--by needs a metric or numeric field name")
-    kind = sorting.kind_of(metric)
-    if kind not in ("number", "date"):
-        raise QueryError(f"{metric} is not a number: 'best' ranks by a metric or a numeric field")
-    found = search(store, where, model=model)
-    get = sorting.value_getter(metric)
-    ranked = [v for v in found.views if isinstance(get(v), (int, float))]  # in version order; a param may be text
-    if not ranked:
-        what = f" matching {where!r}" if where else ""
-        if any(isinstance(v["m"].get(metric), str) for v in found.views):
-            raise QueryError(f"{metric} is text: 'best' ranks by a number")
-        raise VersionNotFoundError(f"no version of {model!r}{what} has a value for {metric}")
-    if maximize is not None:
-        chosen = Direction(maximize, "given")
-    elif kind == "date":
-        chosen = Direction(True, "date")
-    elif field_name(metric) is not None:
-        chosen = decide(field_name(metric) or metric)
-    else:
-        recorded = found.record(ranked[-1]).metric_info.get(metric, {}).get("direction")
-        chosen = decide(metric, recorded)
-    ranked = sorting.apply(ranked, [sorting.SortKey(metric, chosen.maximize)])
-    top = get(ranked[0])
-    newest = [v for v in ranked if get(v) == top][-1]  # sorted stably in version order
-    return newest, found.snapshots[model], metric, chosen

@@ -45,4 +45,43 @@ def test_unknown_names_are_attribute_errors():
         q.Nothing  # noqa: B018
     with pytest.raises(AttributeError):
         queries.Nothing  # noqa: B018
+    with pytest.raises(ImportError):
+        from gitreg.features.query import nothing_at_all  # noqa: F401
 
+
+
+_RANKING = """
+import sys, types
+{first}
+import gitreg.features.query as q
+from gitreg.api import queries
+from gitreg.features.query import best, higher_is_better, lower_is_better
+from gitreg.features.query import SortKey, parse_sort
+from gitreg.features.query import direction, ranking, sortkeys
+assert SortKey is sortkeys.SortKey and parse_sort is sortkeys.parse_sort and queries.parse_sort is parse_sort
+assert parse_sort("eval_loss") == SortKey("eval_loss", False) and parse_sort("accuracy") == SortKey("accuracy", True)
+assert best is ranking.best and q.best is best and isinstance(best, types.FunctionType), best
+assert higher_is_better is direction.higher_is_better and lower_is_better is direction.lower_is_better
+assert queries.maximizes is ranking.maximizes and queries.maximizes("eval_loss") is False
+assert lower_is_better("eval_loss") and higher_is_better("accuracy")
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("first", ["", "import gitreg.features.query.ranking", "import gitreg.features.query.direction",
+                                   "from gitreg.api.queries import maximizes", "import gitreg.features.query.sortkeys",
+                                   "from gitreg.api.queries import parse_sort",
+                                   "from gitreg.features.query.direction import Direction"])
+def test_best_sort_keys_and_directions_are_found_whatever_was_imported_first(first):
+    proc = subprocess.run([sys.executable, "-c", _RANKING.format(first=first)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_search_import_does_not_load_best_sort_keys_or_the_directions():
+    code = ("import gitreg.api.queries, gitreg.features.query, sys; from gitreg.features.query import search, parse; "
+            "print(sorted(m for m in ('gitreg.features.query.ranking', 'gitreg.features.query.direction', "
+            "'gitreg.features.query.sortkeys') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr

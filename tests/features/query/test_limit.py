@@ -46,3 +46,19 @@ def test_a_limited_search_over_a_damaged_or_hostile_index_changes_no_answer(sear
     for text, want in zip(QUERIES, expected):  # and once the index was rebuilt
         assert _views(registry_path, text, limit=2) == want[:2]
         assert _views(registry_path, text) == want
+
+
+def test_a_limit_over_many_models_takes_blocks_in_model_order_until_it_has_enough(reg, registry_path):
+    """Nine models (blocks matched 1, 2, 4, then 2 at a time), registered out of name order, with
+    common, rare, absent and one-model matches: every limit answers the whole answer's first."""
+    models = [f"m{i}" for i in range(9)]
+    for i, model in enumerate(reversed(models)):
+        for j in range(3):
+            reg.register_model(model, evaluation_scores={"accuracy": (i * 3 + j) / 27})
+    reg.search("")  # the index, written
+    for text in ("", "accuracy > 0.5", "accuracy > 0.95", "accuracy < 0.05 or accuracy > 0.95",
+                 "accuracy > 2", "model = m8", "model = m0 or model = m8"):
+        whole = [(v.model_name, v.version) for v in ModelRegistry(registry_path).search(text)]
+        for limit in (0, 1, 2, 3, 4, 5, 7, 10, 26, 27, 100):
+            limited = ModelRegistry(registry_path).search(text, limit=limit)
+            assert [(v.model_name, v.version) for v in limited] == whole[:limit], (text, limit)

@@ -115,3 +115,17 @@ def test_any_text_parses_or_fails_with_a_query_error(text):
         compile_query(parse(text))
     except QueryError as exc:
         assert 0 <= exc.column <= len(text) + 1
+
+
+def test_trees_compare_by_structure_and_show_as_mappings():
+    """The nodes are plain dataclasses (issue 28: not frozen, no repr): equality stays structural
+    and by kind, and `asdict` shows a tree."""
+    import dataclasses
+
+    text = "accuracy > 0.8 and (tag:prod or not framework in (trl, unsloth)) and lr between 1 and 2"
+    assert parse(text) == parse(text) and parse(text) is not parse(text)
+    assert parse("a > 1 and b > 2") != parse("a > 1 or b > 2")  # And and Or: same fields, other kinds
+    assert parse("a > 1") != parse("a >= 1") and parse("") == MatchAll()
+    shown = dataclasses.asdict(parse("a > 1 and not b"))
+    assert shown["items"][0]["field"] == {"name": "a", "column": 1}
+    assert shown["items"][1]["item"]["field"]["name"] == "b"
