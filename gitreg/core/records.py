@@ -1,9 +1,9 @@
 """Record types returned by the API (the seed registry's shapes).
 
-Records a read of versions rarely makes are defined apart and named here when first asked
-for (PEP 562): a directory artifact's files and purged bytes (file_records.py), a write's
-dry run (preview.py). Every read's start-up would otherwise create their dataclasses
-(~1.9 ms of ~45 over `import pygit2`, issue 28), as with audit_records.py.
+Records a read of versions rarely makes are defined apart and imported where used: a
+directory artifact's files and purged bytes (file_records.py), a write's dry run
+(preview.py), deployments, events and signatures (audit_records.py). Every read's start-up
+would otherwise create their dataclasses (issue 28).
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from gitreg.core.file_records import ContentFile, Purge
-    from gitreg.core.preview import Preview  # noqa: F401  (for type checkers: named through __getattr__)
 
 
 class VersionStatus(str, Enum):
@@ -259,15 +258,3 @@ class ModelMetadata:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def __getattr__(name: str) -> Any:  # PEP 562: the records defined apart, found here as before
-    if name in ("ContentFile", "Purge"):
-        from gitreg.core import file_records
-
-        return getattr(file_records, name)
-    if name == "Preview":
-        from gitreg.core import preview
-
-        return preview.Preview
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Callable, Optional, Protocol
 
 from gitreg.core.errors import InvalidValueError
-from gitreg.core.records import ArtifactFile, ContentFile
+from gitreg.core.file_records import ContentFile
+from gitreg.core.records import ArtifactFile
 from gitreg.core.urls import has_scheme
 from gitreg.model.cards import MAX_CARD_BYTES
 

@@ -1,37 +1,13 @@
 """Records defined apart from records.py (issue 28: a read's start-up does not create their
-dataclasses) are still named by it, and a manifest that has them still reads into them.
-Fresh interpreters: the lazy path is only taken in a process that has not loaded them yet."""
+dataclasses): a read does not load them, and a manifest that has them still reads into them."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import pytest
-
 from gitreg.core.file_records import ContentFile, Purge
 from gitreg.core.preview import Preview
 from gitreg.model import manifest
-
-_CHILD = """
-import sys
-{first}
-import gitreg
-from gitreg.core import records
-from gitreg.core.records import ContentFile, Preview, Purge
-from gitreg.core import file_records, preview
-assert ContentFile is file_records.ContentFile and Purge is file_records.Purge and Preview is preview.Preview
-assert records.Purge is Purge and records.ContentFile is ContentFile and records.Preview is Preview
-print("ok")
-"""
-
-
-@pytest.mark.parametrize("first", ["", "import gitreg.core.file_records", "import gitreg.core.preview",
-                                   "from gitreg.model import manifest", "from gitreg.model import files",
-                                   "from gitreg.features.registration import registration"])
-def test_the_records_apart_are_found_through_records_whatever_was_imported_first(first):
-    proc = subprocess.run([sys.executable, "-c", _CHILD.format(first=first)], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
 def test_reading_records_does_not_define_them():
@@ -39,13 +15,6 @@ def test_reading_records_does_not_define_them():
             "print(sorted(m for m in ('gitreg.core.file_records', 'gitreg.core.preview') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
-
-
-def test_unknown_names_are_attribute_errors():
-    from gitreg.core import records
-
-    with pytest.raises(AttributeError):
-        records.Nothing  # noqa: B018
 
 
 def test_a_manifest_with_directory_contents_and_purges_reads_into_them():

@@ -111,7 +111,7 @@ def emit_json(data: Any) -> None:
 
 
 def show_preview(preview: Any, json_out: bool = False) -> None:
-    """A write's --dry-run: what it would record (core.records.Preview), and that nothing was written."""
+    """A write's --dry-run: what it would record (core.preview.Preview), and that nothing was written."""
     if json_out:
         emit_json(preview.to_dict())
         return

@@ -25,7 +25,8 @@ from typing import Optional
 import pygit2
 
 from gitreg.core.errors import GitregError, InvalidValueError, RemoteError
-from gitreg.core.records import ArtifactFile, ContentFile, ModelVersion
+from gitreg.core.file_records import ContentFile
+from gitreg.core.records import ArtifactFile, ModelVersion
 from gitreg.core.urls import has_scheme
 from gitreg.features.artifacts import place, tree
 from gitreg.git import config as gitconfig

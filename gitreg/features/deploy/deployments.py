@@ -15,7 +15,8 @@ from gitreg.core import yamlio
 from gitreg.core.audit_records import Deployment
 from gitreg.core.errors import CorruptRegistryError, DeploymentError, InvalidNameError
 from gitreg.core.names import check_environment_name, version_key
-from gitreg.core.records import RETIRED_STATUSES, Preview, VersionStatus
+from gitreg.core.preview import Preview
+from gitreg.core.records import RETIRED_STATUSES, VersionStatus
 from gitreg.features.notes.annotations import NoteChange, message, notes_update
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying

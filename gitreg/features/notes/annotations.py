@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import pygit2
 
 from gitreg.core import yamlio
-from gitreg.core.records import Preview
+from gitreg.core.preview import Preview
 from gitreg.git.refs import layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
 from gitreg.git.repository import Store

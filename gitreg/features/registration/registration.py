@@ -31,7 +31,8 @@ from gitreg.core.names import (
     next_version,
     split_qualified,
 )
-from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile, Preview
+from gitreg.core.preview import Preview
+from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
 from gitreg.git import config as gitconfig
 from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying

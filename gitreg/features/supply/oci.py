@@ -27,7 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 from gitreg.core.errors import GitregError, InvalidValueError, RemoteError
-from gitreg.core.records import ArtifactFile, ContentFile, ModelVersion
+from gitreg.core.file_records import ContentFile
+from gitreg.core.records import ArtifactFile, ModelVersion
 from gitreg.features.artifacts import get, place
 from gitreg.features.supply import hf, layouts, oms
 from gitreg.git import lfs
