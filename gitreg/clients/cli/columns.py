@@ -5,8 +5,6 @@ the columns follow the data instead: most versions first, then first seen.
 """
 from __future__ import annotations
 
-from collections import Counter
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 if TYPE_CHECKING:
@@ -34,11 +32,10 @@ def flats_of(versions: Sequence["Listed"]) -> list[dict[str, Any]]:
 def present(versions: Sequence["Listed"], flats: Optional[list[dict[str, Any]]] = None) -> tuple[list[str], int]:
     """Every metric the versions have, most common first (then first seen); and how many
     versions have any. `flats`: flats_of(versions), when already made."""
+    from gitreg.core.rows import metric_order
+
     flats = flats_of(versions) if flats is None else flats
-    counts: Counter[str] = Counter()
-    counts.update(chain.from_iterable(flats))  # in C; a Counter keeps first-seen order
-    names = sorted(counts, key=lambda n: -counts[n])  # a stable sort: ties stay first-seen
-    return names, sum(1 for f in flats if f)
+    return metric_order(flats), sum(1 for f in flats if f)
 
 
 def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
@@ -55,7 +52,13 @@ def for_lines(versions: Sequence["Listed"], wanted: Optional[list[str]],
     """Metrics of `list` lines: accuracy alone when the model has it (the seed's `acc=0.850`)."""
     if wanted is not None:
         return wanted
-    names, _ = present(versions, flats)
+    return line_metrics(present(versions, flats)[0], None)
+
+
+def line_metrics(names: list[str], wanted: Optional[list[str]]) -> list[str]:
+    """for_lines of a model whose metrics are `names`, in present's order."""
+    if wanted is not None:
+        return wanted
     if "accuracy" in names:
         return ["accuracy"]
     return names[:LINE_LIMIT]
