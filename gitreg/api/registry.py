@@ -470,18 +470,19 @@ class ModelRegistry:
         problems, each with only the fields a `list` line or `versions` table shows."""
         return self._snapshot(name).all_rows()
 
-    def listing(self, names: Iterable[str]) -> Iterator["ListedModel"]:
-        """Each of these models' versions as `gitreg list` shows them (gitreg/core/rows.py), in
-        the order given: from the registry-wide view index where it tells them exactly
+    def listing(self, names: Iterable[str], metrics: Optional[list[str]] = None) -> Iterator["ListedModel"]:
+        """Each of these models' versions as `gitreg list` lines show them (gitreg/core/rows.py),
+        with these metrics (None: accuracy, else the model's most common two), in the order
+        given: from the registry-wide view index where it tells them exactly
         (gitreg/features/listing), else made of list_rows (then with its problems, as ever)."""
         from gitreg.core.rows import ListedModel
         from gitreg.features.listing import fromindex
 
         names = list(names)
-        answered = fromindex.answer(self._reader(), names)
+        answered = fromindex.answer(self._reader(), names, metrics)
         for name in names:
             listed = answered.get(name)
-            yield listed if listed is not None else ListedModel.of_rows(name, self.list_rows(name))
+            yield listed if listed is not None else ListedModel.of_rows(name, self.list_rows(name), metrics)
 
     def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
         """The model card of a version (default: the latest): text and HF front matter."""

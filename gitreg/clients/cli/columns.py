@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     Listed = Union[ModelVersion, VersionRow]  # what a listing renders: records or rows
 
 TABLE_LIMIT = 4  # metric columns of `versions` / `info` unless --metrics names them
-LINE_LIMIT = 2  # metrics on a `list` line
 
 
 def parse(option: Optional[str]) -> Optional[list[str]]:
@@ -49,19 +48,10 @@ def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
 
 def for_lines(versions: Sequence["Listed"], wanted: Optional[list[str]],
               flats: Optional[list[dict[str, Any]]] = None) -> list[str]:
-    """Metrics of `list` lines: accuracy alone when the model has it (the seed's `acc=0.850`)."""
-    if wanted is not None:
-        return wanted
-    return line_metrics(present(versions, flats)[0], None)
+    """Metrics of `list` lines (core/rows.line_metrics): accuracy alone when the model has it."""
+    from gitreg.core.rows import line_metrics
 
-
-def line_metrics(names: list[str], wanted: Optional[list[str]]) -> list[str]:
-    """for_lines of a model whose metrics are `names`, in present's order."""
-    if wanted is not None:
-        return wanted
-    if "accuracy" in names:
-        return ["accuracy"]
-    return names[:LINE_LIMIT]
+    return line_metrics([] if wanted is not None else present(versions, flats)[0], wanted)
 
 
 def warn_missing(versions: Sequence["Listed"], wanted: Optional[list[str]],

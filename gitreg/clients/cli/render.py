@@ -41,10 +41,9 @@ def list_line(v: "Listed", metrics: list[str], flat: Optional[dict[str, Any]] = 
                  v.environments)
 
 
-def listed_lines(listed: "ListedModel", metrics: list[str]) -> list[str]:
+def listed_lines(listed: "ListedModel") -> list[str]:
     """list_line of each version of a listing (core/rows.ListedModel), in its order."""
-    unset = [None] * len(listed.versions)
-    shown = [(name, listed.metrics.get(name, unset)) for name in metrics]
+    shown = [(name, listed.values[name]) for name in listed.shown]
     return [_line(bool(envs), version, status, [(name, values[i]) for name, values in shown], envs)
             for i, (version, status, envs) in enumerate(zip(listed.versions, listed.statuses, listed.environments))]
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from gitreg.core.names import sort_versions, valid_versions
 from gitreg.core.records import VersionStatus
-from gitreg.core.rows import ListedModel
+from gitreg.core.rows import LINE_LIMIT, ListedModel, line_metrics
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import disabled
 from gitreg.git.refs import refstate
@@ -55,21 +56,23 @@ def _refuse(text: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_refuse)  # no NaN or Infinity
 
 
-def answer(store: Optional[Store], models: Sequence[str]) -> dict[str, ListedModel]:
-    """{model: its listing} of the models among `models` the index answers exactly."""
+def answer(store: Optional[Store], models: Sequence[str], wanted: Optional[list[str]] = None
+           ) -> dict[str, ListedModel]:
+    """{model: its listing showing `wanted` metrics (None: line_metrics's choice)} of the
+    models among `models` the index answers exactly."""
     if store is None or disabled() or not models:
         return {}  # GITREG_NO_CACHE: from the objects alone
     found, columns, fingerprint = _current(store)
     out: dict[str, ListedModel] = {}
     damaged: set[str] = set()
     for name in models:
-        _add(store, found, columns, name, out, damaged)
+        _add(found, columns, name, wanted, out, damaged)
     if damaged:  # a block failed a check: rebuilt from the registry, then read once more
         from gitreg.features.query import bulk, fields
 
         found, columns = bulk.refresh(_own(store), found, fingerprint, damaged), fields.INDEX_COLUMNS
         for name in sorted(damaged):
-            _add(store, found, columns, name, out, set())
+            _add(found, columns, name, wanted, out, set())
     return out
 
 
@@ -97,13 +100,13 @@ def _own(store: Store) -> Store:
     return again
 
 
-def _add(store: Store, found: viewindex.ViewIndex, columns: Sequence[str], name: str,
+def _add(found: viewindex.ViewIndex, columns: Sequence[str], name: str, wanted: Optional[list[str]],
          out: dict[str, ListedModel], damaged: set[str]) -> None:
     block = found.blocks.get(name)
     if block is None or not block.key:
         return  # not indexed (a version that does not read, a ref that is not a plain id)
     try:
-        listed = _listed(store, found, columns, block)
+        listed = _Block(found, columns, block).listed(wanted)
     except _Damaged:
         damaged.add(name)
         return
@@ -115,39 +118,126 @@ class _Damaged(Exception):
     """A line of the block failed its seal or a check: the block is rebuilt."""
 
 
-def _listed(store: Store, found: viewindex.ViewIndex, columns: Sequence[str],
-            block: viewindex.Block) -> Optional[ListedModel]:
-    """The model's listing from its block; None when the block cannot tell it exactly."""
-    count, width = block.count, len(columns)
-    numbers = [columns.index("version"), columns.index("status"), columns.index("environment")]
-    metrics = [name for name in block.metrics if not name.startswith(PARAMS_PREFIX)]
-    numbers += [width + block.metrics.index(name) for name in metrics]
-    try:  # one parse for the lines (a line failing its MAC reads `null`, which no check passes)
-        parsed = _DECODER.decode((b"[" + b",".join(found.line(block, n) for n in numbers) + b"]").decode())
-    except (ValueError, RecursionError):
-        raise _Damaged() from None
-    if type(parsed) is not list or len(parsed) != len(numbers) \
-            or not all(type(line) is list and len(line) == count for line in parsed):
-        raise _Damaged()
-    versions, statuses, environments, *values = parsed
-    if not (_checked_versions(versions) and set(statuses) <= _STATUSES and _checked_environments(environments)
-            and all(_checked_numbers(line) for line in values)
-            and all((s == "deployed") >= bool(e) for s, e in zip(statuses, environments))):
-        raise _Damaged()
-    if len(metrics) < len(block.metrics):
-        # a custom metric named params.<x> shares its column with param x: none may exist
-        if found.row_lines(block, []) is None:  # (checks the rows' MAC)
+# A null score among a version's custom metrics or rouge parts (EvaluationScores.flat keeps
+# them, so they count in metric_order; the index keeps numbers only), found in the rows as
+# the index writes them (compact JSON): an object of such members, all numbers up to a null.
+# Anything else that matches (a params mapping named so) only costs reading the rows.
+_NULL_SCORE = re.compile(rb'"(?:custom_metrics|rouge)":\{(?:"(?:[^"\\]|\\.)*":[-+0-9.eE]+,)*"(?:[^"\\]|\\.)*":null')
+
+
+class _Block:
+    """One model's block, its lines parsed when first needed and checked."""
+
+    def __init__(self, found: viewindex.ViewIndex, columns: Sequence[str], block: viewindex.Block):
+        self.found, self.columns, self.block = found, columns, block
+        self.count = block.count
+        self.scores = [m for m in block.metrics if not m.startswith(PARAMS_PREFIX)]  # the rest are params
+        self.rows_checked = False
+
+    def listed(self, wanted: Optional[list[str]]) -> Optional[ListedModel]:
+        """The model's listing from its block; None when the block cannot tell it exactly."""
+        versions, statuses, environments = self.lines(["version", "status", "environment"], [])
+        if not (_checked_versions(versions) and set(statuses) <= _STATUSES and _checked_environments(environments)
+                and all((s == "deployed") >= bool(e) for s, e in zip(statuses, environments))):
             raise _Damaged()
-        if found.data.find(b'"params.', *block.rows) != -1:
+        order = _natural_order(versions)
+        if wanted is not None:
+            shown = wanted
+            if any(n.startswith(PARAMS_PREFIX) for n in wanted) and not self.rows_free_of(b'"params.'):
+                return None  # a custom metric named params.<x> shares its column with param x
+        elif "accuracy" in self.scores and any(v is not None for v in self.metric("accuracy")):
+            shown = ["accuracy"]  # the model has accuracy: what else it has does not matter
+        else:
+            ranked = self.ranked(order)
+            if ranked is None:
+                return None
+            shown = line_metrics(ranked, None)
+        values = {}
+        for name in dict.fromkeys(shown):
+            line = self.metric(name) if name in self.scores else [None] * self.count
+            values[name] = [line[i] for i in order]
+        return ListedModel(self.block.model, [versions[i] for i in order], [statuses[i] for i in order],
+                           [environments[i] for i in order], list(shown), values)
+
+    def lines(self, keys: list[str], metrics: list[str]) -> list[list[Any]]:
+        """These columns and metric lines, parsed in one go, each `count` long (else _Damaged);
+        a line failing its MAC reads `null`, which fails the length check."""
+        width, block = len(self.columns), self.block
+        numbers = [self.columns.index(k) for k in keys] + [width + block.metrics.index(m) for m in metrics]
+        try:
+            parsed = _DECODER.decode((b"[" + b",".join(self.found.line(block, n) for n in numbers) + b"]").decode())
+        except (ValueError, RecursionError):
+            raise _Damaged() from None
+        if type(parsed) is not list or len(parsed) != len(numbers) \
+                or not all(type(line) is list and len(line) == self.count for line in parsed):
+            raise _Damaged()
+        if not all(_checked_numbers(line) for line in parsed[len(keys):]):
+            raise _Damaged()
+        return parsed
+
+    def metric(self, name: str) -> list[Any]:
+        return self.lines([], [name])[0]
+
+    def rows_free_of(self, needle: bytes) -> bool:
+        """Whether the block's rows hold no `needle`."""
+        return self.found.data.find(needle, *self.sealed_rows()) == -1
+
+    def sealed_rows(self) -> tuple[int, int]:
+        """Where the block's rows are, once their MAC is checked."""
+        if not self.rows_checked:
+            if self.found.row_lines(self.block, []) is None:
+                raise _Damaged()
+            self.rows_checked = True
+        return self.block.rows
+
+    def ranked(self, order: list[int]) -> Optional[list[str]]:
+        """The model's metrics in rows.metric_order, as far as line_metrics looks (the first
+        LINE_LIMIT exactly); None when the rows hold what the columns cannot tell: a null
+        score (counted by metric_order, not kept by the index) or a custom metric named
+        params.<x> (its column is shared with the param)."""
+        if len(self.scores) < len(self.block.metrics) and not self.rows_free_of(b'"params.'):
             return None
-    order = _natural_order(versions)
-    sorted_values = [[line[i] for i in order] for line in values]
-    names = _metric_order(store, found, block, metrics, sorted_values, [versions[i] for i in order], order)
-    if names is None:
-        return None
-    by_name = dict(zip(metrics, sorted_values))
-    return ListedModel(block.model, [versions[i] for i in order], [statuses[i] for i in order],
-                       [environments[i] for i in order], {n: by_name[n] for n in names})
+        if _NULL_SCORE.search(self.found.data, *self.sealed_rows()) is not None:
+            return None
+        ranked = []
+        for name, line in zip(self.scores, self.lines([], self.scores)):
+            seen = [n for n, i in enumerate(order) if line[i] is not None]  # positions in natural order
+            if seen:
+                ranked.append((-len(seen), seen[0], name))
+        ranked.sort()
+        # metrics of the same count first seen in the same version are in that version's
+        # order of its scores (EvaluationScores.flat), which the columns do not keep
+        keys = [r[:2] for r in ranked]
+        within: dict[int, list[str]] = {}
+        for at, key in enumerate(keys[:LINE_LIMIT]):
+            first = key[1]
+            if keys.count(key) > 1 and first not in within:
+                names = self.flat_keys(order[first])
+                if names is None:
+                    raise _Damaged()
+                within[first] = names
+        try:
+            return [r[2] for r in sorted(ranked, key=lambda r: (r[0], r[1], within[r[1]].index(r[2])
+                                                                if r[1] in within else 0))]
+        except ValueError:  # a metric its row's scores do not have: the block disagrees with itself
+            raise _Damaged() from None
+
+    def flat_keys(self, number: int) -> Optional[list[str]]:
+        """The metric names of one version (row `number`), in its scores' order, read from its
+        row as a listing reads a version (mf.read_row); None when the row fails a check."""
+        lines = self.found.row_lines(self.block, [number])
+        if lines is None:
+            return None
+        try:
+            version, commit, manifest, note, *_ = _DECODER.decode(bytes(lines[0]).decode())
+            if type(version) is not str or type(commit) is not str or type(manifest) is not dict \
+                    or type(note) is not dict:
+                return None
+            row = mf.read_row(manifest, note, model=self.block.model, version=version,
+                              where=f"{self.block.model}/{version}")
+        except (*READ_ERRORS, RecursionError):
+            return None
+        return list(row.evaluation_scores.flat())
 
 
 def _checked_versions(versions: list[Any]) -> bool:
@@ -168,46 +258,3 @@ def _natural_order(versions: list[str]) -> list[int]:
     """Positions of the versions in natural order (the block keeps them in ref order)."""
     at = {v: i for i, v in enumerate(versions)}
     return [at[v] for v in sort_versions(versions)]
-
-
-def _metric_order(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, metrics: list[str],
-                  values: list[list[Any]], versions: list[str], order: list[int]) -> Optional[list[str]]:
-    """The metrics in rows.metric_order: most versions first, then first seen. Metrics of the
-    same count first seen in the same version are in that version's order of its scores
-    (EvaluationScores.flat), which the columns do not keep: it is read from its row."""
-    ranked = []
-    for name, line in zip(metrics, values):
-        seen = [i for i, value in enumerate(line) if value is not None]
-        if seen:
-            ranked.append((-len(seen), seen[0], name))
-    ranked.sort()
-    tied = {first for (c, first, _), (c2, first2, _) in zip(ranked, ranked[1:]) if (c, first) == (c2, first2)}
-    within: dict[int, list[str]] = {}
-    for first in tied:
-        keys = _flat_keys(found, block, order[first], versions[first])
-        if keys is None:
-            raise _Damaged()
-        within[first] = keys
-    try:
-        return [name for *_, name in sorted(ranked, key=lambda r: (r[0], r[1], within[r[1]].index(r[2])
-                                                                     if r[1] in within else 0))]
-    except ValueError:  # a metric its row's scores do not have: the block disagrees with itself
-        raise _Damaged() from None
-
-
-def _flat_keys(found: viewindex.ViewIndex, block: viewindex.Block, number: int,
-               version: str) -> Optional[list[str]]:
-    """The metric names of one version, in its scores' order, read from its row as a listing
-    reads a version (mf.read_row); None when the row fails a check."""
-    lines = found.row_lines(block, [number])
-    if lines is None:
-        return None
-    try:
-        name, commit, manifest, note, *_ = _DECODER.decode(lines[0].decode("utf-8"))
-        if name != version or type(commit) is not str or type(manifest) is not dict or type(note) is not dict:
-            return None
-        row = mf.read_row(manifest, note, model=block.model, version=version,
-                          where=f"{block.model}/{version}")
-    except (*READ_ERRORS, RecursionError):
-        return None
-    return list(row.evaluation_scores.flat())

@@ -38,10 +38,9 @@ def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics =
     # version, which the registry-wide view index holds (else they are read as rows).
     if context.plain_stdout():  # a pipe or NO_COLOR: the seed's text, without rich
         sys.stdout.write(f"Registered Models:\n{RULE}\n")
-        for listed in reg.listing(names):
-            shown = columns.line_metrics(list(listed.metrics), wanted)
+        for listed in reg.listing(names, wanted):
             lines = [clean(listed.name, one_line=True), _count(listed)]
-            lines += ["  " + line for line in listed_lines(listed, shown)]
+            lines += ["  " + line for line in listed_lines(listed)]
             sys.stdout.write("\n" + "\n".join(lines) + "\n")
         return
     from rich.text import Text
@@ -49,12 +48,11 @@ def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics =
     console = context.out()
     console.print("Registered Models:", style="bold")
     console.print(RULE)
-    for listed in reg.listing(names):
-        shown = columns.line_metrics(list(listed.metrics), wanted)
+    for listed in reg.listing(names, wanted):
         body = Text("\n")
         body.append(clean(listed.name, one_line=True), style="bold")
         body.append(f"\n{_count(listed)}\n")
-        for line, status, envs in zip(listed_lines(listed, shown), listed.statuses, listed.environments):
+        for line, status, envs in zip(listed_lines(listed), listed.statuses, listed.environments):
             body.append("  ")
             body.append(line, style=status_style(status, bool(envs)))
             body.append("\n")
