@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import chain, compress
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -122,7 +123,8 @@ class _Damaged(Exception):
 # them, so they count in metric_order; the index keeps numbers only), found in the rows as
 # the index writes them (compact JSON): an object of such members, all numbers up to a null.
 # Anything else that matches (a params mapping named so) only costs reading the rows.
-_NULL_SCORE = re.compile(rb'"(?:custom_metrics|rouge)":\{(?:"(?:[^"\\]|\\.)*":[-+0-9.eE]+,)*"(?:[^"\\]|\\.)*":null')
+# (Compiled when first used, by re's own cache: most listings show accuracy and never need it.)
+_NULL_SCORE = (rb'"(?:custom_metrics|rouge)":\{(?:"(?:[^"\\]|\\.)*":[-+0-9.eE]+,)*"(?:[^"\\]|\\.)*":null')
 
 
 class _Block:
@@ -133,19 +135,25 @@ class _Block:
         self.count = block.count
         self.scores = [m for m in block.metrics if not m.startswith(PARAMS_PREFIX)]  # the rest are params
         self.rows_checked = False
+        self.parsed: dict[str, list[Any]] = {}  # metric lines parsed and checked
 
     def listed(self, wanted: Optional[list[str]]) -> Optional[ListedModel]:
         """The model's listing from its block; None when the block cannot tell it exactly."""
-        versions, statuses, environments = self.lines(["version", "status", "environment"], [])
+        accuracy = wanted is None and "accuracy" in self.scores  # (most models have it: read at once)
+        versions, statuses, environments, *parsed = self.lines(["version", "status", "environment"],
+                                                                ["accuracy"] if accuracy else [])
+        # a deployed version's status is `deployed` (its row's, as the index stores it)
         if not (_checked_versions(versions) and set(statuses) <= _STATUSES and _checked_environments(environments)
-                and all((s == "deployed") >= bool(e) for s, e in zip(statuses, environments))):
+                and set(compress(statuses, environments)) <= {"deployed"}):
             raise _Damaged()
+        if accuracy:
+            self.parsed["accuracy"] = parsed[0]
         order = _natural_order(versions)
         if wanted is not None:
             shown = wanted
             if any(n.startswith(PARAMS_PREFIX) for n in wanted) and not self.rows_free_of(b'"params.'):
                 return None  # a custom metric named params.<x> shares its column with param x
-        elif "accuracy" in self.scores and any(v is not None for v in self.metric("accuracy")):
+        elif accuracy and self.metric("accuracy").count(None) < self.count:
             shown = ["accuracy"]  # the model has accuracy: what else it has does not matter
         else:
             ranked = self.ranked(order)
@@ -176,7 +184,9 @@ class _Block:
         return parsed
 
     def metric(self, name: str) -> list[Any]:
-        return self.lines([], [name])[0]
+        if name not in self.parsed:
+            self.parsed[name] = self.lines([], [name])[0]
+        return self.parsed[name]
 
     def rows_free_of(self, needle: bytes) -> bool:
         """Whether the block's rows hold no `needle`."""
@@ -197,10 +207,10 @@ class _Block:
         params.<x> (its column is shared with the param)."""
         if len(self.scores) < len(self.block.metrics) and not self.rows_free_of(b'"params.'):
             return None
-        if _NULL_SCORE.search(self.found.data, *self.sealed_rows()) is not None:
+        if re.compile(_NULL_SCORE).search(self.found.data, *self.sealed_rows()) is not None:
             return None
         ranked = []
-        for name, line in zip(self.scores, self.lines([], self.scores)):
+        for name, line in zip(self.scores, map(self.metric, self.scores)):
             seen = [n for n, i in enumerate(order) if line[i] is not None]  # positions in natural order
             if seen:
                 ranked.append((-len(seen), seen[0], name))
@@ -245,8 +255,7 @@ def _checked_versions(versions: list[Any]) -> bool:
 
 
 def _checked_environments(environments: list[Any]) -> bool:
-    return set(map(type, environments)) <= {list} \
-        and all(set(map(type, envs)) <= {str} for envs in environments)
+    return set(map(type, environments)) <= {list} and set(map(type, chain.from_iterable(environments))) <= {str}
 
 
 def _checked_numbers(values: list[Any]) -> bool:
