@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gitreg.core.audit_records import Deployment, Event, VersionSignature
-    from gitreg.core.rows import ListedModel, VersionRow
+    from gitreg.core.listed import ListedModel
+    from gitreg.core.rows import VersionRow
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
     from gitreg.features.events.delivery import Attempt
@@ -471,11 +472,11 @@ class ModelRegistry:
         return self._snapshot(name).all_rows()
 
     def listing(self, names: Iterable[str], metrics: Optional[list[str]] = None) -> Iterator["ListedModel"]:
-        """Each of these models' versions as `gitreg list` lines show them (gitreg/core/rows.py),
+        """Each of these models' versions as `gitreg list` lines show them (gitreg/core/listed.py),
         with these metrics (None: accuracy, else the model's most common two), in the order
         given: from the registry-wide view index where it tells them exactly
         (gitreg/features/listing), else made of list_rows (then with its problems, as ever)."""
-        from gitreg.core.rows import ListedModel
+        from gitreg.core.listed import ListedModel
         from gitreg.features.listing import fromindex
 
         names = list(names)

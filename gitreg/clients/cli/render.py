@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from gitreg import VerifyReport
     from gitreg.clients.cli.columns import Listed
     from gitreg.core.audit_records import Event
-    from gitreg.core.rows import ListedModel
+    from gitreg.core.listed import ListedModel
     from gitreg.core.records import ModelVersion
 
 def fmt(value: Any) -> str:
@@ -42,7 +42,7 @@ def list_line(v: "Listed", metrics: list[str], flat: Optional[dict[str, Any]] = 
 
 
 def listed_lines(listed: "ListedModel") -> list[str]:
-    """list_line of each version of a listing (core/rows.ListedModel), in its order: the same
+    """list_line of each version of a listing (core/listed.ListedModel), in its order: the same
     text, made a part at a time for all versions (a listing of 10,000 versions)."""
     scores = [""] * len(listed.versions)
     for name in listed.shown:

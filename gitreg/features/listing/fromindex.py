@@ -26,7 +26,8 @@ from typing import Any, Optional, Sequence
 
 from gitreg.core.names import sort_versions, valid_versions
 from gitreg.core.records import VersionStatus
-from gitreg.core.rows import LINE_LIMIT, ListedModel, line_metrics
+from gitreg.core.listed import ListedModel
+from gitreg.core.rows import LINE_LIMIT, line_metrics
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import disabled
 from gitreg.git.refs import refstate

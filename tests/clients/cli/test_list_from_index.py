@@ -10,7 +10,7 @@ import pytest
 
 from gitreg import ModelRegistry
 from gitreg.clients.cli import columns, render
-from gitreg.core.rows import ListedModel
+from gitreg.core.listed import ListedModel
 from gitreg.git.cache import viewindex
 from tests.clients.cli.conftest import run_on_terminal
 from tests.features.listing.test_fromindex import ANSWERED, WANTED, answered, build

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.core.rows import ListedModel
+from gitreg.core.listed import ListedModel
 from gitreg.features.listing import fromindex
 from gitreg.features.query import fields
 from gitreg.git.cache import viewindex

@@ -7,7 +7,7 @@ from gitreg.clients.cli import context, options
 from gitreg.clients.cli.framework import Context
 
 if TYPE_CHECKING:
-    from gitreg.core.rows import ListedModel
+    from gitreg.core.listed import ListedModel
 
 
 def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics = None) -> None:
