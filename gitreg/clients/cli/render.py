@@ -50,7 +50,7 @@ def listed_lines(listed: "ListedModel") -> list[str]:
             part = [f" acc={value:.3f}" if value is not None else "" for value in listed.values[name]]
         else:
             part = [f" {name}={fmt(value)}" if value is not None else "" for value in listed.values[name]]
-        scores = [a + b for a, b in zip(scores, part)]
+        scores = list(map(str.__add__, scores, part))
     return clean_all([f"{'●' if envs else '○'} {version:<8} ({status:<10}){shown}"
                       + (f" [{', '.join(envs)}]" if envs else "")
                       for version, status, envs, shown in zip(listed.versions, listed.statuses,

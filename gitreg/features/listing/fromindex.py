@@ -161,12 +161,13 @@ class _Block:
             if ranked is None:
                 return None
             shown = line_metrics(ranked, None)
-        values = {}
-        for name in dict.fromkeys(shown):
-            line = self.metric(name) if name in self.scores else [None] * self.count
-            values[name] = [line[i] for i in order]
-        return ListedModel(self.block.model, [versions[i] for i in order], [statuses[i] for i in order],
-                           [environments[i] for i in order], list(shown), values)
+        def natural(line: list[Any]) -> list[Any]:
+            return list(map(line.__getitem__, order))
+
+        values = {name: natural(self.metric(name)) if name in self.scores else [None] * self.count
+                  for name in dict.fromkeys(shown)}
+        return ListedModel(self.block.model, natural(versions), natural(statuses), natural(environments),
+                           list(shown), values)
 
     def lines(self, keys: list[str], metrics: list[str]) -> list[list[Any]]:
         """These columns and metric lines, parsed in one go, each `count` long (else _Damaged);
@@ -266,5 +267,5 @@ def _checked_numbers(values: list[Any]) -> bool:
 
 def _natural_order(versions: list[str]) -> list[int]:
     """Positions of the versions in natural order (the block keeps them in ref order)."""
-    at = {v: i for i, v in enumerate(versions)}
-    return [at[v] for v in sort_versions(versions)]
+    at = dict(zip(versions, range(len(versions))))
+    return list(map(at.__getitem__, sort_versions(versions)))
