@@ -24,7 +24,7 @@ from itertools import chain, compress
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from gitreg.core.names import sort_versions, valid_versions
+from gitreg.core.names import sort_versions
 from gitreg.core.records import VersionStatus
 from gitreg.core.listed import ListedModel
 from gitreg.core.rows import LINE_LIMIT, line_metrics
@@ -253,7 +253,9 @@ class _Block:
 
 
 def _checked_versions(versions: list[Any]) -> bool:
-    return set(map(type, versions)) <= {str} and len(valid_versions(versions)) == len(versions)
+    """Names, each once (as the query's version column is checked: the names are those of the
+    tags the block was made of, listed as valid, and sealed since; the order takes any text)."""
+    return set(map(type, versions)) <= {str} and len(set(versions)) == len(versions)
 
 
 def _checked_environments(environments: list[Any]) -> bool:
