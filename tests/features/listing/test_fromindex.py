@@ -147,3 +147,16 @@ def test_a_stale_index_is_brought_up_to_date(varied):
     got = answered(varied, None)
     assert set(got) == ANSWERED and got["alpha"].versions[-1] == "v11"
     assert got == {name: rows_of(varied, None)[name] for name in ANSWERED}
+
+
+def test_an_index_that_leaves_a_model_out_costs_no_answer(varied):
+    """Sealed, current by its fingerprint, but without alpha's block: alpha is read as rows."""
+    answered(varied, None)
+    path = viewindex.path_of(varied)
+    found = viewindex.read(path, fields.INDEX_COLUMNS)
+    kept = [viewindex.reuse(found, block) for name, block in found.blocks.items() if name != "alpha"]
+    assert viewindex.write(path, viewindex.encode(found.fingerprint, fields.INDEX_COLUMNS, kept))
+    viewindex.forget()
+    got = answered(varied, None)
+    assert set(got) == ANSWERED - {"alpha"} and got == {name: rows_of(varied, None)[name] for name in got}
+    assert list(ModelRegistry(varied).listing(["alpha"])) == [rows_of(varied, None)["alpha"]]
