@@ -51,10 +51,12 @@ def listed_lines(listed: "ListedModel") -> list[str]:
         else:
             part = [f" {name}={fmt(value)}" if value is not None else "" for value in listed.values[name]]
         scores = list(map(str.__add__, scores, part))
-    return clean_all([f"{'●' if envs else '○'} {version:<8} ({status:<10}){shown}"
-                      + (f" [{', '.join(envs)}]" if envs else "")
+    # cleaned without the mark, which clean() leaves as it is (it escapes character by character):
+    # the rest is mostly printable ASCII, which needs no pattern at all
+    rest = clean_all([f"{version:<8} ({status:<10}){shown}" + (f" [{', '.join(envs)}]" if envs else "")
                       for version, status, envs, shown in zip(listed.versions, listed.statuses,
                                                                listed.environments, scores)], one_line=True)
+    return [("● " if envs else "○ ") + line for envs, line in zip(listed.environments, rest)]
 
 
 def _line(deployed: bool, version: str, status: str, scores: list[tuple[str, Any]], environments: list[str]) -> str:

@@ -21,7 +21,7 @@ WANTED = [None, [], ["accuracy"], ["params.lr", "mmlu"], ["eval_loss", "eval_los
 # the models the index answers with the line rule (None): those with accuracy, and those whose
 # ranking the columns tell (ties read from the first version's scores); not `delta` (a custom
 # metric named params.lr beside a param lr), `nulls` (a null score counts), `broken` (a bad version)
-ANSWERED = {"alpha", "beta", "gamma", "plain"}
+ANSWERED = {"alpha", "beta", "gamma", "plain", "escaped"}
 
 
 def build(path) -> None:
@@ -52,6 +52,8 @@ def build(path) -> None:
     reg.register_model("nulls", evaluation_scores={"mmlu": 0.3})
     reg.register_model("nulls", evaluation_scores={"mmlu": 0.4, "bleu": 0.1})
     _note_by_hand(path, "nulls", "v1", b"evaluation_scores:\n  custom_metrics:\n    aaa: null\n")
+    reg.register_model("escaped", evaluation_scores={"mmlu": 0.2})  # a metric named by hand: shown escaped
+    _note_by_hand(path, "escaped", "v1", b'evaluation_scores:\n  custom_metrics:\n    "e\\x1b[31m\\u202e": 0.5\n')
     reg.register_model("broken", evaluation_scores={"accuracy": 0.3})
     _version_by_hand(path, "broken", "v2", _manifest("broken", "v9"))  # names another version
     code = _git(path, "commit-tree", _git(path, "hash-object", "-w", "-t", "tree", "/dev/null"), "-m", "code")
