@@ -24,9 +24,9 @@ from itertools import chain, compress
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from gitreg.core.listed import ListedModel
 from gitreg.core.names import sort_versions
 from gitreg.core.records import VersionStatus
-from gitreg.core.listed import ListedModel
 from gitreg.core.rows import LINE_LIMIT, line_metrics
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import disabled
@@ -162,6 +162,7 @@ class _Block:
             if ranked is None:
                 return None
             shown = line_metrics(ranked, None)
+
         def natural(line: list[Any]) -> list[Any]:
             return list(map(line.__getitem__, order))
 

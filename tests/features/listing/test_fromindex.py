@@ -44,7 +44,8 @@ def build(path) -> None:
     reg.register_model("beta", evaluation_scores={"rouge": {"rouge1": 0.2}, "eval_loss": 0.4})
     reg.update_evaluation_scores("beta", "v3", mmlu=0.2)
     # fields, rouge parts and a custom metric all first seen in v1 (its scores' order decides)
-    reg.register_model("gamma", evaluation_scores={"zeta": 2.5, "f1_score": 0.1, "rouge": {"rouge2": 0.3, "rouge1": 0.2}})
+    reg.register_model("gamma", evaluation_scores={"zeta": 2.5, "f1_score": 0.1,
+                                                   "rouge": {"rouge2": 0.3, "rouge1": 0.2}})
     reg.register_model("gamma", evaluation_scores={"zeta": 1})
     reg.register_model("plain")  # no metric at all
     reg.register_model("delta", evaluation_scores={"params.lr": 0.5, "mmlu": 0.1}, params={"lr": 0.1})
