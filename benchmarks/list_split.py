@@ -4,11 +4,13 @@
 
 Interpreter start-up is not in it (compare `python -c pass`); `import pygit2` is its own step,
 so the steps above it are what gitreg adds to the issue's peer. Each step with process_time.
+The listing is answered from the view index (features/listing, as `list` does); the last two
+steps make the same lines from the rows (the way every model went before, and a model the
+index cannot tell still goes), for comparison.
 """
 from __future__ import annotations
 
 import sys
-import time
 
 from timing import Steps
 
@@ -21,32 +23,26 @@ def main(path: str) -> dict[str, float]:
     step("import pygit2 (the peer)")
     import gitreg.api.registry  # noqa: F401
     import gitreg.clients.cli.main  # noqa: F401
-    from gitreg.clients.cli import columns
-    from gitreg.clients.cli.render import list_line
+    from gitreg.clients.cli import render
     step("import gitreg (CLI, registry)")
     reg = gitreg.api.registry.ModelRegistry(path)
     reg.check_refs()
     names = reg.list_models()
     step("open, check refs, model names")
-    buckets = {"the models' cache files (read, seal check, JSON)": 0.0,
-               "rows (cached parts: JSON of 2 entries a version; read_row)": 0.0,
-               "metric columns and lines": 0.0}
-    keys = list(buckets)
-    for name in names:  # as `list` goes: model by model
-        t = time.process_time()
-        reg._snapshot(name).store.cache(name).manifest("")  # noqa: SLF001 - loads the model's cache file
-        t1 = time.process_time()
-        rows = reg.list_rows(name)
-        t2 = time.process_time()
-        flats = columns.flats_of(rows)
-        shown = columns.for_lines(rows, None, flats)
-        "\n".join(list_line(v, shown, f) for v, f in zip(rows, flats))
-        t3 = time.process_time()
-        for key, spent in zip(keys, (t1 - t, t2 - t1, t3 - t2)):
-            buckets[key] += spent
-    return {**steps.spent, **buckets}
+    from gitreg.core.listed import ListedModel
+    from gitreg.features.listing import fromindex
+    step("import the index's listing (features/listing)")
+    listed = fromindex.answer(reg._reader(), names)  # noqa: SLF001 - the facade's store, as listing() passes it
+    step("the view index: refs' fingerprint, header, each model's lines")
+    "\n".join("\n".join(render.listed_lines(listed[name])) for name in names if name in listed)
+    step("the lines' text")
+    rows = {name: ListedModel.of_rows(name, reg.list_rows(name)) for name in names}
+    step("instead, from the rows (each model's cache file, 2 JSON entries a version)")
+    "\n".join("\n".join(render.listed_lines(rows[name])) for name in names)
+    step("their lines' text")
+    return steps.spent
 
 
 if __name__ == "__main__":
     for name, seconds in main(sys.argv[1]).items():
-        print(f"{name:60s} {seconds * 1e3:7.1f} ms CPU")
+        print(f"{name:72s} {seconds * 1e3:7.1f} ms CPU")

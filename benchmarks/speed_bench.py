@@ -246,41 +246,46 @@ SEARCH = ["search", "accuracy > 0.5", "--limit", "10"]
 
 def bench_after_write(work: Path, repeat: int, trees: dict[str, Path], versions: int = 1000) -> dict[str, Any]:
     """For each tree (name -> checkout), on its own copy of a registry of `versions` versions
-    (models of 100): `search` right after one registration, `search` with nothing written, and one
-    block's rebuild in process; all alternated."""
+    (models of 100): `search` and `list` right after one registration (each finds the view index
+    stale and rebuilds that model's block), the same with nothing written, and one block's
+    rebuild in process; all alternated."""
     import fixtures
 
     registry = work / f"reads-{versions}.git"
     if not registry.exists():
         fixtures.build_gitreg(registry, versions, per_model=100)
     models = [f"model-{i:04d}" for i in range((versions + 99) // 100)]
-    after: dict[str, Callable[[], float]] = {}
-    warm: dict[str, Callable[[], float]] = {}
+    commands = {"search": SEARCH, "list": ["list"]}
+    after: dict[str, dict[str, Callable[[], float]]] = {c: {} for c in commands}
+    warm: dict[str, dict[str, Callable[[], float]]] = {c: {} for c in commands}
     rebuild: dict[str, Callable[[], float]] = {}
+    count = [0]
     for name, tree in trees.items():
-        copy = work / f"after-write-{len(after)}.git"
+        copy = work / f"after-write-{len(rebuild)}.git"
         if copy.exists():
             shutil.rmtree(copy)
         shutil.copytree(registry, copy, symlinks=True)
         env = {**os.environ, "PYTHONPATH": str(tree)}
-        search = [sys.executable, "-m", "gitreg", "-R", str(copy.resolve()), *SEARCH]
-        subprocess.run(search, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tree)  # caches, index
-        count = [0]
-
-        def one(copy: Path = copy, env: dict[str, str] = env, tree: Path = tree, search: list[str] = search,
-                count: list[int] = count) -> float:
-            count[0] += 1
-            subprocess.run([sys.executable, "-c", _REGISTER_ONE, str(copy), models[count[0] % len(models)]],
-                           check=True, env=env, cwd=tree)
-            return cpu_of(search, env=env, cwd=tree)
-        after[name] = one
-        warm[name] = lambda search=search, env=env, tree=tree: cpu_of(search, env=env, cwd=tree)
+        gitreg = [sys.executable, "-m", "gitreg", "-R", str(copy.resolve())]
+        subprocess.run([*gitreg, *SEARCH], check=True, stdout=subprocess.DEVNULL, env=env, cwd=tree)  # caches, index
+        for command, args in commands.items():
+            def one(copy: Path = copy, env: dict[str, str] = env, tree: Path = tree,
+                    cmd: list[str] = [*gitreg, *args]) -> float:
+                count[0] += 1
+                subprocess.run([sys.executable, "-c", _REGISTER_ONE, str(copy), models[count[0] % len(models)]],
+                               check=True, env=env, cwd=tree)
+                return cpu_of(cmd, env=env, cwd=tree)
+            after[command][name] = one
+            warm[command][name] = lambda cmd=[*gitreg, *args], env=env, tree=tree: cpu_of(cmd, env=env, cwd=tree)
         rebuild[name] = lambda copy=copy, env=env, tree=tree: float(subprocess.run(
             [sys.executable, "-c", _REBUILD, str(copy), "15"], check=True, env=env, cwd=tree,
             capture_output=True, text=True).stdout.split()[-1])
-    return {"search after a registration": alternated(after, repeat),
-            "search, nothing written": alternated(warm, repeat),
-            "rebuild one block": alternated(rebuild, repeat)}
+    out = {}
+    for command in commands:
+        out[f"{command} after a registration"] = alternated(after[command], repeat)
+        out[f"{command}, nothing written"] = alternated(warm[command], repeat)
+    out["rebuild one block"] = alternated(rebuild, repeat)
+    return out
 
 
 # -- command-line stacks -------------------------------------------------------------------

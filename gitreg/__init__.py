@@ -30,6 +30,7 @@ _EXPORTS = {
     "Deployment": "core.audit_records",
     "Event": "core.audit_records",
     "VersionRow": "core.rows",
+    "ListedModel": "core.listed",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

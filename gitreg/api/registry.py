@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gitreg.core.audit_records import Deployment, Event, VersionSignature
+    from gitreg.core.listed import ListedModel
     from gitreg.core.rows import VersionRow
     from gitreg.features import ingest, query
     from gitreg.features.bundle import bundle
@@ -469,6 +470,20 @@ class ModelRegistry:
         """list_versions as listings show them (gitreg/core/rows.py): the same versions and
         problems, each with only the fields a `list` line or `versions` table shows."""
         return self._snapshot(name).all_rows()
+
+    def listing(self, names: Iterable[str], metrics: Optional[list[str]] = None) -> Iterator["ListedModel"]:
+        """Each of these models' versions as `gitreg list` lines show them (gitreg/core/listed.py),
+        with these metrics (None: accuracy, else the model's most common two), in the order
+        given: from the registry-wide view index where it tells them exactly
+        (gitreg/features/listing), else made of list_rows (then with its problems, as ever)."""
+        from gitreg.core.listed import ListedModel
+        from gitreg.features.listing import fromindex
+
+        names = list(names)
+        answered = fromindex.answer(self._reader(), names, metrics)
+        for name in names:
+            listed = answered.get(name)
+            yield listed if listed is not None else ListedModel.of_rows(name, self.list_rows(name), metrics)
 
     def get_card(self, name: str, version: Optional[str] = None) -> "ModelCard":
         """The model card of a version (default: the latest): text and HF front matter."""

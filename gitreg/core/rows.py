@@ -6,8 +6,10 @@ ModelVersion's, so whatever renders a listing renders either.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from itertools import chain
+from typing import Any, Iterable, Optional
 
 from gitreg.core.records import EvaluationScores, ModelVersion, VersionStatus
 
@@ -31,3 +33,25 @@ class VersionRow:
         """The row of a full record (a search's results are records); it shares the record's values."""
         return cls(v.model_name, v.version, v.created_at, v.status, v.evaluation_scores, v.parent_version,
                    v.tags, v.deployed, v.deployed_at, v.environments)
+
+
+def metric_order(flats: Iterable[dict[str, Any]]) -> list[str]:
+    """Every metric the versions' scores (EvaluationScores.flat, in version order) have: most
+    versions first, then first seen. Listings show their metrics in this order."""
+    counts: Counter[str] = Counter()
+    counts.update(chain.from_iterable(flats))  # in C; a Counter keeps first-seen order
+    return sorted(counts, key=lambda n: -counts[n])  # a stable sort: ties stay first-seen
+
+
+LINE_LIMIT = 2  # metrics on a `list` line
+
+
+def line_metrics(names: list[str], wanted: Optional[list[str]]) -> list[str]:
+    """The metrics `gitreg list` shows of a model whose metrics are `names` (metric_order):
+    those asked for; else accuracy alone when the model has it (the seed's `acc=0.850`);
+    else its most common two (a model scored by eval_loss or pass@1 shows those)."""
+    if wanted is not None:
+        return wanted
+    if "accuracy" in names:
+        return ["accuracy"]
+    return names[:LINE_LIMIT]

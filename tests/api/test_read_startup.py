@@ -12,6 +12,7 @@ from pathlib import Path
 READS = {
     "show": "v = reg.get_version('majora', 'v2'); [a for a in reg.approvals('majora') if a.version == v.version]",
     "list": "reg.check_refs(); [reg.list_versions(n) for n in reg.list_models()]",
+    "list (lines)": "reg.check_refs(); list(reg.listing(reg.list_models()))",
     "versions": "reg.list_versions('majora')",
     "info": "reg.get_metadata('majora'); reg.list_versions('majora'); reg.get_latest('majora'); "
             "reg.deployments('majora')",
@@ -75,6 +76,19 @@ def test_a_warm_read_loads_no_yaml_no_write_path_and_no_git_cli(tmp_path, monkey
         assert "gitreg.api.registry" in loaded and "pygit2" in loaded  # the child did read
         unwanted = sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in NEVER))
         assert unwanted == [], f"{read} loaded {unwanted}"
+
+
+def test_a_warm_listing_needs_no_query_package(tmp_path, monkeypatch):
+    """`gitreg list` reads the view index without the query language (~17 ms of imports);
+    only a stale index, brought up to date, loads it."""
+    monkeypatch.delenv("GITREG_NO_CACHE", raising=False)
+    path = _registry(tmp_path / "r.git")
+    assert not any(m.startswith("gitreg.features.query") for m in _modules_after(path, READS["list (lines)"]))
+    from gitreg import ModelRegistry
+
+    ModelRegistry(path).register_model("fuzzy", evaluation_scores={"accuracy": 0.8})
+    assert "gitreg.features.query.bulk" in _modules_after(path, READS["list (lines)"])
+    assert not any(m.startswith("gitreg.features.query") for m in _modules_after(path, READS["list (lines)"]))
 
 
 def test_the_deferred_imports_still_work_when_a_read_needs_them(tmp_path):

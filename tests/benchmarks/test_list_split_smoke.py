@@ -17,5 +17,5 @@ def test_list_split_smoke(tmp_path):
     fixtures.build_gitreg(tmp_path / "r.git", 20, per_model=10)
     list_split.main(str(tmp_path / "r.git"))  # cold: writes the derived cache
     steps = list_split.main(str(tmp_path / "r.git"))
-    assert list(steps)[0] == "import pygit2 (the peer)" and len(steps) == 6
+    assert list(steps)[0] == "import pygit2 (the peer)" and len(steps) == 8
     assert all(seconds >= 0 for seconds in steps.values())

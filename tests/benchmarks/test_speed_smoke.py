@@ -67,7 +67,7 @@ def test_big_split_smoke(tmp_path):
 
 
 def test_search_after_a_write_against_a_baseline_checkout(tmp_path):
-    """`after-write` (a search right after one registration, the view index's block rebuild) runs this tree
+    """`after-write` (a search or list right after one registration, the view index's block rebuild) runs this tree
     and --baseline's on their own registries, alternated."""
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "after-write", "--repeat", "1", "--versions", "200",
@@ -75,7 +75,8 @@ def test_search_after_a_write_against_a_baseline_checkout(tmp_path):
                            "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())["after_write"]
-    assert set(results) == {"search after a registration", "search, nothing written", "rebuild one block"}
+    assert set(results) == {"search after a registration", "search, nothing written", "list after a registration",
+                            "list, nothing written", "rebuild one block"}
     assert all(set(sides) == {"this", "baseline"} and all(v > 0 for v in sides.values())
                for sides in results.values())
     assert "this / baseline" in proc.stdout

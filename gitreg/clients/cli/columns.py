@@ -5,8 +5,6 @@ the columns follow the data instead: most versions first, then first seen.
 """
 from __future__ import annotations
 
-from collections import Counter
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 if TYPE_CHECKING:
@@ -16,7 +14,6 @@ if TYPE_CHECKING:
     Listed = Union[ModelVersion, VersionRow]  # what a listing renders: records or rows
 
 TABLE_LIMIT = 4  # metric columns of `versions` / `info` unless --metrics names them
-LINE_LIMIT = 2  # metrics on a `list` line
 
 
 def parse(option: Optional[str]) -> Optional[list[str]]:
@@ -34,11 +31,10 @@ def flats_of(versions: Sequence["Listed"]) -> list[dict[str, Any]]:
 def present(versions: Sequence["Listed"], flats: Optional[list[dict[str, Any]]] = None) -> tuple[list[str], int]:
     """Every metric the versions have, most common first (then first seen); and how many
     versions have any. `flats`: flats_of(versions), when already made."""
+    from gitreg.core.rows import metric_order
+
     flats = flats_of(versions) if flats is None else flats
-    counts: Counter[str] = Counter()
-    counts.update(chain.from_iterable(flats))  # in C; a Counter keeps first-seen order
-    names = sorted(counts, key=lambda n: -counts[n])  # a stable sort: ties stay first-seen
-    return names, sum(1 for f in flats if f)
+    return metric_order(flats), sum(1 for f in flats if f)
 
 
 def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
@@ -52,13 +48,10 @@ def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
 
 def for_lines(versions: Sequence["Listed"], wanted: Optional[list[str]],
               flats: Optional[list[dict[str, Any]]] = None) -> list[str]:
-    """Metrics of `list` lines: accuracy alone when the model has it (the seed's `acc=0.850`)."""
-    if wanted is not None:
-        return wanted
-    names, _ = present(versions, flats)
-    if "accuracy" in names:
-        return ["accuracy"]
-    return names[:LINE_LIMIT]
+    """Metrics of `list` lines (core/rows.line_metrics): accuracy alone when the model has it."""
+    from gitreg.core.rows import line_metrics
+
+    return line_metrics([] if wanted is not None else present(versions, flats)[0], wanted)
 
 
 def warn_missing(versions: Sequence["Listed"], wanted: Optional[list[str]],

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gitreg import VerifyReport
     from gitreg.clients.cli.columns import Listed
     from gitreg.core.audit_records import Event
+    from gitreg.core.listed import ListedModel
     from gitreg.core.records import ModelVersion
 
 def fmt(value: Any) -> str:
@@ -35,21 +36,47 @@ def fmt(value: Any) -> str:
 def list_line(v: "Listed", metrics: list[str], flat: Optional[dict[str, Any]] = None) -> str:
     """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics.
     `flat`: the version's evaluation_scores.flat(), when already made (columns.flats_of)."""
-    mark = "●" if v.deployed else "○"
     flat = v.evaluation_scores.flat() if flat is None else flat
+    return _line(v.deployed, v.version, v.status.value, [(name, flat.get(name)) for name in metrics],
+                 v.environments)
+
+
+def listed_lines(listed: "ListedModel") -> list[str]:
+    """list_line of each version of a listing (core/listed.ListedModel), in its order: the same
+    text, made a part at a time for all versions (a listing of 10,000 versions)."""
+    scores = [""] * len(listed.versions)
+    for name in listed.shown:
+        if name == "accuracy":
+            part = [f" acc={value:.3f}" if value is not None else "" for value in listed.values[name]]
+        else:
+            part = [f" {name}={fmt(value)}" if value is not None else "" for value in listed.values[name]]
+        scores = list(map(str.__add__, scores, part))
+    # cleaned without the mark, which clean() leaves as it is (it escapes character by character):
+    # the rest is mostly printable ASCII, which needs no pattern at all
+    rest = clean_all([f"{version:<8} ({status:<10}){shown}" + (f" [{', '.join(envs)}]" if envs else "")
+                      for version, status, envs, shown in zip(listed.versions, listed.statuses,
+                                                               listed.environments, scores)], one_line=True)
+    return [("● " if envs else "○ ") + line for envs, line in zip(listed.environments, rest)]
+
+
+def _line(deployed: bool, version: str, status: str, scores: list[tuple[str, Any]], environments: list[str]) -> str:
+    mark = "●" if deployed else "○"
     shown = ""
-    for name in metrics:
-        value = flat.get(name)
+    for name, value in scores:
         if value is None:
             continue
         shown += f" acc={value:.3f}" if name == "accuracy" else f" {name}={fmt(value)}"
-    envs = f" [{', '.join(v.environments)}]" if v.environments else ""
-    return clean(f"{mark} {v.version:<8} ({v.status.value:<10}){shown}{envs}", one_line=True)
+    envs = f" [{', '.join(environments)}]" if environments else ""
+    return clean(f"{mark} {version:<8} ({status:<10}){shown}{envs}", one_line=True)
 
 
 def line_style(v: "Listed") -> str:
-    retired = v.status.value in ("deprecated", "archived")
-    return "green" if v.deployed else ("dim" if retired else "")
+    return status_style(v.status.value, v.deployed)
+
+
+def status_style(status: str, deployed: bool) -> str:
+    """The style of a list line: deployed green, retired (deprecated, archived) dim."""
+    return "green" if deployed else ("dim" if status in ("deprecated", "archived") else "")
 
 
 def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> "Text":

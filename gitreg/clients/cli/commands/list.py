@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from gitreg.clients.cli import context, options
 from gitreg.clients.cli.framework import Context
+
+if TYPE_CHECKING:
+    from gitreg.core.listed import ListedModel
 
 
 def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics = None) -> None:
     """List every model and its versions (● deployed, ○ not)."""
     from gitreg.api.report import RULE
     from gitreg.clients.cli import columns
-    from gitreg.clients.cli.render import line_style, list_line
+    from gitreg.clients.cli.render import listed_lines, status_style
     from gitreg.clients.cli.terminal import clean
 
     reg = context.registry(ctx)
@@ -29,17 +33,14 @@ def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics =
         context.say(f"No models registered in {reg.path}")
         return
     wanted = columns.parse(metrics)
-    # One model at a time (memory stays O(model)), one write per model: rich's
-    # per-call overhead would cost seconds at 10,000 versions.
-    # Rows, not records (reg.list_rows): a line shows a few fields of each version.
+    # One model at a time, one write per model: rich's per-call overhead would cost seconds at
+    # 10,000 versions. A listing, not records (reg.listing): a line shows a few fields of each
+    # version, which the registry-wide view index holds (else they are read as rows).
     if context.plain_stdout():  # a pipe or NO_COLOR: the seed's text, without rich
         sys.stdout.write(f"Registered Models:\n{RULE}\n")
-        for name in names:
-            versions = reg.list_rows(name)
-            flats = columns.flats_of(versions)
-            shown = columns.for_lines(versions, wanted, flats)
-            lines = [clean(name, one_line=True), _count(versions)]
-            lines += ["  " + list_line(v, shown, f) for v, f in zip(versions, flats)]
+        for listed in reg.listing(names, wanted):
+            lines = [clean(listed.name, one_line=True), _count(listed)]
+            lines += ["  " + line for line in listed_lines(listed)]
             sys.stdout.write("\n" + "\n".join(lines) + "\n")
         return
     from rich.text import Text
@@ -47,19 +48,16 @@ def run(ctx: Context, json_out: options.Json = False, metrics: options.Metrics =
     console = context.out()
     console.print("Registered Models:", style="bold")
     console.print(RULE)
-    for name in names:
-        versions = reg.list_rows(name)
-        flats = columns.flats_of(versions)
-        shown = columns.for_lines(versions, wanted, flats)
+    for listed in reg.listing(names, wanted):
         body = Text("\n")
-        body.append(clean(name, one_line=True), style="bold")
-        body.append(f"\n{_count(versions)}\n")
-        for v, flat in zip(versions, flats):
+        body.append(clean(listed.name, one_line=True), style="bold")
+        body.append(f"\n{_count(listed)}\n")
+        for line, status, envs in zip(listed_lines(listed), listed.statuses, listed.environments):
             body.append("  ")
-            body.append(list_line(v, shown, flat), style=line_style(v))
+            body.append(line, style=status_style(status, bool(envs)))
             body.append("\n")
         console.print(body, end="")
 
 
-def _count(versions: list) -> str:
-    return f"  Versions: {len(versions)} ({sum(1 for v in versions if v.deployed)} deployed)"
+def _count(listed: "ListedModel") -> str:
+    return f"  Versions: {len(listed.versions)} ({listed.deployed} deployed)"
