@@ -30,22 +30,11 @@ from gitreg.core.records import VersionStatus
 from gitreg.core.rows import LINE_LIMIT, line_metrics
 from gitreg.git.cache import viewindex
 from gitreg.git.cache.cache import disabled
+from gitreg.git.cache.viewcolumns import INDEX_COLUMNS, PARAMS_PREFIX
 from gitreg.git.refs import refstate
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
 from gitreg.model.snapshot import READ_ERRORS
-
-# features/query/fields.py's INDEX_COLUMNS and PARAMS_PREFIX, which cannot be imported without
-# the query package (tests/features/listing checks they are equal; were they not, every read of
-# the file would miss and the query package's own columns would be used: slower, never wrong)
-INDEX_COLUMNS = (
-    "model", "version", "created", "created_ts", "status", "registered_status", "base_model",
-    "framework", "hardware", "parent", "training_data", "tag", "notes", "git_commit",
-    "registered_by", "training_repo", "samples", "epochs", "batch_size", "learning_rate",
-    "duration_hours", "cost_usd", "commit", "environment", "deployed", "deployed_at",
-    "deployed_at_ts", "updated",
-)
-PARAMS_PREFIX = "params."  # the index keeps params as metrics named params.<name>
 
 _STATUSES = frozenset(s.value for s in VersionStatus)
 _NUMBERS = frozenset((int, float, type(None)))
@@ -64,22 +53,22 @@ def answer(store: Optional[Store], models: Sequence[str], wanted: Optional[list[
     models among `models` the index answers exactly."""
     if store is None or disabled() or not models:
         return {}  # GITREG_NO_CACHE: from the objects alone
-    found, columns, fingerprint = _current(store)
+    found, fingerprint = _current(store)
     out: dict[str, ListedModel] = {}
     damaged: set[str] = set()
     for name in models:
-        _add(found, columns, name, wanted, out, damaged)
+        _add(found, name, wanted, out, damaged)
     if damaged:  # a block failed a check: rebuilt from the registry, then read once more
-        from gitreg.features.query import bulk, fields
+        from gitreg.features.query import bulk
 
-        found, columns = bulk.refresh(_own(store), found, fingerprint, damaged), fields.INDEX_COLUMNS
+        found = bulk.refresh(_own(store), found, fingerprint, damaged)
         for name in sorted(damaged):
-            _add(found, columns, name, wanted, out, set())
+            _add(found, name, wanted, out, set())
     return out
 
 
-def _current(store: Store) -> tuple[viewindex.ViewIndex, Sequence[str], str]:
-    """(the index as the refs are now, its columns, their fingerprint), as bulk.current
+def _current(store: Store) -> tuple[viewindex.ViewIndex, str]:
+    """(the index as the refs are now, their fingerprint), as bulk.current
     makes it; read here without the query package when the file is current. (A file that
     leaves a model out, which bulk.current rebuilds, costs no wrong answer here: that
     model's rows are read.)"""
@@ -87,11 +76,10 @@ def _current(store: Store) -> tuple[viewindex.ViewIndex, Sequence[str], str]:
     fingerprint = refstate.fingerprint(gitdir)
     found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
     if found is not None and found.fingerprint == fingerprint:
-        return found, INDEX_COLUMNS, fingerprint
-    from gitreg.features.query import bulk, fields
+        return found, fingerprint
+    from gitreg.features.query import bulk
 
-    found, fingerprint = bulk.current(_own(store))
-    return found, fields.INDEX_COLUMNS, fingerprint
+    return bulk.current(_own(store))
 
 
 def _own(store: Store) -> Store:
@@ -103,13 +91,13 @@ def _own(store: Store) -> Store:
     return again
 
 
-def _add(found: viewindex.ViewIndex, columns: Sequence[str], name: str, wanted: Optional[list[str]],
+def _add(found: viewindex.ViewIndex, name: str, wanted: Optional[list[str]],
          out: dict[str, ListedModel], damaged: set[str]) -> None:
     block = found.blocks.get(name)
     if block is None or not block.key:
         return  # not indexed (a version that does not read, a ref that is not a plain id)
     try:
-        listed = _Block(found, columns, block).listed(wanted)
+        listed = _Block(found, block).listed(wanted)
     except _Damaged:
         damaged.add(name)
         return
@@ -132,8 +120,8 @@ _NULL_SCORE = (rb'"(?:custom_metrics|rouge)":\{(?:"(?:[^"\\]|\\.)*":[-+0-9.eE]+,
 class _Block:
     """One model's block, its lines parsed when first needed and checked."""
 
-    def __init__(self, found: viewindex.ViewIndex, columns: Sequence[str], block: viewindex.Block):
-        self.found, self.columns, self.block = found, columns, block
+    def __init__(self, found: viewindex.ViewIndex, block: viewindex.Block):
+        self.found, self.block = found, block
         self.count = block.count
         self.scores = [m for m in block.metrics if not m.startswith(PARAMS_PREFIX)]  # the rest are params
         self.rows_checked = False
@@ -174,8 +162,8 @@ class _Block:
     def lines(self, keys: list[str], metrics: list[str]) -> list[list[Any]]:
         """These columns and metric lines, parsed in one go, each `count` long (else _Damaged);
         a line failing its MAC reads `null`, which fails the length check."""
-        width, block = len(self.columns), self.block
-        numbers = [self.columns.index(k) for k in keys] + [width + block.metrics.index(m) for m in metrics]
+        width, block = len(INDEX_COLUMNS), self.block
+        numbers = [INDEX_COLUMNS.index(k) for k in keys] + [width + block.metrics.index(m) for m in metrics]
         try:
             parsed = _DECODER.decode((b"[" + b",".join(self.found.line(block, n) for n in numbers) + b"]").decode())
         except (ValueError, RecursionError):

@@ -14,6 +14,14 @@ from itertools import chain
 from typing import Any, Callable, Optional
 
 from gitreg.core.records import ModelVersion
+from gitreg.git.cache.viewcolumns import (  # noqa: F401  (UPDATED, INDEX_COLUMNS: the index's readers name them here)
+    INDEX_COLUMNS,
+    PARAMS_PREFIX,
+    STORED_COLUMNS,
+    TRAINING_NUMBERS,
+    UPDATED,
+    VIEW_KEYS,
+)
 
 TEXT, NUMBER, DATE, VERSION, BOOL, LIST, PARENT = "text", "number", "date", "version", "bool", "list", "parent"
 
@@ -34,8 +42,6 @@ ALIASES = {
 }
 # `deployed:staging` names an environment; every other `field:value` is `field = value`.
 SHORTHAND = {"deployed": "environment"}
-PARAMS_PREFIX = "params."
-_TRAINING_NUMBERS = ("samples", "epochs", "batch_size", "learning_rate", "duration_hours", "cost_usd")
 
 
 def field_name(name: str) -> Optional[str]:
@@ -96,7 +102,7 @@ def stored_view(v: ModelVersion) -> dict[str, Any]:
         "commit": v.commit, "registered_by": v.registered_by,
         "training_repo": _text(v.extra.get("training_repo")),
     }
-    for key in _TRAINING_NUMBERS:
+    for key in TRAINING_NUMBERS:
         out[key] = _number(getattr(t, key)) if t else None
     out["m"] = {k: n for k, raw in v.evaluation_scores.flat().items()
                 if isinstance(k, str) and (n := _number(raw)) is not None}
@@ -114,26 +120,11 @@ def param_value(raw: Any) -> Optional[float | str]:
     return raw if isinstance(raw, str) else _number(raw)
 
 
-# The stored part of a view (without deployment state, commit and metrics), in a fixed
-# order: the view cache keeps each version's values as one array in this order.
-STORED_COLUMNS = (
-    "model", "version", "created", "created_ts", "status", "registered_status", "base_model",
-    "framework", "hardware", "parent", "training_data", "tag", "notes", "git_commit",
-    "registered_by", "training_repo", *_TRAINING_NUMBERS,
-)
-
-
 def pack(view: dict[str, Any]) -> list[Any]:
     return [view.get(c) for c in STORED_COLUMNS]
 
 
-_UNPACKED = (*STORED_COLUMNS, "m", "commit", "environment", "deployed", "deployed_at", "deployed_at_ts")
-# Every key of a current view but its metrics ("m"): the columns of the registry-wide index.
-VIEW_KEYS = tuple(k for k in _UNPACKED if k != "m")
-# ... plus, not a field of the view: `updated`, the epoch milliseconds of the newest event of
-# each version in its model's history (what MLflow calls a version's last-updated time).
-UPDATED = "updated"
-INDEX_COLUMNS = (*VIEW_KEYS, UPDATED)
+_UNPACKED = (*STORED_COLUMNS, "m", *VIEW_KEYS[len(STORED_COLUMNS):])  # a view's keys: metrics ("m") too
 
 
 def millis(iso: Any) -> Optional[int]:

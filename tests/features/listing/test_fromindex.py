@@ -89,11 +89,6 @@ def answered(path, wanted):
     return fromindex.answer(reg._reader(), reg.list_models(), wanted)
 
 
-def test_the_columns_are_the_query_index_s():
-    assert fromindex.INDEX_COLUMNS == fields.INDEX_COLUMNS
-    assert fromindex.PARAMS_PREFIX == fields.PARAMS_PREFIX
-
-
 @pytest.mark.parametrize("wanted", WANTED)
 def test_what_the_index_answers_is_what_the_rows_say(varied, wanted):
     expected = rows_of(varied, wanted)
