@@ -73,6 +73,10 @@ def _is_model(name: str) -> bool:
         return False
 
 
+def _is(header: objscan.ObjectHeader | None, kind: str) -> bool:
+    return header is not None and header.kind == kind
+
+
 def _versions(gitdir: Path, found: list[refrules.HostileRef], heads: Collection[str],
               tags_of: Callable[[str], Mapping[str, bytes]], peeled: Mapping[str, tuple[bytes, bytes]],
               problems: ProblemLog) -> Census:
@@ -84,21 +88,34 @@ def _versions(gitdir: Path, found: list[refrules.HostileRef], heads: Collection[
     refs = list(targets)
     # By id where the ref scan gave one (git resolving 10,000 ref names costs more than the
     # rest), and for a packed tag by the commit its peel line names: git then reads no tag
-    # object (peeling 100,000 tags was half of git's time here). `^{commit}` stays, so a tag
-    # leading to a tree that holds a manifest.yaml is still bad.
-    names = {}
+    # object (peeling 100,000 tags was half of git's time here). A tag must lead to a commit
+    # (one leading to a tree that holds a manifest.yaml is bad): `^{commit}` checks that, and
+    # for a peeled id git tells its type in the same pass instead, which costs it less
+    # (~9 against ~14 ms at 1,000 versions); a peeled id that is still a tag is peeled by git.
+    names: dict[str, str] = {}
+    leads: dict[str, str] = {}  # ref -> the peeled id that must be a commit
     for ref, raw in targets.items():
         hexid = refscan.oid_hex(raw)
         peel = peeled.get(ref)
-        if hexid is not None and peel is not None and peel[0] == raw:
-            hexid = refscan.oid_hex(peel[1]) or hexid
-        names[ref] = f"{hexid or ref}^{{commit}}:{layout.MANIFEST_FILE}"
-    headers = objscan.headers(gitdir, list(names.values()))
+        lead = refscan.oid_hex(peel[1]) if hexid is not None and peel is not None and peel[0] == raw else None
+        if lead is None:
+            names[ref] = f"{hexid or ref}^{{commit}}:{layout.MANIFEST_FILE}"
+        else:
+            names[ref] = f"{lead}:{layout.MANIFEST_FILE}"
+            leads[ref] = lead
+    headers = objscan.headers(gitdir, [n for ref, name in names.items() for n in (leads.get(ref, name), name)])
+    tags = {ref: f"{oid}^{{commit}}:{layout.MANIFEST_FILE}" for ref, oid in leads.items()
+            if _is(headers.get(oid), "tag")}
+    if tags:
+        headers.update(objscan.headers(gitdir, list(tags.values())))
+        names.update(tags)
+        for ref in tags:
+            del leads[ref]
     bad: dict[str, str] = {}
     small: dict[str, list[str]] = {}  # blob id -> refs (versions may share a manifest)
     for ref, name in names.items():
         header = headers.get(name)
-        if header is None or header.kind != "blob":
+        if header is None or header.kind != "blob" or (ref in leads and not _is(headers.get(leads[ref]), "commit")):
             bad[ref] = f"does not lead to a commit holding a {layout.MANIFEST_FILE} file"
         elif header.size > MANIFEST_LIMIT:
             bad[ref] = f"{layout.MANIFEST_FILE} is {header.size} bytes, over the {MANIFEST_LIMIT}-byte limit"
