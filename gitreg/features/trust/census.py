@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Callable, Collection, Mapping, Optional
 
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError
 from gitreg.core.names import check_model_name, is_version_name
@@ -73,10 +73,6 @@ def _is_model(name: str) -> bool:
         return False
 
 
-def _is(header: objscan.ObjectHeader | None, kind: str) -> bool:
-    return header is not None and header.kind == kind
-
-
 def _versions(gitdir: Path, found: list[refrules.HostileRef], heads: Collection[str],
               tags_of: Callable[[str], Mapping[str, bytes]], peeled: Mapping[str, tuple[bytes, bytes]],
               problems: ProblemLog) -> Census:
@@ -103,19 +99,24 @@ def _versions(gitdir: Path, found: list[refrules.HostileRef], heads: Collection[
         else:
             names[ref] = f"{lead}:{layout.MANIFEST_FILE}"
             leads[ref] = lead
-    headers = objscan.headers(gitdir, [n for ref, name in names.items() for n in (leads.get(ref, name), name)])
-    tags = {ref: f"{oid}^{{commit}}:{layout.MANIFEST_FILE}" for ref, oid in leads.items()
-            if _is(headers.get(oid), "tag")}
-    if tags:
-        headers.update(objscan.headers(gitdir, list(tags.values())))
-        names.update(tags)
-        for ref in tags:
-            del leads[ref]
+    answers = iter(objscan.answers(gitdir, [n for ref, name in names.items()
+                                            for n in ((leads[ref], name) if ref in leads else (name,))]))
+    kinds: dict[str, Optional[str]] = {}  # ref -> its peeled id's type
+    headers: dict[str, Optional[objscan.ObjectHeader]] = {}  # ref -> its manifest's header
+    for ref in names:
+        if ref in leads:
+            kinds[ref] = objscan.kind(next(answers))
+        headers[ref] = objscan.header(next(answers))
+    tags = {ref: f"{leads[ref]}^{{commit}}:{layout.MANIFEST_FILE}" for ref, kind in kinds.items() if kind == "tag"}
+    if tags:  # peeled by git after all
+        found_again = objscan.headers(gitdir, list(tags.values()))
+        for ref, name in tags.items():
+            headers[ref] = found_again[name]
+            del kinds[ref]
     bad: dict[str, str] = {}
     small: dict[str, list[str]] = {}  # blob id -> refs (versions may share a manifest)
-    for ref, name in names.items():
-        header = headers.get(name)
-        if header is None or header.kind != "blob" or (ref in leads and not _is(headers.get(leads[ref]), "commit")):
+    for ref, header in headers.items():
+        if header is None or header.kind != "blob" or kinds.get(ref, "commit") != "commit":
             bad[ref] = f"does not lead to a commit holding a {layout.MANIFEST_FILE} file"
         elif header.size > MANIFEST_LIMIT:
             bad[ref] = f"{layout.MANIFEST_FILE} is {header.size} bytes, over the {MANIFEST_LIMIT}-byte limit"

@@ -27,20 +27,34 @@ class ObjectHeader:
 def headers(gitdir: Path, names: list[str]) -> dict[str, Optional[ObjectHeader]]:
     """{revision: its object's header, or None when git cannot resolve it} for each name
     (a name like `refs/tags/m/v1^{commit}:manifest.yaml`)."""
+    return {name: header(line) for name, line in zip(names, answers(gitdir, names))}
+
+
+def answers(gitdir: Path, names: list[str]) -> list[str]:
+    """git's `--batch-check` line for each name, in order (`<id> <type> <size>`, or the name
+    and why not): for callers that need only some of them parsed (`header`, `kind`)."""
     if not names:
-        return {}
+        return []
     proc = gitcli.run(gitdir, "cat-file", "--batch-check", "--buffer", input="".join(f"{n}\n" for n in names))
     if proc.returncode != 0:
         raise CorruptRegistryError(f"git cat-file failed: {proc.stderr.strip()[:200]}")
     lines = proc.stdout.splitlines()
     if len(lines) != len(names):  # one line per name, always: anything else is not git's output
         raise CorruptRegistryError("git cat-file --batch-check answered out of step")
-    out: dict[str, Optional[ObjectHeader]] = {}
-    for name, line in zip(names, lines):
-        parts = line.split(" ")
-        ok = len(parts) == 3 and parts[2].isdigit()
-        out[name] = ObjectHeader(parts[0], parts[1], int(parts[2])) if ok else None
-    return out
+    return lines
+
+
+def header(line: str) -> Optional[ObjectHeader]:
+    """The header an answer line gives, or None (the name did not resolve)."""
+    parts = line.split(" ")
+    return ObjectHeader(parts[0], parts[1], int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
+
+
+def kind(line: str) -> Optional[str]:
+    """The object type an answer line gives, or None: `header(line).kind` without the record
+    (a clone's census asks the type of 1,000 commits and needs nothing else of them)."""
+    parts = line.split(" ")
+    return parts[1] if len(parts) == 3 and parts[2].isdigit() else None
 
 
 def contents(gitdir: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
