@@ -7,6 +7,7 @@ by the limit however large a hostile object is).
 """
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -59,7 +60,16 @@ def kind(line: str) -> Optional[str]:
 
 def contents(gitdir: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
     """(id, content) of each object, streamed: the caller bounds sizes first (headers)."""
-    wanted = list(oids)
+    with contextlib.closing(resolved(gitdir, oids)) as found:
+        for name, _oid, data in found:
+            yield name, data
+
+
+def resolved(gitdir: Path, names: Iterable[str]) -> Iterator[tuple[str, str, bytes]]:
+    """(name, the id it resolved to, content) of each name git resolves, streamed: the caller
+    bounds sizes first (headers), or names only the kind it reads anyway (`<id>^{commit}` is
+    answered by a commit alone, and its id tells whether `<id>` itself was that commit)."""
+    wanted = list(names)
     if not wanted:
         return
     proc = subprocess.Popen(["git", f"--git-dir={gitdir}", "cat-file", "--batch", "--buffer"], stdin=subprocess.PIPE,
@@ -77,12 +87,12 @@ def contents(gitdir: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
     try:
-        for oid in wanted:
+        for name in wanted:
             header = proc.stdout.readline().split()
             if len(header) != 3 or not header[2].isdigit():
-                continue  # "<oid> missing": nothing follows
+                continue  # "<name> missing": nothing follows
             data = proc.stdout.read(int(header[2]) + 1)[:-1]
-            yield oid, data
+            yield name, header[0].decode(), data
     finally:
         proc.stdout.close()
         proc.kill()

@@ -185,3 +185,18 @@ def test_a_peel_line_naming_a_tag_is_peeled_to_its_commit(reg, tmp_path):
     found, problems = _plain_way(path)
     assert (found.models, found.versions, found.bad) == (1, 1, 1)
     assert problems == [("refs/tags/m/v1", "does not lead to a commit holding a manifest.yaml file")]
+
+
+def test_a_branch_on_a_tag_object_is_left_to_verify_by_both_readers(reg):
+    """The tip is a tag of a commit that starts no model: neither reader takes the tag for its
+    commit (kind.branch_problem judges commits only), packed or loose."""
+    reg.register_model("m")
+    path = reg.path
+    stray = _commit(path, _tree(path, **{"notes.txt": b"x\n"}), "not gitreg's")
+    _git(path, "tag", "-a", "stray", stray, "-m", "a tag")
+    (path / "refs/heads/odd").write_text(_git(path, "rev-parse", "refs/tags/stray") + "\n")
+    for _ in ("loose", "packed"):
+        assert _plain_way(path) == _pygit2_way(path)
+        found, problems = _plain_way(path)
+        assert "refs/heads/odd" not in dict(problems) and found.models == 2
+        _git(path, "pack-refs", "--all")
