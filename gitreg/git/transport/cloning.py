@@ -17,12 +17,9 @@ from typing import NamedTuple, Optional
 
 from gitreg.core.errors import GitregError, InvalidValueError, RemoteError, ResourceLimitError
 from gitreg.core.names import check_remote_name
-from gitreg.core.urls import redact
 from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
-from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout
-from gitreg.git.transport.failures import TransportError, why
 
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
 SINGLE = (layout.POLICY,)  # shared refs that are not a namespace: in every scope
@@ -136,6 +133,11 @@ def clone_into(target: Path, remote: str, url: str, started: Optional[Started] =
     both doubled its ref work). `started`: that clone already under way (start).
     """
     proc = (started or start(target, remote, url)).wait()
+    # imported after git started (not at the top): they are not needed to start it
+    from gitreg.core.urls import redact
+    from gitreg.git.objects import packwrite
+    from gitreg.git.transport.failures import TransportError, why
+
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))
