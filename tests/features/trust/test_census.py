@@ -200,3 +200,20 @@ def test_a_branch_on_a_tag_object_is_left_to_verify_by_both_readers(reg):
         found, problems = _plain_way(path)
         assert "refs/heads/odd" not in dict(problems) and found.models == 2
         _git(path, "pack-refs", "--all")
+
+
+def test_the_versions_of_a_foreign_branch_are_neither_counted_nor_named(reg):
+    """take_at checks versions while git reads the branch tips, then leaves out those of a
+    branch found not to be a model's, as take (which never checks them) does."""
+    reg.register_model("m")
+    path = reg.path
+    foreign = _commit(path, _tree(path, **{"notes.txt": b"x\n"}), "not gitreg's")
+    (path / "refs/heads/code").write_text(foreign + "\n")
+    _git(path, "tag", "-a", "code/v1", foreign, "-m", "no manifest: bad if it were a model's")
+    _git(path, "tag", "-a", "code/v2", _git(path, "rev-parse", "refs/heads/m"), "-m", "a good one")
+    for _ in ("loose", "packed"):
+        assert _plain_way(path) == _pygit2_way(path)
+        found, problems = _plain_way(path)
+        assert (found.models, found.versions, found.bad) == (1, 1, 0)
+        assert [ref for ref, _ in problems] == ["refs/heads/code"]
+        _git(path, "pack-refs", "--all")
