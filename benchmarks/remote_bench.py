@@ -189,11 +189,11 @@ print(json.dumps(out))
 CLI_OWN = 0.010  # seconds a CLI framework may add to the entry point (argparse, once `cli` lands)
 
 
-def wall_and_cpu(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def wall_and_cpu(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
     """(wall seconds, user+sys seconds of the process and every child it waited for) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -230,7 +230,7 @@ def bench_clone_http(work: Path, n: int, repeat: int, baseline: Path | None = No
             "git clone --mirror": ["git", "clone", "-q", "--mirror", url, str(m)],
         }
         envs: dict[str, dict[str, str]] = {}
-        if baseline is not None:
+        if baseline is not None:  # run from its own directory: `python -m` puts the cwd first on sys.path
             sides["clone (baseline)"] = sides["clone"]
             envs["clone (baseline)"] = {**os.environ, "PYTHONPATH": str(baseline)}
         for i in range(repeat):  # rotated, so that load shifts hit every side alike
@@ -239,20 +239,21 @@ def bench_clone_http(work: Path, n: int, repeat: int, baseline: Path | None = No
             for name in names[i % len(names):] + names[:i % len(names)]:
                 fresh(c)
                 fresh(m)
-                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name], envs.get(name))
+                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name], envs.get(name),
+                                                             baseline if name in envs else ROOT)
             fresh(c)
             run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
             out.setdefault("runs", []).append(run)
         steps = []
         for _ in range(repeat):
             fresh(c)
-            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)],
+            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)], cwd=ROOT,
                                                    capture_output=True, text=True, check=True).stdout))
         out["entry point steps, CPU ms (medians)"] = {
             step: {side: round(1000 * statistics.median(s[step][side] for s in steps), 1) for side in ("python", "git")}
             for step in steps[0]}
         fresh(c)  # once more, untimed: what the entry point printed
-        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True)
+        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True, cwd=ROOT)
         out["entry point says"] = said.stdout.strip() + said.stderr.strip()
     runs = out["runs"]
     for key in runs[0]:
