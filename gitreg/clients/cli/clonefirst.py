@@ -29,13 +29,12 @@ def start(args: list[str]) -> None:
     if os.environ.get(COMPLETE_VAR):  # a TAB: nothing runs
         return
     from gitreg.api import clonestart
-    from gitreg.core.errors import GitregError
 
     url, path = args[1], (args[2] if len(args) == 3 else None)
     try:
         _started.append((url, path, clonestart.start(url, path)))
-    except (GitregError, OSError):
-        return
+    except Exception:  # refused (GitregError), git missing (OSError), a path git cannot take...
+        return  # ...: the command meets it again, after parsing, and reports it as always
 
 
 def take(url: str, path: Optional[str]) -> Optional["Started"]:

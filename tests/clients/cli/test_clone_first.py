@@ -139,3 +139,9 @@ def test_a_refused_or_failed_early_start_is_reported_by_the_command_as_before(so
     assert r.code == 1 and empty.is_dir() and not any(empty.iterdir())
     r = run_gitreg("clone", "", str(tmp_path / "x.git"))
     assert r.code == 1 and "empty" in r.err and not (tmp_path / "x.git").exists()
+
+
+def test_a_start_that_raises_anything_is_left_to_the_command(source, tmp_path):
+    """A path no OS call takes (a NUL byte, in process) does not escape before the parse."""
+    clonefirst.start(["clone", f"file://{source}", str(tmp_path / "a\0b")])
+    assert clonefirst.take(f"file://{source}", str(tmp_path / "a\0b")) is None
