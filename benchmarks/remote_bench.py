@@ -148,9 +148,11 @@ def bench_size(work: Path, n: int, repeat: int, clone_only: bool = False) -> dic
 # What `gitreg clone` does minus the CLI framework: clone, summary line, one line per problem.
 CLONE_ENTRY = r"""
 import sys
+from gitreg.api import clonestart
+started = clonestart.start(sys.argv[1], sys.argv[2])  # as `gitreg clone` does, before the rest
 from gitreg.api.cloning import clone_checked
 from gitreg.core.urls import redact
-c = clone_checked(sys.argv[1], sys.argv[2])
+c = clone_checked(sys.argv[1], sys.argv[2], started=started)
 for p in c.problems:
     sys.stderr.write(f"gitreg: problem: {p}\n")
 n = lambda k, w: f"{k} {w}" + ("" if k == 1 else "s")
@@ -164,14 +166,17 @@ def cpu():
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime
 marks = [("python start-up", cpu())]
+from gitreg.api import clonestart
+marks.append(("imports before git", cpu()))
+started = clonestart.start(sys.argv[1], sys.argv[2])
+marks.append(("starting git", cpu()))
 from gitreg.api import cloning
 from gitreg.core.problems import ProblemLog
 from gitreg.features.trust import census
-from gitreg.git.paths import resolve_path
 from gitreg.git.transport import cloning as transport
-marks.append(("imports", cpu()))
-target = resolve_path(sys.argv[2])
-transport.clone_into(target, "origin", sys.argv[1])
+marks.append(("imports while git runs", cpu()))
+target = started.target
+transport.clone_into(target, "origin", sys.argv[1], started)
 marks.append(("git clone + mirror refs", cpu()))
 found = census.take_at(target, ProblemLog())
 marks.append(("census", cpu()))
@@ -184,11 +189,11 @@ print(json.dumps(out))
 CLI_OWN = 0.010  # seconds a CLI framework may add to the entry point (argparse, once `cli` lands)
 
 
-def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
+def wall_and_cpu(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
     """(wall seconds, user+sys seconds of the process and every child it waited for) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -196,11 +201,12 @@ def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
+def bench_clone_http(work: Path, n: int, repeat: int, baseline: Path | None = None) -> dict[str, object]:
     """Clone of an n-version registry served by Apache smart HTTP (tests/servers/apache): `gitreg
     clone`, the same clone through its entry point without the CLI framework (CLONE_ENTRY; also
     under `python -S`), and `git clone --mirror`, wall and CPU (the server's CPU is not counted),
-    rotated run by run; `ModelRegistry.clone` in process (wall) after them."""
+    rotated run by run; `ModelRegistry.clone` in process (wall) after them. `baseline`: another
+    checkout's `gitreg clone` (e.g. `git archive main | tar -x -C DIR`) rotated with them."""
     from gitreg import ModelRegistry
     from tests.servers import apache
 
@@ -223,26 +229,31 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
                                                url, str(c)],
             "git clone --mirror": ["git", "clone", "-q", "--mirror", url, str(m)],
         }
+        envs: dict[str, dict[str, str]] = {}
+        if baseline is not None:  # run from its own directory: `python -m` puts the cwd first on sys.path
+            sides["clone (baseline)"] = sides["clone"]
+            envs["clone (baseline)"] = {**os.environ, "PYTHONPATH": str(baseline)}
         for i in range(repeat):  # rotated, so that load shifts hit every side alike
             run: dict[str, float] = {}
             names = list(sides)
             for name in names[i % len(names):] + names[:i % len(names)]:
                 fresh(c)
                 fresh(m)
-                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name])
+                run[name], run[f"{name} CPU"] = wall_and_cpu(sides[name], envs.get(name),
+                                                             baseline if name in envs else ROOT)
             fresh(c)
             run["clone (API)"] = timed(lambda: fresh(c), lambda: ModelRegistry.clone(url, c), 1)
             out.setdefault("runs", []).append(run)
         steps = []
         for _ in range(repeat):
             fresh(c)
-            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)],
+            steps.append(json.loads(subprocess.run([sys.executable, "-c", CLONE_STEPS, url, str(c)], cwd=ROOT,
                                                    capture_output=True, text=True, check=True).stdout))
         out["entry point steps, CPU ms (medians)"] = {
             step: {side: round(1000 * statistics.median(s[step][side] for s in steps), 1) for side in ("python", "git")}
             for step in steps[0]}
         fresh(c)  # once more, untimed: what the entry point printed
-        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True)
+        said = subprocess.run(sides["clone (entry point)"], capture_output=True, text=True, cwd=ROOT)
         out["entry point says"] = said.stdout.strip() + said.stderr.strip()
     runs = out["runs"]
     for key in runs[0]:
@@ -250,6 +261,10 @@ def bench_clone_http(work: Path, n: int, repeat: int) -> dict[str, object]:
     for kind in ("", " CPU"):
         git = out[f"git clone --mirror{kind}"]
         out[f"clone / git clone --mirror{kind}"] = out[f"clone{kind}"] / git
+        out[f"median of per-run ratios clone / git{kind}"] = statistics.median(
+            r[f"clone{kind}"] / r[f"git clone --mirror{kind}"] for r in runs)
+        if baseline is not None:
+            out[f"baseline clone / git clone --mirror{kind}"] = out[f"clone (baseline){kind}"] / git
         out[f"entry point / git clone --mirror{kind}"] = out[f"clone (entry point){kind}"] / git
         out[f"entry point without site / git clone --mirror{kind}"] = out[f"clone (entry point, python -S){kind}"] / git
         out[f"expected CLI (entry point + {CLI_OWN * 1000:.0f} ms) / git clone --mirror{kind}"] = \
@@ -312,6 +327,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-retries", action="store_true", help="skip the 6-writer run (a smoke test)")
     ap.add_argument("--clone-http", action="store_true", help="only clone over Apache smart HTTP, at --sizes")
+    ap.add_argument("--baseline", type=Path, help="--clone-http: also run this checkout's `gitreg clone`, rotated")
     ap.add_argument("--peer-tree", type=Path, help="also run the 6-writer run with the gitreg of this checkout "
                                                    "first (e.g. `git archive integ2 | tar -x -C DIR`)")
     ap.add_argument("--retries-only", action="store_true", help="only the 6-writer run")
@@ -323,7 +339,7 @@ def main() -> None:
     results: dict[str, object] = {"commit": commit, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if args.clone_http:
         for n in args.sizes:
-            results[f"clone over HTTP {n}"] = bench_clone_http(args.workdir, n, args.repeat)
+            results[f"clone over HTTP {n}"] = bench_clone_http(args.workdir, n, args.repeat, args.baseline)
             print(n, json.dumps(results[f"clone over HTTP {n}"], indent=1), flush=True)
         if args.out:
             args.out.write_text(json.dumps(results, indent=1) + "\n")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitreg.core.errors import GitregError
 from gitreg.core.problems import ProblemLog, ReadProblem
 from gitreg.git.paths import resolve_path
 from gitreg.git.transport import cloning
@@ -49,11 +50,16 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, *, remote: str =
     return ModelRegistry.clone(url, target, remote=remote, started=started)
 
 
-def clone_checked(url: str, path: str | os.PathLike[str] | None = None, *, remote: str = "origin") -> Cloned:
+def clone_checked(url: str, path: str | os.PathLike[str] | None = None, *, remote: str = "origin",
+                  started: cloning.Started | None = None) -> Cloned:
     """ModelRegistry.clone followed by its census(), without pygit2 or the registry facade:
-    the same registry on disk (refs, mirror, sync remote), the same counts and problems."""
+    the same registry on disk (refs, mirror, sync remote), the same counts and problems.
+    `started`: this very clone (url, path, remote) already under way (gitreg.api.clonestart)."""
     target = resolve_path(path)
-    started = cloning.start(target, remote, url)
+    if started is not None and started.target != target:
+        started.abandon()
+        raise GitregError(f"the clone under way is into {started.target}, not {target}")
+    started = started or cloning.start(target, remote, url)
     try:
         from gitreg.features.trust import census  # imported while git transfers
 

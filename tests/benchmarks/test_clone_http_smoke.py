@@ -13,11 +13,12 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "remote_bench.py"
 def test_clone_http_bench_smoke(tmp_path):
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "--clone-http", "--sizes", "30", "--repeat", "1",
-                           "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                           "--workdir", str(tmp_path / "work"), "--out", str(out),
+                           "--baseline", str(BENCH.parents[1])],  # this very tree, as another checkout
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     measured = json.loads(out.read_text())["clone over HTTP 30"]
-    for side in ("clone", "clone (entry point)", "git clone --mirror"):
+    for side in ("clone", "clone (entry point)", "git clone --mirror", "clone (baseline)"):
         assert measured[side] > 0 and measured[f"{side} CPU"] > 0, side
     assert measured["clone (API)"] > 0
     assert measured["expected CLI (entry point + 10 ms) / git clone --mirror"] > \

@@ -4,17 +4,21 @@ Only the module of the command named on the line is imported (a name -> module t
 `gitreg --help` lists every command from the table's one-line helps, importing none of them
 (tests/clients/cli/test_interface.py checks the table against the commands' docstrings).
 Command modules import only gitreg.clients.cli.framework at load time; pygit2, yaml and rich
-are imported inside the commands that need them.
+are imported inside the commands that need them. This module itself loads only the framework's
+declarations until `main` runs: a plain `gitreg clone URL [PATH]` starts git first
+(clonefirst.py), before the parser and its imports.
 """
 from __future__ import annotations
 
 import os
 import sys
 import warnings
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-from gitreg.clients.cli import complete, context, globalopts
-from gitreg.clients.cli.framework import Abort, Context, Exit, Option, UsageError, spec
+from gitreg.clients.cli.framework import Abort, Context, Exit, Option, UsageError
+
+if TYPE_CHECKING:
+    from gitreg.clients.cli.framework import spec
 
 # name -> module in gitreg.clients.cli.commands (its `run`), in the order help lists them
 COMMANDS = [
@@ -136,6 +140,8 @@ def _root(
 
 def invoked(argv: list[str]) -> Optional[str]:
     """The command argv names, when it names a known one after the global options."""
+    from gitreg.clients.cli import globalopts
+
     at = globalopts.command_at(argv)
     if at is None:
         return None
@@ -146,6 +152,8 @@ def invoked(argv: list[str]) -> Optional[str]:
 def load(name: str) -> Optional[spec.Command]:
     """The command called `name`, importing its module alone."""
     import importlib
+
+    from gitreg.clients.cli.framework import spec
 
     target = ALIASES.get(name, name)
     where = dict(COMMANDS).get(target)
@@ -164,6 +172,8 @@ def load(name: str) -> Optional[spec.Command]:
 
 def root() -> spec.Command:
     """gitreg itself: its global options, and every command by name (loaded when named)."""
+    from gitreg.clients.cli.framework import spec
+
     params, ctx_arg = spec.params_of(_root)
     loaded: dict[str, Optional[spec.Command]] = {}
 
@@ -205,12 +215,23 @@ def _dashed_name(exc: UsageError, args: list[str]) -> Optional[str]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    from gitreg.clients.cli import clonefirst
+
+    args = sys.argv[1:] if argv is None else argv
+    clonefirst.start(args)  # `gitreg clone URL [PATH]`: git transfers while the rest is imported
+    try:
+        return _main(args)
+    finally:
+        clonefirst.drop()  # a clone no command took over (a usage error, an interrupt) leaves nothing
+
+
+def _main(args: list[str]) -> int:
+    from gitreg.clients.cli import complete, context, globalopts
     from gitreg.clients.cli.framework import parser
     from gitreg.core.errors import GitregError
 
     warnings.showwarning = _show_warning
     debug = bool(os.environ.get("GITREG_DEBUG"))
-    args = sys.argv[1:] if argv is None else argv
     try:
         wanted = complete.requested(args)
         if wanted is not None:

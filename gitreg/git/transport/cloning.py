@@ -3,6 +3,8 @@
 At 1,000 versions a clone's transfer takes about as long as importing pygit2 and the
 registry modules; started first (this module imports neither pygit2 nor yaml), git
 transfers while Python imports, and the wait is the longer of the two, not their sum.
+The module imports nothing heavier than subprocess (no dataclasses: its `inspect` is ~10 ms
+of start-up), so that `gitreg clone` can start git before the CLI is imported (api/clonestart).
 """
 from __future__ import annotations
 
@@ -10,18 +12,14 @@ import contextlib
 import errno
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from gitreg.core.errors import GitregError, InvalidValueError, RemoteError, ResourceLimitError
 from gitreg.core.names import check_remote_name
-from gitreg.core.urls import redact
 from gitreg.git import config as gitconfig
 from gitreg.git import gitcli
-from gitreg.git.objects import packwrite
 from gitreg.git.refs import layout
-from gitreg.git.transport.failures import TransportError, why
 
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES, layout.APPROVALS)
 SINGLE = (layout.POLICY,)  # shared refs that are not a namespace: in every scope
@@ -60,9 +58,9 @@ def transport_options(timeout: int, ssh_command: Optional[str]) -> tuple[list[st
     return args, env
 
 
-@dataclass
-class Started:
-    """A `git clone` under way; its process group dies with gitreg (gitcli.group_guard)."""
+class Started(NamedTuple):
+    """A `git clone` under way; its process group dies with gitreg (gitcli.group_guard).
+    A NamedTuple, not a dataclass: importing dataclasses would cost more than starting git."""
 
     proc: subprocess.Popen
     guard: contextlib.ExitStack
@@ -135,6 +133,11 @@ def clone_into(target: Path, remote: str, url: str, started: Optional[Started] =
     both doubled its ref work). `started`: that clone already under way (start).
     """
     proc = (started or start(target, remote, url)).wait()
+    # imported after git started (not at the top): they are not needed to start it
+    from gitreg.core.urls import redact
+    from gitreg.git.objects import packwrite
+    from gitreg.git.transport.failures import TransportError, why
+
     if proc.returncode != 0:
         raise TransportError(f"cannot clone {redact(url)}: {why(proc.stderr, proc.returncode)}",
                              why(proc.stderr, proc.returncode))

@@ -164,3 +164,56 @@ def test_the_plain_census_needs_neither_pygit2_nor_pyyaml_nor_the_facade(hostile
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["9 7 4 13", "[]"], out
 
+
+
+def test_a_peel_line_naming_a_tag_is_peeled_to_its_commit(reg, tmp_path):
+    """packed-refs is read as given: a version whose peel line names another tag (git writes the
+    commit) is checked through that tag, as `^{commit}` would, and one naming a tree is bad."""
+    reg.register_model("m")
+    reg.register_model("m")
+    path = reg.path
+    _git(path, "tag", "-a", "m-inner", "refs/tags/m/v2^{commit}", "-m", "a tag")
+    _git(path, "tag", "-a", "m-tree", "refs/tags/m/v2^{tree}", "-m", "a tag on a tree")
+    inner, tree = _git(path, "rev-parse", "refs/tags/m-inner"), _git(path, "rev-parse", "refs/tags/m-tree")
+    _git(path, "pack-refs", "--all")
+    packed = (path / "packed-refs").read_text().splitlines()
+    v1, v2 = packed.index(next(x for x in packed if x.endswith(" refs/tags/m/v1"))), \
+        packed.index(next(x for x in packed if x.endswith(" refs/tags/m/v2")))
+    packed[v2 + 1], packed[v1 + 1] = f"^{inner}", f"^{tree}"
+    (path / "packed-refs").write_text("\n".join(packed) + "\n")
+    assert _plain_way(path) == _pygit2_way(path)
+    found, problems = _plain_way(path)
+    assert (found.models, found.versions, found.bad) == (1, 1, 1)
+    assert problems == [("refs/tags/m/v1", "does not lead to a commit holding a manifest.yaml file")]
+
+
+def test_a_branch_on_a_tag_object_is_left_to_verify_by_both_readers(reg):
+    """The tip is a tag of a commit that starts no model: neither reader takes the tag for its
+    commit (kind.branch_problem judges commits only), packed or loose."""
+    reg.register_model("m")
+    path = reg.path
+    stray = _commit(path, _tree(path, **{"notes.txt": b"x\n"}), "not gitreg's")
+    _git(path, "tag", "-a", "stray", stray, "-m", "a tag")
+    (path / "refs/heads/odd").write_text(_git(path, "rev-parse", "refs/tags/stray") + "\n")
+    for _ in ("loose", "packed"):
+        assert _plain_way(path) == _pygit2_way(path)
+        found, problems = _plain_way(path)
+        assert "refs/heads/odd" not in dict(problems) and found.models == 2
+        _git(path, "pack-refs", "--all")
+
+
+def test_the_versions_of_a_foreign_branch_are_neither_counted_nor_named(reg):
+    """take_at checks versions while git reads the branch tips, then leaves out those of a
+    branch found not to be a model's, as take (which never checks them) does."""
+    reg.register_model("m")
+    path = reg.path
+    foreign = _commit(path, _tree(path, **{"notes.txt": b"x\n"}), "not gitreg's")
+    (path / "refs/heads/code").write_text(foreign + "\n")
+    _git(path, "tag", "-a", "code/v1", foreign, "-m", "no manifest: bad if it were a model's")
+    _git(path, "tag", "-a", "code/v2", _git(path, "rev-parse", "refs/heads/m"), "-m", "a good one")
+    for _ in ("loose", "packed"):
+        assert _plain_way(path) == _pygit2_way(path)
+        found, problems = _plain_way(path)
+        assert (found.models, found.versions, found.bad) == (1, 1, 0)
+        assert [ref for ref, _ in problems] == ["refs/heads/code"]
+        _git(path, "pack-refs", "--all")
