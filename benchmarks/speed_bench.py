@@ -45,9 +45,12 @@ def cpu_of(cmd: list[str], **kw: Any) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def alternated(sides: dict[str, Callable[[], float]], repeat: int) -> dict[str, float]:
-    """Median of each side, the sides run in turn (a, b, a, b, ...) so load hits both alike."""
-    runs: dict[str, list[float]] = {name: [] for name in sides}
+def alternated(sides: dict[str, Callable[[], float]], repeat: int,
+               runs: dict[str, list[float]] | None = None) -> dict[str, float]:
+    """Median of each side, the sides run in turn (a, b, a, b, ...) so load hits both alike;
+    `runs` (when given) receives every run, in order, for ratios taken run by run."""
+    runs = {} if runs is None else runs
+    runs.update({name: [] for name in sides})
     for i in range(repeat):
         order = list(sides) if i % 2 == 0 else list(reversed(list(sides)))
         for name in order:
@@ -116,6 +119,14 @@ def _per_registration(kind: str, path: Path, models: int, count: int, extra: lis
     return float(proc.stdout.strip().splitlines()[-1])
 
 
+def _paired(runs: dict[str, list[float]]) -> dict[str, float]:
+    """gitreg over each other side, ratio taken within each round (the sides of a round ran back
+    to back, so a load change between rounds cancels), median over the rounds."""
+    mine = runs["gitreg"]
+    return {f"gitreg / {name}": statistics.median(a / b for a, b in zip(mine, other))
+            for name, other in runs.items() if name != "gitreg"}
+
+
 def _env_identity(home: Path) -> None:
     """A configured identity, as a user has (git's guessing is not what is measured)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -164,7 +175,9 @@ def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path
     if floor_new:
         sides["floor (new manifest)"] = lambda: _per_registration("floor", fresh("floor"), 10, count,
                                                                   [str(manifest), "new"])
-    out["register"] = alternated(sides, repeat)
+    runs: dict[str, list[float]] = {}
+    out["register"] = alternated(sides, repeat, runs)
+    out["register_runs"] = runs  # the sides of round i ran back to back: their ratio is a paired one
     if not big:
         return out
     # into one model of 10 versions vs one of `big` versions (fixtures by fast-import)
@@ -566,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
         if "gitreg (baseline)" in reg:
             print(f"register (API), baseline {args.baseline}: {reg['gitreg (baseline)'] * 1e3:.2f} ms CPU: "
                   f"{reg['gitreg (baseline)'] / reg['floor']:.2f}x the floor")
+        paired = _paired(r["register_runs"])
+        print("paired (median of run-by-run ratios): " + ", ".join(f"{k} {v:.2f}x" for k, v in paired.items()))
+        results["register_paired"] = paired
         if "floor (new manifest)" in reg:
             fresh_floor = reg["floor (new manifest)"]
             print(f"pygit2 floor writing each registration's own manifest {fresh_floor * 1e3:.2f} ms: register (API) "
