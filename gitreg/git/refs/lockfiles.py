@@ -5,8 +5,9 @@ which is then renamed onto the ref (atomic: a reader sees the old value or the n
 is the protocol git, libgit2 and gitreg's lock breakers (lockowner.py) share, so a lock taken
 here excludes every other writer exactly as a libgit2 transaction's does. libgit2 adds to it
 only a reflog entry, which a bare repository writes when `core.logAllRefUpdates` asks for one:
-callers take libgit2's transactions then (`plain`). Done here, a registration's two refs cost
-a third of the system calls and none of the per-ref transaction objects.
+callers take libgit2's transactions then (`plain`). Like libgit2 (whose fsync option gitreg does
+not turn on) the ref files are not fsynced. Done here, a registration's two refs cost less than
+half the system calls and none of the per-ref transaction objects.
 """
 from __future__ import annotations
 
