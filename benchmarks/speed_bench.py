@@ -45,9 +45,12 @@ def cpu_of(cmd: list[str], **kw: Any) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def alternated(sides: dict[str, Callable[[], float]], repeat: int) -> dict[str, float]:
-    """Median of each side, the sides run in turn (a, b, a, b, ...) so load hits both alike."""
-    runs: dict[str, list[float]] = {name: [] for name in sides}
+def alternated(sides: dict[str, Callable[[], float]], repeat: int,
+               runs: dict[str, list[float]] | None = None) -> dict[str, float]:
+    """Median of each side, the sides run in turn (a, b, a, b, ...) so load hits both alike;
+    `runs` (when given) receives every run, in order, for ratios taken run by run."""
+    runs = {} if runs is None else runs
+    runs.update({name: [] for name in sides})
     for i in range(repeat):
         order = list(sides) if i % 2 == 0 else list(reversed(list(sides)))
         for name in order:
@@ -79,13 +82,20 @@ else:  # the floor: the same objects and refs with pygit2 alone
     repo = pygit2.Repository(path)
     sig = pygit2.Signature("Bench", "bench@example.com", int(time.time()), 0)
     manifest = open(sys.argv[5], "rb").read()
+    # "new": each registration's manifest has its own name, version and time, as gitreg's do, so
+    # its blob and tree are new objects; else the same bytes every time (libgit2 then finds the
+    # blob and tree already stored and only freshens them: two object writes of four)
+    new = len(sys.argv) > 6 and sys.argv[6] == "new"
+    head, _, rest = manifest.partition(b"model_name: ")
+    tail = rest.partition(b"created_at: ")[2].partition(b"\n")[2]
     tips = {{}}
     t = cpu()
     for i in range(count):
         m = f"model-{{i % models:04d}}"
         v = f"v{{i // models + 1}}"
+        data = head + f"model_name: {{m}}\nversion: {{v}}\ncreated_at: '{{time.time()}}'\n".encode() + tail if new else manifest
         tb = repo.TreeBuilder()
-        tb.insert("manifest.yaml", repo.create_blob(manifest), pygit2.GIT_FILEMODE_BLOB)
+        tb.insert("manifest.yaml", repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
         tree = tb.write()
         parents = [tips[m]] if m in tips else []
         commit = repo.create_commit(None, sig, sig, f"register {{m}} {{v}}\n\nbenchmark\n", tree, parents)
@@ -109,6 +119,14 @@ def _per_registration(kind: str, path: Path, models: int, count: int, extra: lis
     return float(proc.stdout.strip().splitlines()[-1])
 
 
+def _paired(runs: dict[str, list[float]]) -> dict[str, float]:
+    """gitreg over each other side, ratio taken within each round (the sides of a round ran back
+    to back, so a load change between rounds cancels), median over the rounds."""
+    mine = runs["gitreg"]
+    return {f"gitreg / {name}": statistics.median(a / b for a, b in zip(mine, other))
+            for name, other in runs.items() if name != "gitreg"}
+
+
 def _env_identity(home: Path) -> None:
     """A configured identity, as a user has (git's guessing is not what is measured)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -118,9 +136,12 @@ def _env_identity(home: Path) -> None:
         os.environ.pop(var, None)
 
 
-def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path | None = None) -> dict[str, Any]:
+def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path | None = None,
+                   floor_new: bool = False) -> dict[str, Any]:
     """API registration vs the pygit2 floor (and, with `baseline`, that checkout's gitreg in the
-    same alternation); then into a model of `big` versions vs one of 10 (skipped when big is 0)."""
+    same alternation; with `floor_new`, the floor writing each registration's own manifest, so a
+    new blob and tree each time as gitreg writes); then into a model of `big` versions vs one
+    of 10 (skipped when big is 0)."""
     import fixtures
 
     from gitreg import ModelRegistry
@@ -151,7 +172,12 @@ def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path
     }
     if baseline is not None:
         sides["gitreg (baseline)"] = lambda: _per_registration("gitreg", fresh("gitreg"), 10, count, [], baseline)
-    out["register"] = alternated(sides, repeat)
+    if floor_new:
+        sides["floor (new manifest)"] = lambda: _per_registration("floor", fresh("floor"), 10, count,
+                                                                  [str(manifest), "new"])
+    runs: dict[str, list[float]] = {}
+    out["register"] = alternated(sides, repeat, runs)
+    out["register_runs"] = runs  # the sides of round i ran back to back: their ratio is a paired one
     if not big:
         return out
     # into one model of 10 versions vs one of `big` versions (fixtures by fast-import)
@@ -536,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--versions", type=int, default=1000, help="`after-write`: versions of its registry")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
+    ap.add_argument("--floor-new-manifest", action="store_true", help="`register`: also the floor writing "
+                    "each registration's own manifest (a new blob and tree each time, as gitreg writes)")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
     ap.add_argument("--batch", type=int, default=20, help="creates per measured batch (mlflow-server)")
@@ -548,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
                                "load": os.getloadavg()}
     if "register" in args.what:
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            r = bench_register(Path(tmp), args.repeat, args.count, args.big, args.baseline)
+            r = bench_register(Path(tmp), args.repeat, args.count, args.big, args.baseline, args.floor_new_manifest)
         results.update(r)
         reg = r["register"]
         print(f"register (API) {reg['gitreg'] * 1e3:.2f} ms CPU vs pygit2 floor "
@@ -556,6 +584,14 @@ def main(argv: list[str] | None = None) -> int:
         if "gitreg (baseline)" in reg:
             print(f"register (API), baseline {args.baseline}: {reg['gitreg (baseline)'] * 1e3:.2f} ms CPU: "
                   f"{reg['gitreg (baseline)'] / reg['floor']:.2f}x the floor")
+        paired = _paired(r["register_runs"])
+        print("paired (median of run-by-run ratios): " + ", ".join(f"{k} {v:.2f}x" for k, v in paired.items()))
+        results["register_paired"] = paired
+        if "floor (new manifest)" in reg:
+            fresh_floor = reg["floor (new manifest)"]
+            print(f"pygit2 floor writing each registration's own manifest {fresh_floor * 1e3:.2f} ms: register (API) "
+                  f"{reg['gitreg'] / fresh_floor:.2f}x" + (f", baseline {reg['gitreg (baseline)'] / fresh_floor:.2f}x"
+                                                          if "gitreg (baseline)" in reg else ""))
         if "one_model" in r:
             print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
                   f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")

@@ -77,26 +77,50 @@ def _scalar(value: Any, col: int) -> str:
     if kind is int:
         return str(value)
     if kind is float:
-        if value != value:
-            return ".nan"
-        if value in (float("inf"), float("-inf")):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value).lower()
-        if "." not in text and "e" in text:
-            text = text.replace("e", ".0e", 1)
-        if _implicit(text) != _FLOAT:
-            raise _Refused
+        shown = repr(value)
+        text = _floats.get(shown)
+        if text is None:
+            text = _float(value, shown)
+            if len(_floats) < 4096:
+                _floats[shown] = text
         return text
     raise _Refused
 
 
-def _key(key: Any) -> str:
-    if type(key) is not str or len(key) > _KEY_MAX:
+_floats: dict[str, str] = {}  # repr -> text: the same repr is always written the same way
+
+
+def _float(value: float, shown: str) -> str:
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = shown.lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    if _implicit(text) != _FLOAT:
         raise _Refused
-    return _scalar(key, 0)  # a simple key is never folded: no width rule
+    return text
+
+
+_keys: dict[str, str] = {}  # a key's text (a simple key is never folded: it depends on the key alone)
+
+
+def _key(key: Any) -> str:
+    text = _keys.get(key) if type(key) is str else None
+    if text is None:
+        if type(key) is not str or len(key) > _KEY_MAX:
+            raise _Refused
+        text = _scalar(key, 0)  # no width rule for a key
+        if len(_keys) < 4096:
+            _keys[key] = text
+    return text
 
 
 class _Emitter:
+    """One line per scalar entry, appended whole (a manifest is ~40 lines: the appends and calls
+    per line were most of the emitter's time)."""
+
     def __init__(self) -> None:
         self.out: list[str] = []
         self.seen: set[int] = set()  # a list or mapping met twice is an alias in PyYAML's output
@@ -109,51 +133,47 @@ class _Emitter:
     def mapping(self, data: dict, indent: int, inline: bool) -> None:
         self._enter(data)
         out, pad = self.out, " " * indent
-        for i, (k, v) in enumerate(data.items()):
-            if i or not inline:
-                out.append(pad)
+        lead = "" if inline else pad  # the first key of a mapping in a sequence follows its "- "
+        for k, v in data.items():
             text = _key(k)
-            out.append(text)
-            out.append(":")
             kind = type(v)
             if kind is dict:
                 if v:
-                    out.append("\n")
+                    out.append(f"{lead}{text}:\n")
                     self.mapping(v, indent + 2, False)
                 else:
-                    out.append(" {}\n")
+                    out.append(f"{lead}{text}: {{}}\n")
             elif kind is list:
                 if v:
-                    out.append("\n")
+                    out.append(f"{lead}{text}:\n")
                     self.sequence(v, indent, False)  # libyaml does not indent a mapping's sequence
                 else:
-                    out.append(" []\n")
+                    out.append(f"{lead}{text}: []\n")
             else:
-                out.append(" ")
-                out.append(_scalar(v, indent + len(text) + 2))
-                out.append("\n")
+                out.append(f"{lead}{text}: {_scalar(v, indent + len(text) + 2)}\n")
+            lead = pad
 
     def sequence(self, data: list, indent: int, inline: bool) -> None:
         self._enter(data)
         out, pad = self.out, " " * indent
-        for i, item in enumerate(data):
-            if i or not inline:
-                out.append(pad)
-            out.append("- ")
+        lead = "" if inline else pad
+        for item in data:
             kind = type(item)
             if kind is dict:
                 if item:
+                    out.append(f"{lead}- ")
                     self.mapping(item, indent + 2, True)
                 else:
-                    out.append("{}\n")
+                    out.append(f"{lead}- {{}}\n")
             elif kind is list:
                 if item:
+                    out.append(f"{lead}- ")
                     self.sequence(item, indent + 2, True)
                 else:
-                    out.append("[]\n")
+                    out.append(f"{lead}- []\n")
             else:
-                out.append(_scalar(item, indent + 2))
-                out.append("\n")
+                out.append(f"{lead}- {_scalar(item, indent + 2)}\n")
+            lead = pad
 
 
 def emit(data: Any) -> Optional[str]:

@@ -208,9 +208,12 @@ class Store:
         return sigblock.describe(block) if block is not None else None
 
     def signature(self, role: str, when: float) -> pygit2.Signature:
+        """Who `role` is at `when`; once per steady() scope (a registration's commit, tag and
+        returned record name the same committer at the same instant)."""
         from gitreg.git.signing import identity
 
-        return identity.signature(self.config(), role, when, gitdir=self.gitdir)
+        return gitconfig.remembered(("signature", role, when, self.gitdir),
+                                    lambda: identity.signature(self.config(), role, when, gitdir=self.gitdir))
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:

@@ -38,6 +38,38 @@ def test_register_against_a_baseline_checkout(tmp_path):
     assert "baseline" in proc.stdout
 
 
+def test_register_with_the_floor_writing_new_manifests(tmp_path):
+    """`register --floor-new-manifest` adds, in the same alternation, the floor whose every
+    registration writes its own manifest (a new blob and tree, as gitreg's)."""
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(BENCH), "register", "--repeat", "1", "--count", "4", "--big", "0",
+                           "--floor-new-manifest", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert set(results["register"]) == {"gitreg", "floor", "floor (new manifest)"}
+    assert all(v > 0 for v in results["register"].values())
+    assert "writing each registration's own manifest" in proc.stdout
+
+
+def test_the_plain_floor_writes_two_objects_a_registration_and_the_new_manifest_floor_four(tmp_path):
+    """Why the two floors differ: the plain floor's manifest never changes, so after the first
+    registration libgit2 finds its blob and tree stored and writes only the commit and the tag."""
+    script = (
+        "import subprocess, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import speed_bench\n"
+        "manifest = Path(sys.argv[2]) / 'manifest.yaml'; manifest.write_bytes(b'schema: gitreg/1\\n"
+        "model_name: model-0000\\nversion: v1\\ncreated_at: x\\nstatus: completed\\n')\n"
+        "for extra in ([str(manifest)], [str(manifest), 'new']):\n"
+        "    path = Path(sys.argv[2]) / f'floor-{len(extra)}.git'\n"
+        "    subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
+        "    speed_bench._per_registration('floor', path, 2, 6, extra)\n"
+        "    print(sum(1 for p in (path / 'objects').rglob('*') if p.is_file() and len(p.parent.name) == 2))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(BENCH.parent), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert [int(n) for n in proc.stdout.split()] == [2 + 6 * 2, 6 * 4]
+
+
 def test_big_bench_smoke(tmp_path):
     """`big` at a small size, with this tree as its own baseline (the baseline path is exercised)."""
     out = tmp_path / "results.json"

@@ -273,7 +273,12 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
 
 def _leads_to_commit(snap: ModelSnapshot, version: str) -> bool:
     """False for a tag on something that is not a commit; a tag gone meanwhile is no holder
-    to skip (its name was listed valid: the number stays taken)."""
+    to skip (its name was listed valid: the number stays taken). The tag this process wrote
+    last for the model is a commit's (its id names its content): while the ref still holds it,
+    one ref read and no object read."""
+    known = snap.store.written_tips.get(snap.model)
+    if known is not None and known[1] == version and snap.store.ref_target(layout.tag_ref(snap.model, version)) == known[2]:
+        return True
     try:
         snap.commit_of(version)
     except VersionNotFoundError:

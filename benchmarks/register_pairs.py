@@ -1,0 +1,128 @@
+"""Registration CPU, two sides at a time run concurrently, ratios taken pair by pair.
+
+On a shared machine whose load swings within seconds, speed_bench's `register` (sides run one
+after another, medians of each) moved by ±40% between back-to-back runs of the same code. Here
+both sides of a pair start together, so they see the same load; each pair's ratio is CPU over
+CPU (getrusage of each child and the git processes it starts, as speed_bench measures), and
+the median over rounds is reported. Sides: this tree's gitreg, the floor (speed_bench's: pygit2
+alone, the same manifest bytes every time), the floor writing each registration's own manifest
+(a new blob and tree each time, as gitreg writes) and, with --baseline, another checkout's gitreg.
+
+    python benchmarks/register_pairs.py --baseline /tmp/base --rounds 9 [--out FILE.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _manifest(work: Path) -> Path:
+    from gitreg.core import yamlio
+    from gitreg.model import manifest as mf
+
+    path = work / "manifest.yaml"  # as speed_bench's floor writes it
+    path.write_bytes(yamlio.dump(mf.build_manifest(
+        model="model-0000", version="v1", created_at=mf.now_iso(time.time()), status="completed",
+        parent=None, base_model="Qwen2.5-Coder-7B", training={"framework": "unsloth"},
+        scores={"accuracy": 0.85, "f1_score": 0.8, "pass_at_1": 0.4}, files=[], training_data=["oracle"],
+        git_commit="abc123def456", tags=["bench"], notes="benchmark")))
+    return path
+
+
+class Sides:
+    """Start one measured child of a side (speed_bench's child program) on a fresh registry."""
+
+    def __init__(self, work: Path, count: int, baseline: Optional[Path]) -> None:
+        import speed_bench
+
+        self.work, self.count, self.n = work, count, 0
+        self.child = speed_bench._CHILD.format(here=str(HERE))
+        manifest = str(_manifest(work))
+        tree = HERE.parent
+        self.sides = {"this": ("gitreg", tree, []), "floor": ("floor", tree, [manifest]),
+                      "floor (new manifest)": ("floor", tree, [manifest, "new"])}
+        if baseline is not None:
+            self.sides["baseline"] = ("gitreg", baseline, [])
+
+    def start(self, side: str) -> subprocess.Popen:
+        kind, tree, extra = self.sides[side]
+        self.n += 1
+        path = self.work / f"{self.n}.git"
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        if kind == "floor":
+            subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
+        else:
+            subprocess.run([sys.executable, "-c", "import sys; from gitreg import ModelRegistry; "
+                            "ModelRegistry(sys.argv[1]).init()", str(path)], check=True, env=env)
+        return subprocess.Popen([sys.executable, "-c", self.child, kind, str(path), "10", str(self.count), *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tree)
+
+
+def _seconds(proc: subprocess.Popen) -> float:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"a measured child failed:\n{err}")
+    return float(out.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as speed_bench: from compiled bytecode
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--baseline", type=Path, help="another checkout whose gitreg is paired with this one")
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--count", type=int, default=200, help="registrations per child (10 models)")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--out", type=Path, help="a JSON file to add the results to (key 'register_pairs')")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="register-pairs-", dir=args.workdir))
+    try:
+        return _run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, work: Path) -> int:
+    import speed_bench
+
+    speed_bench._env_identity(work / "home")
+    sides = Sides(work, args.count, args.baseline)
+    pairs = [("this", "floor"), ("this", "floor (new manifest)")]
+    if args.baseline is not None:
+        pairs = [("this", "baseline"), *pairs, ("baseline", "floor"), ("baseline", "floor (new manifest)")]
+    runs: dict[str, list[list[float]]] = {f"{a} / {b}": [] for a, b in pairs}
+    load = [os.getloadavg()[0]]
+    for _ in range(args.rounds):
+        for a, b in pairs:
+            first, second = sides.start(a), sides.start(b)
+            runs[f"{a} / {b}"].append([_seconds(first), _seconds(second)])
+    load.append(os.getloadavg()[0])
+    result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": load, "count": args.count,
+              "rounds": args.rounds, "ratios": {}, "cpu_ms": {}, "runs": runs}
+    for name, pairs_run in runs.items():
+        ratio = statistics.median(x / y for x, y in pairs_run)
+        result["ratios"][name] = ratio
+        result["cpu_ms"][name] = [statistics.median(x for x, _ in pairs_run) * 1e3,
+                                  statistics.median(y for _, y in pairs_run) * 1e3]
+        print(f"{name:34s} {ratio:.2f}x (median of {len(pairs_run)} concurrent pairs; CPU medians "
+              f"{result['cpu_ms'][name][0]:.2f} / {result['cpu_ms'][name][1]:.2f} ms a registration)")
+    if args.out is not None:
+        prev = json.loads(args.out.read_text()) if args.out.exists() else {}
+        prev["register_pairs"] = result
+        args.out.write_text(json.dumps(prev, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
