@@ -33,8 +33,8 @@ PARTS = [  # (module, qualified name): the steps of one registration, top-down
     (_R, "_require_model_branch"), (_R, "_files_of"), ("gitreg.core.yamlio", "dump"),
     (_S, "Store.write_tree"), (_S, "Store.write_commit"), (_S, "Store.write_tag"), (_S, "Store.signer"),
     (_S, "Store.signature"), ("gitreg.git.config", "_key"), (_S, "Store.update_refs"),
-    ("gitreg.git.refs.transaction", "_take"), ("gitreg.git.refs.lockfiles", "Locks.commit"),
-    ("gitreg.git.refs.lockowner", "Owner._write"), (_R, "_recheck_case"), (_R, "_remember_root"),
+    ("gitreg.git.refs.transaction", "_lock"), ("gitreg.git.refs.lockowner", "Owner._write"),
+    (_R, "_recheck_case"), (_R, "_remember_root"),
     (_S, "Store.pack_refs_if_needed"), ("gitreg.model.snapshot", "ModelSnapshot.record_of"),
 ]
 

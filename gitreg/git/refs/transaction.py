@@ -3,16 +3,13 @@
 libgit2's create-if-absent and create_note lose races (a second writer silently
 overwrites the first). Here every ref we change is locked first (git's own
 `<ref>.lock` file, taken with O_EXCL), re-read under the lock and compared with
-the value the caller built on; only then are they moved, in the caller's order.
-Where no reflog is to be written the lock files are made and committed here
-(lockfiles.py), else through one libgit2 transaction per ref. A
+the value the caller built on; only then are they moved, in the caller's order. A
 writer killed midway leaves its locks with an owner record (lockowner.py), and the next
 writer rolls its moves forward or discards them (finish_interrupted).
 """
 from __future__ import annotations
 
 import contextlib
-import errno
 import random
 import time
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ import pygit2.transaction
 
 from gitreg.core.errors import ConcurrentUpdateError, ResourceLimitError
 from gitreg.git import config as gitconfig
-from gitreg.git.refs import lockfiles, lockowner
+from gitreg.git.refs import lockowner
 
 T = TypeVar("T")
 
@@ -96,30 +93,6 @@ def _lock(repo: pygit2.Repository, txn: pygit2.transaction.ReferenceTransaction,
     owner.took(f"{name}.lock", save=False)  # the caller saves once all its locks are taken
 
 
-def _take(repo: pygit2.Repository, locks: lockfiles.Locks, name: str, owner: lockowner.Owner) -> None:
-    """_lock with git's lock file made here (lockfiles.py): the same breaking of a dead
-    gitreg's lock, the same conflicts, the inode from the open lock."""
-    try:
-        inode = locks.take(name)
-    except OSError as exc:
-        lock = Path(locks.path(name))
-        if exc.errno in (errno.EMFILE, errno.ENFILE):
-            raise ResourceLimitError(
-                f"cannot lock {name}: too many open files (raise 'ulimit -n'; gitreg needs about "
-                f"{ADVANCE_BATCH + 32})"
-            ) from None
-        finish = lambda rec, ref: finish_interrupted(repo, rec, ref)  # noqa: E731
-        if not lockowner.break_if_stale(owner.gitdir, lock, finish, mine=owner.path):
-            raise RefConflict(name, lock) from None
-        if name in owner.pending and _hex(_target(repo, name)) != owner.pending[name][0]:
-            raise RefConflict(name)  # an interrupted write was completed meanwhile: rebuild on it
-        try:
-            inode = locks.take(name)
-        except OSError:
-            raise RefConflict(name, lock) from None
-    owner.locks[f"{name}.lock"] = inode  # saved once all the locks are taken
-
-
 def finish_interrupted(repo: pygit2.Repository, record: dict, ref: str) -> Optional[str]:
     """The value to complete a dead writer's move of `ref` with, or None to discard it.
 
@@ -181,17 +154,7 @@ def update_refs(
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
     order = sorted(set(guards) - set(moved)) + list(reversed(moved))
     intent = _intent([(u.name, u.old, u.new) for u in updates])
-    gitdir = gitdir or Path(repo.path)
-    if lockfiles.plain(repo, gitconfig.read(gitdir), order):  # no reflog: git's lock files, no libgit2 transaction
-        with lockowner.holding(gitdir, [f"{n}.lock" for n in order], intent) as owner, \
-                lockfiles.Locks(str(gitdir)) as locks:
-            for name in order:
-                _take(repo, locks, name, owner)
-            owner.save()  # the locks' inodes, in one write
-            _compare(repo, updates, guards, check)
-            locks.commit([(u.name, u.new) for u in updates])  # in the order given; guards are released
-        return
-    with lockowner.holding(gitdir, [f"{n}.lock" for n in order], intent) as owner, \
+    with lockowner.holding(gitdir or Path(repo.path), [f"{n}.lock" for n in order], intent) as owner, \
             contextlib.ExitStack() as stack:
         txns = {}
         for name in order:
@@ -199,21 +162,14 @@ def update_refs(
             _lock(repo, txns[name], name, owner)
         owner.save()  # the locks' inodes, in one write
         for update in updates:
+            if _target(repo, update.name) != update.old:
+                raise RefConflict(update.name)
             txns[update.name].set_target(update.name, update.new, message=message)
-        _compare(repo, updates, guards, check)
-
-
-def _compare(repo: pygit2.Repository, updates: Sequence[RefUpdate], guards: Mapping[str, Optional[pygit2.Oid]],
-             check: Optional[Callable[[], None]]) -> None:
-    """Under the locks: every ref still at the value the caller built on, then `check`."""
-    for update in updates:
-        if _target(repo, update.name) != update.old:
-            raise RefConflict(update.name)
-    for name, expected in guards.items():
-        if _target(repo, name) != expected:
-            raise RefConflict(name)
-    if check is not None:
-        check()
+        for name, expected in guards.items():
+            if _target(repo, name) != expected:
+                raise RefConflict(name)
+        if check is not None:
+            check()
 
 
 @contextlib.contextmanager
