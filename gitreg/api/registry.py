@@ -489,7 +489,8 @@ class ModelRegistry:
         """The model card of a version (default: the latest): text and HF front matter."""
         record = self.get_version(name, version)  # a reference, or the latest
         if record.card is None:
-            raise VersionNotFoundError(f"{record.model_name} {record.version} has no model card (register with --card FILE)")
+            raise VersionNotFoundError(f"{record.model_name} {record.version} has no model card "
+                                       "(register with --card FILE)")
         return record.card
 
     def get_latest(self, name: str) -> ModelVersion:

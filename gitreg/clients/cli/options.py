@@ -37,7 +37,8 @@ Metrics = Annotated[
 ]
 Where = Annotated[
     Optional[str],
-    Option("--where", "-w", metavar="QUERY", help="Only versions matching this query (the language: gitreg search --help)."),
+    Option("--where", "-w", metavar="QUERY",
+           help="Only versions matching this query (the language: gitreg search --help)."),
 ]
 Sort = Annotated[
     Optional[list[str]],

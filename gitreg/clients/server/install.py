@@ -48,7 +48,8 @@ def script(hook: str, python: Optional[str] = None) -> str:
                 'sync "$f.tmp" && mv "$f.tmp" "$f.updates" || '
                 '{ echo "gitreg: events of this push not queued" >&2; exit 0; }\n'
                 # a second later and at low priority: the deliverer's start-up never competes with the push
-                f"( sleep 1; {env}exec setsid nice -n 10 {shlex.quote(python)} -m gitreg -R \"$git_dir\" events deliver ) "
+                f"( sleep 1; {env}exec setsid nice -n 10 {shlex.quote(python)} "
+                "-m gitreg -R \"$git_dir\" events deliver ) "
                 "</dev/null >/dev/null 2>&1 &\n"
                 "exit 0\n")
     return (f"#!/bin/sh\n{MARK}\n"

@@ -44,10 +44,11 @@ def metric_chart(metric: str, points: Sequence[tuple[str, float, str]]) -> Marku
         '<line class="axis" x1="{p}" y1="{b}" x2="{r}" y2="{b}"/><line class="axis" x1="{p}" y1="{p2}" '
         'x2="{p}" y2="{b}"/>{values}{versions}'
         '<polyline class="series" points="{line}"/>'
-    ).format(w=CHART_W, h=CHART_H - 8, id=_e(metric), m=_e(metric), n=plural(len(points), "version"), p=PAD, p2=PAD - 10,
-             b=CHART_H - PAD, r=CHART_W - PAD, line=line,
+    ).format(w=CHART_W, h=CHART_H - 8, id=_e(metric), m=_e(metric), n=plural(len(points), "version"), p=PAD,
+             p2=PAD - 10, b=CHART_H - PAD, r=CHART_W - PAD, line=line,
              values=(f'<text x="4" y="{CHART_H / 2:.0f}">{number(lo)}</text>' if flat else
-                     f'<text x="4" y="{PAD - 10}">{number(hi)}</text><text x="4" y="{CHART_H - PAD}">{number(lo)}</text>'),
+                     f'<text x="4" y="{PAD - 10}">{number(hi)}</text>'
+                     f'<text x="4" y="{CHART_H - PAD}">{number(lo)}</text>'),
              versions=(f'<text x="{CHART_W / 2:.0f}" y="{CHART_H - 8}" text-anchor="middle">{_e(points[0][0])}</text>'
                        if single else
                        f'<text x="{PAD}" y="{CHART_H - 8}">{_e(points[0][0])}</text>'

@@ -103,7 +103,8 @@ def _unknown(name: str, known: set[str], model: Optional[str]) -> str:
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     prefix, colon, rest = name.partition(":")
     if colon and field_name(prefix) is not None:  # `tag:lora_r = 16`: a shorthand with an '=' in its value
-        hint = f" (a {prefix} holding '=' is written without spaces, {prefix}:{rest}=VALUE, or quoted, {prefix}:\"{rest}=VALUE\")"
+        hint = (f" (a {prefix} holding '=' is written without spaces, {prefix}:{rest}=VALUE, "
+                f"or quoted, {prefix}:\"{rest}=VALUE\")")
     return f"no version {scope} has a metric named {name!r}{hint}"
 
 

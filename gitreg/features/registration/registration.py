@@ -277,7 +277,8 @@ def _leads_to_commit(snap: ModelSnapshot, version: str) -> bool:
     last for the model is a commit's (its id names its content): while the ref still holds it,
     one ref read and no object read."""
     known = snap.store.written_tips.get(snap.model)
-    if known is not None and known[1] == version and snap.store.ref_target(layout.tag_ref(snap.model, version)) == known[2]:
+    if known is not None and known[1] == version \
+            and snap.store.ref_target(layout.tag_ref(snap.model, version)) == known[2]:
         return True
     try:
         snap.commit_of(version)

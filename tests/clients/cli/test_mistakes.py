@@ -137,7 +137,8 @@ def test_score_from_lm_eval_and_hf_files(cli, registry_path, git):
     assert r.code == 0, r.err
     assert r.err.startswith("gitreg: note: ") and "4 non-numeric field(s) skipped (alias x4)" in r.err
     assert r.err.count("\n") == 1
-    r = cli("score", "majora", "v1", "--from", str(FIXTURES / "hf-run" / "trainer_state.json"), "--format", "hf-trainer")
+    r = cli("score", "majora", "v1", "--from", str(FIXTURES / "hf-run" / "trainer_state.json"),
+            "--format", "hf-trainer")
     assert r.code == 0, r.err
     shown = json.loads(cli("show", "majora", "v1", "--json").out)["evaluation_scores"]["custom_metrics"]
     assert shown["mmlu/acc,none"] == 0.4712 and shown["humaneval/pass@1,create_test"] == 0.2866

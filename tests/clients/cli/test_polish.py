@@ -208,7 +208,8 @@ def test_piped_tables_are_one_row_per_line_whatever_columns_says(registry_path):
     for _ in range(3):
         reg.register_model("majora", tags=tags, evaluation_scores={
             "accuracy": 0.5, "eval_loss": 1.2, "mmlu": 0.3, "hellaswag": 0.4, "arc_challenge": 0.5})
-    for command in (["versions", "majora"], ["search", "tag:candidate-with-a-long-name and accuracy > 0.1"], ["info", "majora"]):
+    for command in (["versions", "majora"], ["search", "tag:candidate-with-a-long-name and accuracy > 0.1"],
+                    ["info", "majora"]):
         out = run_gitreg("-R", str(registry_path), *command, env={"COLUMNS": "80"}).out
         rows = [line for line in out.splitlines() if line.startswith(("v1", "v2", "v3", "majora"))]
         assert len(rows) == 3 and all(line == line.rstrip() for line in out.splitlines()), (command, out)

@@ -1,4 +1,5 @@
-"""References on the command line: every command taking a model and a version takes MODEL:VERSION, MODEL@ENV, MODEL@latest."""
+"""References on the command line: every command taking a model and a version takes
+MODEL:VERSION, MODEL@ENV, MODEL@latest."""
 from __future__ import annotations
 
 import json

@@ -186,7 +186,8 @@ def test_hook_run_from_ci_registers_a_given_commit_once(training_repo, reg):
     cmd = [sys.executable, "-m", "gitreg", "hook", "run", "--repo", str(training_repo.top)]
     proc = subprocess.run([*cmd, "--rev", "HEAD~1"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == f"Registered majora v1 (new model) from commit {first.sha[:12]} (changes results/metrics.json)"
+    assert proc.stdout.strip() == (f"Registered majora v1 (new model) from commit {first.sha[:12]} "
+                                   "(changes results/metrics.json)")
     again = subprocess.run([*cmd, "--rev", first.sha], capture_output=True, text=True)
     assert again.returncode == 0
     assert again.stdout.strip() == f"Not registered: commit {first.sha[:12]} is already registered as majora v1"

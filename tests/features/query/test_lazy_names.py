@@ -32,7 +32,8 @@ def test_compare_and_its_records_are_found_whatever_was_imported_first(first):
 
 
 def test_a_search_import_does_not_load_the_comparison():
-    code = "import gitreg.api.queries, gitreg.features.query, sys; print('gitreg.features.query.comparison' in sys.modules)"
+    code = ("import gitreg.api.queries, gitreg.features.query, sys; "
+            "print('gitreg.features.query.comparison' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
 

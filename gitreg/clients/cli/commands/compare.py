@@ -9,8 +9,9 @@ from gitreg.clients.cli.framework import Argument, BadParameter, Context, Option
 def run(
     ctx: Context,
     model: options.Model,
-    versions: Annotated[list[str], Argument(metavar="VERSION...", autocompletion=complete.versions,
-                                                  help="Two or more versions (or references); Δ is against the first.")],
+    versions: Annotated[list[str], Argument(
+        metavar="VERSION...", autocompletion=complete.versions,
+        help="Two or more versions (or references); Δ is against the first.")],
     only_diff: Annotated[bool, Option("--only-diff", help="Only rows whose values differ.")] = False,
     json_out: options.Json = False,
 ) -> None:

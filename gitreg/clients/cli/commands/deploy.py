@@ -19,7 +19,8 @@ def run(
         bool, Option("--new-env", help="Create ENV: no model has been deployed there yet.")
     ] = False,
     force: Annotated[
-        bool, Option("--force", help="Deploy even a draft or training version, or over a deployment naming a missing version.")
+        bool, Option("--force", help="Deploy even a draft or training version, or over a deployment naming a "
+                                     "missing version.")
     ] = False,
     dry_run: options.DryRun = False,
 ) -> None:

@@ -10,7 +10,8 @@ def run(
     ctx: Context,
     model: options.Ref,
     version: Annotated[Optional[str], Argument(autocompletion=complete.versions, help="Version.")] = None,
-    tags: Annotated[Optional[list[str]], Argument(metavar="TAGS...", help="Tags to add (or remove with --remove).")] = None,
+    tags: Annotated[Optional[list[str]],
+                    Argument(metavar="TAGS...", help="Tags to add (or remove with --remove).")] = None,
     remove: Annotated[bool, Option("--remove", "-r", help="Remove the tags.")] = False,
 ) -> None:
     """Add or remove tags of a version."""
