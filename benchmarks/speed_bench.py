@@ -4,7 +4,8 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
     python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
-                                                # (--mlflow-total 10000: 100 models of 100)
+                                                # (--mlflow-total 10000: 100 models of 100); --cold: also
+                                                # each call in fresh processes (whole, and client + first call)
     python benchmarks/speed_bench.py mlflow-server  # create_model_version through `mlflow server`, both stores
     python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
@@ -361,11 +362,14 @@ def bench_big(work: Path, repeat: int, versions: int, page_depth: int,
 
 
 # -- MLflow store --------------------------------------------------------------------------
-MLFLOW_CALLS = {
-    "search_model_versions(\"name='model-0003'\")": lambda c: c.search_model_versions("name='model-0003'"),
-    "search_model_versions(first page of 100)": lambda c: c.search_model_versions(max_results=100),
-    "search_registered_models()": lambda c: c.search_registered_models(),
+# each call as source (a fresh process runs it) and as a function of the client (this process)
+MLFLOW_CALL_SOURCE = {
+    "search_model_versions(\"name='model-0003'\")": "c.search_model_versions(\"name='model-0003'\")",
+    "search_model_versions(first page of 100)": "c.search_model_versions(max_results=100)",
+    "search_registered_models()": "c.search_registered_models()",
 }
+MLFLOW_CALLS: dict[str, Callable[[Any], Any]] = {name: eval(f"lambda c: {source}")  # noqa: S307 (our own text)
+                                                 for name, source in MLFLOW_CALL_SOURCE.items()}
 
 
 def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
@@ -412,6 +416,71 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
         sides = {side: (lambda c=c, call=call: cpu(call, c)) for side, c in clients.items()}
         sides["gitreg (nothing remembered)"] = lambda call=call: forgetting(call, clients["gitreg"])
         out[name] = alternated(sides, repeat)
+    return out
+
+
+# -- MLflow in a fresh process: what a user's script or a notebook's first cell pays ---------------
+# One child process per measurement, both stores the same way. `process`: the whole process
+# (python, `import mlflow`, the client, the store, one call), from outside: CPU of the process and
+# the git processes it waits for, and wall. Inside the child, after `from mlflow import
+# MlflowClient`: `client + first call` (the client with both URIs: it opens the tracking store,
+# the same SQLite file on both sides) and `first call` (the registry store MLflow makes on the
+# first registry call, with its imports: gitreg and pygit2, or SQLAlchemy and the schema check,
+# and the call itself).
+_MLFLOW_COLD = r'''
+import logging, resource, sys, time
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+from mlflow import MlflowClient
+logging.getLogger("mlflow").setLevel(logging.ERROR)
+t0, w0 = cpu(), time.perf_counter()
+c = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[2])
+t1, w1 = cpu(), time.perf_counter()
+found = {call}
+t2, w2 = cpu(), time.perf_counter()
+print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, len(found))
+'''
+_MLFLOW_IMPORT = "import logging; from mlflow import MlflowClient"
+
+
+def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
+    """Each call in fresh processes, gitreg:// vs MLflow's SQLite store, alternated, medians of CPU
+    and wall: `process` (whole, from outside) and `first call` (registry store + call, measured
+    inside; `client ...`: with the client's creation); `import only` is a process that imports
+    MLflow's client and stops (the floor of both)."""
+    bench_mlflow(work, 0, total)  # the fixtures
+    registry, db = work / f"mlflow-gitreg-{total}.git", work / f"mlflow-{total}.db"
+    tracking = f"sqlite:///{work / 'tracking.db'}"
+    uris = {"gitreg": f"gitreg://{registry}", "sqlite": f"sqlite:///{db}"}
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+
+    def process(argv: list[str]) -> dict[str, float]:
+        before, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run([sys.executable, "-c", *argv], check=True, stdout=subprocess.DEVNULL, env=env, cwd=work)
+        wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), "wall": wall}
+
+    def inside(code: str, uri: str) -> dict[str, float]:
+        out = subprocess.run([sys.executable, "-c", code, tracking, uri], check=True, capture_output=True,
+                             text=True, env=env, cwd=work).stdout.split()
+        return {"cpu": float(out[0]), "wall": float(out[1]), "client cpu": float(out[2]), "client wall": float(out[3])}
+
+    out: dict[str, Any] = {}
+    for name, source in MLFLOW_CALL_SOURCE.items():
+        code = _MLFLOW_COLD.format(call=source)
+        for uri in uris.values():
+            inside(code, uri)  # warm: bytecode compiled, the view index current on disk
+        sides: dict[str, Callable[[], dict[str, float]]] = {}
+        for side, uri in uris.items():
+            sides[f"process: {side}"] = lambda code=code, uri=uri: process([code, tracking, uri])
+            sides[f"first call: {side}"] = lambda code=code, uri=uri: inside(code, uri)
+        sides["process: import only"] = lambda: process([_MLFLOW_IMPORT])
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
+        for i in range(repeat):
+            for k in (list(sides) if i % 2 == 0 else list(reversed(list(sides)))):
+                runs[k].append(sides[k]())
+        out[name] = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} for k, v in runs.items()}
     return out
 
 
@@ -533,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
+    ap.add_argument("--cold", action="store_true", help="`mlflow`: also each call in fresh processes (the whole "
+                    "process, and the client + store + first call inside it), both stores alike")
     ap.add_argument("--batch", type=int, default=20, help="creates per measured batch (mlflow-server)")
     ap.add_argument("--workdir", type=Path, default=HERE / ".work" / "speed")
     ap.add_argument("--out", type=Path, default=HERE / "speed_results.json")
@@ -594,6 +665,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: gitreg:// {sides['gitreg'] * 1e3:.1f} ms CPU vs SQLite {sides['sqlite'] * 1e3:.1f} ms: "
                   f"{sides['gitreg'] / sides['sqlite']:.2f}x (nothing remembered in process: {cold * 1e3:.1f} ms, "
                   f"{cold / sides['sqlite']:.2f}x)")
+    if "mlflow" in args.what and args.cold:
+        r = bench_mlflow_cold(args.workdir, args.repeat, args.mlflow_total)
+        results["mlflow_cold"] = r
+        floor = next(iter(r.values()))["process: import only"]
+        print(f"a process importing MLflow's client only: {floor['cpu'] * 1e3:.0f} ms CPU, {floor['wall'] * 1e3:.0f} ms wall")
+        for name, sides in r.items():
+            for mode, prefix in (("process", ""), ("first call", "client "), ("first call", "")):
+                g, q = sides[f"{mode}: gitreg"], sides[f"{mode}: sqlite"]
+                gc, gw, qc, qw = g[f"{prefix}cpu"], g[f"{prefix}wall"], q[f"{prefix}cpu"], q[f"{prefix}wall"]
+                label = {"process": "whole process", "client ": "client + first call"}.get(prefix or mode,
+                                                                                        "store + first call")
+                print(f"{name}, fresh {label}: gitreg:// {gc * 1e3:.0f} ms CPU ({gw * 1e3:.0f} wall) vs "
+                      f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall")
     if "mlflow-server" in args.what:
         r = bench_mlflow_server(args.workdir, args.repeat, args.batch, args.mlflow_total)
         results["mlflow_server"] = r
