@@ -14,7 +14,8 @@ job and the git processes it starts), the two sides alternated, medians reported
                                                 # `search` right after one registration (the view index's
                                                 # block rebuild) and one block's rebuild, this tree vs DIR(s)
 With --baseline DIR (a checkout of another commit), `startup` and `big` also run each read
-command (and the served page) from DIR, and `register` DIR's registration, alternated with this tree's.
+command (and the served page) from DIR, `register` DIR's registration and `mlflow --cold` both
+stores with DIR's gitreg, alternated with this tree's.
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -444,24 +445,31 @@ print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, len(found))
 _MLFLOW_IMPORT = "import logging; from mlflow import MlflowClient"
 
 
-def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
+def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000, baseline: Path | None = None) -> dict[str, Any]:
     """Each call in fresh processes, gitreg:// vs MLflow's SQLite store, alternated, medians of CPU
     and wall: `process` (whole, from outside) and `first call` (registry store + call, measured
     inside; `client ...`: with the client's creation); `import only` is a process that imports
-    MLflow's client and stops (the floor of both)."""
+    MLflow's client and stops (the floor of both). With `baseline` (a checkout), both stores
+    again with its gitreg on the path, on its own copy of the registry: MLflow loads every
+    registry store's entry point (gitreg's too) whichever store the URI names."""
     bench_mlflow(work, 0, total)  # the fixtures
     registry, db = work / f"mlflow-gitreg-{total}.git", work / f"mlflow-{total}.db"
     tracking = f"sqlite:///{work / 'tracking.db'}"
-    uris = {"gitreg": f"gitreg://{registry}", "sqlite": f"sqlite:///{db}"}
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+    trees: dict[str, tuple[dict[str, str], Path]] = {"": (env, registry)}
+    if baseline is not None:  # its own copy: two versions of the derived caches would rebuild each other's
+        base_registry = work / f"mlflow-gitreg-{total}-baseline.git"
+        if not base_registry.exists():
+            shutil.copytree(registry, base_registry, symlinks=True)
+        trees[" (baseline)"] = ({**env, "PYTHONPATH": str(baseline.resolve())}, base_registry)
 
-    def process(argv: list[str]) -> dict[str, float]:
+    def process(argv: list[str], env: dict[str, str]) -> dict[str, float]:
         before, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         subprocess.run([sys.executable, "-c", *argv], check=True, stdout=subprocess.DEVNULL, env=env, cwd=work)
         wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), "wall": wall}
 
-    def inside(code: str, uri: str) -> dict[str, float]:
+    def inside(code: str, uri: str, env: dict[str, str]) -> dict[str, float]:
         out = subprocess.run([sys.executable, "-c", code, tracking, uri], check=True, capture_output=True,
                              text=True, env=env, cwd=work).stdout.split()
         return {"cpu": float(out[0]), "wall": float(out[1]), "client cpu": float(out[2]), "client wall": float(out[3])}
@@ -469,13 +477,13 @@ def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000) -> dict[str, A
     out: dict[str, Any] = {}
     for name, source in MLFLOW_CALL_SOURCE.items():
         code = _MLFLOW_COLD.format(call=source)
-        for uri in uris.values():
-            inside(code, uri)  # warm: bytecode compiled, the view index current on disk
         sides: dict[str, Callable[[], dict[str, float]]] = {}
-        for side, uri in uris.items():
-            sides[f"process: {side}"] = lambda code=code, uri=uri: process([code, tracking, uri])
-            sides[f"first call: {side}"] = lambda code=code, uri=uri: inside(code, uri)
-        sides["process: import only"] = lambda: process([_MLFLOW_IMPORT])
+        for suffix, (tree_env, tree_registry) in trees.items():
+            for side, uri in (("gitreg", f"gitreg://{tree_registry}"), ("sqlite", f"sqlite:///{db}")):
+                inside(code, uri, tree_env)  # warm: bytecode compiled, the view index current on disk
+                sides[f"process: {side}{suffix}"] = lambda c=code, u=uri, e=tree_env: process([c, tracking, u], e)
+                sides[f"first call: {side}{suffix}"] = lambda c=code, u=uri, e=tree_env: inside(c, u, e)
+        sides["process: import only"] = lambda: process([_MLFLOW_IMPORT], env)
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
         for i in range(repeat):
             for k in (list(sides) if i % 2 == 0 else list(reversed(list(sides)))):
@@ -666,18 +674,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sides['gitreg'] / sides['sqlite']:.2f}x (nothing remembered in process: {cold * 1e3:.1f} ms, "
                   f"{cold / sides['sqlite']:.2f}x)")
     if "mlflow" in args.what and args.cold:
-        r = bench_mlflow_cold(args.workdir, args.repeat, args.mlflow_total)
+        r = bench_mlflow_cold(args.workdir, args.repeat, args.mlflow_total, args.baseline)
         results["mlflow_cold"] = r
         floor = next(iter(r.values()))["process: import only"]
         print(f"a process importing MLflow's client only: {floor['cpu'] * 1e3:.0f} ms CPU, {floor['wall'] * 1e3:.0f} ms wall")
         for name, sides in r.items():
-            for mode, prefix in (("process", ""), ("first call", "client "), ("first call", "")):
-                g, q = sides[f"{mode}: gitreg"], sides[f"{mode}: sqlite"]
-                gc, gw, qc, qw = g[f"{prefix}cpu"], g[f"{prefix}wall"], q[f"{prefix}cpu"], q[f"{prefix}wall"]
-                label = {"process": "whole process", "client ": "client + first call"}.get(prefix or mode,
-                                                                                        "store + first call")
-                print(f"{name}, fresh {label}: gitreg:// {gc * 1e3:.0f} ms CPU ({gw * 1e3:.0f} wall) vs "
-                      f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall")
+            for suffix in ("", " (baseline)") if args.baseline is not None else ("",):
+                for mode, prefix in (("process", ""), ("first call", "client "), ("first call", "")):
+                    g, q = sides[f"{mode}: gitreg{suffix}"], sides[f"{mode}: sqlite{suffix}"]
+                    gc, gw, qc, qw = g[f"{prefix}cpu"], g[f"{prefix}wall"], q[f"{prefix}cpu"], q[f"{prefix}wall"]
+                    label = {"process": "whole process", "client ": "client + first call"}.get(prefix or mode,
+                                                                                            "store + first call")
+                    print(f"{name}{suffix}, fresh {label}: gitreg:// {gc * 1e3:.0f} ms CPU ({gw * 1e3:.0f} wall) vs "
+                          f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall")
     if "mlflow-server" in args.what:
         r = bench_mlflow_server(args.workdir, args.repeat, args.batch, args.mlflow_total)
         results["mlflow_server"] = r

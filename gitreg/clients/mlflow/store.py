@@ -36,7 +36,17 @@ from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundEr
 from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import files, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
-from gitreg.clients.mlflow.listing import Listing, filter_versions, needs_records, sort_versions
+from gitreg.clients.mlflow.listing import (
+    MODEL_COLUMNS,
+    PROMPT_CLAUSE,
+    VERSION_COLUMNS,
+    Listing,
+    answered,
+    default_key,
+    filter_versions,
+    needs_records,
+    sort_versions,
+)
 from gitreg.clients.mlflow.mapping import MLFLOW_KEY, STAGE_ENVIRONMENTS, ModelView
 from gitreg.clients.mlflow.uri import registry_path
 
@@ -164,7 +174,7 @@ class GitregStore(AbstractStore):
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
         only = search.names_required(filter_string, SearchModelUtils)
         with translated():
-            listed = Listing(self.registry, only)
+            listed = Listing(self.registry, only, MODEL_COLUMNS)
         # MLflow's filter and sort on light entities (name, times, description, tags) from the
         # index; the page's entities are then built whole
         light = [listed.light_model(name) for name in listed.models]
@@ -267,17 +277,31 @@ class GitregStore(AbstractStore):
                 matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
         only = search.names_required(mlflow_filter, SearchModelVersionUtils)
         mlflow_filter = add_prompt_filter_string(mlflow_filter, is_prompt=False)
+        # MLflow's default order and a filter the listing decides (names, the prompt clause): the
+        # page is chosen from the columns' sort keys, with no entity per version
+        plain = not order_by and answered(mlflow_filter)
         with translated():
-            listed = Listing(self.registry, only)
-            # MLflow's filter and sort on light entities: from the index's columns (or, when the
-            # filter reads more, from the records); the page's entities are then built whole
-            records = needs_records(mlflow_filter)
-            light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
+            listed = Listing(self.registry, only, VERSION_COLUMNS)
+            if plain:
+                keyed = listed.default_order(matched, prompts=PROMPT_CLAUSE in search.clauses(
+                    mlflow_filter, SearchModelVersionUtils))
+            else:
+                # MLflow's filter and sort on light entities: from the index's columns (or, when the
+                # filter reads more, from the records); the page's entities are then built whole
+                records = needs_records(mlflow_filter)
+                light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
         pairs = [(view, v) for view in self._views(set(listed.unindexed)) for v in view.versions
                  if matched is None or (view.name, v.version) in matched]
-        light += [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
-        paged = search.page(sort_versions(filter_versions(light, mlflow_filter), order_by), max_results, page_token)
-        wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
+        others = [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
+        if plain:
+            keyed += [(default_key(e), e.made_from) for e in filter_versions(others, mlflow_filter)]
+            paged = search.page_by_key(keyed, max_results, page_token)
+            wanted = list(paged)
+        else:
+            light += others
+            paged = search.page(sort_versions(filter_versions(light, mlflow_filter), order_by), max_results,
+                                page_token)
+            wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
         indexed = [w for w in wanted if isinstance(w[0], str)]
         with translated():
             built = dict(zip(indexed, listed.model_versions(indexed)))

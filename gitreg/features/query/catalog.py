@@ -114,13 +114,15 @@ def open_catalog(store: Optional[Store], models: Optional[set[str]] = None, keys
 
 
 def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
-             memo: dict[tuple[str, tuple[str, ...]], dict[str, list[Any]]]) -> tuple[dict[str, Entry], set[str]]:
+             memo: dict[tuple[str, tuple[str, ...], tuple[str, ...]], dict[str, list[Any]]]
+             ) -> tuple[dict[str, Entry], set[str]]:
     """The entries of the indexed models among names, and the models whose block failed a
-    check. `memo`: columns parsed and checked before, by (model, MACs of their lines): the
-    MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
+    check. `memo`: columns parsed and checked before, by (model, their names, MACs of their
+    lines): the MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
     blocks = [found.blocks[n] for n in names if found.blocks[n].key]
     position = {k: i for i, k in enumerate(INDEX_COLUMNS)}
-    keyed = {b.model: (b.model, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
+    named = tuple(keys)
+    keyed = {b.model: (b.model, named, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
     todo = [b for b in blocks if keyed[b.model] not in memo]
     damaged: set[str] = set()
     columns = {k: bulk.column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
@@ -136,7 +138,7 @@ def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
         if metadata is None:
             damaged.add(block.model)
         if block.model not in damaged:
-            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][1])
+            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][2])
     return entries, damaged
 
 
