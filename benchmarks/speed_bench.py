@@ -677,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
         r = bench_mlflow_cold(args.workdir, args.repeat, args.mlflow_total, args.baseline)
         results["mlflow_cold"] = r
         floor = next(iter(r.values()))["process: import only"]
-        print(f"a process importing MLflow's client only: {floor['cpu'] * 1e3:.0f} ms CPU, {floor['wall'] * 1e3:.0f} ms wall")
+        print(f"a process importing MLflow's client only: {floor['cpu'] * 1e3:.0f} ms CPU, "
+              f"{floor['wall'] * 1e3:.0f} ms wall")
         for name, sides in r.items():
             for suffix in ("", " (baseline)") if args.baseline is not None else ("",):
                 for mode, prefix in (("process", ""), ("first call", "client "), ("first call", "")):

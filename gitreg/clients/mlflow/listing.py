@@ -88,7 +88,8 @@ class Indexed:
         tags = self.columns["tag"]
         if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
             return frozenset()
-        return frozenset(v for v, tags in zip(self.rows, tags) if tags and tag_dict(tags).get(IS_PROMPT_TAG_KEY) == "true")
+        return frozenset(v for v, tags_ in zip(self.rows, tags)
+                         if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
 
 
 class Listing:

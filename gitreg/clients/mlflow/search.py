@@ -89,8 +89,9 @@ def page_by_key(items: Sequence[tuple[Any, Any]], max_results: int, page_token: 
     unique; only the page's part of the order is made (heapq.nsmallest(n) is sorted()[:n])."""
     start = SearchUtils.parse_start_offset_from_page_token(page_token)
     end = start + max_results
-    first = heapq.nsmallest(end, items, key=itemgetter(0)) if end < len(items) else sorted(items, key=itemgetter(0))
-    return PagedList([item for _, item in first[start:end]], SearchUtils.create_page_token(end) if end < len(items) else None)
+    more = end < len(items)
+    first = heapq.nsmallest(end, items, key=itemgetter(0)) if more else sorted(items, key=itemgetter(0))
+    return PagedList([item for _, item in first[start:end]], SearchUtils.create_page_token(end) if more else None)
 
 
 @functools.lru_cache(maxsize=256)
