@@ -9,12 +9,16 @@ Layout (text, one JSON document per line, so every part is parsed by json alone)
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
       [length of each column line], [metric names], length of the rows, [MACs], {facts}], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
-     then `count` row lines, each what the reader makes a match's record of>
+     then the rows: one line of `count` MACs (32 hex digits each, no separator), the MAC of
+     each row line in order, then `count` row lines, each what the reader makes a match's
+     record of>
 
 Sealed in parts (cache.py's key), so a query checks only what it reads: the first line
 carries the MAC of the header line, and each model entry the MACs of its column and metric
-lines and of its rows. A line or rows that fail their MAC read as damaged: that model's
-block is rebuilt from the registry, like any block that fails a check.
+lines and of its rows' MAC line; a row is checked against its own MAC in that line, so
+reading one row of a model hashes that row, not all of them. A line or row that fails its
+MAC reads as damaged: that model's block is rebuilt from the registry, like any block that
+fails a check.
 
 `facts` are what a client needs of the model itself without reading it (its metadata and
 the time of its newest event: gitreg/features/query/catalog.py); the reader checks them.
@@ -41,8 +45,9 @@ from typing import Any, Optional, Sequence
 from gitreg.git.cache.cache import DIR_NAME, disabled, mac, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/5"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
+FORMAT = b"gitreg-views-index/6"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
 # 5: an `updated` column (newest event of each version) and each model's facts (metadata, newest event)
+# 6: each row sealed on its own (a line of the rows' MACs before them, itself sealed in the header)
 _MAC = 32  # hex digits of each MAC (cache.mac)
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
@@ -79,12 +84,14 @@ class ViewIndex:
         return data if mac(data) == block.macs[number] else b"null"
 
     def row_lines(self, block: Block, numbers: list[int]) -> Optional[list[bytes]]:
-        """Row lines by number (ascending), found in place; None if the block has fewer, or
-        its rows fail their MAC."""
+        """Row lines by number (ascending), found in place, each checked against its MAC; None
+        if the block has fewer, or its rows' MAC line or one of these rows fails its MAC."""
         data, (at, end) = self.data, block.rows
-        if mac(memoryview(data)[at:end]) != block.macs[-1]:
+        stop = data.find(b"\n", at, end)
+        seals = data[at:stop] if stop != -1 else b""
+        if len(seals) != _MAC * block.count or mac(seals) != block.macs[-1]:
             return None
-        out, line = [], 0
+        at, out, line = stop + 1, [], 0
         for want in numbers:
             while line < want and at < end:
                 at = data.find(b"\n", at, end) + 1 or end
@@ -92,7 +99,10 @@ class ViewIndex:
             stop = data.find(b"\n", at, end)
             if line != want or stop == -1:
                 return None
-            out.append(data[at:stop])
+            row = data[at:stop]
+            if mac(row).encode() != seals[_MAC * want:_MAC * (want + 1)]:
+                return None
+            out.append(row)
         return out
 
     def raw(self, block: Block) -> memoryview:
@@ -216,9 +226,11 @@ def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[
     metrics = sorted({name for v in views for name in v["m"]})
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
-    data = b"".join(dumps(row) + b"\n" for row in rows)
+    row_lines = [dumps(row) for row in rows]
+    seals = "".join(mac(row) for row in row_lines).encode()
+    data = b"".join([seals, b"\n", *(row + b"\n" for row in row_lines)])
     return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data),
-                    [mac(x) for x in lines] + [mac(data)], facts)
+                    [mac(x) for x in lines] + [mac(seals)], facts)
 
 
 def reuse(index: ViewIndex, block: Block) -> NewBlock:
