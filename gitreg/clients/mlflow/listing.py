@@ -73,13 +73,14 @@ class Indexed:
                              tags=tag_dict(tags[v]), made_from=(self.name, v)) for v in self.versions]
 
     @functools.cached_property
-    def default_keys(self) -> list[tuple[DefaultKey, str]]:
-        """(MLflow's default sort key, version) of each numbered version, as default_key makes
-        it of the light entity, without making one."""
+    def default_keys(self) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """(MLflow's default sort key, (model, version)) of each numbered version, the key as
+        default_key makes it of the light entity, without making one."""
         updated, name, numbers = self.view.updated, self.name, self.numbers
-        if all(v in updated for v in self.versions):  # as the index is written: every version has a time
-            return [((False, -updated[v], name, -numbers[v]), v) for v in self.versions]
-        return [(_key(name, numbers[v], updated.get(v, self.created[v])), v) for v in self.versions]
+        try:  # as the index is written: every version has a time
+            return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
+        except KeyError:
+            return [(_key(name, numbers[v], updated.get(v, self.created[v])), (name, v)) for v in self.versions]
 
     @functools.cached_property
     def prompts(self) -> frozenset[str]:
@@ -146,10 +147,10 @@ class Listing:
         for name, model in self.models.items():
             dropped = model.prompts if prompts else frozenset()
             if matched is None and not dropped:
-                out.extend((key, (name, v)) for key, v in model.default_keys)
+                out.extend(model.default_keys)
             else:
-                out.extend((key, (name, v)) for key, v in model.default_keys
-                           if v not in dropped and (matched is None or (name, v) in matched))
+                out.extend(item for item in model.default_keys
+                           if item[1][1] not in dropped and (matched is None or item[1] in matched))
         return out
 
     def model_versions(self, wanted: list[tuple[str, str]]) -> list[ModelVersion]:

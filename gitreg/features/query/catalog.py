@@ -44,10 +44,12 @@ class Catalog:
     entries: dict[str, Entry]
     unindexed: list[str] = field(default_factory=list)
     approved: set[str] = field(default_factory=set)
+    rebuilt: set[str] = field(default_factory=set)  # models whose block a failed row had rebuilt
 
     def records(self, model: str, versions: Iterable[str], shared: bool = False) -> Optional[dict[str, ModelVersion]]:
         """{version: whole record (deployments laid on)} of some indexed versions, from the
-        index's rows; None when the rows fail a check (the caller reads them directly).
+        index's rows; None when the rows fail a check (the caller reads them directly), after
+        the model's block is rebuilt once (so the next call, or process, reads them again).
         `shared`: records this process made before from the same row bytes may be returned
         (a server listing the same versions again); the caller must not change them."""
         wanted = list(dict.fromkeys(versions))
@@ -60,6 +62,12 @@ class Catalog:
         numbers = sorted(row[v] for v in wanted)
         memo = _limited(_records, self.store) if shared else None
         pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo) if numbers else []
+        if pairs is None and model not in self.rebuilt:  # damaged rows: the block made again from the registry
+            self.rebuilt.add(model)
+            self.index = bulk.refresh(self.store, self.index, self.index.fingerprint, {model})
+            block = self.index.blocks.get(model)
+            if block is not None and block.key:
+                pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo)
         if pairs is None:
             return None
         out = {}

@@ -179,3 +179,19 @@ def test_version_numbers_as_the_rule_says():
     for name in names:
         match = rule.match(name)
         assert mapping.number(name) == (int(match.group(1)) if match else None), name
+
+
+def test_a_row_that_fails_its_check_is_read_directly_and_its_block_rebuilt(rich):
+    """A row rewritten in place (its columns intact) fails its own MAC: the page's record is read
+    from the registry, and the model's block is made again, so later calls read the index."""
+    from gitreg.clients.mlflow import listing
+
+    want = protos(GitregStore(f"gitreg://{rich}").search_model_versions("name = 'alpha'", 1000, None, None))
+    path = rich / "gitreg-cache" / "views.index"
+    data = path.read_bytes()
+    assert data.count(b'"s3://b/alpha/3"') == 1  # in v3's row only (the MLflow keys are no column)
+    path.write_bytes(data.replace(b'"s3://b/alpha/3"', b'"s3://b/alpha/X"'))
+    listing.forget()  # as a fresh process: no record remembered from the sound bytes
+    got = GitregStore(f"gitreg://{rich}").search_model_versions("name = 'alpha'", 1000, None, None)
+    assert protos(got) == want
+    assert b"alpha/X" not in path.read_bytes() and b'"s3://b/alpha/3"' in path.read_bytes()
