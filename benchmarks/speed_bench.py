@@ -429,7 +429,7 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
 # first registry call, with its imports: gitreg and pygit2, or SQLAlchemy and the schema check,
 # and the call itself).
 _MLFLOW_COLD = r'''
-import logging, resource, sys, time
+import gc, logging, resource, sys, time
 def cpu():
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
@@ -437,10 +437,16 @@ from mlflow import MlflowClient
 logging.getLogger("mlflow").setLevel(logging.ERROR)
 t0, w0 = cpu(), time.perf_counter()
 c = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[2])
+full, began = [], []
+def timed(phase, info):  # the full collections (of MLflow's whole heap) inside the first call
+    if info["generation"] == 2:
+        began.append(time.thread_time()) if phase == "start" else full.append(time.thread_time() - began.pop())
+gc.callbacks.append(timed)
 t1, w1 = cpu(), time.perf_counter()
 found = {call}
 t2, w2 = cpu(), time.perf_counter()
-print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, len(found))
+gc.callbacks.remove(timed)
+print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, sum(full), len(full), len(found))
 '''
 _MLFLOW_IMPORT = "import logging; from mlflow import MlflowClient"
 
@@ -472,7 +478,8 @@ def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000, baseline: Path
     def inside(code: str, uri: str, env: dict[str, str]) -> dict[str, float]:
         out = subprocess.run([sys.executable, "-c", code, tracking, uri], check=True, capture_output=True,
                              text=True, env=env, cwd=work).stdout.split()
-        return {"cpu": float(out[0]), "wall": float(out[1]), "client cpu": float(out[2]), "client wall": float(out[3])}
+        return {"cpu": float(out[0]), "wall": float(out[1]), "client cpu": float(out[2]), "client wall": float(out[3]),
+                "full gc cpu": float(out[4]), "full gcs": float(out[5])}
 
     out: dict[str, Any] = {}
     for name, source in MLFLOW_CALL_SOURCE.items():
@@ -686,8 +693,12 @@ def main(argv: list[str] | None = None) -> int:
                     gc, gw, qc, qw = g[f"{prefix}cpu"], g[f"{prefix}wall"], q[f"{prefix}cpu"], q[f"{prefix}wall"]
                     label = {"process": "whole process", "client ": "client + first call"}.get(prefix or mode,
                                                                                             "store + first call")
+                    collections = "" if prefix or mode == "process" else (
+                        f"; full garbage collections inside: {g['full gc cpu'] * 1e3:.0f} vs "
+                        f"{q['full gc cpu'] * 1e3:.0f} ms")
                     print(f"{name}{suffix}, fresh {label}: gitreg:// {gc * 1e3:.0f} ms CPU ({gw * 1e3:.0f} wall) vs "
-                          f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall")
+                          f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall"
+                          + collections)
     if "mlflow-server" in args.what:
         r = bench_mlflow_server(args.workdir, args.repeat, args.batch, args.mlflow_total)
         results["mlflow_server"] = r
