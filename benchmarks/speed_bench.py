@@ -607,8 +607,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks",
                                                        "after-write"])
-    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (and whose "
-                    "registration `register`) also run")
+    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (whose "
+                    "registration `register`, whose MLflow store `mlflow --cold`) also run")
     ap.add_argument("--big-versions", type=int, default=20_000, help="versions of `big`'s one long model")
     ap.add_argument("--page-depth", type=int, default=100_000, help="versions of `big`'s chain (the served page)")
     ap.add_argument("--before", type=Path, help="`after-write`: one more checkout to run beside --baseline")

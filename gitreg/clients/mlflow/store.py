@@ -43,7 +43,7 @@ from gitreg.clients.mlflow.errors import not_found, refused, translated
 from gitreg.clients.mlflow.uri import registry_path
 from gitreg.core.errors import GitregError, InvalidNameError, ModelNotFoundError, VersionExistsError
 
-if TYPE_CHECKING:  # gitreg's API and the mapping load with the first call of a gitreg:// store (_gitreg)
+if TYPE_CHECKING:  # gitreg's API and the mapping load with a gitreg:// store's first call (see above)
     from gitreg import ModelRegistry
     from gitreg import ModelVersion as GitregVersion
     from gitreg.clients.mlflow.mapping import ModelView
