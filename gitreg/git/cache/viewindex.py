@@ -16,9 +16,9 @@ Layout (text, one JSON document per line, so every part is parsed by json alone)
 Sealed in parts (cache.py's key), so a query checks only what it reads: the first line
 carries the MAC of the header line, and each model entry the MACs of its column and metric
 lines and of its rows' seal line; a row is found by its offset and checked against its own
-MAC in that line, so reading one row of a model hashes that row, not all of them. A line or row that fails its
-MAC reads as damaged: that model's block is rebuilt from the registry, like any block that
-fails a check.
+MAC in that line, so reading one row of a model hashes that row, not all of them. A line or
+row that fails its MAC reads as damaged: that model's block is rebuilt from the registry,
+like any block that fails a check.
 
 `facts` are what a client needs of the model itself without reading it (its metadata and
 the time of its newest event: gitreg/features/query/catalog.py); the reader checks them.
@@ -49,7 +49,7 @@ from gitreg.git.cache.cache import DIR_NAME, disabled, mac, macs, open_regular, 
 FILE_NAME = "views.index"
 FORMAT = b"gitreg-views-index/6"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
 # 5: an `updated` column (newest event of each version) and each model's facts (metadata, newest event)
-# 6: each row sealed on its own (a line of the rows' MACs before them, itself sealed in the header)
+# 6: each row sealed on its own (a line of the rows' MACs and offsets before them, sealed in the header)
 _MAC = 32  # hex digits of each MAC (cache.mac)
 _OFFSET = 12  # hex digits of a row's offset in its seal
 _ROW_SEAL = _MAC + _OFFSET
@@ -233,7 +233,7 @@ def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[
                  rows: list[list[Any]], facts: dict[str, Any]) -> NewBlock:
     """A model's views as a block, with one row per view (what the reader needs of a match);
     raises ValueError for a value JSON cannot hold exactly."""
-    dumps = _dumps
+    dumps, mac = _dumps, macs()
     metrics = sorted({name for v in views for name in v["m"]})
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
