@@ -4,7 +4,8 @@ job and the git processes it starts), the two sides alternated, medians reported
     python benchmarks/speed_bench.py register   # API registration vs the pygit2 floor; 10 vs 10,000 versions
     python benchmarks/speed_bench.py startup    # read commands and completion vs `python -c "import pygit2"`
     python benchmarks/speed_bench.py mlflow     # MLflow's client: gitreg:// vs MLflow's SQLite store, 1,000 versions
-                                                # (--mlflow-total 10000: 100 models of 100)
+                                                # (--mlflow-total 10000: 100 models of 100); --cold: also
+                                                # each call in fresh processes (whole, and client + first call)
     python benchmarks/speed_bench.py mlflow-server  # create_model_version through `mlflow server`, both stores
     python benchmarks/speed_bench.py stacks     # CPU of importing python alone, argparse, click, typer, pygit2
     python benchmarks/speed_bench.py big        # `versions` of a 20,000-version model vs its --json; a served
@@ -13,7 +14,8 @@ job and the git processes it starts), the two sides alternated, medians reported
                                                 # `search` right after one registration (the view index's
                                                 # block rebuild) and one block's rebuild, this tree vs DIR(s)
 With --baseline DIR (a checkout of another commit), `startup` and `big` also run each read
-command (and the served page) from DIR, and `register` DIR's registration, alternated with this tree's.
+command (and the served page) from DIR, `register` DIR's registration and `mlflow --cold` both
+stores with DIR's gitreg, alternated with this tree's.
 
 CPU rather than wall time: the machine these run on is shared, and CPU time is what a busy
 neighbour disturbs least. Writes JSON to --out and prints one line per target.
@@ -392,11 +394,14 @@ def bench_big(work: Path, repeat: int, versions: int, page_depth: int,
 
 
 # -- MLflow store --------------------------------------------------------------------------
-MLFLOW_CALLS = {
-    "search_model_versions(\"name='model-0003'\")": lambda c: c.search_model_versions("name='model-0003'"),
-    "search_model_versions(first page of 100)": lambda c: c.search_model_versions(max_results=100),
-    "search_registered_models()": lambda c: c.search_registered_models(),
+# each call as source (a fresh process runs it) and as a function of the client (this process)
+MLFLOW_CALL_SOURCE = {
+    "search_model_versions(\"name='model-0003'\")": "c.search_model_versions(\"name='model-0003'\")",
+    "search_model_versions(first page of 100)": "c.search_model_versions(max_results=100)",
+    "search_registered_models()": "c.search_registered_models()",
 }
+MLFLOW_CALLS: dict[str, Callable[[Any], Any]] = {name: eval(f"lambda c: {source}")  # noqa: S307 (our own text)
+                                                 for name, source in MLFLOW_CALL_SOURCE.items()}
 
 
 def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
@@ -443,6 +448,85 @@ def bench_mlflow(work: Path, repeat: int, total: int = 1000) -> dict[str, Any]:
         sides = {side: (lambda c=c, call=call: cpu(call, c)) for side, c in clients.items()}
         sides["gitreg (nothing remembered)"] = lambda call=call: forgetting(call, clients["gitreg"])
         out[name] = alternated(sides, repeat)
+    return out
+
+
+# -- MLflow in a fresh process: what a user's script or a notebook's first cell pays ---------------
+# One child process per measurement, both stores the same way. `process`: the whole process
+# (python, `import mlflow`, the client, the store, one call), from outside: CPU of the process and
+# the git processes it waits for, and wall. Inside the child, after `from mlflow import
+# MlflowClient`: `client + first call` (the client with both URIs: it opens the tracking store,
+# the same SQLite file on both sides) and `first call` (the registry store MLflow makes on the
+# first registry call, with its imports: gitreg and pygit2, or SQLAlchemy and the schema check,
+# and the call itself).
+_MLFLOW_COLD = r'''
+import gc, logging, resource, sys, time
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+from mlflow import MlflowClient
+logging.getLogger("mlflow").setLevel(logging.ERROR)
+t0, w0 = cpu(), time.perf_counter()
+c = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[2])
+full, began = [], []
+def timed(phase, info):  # the full collections (of MLflow's whole heap) inside the first call
+    if info["generation"] == 2:
+        began.append(time.thread_time()) if phase == "start" else full.append(time.thread_time() - began.pop())
+gc.callbacks.append(timed)
+t1, w1 = cpu(), time.perf_counter()
+found = {call}
+t2, w2 = cpu(), time.perf_counter()
+gc.callbacks.remove(timed)
+print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, sum(full), len(full), len(found))
+'''
+_MLFLOW_IMPORT = "import logging; from mlflow import MlflowClient"
+
+
+def bench_mlflow_cold(work: Path, repeat: int, total: int = 1000, baseline: Path | None = None) -> dict[str, Any]:
+    """Each call in fresh processes, gitreg:// vs MLflow's SQLite store, alternated, medians of CPU
+    and wall: `process` (whole, from outside) and `first call` (registry store + call, measured
+    inside; `client ...`: with the client's creation); `import only` is a process that imports
+    MLflow's client and stops (the floor of both). With `baseline` (a checkout), both stores
+    again with its gitreg on the path, on its own copy of the registry: MLflow loads every
+    registry store's entry point (gitreg's too) whichever store the URI names."""
+    bench_mlflow(work, 0, total)  # the fixtures
+    registry, db = work / f"mlflow-gitreg-{total}.git", work / f"mlflow-{total}.db"
+    tracking = f"sqlite:///{work / 'tracking.db'}"
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+    trees: dict[str, tuple[dict[str, str], Path]] = {"": (env, registry)}
+    if baseline is not None:  # its own copy: two versions of the derived caches would rebuild each other's
+        base_registry = work / f"mlflow-gitreg-{total}-baseline.git"
+        if not base_registry.exists():
+            shutil.copytree(registry, base_registry, symlinks=True)
+        trees[" (baseline)"] = ({**env, "PYTHONPATH": str(baseline.resolve())}, base_registry)
+
+    def process(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+        before, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run([sys.executable, "-c", *argv], check=True, stdout=subprocess.DEVNULL, env=env, cwd=work)
+        wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), "wall": wall}
+
+    def inside(code: str, uri: str, env: dict[str, str]) -> dict[str, float]:
+        out = subprocess.run([sys.executable, "-c", code, tracking, uri], check=True, capture_output=True,
+                             text=True, env=env, cwd=work).stdout.split()
+        return {"cpu": float(out[0]), "wall": float(out[1]), "client cpu": float(out[2]), "client wall": float(out[3]),
+                "full gc cpu": float(out[4]), "full gcs": float(out[5])}
+
+    out: dict[str, Any] = {}
+    for name, source in MLFLOW_CALL_SOURCE.items():
+        code = _MLFLOW_COLD.format(call=source)
+        sides: dict[str, Callable[[], dict[str, float]]] = {}
+        for suffix, (tree_env, tree_registry) in trees.items():
+            for side, uri in (("gitreg", f"gitreg://{tree_registry}"), ("sqlite", f"sqlite:///{db}")):
+                inside(code, uri, tree_env)  # warm: bytecode compiled, the view index current on disk
+                sides[f"process: {side}{suffix}"] = lambda c=code, u=uri, e=tree_env: process([c, tracking, u], e)
+                sides[f"first call: {side}{suffix}"] = lambda c=code, u=uri, e=tree_env: inside(c, u, e)
+        sides["process: import only"] = lambda: process([_MLFLOW_IMPORT], env)
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
+        for i in range(repeat):
+            for k in (list(sides) if i % 2 == 0 else list(reversed(list(sides)))):
+                runs[k].append(sides[k]())
+        out[name] = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} for k, v in runs.items()}
     return out
 
 
@@ -554,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["register", "startup", "mlflow", "mlflow-server", "big", "stacks",
                                                        "after-write"])
-    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (and whose "
-                    "registration `register`) also run")
+    ap.add_argument("--baseline", type=Path, help="a checkout whose read commands `startup` and `big` (whose "
+                    "registration `register`, whose MLflow store `mlflow --cold`) also run")
     ap.add_argument("--big-versions", type=int, default=20_000, help="versions of `big`'s one long model")
     ap.add_argument("--page-depth", type=int, default=100_000, help="versions of `big`'s chain (the served page)")
     ap.add_argument("--before", type=Path, help="`after-write`: one more checkout to run beside --baseline")
@@ -566,6 +650,8 @@ def main(argv: list[str] | None = None) -> int:
                     "each registration's own manifest (a new blob and tree each time, as gitreg writes)")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
+    ap.add_argument("--cold", action="store_true", help="`mlflow`: also each call in fresh processes (the whole "
+                    "process, and the client + store + first call inside it), both stores alike")
     ap.add_argument("--batch", type=int, default=20, help="creates per measured batch (mlflow-server)")
     ap.add_argument("--workdir", type=Path, default=HERE / ".work" / "speed")
     ap.add_argument("--out", type=Path, default=HERE / "speed_results.json")
@@ -635,6 +721,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: gitreg:// {sides['gitreg'] * 1e3:.1f} ms CPU vs SQLite {sides['sqlite'] * 1e3:.1f} ms: "
                   f"{sides['gitreg'] / sides['sqlite']:.2f}x (nothing remembered in process: {cold * 1e3:.1f} ms, "
                   f"{cold / sides['sqlite']:.2f}x)")
+    if "mlflow" in args.what and args.cold:
+        r = bench_mlflow_cold(args.workdir, args.repeat, args.mlflow_total, args.baseline)
+        results["mlflow_cold"] = r
+        floor = next(iter(r.values()))["process: import only"]
+        print(f"a process importing MLflow's client only: {floor['cpu'] * 1e3:.0f} ms CPU, "
+              f"{floor['wall'] * 1e3:.0f} ms wall")
+        for name, sides in r.items():
+            for suffix in ("", " (baseline)") if args.baseline is not None else ("",):
+                for mode, prefix in (("process", ""), ("first call", "client "), ("first call", "")):
+                    g, q = sides[f"{mode}: gitreg{suffix}"], sides[f"{mode}: sqlite{suffix}"]
+                    gc, gw, qc, qw = g[f"{prefix}cpu"], g[f"{prefix}wall"], q[f"{prefix}cpu"], q[f"{prefix}wall"]
+                    label = {"process": "whole process", "client ": "client + first call"}.get(prefix or mode,
+                                                                                            "store + first call")
+                    collections = "" if prefix or mode == "process" else (
+                        f"; full garbage collections inside: {g['full gc cpu'] * 1e3:.0f} vs "
+                        f"{q['full gc cpu'] * 1e3:.0f} ms")
+                    print(f"{name}{suffix}, fresh {label}: gitreg:// {gc * 1e3:.0f} ms CPU ({gw * 1e3:.0f} wall) vs "
+                          f"SQLite {qc * 1e3:.0f} ms ({qw * 1e3:.0f} wall): {gc / qc:.2f}x CPU, {gw / qw:.2f}x wall"
+                          + collections)
     if "mlflow-server" in args.what:
         r = bench_mlflow_server(args.workdir, args.repeat, args.batch, args.mlflow_total)
         results["mlflow_server"] = r

@@ -179,3 +179,25 @@ def test_a_crafted_view_index_line_is_not_believed(reg, registry_path):
     assert data.count(b"[0.5]") == 1
     index.write_bytes(data.replace(b"0.5", b"0.9"))  # column and rows agree, same lengths: only MACs tell
     assert [v.model_name for v in ModelRegistry(registry_path).search("accuracy > 0.55")] == ["b"]
+
+
+def test_each_row_of_the_view_index_is_checked_before_use(reg, registry_path):
+    """Rows are sealed one by one (a line of their MACs and offsets, sealed in the header): a row rewritten
+    in place (same length, its column line untouched) fails its own MAC, and the record comes
+    from the objects, while the model's other rows still read from the index."""
+    from gitreg.git.cache.viewindex import path_of
+
+    reg.register_model("a", evaluation_scores={"accuracy": 0.5}, notes="first")
+    reg.register_model("a", evaluation_scores={"accuracy": 0.6}, notes="other")
+    assert len(reg.search("accuracy > 0")) == 2
+    index = path_of(registry_path)
+    data = index.read_bytes()
+    first = data.index(b"\n")
+    end = data.index(b"\n", first + 1)
+    (entry,) = json.loads(data[first + 1:end])["models"]
+    start = end + 1 + entry[3] + sum(entry[4])  # the rows: their seal line, then one line per row
+    rows = data[start:start + entry[6]]
+    assert rows.count(b"first") == 1 and len(rows.split(b"\n")[0]) == 44 * 2
+    index.write_bytes(data[:start] + rows.replace(b"first", b"FIRST") + data[start + entry[6]:])
+    found = {v.version: v.notes for v in ModelRegistry(registry_path).search("accuracy > 0")}
+    assert found == {"v1": "first", "v2": "other"}

@@ -7,7 +7,9 @@ reads it whole (ModelView.load) as before, so its problems are told every time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import replace
+from itertools import chain
 from typing import Any, Iterable, Optional
 
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel, RegisteredModelTag
@@ -20,45 +22,96 @@ from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import mapping, search
 from gitreg.clients.mlflow.mapping import STAGE_ENVIRONMENTS, LightVersion, ModelView, millis, number, tag_dict
 
-COLUMNS = ("created_ts", "environment", "status", "tag")  # besides model, version and updated
+# the columns each kind of call reads, besides model, version and updated (an index column is
+# parsed and checked only when a call reads it)
+VERSION_COLUMNS = ("created_ts", "environment", "tag")  # model versions: times, aliases, tags
+MODEL_COLUMNS = ("environment", "status")               # registered models: each version's stage
 _RETIRED = {s.value for s in mapping.RETIRED}
 # attributes of a model-version filter the columns answer; any other (run_id, source_path)
 # or a `params.*` tag is decided on light entities made from the records
 _FROM_COLUMNS = {"name", "version_number"}
 
+DefaultKey = tuple[bool, int, str, int]  # MLflow's default order of versions (default_key)
 
-@dataclass
+
 class Indexed:
-    """One indexed model: the view its entities are made with (no records in it yet)."""
-    view: ModelView
-    versions: list[str]                   # its MLflow-numbered versions, oldest first
-    numbers: dict[str, int]               # version -> MLflow version number
-    created: dict[str, Optional[int]]     # version -> creation ms
-    environments: dict[str, list[str]]
-    status: dict[str, str]
-    tags: dict[str, list[str]]
-    light: list[LightVersion]             # of `versions`, from the columns: shared, never changed
+    """One indexed model: the view its entities are made with (no records in it yet), and its
+    columns. Light entities and sort keys are made on first use only, and then kept: the
+    object is shared (a memo keyed by what it is made of) and never changed otherwise."""
+
+    def __init__(self, name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> None:
+        cols = entry.columns
+        updated: dict[Optional[str], int] = {v: u for v, u in zip(entry.versions, cols["updated"]) if u is not None}
+        updated[None] = entry.updated
+        for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
+            when = millis(time) or 0
+            for key in {None, version}:
+                updated[key] = max(updated.get(key, 0), when)
+        self.name, self.columns, self.rows = name, cols, entry.versions
+        numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
+        self.numbers = numbers                                    # version -> MLflow version number
+        self.versions = sorted(numbers, key=numbers.__getitem__)  # the MLflow-numbered ones, oldest first
+        aliases = {env: v for v, envs in zip(entry.versions, cols["environment"]) for env in envs}
+        self.view = ModelView(metadata=entry.metadata, versions=[],
+                              unnumbered=[v for v in entry.versions if v not in numbers],
+                              aliases=aliases, updated=updated)
+
+    def column(self, key: str) -> dict[str, Any]:
+        """{version: value} of one of the columns this model was listed with."""
+        return dict(zip(self.rows, self.columns[key]))
+
+    @functools.cached_property
+    def created(self) -> dict[str, Optional[int]]:
+        """Creation ms as mapping.millis makes them of `created` (created_ts is that time's timestamp())."""
+        return {v: None if ts is None else int(ts * 1000) for v, ts in zip(self.rows, self.columns["created_ts"])}
+
+    @functools.cached_property
+    def light(self) -> list[LightVersion]:
+        """The light entity of each numbered version, from the columns (VERSION_COLUMNS)."""
+        created, updated, tags = self.created, self.view.updated, self.column("tag")
+        return [LightVersion(self.name, self.numbers[v], created[v], updated.get(v, created[v]),
+                             tags=tag_dict(tags[v]), made_from=(self.name, v)) for v in self.versions]
+
+    @functools.cached_property
+    def default_keys(self) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """(MLflow's default sort key, (model, version)) of each numbered version, the key as
+        default_key makes it of the light entity, without making one."""
+        updated, name, numbers = self.view.updated, self.name, self.numbers
+        try:  # as the index is written: every version has a time
+            return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
+        except KeyError:
+            return [(_key(name, numbers[v], updated.get(v, self.created[v])), (name, v)) for v in self.versions]
+
+    @functools.cached_property
+    def prompts(self) -> frozenset[str]:
+        """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true',
+        the last of that key winning, as tag_dict reads tags)."""
+        tags = self.columns["tag"]
+        if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
+            return frozenset()
+        return frozenset(v for v, tags_ in zip(self.rows, tags)
+                         if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
 
 
 class Listing:
     """The index's models for one call: `models` indexed, `unindexed` for the caller."""
 
-    def __init__(self, registry: ModelRegistry, only: Optional[set[str]]) -> None:
+    def __init__(self, registry: ModelRegistry, only: Optional[set[str]], columns: tuple[str, ...]) -> None:
         self.registry = registry
-        self.catalog = registry.catalog(only, COLUMNS)
+        self.catalog = registry.catalog(only, columns)
         self.unindexed = self.catalog.unindexed
         approvals = {name: registry.approvals(name) for name in sorted(self.catalog.approved)}
         memo = _MEMOS.setdefault(str(registry.path), {})
         if len(memo) > MEMO_LIMIT:
             memo.clear()
-        self.models = {}
+        self.models: dict[str, Indexed] = {}
         for name, entry in self.catalog.entries.items():
             times = tuple((a.time, a.version) for a in approvals.get(name, []))
-            # what an Indexed is made of: equal keys, equal models (the columns by their MACs)
-            key = (name, entry.key, entry.updated, repr(entry.metadata), times)
+            # what an Indexed is made of: equal keys, equal models (the columns by their names and MACs)
+            key = (name, columns, entry.key, entry.updated, repr(entry.metadata), times)
             model = memo.get(key)
             if model is None:
-                model = memo[key] = _indexed(name, entry, times)
+                model = memo[key] = Indexed(name, entry, times)
             self.models[name] = model
 
     def records(self, name: str, versions: Iterable[str]) -> dict[str, GitregVersion]:
@@ -84,6 +137,22 @@ class Listing:
         records = self.records(name, versions)
         return [mapping.model_version(model.view, records[v], light=True, made_from=(name, v)) for v in versions]
 
+    def default_order(self, matched: Optional[set[tuple[str, str]]],
+                      prompts: bool) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """(MLflow's default sort key, (model, version)) of every numbered version of the
+        indexed models (of `matched` only, if given; without prompts if `prompts`): what
+        filter_versions and sort_versions would keep and order by, when the filter holds
+        only answered clauses, without a light entity per version."""
+        out: list[tuple[DefaultKey, tuple[str, str]]] = []
+        for name, model in self.models.items():
+            dropped = model.prompts if prompts else frozenset()
+            if matched is None and not dropped:
+                out.extend(model.default_keys)
+            else:
+                out.extend(item for item in model.default_keys
+                           if item[1][1] not in dropped and (matched is None or item[1] in matched))
+        return out
+
     def model_versions(self, wanted: list[tuple[str, str]]) -> list[ModelVersion]:
         """Whole entities of (model, version) pairs, in that order."""
         by_model: dict[str, list[str]] = {}
@@ -103,14 +172,16 @@ class Listing:
                                tags=[RegisteredModelTag(k, v) for k, v in tag_dict(view.metadata.tags).items()])
 
     def registered_model(self, name: str) -> RegisteredModel:
-        """The whole entity: its view given the records of its latest version per stage."""
+        """The whole entity: its view given the records of its latest version per stage
+        (listed with MODEL_COLUMNS)."""
         model = self.models[name]
-        undecided = [v for v in model.versions if _stage(model, v) is None]  # deployed elsewhere: status read
+        environments, status = model.column("environment"), model.column("status")
+        stages = {v: _stage(environments[v], status[v]) for v in model.versions}
+        undecided = [v for v in model.versions if stages[v] is None]  # deployed elsewhere: status read
         decided = self.records(name, undecided) if undecided else {}
         latest: dict[str, str] = {}
         for v in model.versions:  # oldest first: the last one seen is the highest
-            stage = _stage(model, v) or mapping.stage_of(decided[v])
-            latest[stage] = v
+            latest[stages[v] or mapping.stage_of(decided[v])] = v
         records = self.records(name, latest.values())
         return mapping.registered_model(replace(model.view, versions=sorted(records.values(),
                                                                             key=lambda r: number(r.version))))
@@ -128,41 +199,15 @@ def forget() -> None:
     catalog.forget()
 
 
-def _indexed(name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> Indexed:
-    """A model's Indexed, from its index entry and its approvals' (time, version)."""
-    cols = entry.columns
-    updated: dict[Optional[str], int] = {v: u for v, u in zip(entry.versions, cols["updated"]) if u is not None}
-    updated[None] = entry.updated
-    for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
-        when = millis(time) or 0
-        for key in {None, version}:
-            updated[key] = max(updated.get(key, 0), when)
-    numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
-    numbered = sorted(numbers, key=numbers.__getitem__)
-    aliases = {env: v for v, envs in zip(entry.versions, cols["environment"]) for env in envs}
-    view = ModelView(metadata=entry.metadata, versions=[],
-                     unnumbered=[v for v in entry.versions if v not in numbers],
-                     aliases=aliases, updated=updated)
-    # creation ms as mapping.millis makes them of `created` (created_ts is that time's timestamp())
-    created = {v: None if ts is None else int(ts * 1000) for v, ts in zip(entry.versions, cols["created_ts"])}
-    tags = dict(zip(entry.versions, cols["tag"]))
-    light = [LightVersion(name, numbers[v], created[v], updated.get(v, created[v]), tags=tag_dict(tags[v]),
-                          made_from=(name, v)) for v in numbered]
-    return Indexed(view, numbered, numbers, created,
-                   dict(zip(entry.versions, cols["environment"])), dict(zip(entry.versions, cols["status"])),
-                   tags, light)
-
-
-def _stage(model: Indexed, version: str) -> Optional[str]:
+def _stage(environments: list[str], status: str) -> Optional[str]:
     """mapping.stage_of from the columns; None when deployed only outside the stage
     environments (the view's status then says `deployed`, and the record's is needed)."""
-    envs = model.environments[version]
     for stage, env in STAGE_ENVIRONMENTS.items():
-        if env in envs:
+        if env in environments:
             return stage
-    if envs:
+    if environments:
         return None
-    return STAGE_ARCHIVED if model.status[version] in _RETIRED else STAGE_NONE
+    return STAGE_ARCHIVED if status in _RETIRED else STAGE_NONE
 
 
 def needs_records(filter_string: Optional[str]) -> bool:
@@ -181,20 +226,25 @@ def _answered(clause: dict[str, Any]) -> bool:
     exactly those names: search.names_required), or the prompt clause MLflow's stores add."""
     if clause.get("type") == "attribute" and clause.get("key") == "name":
         return clause.get("comparator") in ("=", "IN")
-    return clause == _PROMPT_CLAUSE
+    return clause == PROMPT_CLAUSE
 
 
-_PROMPT_CLAUSE = {"type": "tag", "key": IS_PROMPT_TAG_KEY, "comparator": "!=", "value": "true"}
+PROMPT_CLAUSE = {"type": "tag", "key": IS_PROMPT_TAG_KEY, "comparator": "!=", "value": "true"}
+
+
+def answered(filter_string: Optional[str]) -> bool:
+    """Whether the filter holds only answered clauses (then no clause matcher runs per version)."""
+    clauses = search.clauses(filter_string, SearchModelVersionUtils)
+    return clauses is not None and all(_answered(c) for c in clauses)
 
 
 def filter_versions(entities: list[Any], filter_string: Optional[str]) -> list[Any]:
     """MLflow's model-version filter; a filter of only answered clauses is applied here as
     MLflow applies it (a version is a prompt when its tag says 'true'; none is 'deleted'),
     without running its clause matcher once per version."""
-    clauses = search.clauses(filter_string, SearchModelVersionUtils)
-    if clauses is not None and all(_answered(c) for c in clauses):
+    if answered(filter_string):
         return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"] \
-            if _PROMPT_CLAUSE in clauses else list(entities)
+            if PROMPT_CLAUSE in search.clauses(filter_string, SearchModelVersionUtils) else list(entities)
     return SearchModelVersionUtils.filter(entities, filter_string)
 
 
@@ -203,9 +253,14 @@ def sort_versions(entities: list[Any], order_by: Optional[list[str]]) -> list[An
     last) by a plain key, the same order its sort makes (tests compare them)."""
     if order_by:
         return SearchModelVersionUtils.sort(entities, order_by)
-    return sorted(entities, key=_default_key)
+    return sorted(entities, key=default_key)
 
 
-def _default_key(e: Any) -> tuple[bool, int, str, int]:
-    updated = e.last_updated_timestamp
-    return (updated is None, -(updated or 0), e.name, -e.version)
+def default_key(e: Any) -> DefaultKey:
+    """MLflow's default sort key of a version entity (light or whole)."""
+    return _key(e.name, e.version, e.last_updated_timestamp)
+
+
+def _key(name: str, version: int, updated: Optional[int]) -> DefaultKey:
+    """Last updated desc (a missing time last), name, version desc."""
+    return (updated is None, -(updated or 0), name, -version)

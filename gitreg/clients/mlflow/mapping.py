@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -47,6 +48,7 @@ STAGE_ENVIRONMENTS = {STAGE_PRODUCTION: "production", STAGE_STAGING: "staging"}
 RETIRED = (VersionStatus.DEPRECATED, VersionStatus.ARCHIVED)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of the name; models share their version names
 def number(version: str) -> Optional[int]:
     """gitreg `v3` -> 3; None for names that are not an MLflow version number (`v` and 1 to
     18 ASCII digits, no leading zero, and nothing after: checked without a regex, as it runs

@@ -8,7 +8,9 @@ the filter goes to mlflow.utils.search_utils unchanged.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
+from operator import itemgetter
 from typing import Any, Optional, Sequence
 
 from mlflow.exceptions import MlflowException
@@ -80,6 +82,16 @@ def page(items: Sequence[Any], max_results: int, page_token: Optional[str]) -> P
     end = start + max_results
     token = SearchUtils.create_page_token(end) if end < len(items) else None
     return PagedList(list(items[start:end]), token)
+
+
+def page_by_key(items: Sequence[tuple[Any, Any]], max_results: int, page_token: Optional[str]) -> PagedList:
+    """page() of the second parts of (key, item) pairs sorted by their keys, which must be
+    unique; only the page's part of the order is made (heapq.nsmallest(n) is sorted()[:n])."""
+    start = SearchUtils.parse_start_offset_from_page_token(page_token)
+    end = start + max_results
+    more = end < len(items)
+    first = heapq.nsmallest(end, items, key=itemgetter(0)) if more else sorted(items, key=itemgetter(0))
+    return PagedList([item for _, item in first[start:end]], SearchUtils.create_page_token(end) if more else None)
 
 
 @functools.lru_cache(maxsize=256)

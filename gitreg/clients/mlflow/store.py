@@ -3,6 +3,12 @@
 MLflow's tracking server calls one store object from many threads; pygit2 objects are
 not shared between threads, so each thread gets its own ModelRegistry. Every write is a
 gitreg write (compare-and-swap on refs, version numbers claimed exclusively).
+
+MLflow imports every registry store's entry point (this class) on its first registry call,
+whatever the URI names: so this module imports nothing of gitreg's API, pygit2 or the
+mapping; each method imports what it uses (then a dictionary lookup), and a process using
+another store pays ~3 ms for gitreg being installed instead of ~100 ms and a garbage
+collection of MLflow's heap.
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED
@@ -32,13 +38,15 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundError, ModelRegistry, VersionExistsError
-from gitreg import ModelVersion as GitregVersion
-from gitreg.clients.mlflow import files, mapping, search
+from gitreg.clients.mlflow import search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
-from gitreg.clients.mlflow.listing import Listing, filter_versions, needs_records, sort_versions
-from gitreg.clients.mlflow.mapping import MLFLOW_KEY, STAGE_ENVIRONMENTS, ModelView
 from gitreg.clients.mlflow.uri import registry_path
+from gitreg.core.errors import GitregError, InvalidNameError, ModelNotFoundError, VersionExistsError
+
+if TYPE_CHECKING:  # gitreg's API and the mapping load with a gitreg:// store's first call (see above)
+    from gitreg import ModelRegistry
+    from gitreg import ModelVersion as GitregVersion
+    from gitreg.clients.mlflow.mapping import ModelView
 
 _log = logging.getLogger(__name__)
 
@@ -71,12 +79,16 @@ class GitregStore(AbstractStore):
     @property
     def registry(self) -> ModelRegistry:
         """This thread's registry object (pygit2 repositories are not shared across threads)."""
+        from gitreg import ModelRegistry
+
         registry = getattr(self._threads, "registry", None)
         if registry is None:
             registry = self._threads.registry = ModelRegistry(self.path)
         return registry
 
     def _view(self, name: str, *, write: bool = False) -> ModelView:
+        from gitreg.clients.mlflow.mapping import ModelView
+
         try:
             with translated():
                 view = ModelView.load(self.registry, name)
@@ -90,6 +102,8 @@ class GitregStore(AbstractStore):
 
     def _writable(self, name: str) -> None:
         """_view(name, write=True)'s checks from the version names alone (no version read)."""
+        from gitreg.clients.mlflow import mapping
+
         try:
             with translated():
                 names = self.registry.version_names(name)
@@ -102,6 +116,8 @@ class GitregStore(AbstractStore):
             raise _read_only(name, unnumbered)
 
     def _version(self, name: str, version: Any, *, write: bool = False) -> tuple[ModelView, GitregVersion]:
+        from gitreg.clients.mlflow import mapping
+
         wanted = mapping.gitreg_version(version)
         view = self._view(name, write=write)
         found = view.find(wanted)
@@ -112,6 +128,8 @@ class GitregStore(AbstractStore):
     def _views(self, only: Optional[set[str]] = None) -> list[ModelView]:
         """Every readable model (or those of `only` that exist: search.names_required); one that
         cannot be read is logged and skipped."""
+        from gitreg.clients.mlflow.mapping import ModelView
+
         views = []
         with translated():
             names = self.registry.list_models() if only is None else sorted(only)
@@ -128,11 +146,15 @@ class GitregStore(AbstractStore):
 
     def _model_version(self, name: str, version: str) -> ModelVersion:
         """The MLflow entity of a version just written (read back whole)."""
+        from gitreg.clients.mlflow import mapping
+
         view = self._view(name)
         return mapping.model_version(view, view.find(version))
 
     # -- registered models ----------------------------------------------------------------
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
+        from gitreg.clients.mlflow import mapping
+
         try:
             with translated():
                 self.registry.create_model(
@@ -147,6 +169,8 @@ class GitregStore(AbstractStore):
         return mapping.registered_model(self._view(name))
 
     def update_registered_model(self, name, description, deployment_job_id=None):
+        from gitreg.clients.mlflow import mapping
+
         self._view(name, write=True)
         with translated():
             self.registry.update_metadata(name, description=description or "")
@@ -161,10 +185,13 @@ class GitregStore(AbstractStore):
                       "Archive its versions (stage Archived) and delete its aliases instead.")
 
     def search_registered_models(self, filter_string=None, max_results=None, order_by=None, page_token=None):
+        from gitreg.clients.mlflow import mapping
+        from gitreg.clients.mlflow.listing import MODEL_COLUMNS, Listing
+
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
         only = search.names_required(filter_string, SearchModelUtils)
         with translated():
-            listed = Listing(self.registry, only)
+            listed = Listing(self.registry, only, MODEL_COLUMNS)
         # MLflow's filter and sort on light entities (name, times, description, tags) from the
         # index; the page's entities are then built whole
         light = [listed.light_model(name) for name in listed.models]
@@ -177,13 +204,19 @@ class GitregStore(AbstractStore):
         return PagedList(page, paged.token)
 
     def get_registered_model(self, name):
+        from gitreg.clients.mlflow import mapping
+
         return mapping.registered_model(self._view(name))
 
     def get_latest_versions(self, name, stages=None):
+        from gitreg.clients.mlflow import mapping
+
         view = self._view(name)
         return [mapping.model_version(view, v) for v in view.latest(mapping.stages(stages))]
 
     def set_registered_model_tag(self, name, tag):
+        from gitreg.clients.mlflow import mapping
+
         view = self._view(name, write=True)
         text = mapping.tag_text(tag.key, tag.value)
         with translated():
@@ -191,6 +224,8 @@ class GitregStore(AbstractStore):
                 name, add_tags=[text], remove_tags=mapping.tags_with_key(view.metadata.tags, tag.key))
 
     def delete_registered_model_tag(self, name, key):
+        from gitreg.clients.mlflow import mapping
+
         view = self._view(name, write=True)
         present = mapping.tags_with_key(view.metadata.tags, key)
         if present:
@@ -200,6 +235,10 @@ class GitregStore(AbstractStore):
     # -- model versions -------------------------------------------------------------------
     def create_model_version(self, name, source, run_id=None, tags=None, run_link=None, description=None,
                              local_model_path=None, model_id=None):
+        from gitreg import ModelMetadata
+        from gitreg.clients.mlflow import mapping
+        from gitreg.clients.mlflow.mapping import ModelView
+
         self._writable(name)
         keys = {"source": source, "run_id": run_id, "run_link": run_link, "model_id": model_id}
         local = _local_dir(source) or _local_dir(local_model_path)
@@ -207,7 +246,7 @@ class GitregStore(AbstractStore):
             created = self.registry.register_model(
                 name, checkpoint_path=None if local is None else str(local), notes=description or "",
                 tags=[mapping.tag_text(t.key, t.value) for t in tags or []],
-                extra_keys={MLFLOW_KEY: {k: str(v) for k, v in keys.items() if v}},  # REST sends ""
+                extra_keys={mapping.MLFLOW_KEY: {k: str(v) for k, v in keys.items() if v}},  # REST sends ""
             )
         # the version as written (no read of the model back): not deployed, its one event its
         # registration, as MLflow's stores answer a create (last updated = created)
@@ -225,18 +264,20 @@ class GitregStore(AbstractStore):
     def transition_model_version_stage(self, name, version, stage, archive_existing_versions=False):
         """Production/Staging deploy to environment production/staging; Archived undeploys
         from those and sets status archived; None undeploys and restores a retired status."""
+        from gitreg.clients.mlflow import mapping
+
         wanted = mapping.stages([stage]).pop()
         view, found = self._version(name, version, write=True)
         registry, reason = self.registry, f"MLflow stage {wanted}"
         with translated():
-            if wanted in STAGE_ENVIRONMENTS:
-                env = STAGE_ENVIRONMENTS[wanted]
+            if wanted in mapping.STAGE_ENVIRONMENTS:
+                env = mapping.STAGE_ENVIRONMENTS[wanted]
                 replaced = view.aliases.get(env)
                 registry.deploy(name, found.version, environment=env, reason=reason, new_environment=True)
                 if archive_existing_versions and replaced not in (None, found.version):
                     _archive_if_undeployed(registry, name, replaced)
             else:
-                for env in STAGE_ENVIRONMENTS.values():
+                for env in mapping.STAGE_ENVIRONMENTS.values():
                     if view.aliases.get(env) == found.version:
                         registry.undeploy(name, found.version, environment=env, reason=reason)
                 if wanted == STAGE_ARCHIVED:
@@ -250,15 +291,21 @@ class GitregStore(AbstractStore):
                       "Transition it to the Archived stage (gitreg status archived) instead.")
 
     def get_model_version(self, name, version):
+        from gitreg.clients.mlflow import mapping
+
         view, found = self._version(name, version)
         return mapping.model_version(view, found)
 
     def get_model_version_download_uri(self, name, version):
+        from gitreg.clients.mlflow import files, mapping
+
         _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
         return files.download_uri(self.registry, found, source, self._links_root())
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
+        from gitreg.clients.mlflow import listing, mapping
+
         search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
         mlflow_filter, metric_query = search.metric_clauses(filter_string)
         matched = None
@@ -267,17 +314,31 @@ class GitregStore(AbstractStore):
                 matched = {(v.model_name, v.version) for v in self.registry.search(metric_query)}
         only = search.names_required(mlflow_filter, SearchModelVersionUtils)
         mlflow_filter = add_prompt_filter_string(mlflow_filter, is_prompt=False)
+        # MLflow's default order and a filter the listing decides (names, the prompt clause): the
+        # page is chosen from the columns' sort keys, with no entity per version
+        plain = not order_by and listing.answered(mlflow_filter)
         with translated():
-            listed = Listing(self.registry, only)
-            # MLflow's filter and sort on light entities: from the index's columns (or, when the
-            # filter reads more, from the records); the page's entities are then built whole
-            records = needs_records(mlflow_filter)
-            light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
+            listed = listing.Listing(self.registry, only, listing.VERSION_COLUMNS)
+            if plain:
+                keyed = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
+                    mlflow_filter, SearchModelVersionUtils))
+            else:
+                # MLflow's filter and sort on light entities: from the index's columns (or, when the
+                # filter reads more, from the records); the page's entities are then built whole
+                records = listing.needs_records(mlflow_filter)
+                light = [e for name in listed.models for e in listed.light_versions(name, records, matched)]
         pairs = [(view, v) for view in self._views(set(listed.unindexed)) for v in view.versions
                  if matched is None or (view.name, v.version) in matched]
-        light += [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
-        paged = search.page(sort_versions(filter_versions(light, mlflow_filter), order_by), max_results, page_token)
-        wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
+        others = [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
+        if plain:
+            keyed += [(listing.default_key(e), e.made_from) for e in listing.filter_versions(others, mlflow_filter)]
+            paged = search.page_by_key(keyed, max_results, page_token)
+            wanted = list(paged)
+        else:
+            light += others
+            kept = listing.filter_versions(light, mlflow_filter)
+            paged = search.page(listing.sort_versions(kept, order_by), max_results, page_token)
+            wanted = [e.made_from for e in paged]  # (model name, version) if indexed, else (view, record)
         indexed = [w for w in wanted if isinstance(w[0], str)]
         with translated():
             built = dict(zip(indexed, listed.model_versions(indexed)))
@@ -285,6 +346,8 @@ class GitregStore(AbstractStore):
                          paged.token)
 
     def set_model_version_tag(self, name, version, tag):
+        from gitreg.clients.mlflow import mapping
+
         _, found = self._version(name, version, write=True)
         text = mapping.tag_text(tag.key, tag.value)
         with translated():
@@ -292,6 +355,8 @@ class GitregStore(AbstractStore):
                                       remove=mapping.tags_with_key(found.tags, tag.key))
 
     def delete_model_version_tag(self, name, version, key):
+        from gitreg.clients.mlflow import mapping
+
         _, found = self._version(name, version, write=True)
         present = mapping.tags_with_key(found.tags, key)
         if present:
@@ -311,6 +376,8 @@ class GitregStore(AbstractStore):
                 self.registry.undeploy(name, environment=alias, reason="MLflow alias deleted")
 
     def get_model_version_by_alias(self, name, alias):
+        from gitreg.clients.mlflow import mapping
+
         view = self._view(name)
         found = view.find(view.aliases.get(alias, ""))
         if found is None:

@@ -44,10 +44,12 @@ class Catalog:
     entries: dict[str, Entry]
     unindexed: list[str] = field(default_factory=list)
     approved: set[str] = field(default_factory=set)
+    rebuilt: set[str] = field(default_factory=set)  # models whose block a failed row had rebuilt
 
     def records(self, model: str, versions: Iterable[str], shared: bool = False) -> Optional[dict[str, ModelVersion]]:
         """{version: whole record (deployments laid on)} of some indexed versions, from the
-        index's rows; None when the rows fail a check (the caller reads them directly).
+        index's rows; None when the rows fail a check (the caller reads them directly), after
+        the model's block is rebuilt once (so the next call, or process, reads them again).
         `shared`: records this process made before from the same row bytes may be returned
         (a server listing the same versions again); the caller must not change them."""
         wanted = list(dict.fromkeys(versions))
@@ -60,6 +62,12 @@ class Catalog:
         numbers = sorted(row[v] for v in wanted)
         memo = _limited(_records, self.store) if shared else None
         pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo) if numbers else []
+        if pairs is None and model not in self.rebuilt:  # damaged rows: the block made again from the registry
+            self.rebuilt.add(model)
+            self.index = bulk.refresh(self.store, self.index, self.index.fingerprint, {model})
+            block = self.index.blocks.get(model)
+            if block is not None and block.key:
+                pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo)
         if pairs is None:
             return None
         out = {}
@@ -114,13 +122,15 @@ def open_catalog(store: Optional[Store], models: Optional[set[str]] = None, keys
 
 
 def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
-             memo: dict[tuple[str, tuple[str, ...]], dict[str, list[Any]]]) -> tuple[dict[str, Entry], set[str]]:
+             memo: dict[tuple[str, tuple[str, ...], tuple[str, ...]], dict[str, list[Any]]]
+             ) -> tuple[dict[str, Entry], set[str]]:
     """The entries of the indexed models among names, and the models whose block failed a
-    check. `memo`: columns parsed and checked before, by (model, MACs of their lines): the
-    MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
+    check. `memo`: columns parsed and checked before, by (model, their names, MACs of their
+    lines): the MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
     blocks = [found.blocks[n] for n in names if found.blocks[n].key]
     position = {k: i for i, k in enumerate(INDEX_COLUMNS)}
-    keyed = {b.model: (b.model, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
+    named = tuple(keys)
+    keyed = {b.model: (b.model, named, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
     todo = [b for b in blocks if keyed[b.model] not in memo]
     damaged: set[str] = set()
     columns = {k: bulk.column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
@@ -136,7 +146,7 @@ def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
         if metadata is None:
             damaged.add(block.model)
         if block.model not in damaged:
-            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][1])
+            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][2])
     return entries, damaged
 
 

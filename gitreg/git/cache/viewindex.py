@@ -9,12 +9,16 @@ Layout (text, one JSON document per line, so every part is parsed by json alone)
     {"fingerprint": ..., "columns": [...], "models": [[model, key, count, offset,
       [length of each column line], [metric names], length of the rows, [MACs], {facts}], ...]}
     <one block per model: a JSON list per column, then per metric (`count` values each);
-     then `count` row lines, each what the reader makes a match's record of>
+     then the rows: one line of `count` seals, 44 characters each with no separator (the MAC
+     of the row line, 32 hex digits, then where the row starts, 12 hex digits: its offset from
+     the first row), then `count` row lines, each what the reader makes a match's record of>
 
 Sealed in parts (cache.py's key), so a query checks only what it reads: the first line
 carries the MAC of the header line, and each model entry the MACs of its column and metric
-lines and of its rows. A line or rows that fail their MAC read as damaged: that model's
-block is rebuilt from the registry, like any block that fails a check.
+lines and of its rows' seal line; a row is found by its offset and checked against its own
+MAC in that line, so reading one row of a model hashes that row, not all of them. A line or
+row that fails its MAC reads as damaged: that model's block is rebuilt from the registry,
+like any block that fails a check.
 
 `facts` are what a client needs of the model itself without reading it (its metadata and
 the time of its newest event: gitreg/features/query/catalog.py); the reader checks them.
@@ -31,19 +35,24 @@ atomic (temp file + rename) and failures are ignored.
 """
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 import os
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
-from gitreg.git.cache.cache import DIR_NAME, disabled, mac, open_regular, replace
+from gitreg.git.cache.cache import DIR_NAME, disabled, mac, macs, open_regular, replace
 
 FILE_NAME = "views.index"
-FORMAT = b"gitreg-views-index/5"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
+FORMAT = b"gitreg-views-index/6"  # 2: params.* among the metrics; 3: each line sealed (cache.mac); 4: text params
 # 5: an `updated` column (newest event of each version) and each model's facts (metadata, newest event)
+# 6: each row sealed on its own (a line of the rows' MACs and offsets before them, sealed in the header)
 _MAC = 32  # hex digits of each MAC (cache.mac)
+_OFFSET = 12  # hex digits of a row's offset in its seal
+_ROW_SEAL = _MAC + _OFFSET
 MAX_FILE = 8 << 30  # bytes: larger is not a file gitreg wrote (100,000 versions: ~160 MB)
 MAX_HEADER = 256 << 20
 
@@ -72,27 +81,39 @@ class ViewIndex:
         self.columns = columns
         self.blocks = blocks
 
+    @functools.cached_property
+    def mac(self) -> Callable[[bytes | memoryview], str]:
+        """cache.mac for the lines and rows of this file (the key located once, on first use)."""
+        return macs()
+
     def line(self, block: Block, number: int) -> bytes:
         """A column or metric line; `null` (which no check passes) when it fails its MAC."""
         start, end = block.lines[number]
         data = self.data[start:end]
-        return data if mac(data) == block.macs[number] else b"null"
+        return data if self.mac(data) == block.macs[number] else b"null"
 
     def row_lines(self, block: Block, numbers: list[int]) -> Optional[list[bytes]]:
-        """Row lines by number (ascending), found in place; None if the block has fewer, or
-        its rows fail their MAC."""
+        """Row lines by number, found by their offsets, each checked against its MAC; None if
+        the block has fewer, or its seal line or one of these rows fails its MAC."""
         data, (at, end) = self.data, block.rows
-        if mac(memoryview(data)[at:end]) != block.macs[-1]:
+        stop = data.find(b"\n", at, end)
+        seals = data[at:stop] if stop != -1 else b""
+        if len(seals) != _ROW_SEAL * block.count or self.mac(seals) != block.macs[-1]:
             return None
-        out, line = [], 0
+        first, out = stop + 1, []
         for want in numbers:
-            while line < want and at < end:
-                at = data.find(b"\n", at, end) + 1 or end
-                line += 1
-            stop = data.find(b"\n", at, end)
-            if line != want or stop == -1:
+            seal = seals[_ROW_SEAL * want:_ROW_SEAL * (want + 1)] if want >= 0 else b""
+            try:
+                start = first + int(seal[_MAC:], 16)
+            except ValueError:
                 return None
-            out.append(data[at:stop])
+            stop = data.find(b"\n", start, end) if first <= start < end and len(seal) == _ROW_SEAL else -1
+            if stop == -1:
+                return None
+            row = data[start:stop]
+            if self.mac(row).encode() != seal[:_MAC]:
+                return None
+            out.append(row)
         return out
 
     def raw(self, block: Block) -> memoryview:
@@ -212,13 +233,16 @@ def encode_block(model: str, key: str, columns: Sequence[str], views: list[dict[
                  rows: list[list[Any]], facts: dict[str, Any]) -> NewBlock:
     """A model's views as a block, with one row per view (what the reader needs of a match);
     raises ValueError for a value JSON cannot hold exactly."""
-    dumps = _dumps
+    dumps, mac = _dumps, macs()
     metrics = sorted({name for v in views for name in v["m"]})
     lines = [dumps([v.get(c) for v in views]) + b"\n" for c in columns]
     lines += [dumps([v["m"].get(name) for v in views]) + b"\n" for name in metrics]
-    data = b"".join(dumps(row) + b"\n" for row in rows)
+    row_lines = [dumps(row) for row in rows]
+    offsets = list(accumulate((len(row) + 1 for row in row_lines), initial=0))
+    seals = "".join(f"{mac(row)}{offset:0{_OFFSET}x}" for row, offset in zip(row_lines, offsets)).encode()
+    data = b"".join([seals, b"\n", *(row + b"\n" for row in row_lines)])
     return NewBlock(model, key, len(views), metrics, [len(x) for x in lines], b"".join(lines) + data, len(data),
-                    [mac(x) for x in lines] + [mac(data)], facts)
+                    [mac(x) for x in lines] + [mac(seals)], facts)
 
 
 def reuse(index: ViewIndex, block: Block) -> NewBlock:

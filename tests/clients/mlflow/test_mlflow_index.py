@@ -172,6 +172,22 @@ def test_the_default_order_is_mlflows():
         assert sort_versions(entities, None) == SearchModelVersionUtils.sort(entities, DEFAULT_ORDER)
 
 
+def test_a_page_by_key_is_the_page_of_the_sorted_items():
+    """search.page_by_key (the default order's page, heapq.nsmallest) gives search.page of the
+    items sorted by key, page tokens included, whatever the page and offset."""
+    from mlflow.utils.search_utils import SearchUtils
+
+    rng = random.Random(28)
+    for _ in range(300):
+        keys = rng.sample(range(1000), rng.randint(0, 40))  # unique keys, as (name, number) are
+        items = [((k, rng.choice("ab")), f"item-{k}") for k in keys]
+        size = rng.randint(1, 12)
+        token = rng.choice([None, SearchUtils.create_page_token(rng.randint(1, 45))])
+        want = search.page([item for _, item in sorted(items)], size, token)
+        got = search.page_by_key(items, size, token)
+        assert list(got) == list(want) and got.token == want.token
+
+
 def test_version_numbers_as_the_rule_says():
     rule = re.compile(r"v([1-9][0-9]{0,17})\Z")
     names = ["v1", "v10", "v0", "v01", "v", "1", "V1", "v1.1", "v1a", "v1\n", "v١", "v²", "v" + "9" * 18,
@@ -179,3 +195,19 @@ def test_version_numbers_as_the_rule_says():
     for name in names:
         match = rule.match(name)
         assert mapping.number(name) == (int(match.group(1)) if match else None), name
+
+
+def test_a_row_that_fails_its_check_is_read_directly_and_its_block_rebuilt(rich):
+    """A row rewritten in place (its columns intact) fails its own MAC: the page's record is read
+    from the registry, and the model's block is made again, so later calls read the index."""
+    from gitreg.clients.mlflow import listing
+
+    want = protos(GitregStore(f"gitreg://{rich}").search_model_versions("name = 'alpha'", 1000, None, None))
+    path = rich / "gitreg-cache" / "views.index"
+    data = path.read_bytes()
+    assert data.count(b'"s3://b/alpha/3"') == 1  # in v3's row only (the MLflow keys are no column)
+    path.write_bytes(data.replace(b'"s3://b/alpha/3"', b'"s3://b/alpha/X"'))
+    listing.forget()  # as a fresh process: no record remembered from the sound bytes
+    got = GitregStore(f"gitreg://{rich}").search_model_versions("name = 'alpha'", 1000, None, None)
+    assert protos(got) == want
+    assert b"alpha/X" not in path.read_bytes() and b'"s3://b/alpha/3"' in path.read_bytes()

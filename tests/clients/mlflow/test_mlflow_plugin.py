@@ -1,0 +1,52 @@
+"""MLflow imports every registry store's entry point on its first registry call, whatever the
+URI names: gitreg's (gitreg.clients.mlflow:GitregStore) must not load gitreg's API, pygit2 or
+the mapping, so a process using another store does not pay for them (issue 28)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+_HEAVY = ("pygit2", "gitreg.api", "gitreg.git", "gitreg.model", "gitreg.features",
+          "gitreg.clients.mlflow.mapping", "gitreg.clients.mlflow.listing", "gitreg.clients.mlflow.files")
+
+
+def _loaded_after(code: str) -> list[str]:
+    """The heavy modules loaded by a fresh interpreter after running `code`."""
+    script = (f"import json, sys\n{code}\n"
+              f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({_HEAVY!r}))))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_the_entry_point_loads_nothing_heavy():
+    assert _loaded_after("from gitreg.clients.mlflow import GitregStore") == []
+    # what MLflow's store registry does with it: the entry point loaded, the class ready to build a store
+    loaded = _loaded_after("from importlib.metadata import entry_points\n"
+                           "(entry,) = entry_points(group='mlflow.model_registry_store', name='gitreg')\n"
+                           "assert entry.load().__name__ == 'GitregStore'")
+    assert loaded == []
+
+
+def test_another_registry_store_pays_nothing_of_gitreg(tmp_path, tracking_uri):
+    """MLflow's own SQLite registry in a process where gitreg is installed: gitreg's entry point
+    is loaded, and nothing of gitreg's API with it."""
+    db = tmp_path / "registry.db"
+    loaded = _loaded_after("import logging\nfrom mlflow import MlflowClient\n"
+                           "logging.getLogger('mlflow').setLevel(logging.ERROR)\n"
+                           f"c = MlflowClient(tracking_uri={tracking_uri!r}, registry_uri={f'sqlite:///{db}'!r})\n"
+                           "c.search_registered_models()\n"
+                           "assert 'gitreg.clients.mlflow.store' in sys.modules  # the entry point was loaded")
+    assert loaded == []
+
+
+def test_a_gitreg_store_loads_what_it_uses_on_its_first_call(tmp_path, tracking_uri):
+    from gitreg import ModelRegistry
+
+    registry = tmp_path / "r.git"
+    ModelRegistry(registry).register_model("m")
+    loaded = _loaded_after("from mlflow import MlflowClient\n"
+                           f"c = MlflowClient(tracking_uri={tracking_uri!r}, registry_uri={f'gitreg://{registry}'!r})\n"
+                           "assert [str(v.version) for v in c.search_model_versions(\"name='m'\")] == ['1']")
+    assert "pygit2" in loaded and "gitreg.clients.mlflow.listing" in loaded
