@@ -95,7 +95,8 @@ else:  # the floor: the same objects and refs with pygit2 alone
     for i in range(count):
         m = f"model-{{i % models:04d}}"
         v = f"v{{i // models + 1}}"
-        data = head + f"model_name: {{m}}\nversion: {{v}}\ncreated_at: '{{time.time()}}'\n".encode() + tail if new else manifest
+        fields = f"model_name: {{m}}\nversion: {{v}}\ncreated_at: '{{time.time()}}'\n".encode()
+        data = head + fields + tail if new else manifest
         tb = repo.TreeBuilder()
         tb.insert("manifest.yaml", repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
         tree = tb.write()
@@ -708,8 +709,9 @@ def main(argv: list[str] | None = None) -> int:
         r = bench_big(args.workdir, args.repeat, args.big_versions, args.page_depth, args.baseline)
         results["big"] = r
         for suffix in ("", " (baseline)") if args.baseline is not None else ("",):
-            print(f"versions of {args.big_versions:,}{suffix}: {r['versions' + suffix]:.2f} s CPU vs --json "
-                  f"{r['versions --json' + suffix]:.2f} s: {r['versions' + suffix] / r['versions --json' + suffix]:.2f}x; "
+            table, json_out = r["versions" + suffix], r["versions --json" + suffix]
+            print(f"versions of {args.big_versions:,}{suffix}: {table:.2f} s CPU vs --json "
+                  f"{json_out:.2f} s: {table / json_out:.2f}x; "
                   f"served page of {args.page_depth:,}: {r['served page' + suffix] * 1e3:.0f} ms CPU")
     if "mlflow" in args.what:
         r = bench_mlflow(args.workdir, args.repeat, args.mlflow_total)
