@@ -12,7 +12,22 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "gitreg's MLflow store needs MLflow: pip install 'gitreg[mlflow]'"
     ) from exc
 
-from gitreg.clients.mlflow.store import GitregStore
-from gitreg.clients.mlflow.uri import registry_path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitreg.clients.mlflow.store import GitregStore
+    from gitreg.clients.mlflow.uri import registry_path
 
 __all__ = ["GitregStore", "registry_path"]
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: MLflow imports this package for every registry URI (plugin.py)
+    if name == "GitregStore":
+        from gitreg.clients.mlflow.store import GitregStore
+
+        return GitregStore
+    if name == "registry_path":
+        from gitreg.clients.mlflow.uri import registry_path
+
+        return registry_path
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

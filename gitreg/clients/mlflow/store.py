@@ -4,11 +4,7 @@ MLflow's tracking server calls one store object from many threads; pygit2 object
 not shared between threads, so each thread gets its own ModelRegistry. Every write is a
 gitreg write (compare-and-swap on refs, version numbers claimed exclusively).
 
-MLflow imports every registry store's entry point (this class) on its first registry call,
-whatever the URI names: so this module imports nothing of gitreg's API, pygit2 or the
-mapping; each method imports what it uses (then a dictionary lookup), and a process using
-another store pays ~3 ms for gitreg being installed instead of ~100 ms and a garbage
-collection of MLflow's heap.
+MLflow loads this class through plugin.py (the entry point), only for a `gitreg://` URI.
 """
 from __future__ import annotations
 
@@ -18,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED
@@ -38,15 +34,13 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg.clients.mlflow import search
+from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundError, ModelRegistry, VersionExistsError
+from gitreg import ModelVersion as GitregVersion
+from gitreg.clients.mlflow import files, listing, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
+from gitreg.clients.mlflow.listing import MODEL_COLUMNS, Listing
+from gitreg.clients.mlflow.mapping import ModelView
 from gitreg.clients.mlflow.uri import registry_path
-from gitreg.core.errors import GitregError, InvalidNameError, ModelNotFoundError, VersionExistsError
-
-if TYPE_CHECKING:  # gitreg's API and the mapping load with a gitreg:// store's first call (see above)
-    from gitreg import ModelRegistry
-    from gitreg import ModelVersion as GitregVersion
-    from gitreg.clients.mlflow.mapping import ModelView
 
 _log = logging.getLogger(__name__)
 
@@ -79,16 +73,12 @@ class GitregStore(AbstractStore):
     @property
     def registry(self) -> ModelRegistry:
         """This thread's registry object (pygit2 repositories are not shared across threads)."""
-        from gitreg import ModelRegistry
-
         registry = getattr(self._threads, "registry", None)
         if registry is None:
             registry = self._threads.registry = ModelRegistry(self.path)
         return registry
 
     def _view(self, name: str, *, write: bool = False) -> ModelView:
-        from gitreg.clients.mlflow.mapping import ModelView
-
         try:
             with translated():
                 view = ModelView.load(self.registry, name)
@@ -102,8 +92,6 @@ class GitregStore(AbstractStore):
 
     def _writable(self, name: str) -> None:
         """_view(name, write=True)'s checks from the version names alone (no version read)."""
-        from gitreg.clients.mlflow import mapping
-
         try:
             with translated():
                 names = self.registry.version_names(name)
@@ -116,8 +104,6 @@ class GitregStore(AbstractStore):
             raise _read_only(name, unnumbered)
 
     def _version(self, name: str, version: Any, *, write: bool = False) -> tuple[ModelView, GitregVersion]:
-        from gitreg.clients.mlflow import mapping
-
         wanted = mapping.gitreg_version(version)
         view = self._view(name, write=write)
         found = view.find(wanted)
@@ -128,8 +114,6 @@ class GitregStore(AbstractStore):
     def _views(self, only: Optional[set[str]] = None) -> list[ModelView]:
         """Every readable model (or those of `only` that exist: search.names_required); one that
         cannot be read is logged and skipped."""
-        from gitreg.clients.mlflow.mapping import ModelView
-
         views = []
         with translated():
             names = self.registry.list_models() if only is None else sorted(only)
@@ -146,15 +130,11 @@ class GitregStore(AbstractStore):
 
     def _model_version(self, name: str, version: str) -> ModelVersion:
         """The MLflow entity of a version just written (read back whole)."""
-        from gitreg.clients.mlflow import mapping
-
         view = self._view(name)
         return mapping.model_version(view, view.find(version))
 
     # -- registered models ----------------------------------------------------------------
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
-        from gitreg.clients.mlflow import mapping
-
         try:
             with translated():
                 self.registry.create_model(
@@ -169,8 +149,6 @@ class GitregStore(AbstractStore):
         return mapping.registered_model(self._view(name))
 
     def update_registered_model(self, name, description, deployment_job_id=None):
-        from gitreg.clients.mlflow import mapping
-
         self._view(name, write=True)
         with translated():
             self.registry.update_metadata(name, description=description or "")
@@ -185,9 +163,6 @@ class GitregStore(AbstractStore):
                       "Archive its versions (stage Archived) and delete its aliases instead.")
 
     def search_registered_models(self, filter_string=None, max_results=None, order_by=None, page_token=None):
-        from gitreg.clients.mlflow import mapping
-        from gitreg.clients.mlflow.listing import MODEL_COLUMNS, Listing
-
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
         only = search.names_required(filter_string, SearchModelUtils)
         with translated():
@@ -204,19 +179,13 @@ class GitregStore(AbstractStore):
         return PagedList(page, paged.token)
 
     def get_registered_model(self, name):
-        from gitreg.clients.mlflow import mapping
-
         return mapping.registered_model(self._view(name))
 
     def get_latest_versions(self, name, stages=None):
-        from gitreg.clients.mlflow import mapping
-
         view = self._view(name)
         return [mapping.model_version(view, v) for v in view.latest(mapping.stages(stages))]
 
     def set_registered_model_tag(self, name, tag):
-        from gitreg.clients.mlflow import mapping
-
         view = self._view(name, write=True)
         text = mapping.tag_text(tag.key, tag.value)
         with translated():
@@ -224,8 +193,6 @@ class GitregStore(AbstractStore):
                 name, add_tags=[text], remove_tags=mapping.tags_with_key(view.metadata.tags, tag.key))
 
     def delete_registered_model_tag(self, name, key):
-        from gitreg.clients.mlflow import mapping
-
         view = self._view(name, write=True)
         present = mapping.tags_with_key(view.metadata.tags, key)
         if present:
@@ -235,10 +202,6 @@ class GitregStore(AbstractStore):
     # -- model versions -------------------------------------------------------------------
     def create_model_version(self, name, source, run_id=None, tags=None, run_link=None, description=None,
                              local_model_path=None, model_id=None):
-        from gitreg import ModelMetadata
-        from gitreg.clients.mlflow import mapping
-        from gitreg.clients.mlflow.mapping import ModelView
-
         self._writable(name)
         keys = {"source": source, "run_id": run_id, "run_link": run_link, "model_id": model_id}
         local = _local_dir(source) or _local_dir(local_model_path)
@@ -264,8 +227,6 @@ class GitregStore(AbstractStore):
     def transition_model_version_stage(self, name, version, stage, archive_existing_versions=False):
         """Production/Staging deploy to environment production/staging; Archived undeploys
         from those and sets status archived; None undeploys and restores a retired status."""
-        from gitreg.clients.mlflow import mapping
-
         wanted = mapping.stages([stage]).pop()
         view, found = self._version(name, version, write=True)
         registry, reason = self.registry, f"MLflow stage {wanted}"
@@ -291,21 +252,15 @@ class GitregStore(AbstractStore):
                       "Transition it to the Archived stage (gitreg status archived) instead.")
 
     def get_model_version(self, name, version):
-        from gitreg.clients.mlflow import mapping
-
         view, found = self._version(name, version)
         return mapping.model_version(view, found)
 
     def get_model_version_download_uri(self, name, version):
-        from gitreg.clients.mlflow import files, mapping
-
         _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
         return files.download_uri(self.registry, found, source, self._links_root())
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
-        from gitreg.clients.mlflow import listing, mapping
-
         search.check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
         mlflow_filter, metric_query = search.metric_clauses(filter_string)
         matched = None
@@ -346,8 +301,6 @@ class GitregStore(AbstractStore):
                          paged.token)
 
     def set_model_version_tag(self, name, version, tag):
-        from gitreg.clients.mlflow import mapping
-
         _, found = self._version(name, version, write=True)
         text = mapping.tag_text(tag.key, tag.value)
         with translated():
@@ -355,8 +308,6 @@ class GitregStore(AbstractStore):
                                       remove=mapping.tags_with_key(found.tags, tag.key))
 
     def delete_model_version_tag(self, name, version, key):
-        from gitreg.clients.mlflow import mapping
-
         _, found = self._version(name, version, write=True)
         present = mapping.tags_with_key(found.tags, key)
         if present:
@@ -376,8 +327,6 @@ class GitregStore(AbstractStore):
                 self.registry.undeploy(name, environment=alias, reason="MLflow alias deleted")
 
     def get_model_version_by_alias(self, name, alias):
-        from gitreg.clients.mlflow import mapping
-
         view = self._view(name)
         found = view.find(view.aliases.get(alias, ""))
         if found is None:

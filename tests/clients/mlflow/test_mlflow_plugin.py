@@ -1,13 +1,13 @@
 """MLflow imports every registry store's entry point on its first registry call, whatever the
-URI names: gitreg's (gitreg.clients.mlflow:GitregStore) must not load gitreg's API, pygit2 or
-the mapping, so a process using another store does not pay for them (issue 28)."""
+URI names: gitreg's (gitreg.clients.mlflow.plugin:store) must not load the store, gitreg's API,
+pygit2 or the mapping, so a process using another store does not pay for them (issue 28)."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 
-_HEAVY = ("pygit2", "gitreg.api", "gitreg.git", "gitreg.model", "gitreg.features",
+_HEAVY = ("pygit2", "gitreg.api", "gitreg.git", "gitreg.model", "gitreg.features", "gitreg.clients.mlflow.store",
           "gitreg.clients.mlflow.mapping", "gitreg.clients.mlflow.listing", "gitreg.clients.mlflow.files")
 
 
@@ -20,13 +20,20 @@ def _loaded_after(code: str) -> list[str]:
     return json.loads(proc.stdout.splitlines()[-1])
 
 
-def test_the_entry_point_loads_nothing_heavy():
-    assert _loaded_after("from gitreg.clients.mlflow import GitregStore") == []
-    # what MLflow's store registry does with it: the entry point loaded, the class ready to build a store
+def test_the_entry_point_loads_nothing_heavy_until_it_builds_a_store(tmp_path):
+    # what MLflow's store registry does with it: the entry point loaded, ready to build a store
     loaded = _loaded_after("from importlib.metadata import entry_points\n"
                            "(entry,) = entry_points(group='mlflow.model_registry_store', name='gitreg')\n"
-                           "assert entry.load().__name__ == 'GitregStore'")
+                           "assert entry.value == 'gitreg.clients.mlflow.plugin:store'\n"
+                           "builder = entry.load()")
     assert loaded == []
+    loaded = _loaded_after("from gitreg.clients.mlflow.plugin import store\n"
+                           f"made = store('gitreg://{tmp_path / 'r.git'}')\n"
+                           "assert type(made).__name__ == 'GitregStore'")
+    assert "gitreg.clients.mlflow.store" in loaded
+    from gitreg.clients.mlflow import GitregStore  # the package still names the class (PEP 562)
+    from gitreg.clients.mlflow.store import GitregStore as defined
+    assert GitregStore is defined
 
 
 def test_another_registry_store_pays_nothing_of_gitreg(tmp_path, tracking_uri):
@@ -37,7 +44,7 @@ def test_another_registry_store_pays_nothing_of_gitreg(tmp_path, tracking_uri):
                            "logging.getLogger('mlflow').setLevel(logging.ERROR)\n"
                            f"c = MlflowClient(tracking_uri={tracking_uri!r}, registry_uri={f'sqlite:///{db}'!r})\n"
                            "c.search_registered_models()\n"
-                           "assert 'gitreg.clients.mlflow.store' in sys.modules  # the entry point was loaded")
+                           "assert 'gitreg.clients.mlflow.plugin' in sys.modules  # the entry point was loaded")
     assert loaded == []
 
 

@@ -48,7 +48,7 @@ def test_uri_forms(tmp_path):
 
 def test_plugin_is_resolved_by_mlflow(registry_path, tracking_uri, git):
     (entry,) = entry_points(group="mlflow.model_registry_store", name="gitreg")
-    assert entry.load() is GitregStore
+    assert isinstance(entry.load()(f"gitreg://{registry_path}"), GitregStore)  # a builder (plugin.py)
     MlflowClient(tracking_uri=tracking_uri, registry_uri=f"gitreg://{registry_path}").create_registered_model("m")
     assert git(registry_path, "log", "--format=%s", "m").split("\n")[0] == "create model m"
 
