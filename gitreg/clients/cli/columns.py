@@ -46,14 +46,6 @@ def for_table(versions: Sequence["Listed"], wanted: Optional[list[str]],
     return names[:TABLE_LIMIT], names[TABLE_LIMIT:]
 
 
-def for_lines(versions: Sequence["Listed"], wanted: Optional[list[str]],
-              flats: Optional[list[dict[str, Any]]] = None) -> list[str]:
-    """Metrics of `list` lines (core/rows.line_metrics): accuracy alone when the model has it."""
-    from gitreg.core.rows import line_metrics
-
-    return line_metrics([] if wanted is not None else present(versions, flats)[0], wanted)
-
-
 def warn_missing(versions: Sequence["Listed"], wanted: Optional[list[str]],
                  flats: Optional[list[dict[str, Any]]] = None) -> None:
     """A note on stderr for each asked-for metric no version has (a typo shows as an empty column)."""

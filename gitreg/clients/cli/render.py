@@ -15,7 +15,6 @@ from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, clean_all, plural, si
 
 if TYPE_CHECKING:
     from rich.table import Table
-    from rich.text import Text
 
     from gitreg import VerifyReport
     from gitreg.clients.cli.columns import Listed
@@ -33,17 +32,10 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def list_line(v: "Listed", metrics: list[str], flat: Optional[dict[str, Any]] = None) -> str:
-    """`● v1       (deployed  ) acc=0.850 [production]`: the seed's row, with the model's own metrics.
-    `flat`: the version's evaluation_scores.flat(), when already made (columns.flats_of)."""
-    flat = v.evaluation_scores.flat() if flat is None else flat
-    return _line(v.deployed, v.version, v.status.value, [(name, flat.get(name)) for name in metrics],
-                 v.environments)
-
-
 def listed_lines(listed: "ListedModel") -> list[str]:
-    """list_line of each version of a listing (core/listed.ListedModel), in its order: the same
-    text, made a part at a time for all versions (a listing of 10,000 versions)."""
+    """`● v1       (deployed  ) acc=0.850 [production]` of each version of a listing
+    (core/listed.ListedModel), in its order: the seed's line with the model's own metrics,
+    made a part at a time for all versions (a listing of 10,000 versions)."""
     scores = [""] * len(listed.versions)
     for name in listed.shown:
         if name == "accuracy":
@@ -59,30 +51,9 @@ def listed_lines(listed: "ListedModel") -> list[str]:
     return [("● " if envs else "○ ") + line for envs, line in zip(listed.environments, rest)]
 
 
-def _line(deployed: bool, version: str, status: str, scores: list[tuple[str, Any]], environments: list[str]) -> str:
-    mark = "●" if deployed else "○"
-    shown = ""
-    for name, value in scores:
-        if value is None:
-            continue
-        shown += f" acc={value:.3f}" if name == "accuracy" else f" {name}={fmt(value)}"
-    envs = f" [{', '.join(environments)}]" if environments else ""
-    return clean(f"{mark} {version:<8} ({status:<10}){shown}{envs}", one_line=True)
-
-
-def line_style(v: "Listed") -> str:
-    return status_style(v.status.value, v.deployed)
-
-
 def status_style(status: str, deployed: bool) -> str:
     """The style of a list line: deployed green, retired (deprecated, archived) dim."""
     return "green" if deployed else ("dim" if status in ("deprecated", "archived") else "")
-
-
-def version_line(v: "ModelVersion", metrics: Optional[list[str]] = None) -> "Text":
-    from rich.text import Text
-
-    return Text(list_line(v, ["accuracy"] if metrics is None else metrics), style=line_style(v))
 
 
 _CELLS = ("Version", "Status", "Created", "Parent", "Deployed", "Tags")

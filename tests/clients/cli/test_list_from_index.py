@@ -9,9 +9,10 @@ import shutil
 import pytest
 
 from gitreg import ModelRegistry
-from gitreg.clients.cli import columns, render
+from gitreg.clients.cli import render
 from gitreg.core.listed import ListedModel
 from gitreg.git.cache import viewindex
+from tests.clients.cli import listing_oracle as oracle
 from tests.clients.cli.conftest import run_on_terminal
 from tests.features.listing.test_fromindex import ANSWERED, WANTED, answered, build
 
@@ -65,11 +66,11 @@ def test_a_listing_s_lines_are_the_rows_lines(registry_path, wanted):
     reg = ModelRegistry(registry_path)
     for name in reg.list_models():
         rows, records = reg.list_rows(name), reg.list_versions(name)
-        shown = columns.for_lines(rows, wanted)
-        assert shown == columns.for_lines(records, wanted)
+        shown = oracle.for_lines(rows, wanted)
+        assert shown == oracle.for_lines(records, wanted)
         listed = ListedModel.of_rows(name, rows, wanted)
         assert listed.shown == shown
-        assert render.listed_lines(listed) == [render.list_line(v, shown) for v in rows] \
-            == [render.list_line(v, shown) for v in records]
+        assert render.listed_lines(listed) == [oracle.list_line(v, shown) for v in rows] \
+            == [oracle.list_line(v, shown) for v in records]
         assert [render.status_style(s, bool(e)) for s, e in zip(listed.statuses, listed.environments)] \
-            == [render.line_style(v) for v in rows]
+            == [oracle.line_style(v) for v in rows]

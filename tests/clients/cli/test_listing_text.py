@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from gitreg import ModelRegistry
 from gitreg.clients.cli import columns, render, terminal
+from gitreg.core.listed import ListedModel
 from gitreg.core.rows import VersionRow
+from tests.clients.cli import listing_oracle as oracle
 from tests.clients.cli.test_versions_table import drawn, reg, rich_text  # noqa: F401 - reg is a fixture
 
 
@@ -35,11 +37,10 @@ def test_list_lines_of_rows_are_those_of_records(reg, registry_path, cli):  # no
     for name in ("majora", "minora"):
         records = reg.list_versions(name)
         rows = ModelRegistry(registry_path).list_rows(name)
-        flats = columns.flats_of(rows)
-        shown = columns.for_lines(records, None)
-        assert columns.for_lines(rows, None, flats) == shown
-        assert [render.list_line(v, shown, f) for v, f in zip(rows, flats)] == \
-            [render.list_line(v, shown) for v in records]
+        shown = oracle.for_lines(records, None)
+        listed = ListedModel.of_rows(name, rows)
+        assert listed.shown == shown
+        assert render.listed_lines(listed) == [oracle.list_line(v, shown) for v in records]
     out = cli("list").out
     assert "  ● v2       (deployed  ) acc=0.500 [production]\n" in out
     assert "  ○ v1       (completed ) mmlu=0.25 eval_loss=1\n" in out
