@@ -2,19 +2,15 @@
 dataclasses): a read does not load them, and a manifest that has them still reads into them."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from gitreg.core.file_records import ContentFile, Purge
 from gitreg.core.preview import Preview
 from gitreg.model import manifest
+from tests.fresh import modules_after
 
 
 def test_reading_records_does_not_define_them():
-    code = ("import sys; from gitreg.model import manifest, snapshot; import gitreg.api.registry; "
-            "print(sorted(m for m in ('gitreg.core.file_records', 'gitreg.core.preview') if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
+    code = "from gitreg.model import manifest, snapshot; import gitreg.api.registry"
+    assert modules_after(code, ["gitreg.core.file_records", "gitreg.core.preview"]) == []
 
 
 def test_a_manifest_with_directory_contents_and_purges_reads_into_them():

@@ -4,12 +4,12 @@ git started before pygit2 is imported (what lets the transfer and start-up overl
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
 from gitreg import GitregError, RemoteError
 from gitreg.api import cloning
+from tests.fresh import modules_after
 
 
 @pytest.fixture
@@ -69,6 +69,4 @@ def test_clone_refuses_a_used_target_before_running_git(source, tmp_path, clone)
 
 
 def test_git_starts_before_pygit2_is_imported():
-    code = "import sys, gitreg.api.cloning; print(sorted(m for m in ('pygit2', 'yaml') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert modules_after("import gitreg.api.cloning", ["pygit2", "yaml"]) == []

@@ -3,9 +3,7 @@ URI names: gitreg's (gitreg.clients.mlflow.plugin:store) must not load the store
 pygit2 or the mapping, so a process using another store does not pay for them (issue 28)."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from tests.fresh import modules_after
 
 _HEAVY = ("pygit2", "gitreg.api", "gitreg.git", "gitreg.model", "gitreg.features", "gitreg.clients.mlflow.store",
           "gitreg.clients.mlflow.mapping", "gitreg.clients.mlflow.listing", "gitreg.clients.mlflow.files")
@@ -13,11 +11,7 @@ _HEAVY = ("pygit2", "gitreg.api", "gitreg.git", "gitreg.model", "gitreg.features
 
 def _loaded_after(code: str) -> list[str]:
     """The heavy modules loaded by a fresh interpreter after running `code`."""
-    script = (f"import json, sys\n{code}\n"
-              f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({_HEAVY!r}))))")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.splitlines()[-1])
+    return modules_after(code, _HEAVY)
 
 
 def test_the_entry_point_loads_nothing_heavy_until_it_builds_a_store(tmp_path):

@@ -3,10 +3,9 @@ does not define the comparison's records). Fresh interpreters: the lazy path is 
 process that has not loaded the module yet."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.fresh import modules_after, run
 
 _CHILD = """
 import sys, types
@@ -26,16 +25,12 @@ print("ok")
                                    "from gitreg.features.query.comparison import compare as c",
                                    "from gitreg.api.queries import Comparison"])
 def test_compare_and_its_records_are_found_whatever_was_imported_first(first):
-    proc = subprocess.run([sys.executable, "-c", _CHILD.format(first=first)], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    assert run(_CHILD.format(first=first)).strip() == "ok"
 
 
 def test_a_search_import_does_not_load_the_comparison():
-    code = ("import gitreg.api.queries, gitreg.features.query, sys; "
-            "print('gitreg.features.query.comparison' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.stdout.strip() == "False", proc.stderr
+    code = "import gitreg.api.queries, gitreg.features.query"
+    assert modules_after(code, ["gitreg.features.query.comparison"]) == []
 
 
 def test_unknown_names_are_attribute_errors():
@@ -48,7 +43,6 @@ def test_unknown_names_are_attribute_errors():
         queries.Nothing  # noqa: B018
     with pytest.raises(ImportError):
         from gitreg.features.query import nothing_at_all  # noqa: F401
-
 
 
 _RANKING = """
@@ -74,15 +68,10 @@ print("ok")
                                    "from gitreg.api.queries import parse_sort",
                                    "from gitreg.features.query.direction import Direction"])
 def test_best_sort_keys_and_directions_are_found_whatever_was_imported_first(first):
-    proc = subprocess.run([sys.executable, "-c", _RANKING.format(first=first)], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    assert run(_RANKING.format(first=first)).strip() == "ok"
 
 
 def test_a_search_import_does_not_load_best_sort_keys_or_the_directions():
-    code = ("import gitreg.api.queries, gitreg.features.query, sys; from gitreg.features.query import search, parse; "
-            "print(sorted(m for m in ('gitreg.features.query.ranking', 'gitreg.features.query.direction', "
-            "'gitreg.features.query.sortkeys') "
-            "if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.stdout.strip() == "[]", proc.stderr
+    code = "import gitreg.api.queries, gitreg.features.query; from gitreg.features.query import search, parse"
+    lazy = ["gitreg.features.query.ranking", "gitreg.features.query.direction", "gitreg.features.query.sortkeys"]
+    assert modules_after(code, lazy) == []
