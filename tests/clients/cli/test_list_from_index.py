@@ -4,8 +4,6 @@ version named once, hostile refs), on a registry where some models are answered 
 and some are read as rows (tests/features/listing/test_fromindex.py: which, and why)."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from gitreg import ModelRegistry
@@ -14,25 +12,16 @@ from gitreg.core.listed import ListedModel
 from gitreg.git.cache import viewindex
 from tests.clients.cli import listing_oracle as oracle
 from tests.clients.cli.conftest import run_on_terminal
-from tests.features.listing.test_fromindex import ANSWERED, WANTED, answered, build
+from tests.features.listing.test_fromindex import ANSWERED, WANTED, answered, built, varied  # noqa: F401 - fixtures
 
 ARGS = [[], ["--metrics", "params.lr,mmlu"], ["--metrics", "accuracy,accuracy"], ["--metrics", ""],
         ["--metrics", "f1_score,rouge.rouge1,params.optim,mmlu/acc,none"], ["--json"]]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    path = tmp_path_factory.mktemp("list") / "built.git"
-    build(path)
-    return path
-
-
 @pytest.fixture
-def registry_path(built, tmp_path):
-    path = tmp_path / "registry.git"
-    shutil.copytree(built, path, symlinks=True)
-    shutil.rmtree(path / "gitreg-cache", ignore_errors=True)
-    return path
+def registry_path(varied):  # noqa: F811 - the fixture imported above
+    """The CLI's registry (the `cli` fixture's -R): a copy of the built registry, caches removed."""
+    return varied
 
 
 @pytest.mark.parametrize("args", ARGS)
@@ -41,11 +30,11 @@ def test_the_index_writes_what_the_rows_wrote(cli, registry_path, monkeypatch, a
     rows = cli("list", *args)
     assert rows.code == 1 and "refs/tags/broken/v2" in rows.err and "refs/heads/code" in rows.err
     monkeypatch.delenv("GITREG_NO_CACHE")
-    built = cli("list", *args)  # makes the index (--json: records, as ever)
+    made = cli("list", *args)  # makes the index (--json: records, as ever)
     assert viewindex.path_of(registry_path).exists() == (args != ["--json"])
     warm = cli("list", *args)
     assert set(answered(registry_path, None)) == ANSWERED  # the index can answer
-    assert built == warm == rows
+    assert made == warm == rows
     assert sum(line.startswith("gitreg: problem: refs/tags/broken/v2") for line in warm.err.splitlines()) == 1
 
 
