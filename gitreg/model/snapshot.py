@@ -86,6 +86,8 @@ def _yaml_file(snap: "ModelSnapshot", commit: pygit2.Commit, name: str, kind: st
     if blob is None:
         return None
     cache = snap.store.cache(snap.model) if snap.use_cache else None
+    if cache is not None and not cache.cheap_for_one():
+        cache = None  # a long model's manifests file: O(model) to load for one small file
     value = cache.parsed(kind, str(blob)) if cache is not None else None
     if value is None:
         data = snap.store.read_blob(blob, limit, read_where or f"{name} of commit {str(commit.id)[:12]}")

@@ -227,3 +227,26 @@ def test_a_page_of_a_long_model_is_read_from_its_objects_not_the_cache_file(tmp_
     manifests.write_text("{not json")  # a page never reads it: the same records all the same
     assert fresh == [whole[v] for v in page] == [v.to_dict() for v in ModelRegistry(path).get_versions("chain", page)]
     assert manifests.read_text() == "{not json"
+
+
+def test_a_long_models_metadata_is_parsed_from_its_object_not_the_cache_file(reg, registry_path, monkeypatch):
+    """One small file (the root's model.yaml, for a served page's header or `info`) of a model
+    whose manifests file is past ONE_FILE_LIMIT is parsed from its object: loading that file
+    is O(versions) (1.2 s at 100,000). Below the limit the cached parse is used (a sealed
+    entry is believed: what this test forges to tell the two apart)."""
+    from gitreg.git.cache import cache
+
+    _populate(reg)
+    _view(registry_path)  # the cache written
+    path = _cache_dir(registry_path) / "majora.manifests.json"
+    data = cache_json(path)
+    (key,) = [k for k in data["entries"] if k.startswith("model:")]
+    parsed = json.loads(data["entries"][key])
+    data["entries"][key] = json.dumps({**parsed, "owner": "from the cache file"})
+    write_sealed(path, data)
+    assert ModelRegistry(registry_path).get_metadata("majora").owner == "from the cache file"
+    monkeypatch.setattr(cache, "ONE_FILE_LIMIT", path.stat().st_size - 1)
+    assert ModelRegistry(registry_path).get_metadata("majora").owner == ""
+    reader = ModelRegistry(registry_path)
+    reader.list_versions("majora")  # a read of every version loads the file: then its parse is used
+    assert reader.get_metadata("majora").owner == "from the cache file"
