@@ -38,36 +38,62 @@ def test_register_against_a_baseline_checkout(tmp_path):
     assert "baseline" in proc.stdout
 
 
-def test_register_with_the_floor_writing_new_manifests(tmp_path):
-    """`register --floor-new-manifest` adds, in the same alternation, the floor whose every
-    registration writes its own manifest (a new blob and tree, as gitreg's)."""
+def test_register_with_sessions_3_4_floor_beside_the_default_one(tmp_path):
+    """`register --floor-same-bytes` adds, in the same alternation, sessions 3-4's floor (the same
+    manifest bytes every registration); `--floor-new-manifest` is still accepted (the default now)."""
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "register", "--repeat", "1", "--count", "4", "--big", "0",
-                           "--floor-new-manifest", "--workdir", str(tmp_path / "work"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+                           "--floor-same-bytes", "--floor-new-manifest", "--workdir", str(tmp_path / "work"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
-    assert set(results["register"]) == {"gitreg", "floor", "floor (new manifest)"}
+    assert set(results["register"]) == {"gitreg", "floor", "floor (same bytes)"}
     assert all(v > 0 for v in results["register"].values())
-    assert "writing each registration's own manifest" in proc.stdout
+    assert set(results["register_paired"]) == {"gitreg / floor", "gitreg / floor (same bytes)"}
+    assert "writing the same manifest bytes every time" in proc.stdout
 
 
-def test_the_plain_floor_writes_two_objects_a_registration_and_the_new_manifest_floor_four(tmp_path):
-    """Why the two floors differ: the plain floor's manifest never changes, so after the first
-    registration libgit2 finds its blob and tree stored and writes only the commit and the tag."""
-    script = (
-        "import subprocess, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import speed_bench\n"
-        "manifest = Path(sys.argv[2]) / 'manifest.yaml'; manifest.write_bytes(b'schema: gitreg/1\\n"
-        "model_name: model-0000\\nversion: v1\\ncreated_at: x\\nstatus: completed\\n')\n"
-        "for extra in ([str(manifest)], [str(manifest), 'new']):\n"
-        "    path = Path(sys.argv[2]) / f'floor-{len(extra)}.git'\n"
-        "    subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
-        "    speed_bench._per_registration('floor', path, 2, 6, extra)\n"
-        "    print(sum(1 for p in (path / 'objects').rglob('*') if p.is_file() and len(p.parent.name) == 2))\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(BENCH.parent), str(tmp_path)],
+_WRITTEN = (  # run as speed_bench's measured children do; prints what each side's registry holds
+    "import collections, json, subprocess, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1])\n"
+    "import speed_bench; from gitreg import ModelRegistry\n"
+    "work = Path(sys.argv[2]); speed_bench._env_identity(work / 'home'); manifest = speed_bench.floor_manifest(work)\n"
+    "out = {}\n"
+    "for kind in ('gitreg', 'floor', 'floor-same-bytes'):\n"
+    "    for count in (1, 7):\n"
+    "        path = work / f'{kind}-{count}.git'\n"
+    "        if kind == 'gitreg': ModelRegistry(path).init()\n"
+    "        else: subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
+    "        speed_bench._per_registration(kind, path, 1, count, [] if kind == 'gitreg' else [str(manifest)])\n"
+    "        git = ['git', '-C', str(path)]\n"
+    "        kinds = subprocess.run([*git, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],\n"
+    "                               capture_output=True, text=True, check=True).stdout.split()\n"
+    "        refs = subprocess.run([*git, 'for-each-ref', '--format=%(refname) %(objecttype)'],\n"
+    "                              capture_output=True, text=True, check=True).stdout.splitlines()\n"
+    "        out[f'{kind} {count}'] = [collections.Counter(kinds), refs]\n"
+    "print(json.dumps(out))\n")
+
+
+def test_the_floor_writes_the_objects_and_refs_a_registration_writes(tmp_path):
+    """The floor is the issue's: per registration the same four objects as gitreg (a blob and a
+    tree too, since each manifest names its own version and time: 6 registrations = 6 of each
+    kind, counted as the difference between 7 and 1 registrations on one model), and the same
+    refs: the version's tag ref (to a tag object) and the model's branch (to a commit). Sessions
+    3-4's floor, the same manifest bytes every time, writes two objects a registration."""
+    proc = subprocess.run([sys.executable, "-c", _WRITTEN, str(BENCH.parent), str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert [int(n) for n in proc.stdout.split()] == [2 + 6 * 2, 6 * 4]
+    held = json.loads(proc.stdout)
+
+    def written(side: str) -> dict[str, int]:
+        after, before = held[f"{side} 7"][0], held[f"{side} 1"][0]
+        return {kind: after.get(kind, 0) - before.get(kind, 0) for kind in ("blob", "tree", "commit", "tag")}
+
+    assert written("gitreg") == written("floor") == {"blob": 6, "tree": 6, "commit": 6, "tag": 6}
+    assert written("floor-same-bytes") == {"blob": 0, "tree": 0, "commit": 6, "tag": 6}
+    floor_refs = set(held["floor 7"][1])
+    assert floor_refs == {"refs/heads/model-0000 commit", *(f"refs/tags/model-0000/v{n} tag" for n in range(1, 8))}
+    # gitreg's child registers one version before its measured loop (v1): one tag ref more, nothing else
+    assert set(held["gitreg 7"][1]) == floor_refs | {"refs/tags/model-0000/v8 tag"}
 
 
 def test_big_bench_smoke(tmp_path):
