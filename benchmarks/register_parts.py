@@ -66,8 +66,11 @@ def _floor(manifest: bytes, path: Path, count: int, same_bytes: bool = False) ->
     import speed_bench
 
     repo = pygit2.init_repository(str(path), bare=True)
+    state: dict = {}
+    if not same_bytes:  # warm as the gitreg side is here: the 10 models exist
+        speed_bench.floor_loop(repo, manifest, 10, 10, state=state)
     start = time.process_time()
-    speed_bench.floor_loop(repo, manifest, 10, count, same_bytes)
+    speed_bench.floor_loop(repo, manifest, 10, count, same_bytes, state)
     return (time.process_time() - start) / count
 
 

@@ -59,41 +59,40 @@ _WRITTEN = (  # run as speed_bench's measured children do; prints what each side
     "work = Path(sys.argv[2]); speed_bench._env_identity(work / 'home'); manifest = speed_bench.floor_manifest(work)\n"
     "out = {}\n"
     "for kind in ('gitreg', 'floor', 'floor-same-bytes'):\n"
-    "    for count in (1, 7):\n"
-    "        path = work / f'{kind}-{count}.git'\n"
-    "        if kind == 'gitreg': ModelRegistry(path).init()\n"
-    "        else: subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
-    "        speed_bench._per_registration(kind, path, 1, count, [] if kind == 'gitreg' else [str(manifest)])\n"
-    "        git = ['git', '-C', str(path)]\n"
-    "        kinds = subprocess.run([*git, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],\n"
-    "                               capture_output=True, text=True, check=True).stdout.split()\n"
-    "        refs = subprocess.run([*git, 'for-each-ref', '--format=%(refname) %(objecttype)'],\n"
-    "                              capture_output=True, text=True, check=True).stdout.splitlines()\n"
-    "        out[f'{kind} {count}'] = [collections.Counter(kinds), refs]\n"
+    "    path = work / f'{kind}.git'\n"
+    "    if kind == 'gitreg': ModelRegistry(path).init()\n"
+    "    else: subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
+    "    speed_bench._per_registration(kind, path, 2, 7, [] if kind == 'gitreg' else [str(manifest)])\n"
+    "    git = ['git', '-C', str(path)]\n"
+    "    kinds = subprocess.run([*git, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],\n"
+    "                           capture_output=True, text=True, check=True).stdout.split()\n"
+    "    refs = subprocess.run([*git, 'for-each-ref', '--format=%(refname) %(objecttype)'],\n"
+    "                          capture_output=True, text=True, check=True).stdout.splitlines()\n"
+    "    parents = subprocess.run([*git, 'rev-list', '--parents', '--all'], capture_output=True, text=True,\n"
+    "                             check=True).stdout.splitlines()\n"
+    "    out[kind] = [collections.Counter(kinds), refs, collections.Counter(len(p.split()) - 1 for p in parents)]\n"
     "print(json.dumps(out))\n")
 
 
 def test_the_floor_writes_the_objects_and_refs_a_registration_writes(tmp_path):
-    """The floor is the issue's: per registration the same four objects as gitreg (a blob and a
-    tree too, since each manifest names its own version and time: 6 registrations = 6 of each
-    kind, counted as the difference between 7 and 1 registrations on one model), and the same
-    refs: the version's tag ref (to a tag object) and the model's branch (to a commit). Sessions
-    3-4's floor, the same manifest bytes every time, writes two objects a registration."""
+    """The floor is the issue's: the measured children (7 registrations over 2 models, each side
+    warmed with one) leave the same objects on both sides, kind by kind (a model's root commit
+    and its model.yaml; per registration its own manifest blob and tree, the version commit with
+    gitreg's parents, the tag object), the same commit shapes (roots, first versions on their
+    root, later ones on root and tip) and the same refs. Sessions 3-4's floor, the same manifest
+    bytes every time, writes two objects a registration after its first."""
     proc = subprocess.run([sys.executable, "-c", _WRITTEN, str(BENCH.parent), str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     held = json.loads(proc.stdout)
-
-    def written(side: str) -> dict[str, int]:
-        after, before = held[f"{side} 7"][0], held[f"{side} 1"][0]
-        return {kind: after.get(kind, 0) - before.get(kind, 0) for kind in ("blob", "tree", "commit", "tag")}
-
-    assert written("gitreg") == written("floor") == {"blob": 6, "tree": 6, "commit": 6, "tag": 6}
-    assert written("floor-same-bytes") == {"blob": 0, "tree": 0, "commit": 6, "tag": 6}
-    floor_refs = set(held["floor 7"][1])
-    assert floor_refs == {"refs/heads/model-0000 commit", *(f"refs/tags/model-0000/v{n} tag" for n in range(1, 8))}
-    # gitreg's child registers one version before its measured loop (v1): one tag ref more, nothing else
-    assert set(held["gitreg 7"][1]) == floor_refs | {"refs/tags/model-0000/v8 tag"}
+    gitreg, floor, same = held["gitreg"], held["floor"], held["floor-same-bytes"]
+    versions = {"model-0000": 5, "model-0001": 3}  # the warm-up's v1, then 7 alternating
+    assert gitreg[0] == floor[0] == {"blob": 2 + 8, "tree": 2 + 8, "commit": 2 + 8, "tag": 8}
+    assert gitreg[2] == floor[2] == {"0": 2, "1": 2, "2": 6}  # roots; v1 on its root; root + tip
+    refs = {f"refs/heads/{m} commit" for m in versions}
+    refs |= {f"refs/tags/{m}/v{n} tag" for m, top in versions.items() for n in range(1, top + 1)}
+    assert set(gitreg[1]) == set(floor[1]) == refs
+    assert same[0] == {"blob": 1, "tree": 1, "commit": 7, "tag": 7}  # no warm-up, no roots, bytes reused
 
 
 def test_big_bench_smoke(tmp_path):
