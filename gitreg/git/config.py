@@ -38,11 +38,20 @@ def steady() -> Iterator[None]:
         _steady.reset(token)
 
 
+_normed: dict[str, str] = {}  # key -> its form: a function of the key's text alone
+
+
 def _norm(key: str) -> str:
-    """git's key form: section and variable lower case, a subsection as it is."""
-    section, _, rest = key.partition(".")
-    sub, _, var = rest.rpartition(".")
-    return ".".join(p for p in (section.lower(), sub, var.lower()) if p)
+    """git's key form: section and variable lower case, a subsection as it is (remembered: a
+    write looks up the same few keys, signing's and identity's, a dozen times)."""
+    done = _normed.get(key)
+    if done is None:
+        section, _, rest = key.partition(".")
+        sub, _, var = rest.rpartition(".")
+        done = ".".join(p for p in (section.lower(), sub, var.lower()) if p)
+        if len(_normed) < 4096:
+            _normed[key] = done
+    return done
 
 
 class GitConfig:
