@@ -58,11 +58,14 @@ class Sides:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tree)
 
 
-def _seconds(proc: subprocess.Popen) -> float:
+def _seconds(proc: subprocess.Popen, splits: list[list[float]]) -> float:
+    """The child's CPU seconds a registration; its (user, system) split is appended to `splits`."""
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"a measured child failed:\n{err}")
-    return float(out.strip().splitlines()[-1])
+    lines = out.strip().splitlines()
+    splits.append([float(x) for x in lines[-2].split()])
+    return float(lines[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,14 +95,19 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     if args.baseline is not None:
         pairs = [("this", "baseline"), *pairs, *(("baseline", floor) for floor in floors)]
     runs: dict[str, list[list[float]]] = {f"{a} / {b}": [] for a, b in pairs}
+    splits: dict[str, list[list[float]]] = {side: [] for pair in pairs for side in pair}
     load = [os.getloadavg()[0]]
     for _ in range(args.rounds):
         for a, b in pairs:
             first, second = sides.start(a), sides.start(b)
-            runs[f"{a} / {b}"].append([_seconds(first), _seconds(second)])
+            runs[f"{a} / {b}"].append([_seconds(first, splits[a]), _seconds(second, splits[b])])
     load.append(os.getloadavg()[0])
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": load, "count": args.count,
-              "rounds": args.rounds, "ratios": {}, "cpu_ms": {}, "runs": runs}
+              "rounds": args.rounds, "ratios": {}, "cpu_ms": {}, "runs": runs,
+              # median user and system ms a registration per side: the file system's share moves with
+              # the machine's state (see RESULTS.md, reg4), the user share much less
+              "user_system_ms": {side: [statistics.median(u for u, _ in v) * 1e3,
+                                       statistics.median(s for _, s in v) * 1e3] for side, v in splits.items()}}
     for name, pairs_run in runs.items():
         ratio = statistics.median(x / y for x, y in pairs_run)
         result["ratios"][name] = ratio
@@ -107,6 +115,8 @@ def _run(args: argparse.Namespace, work: Path) -> int:
                                   statistics.median(y for _, y in pairs_run) * 1e3]
         print(f"{name:34s} {ratio:.2f}x (median of {len(pairs_run)} concurrent pairs; CPU medians "
               f"{result['cpu_ms'][name][0]:.2f} / {result['cpu_ms'][name][1]:.2f} ms a registration)")
+    for side, (user, system) in result["user_system_ms"].items():
+        print(f"  {side:32s} user {user:.2f} ms, system {system:.2f} ms a registration (medians)")
     if args.out is not None:
         prev = json.loads(args.out.read_text()) if args.out.exists() else {}
         prev["register_pairs"] = result

@@ -63,15 +63,16 @@ def alternated(sides: dict[str, Callable[[], float]], repeat: int,
 # -- registering ---------------------------------------------------------------------------
 # One child process per measurement: it opens the registry, then times a loop of registrations
 # with its own CPU clock plus that of the git processes it starts (config, identity), and prints
-# seconds per registration. Import and open are outside the loop on both sides.
+# seconds per registration (last line; the line before: its user and system parts). Import and
+# open are outside the loop on both sides.
 _CHILD = r'''
 import resource, sys, time
 sys.path.insert(0, {here!r})
 kind, path, models, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 from run import REGISTER_ARGS
-def cpu():
+def cpu():  # (user, system) seconds of this process and the git processes it started
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+    return s.ru_utime + c.ru_utime, s.ru_stime + c.ru_stime
 if kind == "gitreg":
     from gitreg import ModelRegistry
     reg = ModelRegistry(path)
@@ -89,7 +90,9 @@ else:  # the floor: the same objects and refs with pygit2 alone (speed_bench.flo
         floor_loop(repo, manifest, 1, 1, state=state)
     t = cpu()
     floor_loop(repo, manifest, models, count, same_bytes=kind == "floor-same-bytes", state=state)
-print((cpu() - t) / count)
+user, system = (now - then for now, then in zip(cpu(), t))
+print(user / count, system / count)  # the split: user (Python, libgit2) and system (the file system)
+print((user + system) / count)
 '''
 
 

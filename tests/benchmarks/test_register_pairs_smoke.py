@@ -21,5 +21,7 @@ def test_register_pairs_smoke(tmp_path):
                                     "baseline / floor", "baseline / floor (same bytes)"}
     assert all(r > 0 for r in pairs["ratios"].values())
     assert all(len(runs) == 1 and min(runs[0]) > 0 for runs in pairs["runs"].values())
+    assert set(pairs["user_system_ms"]) == {"this", "baseline", "floor", "floor (same bytes)"}
+    assert all(user > 0 and system >= 0 for user, system in pairs["user_system_ms"].values())
     assert list(tmp_path.iterdir()) == [out]  # its scratch registries are removed
     assert "this / floor" in proc.stdout
