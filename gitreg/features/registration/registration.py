@@ -490,7 +490,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         parent_commit = None
         if reg.parent is not None:
             pmodel, pversion = reg.parent
-            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False)
+            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False, notes=False)
             if psnap.tip is None:
                 psnap = ModelSnapshot.load(store, pmodel)  # raises: no such model
             parent_commit = psnap.commit_of(pversion).id
