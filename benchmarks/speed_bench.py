@@ -63,15 +63,16 @@ def alternated(sides: dict[str, Callable[[], float]], repeat: int,
 # -- registering ---------------------------------------------------------------------------
 # One child process per measurement: it opens the registry, then times a loop of registrations
 # with its own CPU clock plus that of the git processes it starts (config, identity), and prints
-# seconds per registration. Import and open are outside the loop on both sides.
+# seconds per registration (last line; the line before: its user and system parts). Import and
+# open are outside the loop on both sides.
 _CHILD = r'''
 import resource, sys, time
 sys.path.insert(0, {here!r})
 kind, path, models, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 from run import REGISTER_ARGS
-def cpu():
+def cpu():  # (user, system) seconds of this process and the git processes it started
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+    return s.ru_utime + c.ru_utime, s.ru_stime + c.ru_stime
 if kind == "gitreg":
     from gitreg import ModelRegistry
     reg = ModelRegistry(path)
@@ -79,35 +80,100 @@ if kind == "gitreg":
     t = cpu()
     for i in range(count):
         reg.register_model(f"model-{{i % models:04d}}", **REGISTER_ARGS)
-else:  # the floor: the same objects and refs with pygit2 alone
-    import pygit2
+else:  # the floor: the same objects and refs with pygit2 alone (speed_bench.floor_loop)
+    import datetime, pygit2
+    from speed_bench import floor_loop
     repo = pygit2.Repository(path)
-    sig = pygit2.Signature("Bench", "bench@example.com", int(time.time()), 0)
     manifest = open(sys.argv[5], "rb").read()
-    # "new": each registration's manifest has its own name, version and time, as gitreg's do, so
-    # its blob and tree are new objects; else the same bytes every time (libgit2 then finds the
-    # blob and tree already stored and only freshens them: two object writes of four)
-    new = len(sys.argv) > 6 and sys.argv[6] == "new"
+    state = {{}}
+    if kind == "floor":  # warm as gitreg's side is: model-0000 and its v1 exist
+        floor_loop(repo, manifest, 1, 1, state=state)
+    t = cpu()
+    floor_loop(repo, manifest, models, count, same_bytes=kind == "floor-same-bytes", state=state)
+user, system = (now - then for now, then in zip(cpu(), t))
+print(user / count, system / count)  # the split: user (Python, libgit2) and system (the file system)
+print((user + system) / count)
+'''
+
+
+def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: bool = False,
+               state: dict[str, list] | None = None) -> None:
+    """The issue's floor: "the same objects and refs written with pygit2 alone (blob, tree, commit,
+    annotated tag, ref)", `count` registrations over `models` models (`state`: model -> [root,
+    tip, versions], carried from an earlier call).
+
+    Each registration writes the objects a gitreg registration writes: a model's first one its
+    root commit (model.yaml, as gitreg's model.yaml), then its own manifest (gitreg's bytes with
+    this registration's name, version and time: a new blob and a new tree), the version commit
+    with gitreg's parents (the root, then the previous tip), an annotated tag object; then the
+    two refs in gitreg's order, each a compare-and-swap as gitreg's are: the tag ref created
+    only if absent (`create_tag`: libgit2 checks under the ref's lock), then the branch moved
+    only from the value read (`Reference.set_target`, libgit2's git_reference_set_target:
+    refused if the ref moved meanwhile), or created only if absent for a new model.
+    `same_bytes`: sessions 3-4's floor, kept to compare with their figures: the same manifest
+    bytes every time (libgit2 finds the blob and tree stored: two objects written of four), no
+    root commit, one parent, and the branch ref overwritten (force).
+    """
+    import datetime
+
+    import pygit2
+
+    sig = pygit2.Signature("Bench", "bench@example.com", int(time.time()), 0)
     head, _, rest = manifest.partition(b"model_name: ")
     tail = rest.partition(b"created_at: ")[2].partition(b"\n")[2]
-    tips = {{}}
-    t = cpu()
+    utc = datetime.timezone.utc
+    blob_mode = pygit2.GIT_FILEMODE_BLOB
+    state = {} if state is None else state
     for i in range(count):
-        m = f"model-{{i % models:04d}}"
-        v = f"v{{i // models + 1}}"
-        fields = f"model_name: {{m}}\nversion: {{v}}\ncreated_at: '{{time.time()}}'\n".encode()
-        data = head + fields + tail if new else manifest
+        m = f"model-{i % models:04d}"
+        known = state.get(m)
+        n = known[2] + 1 if known is not None else 1
+        v = f"v{n}"
+        if same_bytes:
+            data, root = manifest, None
+            parents = [known[1]] if known is not None else []
+        else:
+            when = datetime.datetime.now(utc).isoformat()
+            if known is None:  # a new model: its root commit first, as gitreg's first registration
+                model_file = f"model_name: {m}\ncreated_at: '{when}'\ndescription: ''\nowner: ''\ntags: []\nnotes: ''\n"
+                rtb = repo.TreeBuilder()
+                rtb.insert("model.yaml", repo.create_blob(model_file.encode()), blob_mode)
+                root = tip = repo.create_commit(None, sig, sig, f"create model {m}\n", rtb.write(), [])
+            else:
+                root, tip = known[0], known[1]
+            data = head + f"model_name: {m}\nversion: {v}\ncreated_at: '{when}'\n".encode() + tail
+            parents = [root] if tip == root else [root, tip]
         tb = repo.TreeBuilder()
-        tb.insert("manifest.yaml", repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
-        tree = tb.write()
-        parents = [tips[m]] if m in tips else []
-        commit = repo.create_commit(None, sig, sig, f"register {{m}} {{v}}\n\nbenchmark\n", tree, parents)
-        # the annotated tag and its ref
-        repo.create_tag(f"{{m}}/{{v}}", commit, pygit2.GIT_OBJECT_COMMIT, sig, f"{{m}} {{v}}\n\nbenchmark\n")
-        repo.references.create(f"refs/heads/{{m}}", commit, force=True)
-        tips[m] = commit
-print((cpu() - t) / count)
-'''
+        tb.insert("manifest.yaml", repo.create_blob(data), blob_mode)
+        commit = repo.create_commit(None, sig, sig, f"register {m} {v}\n\nbenchmark\n", tb.write(), parents)
+        # the annotated tag object and its ref (created only if absent), before the branch
+        repo.create_tag(f"{m}/{v}", commit, pygit2.GIT_OBJECT_COMMIT, sig, f"{m} {v}\n\nbenchmark\n")
+        branch = f"refs/heads/{m}"
+        if same_bytes:
+            repo.references.create(branch, commit, force=True)
+        elif known is not None:
+            repo.references[branch].set_target(commit)
+        else:
+            repo.references.create(branch, commit)
+        state[m] = [root, commit, n]
+
+
+def floor_manifest(work: Path) -> Path:
+    """The manifest gitreg writes for speed_bench's registration (run.REGISTER_ARGS), as a file
+    the floor reads: one real registration into a scratch registry, its manifest.yaml's bytes."""
+    import pygit2
+
+    from gitreg import ModelRegistry
+    from run import REGISTER_ARGS
+
+    path = work / "manifest.yaml"
+    source = work / "manifest-source.git"
+    ModelRegistry(source).register_model("model-0000", **REGISTER_ARGS)
+    repo = pygit2.Repository(str(source))
+    commit = repo.revparse_single("refs/tags/model-0000/v1").peel(pygit2.Commit)
+    path.write_bytes(repo[commit.tree["manifest.yaml"].id].data)
+    shutil.rmtree(source, ignore_errors=True)
+    return path
 
 
 def _per_registration(kind: str, path: Path, models: int, count: int, extra: list[str],
@@ -140,23 +206,16 @@ def _env_identity(home: Path) -> None:
 
 
 def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path | None = None,
-                   floor_new: bool = False) -> dict[str, Any]:
-    """API registration vs the pygit2 floor (and, with `baseline`, that checkout's gitreg in the
-    same alternation; with `floor_new`, the floor writing each registration's own manifest, so a
-    new blob and tree each time as gitreg writes); then into a model of `big` versions vs one
-    of 10 (skipped when big is 0)."""
+                   same_bytes: bool = False) -> dict[str, Any]:
+    """API registration vs the pygit2 floor (floor_loop: the same four objects and two refs, each
+    ref a compare-and-swap) and, with `baseline`, that checkout's gitreg in the same alternation;
+    with `same_bytes`, sessions 3-4's floor too (the same manifest bytes each time: two objects
+    written of four); then into a model of `big` versions vs one of 10 (skipped when big is 0)."""
     import fixtures
 
     from gitreg import ModelRegistry
-    from gitreg.core import yamlio
-    from gitreg.model import manifest as mf
 
-    manifest = work / "manifest.yaml"  # the floor writes a manifest of the same size
-    manifest.write_bytes(yamlio.dump(mf.build_manifest(
-        model="model-0000", version="v1", created_at=mf.now_iso(time.time()), status="completed",
-        parent=None, base_model="Qwen2.5-Coder-7B", training={"framework": "unsloth"},
-        scores={"accuracy": 0.85, "f1_score": 0.8, "pass_at_1": 0.4}, files=[], training_data=["oracle"],
-        git_commit="abc123def456", tags=["bench"], notes="benchmark")))
+    manifest = floor_manifest(work)  # the floor writes gitreg's manifest, with its own name, version, time
     n = [0]
 
     def fresh(kind: str) -> Path:
@@ -175,9 +234,9 @@ def bench_register(work: Path, repeat: int, count: int, big: int, baseline: Path
     }
     if baseline is not None:
         sides["gitreg (baseline)"] = lambda: _per_registration("gitreg", fresh("gitreg"), 10, count, [], baseline)
-    if floor_new:
-        sides["floor (new manifest)"] = lambda: _per_registration("floor", fresh("floor"), 10, count,
-                                                                  [str(manifest), "new"])
+    if same_bytes:
+        sides["floor (same bytes)"] = lambda: _per_registration("floor-same-bytes", fresh("floor"), 10, count,
+                                                                [str(manifest)])
     runs: dict[str, list[float]] = {}
     out["register"] = alternated(sides, repeat, runs)
     out["register_runs"] = runs  # the sides of round i ran back to back: their ratio is a paired one
@@ -647,8 +706,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--versions", type=int, default=1000, help="`after-write`: versions of its registry")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--count", type=int, default=200, help="registrations per measured loop")
-    ap.add_argument("--floor-new-manifest", action="store_true", help="`register`: also the floor writing "
-                    "each registration's own manifest (a new blob and tree each time, as gitreg writes)")
+    ap.add_argument("--floor-same-bytes", action="store_true", help="`register`: also sessions 3-4's floor, "
+                    "which writes the same manifest bytes every time (two new objects a registration, not four)")
+    ap.add_argument("--floor-new-manifest", action="store_true", help="accepted for older commands: the floor "
+                    "writes each registration's own manifest by default now")
     ap.add_argument("--big", type=int, default=10_000, help="versions of the big one-model registry (0: skip)")
     ap.add_argument("--mlflow-total", type=int, default=1000, help="versions in each MLflow store (100 a model)")
     ap.add_argument("--cold", action="store_true", help="`mlflow`: also each call in fresh processes (the whole "
@@ -663,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
                                "load": os.getloadavg()}
     if "register" in args.what:
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            r = bench_register(Path(tmp), args.repeat, args.count, args.big, args.baseline, args.floor_new_manifest)
+            r = bench_register(Path(tmp), args.repeat, args.count, args.big, args.baseline, args.floor_same_bytes)
         results.update(r)
         reg = r["register"]
         print(f"register (API) {reg['gitreg'] * 1e3:.2f} ms CPU vs pygit2 floor "
@@ -674,11 +735,11 @@ def main(argv: list[str] | None = None) -> int:
         paired = _paired(r["register_runs"])
         print("paired (median of run-by-run ratios): " + ", ".join(f"{k} {v:.2f}x" for k, v in paired.items()))
         results["register_paired"] = paired
-        if "floor (new manifest)" in reg:
-            fresh_floor = reg["floor (new manifest)"]
-            print(f"pygit2 floor writing each registration's own manifest {fresh_floor * 1e3:.2f} ms: register (API) "
-                  f"{reg['gitreg'] / fresh_floor:.2f}x" + (f", baseline {reg['gitreg (baseline)'] / fresh_floor:.2f}x"
-                                                          if "gitreg (baseline)" in reg else ""))
+        if "floor (same bytes)" in reg:
+            same = reg["floor (same bytes)"]
+            print(f"pygit2 floor writing the same manifest bytes every time {same * 1e3:.2f} ms: register (API) "
+                  f"{reg['gitreg'] / same:.2f}x" + (f", baseline {reg['gitreg (baseline)'] / same:.2f}x"
+                                                   if "gitreg (baseline)" in reg else ""))
         if "one_model" in r:
             print(f"register into {args.big:,} versions {r['one_model']['big'] * 1e3:.2f} ms vs into 10 "
                   f"{r['one_model']['small'] * 1e3:.2f} ms: {r['one_model']['big'] / r['one_model']['small']:.2f}x")

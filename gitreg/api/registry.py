@@ -368,9 +368,8 @@ class ModelRegistry:
         else:
             from gitreg.features.policy import rules
             rules.check_registrant(writer, reg.model)
-            w = _registration().write_version(writer, reg)  # its record from what was written: no read-back
-            record = ModelSnapshot(writer, reg.model, use_cache=False).record_of(
-                w.version, w.commit, w.manifest, {}, w.tagger)
+            written = _registration().write_version(writer, reg)
+            record = _registration().record(writer, reg.model, written)  # from what was written: no read-back
         if bundle is not None:
             oms.add_bundle(writer, record, bundle)
         return record

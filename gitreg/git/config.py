@@ -38,11 +38,20 @@ def steady() -> Iterator[None]:
         _steady.reset(token)
 
 
+_normed: dict[str, str] = {}  # key -> its form: a function of the key's text alone
+
+
 def _norm(key: str) -> str:
-    """git's key form: section and variable lower case, a subsection as it is."""
-    section, _, rest = key.partition(".")
-    sub, _, var = rest.rpartition(".")
-    return ".".join(p for p in (section.lower(), sub, var.lower()) if p)
+    """git's key form: section and variable lower case, a subsection as it is (remembered: a
+    write looks up the same few keys, signing's and identity's, a dozen times)."""
+    done = _normed.get(key)
+    if done is None:
+        section, _, rest = key.partition(".")
+        sub, _, var = rest.rpartition(".")
+        done = ".".join(p for p in (section.lower(), sub, var.lower()) if p)
+        if len(_normed) < 4096:
+            _normed[key] = done
+    return done
 
 
 class GitConfig:
@@ -146,13 +155,27 @@ _ENV = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GI
         "USER", "LOGNAME", "HOSTNAME", "PREFIX", "GIT_CEILING_DIRECTORIES")
 
 
+_ENV_NAMES = frozenset(_ENV)
+_COUNT_AT = _ENV.index("GIT_CONFIG_COUNT")
+# Below this many variables, listing the environment's names and reading only those of _ENV it
+# has beats asking for each of _ENV: most are unset, and each failed lookup raises and catches
+# a KeyError inside os.environ (~1.5 us; a name listed costs ~0.3 us).
+_LIST_BELOW = 80
+
+
 def _environment() -> tuple:
     env = os.environ
-    values = tuple(env.get(name) for name in _ENV)
+    if len(env) < _LIST_BELOW:
+        present = _ENV_NAMES.intersection(env)
+        values = tuple(env[name] if name in present else None for name in _ENV)
+    else:
+        values = tuple(map(env.get, _ENV))
     try:
-        count = int(env.get("GIT_CONFIG_COUNT") or 0)
+        count = int(values[_COUNT_AT] or 0)
     except ValueError:
         count = 0
+    if count <= 0:
+        return values
     pairs = tuple((env.get(f"GIT_CONFIG_KEY_{i}"), env.get(f"GIT_CONFIG_VALUE_{i}")) for i in range(min(count, 1000)))
     return values + pairs
 

@@ -132,14 +132,21 @@ def _collector_paused(count: int) -> Iterator[None]:
             gc.enable()
 
 
+_UNREAD: Any = object()  # a ref a snapshot was made without
+
+
 class ModelSnapshot:
-    def __init__(self, store: Store, model: str, use_cache: bool = True) -> None:
+    def __init__(self, store: Store, model: str, use_cache: bool = True, *,
+                 tip: Optional[pygit2.Oid] = _UNREAD, notes: bool = True) -> None:
+        """`notes=False`: the notes ref is not read (a registration never uses it; asking for
+        `notes_tip` then is a bug, and raises). `tip`: the branch's tip as the caller knows it
+        for certain (the commit its own write just put there), instead of reading the ref."""
         self.store = store
         self.model = model
         # False for writes and verify, which never read the derived cache (DESIGN.md 'Caches')
         self.use_cache = use_cache
-        self.tip = store.ref_target(layout.branch_ref(model))
-        self.notes_tip = store.ref_target(layout.notes_ref(model))
+        self.tip = store.ref_target(layout.branch_ref(model)) if tip is _UNREAD else tip
+        self._notes_tip = store.ref_target(layout.notes_ref(model)) if notes else _UNREAD
         # Tags never move and are only added: the model's tag list is read when first
         # needed (a one-version read needs only its own tag), and targets read with the
         # names stay true; each is parsed once.
@@ -147,6 +154,13 @@ class ModelSnapshot:
         self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
         self._tag_targets: dict[str, pygit2.Oid] = {}
         self._sorted: Optional[list[str]] = None  # versions_sorted, once (a shared snapshot is asked again)
+
+    @property
+    def notes_tip(self) -> Optional[pygit2.Oid]:
+        """The notes ref's target when the snapshot was made (None: no notes yet)."""
+        if self._notes_tip is _UNREAD:
+            raise AttributeError(f"this snapshot of {self.model} was made without its notes ref (notes=False)")
+        return self._notes_tip
 
     def _list_tags(self) -> tuple[dict[str, bytes], set[str]]:
         if self._listed is None:

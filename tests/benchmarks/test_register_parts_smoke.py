@@ -15,7 +15,7 @@ def test_register_parts_smoke(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     parts = json.loads(out.read_text())["register_parts"]
-    assert parts["count"] == 5 and parts["total"] > 0 and parts["floor"] > 0
+    assert parts["count"] == 5 and parts["total"] > 0 and parts["floor"] > 0 and parts["floor_same_bytes"] > 0
     # every named step ran (a renamed function would otherwise be silently left out)
     assert all(n >= 5 for n in parts["calls"].values()), parts["calls"]
     assert "ModelRegistry.register_model" in proc.stdout

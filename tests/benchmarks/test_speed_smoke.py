@@ -38,36 +38,61 @@ def test_register_against_a_baseline_checkout(tmp_path):
     assert "baseline" in proc.stdout
 
 
-def test_register_with_the_floor_writing_new_manifests(tmp_path):
-    """`register --floor-new-manifest` adds, in the same alternation, the floor whose every
-    registration writes its own manifest (a new blob and tree, as gitreg's)."""
+def test_register_with_sessions_3_4_floor_beside_the_default_one(tmp_path):
+    """`register --floor-same-bytes` adds, in the same alternation, sessions 3-4's floor (the same
+    manifest bytes every registration); `--floor-new-manifest` is still accepted (the default now)."""
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "register", "--repeat", "1", "--count", "4", "--big", "0",
-                           "--floor-new-manifest", "--workdir", str(tmp_path / "work"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+                           "--floor-same-bytes", "--floor-new-manifest", "--workdir", str(tmp_path / "work"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
-    assert set(results["register"]) == {"gitreg", "floor", "floor (new manifest)"}
+    assert set(results["register"]) == {"gitreg", "floor", "floor (same bytes)"}
     assert all(v > 0 for v in results["register"].values())
-    assert "writing each registration's own manifest" in proc.stdout
+    assert set(results["register_paired"]) == {"gitreg / floor", "gitreg / floor (same bytes)"}
+    assert "writing the same manifest bytes every time" in proc.stdout
 
 
-def test_the_plain_floor_writes_two_objects_a_registration_and_the_new_manifest_floor_four(tmp_path):
-    """Why the two floors differ: the plain floor's manifest never changes, so after the first
-    registration libgit2 finds its blob and tree stored and writes only the commit and the tag."""
-    script = (
-        "import subprocess, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import speed_bench\n"
-        "manifest = Path(sys.argv[2]) / 'manifest.yaml'; manifest.write_bytes(b'schema: gitreg/1\\n"
-        "model_name: model-0000\\nversion: v1\\ncreated_at: x\\nstatus: completed\\n')\n"
-        "for extra in ([str(manifest)], [str(manifest), 'new']):\n"
-        "    path = Path(sys.argv[2]) / f'floor-{len(extra)}.git'\n"
-        "    subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
-        "    speed_bench._per_registration('floor', path, 2, 6, extra)\n"
-        "    print(sum(1 for p in (path / 'objects').rglob('*') if p.is_file() and len(p.parent.name) == 2))\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(BENCH.parent), str(tmp_path)],
+_WRITTEN = (  # run as speed_bench's measured children do; prints what each side's registry holds
+    "import collections, json, subprocess, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1])\n"
+    "import speed_bench; from gitreg import ModelRegistry\n"
+    "work = Path(sys.argv[2]); speed_bench._env_identity(work / 'home'); manifest = speed_bench.floor_manifest(work)\n"
+    "out = {}\n"
+    "for kind in ('gitreg', 'floor', 'floor-same-bytes'):\n"
+    "    path = work / f'{kind}.git'\n"
+    "    if kind == 'gitreg': ModelRegistry(path).init()\n"
+    "    else: subprocess.run(['git', 'init', '-q', '--bare', str(path)], check=True)\n"
+    "    speed_bench._per_registration(kind, path, 2, 7, [] if kind == 'gitreg' else [str(manifest)])\n"
+    "    git = ['git', '-C', str(path)]\n"
+    "    kinds = subprocess.run([*git, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],\n"
+    "                           capture_output=True, text=True, check=True).stdout.split()\n"
+    "    refs = subprocess.run([*git, 'for-each-ref', '--format=%(refname) %(objecttype)'],\n"
+    "                          capture_output=True, text=True, check=True).stdout.splitlines()\n"
+    "    parents = subprocess.run([*git, 'rev-list', '--parents', '--all'], capture_output=True, text=True,\n"
+    "                             check=True).stdout.splitlines()\n"
+    "    out[kind] = [collections.Counter(kinds), refs, collections.Counter(len(p.split()) - 1 for p in parents)]\n"
+    "print(json.dumps(out))\n")
+
+
+def test_the_floor_writes_the_objects_and_refs_a_registration_writes(tmp_path):
+    """The floor is the issue's: the measured children (7 registrations over 2 models, each side
+    warmed with one) leave the same objects on both sides, kind by kind (a model's root commit
+    and its model.yaml; per registration its own manifest blob and tree, the version commit with
+    gitreg's parents, the tag object), the same commit shapes (roots, first versions on their
+    root, later ones on root and tip) and the same refs. Sessions 3-4's floor, the same manifest
+    bytes every time, writes two objects a registration after its first."""
+    proc = subprocess.run([sys.executable, "-c", _WRITTEN, str(BENCH.parent), str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert [int(n) for n in proc.stdout.split()] == [2 + 6 * 2, 6 * 4]
+    held = json.loads(proc.stdout)
+    gitreg, floor, same = held["gitreg"], held["floor"], held["floor-same-bytes"]
+    versions = {"model-0000": 5, "model-0001": 3}  # the warm-up's v1, then 7 alternating
+    assert gitreg[0] == floor[0] == {"blob": 2 + 8, "tree": 2 + 8, "commit": 2 + 8, "tag": 8}
+    assert gitreg[2] == floor[2] == {"0": 2, "1": 2, "2": 6}  # roots; v1 on its root; root + tip
+    refs = {f"refs/heads/{m} commit" for m in versions}
+    refs |= {f"refs/tags/{m}/v{n} tag" for m, top in versions.items() for n in range(1, top + 1)}
+    assert set(gitreg[1]) == set(floor[1]) == refs
+    assert same[0] == {"blob": 1, "tree": 1, "commit": 7, "tag": 7}  # no warm-up, no roots, bytes reused
 
 
 def test_big_bench_smoke(tmp_path):

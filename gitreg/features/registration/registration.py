@@ -32,7 +32,7 @@ from gitreg.core.names import (
     split_qualified,
 )
 from gitreg.core.preview import Preview
-from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile
+from gitreg.core.records import REGISTRATION_STATUSES, ArtifactFile, ModelVersion
 from gitreg.git import config as gitconfig
 from gitreg.git.refs import kind, layout
 from gitreg.git.refs.transaction import RefUpdate, retrying
@@ -410,6 +410,14 @@ class Written:
     commit: str
     manifest: dict[str, Any]
     tagger: str
+    tip: Optional[pygit2.Oid] = None  # the commit, as an id: the branch's tip this write made
+
+
+def record(store: Store, model: str, written: Written) -> ModelVersion:
+    """The stored record of what write_version wrote, as a read would return it, from what the
+    write kept: no ref or object is read (its card and curves are read when asked for)."""
+    snap = ModelSnapshot(store, model, use_cache=False, tip=written.tip, notes=False)
+    return snap.record_of(written.version, written.commit, written.manifest, {}, written.tagger)
 
 
 ROOT_EVERY = 16  # a process records its new tip's root in the derived cache once per this many writes
@@ -457,7 +465,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         check(reg)
 
     def attempt() -> Written:
-        snap = ModelSnapshot(store, reg.model, use_cache=False)  # a write never reads the cache
+        snap = ModelSnapshot(store, reg.model, use_cache=False, notes=False)  # a write never reads the cache
         guards: dict[str, Optional[pygit2.Oid]] = {}
         if snap.tip is None:
             _case_clash(reg.model, model_names(store), "model")
@@ -482,7 +490,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         parent_commit = None
         if reg.parent is not None:
             pmodel, pversion = reg.parent
-            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False)
+            psnap = snap if pmodel == reg.model else ModelSnapshot(store, pmodel, use_cache=False, notes=False)
             if psnap.tip is None:
                 psnap = ModelSnapshot.load(store, pmodel)  # raises: no such model
             parent_commit = psnap.commit_of(pversion).id
@@ -521,7 +529,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
             store.written_tips.clear()
         store.written_tips[reg.model] = (commit, version, tag)
         who = store.signature("committer", when)  # the tagger, as write_tag recorded it
-        return Written(version, str(commit), manifest, f"{who.name} <{who.email}>")
+        return Written(version, str(commit), manifest, f"{who.name} <{who.email}>", commit)
 
     written = retrying(attempt, f"register a version of {reg.model}")
     store.pack_refs_if_needed()

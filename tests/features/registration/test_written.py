@@ -53,3 +53,31 @@ def test_owner_record_names_this_process(tmp_path):
                            check=True)
     assert child.stdout.strip() == "True"
     assert not lockowner.gone(lockowner.me())
+
+
+def test_a_registration_snapshot_reads_no_notes_ref_and_says_so(tmp_path):
+    """The registration's snapshots are made without the notes ref (it never uses it): asking a
+    snapshot made so for `notes_tip` is a bug and raises, rather than answering None ('no notes');
+    one made with the tip its write put there reads no ref at all, and names that tip."""
+    from gitreg.git.repository import Store
+    from gitreg.model.snapshot import ModelSnapshot
+
+    path = tmp_path / "r.git"
+    reg = ModelRegistry(path)
+    v1 = reg.register_model("m")
+    reg.set_status("m", v1.version, "archived")  # the model has notes now
+    store = Store.open(path)
+    assert ModelSnapshot(store, "m").notes_tip is not None
+    bare = ModelSnapshot(store, "m", use_cache=False, notes=False)
+    assert bare.tip == store.ref_target("refs/heads/m")
+    try:
+        bare.notes_tip
+    except AttributeError as exc:
+        assert "notes=False" in str(exc)
+    else:
+        raise AssertionError("notes_tip answered for a snapshot made without it")
+    known = ModelSnapshot(store, "m", use_cache=False, tip=None, notes=False)
+    assert known.tip is None  # as the caller said, not read: the ref still names v1's commit
+    # the record a registration returns has the card and status a fresh read has, notes and all
+    v2 = reg.register_model("m", model_card=CARD)
+    assert v2 == _fresh(path, "m", v2.version) and v2.card.text == _fresh(path, "m", v2.version).card.text
