@@ -51,6 +51,11 @@ class Source:
         self.key = os.path.realpath(gitdir)  # this registry's memos, however its path was named
         self._store, self._opened = store, store is not None
 
+    @property
+    def opened(self) -> bool:
+        """Whether the registry was opened (pygit2 loaded for it)."""
+        return self._opened
+
     def store(self) -> Optional["Store"]:
         if not self._opened:
             from gitreg.git.repository import Store
@@ -87,6 +92,7 @@ class Entry:
 
 @dataclass
 class Catalog:
+    """The index's entries of the models asked for, and where to read more of them."""
     source: Optional[Source]  # None: no registry there (nothing listed)
     index: viewindex.ViewIndex
     entries: dict[str, Entry]
