@@ -68,8 +68,8 @@ def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
 def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
     """A block's model column names its own model, else the block is damaged."""
     at = 0
-    for block in blocks:
-        if any(m != block.model for m in models[at:at + block.count]):
+    for block in blocks:  # (counted at C speed: a column of 100,000 names in a page's first call)
+        if models[at:at + block.count].count(block.model) != block.count:
             damaged.add(block.model)
         at += block.count
 
