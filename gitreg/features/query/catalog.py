@@ -70,11 +70,12 @@ class Source:
         assert store is not None, "a registry whose index was read is there"
         return ModelSnapshot(store, model)
 
-    def ref_names_under(self, prefix: str) -> set[str]:
-        """Names below prefix, relative to it (what Store.ref_names_under reads, from the same files)."""
+    def ref_names_under(self, prefix: str, packed: Optional[refscan.PackedRefs] = None) -> set[str]:
+        """Names below prefix, relative to it (what Store.ref_names_under reads, from the same
+        files; `packed`: packed-refs as this call mapped it, bisected as Store's is)."""
         if self._store is not None:
             return self._store.ref_names_under(prefix)
-        return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix)}
+        return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, packed)}
 
 
 @dataclass
@@ -219,8 +220,8 @@ def catalog_at(path: str | os.PathLike[str] | None, models: Optional[set[str]] =
         from gitreg.git.repository import Store
 
         return open_catalog(Store.open(gitdir), models, wanted)
-    found, fingerprint = current
-    return _catalog(Source(gitdir), found, fingerprint, models, wanted)
+    found, fingerprint, packed = current
+    return _catalog(Source(gitdir), found, fingerprint, models, wanted, packed)
 
 
 def _wanted(keys: Iterable[str]) -> list[str]:
@@ -239,10 +240,10 @@ def plain_refs(gitdir: Path) -> bool:
         and not os.path.lexists(gitdir / "reftable") and not os.path.lexists(gitdir / "commondir")
 
 
-def _current_from_files(gitdir: Path) -> Optional[tuple[viewindex.ViewIndex, str]]:
-    """(the index, the refs' fingerprint) when the index file is current with the ref files,
-    as bulk.current finds it (same fingerprint, a block for each model's branch); None when
-    that cannot be told from the files (then the registry is opened)."""
+def _current_from_files(gitdir: Path) -> Optional[tuple[viewindex.ViewIndex, str, refscan.PackedRefs]]:
+    """(the index, the refs' fingerprint, packed-refs as read) when the index file is current
+    with the ref files, as bulk.current finds it (same fingerprint, a block for each model's
+    branch); None when that cannot be told from the files (then the registry is opened)."""
     if disabled():
         return None  # GITREG_NO_CACHE: no index is read
     try:
@@ -252,12 +253,13 @@ def _current_from_files(gitdir: Path) -> Optional[tuple[viewindex.ViewIndex, str
         found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
         if found is None or found.fingerprint != fingerprint:
             return None
-        heads = refscan.names_under(gitdir, layout.HEADS)
+        packed = refscan.PackedRefs(gitdir)
+        heads = refscan.names_under(gitdir, layout.HEADS, packed)
     except OSError:  # unreadable: the registry opened says why, as a read always has
         return None
     if set(found.blocks) != set(_model_names(heads)):
         return None
-    return found, fingerprint
+    return found, fingerprint, packed
 
 
 def _model_names(heads: Iterable[str]) -> list[str]:
@@ -272,7 +274,7 @@ def _model_names(heads: Iterable[str]) -> list[str]:
 
 
 def _catalog(source: Source, found: viewindex.ViewIndex, fingerprint: str, models: Optional[set[str]],
-             wanted: list[str]) -> Catalog:
+             wanted: list[str], packed: Optional[refscan.PackedRefs] = None) -> Catalog:
     names = sorted(found.blocks if models is None else set(models) & set(found.blocks))
     memo = _limited(_columns, source)
     entries, damaged = _entries(found, names, wanted, memo)
@@ -285,7 +287,7 @@ def _catalog(source: Source, found: viewindex.ViewIndex, fingerprint: str, model
             again, damaged = _entries(found, sorted(damaged), wanted, memo)
             entries.update(again)
     unindexed = sorted(n for n in names if n not in entries)
-    approved = {n for n in source.ref_names_under(layout.APPROVALS) if n in entries}
+    approved = {n for n in source.ref_names_under(layout.APPROVALS, packed) if n in entries}
     return Catalog(source, found, entries, unindexed, approved)
 
 
