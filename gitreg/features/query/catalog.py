@@ -63,12 +63,12 @@ class Source:
             self._store, self._opened = Store.open(self.gitdir), True
         return self._store
 
-    def snapshot(self, model: str) -> "ModelSnapshot":
+    def snapshot(self, model: str) -> Optional["ModelSnapshot"]:
+        """The model read from the registry (None: the registry is gone since its index was read)."""
         from gitreg.model.snapshot import ModelSnapshot
 
         store = self.store()
-        assert store is not None, "a registry whose index was read is there"
-        return ModelSnapshot(store, model)
+        return None if store is None else ModelSnapshot(store, model)
 
     def ref_names_under(self, prefix: str, packed: Optional[refscan.PackedRefs] = None) -> set[str]:
         """Names below prefix, relative to it (what Store.ref_names_under reads, from the same
@@ -168,8 +168,16 @@ class Catalog:
 def _record(source: Source, model: str, part: RowParts) -> ModelVersion:
     record = stored_record(model, part.version, part.commit, part.manifest, part.note, part.tagger)
     version = part.version
-    record._card = lambda: source.snapshot(model).card(version)  # as record_of: read only when asked
-    record._curves = lambda: source.snapshot(model).curves(version)
+
+    def card() -> Any:  # as record_of's: read only when asked
+        snap = source.snapshot(model)
+        return None if snap is None else snap.card(version)
+
+    def curves() -> Any:
+        snap = source.snapshot(model)
+        return None if snap is None else snap.curves(version)
+
+    record._card, record._curves = card, curves
     if part.environments:
         lay_deployment(record, part.environments, part.deployed_at)
     return record
