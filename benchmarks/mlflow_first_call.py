@@ -4,10 +4,11 @@
 
 Run once per measurement (it must be a fresh interpreter). After `from mlflow import MlflowClient`
 and the client, in this thread's CPU time: MLflow's registry store (its store registry loads
-every registry store's entry point), for a gitreg:// URI the imports its first call makes
-(pygit2, then gitreg's API, the listing and the catalog) done explicitly, then the call; and
-the full garbage collections inside (MLflow's heap is ~300,000 objects: one collection costs
-~110 ms, and whichever code allocates enough after MLflow's import pays it).
+every registry store's entry point; for a gitreg:// URI the store module and what it imports),
+then the call (with what it imports: from a current view index, neither pygit2 nor gitreg's
+API); the full garbage collections inside (MLflow's heap is ~300,000 objects: one collection
+costs ~110 ms, and whichever code allocates enough after MLflow's import pays it); and which of
+pygit2, gitreg's API and the query parser the process loaded.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 import time
 
 
-def main(tracking_uri: str, registry_uri: str, call_source: str) -> dict[str, float]:
+def main(tracking_uri: str, registry_uri: str, call_source: str) -> tuple[dict[str, float], list[str]]:
     from mlflow import MlflowClient
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -32,28 +33,20 @@ def main(tracking_uri: str, registry_uri: str, call_source: str) -> dict[str, fl
 
     gc.callbacks.append(timed)
     call = eval(f"lambda c: {call_source}")  # noqa: S307 (the caller's own text)
-    steps = {"registry store": 0.0, "import pygit2": 0.0, "import gitreg's modules": 0.0, "the call": 0.0}
+    steps = {"registry store": 0.0, "the call": 0.0}
     t = clock()
-    client._get_registry_client().store  # noqa: B018 (MLflow makes it on first use)
+    client._get_registry_client().store  # noqa: B018 (MLflow makes it on first use, with the store's imports)
     steps["registry store"] = clock() - t
-    if registry_uri.startswith("gitreg:"):
-        t = clock()
-        import pygit2  # noqa: F401
-        steps["import pygit2"] = clock() - t
-        t = clock()
-        import gitreg.api.registry  # noqa: F401
-        import gitreg.clients.mlflow.listing  # noqa: F401
-        import gitreg.features.query.catalog  # noqa: F401
-        steps["import gitreg's modules"] = clock() - t
     t = clock()
     call(client)
     steps["the call"] = clock() - t
     gc.callbacks.remove(timed)
     steps["total"] = sum(steps.values())
     steps["of which full garbage collections"] = sum(full)
-    return steps
+    heavy = ("pygit2", "gitreg.api.registry", "gitreg.features.query.parser")
+    return steps, [m for m in heavy if m in sys.modules]
 
 
 if __name__ == "__main__":
-    out = main(*sys.argv[1:4])
-    print("  ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in out.items()))
+    out, loaded = main(*sys.argv[1:4])
+    print("  ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in out.items()), " loaded:", *loaded or ["-"])

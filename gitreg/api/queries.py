@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitreg.features.query import parse, view_of
 from gitreg.features.query.fields import lookup
-from gitreg.features.query.search import names_in
+from gitreg.features.query.searching import names_in
 from gitreg.features.query.sorting import kind_of
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
 from gitreg.model import manifest as mf
+from gitreg.model.current import lay_deployment, stored_record
 
 if TYPE_CHECKING:
     from gitreg.core.audit_records import VersionSignature
@@ -95,15 +96,6 @@ def _yaml_file(snap: "ModelSnapshot", commit: pygit2.Commit, name: str, kind: st
         if cache is not None:
             cache.put_parsed(kind, str(blob), value)
     return value
-
-
-def lay_deployment(record: ModelVersion, environments: list[str], deployed_at: Optional[str]) -> ModelVersion:
-    """The current view of a stored record deployed in these environments (DESIGN.md 'Mutable state')."""
-    record.deployed = True
-    record.environments = environments
-    record.status = VersionStatus.DEPLOYED
-    record.deployed_at = deployed_at
-    return record
 
 
 FEW = 64  # versions_named reads k versions of n from their objects when k * FEW < n
@@ -387,15 +379,7 @@ class ModelSnapshot:
     def record_of(self, version: str, commit: str, manifest: dict[str, Any], note: dict[str, Any],
                   tagger: Optional[str]) -> ModelVersion:
         """The stored record from its parts (read by stored_parts, or kept by a derived index)."""
-        record = mf.read_version(
-            manifest,
-            note,
-            model=self.model,
-            version=version,
-            where=f"{self.model}/{version}:{layout.MANIFEST_FILE}",
-            commit=commit,
-            registered_by=tagger,
-        )
+        record = stored_record(self.model, version, commit, manifest, note, tagger)
         record._card = lambda: self.card(version)  # read only when asked (a list reads no card)
         record._curves = lambda: self.curves(version)
         return record

@@ -10,17 +10,21 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 from itertools import chain
-from typing import Any, Iterable, Optional
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel, RegisteredModelTag
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED, STAGE_NONE
 from mlflow.prompt.constants import IS_PROMPT_TAG_KEY
 from mlflow.utils.search_utils import SearchModelVersionUtils
 
-from gitreg import ModelRegistry
-from gitreg import ModelVersion as GitregVersion
 from gitreg.clients.mlflow import mapping, search
 from gitreg.clients.mlflow.mapping import STAGE_ENVIRONMENTS, LightVersion, ModelView, millis, number, tag_dict
+from gitreg.core.records import ModelVersion as GitregVersion
+from gitreg.features.query import catalog
+
+if TYPE_CHECKING:
+    from gitreg.api.registry import ModelRegistry
 
 # the columns each kind of call reads, besides model, version and updated (an index column is
 # parsed and checked only when a call reads it)
@@ -94,14 +98,20 @@ class Indexed:
 
 
 class Listing:
-    """The index's models for one call: `models` indexed, `unindexed` for the caller."""
+    """The index's models for one call: `models` indexed, `unindexed` for the caller.
 
-    def __init__(self, registry: ModelRegistry, only: Optional[set[str]], columns: tuple[str, ...]) -> None:
+    From the registry's path (catalog.catalog_at): a current index is read from its file and
+    the ref files alone; `registry` (the API, which loads pygit2) is asked for only what the
+    index does not hold: approvals of the models that have any, and records it cannot give."""
+
+    def __init__(self, path: Optional[str | PathLike[str]], registry: Callable[[], "ModelRegistry"],
+                 only: Optional[set[str]], columns: tuple[str, ...]) -> None:
         self.registry = registry
-        self.catalog = registry.catalog(only, columns)
+        self.catalog = catalog.catalog_at(path, only, columns)
         self.unindexed = self.catalog.unindexed
-        approvals = {name: registry.approvals(name) for name in sorted(self.catalog.approved)}
-        memo = _MEMOS.setdefault(str(registry.path), {})
+        approvals = {name: registry().approvals(name) for name in sorted(self.catalog.approved)}
+        source = self.catalog.source
+        memo = _MEMOS.setdefault(source.key if source is not None else "", {})
         if len(memo) > MEMO_LIMIT:
             memo.clear()
         self.models: dict[str, Indexed] = {}
@@ -119,7 +129,7 @@ class Listing:
         versions = list(versions)
         found = self.catalog.records(name, versions, shared=True)  # entities copy what they use
         if found is None:
-            found = {r.version: r for r in self.registry.get_versions(name, versions)}
+            found = {r.version: r for r in self.registry().get_versions(name, versions)}
         return found
 
     # -- model versions ---------------------------------------------------------------------
@@ -193,8 +203,6 @@ _MEMOS: dict[str, dict[Any, Indexed]] = {}
 
 def forget() -> None:
     """Drop the remembered models, and what the catalog remembers (for benchmarks)."""
-    from gitreg.features.query import catalog
-
     _MEMOS.clear()
     catalog.forget()
 

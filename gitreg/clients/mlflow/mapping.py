@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from mlflow.entities import Metric
 from mlflow.entities.model_registry import (
@@ -39,9 +39,12 @@ from mlflow.entities.model_registry.model_version_stages import (
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-from gitreg import ModelMetadata, ModelRegistry, VersionStatus
-from gitreg import ModelVersion as GitregVersion
+from gitreg.core.records import ModelMetadata, VersionStatus
+from gitreg.core.records import ModelVersion as GitregVersion
 from gitreg.features.query.fields import millis  # noqa: F401  (one reading of times, index and entities)
+
+if TYPE_CHECKING:  # the API loads only when a model is read whole (ModelView.load)
+    from gitreg.api.registry import ModelRegistry
 
 MLFLOW_KEY = "mlflow"  # the manifest key holding source, run_id, run_link, model_id
 STAGE_ENVIRONMENTS = {STAGE_PRODUCTION: "production", STAGE_STAGING: "staging"}

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED
@@ -34,13 +34,17 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
-from gitreg import GitregError, InvalidNameError, ModelMetadata, ModelNotFoundError, ModelRegistry, VersionExistsError
-from gitreg import ModelVersion as GitregVersion
-from gitreg.clients.mlflow import files, listing, mapping, search
+from gitreg.clients.mlflow import listing, mapping, search
 from gitreg.clients.mlflow.errors import not_found, refused, translated
 from gitreg.clients.mlflow.listing import MODEL_COLUMNS, Listing
 from gitreg.clients.mlflow.mapping import ModelView
 from gitreg.clients.mlflow.uri import registry_path
+from gitreg.core.errors import GitregError, InvalidNameError, ModelNotFoundError, VersionExistsError
+from gitreg.core.records import ModelMetadata
+from gitreg.core.records import ModelVersion as GitregVersion
+
+if TYPE_CHECKING:
+    from gitreg.api.registry import ModelRegistry
 
 _log = logging.getLogger(__name__)
 
@@ -71,12 +75,19 @@ class GitregStore(AbstractStore):
 
     # -- plumbing -----------------------------------------------------------------------
     @property
-    def registry(self) -> ModelRegistry:
-        """This thread's registry object (pygit2 repositories are not shared across threads)."""
+    def registry(self) -> "ModelRegistry":
+        """This thread's registry object (pygit2 repositories are not shared across threads);
+        made when a call first needs more than the view index (listing.py): a search answered
+        from a current index loads neither the API nor pygit2."""
         registry = getattr(self._threads, "registry", None)
         if registry is None:
+            from gitreg.api.registry import ModelRegistry
+
             registry = self._threads.registry = ModelRegistry(self.path)
         return registry
+
+    def _registry(self) -> "ModelRegistry":
+        return self.registry
 
     def _view(self, name: str, *, write: bool = False) -> ModelView:
         try:
@@ -166,7 +177,7 @@ class GitregStore(AbstractStore):
         search.check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
         only = search.names_required(filter_string, SearchModelUtils)
         with translated():
-            listed = Listing(self.registry, only, MODEL_COLUMNS)
+            listed = Listing(self.path, self._registry, only, MODEL_COLUMNS)
         # MLflow's filter and sort on light entities (name, times, description, tags) from the
         # index; the page's entities are then built whole
         light = [listed.light_model(name) for name in listed.models]
@@ -258,6 +269,8 @@ class GitregStore(AbstractStore):
     def get_model_version_download_uri(self, name, version):
         _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
+        from gitreg.clients.mlflow import files  # the artifacts feature: only for a download
+
         return files.download_uri(self.registry, found, source, self._links_root())
 
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None, page_token=None):
@@ -273,7 +286,7 @@ class GitregStore(AbstractStore):
         # page is chosen from the columns' sort keys, with no entity per version
         plain = not order_by and listing.answered(mlflow_filter)
         with translated():
-            listed = listing.Listing(self.registry, only, listing.VERSION_COLUMNS)
+            listed = listing.Listing(self.path, self._registry, only, listing.VERSION_COLUMNS)
             if plain:
                 keyed = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
                     mlflow_filter, SearchModelVersionUtils))
@@ -361,7 +374,7 @@ def _read_only(name: str, unnumbered: list[str]) -> MlflowException:
     )
 
 
-def _archive_if_undeployed(registry: ModelRegistry, name: str, version: str) -> None:
+def _archive_if_undeployed(registry: "ModelRegistry", name: str, version: str) -> None:
     """archive_existing_versions: the replaced version, unless another environment runs it."""
     if not [env for env, v in registry.deployments(name).items() if v == version]:
         registry.set_status(name, version, "archived")

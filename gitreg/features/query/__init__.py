@@ -5,23 +5,25 @@ See docs/query.md for the language. `parse` makes a syntax tree (ast.py),
 run them over a registry, `compare` lines up any number of versions (comparison.py,
 imported when first used: a search does not pay for defining its records). `best`, the
 sort keys and the directions (ranking.py, sortkeys.py, direction.py) load when first
-named, for the same reason.
+named, for the same reason. So do the parser, the evaluator and the search (searching.py):
+a reader of the view index alone (catalog.py, for MLflow's store) loads none of them, nor
+pygit2, by importing a module of this package.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from gitreg.core.errors import QueryError
-from gitreg.features.query.evaluate import compile_query
-from gitreg.features.query.index import view_of
-from gitreg.features.query.parser import parse
-from gitreg.features.query.search import Found, search
 
 if TYPE_CHECKING:
     from gitreg.core.records import ModelVersion
     from gitreg.features.query.comparison import Comparison, Row
     from gitreg.features.query.direction import higher_is_better, lower_is_better
+    from gitreg.features.query.evaluate import compile_query
+    from gitreg.features.query.index import view_of
+    from gitreg.features.query.parser import parse
     from gitreg.features.query.ranking import best
+    from gitreg.features.query.searching import Found, search
     from gitreg.features.query.sortkeys import SortKey, parse_sort
 
 __all__ = [
@@ -38,6 +40,10 @@ def compare(model: str, records: Sequence["ModelVersion"], labels: Optional[Sequ
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: these names load their module when first asked for
+    value = _lazy(name)
+    if value is not None:
+        globals()[name] = value  # bound once asked for (`search` is never the module: searching.py)
+        return value
     if name in ("Comparison", "Row"):
         from gitreg.features.query import comparison
 
@@ -55,3 +61,24 @@ def __getattr__(name: str) -> Any:  # PEP 562: these names load their module whe
 
         return getattr(direction, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _lazy(name: str) -> Any:
+    """The parser's, evaluator's and search's names (None for any other)."""
+    if name == "parse":
+        from gitreg.features.query.parser import parse
+
+        return parse
+    if name == "compile_query":
+        from gitreg.features.query.evaluate import compile_query
+
+        return compile_query
+    if name == "view_of":
+        from gitreg.features.query.index import view_of
+
+        return view_of
+    if name in ("search", "Found"):
+        from gitreg.features.query import searching
+
+        return getattr(searching, name)
+    return None

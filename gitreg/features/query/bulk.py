@@ -14,9 +14,7 @@ index costs time, never a wrong answer or an exception.
 from __future__ import annotations
 
 import heapq
-import json
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -24,6 +22,7 @@ from gitreg.core.names import is_version_name, version_key
 from gitreg.core.records import ModelVersion
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
+from gitreg.features.query.columns import check_models, column, row_parts
 from gitreg.features.query.evaluate import compile_query
 from gitreg.features.query.fields import (
     CHECKS,
@@ -44,19 +43,6 @@ from gitreg.git.repository import Store
 from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, model_names
 
 Predicate = Callable[[dict[str, Any]], bool]
-
-
-
-def _refuse(text: str) -> Any:
-    raise ValueError(f"not a JSON number: {text}")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse)
-
-
-def _json(data: bytes) -> Any:
-    """JSON without NaN or Infinity (a UnicodeDecodeError is a ValueError too)."""
-    return _DECODER.decode(data.decode("utf-8"))
 
 
 @dataclass
@@ -255,41 +241,6 @@ def _chain_times(snap: ModelSnapshot, kind: str, tip: str, ref: str,
     return model_time, versions
 
 
-def column(found: viewindex.ViewIndex, blocks: list[viewindex.Block],
-           number: Callable[[viewindex.Block], Optional[int]], check: Callable[[list[Any]], bool],
-           damaged: set[str]) -> list[Any]:
-    """One column over all blocks, in block order (None where `number` gives a block no
-    line), checked; a block whose line fails a check is added to `damaged`."""
-    numbered = [(block, number(block)) for block in blocks]
-    lines = [found.line(block, n) for block, n in numbered if n is not None]
-    try:  # one parse for the column; per block only to find what failed
-        parsed = _json(b"[" + b",".join(lines) + b"]")
-    except (ValueError, RecursionError):
-        parsed = None
-    if type(parsed) is not list or len(parsed) != len(lines):
-        parsed = []
-        for line in lines:
-            try:
-                parsed.append(_json(line))
-            except (ValueError, RecursionError):
-                parsed.append(None)
-    parts, got = [], iter(parsed)
-    for block, n in numbered:
-        values = next(got) if n is not None else [None] * block.count
-        if type(values) is not list or len(values) != block.count:
-            damaged.add(block.model)
-            values = [None] * block.count
-        parts.append(values)
-    column = list(chain.from_iterable(parts))
-    if not check(column):
-        for block, values in zip(blocks, parts):
-            if not check(values):
-                damaged.add(block.model)
-                values[:] = [None] * block.count
-        column = list(chain.from_iterable(parts))
-    return column
-
-
 def _match(store: Store, found: viewindex.ViewIndex, tree: Node, keep: Predicate, result: Found,
            first: Optional[int] = None) -> set[str]:
     """Add the matches of the indexed blocks to result; return the models whose block failed a check.
@@ -388,14 +339,6 @@ def _first_rows(found: viewindex.ViewIndex, blocks: list[viewindex.Block], rows_
     return {b: sorted(rows) for b, rows in sorted(kept.items())}
 
 
-def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[str]) -> None:
-    at = 0
-    for block in blocks:
-        if any(m != block.model for m in models[at:at + block.count]):
-            damaged.add(block.model)
-        at += block.count
-
-
 def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[tuple[str, list[Any]]],
             positions: Iterable[int]) -> list[int]:
     """The positions whose row `keep` accepts. One row dict holds just the columns this
@@ -433,28 +376,19 @@ def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
         made = [memo.get((block.model, block.macs[-1], n)) for n in rows]
         if None not in made:
             return [(index.view_of(m) if views else None, m) for m in made]
-    lines = found.row_lines(block, rows)
-    if lines is None:
+    parts = row_parts(found, block, rows)
+    if parts is None:
         return None
     snap = ModelSnapshot(store, block.model)
     out = []
-    for number, line in zip(rows, lines):
+    for part in parts:
         try:
-            row = _json(line)
-            version, commit, manifest, note, tagger, envs, deployed_at = row
-        except (ValueError, TypeError, RecursionError):
-            return None
-        if not (is_version_name(version) if type(version) is str else False) or type(commit) is not str \
-                or type(manifest) is not dict or type(note) is not dict or not CHECKS["registered_by"]([tagger]) \
-                or not CHECKS["environment"]([envs]) or not CHECKS["deployed_at"]([deployed_at]):
-            return None
-        try:
-            record = snap.record_of(version, commit, manifest, note, tagger)
+            record = snap.record_of(part.version, part.commit, part.manifest, part.note, part.tagger)
         except READ_ERRORS:
             return None
-        if envs:
-            lay_deployment(record, envs, deployed_at)
+        if part.environments:
+            lay_deployment(record, part.environments, part.deployed_at)
         if memo is not None:
-            memo[(block.model, block.macs[-1], number)] = record
+            memo[(block.model, block.macs[-1], part.number)] = record
         out.append((index.view_of(record) if views else None, record))
     return out

@@ -7,21 +7,75 @@ rebuilt where its refs moved (bulk.current), and a block that fails a check is r
 once; a model still not indexed is listed in `unindexed` for the caller to read directly.
 Approvals live in refs the index keys do not cover: `approved` names the models that have
 any, so a caller wanting every event reads those (few) itself.
+
+`catalog_at` answers from a registry's path: when its refs are plain files (git's files
+backend, read by git/refs/refscan as Store reads them) and the index file is current with
+them (its fingerprint, and a block per model), from those files alone, without pygit2 or the
+query language (a fresh MLflow process pays neither). The registry is opened only when the
+index is stale or missing, a block or row fails a check (it is rebuilt), or a record's card
+or curves are asked for; a registry whose refs are not plain files is always opened.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
+from gitreg.core.errors import CorruptRegistryError, InvalidNameError
+from gitreg.core.names import check_model_name
 from gitreg.core.records import ModelMetadata, ModelVersion
-from gitreg.features.query import bulk
+from gitreg.features.query.columns import RowParts, check_models, column, row_parts
 from gitreg.features.query.fields import CHECKS, INDEX_COLUMNS, UPDATED
 from gitreg.git.cache import viewindex
-from gitreg.git.refs import layout
-from gitreg.git.repository import Store
+from gitreg.git.cache.cache import disabled
+from gitreg.git.paths import resolve_path
+from gitreg.git.refs import layout, refscan, refstate
+from gitreg.model.current import lay_deployment, stored_record
+
+if TYPE_CHECKING:
+    from gitreg.git.repository import Store
+    from gitreg.model.snapshot import ModelSnapshot
 
 _ALWAYS = ("model", "version", UPDATED)
 _METADATA = [f.name for f in fields(ModelMetadata)]
+# what making a record of a row's parts raises on a part that does not read (as READ_ERRORS, no git)
+_RECORD_ERRORS = (CorruptRegistryError, ValueError, TypeError, AttributeError, LookupError)
+
+
+class Source:
+    """The registry behind a catalog: its Store, opened when first needed (then pygit2 loads)."""
+
+    def __init__(self, gitdir: Path, store: Optional["Store"] = None) -> None:
+        self.gitdir = gitdir
+        self.key = os.path.realpath(gitdir)  # this registry's memos, however its path was named
+        self._store, self._opened = store, store is not None
+
+    @property
+    def opened(self) -> bool:
+        """Whether the registry was opened (pygit2 loaded for it)."""
+        return self._opened
+
+    def store(self) -> Optional["Store"]:
+        if not self._opened:
+            from gitreg.git.repository import Store
+
+            self._store, self._opened = Store.open(self.gitdir), True
+        return self._store
+
+    def snapshot(self, model: str) -> Optional["ModelSnapshot"]:
+        """The model read from the registry (None: the registry is gone since its index was read)."""
+        from gitreg.model.snapshot import ModelSnapshot
+
+        store = self.store()
+        return None if store is None else ModelSnapshot(store, model)
+
+    def ref_names_under(self, prefix: str, packed: Optional[refscan.PackedRefs] = None) -> set[str]:
+        """Names below prefix, relative to it (what Store.ref_names_under reads, from the same
+        files; `packed`: packed-refs as this call mapped it, bisected as Store's is)."""
+        if self._store is not None:
+            return self._store.ref_names_under(prefix)
+        return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, packed)}
 
 
 @dataclass
@@ -39,12 +93,18 @@ class Entry:
 
 @dataclass
 class Catalog:
-    store: Store
+    """The index's entries of the models asked for, and where to read more of them."""
+    source: Optional[Source]  # None: no registry there (nothing listed)
     index: viewindex.ViewIndex
     entries: dict[str, Entry]
     unindexed: list[str] = field(default_factory=list)
     approved: set[str] = field(default_factory=set)
     rebuilt: set[str] = field(default_factory=set)  # models whose block a failed row had rebuilt
+
+    @property
+    def store(self) -> Optional["Store"]:
+        """The registry, opened (pygit2) if it was not yet."""
+        return None if self.source is None else self.source.store()
 
     def records(self, model: str, versions: Iterable[str], shared: bool = False) -> Optional[dict[str, ModelVersion]]:
         """{version: whole record (deployments laid on)} of some indexed versions, from the
@@ -54,28 +114,73 @@ class Catalog:
         (a server listing the same versions again); the caller must not change them."""
         wanted = list(dict.fromkeys(versions))
         entry, block = self.entries.get(model), self.index.blocks.get(model)
-        if entry is None or block is None:
+        if entry is None or block is None or self.source is None:
             return None
         row = {v: i for i, v in enumerate(entry.versions)}
         if any(v not in row for v in wanted):
             return None
         numbers = sorted(row[v] for v in wanted)
-        memo = _limited(_records, self.store) if shared else None
-        pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo) if numbers else []
+        memo = _limited(_records, self.source) if shared else None
+        pairs = self._records_at(block, numbers, memo) if numbers else []
         if pairs is None and model not in self.rebuilt:  # damaged rows: the block made again from the registry
+            from gitreg.features.query import bulk
+
             self.rebuilt.add(model)
-            self.index = bulk.refresh(self.store, self.index, self.index.fingerprint, {model})
-            block = self.index.blocks.get(model)
-            if block is not None and block.key:
-                pairs = bulk.records_at(self.store, self.index, block, numbers, views=False, memo=memo)
+            store = self.source.store()
+            if store is not None:
+                self.index = bulk.refresh(store, self.index, self.index.fingerprint, {model})
+                block = self.index.blocks.get(model)
+                if block is not None and block.key:
+                    pairs = self._records_at(block, numbers, memo)
         if pairs is None:
             return None
         out = {}
-        for number, (_, record) in zip(numbers, pairs):
+        for number, record in zip(numbers, pairs):
             if record.version != entry.versions[number]:
                 return None  # the rows disagree with the columns the page was chosen on
             out[record.version] = record
         return out
+
+    def _records_at(self, block: viewindex.Block, rows: list[int],
+                    memo: Optional[dict[Any, ModelVersion]]) -> Optional[list[ModelVersion]]:
+        """The records of these rows as bulk.records_at makes them (ModelSnapshot.record_of's
+        parts, deployments laid on), their card and curves read from the registry when asked;
+        None if any row fails a check. `memo` as there: by (model, MAC of the rows, row)."""
+        if memo is not None:
+            made = [memo.get((block.model, block.macs[-1], n)) for n in rows]
+            if None not in made:
+                return made
+        parts = row_parts(self.index, block, rows)
+        if parts is None:
+            return None
+        out = []
+        for part in parts:
+            try:
+                record = _record(self.source, block.model, part)
+            except _RECORD_ERRORS:
+                return None
+            if memo is not None:
+                memo[(block.model, block.macs[-1], part.number)] = record
+            out.append(record)
+        return out
+
+
+def _record(source: Source, model: str, part: RowParts) -> ModelVersion:
+    record = stored_record(model, part.version, part.commit, part.manifest, part.note, part.tagger)
+    version = part.version
+
+    def card() -> Any:  # as record_of's: read only when asked
+        snap = source.snapshot(model)
+        return None if snap is None else snap.card(version)
+
+    def curves() -> Any:
+        snap = source.snapshot(model)
+        return None if snap is None else snap.curves(version)
+
+    record._card, record._curves = card, curves
+    if part.environments:
+        lay_deployment(record, part.environments, part.deployed_at)
+    return record
 
 
 MEMO_LIMIT = 20_000  # records (~2 KB each), or blocks' columns, kept per registry; past it a memo starts again
@@ -91,34 +196,107 @@ def forget() -> None:
     viewindex.forget()
 
 
-def _limited(memos: dict[str, dict[Any, Any]], store: Store) -> dict[Any, Any]:
+def _limited(memos: dict[str, dict[Any, Any]], source: Source) -> dict[Any, Any]:
     """This process's memo for this registry (shared by threads: entries are only added)."""
-    memo = memos.setdefault(store.repo.path, {})
+    memo = memos.setdefault(source.key, {})
     if len(memo) > MEMO_LIMIT:
         memo.clear()
     return memo
 
 
-def open_catalog(store: Optional[Store], models: Optional[set[str]] = None, keys: Iterable[str] = ()) -> Catalog:
+def open_catalog(store: Optional["Store"], models: Optional[set[str]] = None, keys: Iterable[str] = ()) -> Catalog:
     """The current index's entries of `models` (None: every model; names no model has are
     left out), each with the columns `keys` (INDEX_COLUMNS) plus model, version, updated."""
+    from gitreg.features.query import bulk
+
+    wanted = _wanted(keys)
+    if store is None:
+        return Catalog(None, viewindex.ViewIndex(b"", "", list(INDEX_COLUMNS), {}), {})
+    found, fingerprint = bulk.current(store)
+    return _catalog(Source(Path(store.repo.path), store), found, fingerprint, models, wanted)
+
+
+def catalog_at(path: str | os.PathLike[str] | None, models: Optional[set[str]] = None,
+               keys: Iterable[str] = ()) -> Catalog:
+    """open_catalog of the registry at `path` (None: the default one), from its ref files and
+    the index file alone when those can tell it (see the module's docstring), else through
+    the registry opened as a read opens it."""
+    wanted = _wanted(keys)
+    gitdir = resolve_path(path)
+    current = _current_from_files(gitdir)
+    if current is None:
+        from gitreg.git.repository import Store
+
+        return open_catalog(Store.open(gitdir), models, wanted)
+    found, fingerprint, packed = current
+    return _catalog(Source(gitdir), found, fingerprint, models, wanted, packed)
+
+
+def _wanted(keys: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys([*_ALWAYS, *keys]))
     unknown = [k for k in wanted if k not in INDEX_COLUMNS]
     if unknown:
         raise ValueError(f"not columns of the view index: {unknown}")
-    if store is None:
-        return Catalog(store, viewindex.ViewIndex(b"", "", list(INDEX_COLUMNS), {}), {})
-    found, fingerprint = bulk.current(store)
+    return wanted
+
+
+def plain_refs(gitdir: Path) -> bool:
+    """Whether the registry's refs are what refscan reads: git's files backend (loose files
+    below refs/, packed-refs) in this directory. Not when refs are in a reftable, or shared
+    with another directory (a worktree's commondir): then only the opened registry reads them."""
+    return (gitdir / "HEAD").is_file() and (gitdir / "objects").is_dir() and (gitdir / "refs" / "heads").is_dir() \
+        and not os.path.lexists(gitdir / "reftable") and not os.path.lexists(gitdir / "commondir")
+
+
+def _current_from_files(gitdir: Path) -> Optional[tuple[viewindex.ViewIndex, str, refscan.PackedRefs]]:
+    """(the index, the refs' fingerprint, packed-refs as read) when the index file is current
+    with the ref files, as bulk.current finds it (same fingerprint, a block for each model's
+    branch); None when that cannot be told from the files (then the registry is opened)."""
+    if disabled():
+        return None  # GITREG_NO_CACHE: no index is read
+    try:
+        if not plain_refs(gitdir):
+            return None
+        fingerprint = refstate.fingerprint(gitdir)
+        found = viewindex.read(viewindex.path_of(gitdir), INDEX_COLUMNS)
+        if found is None or found.fingerprint != fingerprint:
+            return None
+        packed = refscan.PackedRefs(gitdir)
+        heads = refscan.names_under(gitdir, layout.HEADS, packed)
+    except OSError:  # unreadable: the registry opened says why, as a read always has
+        return None
+    if set(found.blocks) != set(_model_names(heads)):
+        return None
+    return found, fingerprint, packed
+
+
+def _model_names(heads: Iterable[str]) -> list[str]:
+    """snapshot.model_names from the full names of the branches."""
+    names = []
+    for full in heads:
+        try:
+            names.append(check_model_name(full[len(layout.HEADS):]))
+        except InvalidNameError:
+            continue
+    return names
+
+
+def _catalog(source: Source, found: viewindex.ViewIndex, fingerprint: str, models: Optional[set[str]],
+             wanted: list[str], packed: Optional[refscan.PackedRefs] = None) -> Catalog:
     names = sorted(found.blocks if models is None else set(models) & set(found.blocks))
-    memo = _limited(_columns, store)
+    memo = _limited(_columns, source)
     entries, damaged = _entries(found, names, wanted, memo)
     if damaged:  # rebuilt from the registry, then read once more
-        found = bulk.refresh(store, found, fingerprint, damaged)
-        again, damaged = _entries(found, sorted(damaged), wanted, memo)
-        entries.update(again)
+        from gitreg.features.query import bulk
+
+        store = source.store()
+        if store is not None:
+            found = bulk.refresh(store, found, fingerprint, damaged)
+            again, damaged = _entries(found, sorted(damaged), wanted, memo)
+            entries.update(again)
     unindexed = sorted(n for n in names if n not in entries)
-    approved = {n for n in store.ref_names_under(layout.APPROVALS) if n in entries}
-    return Catalog(store, found, entries, unindexed, approved)
+    approved = {n for n in source.ref_names_under(layout.APPROVALS, packed) if n in entries}
+    return Catalog(source, found, entries, unindexed, approved)
 
 
 def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
@@ -133,8 +311,8 @@ def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
     keyed = {b.model: (b.model, named, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
     todo = [b for b in blocks if keyed[b.model] not in memo]
     damaged: set[str] = set()
-    columns = {k: bulk.column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
-    bulk.check_models(todo, columns["model"], damaged)
+    columns = {k: column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
+    check_models(todo, columns["model"], damaged)
     at = 0
     for block in todo:
         if block.model not in damaged:

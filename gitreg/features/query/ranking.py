@@ -10,7 +10,7 @@ from gitreg.core.errors import QueryError, VersionNotFoundError
 from gitreg.features.query import sorting
 from gitreg.features.query.direction import Direction, decide, lower_is_better
 from gitreg.features.query.fields import field_name
-from gitreg.features.query.search import search
+from gitreg.features.query.searching import search
 from gitreg.features.query.sortkeys import SortKey
 from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot

@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from gitreg.git.refs import layout, refscan
-from gitreg.git.repository import Store
+
+if TYPE_CHECKING:  # the fingerprint is read without pygit2 (MLflow's store, from the ref files)
+    from gitreg.git.repository import Store
 
 PREFIXES = (layout.HEADS, layout.TAGS, layout.NOTES, layout.DEPLOYED)
 MAX_LOOSE_REF = 4096  # bytes read of one loose ref file: a ref is ~41 bytes
@@ -51,7 +53,7 @@ def _loose(gitdir: Path) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def model_keys(store: Store, models: list[str], tags: dict[str, dict[str, bytes]]) -> dict[str, Optional[str]]:
+def model_keys(store: "Store", models: list[str], tags: dict[str, dict[str, bytes]]) -> dict[str, Optional[str]]:
     """{model: sha256 of its tags, notes tip and deployment tips}; `tags` is the one scan of
     refs/tags/ ({model: {version: raw target}}). None for a model with a ref that is not a
     plain object id (symbolic or damaged: its state is not in these bytes, so it is never

@@ -51,3 +51,37 @@ def test_a_gitreg_store_loads_what_it_uses_on_its_first_call(tmp_path, tracking_
                            f"c = MlflowClient(tracking_uri={tracking_uri!r}, registry_uri={f'gitreg://{registry}'!r})\n"
                            "assert [str(v.version) for v in c.search_model_versions(\"name='m'\")] == ['1']")
     assert "pygit2" in loaded and "gitreg.clients.mlflow.listing" in loaded
+
+
+_SEARCHES = ("from mlflow import MlflowClient\n"
+             "c = MlflowClient(tracking_uri={tracking!r}, registry_uri={registry!r})\n"
+             "assert sorted(str(v.version) for v in c.search_model_versions(\"name='m'\")) == {m!r}\n"
+             "assert sorted((v.name, v.version) for v in c.search_model_versions(max_results=100)) == {every!r}\n"
+             "assert [r.name for r in c.search_registered_models()] == ['m', 'n']\n"
+             "stages = {{v.version: v.current_stage for v in c.search_model_versions(\"name='m'\")}}\n"
+             "assert stages[2] == 'Production', stages\n")
+
+
+def test_a_search_from_a_current_index_loads_neither_pygit2_nor_the_api(tmp_path, tracking_uri):
+    """The view index current with the ref files: MLflow's searches are answered from those
+    files (features/query/catalog.py), with no pygit2, YAML-free API or query parser; once a
+    write made it stale, the registry is opened and the answer has the write."""
+    from gitreg import ModelRegistry
+
+    path = tmp_path / "r.git"
+    reg = ModelRegistry(path)
+    for name, count in (("m", 2), ("n", 1)):
+        for _ in range(count):
+            reg.register_model(name)
+    reg.deploy("m", "v2", environment="production")
+    reg.catalog()  # the index, current with the refs
+    heavy = ["pygit2", "gitreg.api", "gitreg.git.repository", "gitreg.model.snapshot", "gitreg.features.query.parser",
+             "gitreg.features.query.bulk"]
+    code = _SEARCHES.format(tracking=tracking_uri, registry=f"gitreg://{path}", m=["1", "2"],
+                            every=[("m", 1), ("m", 2), ("n", 1)])
+    assert modules_after(code, heavy) == []
+    reg.register_model("m")  # the refs moved: the index is stale
+    code = _SEARCHES.format(tracking=tracking_uri, registry=f"gitreg://{path}", m=["1", "2", "3"],
+                            every=[("m", 1), ("m", 2), ("m", 3), ("n", 1)])
+    assert "pygit2" in modules_after(code, heavy)
+    assert modules_after(code, heavy) == []  # brought up to date by the call before

@@ -75,3 +75,32 @@ def test_a_search_import_does_not_load_best_sort_keys_or_the_directions():
     code = "import gitreg.api.queries, gitreg.features.query; from gitreg.features.query import search, parse"
     lazy = ["gitreg.features.query.ranking", "gitreg.features.query.direction", "gitreg.features.query.sortkeys"]
     assert modules_after(code, lazy) == []
+
+
+_SEARCH = """
+import types
+{first}
+from gitreg.features.query import Found, compile_query, parse, search, view_of
+import gitreg.features.query as q
+from gitreg.features.query import searching
+assert isinstance(search, types.FunctionType) and search is searching.search and q.search is search, search
+assert Found is searching.Found and parse("accuracy > 0.5") is not None and callable(compile_query)
+assert view_of.__module__ == "gitreg.features.query.index"
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("first", ["", "import gitreg.features.query.searching", "import gitreg.api.queries",
+                                   "import gitreg.features.query.ranking", "import gitreg.features.query.bulk",
+                                   "from gitreg.features.query import best"])
+def test_the_search_names_are_the_functions_whatever_was_imported_first(first):
+    """The parser's, evaluator's and search's names load when first asked for; `search` is the
+    function, never the module (which is searching.py), whatever loaded the module first."""
+    assert run(_SEARCH.format(first=first)).strip() == "ok"
+
+
+def test_a_module_of_the_query_package_loads_neither_the_language_nor_pygit2():
+    code = "import gitreg.features.query, gitreg.features.query.catalog, gitreg.features.query.columns"
+    heavy = ["pygit2", "gitreg.features.query.parser", "gitreg.features.query.evaluate", "gitreg.features.query.lexer",
+             "gitreg.features.query.searching", "gitreg.features.query.bulk", "gitreg.features.query.index"]
+    assert modules_after(code, heavy) == []
