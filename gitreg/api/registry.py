@@ -1,6 +1,7 @@
 """ModelRegistry: the seed registry's Python API, on git storage (DESIGN.md)."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -34,7 +35,7 @@ from gitreg.core.records import RETIRED_STATUSES, SETTABLE_STATUSES, ModelMetada
 from gitreg.git.paths import data_dir, resolve_path
 from gitreg.git.repository import Store
 from gitreg.model import manifest
-from gitreg.model.snapshot import ModelSnapshot, model_names
+from gitreg.model.snapshot import FEW, ModelSnapshot, model_names
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -459,7 +460,9 @@ class ModelRegistry:
     def get_version(self, name: str, version: Optional[str] = None) -> ModelVersion:
         """One version, by model and version or by one reference ('majora@production')."""
         model, version = self.resolve(name, version)
-        return self._snapshot(model).version(version)
+        snap = self._snapshot(model)
+        with snap.reading_few():
+            return snap.version(version)
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions in natural order (v2 < v2.1 < v2b < v3 < v10)."""
@@ -499,8 +502,9 @@ class ModelRegistry:
         if not ordered:
             raise ModelNotFoundError(f"model {name!r} has no versions")
         good = []
-        for version in reversed(ordered):
-            record = snap.try_version(version)  # a bad version is a problem, not the end
+        for i, version in enumerate(reversed(ordered)):
+            with snap.reading_few() if i < FEW else contextlib.nullcontext():  # the newest is the usual answer
+                record = snap.try_version(version)  # a bad version is a problem, not the end
             if record is not None and record.status not in RETIRED_STATUSES:
                 return record
             good += [record] if record is not None else []

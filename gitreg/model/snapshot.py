@@ -417,6 +417,31 @@ class ModelSnapshot:
         self.store.cache(self.model).flush()
         return record
 
+    @contextlib.contextmanager
+    def reading_few(self) -> Iterator[None]:
+        """Reads inside, of one or a few versions (`show`, `@latest`), come from their objects
+        when the model's manifests file is past cache.ONE_FILE_LIMIT and not loaded yet (29 MB
+        at 20,000 versions: 0.3 s to load, against ~1 ms a version from its objects). Callers
+        reading many versions one by one read without it: the file is their fast way."""
+        if self.use_cache and not self.store.cache(self.model).cheap_for_one():
+            with self._from_objects():
+                yield
+        else:
+            yield
+
+    @contextlib.contextmanager
+    def _from_objects(self) -> Iterator[None]:
+        """Reads inside come from the registry's objects alone, neither reading nor writing the
+        derived cache (as a write's snapshot reads)."""
+        if not self.use_cache:
+            yield
+            return
+        self.use_cache = False
+        try:
+            yield
+        finally:
+            self.use_cache = True
+
     def _version(self, version: str) -> ModelVersion:
         return self._deployed(version, self.stored(version))
 
@@ -468,11 +493,8 @@ class ModelSnapshot:
         listing the model to know is cheap beside reading them, not beside reading one.)"""
         read = read or self.try_version  # (or try_row: rows, not records)
         if self.use_cache and len(names) > 1 and len(names) * FEW < len(self.versions):
-            self.use_cache = False
-            try:
+            with self._from_objects():
                 return [r for r in map(read, names) if r is not None]
-            finally:
-                self.use_cache = True
         with _collector_paused(len(names)):
             records = [r for r in map(read, names) if r is not None]
         self.store.cache(self.model).flush()

@@ -250,3 +250,30 @@ def test_a_long_models_metadata_is_parsed_from_its_object_not_the_cache_file(reg
     reader = ModelRegistry(registry_path)
     reader.list_versions("majora")  # a read of every version loads the file: then its parse is used
     assert reader.get_metadata("majora").owner == "from the cache file"
+
+
+def test_one_version_of_a_long_model_is_read_from_its_objects_not_the_cache_file(reg, registry_path, monkeypatch):
+    """`show` of one version and `@latest` of a model whose manifests file is past
+    ONE_FILE_LIMIT (29 MB at 20,000 versions: 0.3 s to load) read that version from its
+    objects; a read of every version still uses the file. A forged sealed entry tells which."""
+    from gitreg.git.cache import cache
+
+    _populate(reg)
+    _view(registry_path)  # the cache written
+    path = _cache_dir(registry_path) / "majora.manifests.json"
+    data = cache_json(path)
+    forged = 0
+    for key, text in data["entries"].items():
+        value = json.loads(text)
+        if ":" not in key and value.get("version") == "v2":  # the manifest (keyed by its blob id alone)
+            data["entries"][key] = json.dumps({**value, "notes": "from the cache file"})
+            forged += 1
+    assert forged == 1
+    write_sealed(path, data)
+    for ref in ("majora:v2", "majora@latest"):
+        assert ModelRegistry(registry_path).get_version(ref).notes == "from the cache file"
+    monkeypatch.setattr(cache, "ONE_FILE_LIMIT", path.stat().st_size - 1)
+    for ref in ("majora:v2", "majora@latest"):
+        assert ModelRegistry(registry_path).get_version(ref).notes == "second"
+    assert [v.notes for v in ModelRegistry(registry_path).list_versions("majora")][1] == "from the cache file"
+    assert cache_json(path) == data  # nothing rewritten by the reads from objects
