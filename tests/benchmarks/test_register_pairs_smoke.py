@@ -22,6 +22,7 @@ def test_register_pairs_smoke(tmp_path):
     assert all(r > 0 for r in pairs["ratios"].values())
     assert all(len(runs) == 1 and min(runs[0]) > 0 for runs in pairs["runs"].values())
     assert set(pairs["user_system_ms"]) == {"this", "baseline", "floor", "floor (same bytes)"}
-    assert all(user > 0 and system >= 0 for user, system in pairs["user_system_ms"].values())
+    # (each part alone may read 0 at the clock's tick for 3 registrations; their sum is the run above)
+    assert all(user >= 0 and system >= 0 for user, system in pairs["user_system_ms"].values())
     assert list(tmp_path.iterdir()) == [out]  # its scratch registries are removed
     assert "this / floor" in proc.stdout
