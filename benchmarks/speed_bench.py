@@ -162,9 +162,9 @@ def floor_manifest(work: Path) -> Path:
     """The manifest gitreg writes for speed_bench's registration (run.REGISTER_ARGS), as a file
     the floor reads: one real registration into a scratch registry, its manifest.yaml's bytes."""
     import pygit2
+    from run import REGISTER_ARGS
 
     from gitreg import ModelRegistry
-    from run import REGISTER_ARGS
 
     path = work / "manifest.yaml"
     source = work / "manifest-source.git"

@@ -12,8 +12,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "register_pairs.py
 
 def test_register_pairs_smoke(tmp_path):
     out = tmp_path / "pairs.json"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "1", "--count", "3", "--floor-same-bytes", "--baseline",
-                           str(SCRIPT.parents[1]), "--workdir", str(tmp_path), "--out", str(out)],
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "1", "--count", "3", "--floor-same-bytes",
+                           "--baseline", str(SCRIPT.parents[1]), "--workdir", str(tmp_path), "--out", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     pairs = json.loads(out.read_text())["register_pairs"]

@@ -362,20 +362,12 @@ def _filter(keep: Predicate, fields: list[tuple[str, list[Any]]], metrics: list[
     return out
 
 
-def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int],
-               views: bool = True, memo: Optional[dict[tuple[str, str, int], ModelVersion]] = None
-               ) -> Optional[list[tuple[Optional[dict[str, Any]], ModelVersion]]]:
+def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block, rows: list[int]
+               ) -> Optional[list[tuple[dict[str, Any], ModelVersion]]]:
     """(view, record) of these rows of a block, each record made from the parts the row
     keeps as a fresh read makes it (ModelSnapshot.record_of, which checks the manifest
-    names this model and version); None if any part fails a check. Without `views`, the
-    records only (view None). `memo`: records made before, by (model, MAC of the rows, row
-    number): rows are all a record is made of and their MAC (in the sealed header) names
-    their bytes, so a hit needs neither the bytes nor their check. The caller shares the
-    records and must not change them."""
-    if memo is not None:
-        made = [memo.get((block.model, block.macs[-1], n)) for n in rows]
-        if None not in made:
-            return [(index.view_of(m) if views else None, m) for m in made]
+    names this model and version); None if any part fails a check. (catalog.py makes the
+    records of a page the same way, without a Store while the registry is not opened.)"""
     parts = row_parts(found, block, rows)
     if parts is None:
         return None
@@ -388,7 +380,5 @@ def records_at(store: Store, found: viewindex.ViewIndex, block: viewindex.Block,
             return None
         if part.environments:
             lay_deployment(record, part.environments, part.deployed_at)
-        if memo is not None:
-            memo[(block.model, block.macs[-1], part.number)] = record
-        out.append((index.view_of(record) if views else None, record))
+        out.append((index.view_of(record), record))
     return out
