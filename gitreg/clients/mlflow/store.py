@@ -89,6 +89,14 @@ class GitregStore(AbstractStore):
     def _registry(self) -> "ModelRegistry":
         return self.registry
 
+    def _listed(self, name: str, columns: tuple[str, ...]) -> tuple[Listing, Optional[listing.Indexed]]:
+        """The view index's listing of one model, and its entry (None: not indexed, or no such
+        model: the caller reads it whole, which raises MLflow's errors). A get answers from it
+        as a search does: `models:/m/3` and `models:/m@alias` ask these."""
+        with translated():
+            listed = Listing(self.path, self._registry, {name}, columns)
+        return listed, listed.models.get(name)
+
     def _view(self, name: str, *, write: bool = False) -> ModelView:
         try:
             with translated():
@@ -190,6 +198,10 @@ class GitregStore(AbstractStore):
         return PagedList(page, paged.token)
 
     def get_registered_model(self, name):
+        listed, model = self._listed(name, MODEL_COLUMNS)
+        if model is not None:  # from the index, as search_registered_models builds it
+            with translated():
+                return listed.registered_model(name)
         return mapping.registered_model(self._view(name))
 
     def get_latest_versions(self, name, stages=None):
@@ -263,11 +275,22 @@ class GitregStore(AbstractStore):
                       "Transition it to the Archived stage (gitreg status archived) instead.")
 
     def get_model_version(self, name, version):
-        view, found = self._version(name, version)
+        wanted = mapping.gitreg_version(version)
+        listed, model = self._listed(name, listing.VERSION_COLUMNS)
+        if model is not None and wanted in model.numbers:  # as search_model_versions builds it
+            with translated():
+                return listed.model_versions([(name, wanted)])[0]
+        view, found = self._version(name, version)  # not indexed, or no such version: MLflow's errors
         return mapping.model_version(view, found)
 
     def get_model_version_download_uri(self, name, version):
-        _, found = self._version(name, version)
+        wanted = mapping.gitreg_version(version)
+        listed, model = self._listed(name, listing.VERSION_COLUMNS)
+        if model is not None and wanted in model.numbers:
+            with translated():
+                found = listed.records(name, [wanted])[wanted]
+        else:
+            _, found = self._version(name, version)
         source = mapping.optional_text(mapping.mlflow_keys(found).get("source"))
         from gitreg.clients.mlflow import files  # the artifacts feature: only for a download
 
@@ -340,6 +363,10 @@ class GitregStore(AbstractStore):
                 self.registry.undeploy(name, environment=alias, reason="MLflow alias deleted")
 
     def get_model_version_by_alias(self, name, alias):
+        listed, model = self._listed(name, listing.VERSION_COLUMNS)
+        if model is not None and model.view.aliases.get(alias) in model.numbers:
+            with translated():
+                return listed.model_versions([(name, model.view.aliases[alias])])[0]
         view = self._view(name)
         found = view.find(view.aliases.get(alias, ""))
         if found is None:

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from mlflow.entities.model_registry import ModelVersionTag
+from mlflow.exceptions import MlflowException
 from mlflow.prompt.registry_utils import add_prompt_filter_string
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
@@ -211,3 +212,59 @@ def test_a_row_that_fails_its_check_is_read_directly_and_its_block_rebuilt(rich)
     got = GitregStore(f"gitreg://{rich}").search_model_versions("name = 'alpha'", 1000, None, None)
     assert protos(got) == want
     assert b"alpha/X" not in path.read_bytes() and b'"s3://b/alpha/3"' in path.read_bytes()
+
+
+def _reference_gets(path):
+    """Every model's, numbered version's and alias's entity as read whole (ModelView.load), as protos."""
+    reg = ModelRegistry(path)
+    models, versions, aliases = {}, {}, {}
+    for name in reg.list_models():
+        view = ModelView.load(reg, name)
+        models[name] = mapping.registered_model(view).to_proto()
+        for v in view.versions:
+            if mapping.number(v.version) is not None:
+                versions[(name, mapping.number(v.version))] = mapping.model_version(view, v).to_proto()
+        for alias, v in view.aliases.items():
+            aliases[(name, alias)] = mapping.model_version(view, view.find(v)).to_proto()
+    return models, versions, aliases
+
+
+def _gets(store, models, versions, aliases):
+    return ({name: store.get_registered_model(name).to_proto() for name in models},
+            {key: store.get_model_version(*key).to_proto() for key in versions},
+            {key: store.get_model_version_by_alias(*key).to_proto() for key in aliases})
+
+
+def test_gets_from_the_index_match_reading_the_model_whole(rich):
+    """get_model_version (what `models:/m/3` asks), get_model_version_by_alias (`models:/m@a`),
+    get_registered_model and the download URI answer from the view index as searches do: the
+    same entity as the model read whole, after writes too, and with a damaged index; a missing
+    model, version or alias gets MLflow's errors as before."""
+    expected = _reference_gets(rich)
+    models, versions, aliases = expected
+    assert ("alpha", 2) in versions and ("beta", 1) in versions and "empty" in models
+    assert ("alpha", "production") in aliases and ("beta", "staging") in aliases
+    store = GitregStore(f"gitreg://{rich}")
+    assert _gets(store, *expected) == expected
+    assert (rich / "gitreg-cache" / "views.index").is_file()
+    assert [store.get_model_version_download_uri("alpha", n) for n in (1, 5)] == ["s3://b/alpha/1", "s3://b/alpha/5"]
+    reg = ModelRegistry(rich)
+    _tick()
+    reg.register_model("alpha", tags=["team=nlp"])
+    reg.update_notes("alpha", "v2", "a later note")
+    reg.approve("alpha", "v5", environment="production")
+    reg.deploy("alpha", "v6", environment="production")
+    expected = _reference_gets(rich)
+    models, versions, aliases = expected
+    assert versions[("alpha", 2)].description == "a later note" and aliases[("alpha", "production")].version == "6"
+    assert _gets(store, *expected) == expected
+    path = rich / "gitreg-cache" / "views.index"
+    path.write_bytes(b"\x00" * len(path.read_bytes()))
+    assert _gets(GitregStore(f"gitreg://{rich}"), *expected) == expected
+    for call, args in ((store.get_model_version, ("alpha", 99)), (store.get_model_version, ("nope", 1)),
+                       (store.get_registered_model, ("nope",)), (store.get_model_version, ("alpha", "x")),
+                       (store.get_model_version_by_alias, ("alpha", "nope")),
+                       (store.get_model_version_download_uri, ("alpha", 99))):
+        with pytest.raises(MlflowException) as caught:
+            call(*args)
+        assert caught.value.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"), args

@@ -59,11 +59,14 @@ _SEARCHES = ("from mlflow import MlflowClient\n"
              "assert sorted((v.name, v.version) for v in c.search_model_versions(max_results=100)) == {every!r}\n"
              "assert [r.name for r in c.search_registered_models()] == ['m', 'n']\n"
              "stages = {{v.version: v.current_stage for v in c.search_model_versions(\"name='m'\")}}\n"
-             "assert stages[2] == 'Production', stages\n")
+             "assert stages[2] == 'Production', stages\n"
+             "assert c.get_model_version('m', 2).current_stage == 'Production'\n"  # what models:/m/2 asks
+             "assert c.get_model_version_by_alias('m', 'production').version == 2\n"  # models:/m@production
+             "assert [v.version for v in c.get_registered_model('n').latest_versions] == [1]\n")
 
 
 def test_a_search_from_a_current_index_loads_neither_pygit2_nor_the_api(tmp_path, tracking_uri):
-    """The view index current with the ref files: MLflow's searches are answered from those
+    """The view index current with the ref files: MLflow's searches and gets are answered from those
     files (features/query/catalog.py), with no pygit2, YAML-free API or query parser; once a
     write made it stale, the registry is opened and the answer has the write."""
     from gitreg import ModelRegistry
