@@ -459,9 +459,9 @@ MLFLOW_CALL_SOURCE = {
     "search_model_versions(\"name='model-0003'\")": "c.search_model_versions(\"name='model-0003'\")",
     "search_model_versions(first page of 100)": "c.search_model_versions(max_results=100)",
     "search_registered_models()": "c.search_registered_models()",
-    # what loading `models:/model-0003/5` and an MLflow model page ask
-    "get_model_version('model-0003', 5)": "c.get_model_version('model-0003', 5)",
-    "get_registered_model('model-0004')": "c.get_registered_model('model-0004')",
+    # what loading `models:/model-0000/1` and an MLflow model page ask
+    "get_model_version('model-0000', 1)": "c.get_model_version('model-0000', 1)",
+    "get_registered_model('model-0000')": "c.get_registered_model('model-0000')",
 }
 MLFLOW_CALLS: dict[str, Callable[[Any], Any]] = {name: eval(f"lambda c: {source}")  # noqa: S307 (our own text)
                                                  for name, source in MLFLOW_CALL_SOURCE.items()}

@@ -21,7 +21,7 @@ def test_speed_bench_smoke(tmp_path):
     assert results["one_model"]["big"] > 0 and results["one_model"]["small"] > 0
     assert set(results["startup"]) == {"import pygit2", "show", "list", "versions", "info", "search",
                                        "complete a model name"}
-    assert len(results["mlflow"]) == 3 and all(set(r) == {"gitreg", "sqlite"} for r in results["mlflow"].values())
+    assert len(results["mlflow"]) == 5 and all(set(r) == {"gitreg", "sqlite"} for r in results["mlflow"].values())
     assert "vs pygit2 floor" in proc.stdout and "complete a model name:" in proc.stdout
 
 
