@@ -540,7 +540,7 @@ t1, w1 = cpu(), time.perf_counter()
 found = {call}
 t2, w2 = cpu(), time.perf_counter()
 gc.callbacks.remove(timed)
-print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, sum(full), len(full), len(found))
+print(t2 - t1, w2 - w1, t2 - t0, w2 - w0, sum(full), len(full), len(found) if hasattr(found, "__len__") else 1)
 '''
 _MLFLOW_IMPORT = "import logging; from mlflow import MlflowClient"
 
