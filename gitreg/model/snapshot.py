@@ -432,10 +432,7 @@ class ModelSnapshot:
     @contextlib.contextmanager
     def _from_objects(self) -> Iterator[None]:
         """Reads inside come from the registry's objects alone, neither reading nor writing the
-        derived cache (as a write's snapshot reads)."""
-        if not self.use_cache:
-            yield
-            return
+        derived cache (as a write's snapshot reads); for a snapshot that reads the cache."""
         self.use_cache = False
         try:
             yield

@@ -40,10 +40,28 @@ def compare(model: str, records: Sequence["ModelVersion"], labels: Optional[Sequ
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: these names load their module when first asked for
-    value = _lazy(name)
-    if value is not None:
-        globals()[name] = value  # bound once asked for (`search` is never the module: searching.py)
-        return value
+    value = _load(name)
+    globals()[name] = value  # bound once asked for (`search` is never the module: searching.py)
+    return value
+
+
+def _load(name: str) -> Any:
+    if name == "parse":
+        from gitreg.features.query.parser import parse
+
+        return parse
+    if name == "compile_query":
+        from gitreg.features.query.evaluate import compile_query
+
+        return compile_query
+    if name == "view_of":
+        from gitreg.features.query.index import view_of
+
+        return view_of
+    if name in ("search", "Found"):
+        from gitreg.features.query import searching
+
+        return getattr(searching, name)
     if name in ("Comparison", "Row"):
         from gitreg.features.query import comparison
 
@@ -61,24 +79,3 @@ def __getattr__(name: str) -> Any:  # PEP 562: these names load their module whe
 
         return getattr(direction, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _lazy(name: str) -> Any:
-    """The parser's, evaluator's and search's names (None for any other)."""
-    if name == "parse":
-        from gitreg.features.query.parser import parse
-
-        return parse
-    if name == "compile_query":
-        from gitreg.features.query.evaluate import compile_query
-
-        return compile_query
-    if name == "view_of":
-        from gitreg.features.query.index import view_of
-
-        return view_of
-    if name in ("search", "Found"):
-        from gitreg.features.query import searching
-
-        return getattr(searching, name)
-    return None
