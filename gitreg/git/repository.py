@@ -256,12 +256,14 @@ class Store:
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
         publish: bool = True,
         check: Optional[Callable[[], None]] = None,
+        ident: Optional[tuple[str, str]] = None,
     ) -> None:
         """Compare-and-swap locally; with a publisher, the remote accepts the change first.
 
         Once the remote has it, it is the truth: the local refs then only move
         forward to it (another local process may already have brought it in). `guards`
         stay locked from `check` until then, so the case rule holds with a remote too.
+        `ident` (name, email): who the ref logs name (the write's committer; transaction.update_refs).
         """
         # the write path's modules, imported by the first write (a read never loads them)
         from gitreg.git.refs import leftovers
@@ -269,7 +271,7 @@ class Store:
 
         leftovers.sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards, check, self.gitdir)
+            update_refs(self.repo, updates, message, guards, check, self.gitdir, ident)
             self.wrote = True
             return
         held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}

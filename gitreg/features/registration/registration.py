@@ -515,6 +515,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         tag = store.write_tag(
             f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
         )
+        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         store.update_refs(
             [  # the tag first: a registration killed between the two is completed, not lost
                 RefUpdate(layout.tag_ref(reg.model, version), None, tag),
@@ -523,12 +524,12 @@ def _write_version(store: Store, reg: Registration) -> Written:
             f"gitreg: register {reg.model} {version}",
             guards,
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
+            ident=(who.name, who.email),
         )
         _remember_root(store, reg.model, commit, root)
         if len(store.written_tips) > 256:
             store.written_tips.clear()
         store.written_tips[reg.model] = (commit, version, tag)
-        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         return Written(version, str(commit), manifest, f"{who.name} <{who.email}>", commit)
 
     written = retrying(attempt, f"register a version of {reg.model}")
