@@ -90,6 +90,9 @@ class Store:
         # model -> (a tip this process wrote, the version its subject claims, that version's tag):
         # facts of immutable objects, so the next registration on that tip reads none of them
         self.written_tips: dict[str, tuple[pygit2.Oid, str, pygit2.Oid]] = {}
+        # model -> (its loose tag names as last listed, the valid versions among them, their
+        # highest number): keyed by the names themselves (snapshot.version_parts)
+        self.loose_versions: dict[str, tuple[frozenset[str], frozenset[str], int]] = {}
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times

@@ -253,7 +253,9 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
     skipped: set[str] = set()
     while True:
         rest = packed - skipped if skipped else packed
-        top = max(highest_number(rest), highest_number(loose - skipped))
+        # the listed loose versions' highest number comes with the listing (version_parts)
+        listed = not skipped and loose is snap.version_parts()[1]
+        top = max(highest_number(rest), snap.loose_top() if listed else highest_number(loose - skipped))
         if top == 0:
             break
         prefix = f"v{top}"
@@ -471,8 +473,9 @@ def _write_version(store: Store, reg: Registration) -> Written:
             _case_clash(reg.model, model_names(store), "model")
         else:
             _require_model_branch(store, reg.model, snap.tip)
-        packed, claimed = snap.version_parts()  # packed: remembered per packed-refs file
-        claimed = claimed | _untagged_tip(store, reg.model, snap.tip, (claimed, packed))
+        packed, listed = snap.version_parts()  # packed: remembered per packed-refs file
+        untagged = _untagged_tip(store, reg.model, snap.tip, (listed, packed))
+        claimed = listed | untagged if untagged else listed  # (listed is never changed here)
         if reg.version is not None:
             if reg.version in packed or reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
