@@ -231,10 +231,13 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, self._packed)}
 
-    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]],
+                         keep_loose: Optional[Callable[[list[str]], set[str]]] = None,
+                         ) -> tuple[frozenset[str], set[str]]:
         """keep(names below prefix, relative to it) as (packed, loose), no target read; the packed
-        ones filtered once per packed-refs file (a write into a big model lists its versions each time)."""
-        return refscan.kept_names_under(self.gitdir, prefix, self._packed, keep)
+        ones filtered once per packed-refs file (a write into a big model lists its versions each
+        time); the loose ones by `keep_loose` when given."""
+        return refscan.kept_names_under(self.gitdir, prefix, self._packed, keep, keep_loose)
 
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move

@@ -181,7 +181,8 @@ class ModelSnapshot:
         (a writer's own tags): both are per name, so the answer for A | B is A's joined with
         B's. Any other change is answered afresh."""
         if self._names is None:
-            self._names = self.store.kept_names_under(layout.tag_prefix(self.model), self._valid_loose)
+            self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions,
+                                                      self._valid_loose)
         return self._names
 
     def loose_top(self) -> int:

@@ -56,6 +56,32 @@ def test_the_remembered_loose_versions_are_a_fresh_listings(tmp_path):
             commit = _git(path, "rev-parse", "refs/heads/m").strip()
         got = _parts(store)
         assert got[1:] == _fresh(path), f"after change {i}"
+        # what the store remembers is the loose listing (not the packed names, filtered apart)
+        assert store.loose_versions["m"][1:] == (frozenset(got[1]), got[2])
         seen.append(got[2])
     assert seen == [1, 2, 9, 9, 2, 0, 3, 40, 41]
     assert given == ["v1", "v2", "v3", "v41"]  # as a writer remembering nothing numbers them
+
+
+def test_a_writers_next_registration_checks_only_the_names_added(tmp_path, monkeypatch):
+    """The loose listing is what the writer saw last (its own tags): no loose name is checked
+    again, however many the model holds; packed names, read afresh when packed-refs was
+    replaced, are filtered apart and leave what it remembers of the loose ones alone."""
+    from gitreg.model import snapshot
+
+    path = tmp_path / "r.git"
+    reg = ModelRegistry(path)
+    for _ in range(4):
+        reg.register_model("m")
+    _git(path, "tag", "other/x", "refs/heads/m")
+    _git(path, "pack-refs", "--all")
+    for _ in range(4):
+        reg.register_model("m")  # v5..v8, loose
+    _git(path, "update-ref", "-d", "refs/tags/other/x")  # packed-refs rewritten: read afresh
+    checked: list[int] = []
+    real = snapshot.valid_versions
+    monkeypatch.setattr(snapshot, "valid_versions", lambda names: checked.append(len(names)) or real(names))
+    assert reg.register_model("m").version == "v9"
+    assert checked == [4, 1]  # v1..v4, packed; of the loose ones only v8, written since the last listing
+    assert reg.register_model("m").version == "v10"
+    assert checked == [4, 1, 1]  # the listing grew by v9: only it is checked; the packed names remembered
