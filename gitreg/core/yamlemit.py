@@ -134,10 +134,20 @@ class _Emitter:
         self._enter(data)
         out, pad = self.out, " " * indent
         lead = "" if inline else pad  # the first key of a mapping in a sequence follows its "- "
+        keys, strings = _keys, _cache
         for k, v in data.items():
-            text = _key(k)
+            # a key or str value met before is looked up here, without _key's or _scalar's call
+            # (the same answers: those functions' own fast paths, checked as they check them)
+            text = keys.get(k) if type(k) is str else None
+            if text is None:
+                text = _key(k)
             kind = type(v)
-            if kind is dict:
+            if kind is str:
+                value = strings.get(v)
+                if value is None or (" " in v and indent + len(text) + 2 + len(value) > _WIDTH):
+                    value = _scalar(v, indent + len(text) + 2)
+                out.append(f"{lead}{text}: {value}\n")
+            elif kind is dict:
                 if v:
                     out.append(f"{lead}{text}:\n")
                     self.mapping(v, indent + 2, False)

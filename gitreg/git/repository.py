@@ -90,6 +90,9 @@ class Store:
         # model -> (a tip this process wrote, the version its subject claims, that version's tag):
         # facts of immutable objects, so the next registration on that tip reads none of them
         self.written_tips: dict[str, tuple[pygit2.Oid, str, pygit2.Oid]] = {}
+        # model -> (its loose tag names as last listed, the valid versions among them, their
+        # highest number): keyed by the names themselves (snapshot.version_parts)
+        self.loose_versions: dict[str, tuple[frozenset[str], frozenset[str], int]] = {}
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times
@@ -228,10 +231,13 @@ class Store:
         """Names below prefix (which ends in '/'), relative to it; no targets are read."""
         return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, self._packed)}
 
-    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+    def kept_names_under(self, prefix: str, keep: Callable[[list[str]], set[str]],
+                         keep_loose: Optional[Callable[[list[str]], set[str]]] = None,
+                         ) -> tuple[frozenset[str], set[str]]:
         """keep(names below prefix, relative to it) as (packed, loose), no target read; the packed
-        ones filtered once per packed-refs file (a write into a big model lists its versions each time)."""
-        return refscan.kept_names_under(self.gitdir, prefix, self._packed, keep)
+        ones filtered once per packed-refs file (a write into a big model lists its versions each
+        time); the loose ones by `keep_loose` when given."""
+        return refscan.kept_names_under(self.gitdir, prefix, self._packed, keep, keep_loose)
 
     def targets_under(self, prefix: str) -> dict[str, bytes]:
         """{name relative to prefix: raw target} in one scan, for refs that never move
@@ -256,12 +262,14 @@ class Store:
         guards: Mapping[str, Optional[pygit2.Oid]] = {},
         publish: bool = True,
         check: Optional[Callable[[], None]] = None,
+        ident: Optional[tuple[str, str]] = None,
     ) -> None:
         """Compare-and-swap locally; with a publisher, the remote accepts the change first.
 
         Once the remote has it, it is the truth: the local refs then only move
         forward to it (another local process may already have brought it in). `guards`
         stay locked from `check` until then, so the case rule holds with a remote too.
+        `ident` (name, email): who the ref logs name (the write's committer; transaction.update_refs).
         """
         # the write path's modules, imported by the first write (a read never loads them)
         from gitreg.git.refs import leftovers
@@ -269,7 +277,7 @@ class Store:
 
         leftovers.sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards, check, self.gitdir)
+            update_refs(self.repo, updates, message, guards, check, self.gitdir, ident)
             self.wrote = True
             return
         held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}

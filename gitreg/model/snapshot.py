@@ -15,7 +15,7 @@ import pygit2
 
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
-from gitreg.core.names import check_model_name, check_version_name, sort_versions, valid_versions
+from gitreg.core.names import check_model_name, check_version_name, highest_number, sort_versions, valid_versions
 from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
 from gitreg.core.rows import VersionRow
 from gitreg.core.suggest import did_you_mean
@@ -144,6 +144,7 @@ class ModelSnapshot:
         # names stay true; each is parsed once.
         self._listed: Optional[tuple[dict[str, bytes], set[str]]] = None
         self._names: Optional[tuple[frozenset[str], set[str]]] = None  # (packed, loose), no targets read
+        self._loose_top: Optional[int] = None  # highest_number of the loose versions (version_parts)
         self._tag_targets: dict[str, pygit2.Oid] = {}
         self._sorted: Optional[list[str]] = None  # versions_sorted, once (a shared snapshot is asked again)
 
@@ -174,10 +175,38 @@ class ModelSnapshot:
     def version_parts(self) -> tuple[frozenset[str], set[str]]:
         """The versions as (packed, loose), the packed ones the same object while packed-refs
         is the same file: what a write into a big model asks of every attempt, at little cost
-        (a read, which goes on to the tags' targets, lists them with `versions`)."""
+        (a read, which goes on to the tags' targets, lists them with `versions`). The loose
+        names are listed every time; which are valid, and their highest number (loose_top),
+        come from the store's last answer for this model when the listing only grew since
+        (a writer's own tags): both are per name, so the answer for A | B is A's joined with
+        B's. Any other change is answered afresh."""
         if self._names is None:
-            self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions)
+            self._names = self.store.kept_names_under(layout.tag_prefix(self.model), valid_versions,
+                                                      self._valid_loose)
         return self._names
+
+    def loose_top(self) -> int:
+        """highest_number of version_parts()'s loose versions, without a pass over them."""
+        if self._loose_top is None:
+            self._loose_top = highest_number(self.version_parts()[1])
+        return self._loose_top
+
+    def _valid_loose(self, names: list[str]) -> set[str]:
+        listed = frozenset(names)
+        known = self.store.loose_versions.get(self.model)
+        if known is not None and known[0] == listed:
+            valid, top = known[1], known[2]
+        elif known is not None and known[0] < listed:
+            added = valid_versions(listed - known[0])
+            valid, top = known[1] | added, max(known[2], highest_number(added))
+        else:
+            fresh = valid_versions(names)
+            valid, top = frozenset(fresh), highest_number(fresh)  # a set: highest_number keeps no memo of it
+        if len(self.store.loose_versions) >= 256 and known is None:
+            self.store.loose_versions.clear()
+        self.store.loose_versions[self.model] = (listed, valid, top)
+        self._loose_top = top
+        return set(valid)
 
     @classmethod
     def load(cls, store: Optional[Store], model: str) -> "ModelSnapshot":

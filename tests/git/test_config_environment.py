@@ -55,3 +55,13 @@ def test_a_large_environment_answers_as_asked(monkeypatch):
     got = gitconfig._environment()
     assert got == _asked()
     assert got[gitconfig._ENV.index("GIT_COMMITTER_EMAIL")] == "c@example.com" and got[-1] == ("gitreg.sign", "false")
+
+
+def test_without_a_bytes_environment_the_names_are_listed_as_text(monkeypatch):
+    """Where os.environb does not exist (Windows), the str names are listed: the same answer."""
+    _only(monkeypatch, {"HOME": "/home/a", "PATH": "/usr/bin", "GIT_COMMITTER_NAME": "C"})
+    listed_as_bytes = gitconfig._environment()
+    monkeypatch.setattr(gitconfig, "_ENV_BYTES", None)
+    assert gitconfig._environment() == listed_as_bytes == _asked()
+    monkeypatch.setenv("EMAIL", "e@example.com")
+    assert gitconfig._environment() == _asked() != listed_as_bytes

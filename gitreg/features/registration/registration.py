@@ -253,7 +253,9 @@ def _next_free(snap: ModelSnapshot, packed: frozenset[str], loose: set[str]) -> 
     skipped: set[str] = set()
     while True:
         rest = packed - skipped if skipped else packed
-        top = max(highest_number(rest), highest_number(loose - skipped))
+        # the listed loose versions' highest number comes with the listing (version_parts)
+        listed = not skipped and loose is snap.version_parts()[1]
+        top = max(highest_number(rest), snap.loose_top() if listed else highest_number(loose - skipped))
         if top == 0:
             break
         prefix = f"v{top}"
@@ -471,8 +473,9 @@ def _write_version(store: Store, reg: Registration) -> Written:
             _case_clash(reg.model, model_names(store), "model")
         else:
             _require_model_branch(store, reg.model, snap.tip)
-        packed, claimed = snap.version_parts()  # packed: remembered per packed-refs file
-        claimed = claimed | _untagged_tip(store, reg.model, snap.tip, (claimed, packed))
+        packed, listed = snap.version_parts()  # packed: remembered per packed-refs file
+        untagged = _untagged_tip(store, reg.model, snap.tip, (listed, packed))
+        claimed = listed | untagged if untagged else listed  # (listed is never changed here)
         if reg.version is not None:
             if reg.version in packed or reg.version in claimed:
                 raise VersionExistsError(f"{reg.model} {reg.version} is already registered")
@@ -515,6 +518,7 @@ def _write_version(store: Store, reg: Registration) -> Written:
         tag = store.write_tag(
             f"{reg.model}/{version}", commit, f"{reg.model} {version}{body}", when, tag_signer
         )
+        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         store.update_refs(
             [  # the tag first: a registration killed between the two is completed, not lost
                 RefUpdate(layout.tag_ref(reg.model, version), None, tag),
@@ -523,12 +527,12 @@ def _write_version(store: Store, reg: Registration) -> Written:
             f"gitreg: register {reg.model} {version}",
             guards,
             check=lambda: _recheck_case(store, reg.model, version, new_model=snap.tip is None),
+            ident=(who.name, who.email),
         )
         _remember_root(store, reg.model, commit, root)
         if len(store.written_tips) > 256:
             store.written_tips.clear()
         store.written_tips[reg.model] = (commit, version, tag)
-        who = store.signature("committer", when)  # the tagger, as write_tag recorded it
         return Written(version, str(commit), manifest, f"{who.name} <{who.email}>", commit)
 
     written = retrying(attempt, f"register a version of {reg.model}")

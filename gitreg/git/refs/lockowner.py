@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 DIR_NAME = "gitreg-locks"
+# json.dumps's encoder without the check for cycles (a record is made of strs, numbers and flat
+# dicts and lists: none can hold itself): the same text, a seventh fewer instructions a write
+_ENCODER = json.JSONEncoder(check_circular=False)
 _GRACE = 10.0  # seconds between writing a record and taking its locks, at the very most
 _serial = itertools.count()
 
@@ -79,10 +82,16 @@ class Owner:
     gitdir: Path
     locks: dict[str, Optional[int]] = field(default_factory=dict)  # lock path (relative) -> inode
     pending: dict[str, list] = field(default_factory=dict)  # ref -> [old hex | None, new hex]
-    path: Optional[Path] = None
+    file: Optional[str] = None  # the record's path (text: what the os calls take; `path` as a Path)
     fd: Optional[int] = None
     created: float = 0.0
     _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
+
+    @property
+    def path(self) -> Optional[Path]:
+        """The record's path (None where it could not be written): made when asked for, which
+        only a writer that finds a ref locked does (a Path costs a registration ~25k instructions)."""
+        return None if self.file is None else Path(self.file)
 
     def _payload(self) -> bytes:
         """The record's JSON: this process's part (me()) encoded once per process."""
@@ -91,7 +100,7 @@ class Owner:
         if head is None:
             _me_json.clear()
             head = _me_json[pid] = json.dumps(me())[:-1]  # '{"pid": ..., "started": ...' without '}'
-        tail = json.dumps({"created": self.created, "locks": self.locks, "pending": self.pending})
+        tail = _ENCODER.encode({"created": self.created, "locks": self.locks, "pending": self.pending})
         return f"{head}, {tail[1:]}".encode()
 
     def _write(self) -> None:
@@ -134,7 +143,7 @@ def _rel(gitdir: Path, lock: Path | str) -> str:
     return lock if isinstance(lock, str) else lock.relative_to(gitdir).as_posix()
 
 
-_bases: dict[Path, Path] = {}
+_bases: dict[Path, str] = {}  # gitdir -> its record directory, as text
 
 
 @contextlib.contextmanager
@@ -146,29 +155,30 @@ def holding(gitdir: Path, lock_files: list[Path] | list[str],
     owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time())
     base = _bases.get(gitdir)
     if base is None:
-        base = _bases[gitdir] = gitdir / DIR_NAME
         if len(_bases) > 64:
             _bases.clear()
+        base = _bases[gitdir] = os.path.join(gitdir, DIR_NAME)
     try:
-        owner.path = base.joinpath(f"{_host()}.{os.getpid()}.{next(_serial)}.json")
+        owner.file = os.path.join(base, f"{_host()}.{os.getpid()}.{next(_serial)}.json")
         try:
-            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            owner.fd = os.open(owner.file, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:  # the first write of this registry: no record directory yet
-            base.mkdir(exist_ok=True)
-            owner.fd = os.open(owner.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(base)
+            owner.fd = os.open(owner.file, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         fcntl.flock(owner.fd, fcntl.LOCK_EX)
         owner._write()
     except OSError:
         if owner.fd is not None:
             with contextlib.suppress(OSError):
                 os.close(owner.fd)
-        owner.path, owner.fd = None, None
+        owner.file, owner.fd = None, None
     try:
         yield owner
     finally:
         if owner.fd is not None:
             with contextlib.suppress(OSError):
-                os.unlink(owner.path)  # before the flock goes: breakers then see it gone
+                os.unlink(owner.file)  # before the flock goes: breakers then see it gone
             os.close(owner.fd)
 
 

@@ -261,14 +261,15 @@ def targets_under(gitdir: Path, prefix: str, packed: Optional[PackedRefs] = None
     return found
 
 
-def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs,
-                     keep: Callable[[list[str]], set[str]]) -> tuple[frozenset[str], set[str]]:
+def kept_names_under(gitdir: Path, prefix: str, packed: PackedRefs, keep: Callable[[list[str]], set[str]],
+                     keep_loose: Optional[Callable[[list[str]], set[str]]] = None) -> tuple[frozenset[str], set[str]]:
     """keep(names below prefix, relative to it) as (packed, loose), reading no ref's target:
     the loose ones listed now (first, as in targets_under), the packed ones as remembered
-    for this packed-refs file (PackedRefs.names_under; the same object while it is)."""
+    for this packed-refs file (PackedRefs.names_under; the same object while it is).
+    `keep_loose`, when given, filters the loose names instead of `keep`."""
     loose: list[str] = []
     _loose_files(os.path.join(gitdir, prefix).rstrip("/"), "", loose)
-    return packed.names_under(prefix, keep), keep(loose)
+    return packed.names_under(prefix, keep), (keep_loose or keep)(loose)
 
 
 def _loose_files(directory: str, rel: str, out: list[str]) -> None:

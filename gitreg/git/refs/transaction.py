@@ -137,6 +137,7 @@ def update_refs(
     guards: Mapping[str, Optional[pygit2.Oid]] = {},
     check: Optional[Callable[[], None]] = None,
     gitdir: Optional[Path] = None,
+    ident: Optional[tuple[str, str]] = None,
 ) -> None:
     """Move all refs or none. Raises RefConflict when any ref is not at `old`.
 
@@ -149,7 +150,28 @@ def update_refs(
     that must not both succeed (e.g. models whose names differ only in case);
     `check` runs once all are locked (it re-reads what the guards protect, and raises
     to refuse the write). `gitdir` is repo.path as a Path, when the caller has it made.
+    `ident` (name, email) is who the refs' logs name, as git would (its committer): without
+    it libgit2 takes a snapshot of its own reading of the configuration for every ref moved
+    (three stats and a parse each), even where no log is kept (a bare repository).
     """
+    if ident is None:
+        _update_refs(repo, updates, message, guards, check, gitdir)
+        return
+    repo.set_ident(*ident)
+    try:
+        _update_refs(repo, updates, message, guards, check, gitdir)
+    finally:
+        repo.set_ident(None, None)  # later moves without an ident read the configuration again
+
+
+def _update_refs(
+    repo: pygit2.Repository,
+    updates: Sequence[RefUpdate],
+    message: str,
+    guards: Mapping[str, Optional[pygit2.Oid]],
+    check: Optional[Callable[[], None]],
+    gitdir: Optional[Path],
+) -> None:
     moved = [u.name for u in updates]
     # entered in reverse, an ExitStack commits in the order given (each one transaction)
     order = sorted(set(guards) - set(moved)) + list(reversed(moved))
