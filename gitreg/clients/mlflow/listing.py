@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 # parsed and checked only when a call reads it)
 VERSION_COLUMNS = ("created_ts", "environment", "tag")  # model versions: times, aliases, tags
 MODEL_COLUMNS = ("environment", "status")               # registered models: each version's stage
+# MLflow's default order with a filter the listing answers: no more (the page's aliases are its
+# records' environments; tags are read of a model whose tag line may name a prompt, creation
+# times if a version has no event)
+ORDER_COLUMNS: tuple[str, ...] = ()
 _RETIRED = {s.value for s in mapping.RETIRED}
 # attributes of a model-version filter the columns answer; any other (run_id, source_path)
 # or a `params.*` tag is decided on light entities made from the records
@@ -44,21 +48,43 @@ class Indexed:
     object is shared (a memo keyed by what it is made of) and never changed otherwise."""
 
     def __init__(self, name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> None:
-        cols = entry.columns
-        updated: dict[Optional[str], int] = {v: u for v, u in zip(entry.versions, cols["updated"]) if u is not None}
+        cols, rows = entry.columns, entry.versions
+        times = cols["updated"]
+        updated: dict[Optional[str], int] = dict(zip(rows, times))
+        if None in times:  # (a scan at C speed: as the index is written, every version has a time)
+            updated = {v: u for v, u in updated.items() if u is not None}
         updated[None] = entry.updated
         for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
             when = millis(time) or 0
             for key in {None, version}:
                 updated[key] = max(updated.get(key, 0), when)
-        self.name, self.columns, self.rows = name, cols, entry.versions
-        numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
+        self.name, self.columns, self.rows = name, cols, rows
+        found = list(map(number, rows))
+        numbers = dict(zip(rows, found))
+        if None in found:
+            numbers = {v: n for v, n in numbers.items() if n is not None}
         self.numbers = numbers                                    # version -> MLflow version number
         self.versions = sorted(numbers, key=numbers.__getitem__)  # the MLflow-numbered ones, oldest first
-        aliases = {env: v for v, envs in zip(entry.versions, cols["environment"]) for env in envs}
-        self.view = ModelView(metadata=entry.metadata, versions=[],
-                              unnumbered=[v for v in entry.versions if v not in numbers],
-                              aliases=aliases, updated=updated)
+        self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
+        self.base = ModelView(metadata=entry.metadata, versions=[],
+                              unnumbered=[v for v in rows if v not in numbers] if len(numbers) < len(rows) else [],
+                              aliases=_aliases(rows, cols["environment"]) if self.aliased else {},
+                              updated=updated)
+
+    @property
+    def view(self) -> ModelView:
+        """The view entities are made with (listed with the environment column: its aliases)."""
+        if not self.aliased:
+            raise LookupError(f"{self.name} was listed without its aliases (view_of)")
+        return self.base
+
+    def view_of(self, records: Iterable[GitregVersion]) -> ModelView:
+        """The view entities of these records are made with: listed without the environment
+        column, its aliases are those the records are deployed in (each version's aliases are
+        its environments: the records and the column are read from the same refs)."""
+        if self.aliased:
+            return self.base
+        return replace(self.base, aliases={env: r.version for r in records for env in r.environments})
 
     def column(self, key: str) -> dict[str, Any]:
         """{version: value} of one of the columns this model was listed with."""
@@ -72,7 +98,7 @@ class Indexed:
     @functools.cached_property
     def light(self) -> list[LightVersion]:
         """The light entity of each numbered version, from the columns (VERSION_COLUMNS)."""
-        created, updated, tags = self.created, self.view.updated, self.column("tag")
+        created, updated, tags = self.created, self.base.updated, self.column("tag")
         return [LightVersion(self.name, self.numbers[v], created[v], updated.get(v, created[v]),
                              tags=tag_dict(tags[v]), made_from=(self.name, v)) for v in self.versions]
 
@@ -80,21 +106,22 @@ class Indexed:
     def default_keys(self) -> list[tuple[DefaultKey, tuple[str, str]]]:
         """(MLflow's default sort key, (model, version)) of each numbered version, the key as
         default_key makes it of the light entity, without making one."""
-        updated, name, numbers = self.view.updated, self.name, self.numbers
+        updated, name, numbers = self.base.updated, self.name, self.numbers
         try:  # as the index is written: every version has a time
             return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
-        except KeyError:
-            return [(_key(name, numbers[v], updated.get(v, self.created[v])), (name, v)) for v in self.versions]
+        except KeyError:  # (KeyError too when listed without created_ts: Listing.default_order reads it)
+            return self.keys_with(self.created)
+
+    def keys_with(self, created: dict[str, Optional[int]]) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """default_keys, a version without an event timed by its creation (ms by version)."""
+        updated, name, numbers = self.base.updated, self.name, self.numbers
+        return [(_key(name, numbers[v], updated.get(v, created[v])), (name, v)) for v in self.versions]
 
     @functools.cached_property
     def prompts(self) -> frozenset[str]:
         """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true',
         the last of that key winning, as tag_dict reads tags)."""
-        tags = self.columns["tag"]
-        if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
-            return frozenset()
-        return frozenset(v for v, tags_ in zip(self.rows, tags)
-                         if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
+        return _prompts(self.rows, self.columns["tag"])
 
 
 class Listing:
@@ -154,14 +181,52 @@ class Listing:
         filter_versions and sort_versions would keep and order by, when the filter holds
         only answered clauses, without a light entity per version."""
         out: list[tuple[DefaultKey, tuple[str, str]]] = []
-        for name, model in self.models.items():
-            dropped = model.prompts if prompts else frozenset()
+        for name, model in list(self.models.items()):
+            dropped = self._prompts(name) if prompts else frozenset()
+            if dropped is None:
+                continue
+            try:
+                keys = model.default_keys
+            except KeyError:  # a version without an event, listed without creation times: read them
+                keys = self._keys_with_created(name)
+                if keys is None:
+                    continue
             if matched is None and not dropped:
-                out.extend(model.default_keys)
+                out.extend(keys)
             else:
-                out.extend(item for item in model.default_keys
+                out.extend(item for item in keys
                            if item[1][1] not in dropped and (matched is None or item[1] in matched))
         return out
+
+    def _prompts(self, name: str) -> Optional[frozenset[str]]:
+        """Indexed.prompts of a model, its tags read only if its tag line may name the prompt
+        key; None when that column fails its checks (the model is then left to the caller)."""
+        model = self.models[name]
+        if "tag" in model.columns:
+            return model.prompts
+        if not self.catalog.may_hold(name, "tag", IS_PROMPT_TAG_KEY):
+            return frozenset()
+        got = self._more(name, "tag")
+        return None if got is None else _prompts(model.rows, got)
+
+    def _keys_with_created(self, name: str) -> Optional[list[tuple[DefaultKey, tuple[str, str]]]]:
+        """default_keys of a model listed without created_ts, read now; None when that column
+        fails its checks (the model is then left to the caller)."""
+        got = self._more(name, "created_ts")
+        if got is None:
+            return None
+        model = self.models[name]
+        return model.keys_with({v: None if ts is None else int(ts * 1000) for v, ts in zip(model.rows, got)})
+
+    def _more(self, name: str, key: str) -> Optional[list[Any]]:
+        """A column of a model it was not listed with, read now; None when it fails its checks
+        (after a rebuild): the model is then unindexed, left to the caller, which reads it whole."""
+        got = self.catalog.more([name], (key,)).get(name)
+        if got is None:
+            del self.models[name]
+            self.unindexed = sorted({*self.unindexed, name})
+            return None
+        return got[key]
 
     def model_versions(self, wanted: list[tuple[str, str]]) -> list[ModelVersion]:
         """Whole entities of (model, version) pairs, in that order."""
@@ -169,12 +234,13 @@ class Listing:
         for name, version in wanted:
             by_model.setdefault(name, []).append(version)
         records = {name: self.records(name, versions) for name, versions in by_model.items()}
-        return [mapping.model_version(self.models[name].view, records[name][version]) for name, version in wanted]
+        views = {name: self.models[name].view_of(records[name].values()) for name in by_model}
+        return [mapping.model_version(views[name], records[name][version]) for name, version in wanted]
 
     # -- registered models ------------------------------------------------------------------
     def light_model(self, name: str) -> RegisteredModel:
         """What MLflow's registered-model filter and sort read (name, times, tags)."""
-        view = self.models[name].view
+        view = self.models[name].base  # (no aliases read)
         created = millis(view.metadata.created_at)
         return RegisteredModel(name=name, creation_timestamp=created,
                                last_updated_timestamp=view.updated.get(None, created),
@@ -205,6 +271,19 @@ def forget() -> None:
     """Drop the remembered models, and what the catalog remembers (for benchmarks)."""
     _MEMOS.clear()
     catalog.forget()
+
+
+def _prompts(versions: list[str], tags: list[list[str]]) -> frozenset[str]:
+    """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true', the
+    last of that key winning, as tag_dict reads tags)."""
+    if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
+        return frozenset()
+    return frozenset(v for v, tags_ in zip(versions, tags) if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
+
+
+def _aliases(versions: list[str], environments: list[list[str]]) -> dict[str, str]:
+    """{environment: version} of a model's environment column (the last version naming one wins)."""
+    return {env: v for v, envs in zip(versions, environments) for env in envs}
 
 
 def _stage(environments: list[str], status: str) -> Optional[str]:

@@ -309,7 +309,8 @@ class GitregStore(AbstractStore):
         # page is chosen from the columns' sort keys, with no entity per version
         plain = not order_by and listing.answered(mlflow_filter)
         with translated():
-            listed = listing.Listing(self.path, self._registry, only, listing.VERSION_COLUMNS)
+            listed = listing.Listing(self.path, self._registry, only,
+                                     listing.ORDER_COLUMNS if plain else listing.VERSION_COLUMNS)
             if plain:
                 keyed = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
                     mlflow_filter, SearchModelVersionUtils))
