@@ -268,3 +268,55 @@ def test_gets_from_the_index_match_reading_the_model_whole(rich):
         with pytest.raises(MlflowException) as caught:
             call(*args)
         assert caught.value.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"), args
+
+
+def _spoil_line(path, model, key):
+    """One byte of a model's column line in the view index changed in place: its MAC fails."""
+    from gitreg.features.query.fields import INDEX_COLUMNS
+    from gitreg.git.cache import viewindex
+
+    start, end = viewindex.read(path, INDEX_COLUMNS).blocks[model].lines[list(INDEX_COLUMNS).index(key)]
+    data = bytearray(path.read_bytes())
+    data[start + 1] = ord("{")  # `[` then `{`: no JSON list of values, and no MAC either
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("filter_string", [None, "name = 'alpha'", "name IN ('alpha', 'beta')"])
+def test_the_default_order_reads_only_the_columns_it_needs(rich, filter_string):
+    """MLflow's default order with a filter the listing answers reads the version and updated
+    columns (and tags where the prompt key may be): damaged environment and creation-time lines
+    are never read, so nothing is rebuilt, and the page (aliases from its records) is right."""
+    from gitreg.clients.mlflow import listing
+
+    GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    path = rich / "gitreg-cache" / "views.index"
+    for model in ("alpha", "beta"):  # alpha: aliases production, champion; beta: staging
+        for key in ("environment", "created_ts"):
+            _spoil_line(path, model, key)
+    spoiled = path.read_bytes()
+    for max_results in (1000, 2):
+        listing.forget()  # as a fresh process
+        got = GitregStore(f"gitreg://{rich}").search_model_versions(filter_string, max_results, None, None)
+        assert protos(got) == protos(reference_versions(rich, filter_string, None, max_results, None))
+        assert got.token == reference_versions(rich, filter_string, None, max_results, None).token
+    assert path.read_bytes() == spoiled  # not rebuilt: neither line was read
+    listing.forget()
+    got = GitregStore(f"gitreg://{rich}").search_model_versions(filter_string, 1000, ["name ASC"], None)
+    assert protos(got) == protos(reference_versions(rich, filter_string, ["name ASC"], 1000, None))
+    assert path.read_bytes() != spoiled  # MLflow's own sort reads them: the blocks are rebuilt
+
+
+def test_a_damaged_tag_line_the_prompt_check_needs_is_rebuilt(rich):
+    """A model whose tag line may name the prompt key has its tags read: damaged, its block is
+    rebuilt, and its prompt is still left out of the versions."""
+    from gitreg.clients.mlflow import listing
+
+    GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    path = rich / "gitreg-cache" / "views.index"
+    _spoil_line(path, "prompty", "tag")
+    spoiled = path.read_bytes()
+    listing.forget()
+    got = GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    assert protos(got) == protos(reference_versions(rich, None, None, 1000, None))
+    assert "prompty" not in {v.name for v in got}
+    assert path.read_bytes() != spoiled
