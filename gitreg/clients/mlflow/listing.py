@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from itertools import chain
+from itertools import chain, repeat
+from operator import neg
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
@@ -59,17 +60,25 @@ class Indexed:
             for key in {None, version}:
                 updated[key] = max(updated.get(key, 0), when)
         self.name, self.columns, self.rows = name, cols, rows
-        found = list(map(number, rows))
-        numbers = dict(zip(rows, found))
-        if None in found:
-            numbers = {v: n for v, n in numbers.items() if n is not None}
-        self.numbers = numbers                                    # version -> MLflow version number
-        self.versions = sorted(numbers, key=numbers.__getitem__)  # the MLflow-numbered ones, oldest first
+        self.found = list(map(number, rows))  # each row's MLflow version number (None: not one)
+        # every row numbered and timed by its column alone: default_keys made at C speed
+        self.plain = not approvals and None not in times and None not in self.found
         self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
         self.base = ModelView(metadata=entry.metadata, versions=[],
-                              unnumbered=[v for v in rows if v not in numbers] if len(numbers) < len(rows) else [],
+                              unnumbered=[v for v, n in zip(rows, self.found) if n is None] if not self.plain else [],
                               aliases=_aliases(rows, cols["environment"]) if self.aliased else {},
                               updated=updated)
+
+    @functools.cached_property
+    def numbers(self) -> dict[str, int]:
+        """{version: MLflow version number} of the numbered versions."""
+        return {v: n for v, n in zip(self.rows, self.found) if n is not None}
+
+    @functools.cached_property
+    def versions(self) -> list[str]:
+        """The MLflow-numbered versions, oldest first."""
+        numbers = self.numbers
+        return sorted(numbers, key=numbers.__getitem__)
 
     @property
     def view(self) -> ModelView:
@@ -106,7 +115,11 @@ class Indexed:
     def default_keys(self) -> list[tuple[DefaultKey, tuple[str, str]]]:
         """(MLflow's default sort key, (model, version)) of each numbered version, the key as
         default_key makes it of the light entity, without making one."""
-        updated, name, numbers = self.base.updated, self.name, self.numbers
+        name = self.name
+        if self.plain:  # (in row order: the keys are unique, and a page is chosen by them)
+            times = map(neg, self.columns["updated"])
+            return list(zip(zip(repeat(False), times, repeat(name), map(neg, self.found)), zip(repeat(name), self.rows)))
+        updated, numbers = self.base.updated, self.numbers
         try:  # as the index is written: every version has a time
             return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
         except KeyError:  # (KeyError too when listed without created_ts: Listing.default_order reads it)

@@ -18,10 +18,13 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.store.entities.paged_list import PagedList
 from mlflow.utils.search_utils import SearchUtils
 
-_METRIC = re.compile(
-    r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
-    r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
-)
+@functools.cache
+def _metric() -> re.Pattern[str]:
+    """A metric clause (compiled when a filter first names a metric, not at start-up)."""
+    return re.compile(
+        r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
+        r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
+    )
 
 
 def _and_parts(filter_string: str) -> list[str]:
@@ -51,7 +54,7 @@ def metric_clauses(filter_string: Optional[str]) -> tuple[Optional[str], Optiona
         return filter_string, None
     rest, clauses = [], []
     for part in _and_parts(filter_string):
-        match = _METRIC.match(part)
+        match = _metric().match(part)
         if match:
             name = match.group("q") or match.group("n")
             quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

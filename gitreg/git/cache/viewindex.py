@@ -200,13 +200,11 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
             and isinstance(macs, list) and len(macs) == (len(lengths) + 1 if key else 0)
             and set(map(type, macs)) <= {str} and isinstance(facts, dict)):
         return None
-    spans, at = [], base + offset
-    for n in lengths:
-        spans.append((at, at + n))
-        at += n
+    ends = list(accumulate(lengths, initial=base + offset))  # (at C speed: ~35 lines a model)
+    at = ends[-1]
     if at + rows > size:
         return None
-    return Block(model, key, count, metrics, spans, (at, at + rows), macs, facts)
+    return Block(model, key, count, metrics, list(zip(ends, ends[1:])), (at, at + rows), macs, facts)
 
 
 def _count(value: Any) -> bool:
