@@ -8,8 +8,10 @@ reads it whole (ModelView.load) as before, so its problems are told every time.
 from __future__ import annotations
 
 import functools
+import heapq
+import re
 from dataclasses import replace
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import neg
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
@@ -50,24 +52,34 @@ class Indexed:
 
     def __init__(self, name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> None:
         cols, rows = entry.columns, entry.versions
+        self.name, self.columns, self.rows = name, cols, rows
+        self.metadata, self.updated, self.approvals = entry.metadata, entry.updated, approvals
+        self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
+        # every row an MLflow version number (`v<N>`, told in one pass) timed by its column alone:
+        # the default order's keys are made of the columns, for the versions a page can hold
+        self.plain = not approvals and None not in cols["updated"] and _numbered(rows)
+
+    @functools.cached_property
+    def base(self) -> ModelView:
+        """The view entities are made with (its aliases only if listed with the environment column)."""
+        cols, rows = self.columns, self.rows
         times = cols["updated"]
         updated: dict[Optional[str], int] = dict(zip(rows, times))
         if None in times:  # (a scan at C speed: as the index is written, every version has a time)
             updated = {v: u for v, u in updated.items() if u is not None}
-        updated[None] = entry.updated
-        for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
+        updated[None] = self.updated
+        for time, version in self.approvals:  # approvals are events too (ModelView.load reads them with the history)
             when = millis(time) or 0
             for key in {None, version}:
                 updated[key] = max(updated.get(key, 0), when)
-        self.name, self.columns, self.rows = name, cols, rows
-        self.found = list(map(number, rows))  # each row's MLflow version number (None: not one)
-        # every row numbered and timed by its column alone: default_keys made at C speed
-        self.plain = not approvals and None not in times and None not in self.found
-        self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
-        self.base = ModelView(metadata=entry.metadata, versions=[],
-                              unnumbered=[v for v, n in zip(rows, self.found) if n is None] if not self.plain else [],
-                              aliases=_aliases(rows, cols["environment"]) if self.aliased else {},
-                              updated=updated)
+        return ModelView(metadata=self.metadata, versions=[],
+                         unnumbered=[v for v, n in zip(rows, self.found) if n is None] if not self.plain else [],
+                         aliases=_aliases(rows, cols["environment"]) if self.aliased else {}, updated=updated)
+
+    @functools.cached_property
+    def found(self) -> list[Optional[int]]:
+        """Each row's MLflow version number (None: not one)."""
+        return list(map(number, self.rows))
 
     @functools.cached_property
     def numbers(self) -> dict[str, int]:
@@ -117,13 +129,21 @@ class Indexed:
         default_key makes it of the light entity, without making one."""
         name = self.name
         if self.plain:  # (in row order: the keys are unique, and a page is chosen by them)
-            times = map(neg, self.columns["updated"])
-            return list(zip(zip(repeat(False), times, repeat(name), map(neg, self.found)), zip(repeat(name), self.rows)))
+            keys = zip(repeat(False), map(neg, self.columns["updated"]), repeat(name), map(neg, self.found))
+            return list(zip(keys, zip(repeat(name), self.rows)))
         updated, numbers = self.base.updated, self.numbers
         try:  # as the index is written: every version has a time
             return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
         except KeyError:  # (KeyError too when listed without created_ts: Listing.default_order reads it)
             return self.keys_with(self.created)
+
+    def keys_since(self, floor: int) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """default_keys of the versions updated at `floor` or later (a plain model only)."""
+        times = self.columns["updated"]
+        since = list(map(floor.__le__, times))  # (at C speed; JSON makes exact ints, checked as such)
+        name = self.name
+        return [((False, -u, name, -int(v[1:])), (name, v))
+                for v, u in zip(compress(self.rows, since), compress(times, since))]
 
     def keys_with(self, created: dict[str, Optional[int]]) -> list[tuple[DefaultKey, tuple[str, str]]]:
         """default_keys, a version without an event timed by its creation (ms by version)."""
@@ -187,16 +207,26 @@ class Listing:
         records = self.records(name, versions)
         return [mapping.model_version(model.view, records[v], light=True, made_from=(name, v)) for v in versions]
 
-    def default_order(self, matched: Optional[set[tuple[str, str]]],
-                      prompts: bool) -> list[tuple[DefaultKey, tuple[str, str]]]:
-        """(MLflow's default sort key, (model, version)) of every numbered version of the
-        indexed models (of `matched` only, if given; without prompts if `prompts`): what
-        filter_versions and sort_versions would keep and order by, when the filter holds
-        only answered clauses, without a light entity per version."""
+    def default_order(self, matched: Optional[set[tuple[str, str]]], prompts: bool,
+                      first: Optional[int] = None) -> tuple[list[tuple[DefaultKey, tuple[str, str]]], int]:
+        """(MLflow's default sort key, (model, version)) of the numbered versions of the indexed
+        models (of `matched` only, if given; without prompts if `prompts`): what filter_versions
+        and sort_versions would keep and order by, when the filter holds only answered clauses,
+        without a light entity per version; and how many such versions there are. With `first`,
+        of models whose every version is timed by its column only the versions that can be among
+        the first `first` in that order: those not older than the `first`-th newest of them
+        (each older one has `first` versions before it), so a page of 100 out of 10,000 makes
+        keys for about 100 versions."""
         out: list[tuple[DefaultKey, tuple[str, str]]] = []
+        timed: list[Indexed] = []
+        total = 0
         for name, model in list(self.models.items()):
             dropped = self._prompts(name) if prompts else frozenset()
             if dropped is None:
+                continue
+            if first is not None and matched is None and not dropped and model.plain:
+                timed.append(model)
+                total += len(model.rows)
                 continue
             try:
                 keys = model.default_keys
@@ -206,10 +236,17 @@ class Listing:
                     continue
             if matched is None and not dropped:
                 out.extend(keys)
+                total += len(keys)
             else:
-                out.extend(item for item in keys
-                           if item[1][1] not in dropped and (matched is None or item[1] in matched))
-        return out
+                kept = [item for item in keys if item[1][1] not in dropped and (matched is None or item[1] in matched)]
+                out.extend(kept)
+                total += len(kept)
+        if timed:
+            newest = heapq.nlargest(first, chain.from_iterable(m.columns["updated"] for m in timed)) if first else []
+            floor = newest[-1] if first and len(newest) == first else None
+            for model in timed:
+                out.extend(model.default_keys if floor is None else model.keys_since(floor))
+        return out, total
 
     def _prompts(self, name: str) -> Optional[frozenset[str]]:
         """Indexed.prompts of a model, its tags read only if its tag line may name the prompt
@@ -286,12 +323,25 @@ def forget() -> None:
     catalog.forget()
 
 
+@functools.cache
+def _numbers() -> re.Pattern[str]:
+    """number()'s names, one a line (compiled on first use)."""
+    return re.compile(r"(?:v[1-9][0-9]{0,17}\n)*v[1-9][0-9]{0,17}")
+
+
+def _numbered(versions: list[str]) -> bool:
+    """Whether every version is an MLflow version number (number() is not None), in one pass."""
+    text = "\n".join(versions)
+    return bool(versions) and text.count("\n") == len(versions) - 1 and _numbers().fullmatch(text) is not None
+
+
 def _prompts(versions: list[str], tags: list[list[str]]) -> frozenset[str]:
     """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true', the
     last of that key winning, as tag_dict reads tags)."""
     if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
         return frozenset()
-    return frozenset(v for v, tags_ in zip(versions, tags) if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
+    return frozenset(v for v, tags_ in zip(versions, tags)
+                     if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
 
 
 def _aliases(versions: list[str], environments: list[list[str]]) -> dict[str, str]:
