@@ -1,6 +1,9 @@
 """MLflow's search calls answered from the registry-wide view index (registry.catalog):
 MLflow's own filter and sort run on light entities made from the index's columns, and
 whole entities are built for the page only, from the records of the page's versions.
+MLflow's default order with a filter the listing decides reads only the version and updated
+columns, and makes sort keys only for the versions that can be on the page (a fresh process's
+first call at 10,000 versions: issue 28).
 
 A model the index could not hold (one with a read problem) is left to the caller, which
 reads it whole (ModelView.load) as before, so its problems are told every time.
@@ -53,7 +56,8 @@ class Indexed:
     def __init__(self, name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> None:
         cols, rows = entry.columns, entry.versions
         self.name, self.columns, self.rows = name, cols, rows
-        self.metadata, self.updated, self.approvals = entry.metadata, entry.updated, approvals
+        # the model's metadata, newest event (epoch ms) and approvals (events too)
+        self.metadata, self.newest, self.approvals = entry.metadata, entry.updated, approvals
         self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
         # every row an MLflow version number (`v<N>`, told in one pass) timed by its column alone:
         # the default order's keys are made of the columns, for the versions a page can hold
@@ -67,7 +71,7 @@ class Indexed:
         updated: dict[Optional[str], int] = dict(zip(rows, times))
         if None in times:  # (a scan at C speed: as the index is written, every version has a time)
             updated = {v: u for v, u in updated.items() if u is not None}
-        updated[None] = self.updated
+        updated[None] = self.newest
         for time, version in self.approvals:  # approvals are events too (ModelView.load reads them with the history)
             when = millis(time) or 0
             for key in {None, version}:

@@ -109,11 +109,11 @@ class Catalog:
         return None if self.source is None else self.source.store()
 
     def more(self, models: Iterable[str], keys: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
-        """More columns of some entries, read when a call needs them (MLflow's page: the aliases
-        of its models only), checked as the entries' were: {model: {key: values}} (shared
-        memos: never changed). A model whose lines fail a check has its block rebuilt once,
-        and is left out if they fail again, or no longer list the entry's versions (the
-        caller reads it from the registry)."""
+        """More columns of some entries, read when a call finds it needs them (MLflow's default
+        order: the tags of a model whose tag line may name a prompt), checked as the entries'
+        were: {model: {key: values}} (shared memos: never changed). A model whose lines fail a
+        check has its block rebuilt once, and is left out if they fail again, or no longer list
+        the entry's versions (the caller reads it from the registry)."""
         wanted = _wanted(keys, always=("version",))
         names = [m for m in dict.fromkeys(models) if m in self.entries and m in self.index.blocks]
         if self.source is None or not names:
