@@ -1,6 +1,7 @@
 """Name grammar of DESIGN.md, natural version ordering and auto-increment."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -9,20 +10,28 @@ from gitreg.core.errors import InvalidNameError
 MAX_NAME_LENGTH = 100
 DEFAULT_ENVIRONMENT = "production"
 
-_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_VERSION_RE = re.compile(r"v[0-9][A-Za-z0-9._-]*")
-_TOKEN_RE = re.compile(r"\d+|\D+")
-_LEADING_INTS_RE = re.compile(r"^v(\d+)", re.MULTILINE)
+# Patterns are compiled on first use (_regex): a read that checks no name of a kind compiles
+# none of its patterns at start-up (issue 28: a fresh process's first MLflow call).
+_MODEL_RE = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_VERSION_RE = r"v[0-9][A-Za-z0-9._-]*"
+_TOKEN_RE = r"\d+|\D+"
+_LEADING_INTS_RE = r"^v(\d+)"
 
 
-def _check_common(kind: str, name: object, pattern: re.Pattern[str], grammar: str) -> str:
+@functools.cache
+def _regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern of this module, compiled once, when first used."""
+    return re.compile(pattern, flags)
+
+
+def _check_common(kind: str, name: object, pattern: str, grammar: str) -> str:
     if not isinstance(name, str) or not name:
         raise InvalidNameError(f"{kind} name must be a non-empty string, got {name!r}")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidNameError(
             f"{kind} name {name[:20]!r}... is {len(name)} characters; at most {MAX_NAME_LENGTH} allowed"
         )
-    if not pattern.fullmatch(name):
+    if not _regex(pattern).fullmatch(name):
         raise InvalidNameError(f"invalid {kind} name {name!r}: must match {grammar}")
     if ".." in name:
         raise InvalidNameError(f"invalid {kind} name {name!r}: must not contain '..'")
@@ -53,16 +62,16 @@ def check_version_name(name: object) -> str:
 
 
 # The whole of check_version_name's grammar as one regex, for filtering many names fast.
-_VERSION_OK = re.compile(r"(?!.*\.\.)(?!.*\.lock\Z)v[0-9][A-Za-z0-9._-]{0,%d}(?<!\.)\Z" % (MAX_NAME_LENGTH - 2))
+_VERSION_OK = r"(?!.*\.\.)(?!.*\.lock\Z)v[0-9][A-Za-z0-9._-]{0,%d}(?<!\.)\Z" % (MAX_NAME_LENGTH - 2)
 
 
 def is_version_name(name: str) -> bool:
     """True exactly when check_version_name(name) would accept it (tested against it)."""
-    return _VERSION_OK.match(name) is not None
+    return _regex(_VERSION_OK).match(name) is not None
 
 
 # The same grammar for one name per line of a text (`$` stops at the line's end, as \Z at the name's)
-_VERSION_LINES = re.compile("^" + _VERSION_OK.pattern.replace(r"\Z", "$"), re.MULTILINE)
+_VERSION_LINES = "^" + _VERSION_OK.replace(r"\Z", "$")
 
 
 def valid_versions(names: Iterable[str]) -> set[str]:
@@ -71,14 +80,14 @@ def valid_versions(names: Iterable[str]) -> set[str]:
     text = "\n".join(names)
     if text.count("\n") != max(len(names) - 1, 0):  # a name holding a newline: one by one
         return {n for n in names if is_version_name(n)}
-    return set(_VERSION_LINES.findall(text))
+    return set(_regex(_VERSION_LINES, re.MULTILINE).findall(text))
 
 
 def check_environment_name(name: object) -> str:
     return _not_reserved("environment", _check_common("environment", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
 
 
-_ROLE_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ROLE_RE = r"[a-z0-9][a-z0-9._-]*"
 
 
 def check_role(name: object) -> str:
@@ -98,12 +107,12 @@ def version_key(version: str) -> tuple:
     tokens at the same position always have the same type; the raw string breaks
     ties such as v01 / v1.
     """
-    tokens = tuple(int(t) if t.isdigit() else t for t in _TOKEN_RE.findall(version))
+    tokens = tuple(int(t) if t.isdigit() else t for t in _regex(_TOKEN_RE).findall(version))
     return (tokens, version)
 
 
-_PLAIN_NAMES = re.compile(r"(?:v[0-9]+\n)*v[0-9]+")
-_UNPADDED = re.compile(r"(?:v(?:0|[1-9][0-9]*)\n)*v(?:0|[1-9][0-9]*)")  # no leading zero: one name per N
+_PLAIN_NAMES = r"(?:v[0-9]+\n)*v[0-9]+"
+_UNPADDED = r"(?:v(?:0|[1-9][0-9]*)\n)*v(?:0|[1-9][0-9]*)"  # no leading zero: one name per N
 
 
 def sort_versions(versions: Iterable[str]) -> list[str]:
@@ -112,13 +121,13 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
         text = "\n".join(names)
     except TypeError:
         text = None
-    if text is not None and text.count("\n") == len(names) - 1 and _UNPADDED.fullmatch(text):
+    if text is not None and text.count("\n") == len(names) - 1 and _regex(_UNPADDED).fullmatch(text):
         # all `v<N>` with no leading zero: N's order is (length, text), two sorts at C speed, no key
         # function per name (a page of a 100,000-version model sorts them all)
         names.sort()
         names.sort(key=len)
         return names
-    if text is not None and text.count("\n") == len(names) - 1 and _PLAIN_NAMES.fullmatch(text):
+    if text is not None and text.count("\n") == len(names) - 1 and _regex(_PLAIN_NAMES).fullmatch(text):
         # the common case, checked in one C-speed pass: all `v<N>`, where version_key is ((v, N), name)
         return sorted(names, key=lambda v: (int(v[1:]), v))
     return sorted(names, key=version_key)
@@ -147,7 +156,7 @@ def highest_number(existing: Iterable[str]) -> int:
         text = None
     if text is None or text.count("\n") != max(len(names) - 1, 0):  # a non-str or a name with a newline
         text = "\n".join(v for v in names if isinstance(v, str) and "\n" not in v)
-    found = max(map(int, _LEADING_INTS_RE.findall(text)), default=0)
+    found = max(map(int, _regex(_LEADING_INTS_RE, re.MULTILINE).findall(text)), default=0)
     if isinstance(existing, frozenset):
         _last_highest = (existing, found)
     return found

@@ -1,6 +1,9 @@
 """MLflow's search calls answered from the registry-wide view index (registry.catalog):
 MLflow's own filter and sort run on light entities made from the index's columns, and
 whole entities are built for the page only, from the records of the page's versions.
+MLflow's default order with a filter the listing decides reads only the version and updated
+columns, and makes sort keys only for the versions that can be on the page (a fresh process's
+first call at 10,000 versions: issue 28).
 
 A model the index could not hold (one with a read problem) is left to the caller, which
 reads it whole (ModelView.load) as before, so its problems are told every time.
@@ -8,8 +11,11 @@ reads it whole (ModelView.load) as before, so its problems are told every time.
 from __future__ import annotations
 
 import functools
+import heapq
+import re
 from dataclasses import replace
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import neg
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
@@ -30,6 +36,10 @@ if TYPE_CHECKING:
 # parsed and checked only when a call reads it)
 VERSION_COLUMNS = ("created_ts", "environment", "tag")  # model versions: times, aliases, tags
 MODEL_COLUMNS = ("environment", "status")               # registered models: each version's stage
+# MLflow's default order with a filter the listing answers: no more (the page's aliases are its
+# records' environments; tags are read of a model whose tag line may name a prompt, creation
+# times if a version has no event)
+ORDER_COLUMNS: tuple[str, ...] = ()
 _RETIRED = {s.value for s in mapping.RETIRED}
 # attributes of a model-version filter the columns answer; any other (run_id, source_path)
 # or a `params.*` tag is decided on light entities made from the records
@@ -44,21 +54,62 @@ class Indexed:
     object is shared (a memo keyed by what it is made of) and never changed otherwise."""
 
     def __init__(self, name: str, entry: Any, approvals: tuple[tuple[str, str], ...]) -> None:
-        cols = entry.columns
-        updated: dict[Optional[str], int] = {v: u for v, u in zip(entry.versions, cols["updated"]) if u is not None}
-        updated[None] = entry.updated
-        for time, version in approvals:  # approvals are events too (ModelView.load reads them with the history)
+        cols, rows = entry.columns, entry.versions
+        self.name, self.columns, self.rows = name, cols, rows
+        # the model's metadata, newest event (epoch ms) and approvals (events too)
+        self.metadata, self.newest, self.approvals = entry.metadata, entry.updated, approvals
+        self.aliased = "environment" in cols  # else the page's records give the aliases (view_of)
+        # every row an MLflow version number (`v<N>`, told in one pass) timed by its column alone:
+        # the default order's keys are made of the columns, for the versions a page can hold
+        self.plain = not approvals and None not in cols["updated"] and _numbered(rows)
+
+    @functools.cached_property
+    def base(self) -> ModelView:
+        """The view entities are made with (its aliases only if listed with the environment column)."""
+        cols, rows = self.columns, self.rows
+        times = cols["updated"]
+        updated: dict[Optional[str], int] = dict(zip(rows, times))
+        if None in times:  # (a scan at C speed: as the index is written, every version has a time)
+            updated = {v: u for v, u in updated.items() if u is not None}
+        updated[None] = self.newest
+        for time, version in self.approvals:  # approvals are events too (ModelView.load reads them with the history)
             when = millis(time) or 0
             for key in {None, version}:
                 updated[key] = max(updated.get(key, 0), when)
-        self.name, self.columns, self.rows = name, cols, entry.versions
-        numbers = {v: n for v in entry.versions if (n := number(v)) is not None}
-        self.numbers = numbers                                    # version -> MLflow version number
-        self.versions = sorted(numbers, key=numbers.__getitem__)  # the MLflow-numbered ones, oldest first
-        aliases = {env: v for v, envs in zip(entry.versions, cols["environment"]) for env in envs}
-        self.view = ModelView(metadata=entry.metadata, versions=[],
-                              unnumbered=[v for v in entry.versions if v not in numbers],
-                              aliases=aliases, updated=updated)
+        return ModelView(metadata=self.metadata, versions=[],
+                         unnumbered=[v for v, n in zip(rows, self.found) if n is None] if not self.plain else [],
+                         aliases=_aliases(rows, cols["environment"]) if self.aliased else {}, updated=updated)
+
+    @functools.cached_property
+    def found(self) -> list[Optional[int]]:
+        """Each row's MLflow version number (None: not one)."""
+        return list(map(number, self.rows))
+
+    @functools.cached_property
+    def numbers(self) -> dict[str, int]:
+        """{version: MLflow version number} of the numbered versions."""
+        return {v: n for v, n in zip(self.rows, self.found) if n is not None}
+
+    @functools.cached_property
+    def versions(self) -> list[str]:
+        """The MLflow-numbered versions, oldest first."""
+        numbers = self.numbers
+        return sorted(numbers, key=numbers.__getitem__)
+
+    @property
+    def view(self) -> ModelView:
+        """The view entities are made with (listed with the environment column: its aliases)."""
+        if not self.aliased:
+            raise LookupError(f"{self.name} was listed without its aliases (view_of)")
+        return self.base
+
+    def view_of(self, records: Iterable[GitregVersion]) -> ModelView:
+        """The view entities of these records are made with: listed without the environment
+        column, its aliases are those the records are deployed in (each version's aliases are
+        its environments: the records and the column are read from the same refs)."""
+        if self.aliased:
+            return self.base
+        return replace(self.base, aliases={env: r.version for r in records for env in r.environments})
 
     def column(self, key: str) -> dict[str, Any]:
         """{version: value} of one of the columns this model was listed with."""
@@ -72,7 +123,7 @@ class Indexed:
     @functools.cached_property
     def light(self) -> list[LightVersion]:
         """The light entity of each numbered version, from the columns (VERSION_COLUMNS)."""
-        created, updated, tags = self.created, self.view.updated, self.column("tag")
+        created, updated, tags = self.created, self.base.updated, self.column("tag")
         return [LightVersion(self.name, self.numbers[v], created[v], updated.get(v, created[v]),
                              tags=tag_dict(tags[v]), made_from=(self.name, v)) for v in self.versions]
 
@@ -80,21 +131,34 @@ class Indexed:
     def default_keys(self) -> list[tuple[DefaultKey, tuple[str, str]]]:
         """(MLflow's default sort key, (model, version)) of each numbered version, the key as
         default_key makes it of the light entity, without making one."""
-        updated, name, numbers = self.view.updated, self.name, self.numbers
+        name = self.name
+        if self.plain:  # (in row order: the keys are unique, and a page is chosen by them)
+            keys = zip(repeat(False), map(neg, self.columns["updated"]), repeat(name), map(neg, self.found))
+            return list(zip(keys, zip(repeat(name), self.rows)))
+        updated, numbers = self.base.updated, self.numbers
         try:  # as the index is written: every version has a time
             return [((False, -updated[v], name, -numbers[v]), (name, v)) for v in self.versions]
-        except KeyError:
-            return [(_key(name, numbers[v], updated.get(v, self.created[v])), (name, v)) for v in self.versions]
+        except KeyError:  # (KeyError too when listed without created_ts: Listing.default_order reads it)
+            return self.keys_with(self.created)
+
+    def keys_since(self, floor: int) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """default_keys of the versions updated at `floor` or later (a plain model only)."""
+        times = self.columns["updated"]
+        since = list(map(floor.__le__, times))  # (at C speed; JSON makes exact ints, checked as such)
+        name = self.name
+        return [((False, -u, name, -int(v[1:])), (name, v))
+                for v, u in zip(compress(self.rows, since), compress(times, since))]
+
+    def keys_with(self, created: dict[str, Optional[int]]) -> list[tuple[DefaultKey, tuple[str, str]]]:
+        """default_keys, a version without an event timed by its creation (ms by version)."""
+        updated, name, numbers = self.base.updated, self.name, self.numbers
+        return [(_key(name, numbers[v], updated.get(v, created[v])), (name, v)) for v in self.versions]
 
     @functools.cached_property
     def prompts(self) -> frozenset[str]:
         """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true',
         the last of that key winning, as tag_dict reads tags)."""
-        tags = self.columns["tag"]
-        if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
-            return frozenset()
-        return frozenset(v for v, tags_ in zip(self.rows, tags)
-                         if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
+        return _prompts(self.rows, self.columns["tag"])
 
 
 class Listing:
@@ -147,21 +211,76 @@ class Listing:
         records = self.records(name, versions)
         return [mapping.model_version(model.view, records[v], light=True, made_from=(name, v)) for v in versions]
 
-    def default_order(self, matched: Optional[set[tuple[str, str]]],
-                      prompts: bool) -> list[tuple[DefaultKey, tuple[str, str]]]:
-        """(MLflow's default sort key, (model, version)) of every numbered version of the
-        indexed models (of `matched` only, if given; without prompts if `prompts`): what
-        filter_versions and sort_versions would keep and order by, when the filter holds
-        only answered clauses, without a light entity per version."""
+    def default_order(self, matched: Optional[set[tuple[str, str]]], prompts: bool,
+                      first: Optional[int] = None) -> tuple[list[tuple[DefaultKey, tuple[str, str]]], int]:
+        """(MLflow's default sort key, (model, version)) of the numbered versions of the indexed
+        models (of `matched` only, if given; without prompts if `prompts`): what filter_versions
+        and sort_versions would keep and order by, when the filter holds only answered clauses,
+        without a light entity per version; and how many such versions there are. With `first`,
+        of models whose every version is timed by its column only the versions that can be among
+        the first `first` in that order: those not older than the `first`-th newest of them
+        (each older one has `first` versions before it), so a page of 100 out of 10,000 makes
+        keys for about 100 versions."""
         out: list[tuple[DefaultKey, tuple[str, str]]] = []
-        for name, model in self.models.items():
-            dropped = model.prompts if prompts else frozenset()
+        timed: list[Indexed] = []
+        total = 0
+        for name, model in list(self.models.items()):
+            dropped = self._prompts(name) if prompts else frozenset()
+            if dropped is None:
+                continue
+            if first is not None and matched is None and not dropped and model.plain:
+                timed.append(model)
+                total += len(model.rows)
+                continue
+            try:
+                keys = model.default_keys
+            except KeyError:  # a version without an event, listed without creation times: read them
+                keys = self._keys_with_created(name)
+                if keys is None:
+                    continue
             if matched is None and not dropped:
-                out.extend(model.default_keys)
+                out.extend(keys)
+                total += len(keys)
             else:
-                out.extend(item for item in model.default_keys
-                           if item[1][1] not in dropped and (matched is None or item[1] in matched))
-        return out
+                kept = [item for item in keys if item[1][1] not in dropped and (matched is None or item[1] in matched)]
+                out.extend(kept)
+                total += len(kept)
+        if timed:
+            newest = heapq.nlargest(first, chain.from_iterable(m.columns["updated"] for m in timed)) if first else []
+            floor = newest[-1] if first and len(newest) == first else None
+            for model in timed:
+                out.extend(model.default_keys if floor is None else model.keys_since(floor))
+        return out, total
+
+    def _prompts(self, name: str) -> Optional[frozenset[str]]:
+        """Indexed.prompts of a model, its tags read only if its tag line may name the prompt
+        key; None when that column fails its checks (the model is then left to the caller)."""
+        model = self.models[name]
+        if "tag" in model.columns:
+            return model.prompts
+        if not self.catalog.may_hold(name, "tag", IS_PROMPT_TAG_KEY):
+            return frozenset()
+        got = self._more(name, "tag")
+        return None if got is None else _prompts(model.rows, got)
+
+    def _keys_with_created(self, name: str) -> Optional[list[tuple[DefaultKey, tuple[str, str]]]]:
+        """default_keys of a model listed without created_ts, read now; None when that column
+        fails its checks (the model is then left to the caller)."""
+        got = self._more(name, "created_ts")
+        if got is None:
+            return None
+        model = self.models[name]
+        return model.keys_with({v: None if ts is None else int(ts * 1000) for v, ts in zip(model.rows, got)})
+
+    def _more(self, name: str, key: str) -> Optional[list[Any]]:
+        """A column of a model it was not listed with, read now; None when it fails its checks
+        (after a rebuild): the model is then unindexed, left to the caller, which reads it whole."""
+        got = self.catalog.more([name], (key,)).get(name)
+        if got is None:
+            del self.models[name]
+            self.unindexed = sorted({*self.unindexed, name})
+            return None
+        return got[key]
 
     def model_versions(self, wanted: list[tuple[str, str]]) -> list[ModelVersion]:
         """Whole entities of (model, version) pairs, in that order."""
@@ -169,12 +288,13 @@ class Listing:
         for name, version in wanted:
             by_model.setdefault(name, []).append(version)
         records = {name: self.records(name, versions) for name, versions in by_model.items()}
-        return [mapping.model_version(self.models[name].view, records[name][version]) for name, version in wanted]
+        views = {name: self.models[name].view_of(records[name].values()) for name in by_model}
+        return [mapping.model_version(views[name], records[name][version]) for name, version in wanted]
 
     # -- registered models ------------------------------------------------------------------
     def light_model(self, name: str) -> RegisteredModel:
         """What MLflow's registered-model filter and sort read (name, times, tags)."""
-        view = self.models[name].view
+        view = self.models[name].base  # (no aliases read)
         created = millis(view.metadata.created_at)
         return RegisteredModel(name=name, creation_timestamp=created,
                                last_updated_timestamp=view.updated.get(None, created),
@@ -205,6 +325,32 @@ def forget() -> None:
     """Drop the remembered models, and what the catalog remembers (for benchmarks)."""
     _MEMOS.clear()
     catalog.forget()
+
+
+@functools.cache
+def _numbers() -> re.Pattern[str]:
+    """number()'s names, one a line (compiled on first use)."""
+    return re.compile(r"(?:v[1-9][0-9]{0,17}\n)*v[1-9][0-9]{0,17}")
+
+
+def _numbered(versions: list[str]) -> bool:
+    """Whether every version is an MLflow version number (number() is not None), in one pass."""
+    text = "\n".join(versions)
+    return bool(versions) and text.count("\n") == len(versions) - 1 and _numbers().fullmatch(text) is not None
+
+
+def _prompts(versions: list[str], tags: list[list[str]]) -> frozenset[str]:
+    """Versions MLflow counts as prompts (their tag `mlflow.prompt.is_prompt` says 'true', the
+    last of that key winning, as tag_dict reads tags)."""
+    if IS_PROMPT_TAG_KEY not in "\n".join(chain.from_iterable(tags)):  # no version has the key: one scan
+        return frozenset()
+    return frozenset(v for v, tags_ in zip(versions, tags)
+                     if tags_ and tag_dict(tags_).get(IS_PROMPT_TAG_KEY) == "true")
+
+
+def _aliases(versions: list[str], environments: list[list[str]]) -> dict[str, str]:
+    """{environment: version} of a model's environment column (the last version naming one wins)."""
+    return {env: v for v, envs in zip(versions, environments) for env in envs}
 
 
 def _stage(environments: list[str], status: str) -> Optional[str]:

@@ -18,10 +18,14 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.store.entities.paged_list import PagedList
 from mlflow.utils.search_utils import SearchUtils
 
-_METRIC = re.compile(
-    r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
-    r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
-)
+
+@functools.cache
+def _metric() -> re.Pattern[str]:
+    """A metric clause (compiled when a filter first names a metric, not at start-up)."""
+    return re.compile(
+        r"\s*metrics?\.(?:`(?P<q>[^`]+)`|(?P<n>[A-Za-z0-9._/@,:+-]+))\s*"
+        r"(?P<op><=|>=|!=|=|<|>)\s*(?P<v>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\Z"
+    )
 
 
 def _and_parts(filter_string: str) -> list[str]:
@@ -51,7 +55,7 @@ def metric_clauses(filter_string: Optional[str]) -> tuple[Optional[str], Optiona
         return filter_string, None
     rest, clauses = [], []
     for part in _and_parts(filter_string):
-        match = _METRIC.match(part)
+        match = _metric().match(part)
         if match:
             name = match.group("q") or match.group("n")
             quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -84,12 +88,20 @@ def page(items: Sequence[Any], max_results: int, page_token: Optional[str]) -> P
     return PagedList(list(items[start:end]), token)
 
 
-def page_by_key(items: Sequence[tuple[Any, Any]], max_results: int, page_token: Optional[str]) -> PagedList:
+def page_end(max_results: int, page_token: Optional[str]) -> int:
+    """How many items of the order a page reaches (its token's offset, plus its size)."""
+    return SearchUtils.parse_start_offset_from_page_token(page_token) + max_results
+
+
+def page_by_key(items: Sequence[tuple[Any, Any]], max_results: int, page_token: Optional[str],
+                total: Optional[int] = None) -> PagedList:
     """page() of the second parts of (key, item) pairs sorted by their keys, which must be
-    unique; only the page's part of the order is made (heapq.nsmallest(n) is sorted()[:n])."""
+    unique; only the page's part of the order is made (heapq.nsmallest(n) is sorted()[:n]).
+    `total`: how many items the order has, when `items` holds only those that can be among
+    the first page_end() of them (Listing.default_order's `first`)."""
     start = SearchUtils.parse_start_offset_from_page_token(page_token)
     end = start + max_results
-    more = end < len(items)
+    more = end < (len(items) if total is None else total)
     first = heapq.nsmallest(end, items, key=itemgetter(0)) if more else sorted(items, key=itemgetter(0))
     return PagedList([item for _, item in first[start:end]], SearchUtils.create_page_token(end) if more else None)
 

@@ -309,10 +309,11 @@ class GitregStore(AbstractStore):
         # page is chosen from the columns' sort keys, with no entity per version
         plain = not order_by and listing.answered(mlflow_filter)
         with translated():
-            listed = listing.Listing(self.path, self._registry, only, listing.VERSION_COLUMNS)
+            listed = listing.Listing(self.path, self._registry, only,
+                                     listing.ORDER_COLUMNS if plain else listing.VERSION_COLUMNS)
             if plain:
-                keyed = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
-                    mlflow_filter, SearchModelVersionUtils))
+                keyed, total = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
+                    mlflow_filter, SearchModelVersionUtils), first=search.page_end(max_results, page_token))
             else:
                 # MLflow's filter and sort on light entities: from the index's columns (or, when the
                 # filter reads more, from the records); the page's entities are then built whole
@@ -322,8 +323,8 @@ class GitregStore(AbstractStore):
                  if matched is None or (view.name, v.version) in matched]
         others = [mapping.model_version(view, v, light=True, made_from=(view, v)) for view, v in pairs]
         if plain:
-            keyed += [(listing.default_key(e), e.made_from) for e in listing.filter_versions(others, mlflow_filter)]
-            paged = search.page_by_key(keyed, max_results, page_token)
+            rest = [(listing.default_key(e), e.made_from) for e in listing.filter_versions(others, mlflow_filter)]
+            paged = search.page_by_key(keyed + rest, max_results, page_token, total + len(rest))
             wanted = list(paged)
         else:
             light += others

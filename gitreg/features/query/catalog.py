@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from gitreg.git.repository import Store
     from gitreg.model.snapshot import ModelSnapshot
 
-_ALWAYS = ("model", "version", UPDATED)
+# read for every entry (the model column only when asked: the header names each block, and a
+# listing never reads it)
+_ALWAYS = ("version", UPDATED)
 _METADATA = [f.name for f in fields(ModelMetadata)]
 # what making a record of a row's parts raises on a part that does not read (as READ_ERRORS, no git)
 _RECORD_ERRORS = (CorruptRegistryError, ValueError, TypeError, AttributeError, LookupError)
@@ -106,6 +108,41 @@ class Catalog:
         """The registry, opened (pygit2) if it was not yet."""
         return None if self.source is None else self.source.store()
 
+    def more(self, models: Iterable[str], keys: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
+        """More columns of some entries, read when a call finds it needs them (MLflow's default
+        order: the tags of a model whose tag line may name a prompt), checked as the entries'
+        were: {model: {key: values}} (shared memos: never changed). A model whose lines fail a
+        check has its block rebuilt once, and is left out if they fail again, or no longer list
+        the entry's versions (the caller reads it from the registry)."""
+        wanted = _wanted(keys, always=("version",))
+        names = [m for m in dict.fromkeys(models) if m in self.entries and m in self.index.blocks]
+        if self.source is None or not names:
+            return {}
+        memo = _limited(_columns, self.source)
+        got, damaged = _columns_of(self.index, names, wanted, memo)
+        again = sorted(damaged - self.rebuilt)
+        if again:
+            from gitreg.features.query import bulk
+
+            self.rebuilt.update(again)
+            store = self.source.store()
+            if store is not None:
+                self.index = bulk.refresh(store, self.index, self.index.fingerprint, set(again))
+                fixed, _ = _columns_of(self.index, again, wanted, memo)
+                got.update(fixed)
+        return {m: columns for m, columns in got.items() if columns["version"] == self.entries[m].versions}
+
+    def may_hold(self, model: str, key: str, text: str) -> bool:
+        """Whether a value of this entry's column may hold `text`, told from its line's bytes
+        without parsing them: False only when the line passes its MAC and neither holds the
+        text's UTF-8 nor a JSON escape (then no string of it holds the text: MLflow's prompt
+        tag, asked of every model of a page, is in none of a registry without prompts)."""
+        block = self.index.blocks.get(model)
+        if model not in self.entries or block is None or not block.key:
+            return True
+        line = self.index.line(block, _POSITION[key])  # b"null" when it fails its MAC
+        return line == b"null" or b"\\" in line or text.encode() in line
+
     def records(self, model: str, versions: Iterable[str], shared: bool = False) -> Optional[dict[str, ModelVersion]]:
         """{version: whole record (deployments laid on)} of some indexed versions, from the
         index's rows; None when the rows fail a check (the caller reads them directly), after
@@ -116,10 +153,9 @@ class Catalog:
         entry, block = self.entries.get(model), self.index.blocks.get(model)
         if entry is None or block is None or self.source is None:
             return None
-        row = {v: i for i, v in enumerate(entry.versions)}
-        if any(v not in row for v in wanted):
+        numbers = _rows_of(entry.versions, wanted)
+        if numbers is None:
             return None
-        numbers = sorted(row[v] for v in wanted)
         memo = _limited(_records, self.source) if shared else None
         pairs = self._records_at(block, numbers, memo) if numbers else []
         if pairs is None and model not in self.rebuilt:  # damaged rows: the block made again from the registry
@@ -165,6 +201,18 @@ class Catalog:
         return out
 
 
+def _rows_of(versions: list[str], wanted: list[str]) -> Optional[list[int]]:
+    """The sorted row numbers of these versions (None if one is not listed): a few found by a
+    scan at C speed (a page of 100 over 100 models asks one of each), many through a dict."""
+    try:
+        if len(wanted) <= 8:
+            return sorted(versions.index(v) for v in wanted)
+        row = {v: i for i, v in enumerate(versions)}
+        return sorted(row[v] for v in wanted)
+    except (ValueError, KeyError):
+        return None
+
+
 def _record(source: Source, model: str, part: RowParts) -> ModelVersion:
     record = stored_record(model, part.version, part.commit, part.manifest, part.note, part.tagger)
     version = part.version
@@ -206,7 +254,7 @@ def _limited(memos: dict[str, dict[Any, Any]], source: Source) -> dict[Any, Any]
 
 def open_catalog(store: Optional["Store"], models: Optional[set[str]] = None, keys: Iterable[str] = ()) -> Catalog:
     """The current index's entries of `models` (None: every model; names no model has are
-    left out), each with the columns `keys` (INDEX_COLUMNS) plus model, version, updated."""
+    left out), each with the columns `keys` (INDEX_COLUMNS) plus version and updated."""
     from gitreg.features.query import bulk
 
     wanted = _wanted(keys)
@@ -232,8 +280,8 @@ def catalog_at(path: str | os.PathLike[str] | None, models: Optional[set[str]] =
     return _catalog(Source(gitdir), found, fingerprint, models, wanted, packed)
 
 
-def _wanted(keys: Iterable[str]) -> list[str]:
-    wanted = list(dict.fromkeys([*_ALWAYS, *keys]))
+def _wanted(keys: Iterable[str], always: Iterable[str] = _ALWAYS) -> list[str]:
+    wanted = list(dict.fromkeys([*always, *keys]))
     unknown = [k for k in wanted if k not in INDEX_COLUMNS]
     if unknown:
         raise ValueError(f"not columns of the view index: {unknown}")
@@ -299,33 +347,48 @@ def _catalog(source: Source, found: viewindex.ViewIndex, fingerprint: str, model
     return Catalog(source, found, entries, unindexed, approved)
 
 
-def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str],
-             memo: dict[tuple[str, tuple[str, ...], tuple[str, ...]], dict[str, list[Any]]]
+def _entries(found: viewindex.ViewIndex, names: list[str], keys: list[str], memo: dict[Any, list[Any]]
              ) -> tuple[dict[str, Entry], set[str]]:
-    """The entries of the indexed models among names, and the models whose block failed a
-    check. `memo`: columns parsed and checked before, by (model, their names, MACs of their
-    lines): the MACs (in the sealed header) name the lines' bytes, so a hit needs neither."""
-    blocks = [found.blocks[n] for n in names if found.blocks[n].key]
-    position = {k: i for i, k in enumerate(INDEX_COLUMNS)}
-    named = tuple(keys)
-    keyed = {b.model: (b.model, named, tuple(b.macs[position[k]] for k in keys)) for b in blocks}
-    todo = [b for b in blocks if keyed[b.model] not in memo]
-    damaged: set[str] = set()
-    columns = {k: column(found, todo, lambda b, i=position[k]: i, CHECKS[k], damaged) for k in keys}
-    check_models(todo, columns["model"], damaged)
-    at = 0
-    for block in todo:
-        if block.model not in damaged:
-            memo[keyed[block.model]] = {k: col[at:at + block.count] for k, col in columns.items()}
-        at += block.count
+    """The entries of the indexed models among names, and the models whose block failed a check."""
+    got, damaged = _columns_of(found, names, keys, memo)
     entries = {}
-    for block in blocks:
+    for name, columns in got.items():
+        block = found.blocks[name]
         metadata, updated = _facts(block)
         if metadata is None:
-            damaged.add(block.model)
-        if block.model not in damaged:
-            entries[block.model] = Entry(metadata, updated, memo[keyed[block.model]], keyed[block.model][2])
+            damaged.add(name)
+        else:
+            entries[name] = Entry(metadata, updated, columns, _key(block, keys))
     return entries, damaged
+
+
+_POSITION = {k: i for i, k in enumerate(INDEX_COLUMNS)}
+
+
+def _key(block: viewindex.Block, keys: Iterable[str]) -> tuple[str, ...]:
+    """The MACs (in the sealed header) of these column lines of a block: they name the lines' bytes."""
+    return tuple(block.macs[_POSITION[k]] for k in keys)
+
+
+def _columns_of(found: viewindex.ViewIndex, names: list[str], keys: list[str],
+                memo: dict[Any, list[Any]]) -> tuple[dict[str, dict[str, list[Any]]], set[str]]:
+    """{model: {key: values}} of the indexed models among names, and the models whose lines
+    failed a check. `memo`: column lines parsed and checked before, by (model, column, MAC of
+    the line): the MAC (in the sealed header) names the line's bytes, so a hit needs neither."""
+    blocks = [found.blocks[n] for n in names if found.blocks[n].key]
+    damaged: set[str] = set()
+    for k in keys:
+        at, i = 0, _POSITION[k]
+        todo = [b for b in blocks if (b.model, k, b.macs[i]) not in memo]
+        values = column(found, todo, lambda b, i=i: i, CHECKS[k], damaged)
+        if k == "model":  # a block's model column names its own model
+            check_models(todo, values, damaged)
+        for block in todo:
+            if block.model not in damaged:
+                memo[(block.model, k, block.macs[i])] = values[at:at + block.count]
+            at += block.count
+    return {b.model: {k: memo[(b.model, k, b.macs[_POSITION[k]])] for k in keys}
+            for b in blocks if b.model not in damaged}, damaged
 
 
 def _facts(block: viewindex.Block) -> tuple[Optional[ModelMetadata], int]:

@@ -139,8 +139,9 @@ def read(path: Path, columns: Sequence[str]) -> Optional[ViewIndex]:
 
 
 # Headers parsed before, by their first two lines' bytes and the seal key they were checked
-# with (a header of 100 models takes ~10 ms to check in Python; a server asks on every call).
-_PARSED: dict[tuple[bytes, tuple[str, ...], str], tuple[str, dict[str, Block]]] = {}
+# with (a header of 100 models takes ~10 ms to check in Python; a server asks on every call),
+# with the end of their last block: a file cut short after its header is checked against it.
+_PARSED: dict[tuple[bytes, tuple[str, ...], str], tuple[str, dict[str, Block], int]] = {}
 _PARSED_KEPT = 4
 
 
@@ -158,6 +159,8 @@ def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex
     key = (bytes(data[:end]), tuple(columns), mac(b""))  # mac(b""): under this user's seal key only
     known = _PARSED.get(key)
     if known is not None:
+        if known[2] > len(data):
+            return None  # the header of a file cut short
         return ViewIndex(data, known[0], list(columns), known[1])  # blocks are never changed
     if bytes(data[len(FORMAT) + 1:first]) != mac(memoryview(data)[first + 1:end]).encode():
         return None  # not sealed by this user's gitreg
@@ -179,7 +182,7 @@ def parse(data: bytes | mmap.mmap, columns: Sequence[str]) -> Optional[ViewIndex
         blocks[block.model] = block
     if len(_PARSED) >= _PARSED_KEPT:
         _PARSED.clear()
-    _PARSED[key] = (fingerprint, blocks)
+    _PARSED[key] = (fingerprint, blocks, max((b.rows[1] for b in blocks.values()), default=0))
     return ViewIndex(data, fingerprint, list(columns), blocks)
 
 
@@ -197,13 +200,11 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
             and isinstance(macs, list) and len(macs) == (len(lengths) + 1 if key else 0)
             and set(map(type, macs)) <= {str} and isinstance(facts, dict)):
         return None
-    spans, at = [], base + offset
-    for n in lengths:
-        spans.append((at, at + n))
-        at += n
+    ends = list(accumulate(lengths, initial=base + offset))  # (at C speed: ~35 lines a model)
+    at = ends[-1]
     if at + rows > size:
         return None
-    return Block(model, key, count, metrics, spans, (at, at + rows), macs, facts)
+    return Block(model, key, count, metrics, list(zip(ends, ends[1:])), (at, at + rows), macs, facts)
 
 
 def _count(value: Any) -> bool:

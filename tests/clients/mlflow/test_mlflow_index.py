@@ -268,3 +268,100 @@ def test_gets_from_the_index_match_reading_the_model_whole(rich):
         with pytest.raises(MlflowException) as caught:
             call(*args)
         assert caught.value.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"), args
+
+
+def _spoil_line(path, model, key):
+    """One byte of a model's column line in the view index changed in place: its MAC fails."""
+    from gitreg.features.query.fields import INDEX_COLUMNS
+    from gitreg.git.cache import viewindex
+
+    start, end = viewindex.read(path, INDEX_COLUMNS).blocks[model].lines[list(INDEX_COLUMNS).index(key)]
+    data = bytearray(path.read_bytes())
+    data[start + 1] = ord("{")  # `[` then `{`: no JSON list of values, and no MAC either
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("filter_string", [None, "name = 'alpha'", "name IN ('alpha', 'beta')"])
+def test_the_default_order_reads_only_the_columns_it_needs(rich, filter_string):
+    """MLflow's default order with a filter the listing answers reads the version and updated
+    columns (and tags where the prompt key may be): damaged environment and creation-time lines
+    are never read, so nothing is rebuilt, and the page (aliases from its records) is right."""
+    from gitreg.clients.mlflow import listing
+
+    GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    path = rich / "gitreg-cache" / "views.index"
+    for model in ("alpha", "beta"):  # alpha: aliases production, champion; beta: staging
+        for key in ("environment", "created_ts"):
+            _spoil_line(path, model, key)
+    spoiled = path.read_bytes()
+    for max_results in (1000, 2):
+        listing.forget()  # as a fresh process
+        got = GitregStore(f"gitreg://{rich}").search_model_versions(filter_string, max_results, None, None)
+        assert protos(got) == protos(reference_versions(rich, filter_string, None, max_results, None))
+        assert got.token == reference_versions(rich, filter_string, None, max_results, None).token
+    assert path.read_bytes() == spoiled  # not rebuilt: neither line was read
+    listing.forget()
+    got = GitregStore(f"gitreg://{rich}").search_model_versions(filter_string, 1000, ["name ASC"], None)
+    assert protos(got) == protos(reference_versions(rich, filter_string, ["name ASC"], 1000, None))
+    assert path.read_bytes() != spoiled  # MLflow's own sort reads them: the blocks are rebuilt
+
+
+def test_a_damaged_tag_line_the_prompt_check_needs_is_rebuilt(rich):
+    """A model whose tag line may name the prompt key has its tags read: damaged, its block is
+    rebuilt, and its prompt is still left out of the versions."""
+    from gitreg.clients.mlflow import listing
+
+    GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    path = rich / "gitreg-cache" / "views.index"
+    _spoil_line(path, "prompty", "tag")
+    spoiled = path.read_bytes()
+    listing.forget()
+    got = GitregStore(f"gitreg://{rich}").search_model_versions(None, 1000, None, None)
+    assert protos(got) == protos(reference_versions(rich, None, None, 1000, None))
+    assert "prompty" not in {v.name for v in got}
+    assert path.read_bytes() != spoiled
+
+
+def test_the_first_versions_of_the_default_order_are_chosen_from_the_newest(registry_path):
+    """Listing.default_order(first=n) keeps, of models timed by their columns, only versions not
+    older than the n-th newest: every page up to n is the page of all the keys, tokens included,
+    with times that tie across models and versions (as a fixture registering in bursts makes)."""
+    from mlflow.utils.search_utils import SearchUtils
+
+    from gitreg.clients.mlflow import listing
+
+    reg = ModelRegistry(registry_path)
+    rng = random.Random(28)
+    for i in range(40):
+        reg.register_model(f"m{rng.randint(0, 5)}", tags=["mlflow.prompt.is_prompt=true"] if i == 7 else [])
+        if rng.random() < 0.3:
+            _tick()
+    reg.approve("m1", "v1", environment="production")  # approvals: that model's times are not its column's
+    everything = listing.Listing(registry_path, lambda: reg, None, listing.ORDER_COLUMNS)
+    full, count = everything.default_order(None, prompts=True)
+    assert count == len(full) == 39
+    for _ in range(60):
+        size = rng.randint(1, 15)
+        token = rng.choice([None, SearchUtils.create_page_token(rng.randint(1, 40))])
+        end = search.page_end(size, token)
+        listed = listing.Listing(registry_path, lambda: reg, None, listing.ORDER_COLUMNS)
+        some, total = listed.default_order(None, prompts=True, first=end)
+        assert total == count and set(some) <= set(full)
+        got, want = search.page_by_key(some, size, token, total), search.page_by_key(full, size, token)
+        assert list(got) == list(want) and got.token == want.token, (size, token)
+        assert len(some) < len(full) or end >= 20
+
+
+def test_a_model_is_told_numbered_in_one_pass_as_number_tells_each_version():
+    """listing._numbered (every name an MLflow version number, one regex pass) agrees with
+    mapping.number name by name, and a name holding a newline is never read as two."""
+    from gitreg.clients.mlflow.listing import _numbered
+
+    names = ["v1", "v0", "v01", "v10", "v2.1", "v", "v" + "9" * 18, "v1" + "0" * 18, "v1\nv2", "x1", "v\u0661",
+             "v9 ", "V3", "v3\n"]
+    for name in names:
+        assert _numbered([name]) == (mapping.number(name) is not None), name
+    rng = random.Random(28)
+    for _ in range(300):
+        versions = [rng.choice(names) for _ in range(rng.randint(0, 6))]
+        assert _numbered(versions) == (bool(versions) and None not in map(mapping.number, versions)), versions

@@ -152,3 +152,78 @@ def test_reading_a_current_index_loads_neither_pygit2_nor_the_query_language(sam
     assert "pygit2" in modules_after(code.replace("['v2'])['v2'].environments == ['production']",
                                                   "['v2'])['v2'].environments == ['production']\n"
                                                   "assert found.records('oracle', ['v1'])['v1'].deployed"), heavy)
+
+
+def _line_at(path, model: str, key: str) -> tuple[int, int]:
+    """(start, end) in the index file of one column line of a model's block."""
+    index = viewindex.read(path, INDEX_COLUMNS)
+    return index.blocks[model].lines[list(INDEX_COLUMNS).index(key)]
+
+
+def _spoil(path, model: str, key: str) -> None:
+    """One byte of a model's column line changed in place (same length): its MAC fails."""
+    start, end = _line_at(path, model, key)
+    data = bytearray(path.read_bytes())
+    at = start + 1 + data[start + 1:end].index(b",") - 1 if b"," in data[start + 1:end] else start + 1
+    data[at] = ord("7") if data[at] != ord("7") else ord("8")
+    path.write_bytes(bytes(data))
+
+
+def test_a_column_not_asked_for_is_not_read(sample):
+    """Each entry reads the columns asked for, version and updated: a damaged line of another
+    column (here environment) is never parsed, so it neither fails the call nor rebuilds the file."""
+    ModelRegistry(sample.path).catalog()
+    expected = _answer(ModelRegistry(sample.path).catalog(None, ("tag",)))
+    path = viewindex.path_of(sample.path)
+    _spoil(path, "majora", "environment")
+    spoiled = path.read_bytes()
+    catalog.forget()
+    found = catalog_at(sample.path, None, ("tag",))
+    assert _answer(found) == expected and not _opened(found)
+    assert path.read_bytes() == spoiled  # nothing rebuilt: the line was not read
+    assert "model" not in found.entries["majora"].columns  # read only when asked
+
+
+def test_more_columns_are_read_and_checked_when_asked(sample):
+    """Catalog.more: a column read after the listing is what the listing would have read; a
+    damaged one has its block rebuilt once (from the registry) and then answers right."""
+    ModelRegistry(sample.path).catalog()
+    whole = ModelRegistry(sample.path).catalog(None, ("environment", "created_ts"))
+    want = {name: {k: entry.columns[k] for k in ("version", "environment")} for name, entry in whole.entries.items()}
+    found = catalog_at(sample.path, None, ())
+    assert found.more(found.entries, ["environment"]) == want and not _opened(found)
+    path = viewindex.path_of(sample.path)
+    _spoil(path, "majora", "environment")
+    catalog.forget()
+    found = catalog_at(sample.path, None, ())
+    assert not _opened(found)  # the damaged line is not among those listed
+    assert found.more(["majora"], ["environment"]) == {"majora": want["majora"]}
+    assert _opened(found) and found.rebuilt == {"majora"}
+    catalog.forget()
+    assert not _opened(again := catalog_at(sample.path, None, ("environment",)))  # the file was rebuilt whole
+    assert again.entries["majora"].columns["environment"] == want["majora"]["environment"]
+
+
+def test_may_hold_is_false_only_for_a_sealed_line_without_the_text_or_an_escape(sample):
+    sample.register_model("oracle", tags=["mlflow.prompt.is_prompt=true"])
+    sample.register_model("accents", tags=["caf\u00e9"])  # written as a JSON escape: it could spell any text
+    ModelRegistry(sample.path).catalog()
+    found = catalog_at(sample.path, None, ())
+    assert found.may_hold("oracle", "tag", "mlflow.prompt.is_prompt")
+    assert found.may_hold("accents", "tag", "mlflow.prompt.is_prompt")
+    assert not found.may_hold("majora", "tag", "mlflow.prompt.is_prompt")
+    assert found.may_hold("no-such-model", "tag", "x")  # nothing known: may
+    _spoil(viewindex.path_of(sample.path), "majora", "tag")  # fails its MAC: may
+    catalog.forget()
+    assert catalog_at(sample.path, None, ()).may_hold("majora", "tag", "mlflow.prompt.is_prompt")
+
+
+def test_a_file_cut_short_after_a_header_read_before_is_no_index(sample):
+    """Headers are remembered by their bytes: a file with the same header but cut short reads
+    as None (its blocks' offsets lie past its end), never as blocks to reuse."""
+    ModelRegistry(sample.path).catalog()
+    path = viewindex.path_of(sample.path)
+    data = path.read_bytes()
+    assert viewindex.parse(data, INDEX_COLUMNS) is not None  # the header is now remembered
+    assert viewindex.parse(data[:-1], INDEX_COLUMNS) is None
+    assert viewindex.parse(data[:len(data) // 2], INDEX_COLUMNS) is None
