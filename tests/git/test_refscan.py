@@ -129,3 +129,26 @@ def test_the_regular_region_fast_path_reads_what_the_line_by_line_scan_reads(nam
         full = _scan(data, key.decode())
         assert _scan_sorted(data, key.decode(), relative) == (
             {n[len(key):]: t for n, t in full.items()} if relative else full)
+
+
+def test_packed_version_names_stay_remembered_for_a_writer_cycling_through_many_models(reg, registry_path, git):
+    """A writer round-robin over 20 models (an MLflow server) filters each model's packed tags
+    once while packed-refs is the same file, not on every write."""
+    models = [f"m{i:02d}" for i in range(20)]
+    for name in models:
+        reg.register_model(name)
+    git(registry_path, "pack-refs", "--all")
+    packed = PackedRefs(registry_path)
+    calls: list[str] = []
+
+    def keep(names: list[str]) -> set[str]:
+        calls.append(names[0] if names else "")
+        return set(names)
+
+    first = {m: packed.names_under(f"refs/tags/{m}/", keep) for m in models}
+    assert all(first[m] == {"v1"} for m in models) and len(calls) == 20
+    again = {m: packed.names_under(f"refs/tags/{m}/", keep) for m in models}
+    assert len(calls) == 20 and all(again[m] is first[m] for m in models)
+    git(registry_path, "tag", "-a", "-m", "x", "m00/v2", "refs/heads/m00")
+    git(registry_path, "pack-refs", "--all")  # a new packed-refs file: filtered afresh
+    assert packed.names_under("refs/tags/m00/", keep) == {"v1", "v2"} and len(calls) == 21

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Callable, Optional
 
 HEX = b"0123456789abcdef"
-_NAMES_KEPT = 8  # models whose filtered tag names a PackedRefs remembers
+# models whose filtered tag names a PackedRefs remembers: a server writing round-robin into more
+# models than this re-filters each one's packed tags on every write (8 was fewer than the models of
+# a small registry); the names held are at most packed-refs' own
+_NAMES_KEPT = 256
 
 
 def oid_hex(raw: Optional[bytes]) -> Optional[str]:
