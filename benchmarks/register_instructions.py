@@ -9,6 +9,10 @@ by `--high - --low`: start-up and warm-up cancel. gitreg's configuration TTL is 
 the child (under valgrind a run is ~50x slower, so the one `git config` a second a real run pays
 would be ~50x as many per registration; git's own processes are not counted either way).
 
+A third side, "floor + ref protocol", is the floor with the storage contract's ref protocol in
+place of pygit2's ref calls (speed_bench.floor_loop(protocol=True)): what crash safety costs by
+itself, apart from the rest of a registration (validation, manifest, configuration, numbering).
+
     python benchmarks/register_instructions.py [--baseline /tmp/base] [--low 20 --high 120]
 """
 from __future__ import annotations
@@ -50,8 +54,9 @@ else:
     manifest = Path(sys.argv[4]).read_bytes()
     repo = pygit2.init_repository(str(work / "f.git"), bare=True)
     state = {{}}
-    speed_bench.floor_loop(repo, manifest, 10, 10, state=state)
-    speed_bench.floor_loop(repo, manifest, 10, n, state=state)
+    protocol = kind == "floor+protocol"
+    speed_bench.floor_loop(repo, manifest, 10, 10, state=state, protocol=protocol)
+    speed_bench.floor_loop(repo, manifest, 10, n, state=state, protocol=protocol)
 '''
 
 
@@ -94,7 +99,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         speed_bench._env_identity(work / "home")
         manifest = speed_bench.floor_manifest(work)
-        sides = {"gitreg": ("gitreg", ROOT), "floor": ("floor", ROOT)}
+        sides = {"gitreg": ("gitreg", ROOT), "floor": ("floor", ROOT),
+                 "floor + ref protocol": ("floor+protocol", ROOT)}  # the contract's crash safety alone
         if args.baseline is not None:
             sides["gitreg (baseline)"] = ("gitreg", args.baseline)
         counts = {name: per_registration(kind, tree, work, manifest, args.low, args.high)

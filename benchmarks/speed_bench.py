@@ -97,7 +97,7 @@ print((user + system) / count)
 
 
 def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: bool = False,
-               state: dict[str, list] | None = None) -> None:
+               state: dict[str, list] | None = None, protocol: bool = False) -> None:
     """The issue's floor: "the same objects and refs written with pygit2 alone (blob, tree, commit,
     annotated tag, ref)", `count` registrations over `models` models (`state`: model -> [root,
     tip, versions], carried from an earlier call).
@@ -113,6 +113,10 @@ def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: 
     `same_bytes`: sessions 3-4's floor, kept to compare with their figures: the same manifest
     bytes every time (libgit2 finds the blob and tree stored: two objects written of four), no
     root commit, one parent, and the branch ref overwritten (force).
+    `protocol`: the floor plus only the storage contract's ref protocol, gitreg's own code for it
+    (the tag object written raw as gitreg writes it; both refs moved by transaction.update_refs:
+    owner record, both locks taken, re-read under them, moved in order), so a benchmark can tell
+    what the contract's crash safety costs from what the rest of a registration does.
     """
     import datetime
 
@@ -124,6 +128,7 @@ def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: 
     utc = datetime.timezone.utc
     blob_mode = pygit2.GIT_FILEMODE_BLOB
     state = {} if state is None else state
+    gitdir = Path(repo.path)  # made once, as gitreg's Store makes it
     for i in range(count):
         m = f"model-{i % models:04d}"
         known = state.get(m)
@@ -146,9 +151,13 @@ def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: 
         tb = repo.TreeBuilder()
         tb.insert("manifest.yaml", repo.create_blob(data), blob_mode)
         commit = repo.create_commit(None, sig, sig, f"register {m} {v}\n\nbenchmark\n", tb.write(), parents)
+        branch = f"refs/heads/{m}"
+        if protocol:
+            _protocol_refs(repo, gitdir, m, v, commit, None if known is None else tip, sig)
+            state[m] = [root, commit, n]
+            continue
         # the annotated tag object and its ref (created only if absent), before the branch
         repo.create_tag(f"{m}/{v}", commit, pygit2.GIT_OBJECT_COMMIT, sig, f"{m} {v}\n\nbenchmark\n")
-        branch = f"refs/heads/{m}"
         if same_bytes:
             repo.references.create(branch, commit, force=True)
         elif known is not None:
@@ -156,6 +165,20 @@ def floor_loop(repo: Any, manifest: bytes, models: int, count: int, same_bytes: 
         else:
             repo.references.create(branch, commit)
         state[m] = [root, commit, n]
+
+
+def _protocol_refs(repo: Any, gitdir: Path, model: str, version: str, commit: Any, tip: Any, sig: Any) -> None:
+    """floor_loop(protocol=True)'s tag and refs: gitreg's tag object and ref protocol, nothing else."""
+    from pygit2.enums import ObjectType
+
+    from gitreg.git.refs.transaction import RefUpdate, update_refs
+    from gitreg.git.signing.identity import format_signature
+
+    raw = f"object {commit}\ntype commit\ntag {model}/{version}\ntagger {format_signature(sig)}\n\n" \
+          f"{model} {version}\n\nbenchmark\n"
+    tag = repo.odb.write(ObjectType.TAG, raw.encode())
+    moves = [RefUpdate(f"refs/tags/{model}/{version}", None, tag), RefUpdate(f"refs/heads/{model}", tip, commit)]
+    update_refs(repo, moves, f"gitreg: register {model} {version}", gitdir=gitdir, ident=(sig.name, sig.email))
 
 
 def floor_manifest(work: Path) -> Path:

@@ -216,7 +216,7 @@ class ModelRegistry:
         from gitreg.git.transport import remote as transport
 
         store = self._reader()
-        return None if self.offline or store is None else transport.sync_remote(store.repo)
+        return None if self.offline or store is None else transport.sync_remote(store.config())
 
     def _sync(self, models: Optional[set[str]] = None) -> None:
         from gitreg.features.sync import sync
@@ -224,7 +224,7 @@ class ModelRegistry:
         store = self._reader()
         if store is None:
             return
-        name = None if self.offline else transport.sync_remote(store.repo)
+        name = None if self.offline else transport.sync_remote(store.config())
         store.publisher = None
         self._settled, self.earlier_attempt = [], None
         if name is not None:
@@ -906,7 +906,7 @@ class ModelRegistry:
         store = self._reader()
         if store is None:
             return []
-        current = transport.sync_remote(store.repo)
+        current = transport.sync_remote(store.config())
         return [RemoteInfo(n, u, n == current) for n, u in transport.remotes(store.repo).items()]
 
     def add_remote(self, name: str, url: str, *, sync: Optional[bool] = None) -> RemoteInfo:
@@ -919,7 +919,7 @@ class ModelRegistry:
         if name in transport.remotes(store.repo):
             raise GitregError(f"remote {name!r} already exists")
         transport.add_remote(store.repo, name, url)
-        current = transport.sync_remote(store.repo)
+        current = transport.sync_remote(store.config())
         if sync or (sync is None and current is None):
             transport.set_sync_remote(store.repo, name)
         elif sync is False and current == name:

@@ -8,8 +8,9 @@ that step logged no value. Reading it is bounded and checked: it comes from the 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Optional
 
 from gitreg.core import values
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError

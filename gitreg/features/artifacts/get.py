@@ -42,11 +42,14 @@ class NotAvailable(GitregError):
     """A version's file whose bytes cannot be had on this machine."""
 
 
+STORE_KEY = "gitreg.store"
+
+
 def store_default(store: Optional[Store]) -> bool:
     """git config gitreg.store (the registry's, else the user's): store files unless --no-store."""
     try:
         config = store.config() if store is not None else gitconfig.read_user()
-        return config is not None and config.get_bool("gitreg.store")
+        return config is not None and STORE_KEY in config and config.get_bool(STORE_KEY)
     except (KeyError, OSError, pygit2.GitError, ValueError):
         return False
 
@@ -88,7 +91,7 @@ def _select(v: ModelVersion, role: Optional[str], name: Optional[str] = None) ->
 
 
 def _fetch_remote(store: Store) -> str:
-    name = transport.sync_remote(store.repo)
+    name = transport.sync_remote(store.config())
     if name:
         return name
     known = list(transport.remotes(store.repo))

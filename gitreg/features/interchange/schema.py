@@ -11,9 +11,10 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from gitreg.core import values
 from gitreg.core.errors import GitregError, InvalidNameError, InvalidValueError

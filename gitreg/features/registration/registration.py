@@ -194,7 +194,7 @@ def describe_files(reg: Registration, store: Optional[Store],
         from gitreg.git import lfs
         from gitreg.git.transport import remote
 
-        reg.lfsconfig = lfs.published_endpoint(store.git_dir(), remote.sync_remote(store.repo))
+        reg.lfsconfig = lfs.published_endpoint(store.git_dir(), remote.sync_remote(store.config()))
         for p in reg.planned:
             if isinstance(p, ArtifactFile):
                 warnings.warn(f"{p.role} file {p.path} is not stored: it is a URI or not on this machine",

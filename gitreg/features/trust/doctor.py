@@ -320,7 +320,7 @@ class _Doctor:
         from gitreg.features.sync import sync
         from gitreg.git.transport import remote as transport
 
-        name = transport.sync_remote(self.store.repo)
+        name = transport.sync_remote(self.store.config())
         if name is None:
             return False
         try:

@@ -48,6 +48,8 @@ def _value(config: pygit2.Config, key: str) -> Optional[str]:
 
 def _bool(config: pygit2.Config, key: str) -> Optional[bool]:
     try:
+        if key not in config:  # the usual case, asked without raising: an unsigned registration asks six
+            return None
         return config.get_bool(key)
     except KeyError:
         return None

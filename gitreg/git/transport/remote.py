@@ -65,10 +65,12 @@ def remotes(repo: pygit2.Repository) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def sync_remote(repo: pygit2.Repository) -> Optional[str]:
+def sync_remote(config: "gitconfig.GitConfig | pygit2.Config") -> Optional[str]:
+    """The remote every write is published to (gitreg.remote), from `config`: the registry's
+    configuration as git reads it (Store.config()), as every other gitreg setting is read."""
     try:
-        name = repo.config[SYNC_KEY]
-    except KeyError:
+        name = config[SYNC_KEY] if SYNC_KEY in config else None
+    except (KeyError, pygit2.GitError):
         return None
     return name or None
 
@@ -92,7 +94,7 @@ def remove_remote(repo: pygit2.Repository, name: str) -> None:
     """Drop the configuration and this remote's mirror refs and pending-push records (private
     to this registry: a push to a remote that is gone can no longer be settled)."""
     _git(Path(repo.path), "config", "--remove-section", f"remote.{name}")
-    if sync_remote(repo) == name:
+    if sync_remote(repo.config) == name:  # the file set_sync_remote edits
         set_sync_remote(repo, None)
     prefixes = (mirror_prefix(name), f"{layout.PENDING}{name}/")
     for ref in list(repo.references):

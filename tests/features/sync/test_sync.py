@@ -459,3 +459,18 @@ kill -9 $PPID
     (tmp_path / "away.git").rename(served)
     assert reg.pull().created == ["refs/tags/m/v1", "refs/heads/m"]  # it had arrived
     assert reg.register_model("m").version == "v2"
+
+
+def test_the_sync_remote_is_read_as_git_reads_it(tmp_path, bare_remote, refs, monkeypatch):
+    """gitreg.remote given in a way only git reads (GIT_CONFIG_COUNT, as `git -c` passes it) counts,
+    as for every other gitreg setting: a write publishes there (libgit2's reading never saw it)."""
+    local = ModelRegistry(tmp_path / "a.git")
+    local.add_remote("backup", str(bare_remote), sync=False)
+    local.register_model("m")
+    assert refs(bare_remote) == {}
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "gitreg.remote")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "backup")
+    local.register_model("m")
+    assert {"refs/heads/m", "refs/tags/m/v2"} <= set(refs(bare_remote))
+    assert [(r.name, r.sync) for r in local.remotes()] == [("backup", True)]
