@@ -13,7 +13,8 @@ A third side, "floor + ref protocol", is the floor with the storage contract's r
 place of pygit2's ref calls (speed_bench.floor_loop(protocol=True)): what crash safety costs by
 itself, apart from the rest of a registration (validation, manifest, configuration, numbering).
 
-    python benchmarks/register_instructions.py [--baseline /tmp/base] [--low 20 --high 120]
+    python benchmarks/register_instructions.py [--baseline /tmp/base] [--low 20 --high 120] \
+        [--without record environment config-files signers policy]
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ if kind == "gitreg":
     import subprocess  # imported by the first configuration read: before the counted part either way
     from gitreg.git import config as gitconfig
     gitconfig.TTL = 3600.0
+    exec(sys.argv[5])  # --without: one step answered by a constant (nothing else: "pass")
     from gitreg import ModelRegistry
     reg = ModelRegistry(work / "r.git")
     for i in range(10):
@@ -60,13 +62,25 @@ else:
 '''
 
 
-def _instructions(kind: str, n: int, tree: Path, work: Path, manifest: Path) -> int:
+# --without STEP: the gitreg side again with one step answered by a constant (what the step costs
+# is the difference; the registrations then write the same objects and refs)
+WITHOUT = {
+    "record": "import gitreg.features.registration.registration as m; m.record = lambda store, model, written: None",
+    "environment": "e = gitconfig._environment(); gitconfig._environment = lambda: e",
+    "config-files": "f, g = {}, gitconfig._files; gitconfig._files = "
+                    "lambda d, env=None: f[str(d)] if str(d) in f else f.setdefault(str(d), g(d, env))",
+    "signers": "import gitreg.git.repository as m; m.Store.signer = lambda self, what, sign=None: None",
+    "policy": "import gitreg.features.policy.rules as m; m.check_registrant = lambda store, model: None",
+}
+
+
+def _instructions(kind: str, n: int, tree: Path, work: Path, manifest: Path, without: str = "pass") -> int:
     """Instructions callgrind counts for a child that registers n versions after the warm-up."""
     run_dir = Path(tempfile.mkdtemp(dir=work))
     out = run_dir / "callgrind.out"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c",
-                    _CHILD.format(here=str(HERE)), kind, str(n), str(run_dir), str(manifest)],
+                    _CHILD.format(here=str(HERE)), kind, str(n), str(run_dir), str(manifest), without],
                    env=env, cwd=run_dir, check=True, capture_output=True)  # cwd: `-c` puts it first on sys.path
     for line in out.read_text().splitlines():
         if line.startswith("totals:") or line.startswith("summary:"):
@@ -78,9 +92,10 @@ def _instructions(kind: str, n: int, tree: Path, work: Path, manifest: Path) -> 
     return total
 
 
-def per_registration(kind: str, tree: Path, work: Path, manifest: Path, low: int, high: int) -> float:
-    return (_instructions(kind, high, tree, work, manifest) - _instructions(kind, low, tree, work, manifest)) \
-        / (high - low)
+def per_registration(kind: str, tree: Path, work: Path, manifest: Path, low: int, high: int,
+                     without: str = "pass") -> float:
+    return (_instructions(kind, high, tree, work, manifest, without)
+            - _instructions(kind, low, tree, work, manifest, without)) / (high - low)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -88,6 +103,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--baseline", type=Path, help="another checkout whose gitreg is counted too")
     ap.add_argument("--low", type=int, default=20)
     ap.add_argument("--high", type=int, default=120)
+    ap.add_argument("--without", nargs="+", choices=sorted(WITHOUT), default=[],
+                    help="also count gitreg with each of these steps answered by a constant")
     ap.add_argument("--out", type=Path, help="a JSON file to add the counts to (key 'register_instructions')")
     args = ap.parse_args(argv)
     if shutil.which("valgrind") is None:
@@ -99,17 +116,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         speed_bench._env_identity(work / "home")
         manifest = speed_bench.floor_manifest(work)
-        sides = {"gitreg": ("gitreg", ROOT), "floor": ("floor", ROOT),
-                 "floor + ref protocol": ("floor+protocol", ROOT)}  # the contract's crash safety alone
+        sides = {"gitreg": ("gitreg", ROOT, "pass"), "floor": ("floor", ROOT, "pass"),
+                 "floor + ref protocol": ("floor+protocol", ROOT, "pass")}  # the contract's crash safety alone
         if args.baseline is not None:
-            sides["gitreg (baseline)"] = ("gitreg", args.baseline)
-        counts = {name: per_registration(kind, tree, work, manifest, args.low, args.high)
-                  for name, (kind, tree) in sides.items()}
+            sides["gitreg (baseline)"] = ("gitreg", args.baseline, "pass")
+        for step in args.without:
+            sides[f"gitreg without {step}"] = ("gitreg", ROOT, WITHOUT[step])
+        counts = {name: per_registration(kind, tree, work, manifest, args.low, args.high, without)
+                  for name, (kind, tree, without) in sides.items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     floor = counts["floor"]
     for name, count in counts.items():
-        print(f"{name:<20} {count / 1e6:6.3f} M instructions a registration  {count / floor:5.2f}x the floor")
+        print(f"{name:<30} {count / 1e6:6.3f} M instructions a registration  {count / floor:5.2f}x the floor")
     if args.out is not None:
         prev = json.loads(args.out.read_text()) if args.out.exists() else {}
         prev["register_instructions"] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
