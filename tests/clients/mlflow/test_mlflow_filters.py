@@ -51,8 +51,9 @@ def test_the_prompt_filter_of_registered_models_leaves_out_what_mlflows_leaves_o
     reg.create_model("alpha", tags=["owner=ml"])
     reg.register_model("alpha")
     store = GitregStore(f"gitreg://{registry_path}")
+    filters = [*MODEL_FILTERS, "name = 'prompt'", "name = 'prompt' AND name = 'alpha'", "name IN ('alpha', 'prompt')"]
     every_page_agrees(store.search_registered_models, lambda *args: reference_models(registry_path, *args),
-                      [*MODEL_FILTERS, "name = 'prompt'", "name = 'prompt' AND name = 'alpha'"], MODEL_ORDERS, (100, 2))
+                      filters, MODEL_ORDERS, (100, 2))
     assert {m.name for m in store.search_registered_models(max_results=100)} == {"not-a-prompt", "beta", "alpha"}
     models = store.search_registered_models(max_results=100)
     tags = {m.name: [f"{k}={v}" for k, v in m.tags.items()] for m in models}
