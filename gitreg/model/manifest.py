@@ -3,6 +3,7 @@ into records with the note overrides of DESIGN.md 'Mutable state' applied."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -20,10 +21,10 @@ from gitreg.core.records import (
     TrainingInfo,
     VersionStatus,
 )
-from gitreg.core.rows import VersionRow
 
 if TYPE_CHECKING:
     from gitreg.core.file_records import ContentFile, Purge
+    from gitreg.core.rows import VersionRow
 
 SCHEMA = "gitreg/1"
 _KNOWN_KEYS = {
@@ -265,8 +266,17 @@ def read_row(manifest: dict[str, Any], note: dict[str, Any], *, model: str, vers
     names, checked alike (a version read_version refuses is refused here with the same error),
     without the rest of the record (files, params, provenance): a fifth of its cost."""
     status, _, evaluation = _head(manifest, note, model, version, where)
-    return VersionRow(model, version, _iso(manifest.get("created_at")), status, evaluation,
-                      relative(manifest.get("parent_version"), model), _tags(manifest, note))
+    return _row_type()(model, version, _iso(manifest.get("created_at")), status, evaluation,
+                          relative(manifest.get("parent_version"), model), _tags(manifest, note))
+
+
+@functools.cache
+def _row_type() -> type[VersionRow]:
+    """core.rows' VersionRow, imported when a listing first reads a row: a reader of whole
+    records only (MLflow's store in a fresh process) does not create its dataclass."""
+    from gitreg.core.rows import VersionRow
+
+    return VersionRow
 
 
 def read_version(

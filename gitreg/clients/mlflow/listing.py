@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel, RegisteredModelTag
 from mlflow.entities.model_registry.model_version_stages import STAGE_ARCHIVED, STAGE_NONE
 from mlflow.prompt.constants import IS_PROMPT_TAG_KEY
-from mlflow.utils.search_utils import SearchModelVersionUtils
+from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
 from gitreg.clients.mlflow import mapping, search
 from gitreg.clients.mlflow.mapping import STAGE_ENVIRONMENTS, LightVersion, ModelView, millis, number, tag_dict
@@ -383,7 +383,7 @@ def _answered(clause: dict[str, Any]) -> bool:
     return clause == PROMPT_CLAUSE
 
 
-PROMPT_CLAUSE = {"type": "tag", "key": IS_PROMPT_TAG_KEY, "comparator": "!=", "value": "true"}
+PROMPT_CLAUSE = search.PROMPT_CLAUSE
 
 
 def answered(filter_string: Optional[str]) -> bool:
@@ -400,6 +400,19 @@ def filter_versions(entities: list[Any], filter_string: Optional[str]) -> list[A
         return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"] \
             if PROMPT_CLAUSE in search.clauses(filter_string, SearchModelVersionUtils) else list(entities)
     return SearchModelVersionUtils.filter(entities, filter_string)
+
+
+def filter_models(models: list[RegisteredModel], filter_string: Optional[str],
+                  tags: dict[str, list[str]]) -> list[RegisteredModel]:
+    """MLflow's registered-model filter; a filter of only answered clauses is applied here as
+    MLflow applies it (a model is a prompt when its tag says 'true'; the entity's `tags` hide
+    that key, so it is read of the model's gitreg `tags`, by name), without its parser."""
+    clauses = search.clauses(filter_string, SearchModelUtils)
+    if clauses is not None and all(_answered(c) for c in clauses):
+        if PROMPT_CLAUSE not in clauses:
+            return list(models)
+        return [m for m in models if tag_dict(tags[m.name]).get(IS_PROMPT_TAG_KEY) != "true"]
+    return SearchModelUtils.filter(models, filter_string)
 
 
 def sort_versions(entities: list[Any], order_by: Optional[list[str]]) -> list[Any]:

@@ -189,8 +189,11 @@ class GitregStore(AbstractStore):
         # MLflow's filter and sort on light entities (name, times, description, tags) from the
         # index; the page's entities are then built whole
         light = [listed.light_model(name) for name in listed.models]
-        whole = [mapping.registered_model(view) for view in self._views(set(listed.unindexed))]
-        models = SearchModelUtils.filter(light + whole, add_prompt_filter_string(filter_string, is_prompt=False))
+        views = self._views(set(listed.unindexed))
+        whole = [mapping.registered_model(view) for view in views]
+        tags = {**{name: model.metadata.tags for name, model in listed.models.items()},
+                **{view.name: view.metadata.tags for view in views}}
+        models = listing.filter_models(light + whole, add_prompt_filter_string(filter_string, is_prompt=False), tags)
         paged = search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
         built = {id(m): m for m in whole}
         with translated():

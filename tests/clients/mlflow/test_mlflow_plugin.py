@@ -79,7 +79,7 @@ def test_a_search_from_a_current_index_loads_neither_pygit2_nor_the_api(tmp_path
     reg.deploy("m", "v2", environment="production")
     reg.catalog()  # the index, current with the refs
     heavy = ["pygit2", "gitreg.api", "gitreg.git.repository", "gitreg.model.snapshot", "gitreg.features.query.parser",
-             "gitreg.features.query.bulk"]
+             "gitreg.features.query.bulk", "gitreg.core.rows"]
     code = _SEARCHES.format(tracking=tracking_uri, registry=f"gitreg://{path}", m=["1", "2"],
                             every=[("m", 1), ("m", 2), ("n", 1)])
     assert modules_after(code, heavy) == []

@@ -1,0 +1,29 @@
+"""benchmarks/mlflow_first_call_alternated.py runs end to end at its smallest size (a smoke test:
+no timings asserted)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def test_the_first_call_split_runs_every_side(tmp_path):
+    work = tmp_path / "work"
+    built = subprocess.run([sys.executable, str(HERE / "speed_bench.py"), "mlflow", "--repeat", "0",
+                            "--mlflow-total", "20", "--workdir", str(work), "--out", str(tmp_path / "speed.json")],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "split.json"
+    proc = subprocess.run([sys.executable, str(HERE / "mlflow_first_call_alternated.py"), "--workdir", str(work),
+                           "--total", "20", "--runs", "1", "--tree", str(HERE.parent), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert len(results) == 5
+    for sides in results.values():
+        assert set(sides) == {f"gitreg {HERE.parent}", "sqlite"}
+        assert all(m["store"] > 0 and m["call"] > 0 and len(m["runs"]) == 1 for m in sides.values())
+    assert "x)" in proc.stdout
