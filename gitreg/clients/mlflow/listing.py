@@ -380,10 +380,7 @@ def _answered(clause: dict[str, Any]) -> bool:
     exactly those names: search.names_required), or the prompt clause MLflow's stores add."""
     if clause.get("type") == "attribute" and clause.get("key") == "name":
         return clause.get("comparator") in ("=", "IN")
-    return clause == PROMPT_CLAUSE
-
-
-PROMPT_CLAUSE = search.PROMPT_CLAUSE
+    return clause == search.PROMPT_CLAUSE
 
 
 def answered(filter_string: Optional[str]) -> bool:
@@ -398,7 +395,7 @@ def filter_versions(entities: list[Any], filter_string: Optional[str]) -> list[A
     without running its clause matcher once per version."""
     if answered(filter_string):
         return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"] \
-            if PROMPT_CLAUSE in search.clauses(filter_string, SearchModelVersionUtils) else list(entities)
+            if search.PROMPT_CLAUSE in search.clauses(filter_string, SearchModelVersionUtils) else list(entities)
     return SearchModelVersionUtils.filter(entities, filter_string)
 
 
@@ -409,7 +406,7 @@ def filter_models(models: list[RegisteredModel], filter_string: Optional[str],
     that key, so it is read of the model's gitreg `tags`, by name), without its parser."""
     clauses = search.clauses(filter_string, SearchModelUtils)
     if clauses is not None and all(_answered(c) for c in clauses):
-        if PROMPT_CLAUSE not in clauses:
+        if search.PROMPT_CLAUSE not in clauses:
             return list(models)
         return [m for m in models if tag_dict(tags[m.name]).get(IS_PROMPT_TAG_KEY) != "true"]
     return SearchModelUtils.filter(models, filter_string)

@@ -315,7 +315,7 @@ class GitregStore(AbstractStore):
             listed = listing.Listing(self.path, self._registry, only,
                                      listing.ORDER_COLUMNS if plain else listing.VERSION_COLUMNS)
             if plain:
-                keyed, total = listed.default_order(matched, prompts=listing.PROMPT_CLAUSE in search.clauses(
+                keyed, total = listed.default_order(matched, prompts=search.PROMPT_CLAUSE in search.clauses(
                     mlflow_filter, SearchModelVersionUtils), first=search.page_end(max_results, page_token))
             else:
                 # MLflow's filter and sort on light entities: from the index's columns (or, when the
