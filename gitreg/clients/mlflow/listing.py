@@ -383,20 +383,28 @@ def _answered(clause: dict[str, Any]) -> bool:
     return clause == search.PROMPT_CLAUSE
 
 
+def _all_answered(filter_string: Optional[str], parse: Any) -> Optional[tuple[dict[str, Any], ...]]:
+    """The filter's clauses when every one is answered (`parse`: MLflow's parser for the entity);
+    None when one is not, or MLflow refuses the filter (its own filter then raises)."""
+    clauses = search.clauses(filter_string, parse)
+    return clauses if clauses is not None and all(_answered(c) for c in clauses) else None
+
+
 def answered(filter_string: Optional[str]) -> bool:
     """Whether the filter holds only answered clauses (then no clause matcher runs per version)."""
-    clauses = search.clauses(filter_string, SearchModelVersionUtils)
-    return clauses is not None and all(_answered(c) for c in clauses)
+    return _all_answered(filter_string, SearchModelVersionUtils) is not None
 
 
 def filter_versions(entities: list[Any], filter_string: Optional[str]) -> list[Any]:
     """MLflow's model-version filter; a filter of only answered clauses is applied here as
     MLflow applies it (a version is a prompt when its tag says 'true'; none is 'deleted'),
     without running its clause matcher once per version."""
-    if answered(filter_string):
-        return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"] \
-            if search.PROMPT_CLAUSE in search.clauses(filter_string, SearchModelVersionUtils) else list(entities)
-    return SearchModelVersionUtils.filter(entities, filter_string)
+    clauses = _all_answered(filter_string, SearchModelVersionUtils)
+    if clauses is None:
+        return SearchModelVersionUtils.filter(entities, filter_string)
+    if search.PROMPT_CLAUSE not in clauses:
+        return list(entities)
+    return [e for e in entities if e.tags.get(IS_PROMPT_TAG_KEY) != "true"]
 
 
 def filter_models(models: list[RegisteredModel], filter_string: Optional[str],
@@ -404,12 +412,12 @@ def filter_models(models: list[RegisteredModel], filter_string: Optional[str],
     """MLflow's registered-model filter; a filter of only answered clauses is applied here as
     MLflow applies it (a model is a prompt when its tag says 'true'; the entity's `tags` hide
     that key, so it is read of the model's gitreg `tags`, by name), without its parser."""
-    clauses = search.clauses(filter_string, SearchModelUtils)
-    if clauses is not None and all(_answered(c) for c in clauses):
-        if search.PROMPT_CLAUSE not in clauses:
-            return list(models)
-        return [m for m in models if tag_dict(tags[m.name]).get(IS_PROMPT_TAG_KEY) != "true"]
-    return SearchModelUtils.filter(models, filter_string)
+    clauses = _all_answered(filter_string, SearchModelUtils)
+    if clauses is None:
+        return SearchModelUtils.filter(models, filter_string)
+    if search.PROMPT_CLAUSE not in clauses:
+        return list(models)
+    return [m for m in models if tag_dict(tags[m.name]).get(IS_PROMPT_TAG_KEY) != "true"]
 
 
 def sort_versions(entities: list[Any], order_by: Optional[list[str]]) -> list[Any]:
