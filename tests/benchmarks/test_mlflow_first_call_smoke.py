@@ -1,6 +1,7 @@
 """benchmarks/mlflow_first_call_alternated.py runs end to end at its smallest size (a smoke test:
 no timings asserted). Every call is four fresh MLflow processes (~4 s each): CI runs the first
-call, GITREG_TEST_FULL=1 all five (all five made this test 200 s of the suite's 430)."""
+call, GITREG_TEST_FULL=1 all five (all five made this test 200 s of the suite's 430). The fixtures it
+reads are speed_bench.py's, built once a session (tests/benchmarks/conftest.py)."""
 from __future__ import annotations
 
 import json
@@ -16,13 +17,9 @@ HERE = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.mark.scale
-def test_the_first_call_split_runs_every_side(tmp_path):
+def test_the_first_call_split_runs_every_side(tmp_path, speed_workdir):
     calls = trials(1, 5)
-    work = tmp_path / "work"
-    built = subprocess.run([sys.executable, str(HERE / "speed_bench.py"), "mlflow", "--repeat", "0",
-                            "--mlflow-total", "20", "--workdir", str(work), "--out", str(tmp_path / "speed.json")],
-                           capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stderr
+    work = speed_workdir  # speed_bench.py's MLflow fixtures (built once a session: tests/benchmarks/conftest.py)
     out = tmp_path / "split.json"
     proc = subprocess.run([sys.executable, str(HERE / "mlflow_first_call_alternated.py"), "--workdir", str(work),
                            "--total", "20", "--runs", "1", "--tree", str(HERE.parent), "--calls", str(calls),
