@@ -24,7 +24,8 @@ BPB = "tiny_ppl/bits_per_byte,none"
 # `python -m lm_eval`, its own command line, with its TaskManager told to leave out the ~14,000
 # built-in task files, which it otherwise indexes on every run (~10 of its ~13 s of CPU) and
 # our local tasks never use (its public include_defaults=False). The results file is the
-# same, but for its date and duration.
+# same, but for its date and duration. lm-eval 0.4.13 (pinned) looks TaskManager up when it
+# runs; a version that did not would run as before, only slower.
 _LM_EVAL_LOCAL_TASKS_ONLY = (
     "import runpy\n"
     "import lm_eval.tasks\n"
