@@ -20,11 +20,10 @@ HERE = Path(__file__).resolve().parents[2] / "benchmarks"
 @pytest.mark.scale
 def test_the_first_call_split_runs_every_side(tmp_path, speed_workdir):
     calls, warm = trials(1, 5), trials(0, 1)  # CI: no warm-up run, whose figures are thrown away
-    work = speed_workdir  # speed_bench.py's MLflow fixtures (built once a session: tests/benchmarks/conftest.py)
     out = tmp_path / "split.json"
-    proc = subprocess.run([sys.executable, str(HERE / "mlflow_first_call_alternated.py"), "--workdir", str(work),
-                           "--total", "20", "--runs", "1", "--tree", str(HERE.parent), "--calls", str(calls),
-                           "--warm", str(warm), "--out", str(out)],
+    proc = subprocess.run([sys.executable, str(HERE / "mlflow_first_call_alternated.py"),
+                           "--workdir", str(speed_workdir), "--total", "20", "--runs", "1", "--tree", str(HERE.parent),
+                           "--calls", str(calls), "--warm", str(warm), "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
