@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tree", type=Path, action="append", required=True)
     ap.add_argument("--calls", type=int, default=len(CALLS), help="the first N calls only (each costs four or "
                     "more fresh MLflow processes: a smoke run takes one)")
+    ap.add_argument("--warm", type=int, default=1, help="warm-up runs of each side before the measured ones "
+                    "(bytecode compiled, the view index current on disk); a smoke run takes 0")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     work, here = args.workdir.resolve(), Path(__file__).resolve().parent
@@ -63,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, source in list(CALLS.items())[:args.calls]:
-        for _, tree, uri in sides:
-            run(tree, uri, source)  # warm: bytecode compiled, the view index current on disk
+        for _ in range(args.warm):
+            for _, tree, uri in sides:
+                run(tree, uri, source)  # warm: bytecode compiled, the view index current on disk
         runs: dict[str, list[list[float]]] = {label: [] for label, _, _ in sides}
         for i in range(args.runs):
             for label, tree, uri in (sides if i % 2 == 0 else sides[::-1]):

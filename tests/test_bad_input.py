@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from gitreg import (
     VersionExistsError,
     VersionNotFoundError,
 )
+from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME
 
 
 def _files(path: Path):
@@ -70,17 +72,37 @@ def assert_nothing_written(git, refs):
     return check
 
 
+@pytest.fixture(scope="module")
+def _populated_once(tmp_path_factory) -> Path:
+    """majora v1, v2, v2b (from v1), v3 (archived); v1 live in production; other v1. Written
+    once a module (seven writes, ~40 ms of CPU; 198 of its 219 tests start from it), copied per test."""
+    path = tmp_path_factory.mktemp("populated") / "registry.git"
+    with pytest.MonkeyPatch.context() as mp:  # module scope: set up before _isolated_env, so its own
+        home = tmp_path_factory.mktemp("populated-home")
+        mp.setenv("HOME", str(home))
+        mp.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for name in ("GIT_CONFIG_GLOBAL", "GIT_DIR", "EMAIL"):
+            mp.delenv(name, raising=False)
+        for role in ("AUTHOR", "COMMITTER"):
+            mp.setenv(f"GIT_{role}_NAME", AUTHOR_NAME)
+            mp.setenv(f"GIT_{role}_EMAIL", AUTHOR_EMAIL)
+        reg = ModelRegistry(path)
+        reg.register_model("majora", evaluation_scores={"accuracy": 0.85})
+        reg.register_model("majora", parent_version="v1")
+        reg.register_model("majora", "v2b", parent_version="v1")
+        reg.register_model("majora", "v3")
+        reg.set_status("majora", "v3", "archived")
+        reg.deploy("majora", "v1")
+        reg.register_model("other")
+    return path
+
+
 @pytest.fixture
-def populated(reg):
-    """majora v1, v2, v2b (from v1), v3 (archived); v1 live in production; other v1."""
-    reg.register_model("majora", evaluation_scores={"accuracy": 0.85})
-    reg.register_model("majora", parent_version="v1")
-    reg.register_model("majora", "v2b", parent_version="v1")
-    reg.register_model("majora", "v3")
-    reg.set_status("majora", "v3", "archived")
-    reg.deploy("majora", "v1")
-    reg.register_model("other")
-    return reg
+def populated(_populated_once, registry_path) -> ModelRegistry:
+    """A copy of _populated_once at registry_path, opened afresh."""
+    shutil.copytree(_populated_once, registry_path, symlinks=True)
+    return ModelRegistry(registry_path)
 
 
 NAN, INF = math.nan, math.inf

@@ -1,5 +1,6 @@
 """benchmarks/issue28.py runs the benchmarks it names and makes its table from what they wrote
-(a smoke test: the smallest sizes; no timing is asserted)."""
+(a smoke test: the smallest sizes; no timing is asserted). Its workdir starts with the MLflow
+fixtures, built once a session (tests/benchmarks/conftest.py); the other steps build theirs."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "issue28.py"
 
 
-def test_issue28_table_from_the_benchmarks_own_results(tmp_path):
+def test_issue28_table_from_the_benchmarks_own_results(tmp_path, speed_workdir):
     out = tmp_path / "issue28.json"
     proc = subprocess.run([sys.executable, str(BENCH), "--smoke", "--only", "startup", "register", "big", "mlflow",
-                           "--register-runs", "2", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                           "--register-runs", "2", "--workdir", str(speed_workdir), "--out", str(out)],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode in (0, 1), proc.stderr  # 1: some target not met at these sizes
     results = json.loads(out.read_text())

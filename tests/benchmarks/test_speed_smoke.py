@@ -9,11 +9,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "speed_bench.py"
 
 
-def test_speed_bench_smoke(tmp_path):
+def test_speed_bench_smoke(tmp_path, speed_workdir):
+    """The MLflow fixtures are there already (built once a session by speed_bench.py itself:
+    tests/benchmarks/conftest.py); the other steps build theirs."""
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "register", "startup", "mlflow", "--repeat", "1",
                            "--count", "5", "--big", "50", "--mlflow-total", "20",
-                           "--workdir", str(tmp_path / "work"), "--out", str(out)],
+                           "--workdir", str(speed_workdir), "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())

@@ -64,19 +64,35 @@ def rich(registry_path):
     return registry_path
 
 
-def reference_versions(path, filter_string, order_by, max_results, page_token):
+def versions_read_whole(path) -> list:
+    """Every version, each model read whole (ModelView.load): the store before the index."""
     reg = ModelRegistry(path)
     views = [ModelView.load(reg, name) for name in reg.list_models()]
-    entities = [mapping.model_version(view, v) for view in views for v in view.versions]
+    return [mapping.model_version(view, v) for view in views for v in view.versions]
+
+
+def models_read_whole(path) -> list:
+    reg = ModelRegistry(path)
+    return [mapping.registered_model(ModelView.load(reg, name)) for name in reg.list_models()]
+
+
+def versions_page(entities, filter_string, order_by, max_results, page_token):
+    """MLflow's own filter and sort of `entities`, then the page."""
     entities = SearchModelVersionUtils.filter(entities, add_prompt_filter_string(filter_string, is_prompt=False))
     return search.page(SearchModelVersionUtils.sort(entities, order_by or DEFAULT_ORDER), max_results, page_token)
 
 
-def reference_models(path, filter_string, order_by, max_results, page_token):
-    reg = ModelRegistry(path)
-    models = [mapping.registered_model(ModelView.load(reg, name)) for name in reg.list_models()]
+def models_page(models, filter_string, order_by, max_results, page_token):
     models = SearchModelUtils.filter(models, add_prompt_filter_string(filter_string, is_prompt=False))
     return search.page(SearchModelUtils.sort(models, order_by), max_results, page_token)
+
+
+def reference_versions(path, filter_string, order_by, max_results, page_token):
+    return versions_page(versions_read_whole(path), filter_string, order_by, max_results, page_token)
+
+
+def reference_models(path, filter_string, order_by, max_results, page_token):
+    return models_page(models_read_whole(path), filter_string, order_by, max_results, page_token)
 
 
 def protos(entities):
@@ -101,7 +117,8 @@ def every_page_agrees(search, reference, filters, orders, sizes) -> None:
 
 def test_version_searches_match_reading_every_model_whole(rich):
     store = GitregStore(f"gitreg://{rich}")
-    every_page_agrees(store.search_model_versions, lambda *args: reference_versions(rich, *args),
+    whole = versions_read_whole(rich)  # once: nothing is written while the pages are compared
+    every_page_agrees(store.search_model_versions, lambda *args: versions_page(whole, *args),
                       VERSION_FILTERS, VERSION_ORDERS, (1000, 3))
     everything = store.search_model_versions(None, 1000, None, None)
     assert {(v.name, v.version) for v in everything} >= {("alpha", 5), ("beta", 2), ("odd", 1)}
@@ -110,7 +127,8 @@ def test_version_searches_match_reading_every_model_whole(rich):
 
 def test_registered_model_searches_match_reading_every_model_whole(rich):
     store = GitregStore(f"gitreg://{rich}")
-    every_page_agrees(store.search_registered_models, lambda *args: reference_models(rich, *args),
+    whole = models_read_whole(rich)  # once: nothing is written while the pages are compared
+    every_page_agrees(store.search_registered_models, lambda *args: models_page(whole, *args),
                       MODEL_FILTERS, MODEL_ORDERS, (100, 2))
     alpha = next(m for m in store.search_registered_models("name = 'alpha'", 10, None, None))
     assert {(v.current_stage, v.version) for v in alpha.latest_versions} == {
