@@ -144,21 +144,25 @@ def fsck_problems(path) -> list[str]:
     return lines
 
 
+def isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """A test's environment: its own home, no system or global git config, a fixed identity
+    (also for module-scoped fixtures, which are set up before a test's own _isolated_env)."""
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    mp.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    mp.setenv("GITREG_REGISTRY", str(home / "default-registry.git"))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_CONFIG_GLOBAL", "GIT_DIR", "EMAIL"):
+        mp.delenv(name, raising=False)
+    for role in ("AUTHOR", "COMMITTER"):
+        mp.setenv(f"GIT_{role}_NAME", AUTHOR_NAME)
+        mp.setenv(f"GIT_{role}_EMAIL", AUTHOR_EMAIL)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
-    monkeypatch.setenv("GITREG_REGISTRY", str(home / "default-registry.git"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    monkeypatch.delenv("GIT_DIR", raising=False)
-    monkeypatch.delenv("EMAIL", raising=False)
-    monkeypatch.setenv("GIT_AUTHOR_NAME", AUTHOR_NAME)
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", AUTHOR_EMAIL)
-    monkeypatch.setenv("GIT_COMMITTER_NAME", AUTHOR_NAME)
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", AUTHOR_EMAIL)
+    isolate(monkeypatch, home)
     yield home
 
 

@@ -26,7 +26,7 @@ from gitreg import (
     VersionExistsError,
     VersionNotFoundError,
 )
-from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME
+from tests.conftest import isolate
 
 
 def _files(path: Path):
@@ -77,16 +77,8 @@ def _populated_once(tmp_path_factory) -> Path:
     """majora v1, v2, v2b (from v1), v3 (archived); v1 live in production; other v1. Written
     once a module (seven writes, ~40 ms of CPU; 198 of its 219 tests start from it), copied per test."""
     path = tmp_path_factory.mktemp("populated") / "registry.git"
-    with pytest.MonkeyPatch.context() as mp:  # module scope: set up before _isolated_env, so its own
-        home = tmp_path_factory.mktemp("populated-home")
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        for name in ("GIT_CONFIG_GLOBAL", "GIT_DIR", "EMAIL"):
-            mp.delenv(name, raising=False)
-        for role in ("AUTHOR", "COMMITTER"):
-            mp.setenv(f"GIT_{role}_NAME", AUTHOR_NAME)
-            mp.setenv(f"GIT_{role}_EMAIL", AUTHOR_EMAIL)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: set up before the test's _isolated_env
+        isolate(mp, tmp_path_factory.mktemp("populated-home"))
         reg = ModelRegistry(path)
         reg.register_model("majora", evaluation_scores={"accuracy": 0.85})
         reg.register_model("majora", parent_version="v1")
