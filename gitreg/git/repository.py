@@ -130,6 +130,7 @@ class Store:
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times
+        self._gitdir_text = str(self.gitdir)  # the configuration's key: a Path's str() and hash are Python calls
         self._packed = refscan.PackedRefs(self.gitdir)
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
         self.wrote = False  # a ref update was made through this store (update_refs)
@@ -214,7 +215,7 @@ class Store:
 
     def config(self) -> "gitconfig.GitConfig | pygit2.Config":
         """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
-        return gitconfig.read(self.gitdir) or self.repo.config
+        return gitconfig.read(self._gitdir_text) or self.repo.config
 
     def is_signed(self, oid: str) -> bool:
         """Whether the commit `oid` carries a signature (gpgsig header)."""
@@ -245,8 +246,8 @@ class Store:
     def signature(self, role: str, when: float) -> pygit2.Signature:
         """Who `role` is at `when`; once per steady() scope (a registration's commit, tag and
         returned record name the same committer at the same instant)."""
-        return gitconfig.remembered(("signature", role, when, self.gitdir),
-                                    lambda: _identity().signature(self.config(), role, when, gitdir=self.gitdir))
+        return gitconfig.remembered(("signature", role, when, self._gitdir_text),
+                                    lambda: _identity().signature(self.config(), role, when, gitdir=self._gitdir_text))
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
