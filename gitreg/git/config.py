@@ -64,15 +64,16 @@ class GitConfig:
     def __init__(self, values: dict[str, Optional[str]]) -> None:
         self._values = values
 
+    # (each looks up the remembered form itself: a write asks a dozen times, a call each)
     def __getitem__(self, key: str) -> str:
-        value = self._values[_norm(key)]  # KeyError when unset, as pygit2
+        value = self._values[_normed.get(key) or _norm(key)]  # KeyError when unset, as pygit2
         return "" if value is None else value
 
     def __contains__(self, key: str) -> bool:
-        return _norm(key) in self._values
+        return (_normed.get(key) or _norm(key)) in self._values
 
     def get_bool(self, key: str) -> bool:
-        value = self._values[_norm(key)]
+        value = self._values[_normed.get(key) or _norm(key)]
         if value is None:
             return True  # `[section] key` with no value means true in git
         low = value.strip().lower()
