@@ -10,6 +10,7 @@ an unchanged environment and config files: one write asks a few questions, and p
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from contextvars import ContextVar
@@ -202,16 +203,32 @@ def read_user() -> Optional[GitConfig]:
     return read(NO_REGISTRY)
 
 
+# A state (environment, config files) seen -> its number: the cache's keys carry the number, so
+# each lookup hashes and compares three small values, not the state's thirty (a write makes three).
+# Numbers are never reused, so clearing this only leaves old entries unreachable (TTL drops them).
+_states: dict[tuple, int] = {}
+_numbers = itertools.count()
+
+
+def _state(where: str) -> int:
+    environment = _environment()
+    state = (environment, _files(where, environment))
+    number = _states.get(state)
+    if number is None:
+        if len(_states) > 256:
+            _states.clear()
+        number = _states[state] = next(_numbers)
+    return number
+
+
 def _key(where: str, what: str) -> tuple:
     scope = _steady.get()
     if scope is None:
-        environment = _environment()
-        return (what, where, environment, _files(where, environment))
+        return (what, where, _state(where))
     state = scope.get(("state", where))  # environment and files: looked at once per scope
     if state is None:
-        environment = _environment()
-        state = scope[("state", where)] = (environment, _files(where, environment))
-    return (what, where, *state)
+        state = scope[("state", where)] = _state(where)
+    return (what, where, state)
 
 
 def lasting(gitdir: Path | str, what: tuple, compute: Callable[[], T]) -> T:
