@@ -39,3 +39,14 @@ def test_sources_must_be_a_list(value):
 def test_a_list_of_sources():
     assert values.check_sources("training_data", ["a", {"name": "b"}, "a"]) == ["a", "b"]
     assert values.check_sources("training_data", ("a",)) == ["a"]
+
+
+def test_model_names_remembered_only_when_accepted():
+    from gitreg.core.errors import InvalidNameError
+    from gitreg.core.names import check_model_name
+
+    for _ in range(2):  # the second time from the names remembered
+        assert check_model_name("model-0001") == "model-0001"
+        for bad in ("HEAD", "latest", "a..b", "x.lock", "-x", "", "a/b"):
+            with pytest.raises(InvalidNameError):
+                check_model_name(bad)
