@@ -127,7 +127,7 @@ class Owner:
         the record's (as for a writer that died between taking a lock and recording it)."""
         rel = lock if isinstance(lock, str) else _rel(self.gitdir, lock)
         try:
-            self.locks[rel] = os.stat(f"{self.where}/{rel}").st_ino
+            self.locks[rel] = os.stat(f"{self.where or self.gitdir}/{rel}").st_ino
             if save:
                 self._write()
         except OSError:
