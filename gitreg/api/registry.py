@@ -32,6 +32,7 @@ from gitreg.core.names import (
 )
 from gitreg.core.problems import ReadProblem
 from gitreg.core.records import RETIRED_STATUSES, SETTABLE_STATUSES, ModelMetadata, ModelVersion
+from gitreg.git import config as gitconfig
 from gitreg.git.paths import data_dir, resolve_path
 from gitreg.git.repository import Store
 from gitreg.model import manifest
@@ -64,29 +65,70 @@ if TYPE_CHECKING:
     from gitreg.model.files import HashProgress
 
 
-# The write paths, imported when first used: a read command does not load them (start-up CPU).
+# The write paths, imported when first used: a read command does not load them (start-up CPU);
+# then found by one cached call (`from a import b` in a function runs importlib's
+# _handle_fromlist each time: ~4k instructions, a registration ran eleven here).
+@functools.cache
 def _registration() -> "ModuleType":
     from gitreg.features.registration import registration
 
     return registration
 
 
+@functools.cache
 def _deployments() -> "ModuleType":
     from gitreg.features.deploy import deployments
 
     return deployments
 
 
+@functools.cache
 def _history() -> "ModuleType":
     from gitreg.features.deploy import history
 
     return history
 
 
+@functools.cache
 def _annotations() -> "ModuleType":
     from gitreg.features.notes import annotations
 
     return annotations
+
+
+@functools.cache
+def _sync_module() -> "ModuleType":
+    from gitreg.features.sync import sync
+
+    return sync
+
+
+@functools.cache
+def _transport() -> "ModuleType":
+    from gitreg.git.transport import remote
+
+    return remote
+
+
+@functools.cache
+def _retries() -> "ModuleType":
+    from gitreg.features.sync import retries
+
+    return retries
+
+
+@functools.cache
+def _rules() -> "ModuleType":
+    from gitreg.features.policy import rules
+
+    return rules
+
+
+@functools.cache
+def _artifacts_get() -> "ModuleType":
+    from gitreg.features.artifacts import get
+
+    return get
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,8 +141,6 @@ def _writes(method: F) -> F:
     def wrapper(self: "ModelRegistry", *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("dry_run"):  # a preview reads the local refs only: nothing fetched, nothing written
             return method(self, *args, **kwargs)
-        from gitreg.git import config as gitconfig
-
         with gitconfig.steady():  # one reading of git's configuration for the whole write
             self._sync(_models_written(method.__name__, args, kwargs))
             try:
@@ -219,15 +259,15 @@ class ModelRegistry:
         return None if self.offline or store is None else transport.sync_remote(store.config())
 
     def _sync(self, models: Optional[set[str]] = None) -> None:
-        from gitreg.features.sync import sync
-        from gitreg.git.transport import remote as transport
         store = self._reader()
         if store is None:
             return
+        transport = _transport()
         name = None if self.offline else transport.sync_remote(store.config())
         store.publisher = None
         self._settled, self.earlier_attempt = [], None
         if name is not None:
+            sync = _sync_module()
             if models is None or models:
                 self._settled = sync.sync_in(store, name, transport.Scope.of(models))
             store.publisher = sync.publisher(store, name)
@@ -326,9 +366,6 @@ class ModelRegistry:
         `oms_signature` (a model.sig a pipeline made) is kept with the version; one that does
         not list exactly the files being registered refuses the registration, nothing written.
         """
-        from gitreg.features.artifacts.get import store_default
-        from gitreg.git import lfs
-
         bundle = None
         if oms_signature is not None:  # read and shape-checked before any file is hashed
             from gitreg.features.supply import oms
@@ -348,7 +385,7 @@ class ModelRegistry:
             training_data=training_data, git_commit=git_commit, tags=tags,
             notes=notes, model_card=model_card, progress=progress, training_repo=training_repo,
             extra_keys=extra_keys, params=params, metric_info=metric_info, curves=curves,
-            files=files, store_files=store_default(self._reader()) if store is None else bool(store),
+            files=files, store_files=_artifacts_get().store_default(self._reader()) if store is None else bool(store),
         )
         reg.sign = sign
         if bundle is not None:
@@ -356,19 +393,18 @@ class ModelRegistry:
         if reg.parent is not None:  # before the registry is created: nothing written on error
             ModelSnapshot.load(self._reader(), reg.parent[0]).require(reg.parent[1])
         if reg.store_files:
+            from gitreg.git import lfs
             lfs.require_git_lfs()
         if dry_run:
             return _registration().preview(self._reader(), reg, progress, self._sync_remote())  # type: ignore[return-value]
         writer = self._writer()
         if reg.planned:
             _registration().describe_files(reg, writer, progress)
-        from gitreg.features.sync import retries
-        self.earlier_attempt = retries.earlier_registration(writer, reg, self._published_earlier())
+        self.earlier_attempt = _retries().earlier_registration(writer, reg, self._published_earlier())
         if self.earlier_attempt is not None:  # a retry: its first attempt reached the remote
             record = ModelSnapshot(writer, reg.model, use_cache=False).version(self.earlier_attempt.version)
         else:
-            from gitreg.features.policy import rules
-            rules.check_registrant(writer, reg.model)
+            _rules().check_registrant(writer, reg.model)
             written = _registration().write_version(writer, reg)
             record = _registration().record(writer, reg.model, written)  # from what was written: no read-back
         if bundle is not None:

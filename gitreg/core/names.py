@@ -53,8 +53,16 @@ def _not_reserved(kind: str, name: str) -> str:
     return name
 
 
+_MODELS_OK: set[str] = set()  # names accepted (a function of the text alone: a write checks its model's twice)
+
+
 def check_model_name(name: object) -> str:
-    return _not_reserved("model", _check_common("model", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
+    if type(name) is str and name in _MODELS_OK:
+        return name
+    checked = _not_reserved("model", _check_common("model", name, _MODEL_RE, "[A-Za-z0-9][A-Za-z0-9._-]*"))
+    if len(_MODELS_OK) < 4096:
+        _MODELS_OK.add(checked)
+    return checked
 
 
 def check_version_name(name: object) -> str:

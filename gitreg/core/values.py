@@ -88,7 +88,8 @@ def flatten(prefix: str, value: Any, depth: int = 0, what: str = "metric") -> di
 
 def _flatten(prefix: str, value: Any, depth: int, what: str, path: str) -> dict[str, tuple[Any, str]]:
     """{flat name: (value, the key path it came from, as written)}."""
-    if not isinstance(value, Mapping):
+    kind = type(value)  # a plain number is no mapping: known without the ABC's (Python) isinstance
+    if kind is not dict and (kind is float or kind is int or not isinstance(value, Mapping)):
         return {prefix: (value, path)}
     if depth >= MAX_NESTING:
         raise InvalidValueError(f"{what} {prefix!r} is nested deeper than {MAX_NESTING} levels")
@@ -149,6 +150,8 @@ def check_count(name: str, value: Any) -> Optional[int]:
     """A non-negative whole number; numpy/torch integers and whole floats (3.0) count."""
     if value is None:
         return None
+    if type(value) is int and 0 <= value <= INT_MAX:  # the usual: the answer below, without its ABC checks
+        return value
     whole = f"{name} must be a non-negative whole number, got {value!r}"
     if isinstance(value, bool) or not (isinstance(value, numbers.Real) or callable(getattr(value, "item", None))):
         raise InvalidValueError(whole)
@@ -367,7 +370,7 @@ def check_sources(what: str, value: Any) -> list[str | dict[str, str]]:
     """Training data: names or source mappings (check_source), each name once."""
     if value is None:
         return []
-    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+    if type(value) is not list and (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__")):
         raise InvalidValueError(f"{what} must be a list of names or source mappings, got {value!r}")
     out: list[str | dict[str, str]] = []
     seen: set[str] = set()

@@ -125,13 +125,11 @@ class _Emitter:
         self.out: list[str] = []
         self.seen: set[int] = set()  # a list or mapping met twice is an alias in PyYAML's output
 
-    def _enter(self, node: Any) -> None:
-        if id(node) in self.seen:
-            raise _Refused
-        self.seen.add(id(node))
-
     def mapping(self, data: dict, indent: int, inline: bool) -> None:
-        self._enter(data)
+        seen = self.seen  # (each node is checked here, not in a call: a manifest has a dozen)
+        if id(data) in seen:
+            raise _Refused
+        seen.add(id(data))
         out, pad = self.out, " " * indent
         lead = "" if inline else pad  # the first key of a mapping in a sequence follows its "- "
         keys, strings = _keys, _cache
@@ -147,6 +145,8 @@ class _Emitter:
                 if value is None or (" " in v and indent + len(text) + 2 + len(value) > _WIDTH):
                     value = _scalar(v, indent + len(text) + 2)
                 out.append(f"{lead}{text}: {value}\n")
+            elif v is None:  # (half a manifest's scalars: written here, without _scalar's call)
+                out.append(f"{lead}{text}: null\n")
             elif kind is dict:
                 if v:
                     out.append(f"{lead}{text}:\n")
@@ -164,12 +164,21 @@ class _Emitter:
             lead = pad
 
     def sequence(self, data: list, indent: int, inline: bool) -> None:
-        self._enter(data)
+        seen = self.seen
+        if id(data) in seen:
+            raise _Refused
+        seen.add(id(data))
         out, pad = self.out, " " * indent
         lead = "" if inline else pad
+        strings = _cache
         for item in data:
             kind = type(item)
-            if kind is dict:
+            if kind is str:  # a str item met before: looked up here, as mapping() does
+                value = strings.get(item)
+                if value is None or (" " in item and indent + 2 + len(value) > _WIDTH):
+                    value = _scalar(item, indent + 2)
+                out.append(f"{lead}- {value}\n")
+            elif kind is dict:
                 if item:
                     out.append(f"{lead}- ")
                     self.mapping(item, indent + 2, True)

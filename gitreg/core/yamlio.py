@@ -35,13 +35,20 @@ def _pyyaml() -> _PyYAML:
     return _PyYAML(yaml, loader, getattr(yaml, "CSafeDumper", yaml.SafeDumper), with_yaml12_numbers(loader))
 
 
+@functools.cache
+def _yamlemit() -> Any:
+    """The emitter, imported by the first dump (a write path: PyYAML's resolvers come with it),
+    then found by one cached call (an import statement here cost a registration ~4k instructions)."""
+    from gitreg.core import yamlemit
+
+    return yamlemit
+
+
 def dump(data: Any) -> bytes:
     """Block-style YAML; the shapes gitreg writes come from yamlemit (same bytes, no Python
     representer), anything else from PyYAML."""
-    from gitreg.core import yamlemit  # a write path: PyYAML's resolvers, imported with it
-
     y = _pyyaml()
-    text = yamlemit.emit(data) if y.dumper is not y.module.SafeDumper else None  # libyaml's bytes
+    text = _yamlemit().emit(data) if y.dumper is not y.module.SafeDumper else None  # libyaml's bytes
     if text is not None:
         return text.encode("utf-8")
     return y.module.dump(

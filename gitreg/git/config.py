@@ -10,6 +10,7 @@ an unchanged environment and config files: one write asks a few questions, and p
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from contextvars import ContextVar
@@ -64,15 +65,16 @@ class GitConfig:
     def __init__(self, values: dict[str, Optional[str]]) -> None:
         self._values = values
 
+    # (each looks up the remembered form itself: a write asks a dozen times, a call each)
     def __getitem__(self, key: str) -> str:
-        value = self._values[_norm(key)]  # KeyError when unset, as pygit2
+        value = self._values[_normed.get(key) or _norm(key)]  # KeyError when unset, as pygit2
         return "" if value is None else value
 
     def __contains__(self, key: str) -> bool:
-        return _norm(key) in self._values
+        return (_normed.get(key) or _norm(key)) in self._values
 
     def get_bool(self, key: str) -> bool:
-        value = self._values[_norm(key)]
+        value = self._values[_normed.get(key) or _norm(key)]
         if value is None:
             return True  # `[section] key` with no value means true in git
         low = value.strip().lower()
@@ -96,7 +98,7 @@ def _parse(out: str) -> dict[str, Optional[str]]:
 _paths: dict[tuple, tuple[str, ...]] = {}  # (gitdir, environment) -> the config files' paths
 
 
-def _files(gitdir: Path, environment: Optional[tuple] = None) -> tuple:
+def _files(gitdir: str, environment: Optional[tuple] = None) -> tuple:
     """(path, mtime) of the config files git reads, so an edit is seen at once. The paths
     depend on the environment only (`_environment()`'s answer, when the caller has it)."""
     paths = _paths.get((gitdir, environment)) if environment is not None else None
@@ -120,15 +122,17 @@ def _files(gitdir: Path, environment: Optional[tuple] = None) -> tuple:
     return tuple(out)
 
 
-def read(gitdir: Path) -> Optional[GitConfig]:
+def read(gitdir: Path | str) -> Optional[GitConfig]:
     """The registry's effective configuration as git reads it now; None when git cannot run.
 
     Reused only while the environment and the config files' mtimes are unchanged, and for
-    at most TTL seconds (a file reached through an include is not watched otherwise)."""
+    at most TTL seconds (a file reached through an include is not watched otherwise).
+    (`gitdir` as text spares a write's dozen calls a Path's str() and hash, Python calls.)"""
+    where = str(gitdir)
     scope = _steady.get()
-    if scope is not None and ("config", str(gitdir)) in scope:
-        return scope[("config", str(gitdir))]
-    key = _key(gitdir, "config")
+    if scope is not None and ("config", where) in scope:
+        return scope[("config", where)]
+    key = _key(where, "config")
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
         config = hit[1]
@@ -146,7 +150,7 @@ def read(gitdir: Path) -> Optional[GitConfig]:
         config = GitConfig(_parse(proc.stdout))
         _remember(key, config)
     if scope is not None:
-        scope[("config", str(gitdir))] = config
+        scope[("config", where)] = config
     return config  # type: ignore[return-value]
 
 
@@ -199,26 +203,42 @@ def read_user() -> Optional[GitConfig]:
     return read(NO_REGISTRY)
 
 
-def _key(gitdir: Path, what: str) -> tuple:
+# A state (environment, config files) seen -> its number: the cache's keys carry the number, so
+# each lookup hashes and compares three small values, not the state's thirty (a write makes three).
+# Numbers are never reused, so clearing this only leaves old entries unreachable (TTL drops them).
+_states: dict[tuple, int] = {}
+_numbers = itertools.count()
+
+
+def _state(where: str) -> int:
+    environment = _environment()
+    state = (environment, _files(where, environment))
+    number = _states.get(state)
+    if number is None:
+        if len(_states) > 256:
+            _states.clear()
+        number = _states[state] = next(_numbers)
+    return number
+
+
+def _key(where: str, what: str) -> tuple:
     scope = _steady.get()
     if scope is None:
-        environment = _environment()
-        return (what, str(gitdir), environment, _files(gitdir, environment))
-    state = scope.get(("state", str(gitdir)))  # environment and files: looked at once per scope
+        return (what, where, _state(where))
+    state = scope.get(("state", where))  # environment and files: looked at once per scope
     if state is None:
-        environment = _environment()
-        state = scope[("state", str(gitdir))] = (environment, _files(gitdir, environment))
-    return (what, str(gitdir), *state)
+        state = scope[("state", where)] = _state(where)
+    return (what, where, state)
 
 
-def lasting(gitdir: Path, what: tuple, compute: Callable[[], T]) -> T:
+def lasting(gitdir: Path | str, what: tuple, compute: Callable[[], T]) -> T:
     """compute() for an answer made only from the environment and the configuration (an
     identity): kept as `read` keeps the configuration (same environment, same config files,
     at most TTL seconds), and once per steady() scope."""
     scope = _steady.get()
     if scope is not None and what in scope:
         return scope[what]
-    key = _key(gitdir, what)  # type: ignore[arg-type]
+    key = _key(str(gitdir), what)  # type: ignore[arg-type]
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
         value = hit[1]
@@ -252,17 +272,18 @@ class IdentUnknown(Exception):
     """git itself has no identity (user.useConfigOnly, or nothing it can guess)."""
 
 
-def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
+def ident(gitdir: Path | str, role: str) -> Optional[tuple[str, str]]:
     """(name, email) git would use for role 'author' or 'committer' (`git var`), or None when
     git cannot run; IdentUnknown when git refuses (its message is the exception's text)."""
+    where = str(gitdir)
     scope = _steady.get()
-    if scope is not None and (role, str(gitdir)) in scope:
-        return scope[(role, str(gitdir))]
-    key = _key(gitdir, role)
+    if scope is not None and (role, where) in scope:
+        return scope[(role, where)]
+    key = _key(where, role)
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL:
         if scope is not None:
-            scope[(role, str(gitdir))] = hit[1]
+            scope[(role, where)] = hit[1]
         return hit[1]  # type: ignore[return-value]
     import subprocess
 
@@ -282,5 +303,5 @@ def ident(gitdir: Path, role: str) -> Optional[tuple[str, str]]:
         return None
     _remember(key, (name, email))
     if scope is not None:
-        scope[(role, str(gitdir))] = (name, email)
+        scope[(role, where)] = (name, email)
     return name, email

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import time
@@ -27,6 +28,8 @@ from gitreg.git.objects import notes
 from gitreg.git.refs import layout, refscan
 
 if TYPE_CHECKING:  # signing is imported by the writes that sign, not by every read
+    from types import ModuleType
+
     from gitreg.core.audit_records import SignatureBlock
     from gitreg.git.refs.transaction import RefUpdate
     from gitreg.git.signing.signing import Signer
@@ -79,6 +82,37 @@ def _open_trusted(path: Path) -> pygit2.Repository:
         pygit2.option(Option.SET_OWNER_VALIDATION, 1)
 
 
+# The write path's modules, imported by the first write (a read never loads them), then found by
+# one cached call: `from a import b` inside a method runs importlib's _handle_fromlist each time
+# (~4k instructions; a registration ran eight of them here).
+@functools.cache
+def _identity() -> "ModuleType":
+    from gitreg.git.signing import identity
+
+    return identity
+
+
+@functools.cache
+def _signing() -> "ModuleType":
+    from gitreg.git.signing import signing
+
+    return signing
+
+
+@functools.cache
+def _transaction() -> "ModuleType":
+    from gitreg.git.refs import transaction
+
+    return transaction
+
+
+@functools.cache
+def _leftovers() -> "ModuleType":
+    from gitreg.git.refs import leftovers
+
+    return leftovers
+
+
 class Store:
     """A thin, typed face over pygit2 for the registry layout in DESIGN.md."""
 
@@ -96,6 +130,7 @@ class Store:
         self.publisher: Optional[Publisher] = None
         self._caches: dict[str, ModelCache] = {}
         self.gitdir = Path(repo.path)  # made once: a write asks for it a dozen times
+        self._gitdir_text = str(self.gitdir)  # the configuration's key: a Path's str() and hash are Python calls
         self._packed = refscan.PackedRefs(self.gitdir)
         self.problems = ProblemLog()  # what reads skipped (gitreg/core/problems.py)
         self.wrote = False  # a ref update was made through this store (update_refs)
@@ -176,13 +211,11 @@ class Store:
     # -- identity ------------------------------------------------------------
     def signer(self, what: str, sign: Optional[bool] = None) -> Optional["Signer"]:
         """How to sign a 'tag' or 'commit' as git's configuration (or `sign`) says; None: unsigned."""
-        from gitreg.git.signing import signing
-
-        return signing.signer_for(self.config(), what, sign)
+        return _signing().signer_for(self.config(), what, sign)
 
     def config(self) -> "gitconfig.GitConfig | pygit2.Config":
         """The configuration as git reads it now (gitconfig.py); libgit2's only without git."""
-        return gitconfig.read(self.gitdir) or self.repo.config
+        return gitconfig.read(self._gitdir_text) or self.repo.config
 
     def is_signed(self, oid: str) -> bool:
         """Whether the commit `oid` carries a signature (gpgsig header)."""
@@ -213,10 +246,8 @@ class Store:
     def signature(self, role: str, when: float) -> pygit2.Signature:
         """Who `role` is at `when`; once per steady() scope (a registration's commit, tag and
         returned record name the same committer at the same instant)."""
-        from gitreg.git.signing import identity
-
-        return gitconfig.remembered(("signature", role, when, self.gitdir),
-                                    lambda: identity.signature(self.config(), role, when, gitdir=self.gitdir))
+        return gitconfig.remembered(("signature", role, when, self._gitdir_text),
+                                    lambda: _identity().signature(self.config(), role, when, gitdir=self._gitdir_text))
 
     # -- refs ----------------------------------------------------------------
     def ref_target(self, name: str) -> Optional[pygit2.Oid]:
@@ -271,24 +302,21 @@ class Store:
         stay locked from `check` until then, so the case rule holds with a remote too.
         `ident` (name, email): who the ref logs name (the write's committer; transaction.update_refs).
         """
-        # the write path's modules, imported by the first write (a read never loads them)
-        from gitreg.git.refs import leftovers
-        from gitreg.git.refs.transaction import STALE_LOCK_SECONDS, RefConflict, guarded, update_refs
-
-        leftovers.sweep_if_due(self.gitdir)
+        txn = _transaction()
+        _leftovers().sweep_if_due(self.gitdir)
         if self.publisher is None or not publish:
-            update_refs(self.repo, updates, message, guards, check, self.gitdir, ident)
+            txn.update_refs(self.repo, updates, message, guards, check, self.gitdir, ident)
             self.wrote = True
             return
         held = {name: old for name, old in guards.items() if name not in {u.name for u in updates}}
-        with guarded(self.repo, held) if held else contextlib.nullcontext():  # until it is local too
+        with txn.guarded(self.repo, held) if held else contextlib.nullcontext():  # until it is local too
             if check is not None:
                 check()
             moved = self.publisher(updates)
             published = {u.name: u.new for u in updates}
             # The remote has it now: this must not raise RefConflict, which would make the
             # caller rebuild and publish the change a second time.
-            deadline = time.monotonic() + STALE_LOCK_SECONDS
+            deadline = time.monotonic() + txn.STALE_LOCK_SECONDS
             while True:
                 try:
                     self.advance_refs(published, message)
@@ -296,7 +324,7 @@ class Store:
                     if moved is not None:
                         moved()
                     return
-                except RefConflict as conflict:
+                except txn.RefConflict as conflict:
                     if conflict.lock_file is not None and time.monotonic() < deadline:
                         time.sleep(0.005)  # another local writer holds the lock for a moment
                         continue
@@ -517,9 +545,7 @@ class Store:
 
         With a signer the signature is appended to the payload, as `git tag -s` does.
         """
-        from gitreg.git.signing import identity
-
-        tagger = identity.format_signature(self.signature("committer", when))
+        tagger = _identity().format_signature(self.signature("committer", when))
         if not message.endswith("\n"):
             message += "\n"
         raw = f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}".encode("utf-8")

@@ -83,15 +83,16 @@ def check_scores(scores: Any, where: str) -> dict[str, Any]:
         return {}
     if not isinstance(scores, dict):
         raise CorruptRegistryError(f"{where}: evaluation_scores must be a mapping, found {type(scores).__name__}")
+    isfinite = math.isfinite  # None and finite floats (most scores) pass without _is_metric's call
     for key, value in scores.items():
         if key in _NESTED and value is not None:
             if not isinstance(value, dict):  # a number here would crash whatever flattens the scores
                 raise CorruptRegistryError(f"{where}: evaluation_scores.{key} must be a mapping, "
                                            f"found {type(value).__name__}")
             for sub, v in value.items():
-                if not _is_metric(v):
+                if not (type(v) is float and isfinite(v)) and not _is_metric(v):
                     _not_metric(where, key if sub is None else f"{key}.{sub}", v)
-        elif not _is_metric(value):
+        elif value is not None and not (type(value) is float and isfinite(value)) and not _is_metric(value):
             _not_metric(where, key, value)
     return scores
 

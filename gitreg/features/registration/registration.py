@@ -187,9 +187,11 @@ def _file_list(paths: dict[str, Any], files: Any) -> list[tuple[str, Any]]:
 def describe_files(reg: Registration, store: Optional[Store],
                    progress: Optional[artifacts.HashProgress] = None) -> None:
     """Hash every planned artifact; with the store (store_files), copy its bytes in as well."""
-    from gitreg.features.artifacts import ingest
+    sink = None
+    if reg.store_files and store is not None:
+        from gitreg.features.artifacts import ingest
 
-    sink = ingest.sink(store) if reg.store_files and store is not None else None
+        sink = ingest.sink(store)
     if sink is not None:
         from gitreg.git import lfs
         from gitreg.git.transport import remote

@@ -86,6 +86,7 @@ class Owner:
     fd: Optional[int] = None
     created: float = 0.0
     _size: int = 0  # bytes of the record as last written (truncated only when it shrinks)
+    where: str = ""  # gitdir as text (holding): a lock's path is joined to it without a Path's calls
 
     @property
     def path(self) -> Optional[Path]:
@@ -126,7 +127,7 @@ class Owner:
         the record's (as for a writer that died between taking a lock and recording it)."""
         rel = lock if isinstance(lock, str) else _rel(self.gitdir, lock)
         try:
-            self.locks[rel] = os.stat(os.path.join(self.gitdir, rel)).st_ino
+            self.locks[rel] = os.stat(f"{self.where or self.gitdir}/{rel}").st_ino
             if save:
                 self._write()
         except OSError:
@@ -143,7 +144,7 @@ def _rel(gitdir: Path, lock: Path | str) -> str:
     return lock if isinstance(lock, str) else lock.relative_to(gitdir).as_posix()
 
 
-_bases: dict[Path, str] = {}  # gitdir -> its record directory, as text
+_bases: dict[Path, tuple[str, str]] = {}  # gitdir -> (it, its record directory), as text
 
 
 @contextlib.contextmanager
@@ -152,14 +153,16 @@ def holding(gitdir: Path, lock_files: list[Path] | list[str],
     """An owner record naming `lock_files` (paths, or strs relative to gitdir) and the ref
     moves `pending` (see Owner.intend), flocked for the duration; removed after. Where the
     record cannot be written (read-only dir), locking goes on without it."""
-    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time())
-    base = _bases.get(gitdir)
-    if base is None:
+    texts = _bases.get(gitdir)
+    if texts is None:
         if len(_bases) > 64:
             _bases.clear()
-        base = _bases[gitdir] = os.path.join(gitdir, DIR_NAME)
+        texts = _bases[gitdir] = (str(gitdir), os.path.join(gitdir, DIR_NAME))
+    where, base = texts
+    owner = Owner(gitdir, {_rel(gitdir, p): None for p in lock_files}, pending or {}, created=time.time(),
+                  where=where)
     try:
-        owner.file = os.path.join(base, f"{_host()}.{os.getpid()}.{next(_serial)}.json")
+        owner.file = f"{base}/{_host()}.{os.getpid()}.{next(_serial)}.json"
         try:
             owner.fd = os.open(owner.file, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:  # the first write of this registry: no record directory yet

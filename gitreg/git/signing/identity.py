@@ -36,7 +36,7 @@ def _config_bool(config: pygit2.Config, key: str) -> bool:
         return False
 
 
-def identity(config: pygit2.Config, role: str, gitdir: Optional[Path] = None) -> tuple[str, str]:
+def identity(config: pygit2.Config, role: str, gitdir: Optional[Path | str] = None) -> tuple[str, str]:
     """(name, email) for role 'author' or 'committer': what `git var GIT_<ROLE>_IDENT` says
     for the registry at gitdir; the rules below when git cannot be asked (or has to guess)."""
     if gitdir is not None:
@@ -111,7 +111,7 @@ def _warn_guessed(name: str, email: str) -> None:
 
 
 def signature(config: pygit2.Config, role: str, when: float | None = None,
-              gitdir: Optional[Path] = None) -> pygit2.Signature:
+              gitdir: Optional[Path | str] = None) -> pygit2.Signature:
     when = time.time() if when is None else when
     if gitdir is not None:  # git's answer, kept while the environment and config files are
         name, email = gitconfig.lasting(gitdir, ("identity", role), lambda: identity(config, role, gitdir))
