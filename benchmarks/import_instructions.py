@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         helper = work / "count_toggle.so"
         if not helper.exists():
             (work / "count_toggle.c").write_text(_HELPER)
-            subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(helper), str(work / "count_toggle.c")], check=True)
+            source = str(work / "count_toggle.c")
+            subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(helper), source], check=True)
         env = {**base_env, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "HOME": str(ml / "home")}
         tracking = f"sqlite:///{ml / 'tracking.db'}"
         for total in args.totals:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional
 
+from gitreg.core.recordbase import FrozenRecord, Record
+
 if TYPE_CHECKING:
     from gitreg.core.file_records import ContentFile, Purge
 
@@ -66,8 +68,8 @@ def _fields_dict(record: Any, names: tuple[str, ...]) -> Optional[dict[str, Any]
 FILE_ROLES = ("lora", "gguf", "checkpoint", "config", "other")
 
 
-@dataclass
-class TrainingInfo:
+@dataclass(eq=False, repr=False)
+class TrainingInfo(Record):
     """How a version was trained (the seed's `training:` mapping)."""
     framework: Optional[str] = None
     base_model: Optional[str] = None
@@ -84,8 +86,8 @@ class TrainingInfo:
         return fast if fast is not None else asdict(self)
 
 
-@dataclass
-class EvaluationScores:
+@dataclass(eq=False, repr=False)
+class EvaluationScores(Record):
     """A version's metrics: the seed's named ones, rouge parts and custom metrics."""
     accuracy: Optional[float] = None
     f1_score: Optional[float] = None
@@ -119,8 +121,8 @@ class EvaluationScores:
 _SCORE_FIELDS = METRIC_FIELDS + ("custom_metrics",)  # EvaluationScores' fields, in order
 
 
-@dataclass
-class ArtifactFile:
+@dataclass(eq=False, repr=False)
+class ArtifactFile(Record):
     """One file of a version (role, path, hash, size; where its bytes are stored)."""
     role: str
     path: str
@@ -142,8 +144,8 @@ class ArtifactFile:
         return d
 
 
-@dataclass(frozen=True)
-class DataSource:
+@dataclass(frozen=True, eq=False, repr=False)
+class DataSource(FrozenRecord):
     """A training-data entry or the base model, as recorded: a name, and what pins it down
     (an HF repo commit, a DVC/git revision; a file's or directory's sha256; where it is)."""
     name: str
@@ -160,8 +162,8 @@ class DataSource:
             (f" (sha256 {self.sha256[:12]})" if self.sha256 else "")
 
 
-@dataclass
-class ModelVersion:
+@dataclass(eq=False, repr=False)
+class ModelVersion(Record):
     """One version as read now: the manifest with its note and deployment state laid over it."""
     model_name: str
     version: str
@@ -246,8 +248,8 @@ class ModelVersion:
         }
 
 
-@dataclass
-class ModelMetadata:
+@dataclass(eq=False, repr=False)
+class ModelMetadata(Record):
     """A model's own record (model.yaml with its note), beside its versions."""
     model_name: str
     created_at: str

@@ -16,6 +16,7 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from gitreg.core.names import check_model_name, check_version_name, highest_number, sort_versions, valid_versions
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
 from gitreg.core.rows import VersionRow
 from gitreg.core.suggest import did_you_mean
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
 
 
-@dataclass
-class DeploymentState:
+@dataclass(eq=False, repr=False)
+class DeploymentState(Record):
     """What the tip of refs/deployed/<env>/<model> says."""
     environment: str
     tip: pygit2.Oid
