@@ -14,14 +14,27 @@ from typing import Any
 import pytest
 
 from gitreg.api.registry import RemoteInfo
+from gitreg.clients.cli.framework.spec import Command, Param
+from gitreg.core.listed import ListedModel
 from gitreg.core.problems import ReadProblem
 from gitreg.core.records import ArtifactFile, DataSource, EvaluationScores, ModelMetadata, ModelVersion, TrainingInfo
 from gitreg.core.references import Reference
 from gitreg.core.rows import VersionRow
+from gitreg.features.query import ast
+from gitreg.features.query.catalog import Catalog, Entry
+from gitreg.features.query.columns import RowParts
+from gitreg.features.query.found import Found
+from gitreg.features.query.lexer import Token
+from gitreg.git.cache.viewindex import Block, NewBlock
+from gitreg.model.curves import Curves
+from gitreg.model.refrules import HostileRef
 from gitreg.model.snapshot import DeploymentState
 
+# the dataclasses a read command or the MLflow store's first call creates at import
 RECORDS = [TrainingInfo, EvaluationScores, ArtifactFile, DataSource, ModelVersion, ModelMetadata, Reference,
-           ReadProblem, VersionRow, DeploymentState, RemoteInfo]
+           ReadProblem, VersionRow, DeploymentState, RemoteInfo, Param, Command, ListedModel, Block, NewBlock,
+           HostileRef, Curves, RowParts, Found, Token, Entry, Catalog, ast.Literal, ast.Field, ast.Compare, ast.InList,
+           ast.Between, ast.Exists, ast.And, ast.Or, ast.Not, ast.MatchAll]
 
 
 def twin(cls: type) -> type:
