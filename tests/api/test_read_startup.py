@@ -132,3 +132,12 @@ def test_a_yaml_timestamp_still_reads_as_iso_text():
     m["created_at"] = "2026-01-02T03:04:05+01:00"
     assert manifest.read_version(m, {}, model="m", version="v1", where="test", commit="0" * 40,
                                  registered_by=None).created_at == "2026-01-02T03:04:05+01:00"
+
+
+def test_showing_a_version_does_not_create_the_listing_row_dataclass(tmp_path, monkeypatch):
+    """core.rows (VersionRow) is imported with a listing's first row, not by model.snapshot's import."""
+    monkeypatch.delenv("GITREG_NO_CACHE", raising=False)
+    path = _registry(tmp_path / "r.git")
+    assert "gitreg.core.rows" not in _modules_after(path, READS["show"])
+    assert "gitreg.core.rows" in _modules_after(path, "from gitreg.model.snapshot import ModelSnapshot; "
+                                                      "list(reg.listing(reg.list_models()))")
