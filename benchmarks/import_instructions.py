@@ -67,6 +67,16 @@ def instructions(cmd: list[str], env: dict[str, str], cwd: Path, *valgrind_opts:
     return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
 
 
+def toggle_helper(work: Path) -> Path:
+    """The shared library whose count_on() / count_off() switch callgrind's instrumentation."""
+    helper = work / "count_toggle.so"
+    if not helper.exists():
+        source = work / "count_toggle.c"
+        source.write_text(_HELPER)
+        subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(helper), str(source)], check=True)
+    return helper
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", type=Path, action="append", required=True, help="a checkout (the first is 'this')")
@@ -111,11 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 count(f"cli {cmd} ({tree})", [*cli, *cmd_args], env, tree)
     if args.mlflow_workdir:
         ml = args.mlflow_workdir.resolve()
-        helper = work / "count_toggle.so"
-        if not helper.exists():
-            (work / "count_toggle.c").write_text(_HELPER)
-            source = str(work / "count_toggle.c")
-            subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(helper), source], check=True)
+        helper = toggle_helper(work)
         env = {**base_env, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "HOME": str(ml / "home")}
         tracking = f"sqlite:///{ml / 'tracking.db'}"
         for total in args.totals:
