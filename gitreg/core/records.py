@@ -3,7 +3,8 @@
 Records a read of versions rarely makes are defined apart and imported where used: a
 directory artifact's files and purged bytes (file_records.py), a write's dry run
 (preview.py), deployments, events and signatures (audit_records.py). Every read's start-up
-would otherwise create their dataclasses (issue 28).
+would otherwise create their dataclasses (issue 28). The records' eq, repr and hash are
+core.recordbase's, shared: dataclass() generates only their `__init__` at import.
 """
 from __future__ import annotations
 
