@@ -31,6 +31,7 @@ from gitreg.core.names import (
     check_role,
 )
 from gitreg.core.problems import ReadProblem
+from gitreg.core.recordbase import FrozenRecord
 from gitreg.core.records import RETIRED_STATUSES, SETTABLE_STATUSES, ModelMetadata, ModelVersion
 from gitreg.git import config as gitconfig
 from gitreg.git.paths import data_dir, resolve_path
@@ -190,8 +191,8 @@ class _OneRead:
         self.registry._shared = self.outer
 
 
-@dataclass(frozen=True)
-class RemoteInfo:
+@dataclass(frozen=True, eq=False, repr=False)
+class RemoteInfo(FrozenRecord):
     """A configured remote, as `remotes()` lists it."""
     name: str
     url: str

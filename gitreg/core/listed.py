@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from gitreg.core.recordbase import Record
 from gitreg.core.rows import VersionRow, line_metrics, metric_order
 
 
-@dataclass
-class ListedModel:
+@dataclass(eq=False, repr=False)
+class ListedModel(Record):
     """One model's versions as a `gitreg list` line shows each, one list per field (each with
     one entry a version, in natural version order): what list_rows gives of them without a row
     per version, so that the registry-wide view index can answer it (features/listing)."""

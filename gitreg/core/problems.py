@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitreg.core.recordbase import FrozenRecord
+
 MAX_TEXT = 300  # a problem quotes untrusted text: keep each line short
 
 
-@dataclass(frozen=True)
-class ReadProblem:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReadProblem(FrozenRecord):
     """A bad object a read skipped, and the ref it was found under."""
     ref: str  # the ref the bad object was found under (refs/tags/m/v3, refs/notes/gitreg/m, ...)
     problem: str

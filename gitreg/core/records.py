@@ -3,13 +3,16 @@
 Records a read of versions rarely makes are defined apart and imported where used: a
 directory artifact's files and purged bytes (file_records.py), a write's dry run
 (preview.py), deployments, events and signatures (audit_records.py). Every read's start-up
-would otherwise create their dataclasses (issue 28).
+would otherwise create their dataclasses (issue 28). The records' eq, repr and hash are
+core.recordbase's, shared: dataclass() generates only their `__init__` at import.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional
+
+from gitreg.core.recordbase import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from gitreg.core.file_records import ContentFile, Purge
@@ -66,8 +69,8 @@ def _fields_dict(record: Any, names: tuple[str, ...]) -> Optional[dict[str, Any]
 FILE_ROLES = ("lora", "gguf", "checkpoint", "config", "other")
 
 
-@dataclass
-class TrainingInfo:
+@dataclass(eq=False, repr=False)
+class TrainingInfo(Record):
     """How a version was trained (the seed's `training:` mapping)."""
     framework: Optional[str] = None
     base_model: Optional[str] = None
@@ -84,8 +87,8 @@ class TrainingInfo:
         return fast if fast is not None else asdict(self)
 
 
-@dataclass
-class EvaluationScores:
+@dataclass(eq=False, repr=False)
+class EvaluationScores(Record):
     """A version's metrics: the seed's named ones, rouge parts and custom metrics."""
     accuracy: Optional[float] = None
     f1_score: Optional[float] = None
@@ -119,8 +122,8 @@ class EvaluationScores:
 _SCORE_FIELDS = METRIC_FIELDS + ("custom_metrics",)  # EvaluationScores' fields, in order
 
 
-@dataclass
-class ArtifactFile:
+@dataclass(eq=False, repr=False)
+class ArtifactFile(Record):
     """One file of a version (role, path, hash, size; where its bytes are stored)."""
     role: str
     path: str
@@ -142,8 +145,8 @@ class ArtifactFile:
         return d
 
 
-@dataclass(frozen=True)
-class DataSource:
+@dataclass(frozen=True, eq=False, repr=False)
+class DataSource(FrozenRecord):
     """A training-data entry or the base model, as recorded: a name, and what pins it down
     (an HF repo commit, a DVC/git revision; a file's or directory's sha256; where it is)."""
     name: str
@@ -160,8 +163,8 @@ class DataSource:
             (f" (sha256 {self.sha256[:12]})" if self.sha256 else "")
 
 
-@dataclass
-class ModelVersion:
+@dataclass(eq=False, repr=False)
+class ModelVersion(Record):
     """One version as read now: the manifest with its note and deployment state laid over it."""
     model_name: str
     version: str
@@ -246,8 +249,8 @@ class ModelVersion:
         }
 
 
-@dataclass
-class ModelMetadata:
+@dataclass(eq=False, repr=False)
+class ModelMetadata(Record):
     """A model's own record (model.yaml with its note), beside its versions."""
     model_name: str
     created_at: str

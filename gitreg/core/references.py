@@ -11,12 +11,13 @@ from typing import Optional
 
 from gitreg.core.errors import InvalidNameError
 from gitreg.core.names import check_environment_name, check_model_name, check_version_name
+from gitreg.core.recordbase import FrozenRecord
 
 LATEST = "latest"
 
 
-@dataclass(frozen=True)
-class Reference:
+@dataclass(frozen=True, eq=False, repr=False)
+class Reference(FrozenRecord):
     """A parsed reference: exactly one of version/environment is set, or neither (latest)."""
 
     model: str

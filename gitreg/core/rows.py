@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Iterable, Optional
 
+from gitreg.core.recordbase import Record
 from gitreg.core.records import EvaluationScores, ModelVersion, VersionStatus
 
 
-@dataclass
-class VersionRow:
+@dataclass(eq=False, repr=False)
+class VersionRow(Record):
     """The fields of a version a listing shows, as ModelVersion has them (deployment laid on alike)."""
     model_name: str
     version: str

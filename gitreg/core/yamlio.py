@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError, too_large
+from gitreg.core.recordbase import FrozenRecord
 from gitreg.core.yamlbounds import DEPLOYMENT_LIMIT, MANIFEST_LIMIT, MAX_DEPTH  # noqa: F401 (read here too)
 from gitreg.core.yamlbounds import suspect as _suspect
 
 
-@dataclass(frozen=True)
-class _PyYAML:
+@dataclass(frozen=True, eq=False, repr=False)
+class _PyYAML(FrozenRecord):
     module: Any
     loader: Any  # libyaml's C classes when present
     dumper: Any

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Optional
 
 from gitreg.core import values
 from gitreg.core.errors import CorruptRegistryError, InvalidValueError
+from gitreg.core.recordbase import Record
 
 FILE = "curves/history.csv"
 MAX_ROWS = 100_000
@@ -21,8 +22,8 @@ MAX_COLUMNS = 64
 MAX_BYTES = 16 * 1024 * 1024
 
 
-@dataclass
-class Curves:
+@dataclass(eq=False, repr=False)
+class Curves(Record):
     """Columns (metric names) and rows (step, one value or None per column)."""
     columns: list[str] = field(default_factory=list)
     rows: list[tuple[float, list[Optional[float]]]] = field(default_factory=list)

@@ -2,7 +2,6 @@
 into records with the note overrides of DESIGN.md 'Mutable state' applied."""
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import math
 from typing import TYPE_CHECKING, Any, Optional
@@ -43,10 +42,16 @@ _STATUSES = {s.value: s for s in VersionStatus}
 
 
 def now_iso(when: float) -> str:
+    import datetime as _dt  # a write's: datetime costs a read's start-up ~1 ms (issue 28)
+
     return _dt.datetime.fromtimestamp(when, _dt.timezone.utc).isoformat()
 
 
 def _iso(value: Any) -> str:
+    if type(value) is str:  # what the derived cache and JSON hold: no datetime to import
+        return value
+    import datetime as _dt  # PyYAML's timestamps (a manifest parsed) are datetimes: loaded with it
+
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)

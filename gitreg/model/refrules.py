@@ -12,14 +12,15 @@ from typing import Callable, Collection, Mapping, Optional, TypeVar
 
 from gitreg.core.errors import InvalidNameError
 from gitreg.core.names import check_environment_name, check_model_name, check_version_name
+from gitreg.core.recordbase import FrozenRecord
 from gitreg.git.refs import layout
 
 NAMESPACES = (layout.HEADS, layout.TAGS, layout.DEPLOYED, layout.NOTES)
 T = TypeVar("T")  # a ref's target as the reader gives it (pygit2.Oid, hex string)
 
 
-@dataclass(frozen=True)
-class HostileRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class HostileRef(FrozenRecord):
     ref: str
     why: str
 

@@ -16,8 +16,8 @@ import pygit2
 from gitreg.core import yamlio
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError, ModelNotFoundError, VersionNotFoundError
 from gitreg.core.names import check_model_name, check_version_name, highest_number, sort_versions, valid_versions
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelMetadata, ModelVersion, VersionStatus
-from gitreg.core.rows import VersionRow
 from gitreg.core.suggest import did_you_mean
 from gitreg.git.refs import layout, refscan
 from gitreg.git.repository import Store
@@ -26,6 +26,7 @@ from gitreg.model.current import lay_deployment, stored_record
 
 if TYPE_CHECKING:
     from gitreg.core.audit_records import VersionSignature
+    from gitreg.core.rows import VersionRow  # made by manifest.read_row, imported with the first row
     from gitreg.model.cards import ModelCard
     from gitreg.model.curves import Curves
 
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 READ_ERRORS = (CorruptRegistryError, pygit2.GitError, ValueError, TypeError, AttributeError, LookupError)
 
 
-@dataclass
-class DeploymentState:
+@dataclass(eq=False, repr=False)
+class DeploymentState(Record):
     """What the tip of refs/deployed/<env>/<model> says."""
     environment: str
     tip: pygit2.Oid

@@ -108,3 +108,36 @@ def test_the_deferred_imports_still_work_when_a_read_needs_them(tmp_path):
     assert reg.get_metadata("majora").model_name == "majora"
     assert yamlio.load_mapping(b"a: 1\n", "test") == {"a": 1}
     assert yamlio.load_user(b"lr: 2e-5\n", "test") == {"lr": 2e-5}  # YAML 1.2 numbers, loader built lazily
+
+
+def test_a_warm_read_other_than_search_does_not_load_datetime(tmp_path, monkeypatch):
+    """created_at is text in the derived cache: reading it imports no datetime (~5 M instructions);
+    only writes (now_iso) and a manifest whose YAML holds a timestamp need the module."""
+    monkeypatch.delenv("GITREG_NO_CACHE", raising=False)
+    path = _registry(tmp_path / "r.git")
+    for read, code in READS.items():
+        if read != "search":  # the query's time fields (features/query/fields.py) import it
+            assert "datetime" not in _modules_after(path, code), read
+
+
+def test_a_yaml_timestamp_still_reads_as_iso_text():
+    import datetime as dt
+
+    from gitreg.model import manifest
+
+    m = {"schema": manifest.SCHEMA, "model_name": "m", "version": "v1", "status": "completed",
+         "created_at": dt.datetime(2026, 1, 2, 3, 4, 5)}  # what PyYAML makes of an unquoted timestamp
+    v = manifest.read_version(m, {}, model="m", version="v1", where="test", commit="0" * 40, registered_by=None)
+    assert v.created_at == "2026-01-02T03:04:05+00:00"
+    m["created_at"] = "2026-01-02T03:04:05+01:00"
+    assert manifest.read_version(m, {}, model="m", version="v1", where="test", commit="0" * 40,
+                                 registered_by=None).created_at == "2026-01-02T03:04:05+01:00"
+
+
+def test_showing_a_version_does_not_create_the_listing_row_dataclass(tmp_path, monkeypatch):
+    """core.rows (VersionRow) is imported with a listing's first row, not by model.snapshot's import."""
+    monkeypatch.delenv("GITREG_NO_CACHE", raising=False)
+    path = _registry(tmp_path / "r.git")
+    assert "gitreg.core.rows" not in _modules_after(path, READS["show"])
+    assert "gitreg.core.rows" in _modules_after(path, "from gitreg.model.snapshot import ModelSnapshot; "
+                                                      "list(reg.listing(reg.list_models()))")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from gitreg.clients.cli import columns
 from gitreg.clients.cli.terminal import PIPE_WIDTH, clean, clean_all, plural, size
+from gitreg.core.recordbase import Record
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -59,8 +60,8 @@ def status_style(status: str, deployed: bool) -> str:
 _CELLS = ("Version", "Status", "Created", "Parent", "Deployed", "Tags")
 
 
-@dataclass
-class _Layout:
+@dataclass(eq=False, repr=False)
+class _Layout(Record):
     """What a versions table shows: columns, cells and, when squeezed to a width, every width."""
     shown: list[str]
     left_out: list[str]

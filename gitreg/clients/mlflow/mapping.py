@@ -39,6 +39,7 @@ from mlflow.entities.model_registry.model_version_stages import (
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelMetadata, VersionStatus
 from gitreg.core.records import ModelVersion as GitregVersion
 from gitreg.features.query.fields import millis  # noqa: F401  (one reading of times, index and entities)
@@ -103,8 +104,8 @@ def stages(requested: Optional[Iterable[str]]) -> set[str]:
     return {get_canonical_stage(s) for s in (requested or ALL_STAGES)}
 
 
-@dataclass
-class ModelView:
+@dataclass(eq=False, repr=False)
+class ModelView(Record):
     """One model read once: what every MLflow entity of it is built from."""
     metadata: ModelMetadata
     versions: list[GitregVersion]             # the MLflow-numbered ones, oldest first

@@ -1,33 +1,34 @@
 """The query's syntax tree: what the parser makes and the evaluator compiles.
 
-The nodes are dataclasses with structural equality only: a tree is made per query, read by
-the evaluator and never changed, hashed, kept or printed, and each generated method costs
-start-up time (issue 28: frozen, with `__setattr__`, `__delattr__`, `__hash__` and
-`__repr__`, the ten classes took ~4 ms of every `gitreg search`; now ~2 ms). Treat a tree
+The nodes are dataclasses on core.recordbase.Record: structural equality and a repr shared by
+every record, so creating the ten classes compiles only their `__init__` (issue 28: generated
+frozen, hash and repr methods took ~4 ms of every `gitreg search`). Treat a tree
 as read-only; `dataclasses.asdict(tree)` shows one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Union
 
+from gitreg.core.recordbase import Record
 
-@dataclass(repr=False)
-class Literal:
+
+@dataclass(eq=False, repr=False)
+class Literal(Record):
     """A value as written in the query."""
     text: str
     quoted: bool  # a quoted literal is always text ("1" is not the number 1)
     column: int
 
 
-@dataclass(repr=False)
-class Field:
+@dataclass(eq=False, repr=False)
+class Field(Record):
     """A name as written in the query (a field, an alias or a metric)."""
     name: str  # as written (an alias or a metric name)
     column: int
 
 
-@dataclass(repr=False)
-class Compare:
+@dataclass(eq=False, repr=False)
+class Compare(Record):
     """`field OP value`."""
     field: Field
     op: str  # = != < <= > >= ~ !~
@@ -35,48 +36,48 @@ class Compare:
     op_column: int
 
 
-@dataclass(repr=False)
-class InList:
+@dataclass(eq=False, repr=False)
+class InList(Record):
     """`field [not] in (a, b, ...)`."""
     field: Field
     values: tuple[Literal, ...]
     negated: bool = False
 
 
-@dataclass(repr=False)
-class Between:
+@dataclass(eq=False, repr=False)
+class Between(Record):
     """`field between low and high`."""
     field: Field
     low: Literal
     high: Literal
 
 
-@dataclass(repr=False)
-class Exists:
+@dataclass(eq=False, repr=False)
+class Exists(Record):
     """A bare name: the value is set (a metric recorded, a list non-empty, a flag true)."""
     field: Field
 
 
-@dataclass(repr=False)
-class And:
+@dataclass(eq=False, repr=False)
+class And(Record):
     """Every item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(repr=False)
-class Or:
+@dataclass(eq=False, repr=False)
+class Or(Record):
     """Some item holds."""
     items: tuple["Node", ...]
 
 
-@dataclass(repr=False)
-class Not:
+@dataclass(eq=False, repr=False)
+class Not(Record):
     """The item does not hold."""
     item: "Node"
 
 
-@dataclass(repr=False)
-class MatchAll:
+@dataclass(eq=False, repr=False)
+class MatchAll(Record):
     """The empty query."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 from gitreg.core.names import is_version_name, version_key
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelVersion
 from gitreg.features.query import index
 from gitreg.features.query.ast import And, Node, names_in
@@ -45,8 +46,8 @@ from gitreg.model.snapshot import READ_ERRORS, ModelSnapshot, lay_deployment, mo
 Predicate = Callable[[dict[str, Any]], bool]
 
 
-@dataclass
-class Needs:
+@dataclass(eq=False, repr=False)
+class Needs(Record):
     """The view keys and metrics a predicate reads (a docstring: else dataclass computes one
     from the signature at every start-up)."""
     keys: list[str] = field(default_factory=list)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from gitreg.core.errors import CorruptRegistryError, InvalidNameError
 from gitreg.core.names import check_model_name
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelMetadata, ModelVersion
 from gitreg.features.query.columns import RowParts, check_models, column, row_parts
 from gitreg.features.query.fields import CHECKS, INDEX_COLUMNS, UPDATED
@@ -80,8 +81,8 @@ class Source:
         return {full[len(prefix):] for full in refscan.names_under(self.gitdir, prefix, packed)}
 
 
-@dataclass
-class Entry:
+@dataclass(eq=False, repr=False)
+class Entry(Record):
     """One indexed model: its metadata, newest event (epoch ms) and the asked columns in row order."""
     metadata: ModelMetadata
     updated: int
@@ -93,8 +94,8 @@ class Entry:
         return self.columns["version"]
 
 
-@dataclass
-class Catalog:
+@dataclass(eq=False, repr=False)
+class Catalog(Record):
     """The index's entries of the models asked for, and where to read more of them."""
     source: Optional[Source]  # None: no registry there (nothing listed)
     index: viewindex.ViewIndex

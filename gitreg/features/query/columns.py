@@ -14,6 +14,7 @@ from itertools import chain
 from typing import Any, Callable, Optional
 
 from gitreg.core.names import is_version_name
+from gitreg.core.recordbase import Record
 from gitreg.features.query.fields import CHECKS
 from gitreg.git.cache import viewindex
 
@@ -74,8 +75,8 @@ def check_models(blocks: list[viewindex.Block], models: list[Any], damaged: set[
         at += block.count
 
 
-@dataclass
-class RowParts:
+@dataclass(eq=False, repr=False)
+class RowParts(Record):
     """What one row keeps of a version (bulk._build writes them), each checked for its type:
     a record is made of the first five as a fresh read makes it, the deployment laid on."""
     number: int

@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitreg.core.recordbase import Record
 from gitreg.model.snapshot import ModelSnapshot, lay_deployment
 
 if TYPE_CHECKING:
     from gitreg.core.records import ModelVersion
 
 
-@dataclass
-class Found:
+@dataclass(eq=False, repr=False)
+class Found(Record):
     """Matched views in result order, with each model's snapshot (to read full records)."""
     views: list[dict[str, Any]]
     snapshots: dict[str, ModelSnapshot]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from gitreg.core.errors import GitregError
+from gitreg.core.recordbase import Record
 from gitreg.core.records import ModelVersion
 from gitreg.features.query.fields import STORED_COLUMNS, deploy, pack, stored_view, unpack, valid_rows
 from gitreg.git.cache.viewcache import ViewCache
@@ -22,8 +23,8 @@ from gitreg.git.repository import Store
 from gitreg.model.snapshot import ModelSnapshot
 
 
-@dataclass
-class ModelViews:
+@dataclass(eq=False, repr=False)
+class ModelViews(Record):
     """One model's views as load() read them, and what it could not read (a docstring: else
     dataclass computes one from the signature at every start-up)."""
     snapshot: ModelSnapshot

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitreg.core.errors import QueryError
+from gitreg.core.recordbase import Record
 
 OPERATORS = (">=", "<=", "!=", "!~", "==", "=", "<", ">", "~")
 _SPECIAL = set("()\"'<>=!~")
 MAX_QUERY = 10_000  # characters: a query is typed or generated, never a document
 
 
-@dataclass(repr=False)
-class Token:
-    """One token as the parser reads it (made per query, never changed, hashed or printed: no
-    frozen or repr methods to create at start-up; the docstring spares dataclass a signature)."""
+@dataclass(eq=False, repr=False)
+class Token(Record):
+    """One token as the parser reads it (made per query, never changed or hashed: no frozen
+    methods to create at start-up; the docstring spares dataclass a signature)."""
     kind: str  # WORD, STRING, OP, LPAREN, RPAREN, COMMA, END
     text: str
     column: int  # 1-based

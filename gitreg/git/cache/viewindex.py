@@ -44,6 +44,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from gitreg.core.recordbase import Record
 from gitreg.git.cache.cache import DIR_NAME, disabled, mac, macs, open_regular, replace
 
 FILE_NAME = "views.index"
@@ -61,8 +62,8 @@ def path_of(gitdir: Path) -> Path:
     return gitdir / DIR_NAME / FILE_NAME
 
 
-@dataclass
-class Block:
+@dataclass(eq=False, repr=False)
+class Block(Record):
     """Where one model's data lies in the file; `key` "" for a model not indexed."""
     model: str
     key: str
@@ -211,8 +212,8 @@ def _count(value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
-@dataclass
-class NewBlock:
+@dataclass(eq=False, repr=False)
+class NewBlock(Record):
     """A block to write: reused bytes (with their metrics and line lengths) or fresh ones."""
     model: str
     key: str

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from gitreg.clients.cli.framework.decl import Argument, Context, Group, Option
+from gitreg.core.recordbase import Record
 
 # Placeholders in help for values without a metavar (git's manner: UPPERCASE, no Python types).
 PLACEHOLDERS = {str: "TEXT", int: "N", float: "NUMBER", Path: "PATH", bool: "BOOL"}
 HELP_OPTS = ("-h", "--help")
 
 
-@dataclass
-class Param:
+@dataclass(eq=False, repr=False)
+class Param(Record):
     """One option or argument, as parsed, converted and shown in help."""
 
     name: str
@@ -57,8 +58,8 @@ class Param:
         return " / ".join(f"'{o}'" for o in self.opts)
 
 
-@dataclass
-class Command:
+@dataclass(eq=False, repr=False)
+class Command(Record):
     """A command (a function) or a group of subcommands (a Group, with its optional callback)."""
 
     name: str
