@@ -21,6 +21,8 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
+command -v valgrind >/dev/null && [ -f /usr/include/valgrind/callgrind.h ] || need+=(valgrind)  # benchmarks' instruction counts
+command -v gcc >/dev/null || need+=(gcc)  # import_instructions.py builds its callgrind toggle
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "install-system-deps: missing ${need[*]}; run as root: apt-get install -y ${need[*]}" >&2

@@ -2,7 +2,6 @@
 that the toggled count covers only the part between count_on() and count_off())."""
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,12 +11,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import import_instructions  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not (shutil.which("valgrind") and shutil.which("gcc")
-                                     and Path("/usr/include/valgrind/callgrind.h").exists()),
-                                reason="needs valgrind, its callgrind.h and gcc")
+from tests.servers import need  # noqa: E402
 
 
 def test_a_whole_process_and_a_toggled_part_are_counted(tmp_path):
+    need("valgrind", "valgrind")
+    need("gcc", "gcc")
+    if not Path("/usr/include/valgrind/callgrind.h").exists():
+        pytest.fail("valgrind's callgrind.h is missing: install the Debian package valgrind "
+                    "(scripts/install-system-deps.sh)", pytrace=False)
     helper = import_instructions.toggle_helper(tmp_path)
     code = ("import ctypes, sys; h = ctypes.CDLL(sys.argv[1]); import json; h.count_on(); "
             "import decimal; h.count_off()")
