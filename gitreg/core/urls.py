@@ -2,6 +2,7 @@
 and showing one without its password."""
 from __future__ import annotations
 
+import functools
 import re
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -17,7 +18,11 @@ def is_url(location: str) -> bool:
     return has_scheme(location) or bool(_SCP_RE.match(location))
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@")
+@functools.cache
+def _userinfo() -> re.Pattern[str]:
+    """redact's pattern, compiled when first used: a registry's path is checked with is_url
+    in every fresh process (MLflow's store), which redacts nothing."""
+    return re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@")
 
 
 def redact(text: str) -> str:
@@ -26,4 +31,4 @@ def redact(text: str) -> str:
         has_password = m.group(0)[len(m.group("scheme")) + len(m.group("user")):].startswith(":")
         return f"{m.group('scheme')}{m.group('user')}{':***' if has_password else ''}@"
 
-    return _USERINFO.sub(mask, text)
+    return _userinfo().sub(mask, text)

@@ -196,7 +196,7 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
     if not (isinstance(model, str) and isinstance(key, str) and isinstance(metrics, list)
             and set(map(type, metrics)) <= {str} and len(set(metrics)) == len(metrics)
             and isinstance(lengths, list) and len(lengths) == (width + len(metrics) if key else 0)
-            and all(_count(n) for n in (count, offset, rows))
+            and type(count) is int and type(offset) is int and type(rows) is int and min(count, offset, rows) >= 0
             and set(map(type, lengths)) <= {int} and min(lengths, default=0) >= 0
             and isinstance(macs, list) and len(macs) == (len(lengths) + 1 if key else 0)
             and set(map(type, macs)) <= {str} and isinstance(facts, dict)):
@@ -206,10 +206,6 @@ def _block(entry: Any, base: int, size: int, width: int) -> Optional[Block]:
     if at + rows > size:
         return None
     return Block(model, key, count, metrics, list(zip(ends, ends[1:])), (at, at + rows), macs, facts)
-
-
-def _count(value: Any) -> bool:
-    return type(value) is int and value >= 0
 
 
 @dataclass(eq=False, repr=False)
