@@ -1,7 +1,6 @@
 """Validation of metric values and training parameters, before anything is written."""
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import re
@@ -11,14 +10,6 @@ from typing import Any, Optional
 from gitreg.core.errors import InvalidValueError
 from gitreg.core.records import METRIC_FIELDS, ROUGE_FIELDS
 
-
-@functools.cache
-def _regex(pattern: str) -> re.Pattern[str]:
-    """A pattern of this module, compiled when first used: the checks of what is written
-    (extra keys, sha256 sums) are not run by a read (MLflow's store in a fresh process)."""
-    return re.compile(pattern)
-
-
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/@,:+")
 MAX_NESTING = 8  # nested metric mappings flattened with '/' (DESIGN.md 'Names')
 
@@ -26,6 +17,8 @@ MAX_NESTING = 8  # nested metric mappings flattened with '/' (DESIGN.md 'Names')
 # percentage, a loss), refused before it is written. BLEU is not here: sacrebleu reports 0-100.
 BOUNDED_METRICS = {"accuracy": (0.0, 1.0), "f1_score": (0.0, 1.0),
                    "rouge1": (0.0, 1.0), "rouge2": (0.0, 1.0), "rougeL": (0.0, 1.0)}
+# Patterns as text, matched through re's own cache: compiled by the first write that checks
+# one (extra keys, sha256 sums), never by a read (MLflow's store in a fresh process).
 _EXTRA_KEY = r"[a-z][a-z0-9_]{0,63}\Z"
 _EXTRA_TEXT_MAX = 4096
 _EXTRA_ENTRIES_MAX = 64
@@ -231,7 +224,7 @@ def check_extra_keys(value: Any, reserved: set[str]) -> dict[str, Any]:
         raise InvalidValueError(f"extra_keys must be a mapping, got {value!r}")
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not _regex(_EXTRA_KEY).match(key) or key in reserved:
+        if not isinstance(key, str) or not re.match(_EXTRA_KEY, key) or key in reserved:
             raise InvalidValueError(
                 f"manifest key {key!r} must be lower-case letters, digits and '_' (at most 64) "
                 "and not one of gitreg's own keys"
@@ -240,7 +233,7 @@ def check_extra_keys(value: Any, reserved: set[str]) -> dict[str, Any]:
             if len(item) > _EXTRA_ENTRIES_MAX:
                 raise InvalidValueError(f"manifest key {key!r} holds more than {_EXTRA_ENTRIES_MAX} entries")
             for sub in item:
-                if not isinstance(sub, str) or not _regex(_EXTRA_KEY).match(sub):
+                if not isinstance(sub, str) or not re.match(_EXTRA_KEY, sub):
                     raise InvalidValueError(f"manifest key {key}.{sub!r}: names are lower-case letters, digits, '_'")
             out[key] = {sub: _extra_scalar(f"{key}.{sub}", v) for sub, v in item.items()}
         else:
@@ -364,7 +357,7 @@ def check_source(what: str, value: Any) -> str | dict[str, str]:
         if v is None:
             continue
         if key == "sha256":
-            if not isinstance(v, str) or not _regex(_SHA256).match(v.lower()):
+            if not isinstance(v, str) or not re.match(_SHA256, v.lower()):
                 raise InvalidValueError(f"{what}: sha256 must be 64 hexadecimal digits, got {str(v)[:80]!r}")
             v = v.lower()
         elif not isinstance(v, str) or not v.strip() or len(v) > _SOURCE_TEXT_MAX[key] or "\n" in v:

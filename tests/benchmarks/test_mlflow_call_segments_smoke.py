@@ -6,12 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 HERE = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-@pytest.mark.scale
 def test_the_segments_run(speed_workdir):
     registry = speed_workdir / "mlflow-gitreg-20.git"
     model = subprocess.run(["git", "--git-dir", str(registry), "for-each-ref", "--count=1",
